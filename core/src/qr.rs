@@ -1,0 +1,1 @@
+//! QR decoding (in progress).
