@@ -5,7 +5,7 @@
 //! ```text
 //! payload   = base "/t/1/" body
 //! base      = origin | "tigr://" authority          ; tigr:// means https://
-//! body      = "L/" challenge-id "/" nonce             ; login
+//! body      = "L/" challenge-id "/" nonce "/" expiry  ; login, expiry in Unix seconds
 //!           | "E/" enrollment-code                    ; enrollment
 //! origin    = "https://" authority | "http://" loopback-authority
 //! ```
@@ -202,6 +202,9 @@ pub struct LoginQr {
     pub challenge_id: String,
     /// The challenge nonce (known only to the page and whoever scans the QR).
     pub nonce: String,
+    /// When the challenge expires (Unix seconds), so that an offline phone can show a countdown.
+    /// Informative only: the server enforces expiry itself.
+    pub expires_at: i64,
 }
 
 impl QrPayload {
@@ -237,17 +240,20 @@ impl QrPayload {
         }
         let parts: Vec<&str> = body.split('/').collect();
         match parts.as_slice() {
-            ["L", challenge_id, nonce] => {
+            ["L", challenge_id, nonce, expiry] => {
                 if !is_valid_id(challenge_id) {
                     return Err(PayloadError::BadField("challenge id"));
                 }
                 if !is_valid_id(nonce) {
                     return Err(PayloadError::BadField("nonce"));
                 }
+                let expires_at =
+                    parse_unix_seconds(expiry).ok_or(PayloadError::BadField("expiry"))?;
                 Ok(Self::Login(LoginQr {
                     origin,
                     challenge_id: (*challenge_id).to_owned(),
                     nonce: (*nonce).to_owned(),
+                    expires_at,
                 }))
             }
             ["E", code] => {
@@ -285,9 +291,22 @@ impl fmt::Display for QrPayload {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Self::Enrollment(e) => write!(f, "{}{MARKER}E/{}", e.origin, e.code),
-            Self::Login(l) => write!(f, "{}{MARKER}L/{}/{}", l.origin, l.challenge_id, l.nonce),
+            Self::Login(l) => write!(
+                f,
+                "{}{MARKER}L/{}/{}/{}",
+                l.origin, l.challenge_id, l.nonce, l.expires_at
+            ),
         }
     }
+}
+
+/// A positive decimal Unix time of at most 12 digits, without sign or leading zero.
+fn parse_unix_seconds(text: &str) -> Option<i64> {
+    let ok = !text.is_empty()
+        && text.len() <= 12
+        && !text.starts_with('0')
+        && text.bytes().all(|b| b.is_ascii_digit());
+    if ok { text.parse().ok() } else { None }
 }
 
 #[cfg(test)]
@@ -296,16 +315,18 @@ mod tests {
 
     const CID: &str = "KRSXG5CJIRJUKQ2SIVKC2MJRGE";
     const NONCE: &str = "MFRGGZDFMZTWQ2LKNNWG23TPOA";
+    const EXP: i64 = 1_795_000_000;
 
     #[test]
     fn login_round_trip() {
-        let text = format!("https://auth.example.fr/t/1/L/{CID}/{NONCE}");
+        let text = format!("https://auth.example.fr/t/1/L/{CID}/{NONCE}/{EXP}");
         let parsed = QrPayload::parse(&text).expect("valid");
         match &parsed {
             QrPayload::Login(l) => {
                 assert_eq!(l.origin.to_string(), "https://auth.example.fr");
                 assert_eq!(l.challenge_id, CID);
                 assert_eq!(l.nonce, NONCE);
+                assert_eq!(l.expires_at, EXP);
             }
             other => panic!("unexpected {other:?}"),
         }
@@ -345,7 +366,7 @@ mod tests {
             ("hello".into(), PayloadError::NotTigr),
             ("https://example.com/".into(), PayloadError::NotTigr),
             (
-                format!("https://a.fr/t/2/L/{CID}/{NONCE}"),
+                format!("https://a.fr/t/2/L/{CID}/{NONCE}/{EXP}"),
                 PayloadError::UnsupportedVersion("2".into()),
             ),
             (
@@ -353,8 +374,12 @@ mod tests {
                 PayloadError::BadField("login code layout"),
             ),
             (
-                format!("https://a.fr/t/1/L/{CID}/short"),
+                format!("https://a.fr/t/1/L/{CID}/short/{EXP}"),
                 PayloadError::BadField("nonce"),
+            ),
+            (
+                format!("https://a.fr/t/1/L/{CID}/{NONCE}/-5"),
+                PayloadError::BadField("expiry"),
             ),
             (
                 format!("https://a.fr/t/1/X/{CID}"),
@@ -382,7 +407,7 @@ mod tests {
     #[test]
     fn arbitrary_bytes_never_panic() {
         let rng = crate::random::SeededRandom::new(1);
-        let base = format!("https://a.fr/t/1/L/{CID}/{NONCE}");
+        let base = format!("https://a.fr/t/1/L/{CID}/{NONCE}/{EXP}");
         for i in 0..2000 {
             let mut bytes = base.clone().into_bytes();
             let mut r = [0u8; 3];
