@@ -11,17 +11,17 @@
 //! Time and randomness are injected ([`clock::Clock`], [`random::SecureRandom`]) so that every
 //! flow is testable with fixed values.
 
-// pub mod authenticator;
-// pub mod client;
+pub mod authenticator;
+pub mod client;
 pub mod clock;
 pub mod ids;
-// pub mod keystore;
+pub mod keystore;
 pub mod offline;
 pub mod otp;
 pub mod payload;
-// pub mod pin;
+pub mod pin;
 pub mod qr;
 pub mod random;
 pub mod signing;
-// pub mod vault;
+pub mod vault;
 pub mod wire;
