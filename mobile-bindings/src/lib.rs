@@ -1,0 +1,2 @@
+//! Tigr mobile SDK (uniffi).
+uniffi::setup_scaffolding!();
