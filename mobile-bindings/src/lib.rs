@@ -1,2 +1,44 @@
-//! Tigr mobile SDK (uniffi).
+//! Tigr mobile SDK: the uniffi surface of `tigr-core` for the Android and iOS apps.
+//!
+//! This crate is the only one that knows uniffi. It is a thin layer:
+//!
+//! * [`Authenticator`] wraps [`tigr_core::authenticator::Authenticator`] (enroll, scan, approve,
+//!   deny, offline code) and turns core types into plain records ([`types`]).
+//! * [`TigrError`] is the one error apps see, converted from core errors in one place
+//!   ([`error`]); [`error_message`] gives the sentence to show, in French or English.
+//! * [`KeyProtector`] is a *foreign* trait (Android Keystore, iOS Secure Enclave / Keychain),
+//!   bridged to core's plain [`tigr_core::keystore::KeyStore`] by a newtype, so that core never
+//!   depends on uniffi ([`key_protector`]).
+//! * [`decode_frame`] and [`parse_code`] read camera frames and QR texts.
+//!
+//! Every exported function and method blocks (network I/O with a 10 s timeout, PBKDF2 PIN
+//! derivation): apps call them off the main thread.
+//!
+//! HTTP goes through core's `UreqTransport` (rustls with ring) from Rust, not through the
+//! platform's HTTP stack: one implementation of TLS and of the HTTP error mapping for both
+//! platforms, and no callback round-trips. The trade-off is that platform proxy / VPN settings
+//! and certificate pinning have to be handled here; a foreign `Transport` trait can be added
+//! later without changing the API below.
+
 uniffi::setup_scaffolding!();
+
+mod authenticator;
+pub mod error;
+mod frame;
+pub mod key_protector;
+pub mod types;
+
+pub use authenticator::Authenticator;
+pub use error::{TigrError, error_message};
+pub use frame::{decode_frame, parse_code};
+pub use key_protector::{KeyProtector, KeyProtectorError};
+pub use types::{
+    Account, EnrollmentCode, EnrollmentOffer, LoginCode, LoginContext, LoginRequest, OfflineCode,
+    ScanResult, ScannedCode,
+};
+
+/// The version of this SDK (the crate version), e.g. `0.1.0`.
+#[uniffi::export]
+pub fn sdk_version() -> String {
+    env!("CARGO_PKG_VERSION").to_owned()
+}

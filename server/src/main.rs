@@ -1,1 +1,110 @@
-fn main() {}
+//! `tigr-server`: run the server (default), or create an enrollment QR code.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+use tigr_server::{Config, RunningServer};
+use tracing_subscriber::EnvFilter;
+
+/// Tigr strong-authentication server (QR code + phone app).
+#[derive(Debug, Parser)]
+#[command(name = "tigr-server", version)]
+struct Cli {
+    /// Configuration file (TOML). Environment variables TIGR_* override it.
+    #[arg(long, global = true, value_name = "PATH", env = "TIGR_CONFIG")]
+    config: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Run the server until SIGINT or SIGTERM (the default).
+    Serve,
+    /// Create a single-use enrollment code for an account (created if missing) and show its
+    /// QR code.
+    Enroll {
+        /// The account's Tigr ID (lower-case letters, digits, '.', '_', '-').
+        account: String,
+        /// Human name of the account holder.
+        #[arg(long, value_name = "NAME")]
+        display_name: Option<String>,
+        /// Where to write the QR code image (default: enroll-<account>.png).
+        #[arg(long, value_name = "PATH")]
+        png: Option<PathBuf>,
+    },
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    init_tracing();
+    let cli = Cli::parse();
+    let config = match Config::load(cli.config.as_deref()) {
+        Ok(config) => config,
+        Err(error) => {
+            eprintln!("tigr-server: configuration error: {error}");
+            return ExitCode::from(2);
+        }
+    };
+    let result = match cli.command.unwrap_or(Command::Serve) {
+        Command::Serve => serve(config).await,
+        Command::Enroll {
+            account,
+            display_name,
+            png,
+        } => tigr_server::enroll::run_cli(&config, &account, display_name.as_deref(), png).await,
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("tigr-server: {error:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// Logs to stderr, filtered by `TIGR_LOG` (default `info`); JSON lines when
+/// `TIGR_LOG_FORMAT=json`.
+fn init_tracing() {
+    let filter = EnvFilter::try_from_env("TIGR_LOG").unwrap_or_else(|_| EnvFilter::new("info"));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+        .with_writer(std::io::stderr);
+    if std::env::var("TIGR_LOG_FORMAT").is_ok_and(|f| f == "json") {
+        builder.json().init();
+    } else {
+        builder.init();
+    }
+}
+
+async fn serve(config: Config) -> anyhow::Result<()> {
+    let server = RunningServer::start(config).await?;
+    wait_for_signal().await;
+    tracing::info!("shutting down");
+    server.shutdown().await;
+    Ok(())
+}
+
+async fn wait_for_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        match signal(SignalKind::terminate()) {
+            Ok(mut terminate) => {
+                tokio::select! {
+                    _ = tokio::signal::ctrl_c() => {}
+                    _ = terminate.recv() => {}
+                }
+            }
+            Err(_) => {
+                let _ = tokio::signal::ctrl_c().await;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+    }
+}

@@ -1,0 +1,48 @@
+package fr.tigr.app
+
+import android.app.Application
+import fr.tigr.app.sdk.AuthenticatorClient
+import fr.tigr.app.sdk.KeystoreKeyProtector
+import fr.tigr.app.sdk.TigrClient
+import fr.tigr.app.sdk.TigrSdk
+import java.io.File
+
+/**
+ * Holds the one SDK instance of the process. The vault lives in files/tigr/ (excluded from
+ * backups and device transfers, see res/xml/data_extraction_rules.xml).
+ */
+class TigrApplication : Application() {
+    lateinit var sdk: TigrSdk
+        private set
+
+    private val keyProtector = KeystoreKeyProtector()
+    private var client: AuthenticatorClient? = null
+
+    override fun onCreate() {
+        super.onCreate()
+        sdk = TigrSdk(
+            client = ::currentClient,
+            unexpected = { getString(R.string.error_unexpected) },
+        )
+    }
+
+    /**
+     * The SDK speaks the language the resources resolved to: R.string.sdk_language is "fr" in
+     * values/ (the default, so every non-English phone gets French) and "en" in values-en/.
+     */
+    @Synchronized
+    private fun currentClient(): TigrClient {
+        val language = getString(R.string.sdk_language)
+        client?.let { if (it.language == language) return it }
+        val dir = File(filesDir, VAULT_DIR).apply { mkdirs() }
+        return AuthenticatorClient(dir.path, keyProtector, language).also { client = it }
+    }
+
+    companion object {
+        const val VAULT_DIR = "tigr"
+    }
+}
+
+/** The application, from inside a `viewModelFactory { initializer { ... } }` block. */
+fun androidx.lifecycle.viewmodel.CreationExtras.tigrApplication(): TigrApplication =
+    this[androidx.lifecycle.ViewModelProvider.AndroidViewModelFactory.APPLICATION_KEY] as TigrApplication

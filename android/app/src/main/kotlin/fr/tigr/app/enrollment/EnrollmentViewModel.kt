@@ -1,0 +1,174 @@
+package fr.tigr.app.enrollment
+
+import androidx.lifecycle.SavedStateHandle
+import androidx.lifecycle.ViewModel
+import androidx.lifecycle.ViewModelProvider
+import androidx.lifecycle.createSavedStateHandle
+import androidx.lifecycle.viewModelScope
+import androidx.lifecycle.viewmodel.initializer
+import androidx.lifecycle.viewmodel.viewModelFactory
+import fr.tigr.app.navigation.Routes
+import fr.tigr.app.sdk.SdkResult
+import fr.tigr.app.sdk.TigrSdk
+import fr.tigr.app.sdk.deviceName
+import fr.tigr.app.tigrApplication
+import fr.tigr.app.ui.components.PinBuffer
+import fr.tigr.sdk.Account
+import fr.tigr.sdk.EnrollmentOffer
+import fr.tigr.sdk.ScanResult
+import fr.tigr.sdk.TigrException
+import kotlinx.coroutines.flow.MutableStateFlow
+import kotlinx.coroutines.flow.StateFlow
+import kotlinx.coroutines.flow.asStateFlow
+import kotlinx.coroutines.launch
+
+/** The steps of enrolling this phone, one screen each. */
+sealed interface EnrollmentStep {
+    /** `scan(payload)` is asking the server what the code offers. */
+    data object Loading : EnrollmentStep
+
+    /** Server, service, account and expiry, before any PIN. */
+    data class Offer(val offer: EnrollmentOffer, val replacesExisting: Boolean) : EnrollmentStep
+
+    /** First PIN entry; [error] is the SDK's reason when the previous choice was refused. */
+    data class ChoosePin(val offer: EnrollmentOffer, val error: String?) : EnrollmentStep
+
+    /** Second PIN entry. */
+    data class ConfirmPin(val offer: EnrollmentOffer) : EnrollmentStep
+
+    /** `enroll(...)`: keys generated, registered, vault written. */
+    data class Enrolling(val offer: EnrollmentOffer) : EnrollmentStep
+
+    data class Done(val account: Account) : EnrollmentStep
+
+    /**
+     * Enrollment failed. [canRetry]: a network or server fault, worth trying again;
+     * [needsNewCode]: the code is used, expired or unknown, only the administrator can help.
+     * [message] is the SDK's sentence; null when the code is a login code, not an enrollment.
+     */
+    data class Failed(val message: String?, val canRetry: Boolean, val needsNewCode: Boolean) : EnrollmentStep
+}
+
+/**
+ * Enrollment flow for one payload: `scan(payload)` -> [EnrollmentStep.Offer] -> PIN twice ->
+ * `enroll(payload, pin, confirmation, deviceName)` -> [EnrollmentStep.Done]. The PIN rules are
+ * the SDK's: a refused PIN comes back as `InvalidPin` and the user chooses again.
+ */
+class EnrollmentViewModel(
+    private val payload: String,
+    private val deviceName: String,
+    private val sdk: TigrSdk,
+) : ViewModel() {
+    private val _step = MutableStateFlow<EnrollmentStep>(EnrollmentStep.Loading)
+    val step: StateFlow<EnrollmentStep> = _step.asStateFlow()
+
+    val pin = PinBuffer()
+    private var firstPin: String? = null
+    private var offer: EnrollmentOffer? = null
+
+    init {
+        load()
+    }
+
+    fun load() {
+        _step.value = EnrollmentStep.Loading
+        viewModelScope.launch {
+            when (val scanned = sdk.call { scan(payload) }) {
+                is SdkResult.Failure -> _step.value = failed(scanned)
+                is SdkResult.Success -> when (val result = scanned.value) {
+                    is ScanResult.Enrollment -> {
+                        val offer = result.offer
+                        this@EnrollmentViewModel.offer = offer
+                        val existing = (sdk.call { accounts() } as? SdkResult.Success)?.value.orEmpty()
+                        val replaces = existing.any {
+                            it.serverHost == offer.serverHost && it.tigrId == offer.tigrId
+                        }
+                        _step.value = EnrollmentStep.Offer(offer, replaces)
+                    }
+                    is ScanResult.Login -> _step.value =
+                        EnrollmentStep.Failed(message = null, canRetry = false, needsNewCode = true)
+                }
+            }
+        }
+    }
+
+    /** "Choisir mon code PIN". */
+    fun startPin() {
+        val offer = offer ?: return
+        pin.clear()
+        firstPin = null
+        _step.value = EnrollmentStep.ChoosePin(offer, error = null)
+    }
+
+    fun onDigit(digit: Char) = pin.add(digit)
+
+    fun onDelete() = pin.delete()
+
+    /** "Suivant" on the first entry, "Enrôler" on the second. */
+    fun submitPin() {
+        when (val current = _step.value) {
+            is EnrollmentStep.ChoosePin -> {
+                firstPin = pin.take()
+                _step.value = EnrollmentStep.ConfirmPin(current.offer)
+            }
+            is EnrollmentStep.ConfirmPin -> enroll(current.offer, firstPin.orEmpty(), pin.take())
+            else -> Unit
+        }
+    }
+
+    /** Back from the confirmation to the first entry. */
+    fun restartPin() = startPin()
+
+    private fun enroll(offer: EnrollmentOffer, chosen: String, confirmation: String) {
+        firstPin = null
+        _step.value = EnrollmentStep.Enrolling(offer)
+        viewModelScope.launch {
+            val result = sdk.call { enroll(payload, chosen, confirmation, deviceName) }
+            _step.value = when (result) {
+                is SdkResult.Success -> EnrollmentStep.Done(result.value)
+                is SdkResult.Failure ->
+                    if (result.error is TigrException.InvalidPin) {
+                        EnrollmentStep.ChoosePin(offer, error = result.message)
+                    } else {
+                        failed(result)
+                    }
+            }
+        }
+    }
+
+    /** "Réessayer" after a network or server failure: back to the PIN (typed again). */
+    fun retry() {
+        if (offer != null) startPin() else load()
+    }
+
+    private fun failed(failure: SdkResult.Failure): EnrollmentStep.Failed {
+        val error = failure.error
+        return EnrollmentStep.Failed(
+            message = failure.message,
+            canRetry = error is TigrException.Network || error is TigrException.Server,
+            needsNewCode = error is TigrException.EnrollmentInvalid ||
+                error is TigrException.AlreadyUsed ||
+                error is TigrException.ChallengeExpired ||
+                error is TigrException.InvalidCode,
+        )
+    }
+
+    override fun onCleared() {
+        pin.clear()
+        firstPin = null
+    }
+
+    companion object {
+        val Factory: ViewModelProvider.Factory = viewModelFactory {
+            initializer {
+                val app = tigrApplication()
+                val handle: SavedStateHandle = createSavedStateHandle()
+                EnrollmentViewModel(
+                    payload = requireNotNull(handle.get<String>(Routes.ARG_PAYLOAD)),
+                    deviceName = deviceName(app),
+                    sdk = app.sdk,
+                )
+            }
+        }
+    }
+}

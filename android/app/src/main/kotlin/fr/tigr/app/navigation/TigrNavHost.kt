@@ -1,0 +1,102 @@
+package fr.tigr.app.navigation
+
+import androidx.compose.material3.SnackbarHostState
+import androidx.compose.runtime.Composable
+import androidx.compose.runtime.LaunchedEffect
+import androidx.compose.runtime.remember
+import androidx.compose.ui.platform.LocalContext
+import androidx.navigation.NavHostController
+import androidx.navigation.NavType
+import androidx.navigation.compose.NavHost
+import androidx.navigation.compose.composable
+import androidx.navigation.compose.rememberNavController
+import androidx.navigation.navArgument
+import fr.tigr.app.R
+import fr.tigr.app.TigrApplication
+import fr.tigr.app.accounts.AccountListScreen
+import fr.tigr.app.authentication.LoginFlow
+import fr.tigr.app.enrollment.EnrollmentFlow
+import fr.tigr.app.offline.OfflineFlow
+import fr.tigr.app.scan.ScannerScreen
+import fr.tigr.app.sdk.SdkResult
+import kotlinx.coroutines.flow.Flow
+
+/**
+ * accounts -> scan -> enroll | login [-> offline]; every flow ends back on accounts.
+ * [links] are App Links / tigr:// URLs that opened the app: they skip the scanner.
+ */
+@Composable
+fun TigrNavHost(links: Flow<String>, navController: NavHostController = rememberNavController()) {
+    val snackbar = remember { SnackbarHostState() }
+    val context = LocalContext.current
+    val sdk = (context.applicationContext as TigrApplication).sdk
+    val notTigr = context.getString(R.string.scan_not_tigr)
+
+    LaunchedEffect(links) {
+        links.collect { link ->
+            when (val parsed = sdk.call { parseCode(link) }) {
+                is SdkResult.Success -> navController.navigate(Routes.forCode(parsed.value)) {
+                    popUpTo(Routes.ACCOUNTS)
+                    launchSingleTop = true
+                }
+                is SdkResult.Failure -> snackbar.showSnackbar("$notTigr — ${parsed.message}")
+            }
+        }
+    }
+
+    fun home() {
+        if (!navController.popBackStack(Routes.ACCOUNTS, inclusive = false)) {
+            navController.navigate(Routes.ACCOUNTS)
+        }
+    }
+
+    // Query arguments must be optional for Navigation; the ViewModels require the payload.
+    val payloadArg = navArgument(Routes.ARG_PAYLOAD) {
+        type = NavType.StringType
+        nullable = true
+        defaultValue = null
+    }
+
+    NavHost(navController = navController, startDestination = Routes.ACCOUNTS) {
+        composable(Routes.ACCOUNTS) {
+            AccountListScreen(onScan = { navController.navigate(Routes.SCAN) }, snackbar = snackbar)
+        }
+        composable(Routes.SCAN) {
+            ScannerScreen(
+                onClose = { home() },
+                onCode = { code ->
+                    navController.navigate(Routes.forCode(code)) {
+                        popUpTo(Routes.SCAN) { inclusive = true }
+                    }
+                },
+            )
+        }
+        composable(Routes.ENROLL, arguments = listOf(payloadArg)) {
+            EnrollmentFlow(onFinished = { home() })
+        }
+        composable(Routes.LOGIN, arguments = listOf(payloadArg)) { entry ->
+            LoginFlow(
+                onFinished = { home() },
+                onScanAgain = {
+                    navController.navigate(Routes.SCAN) { popUpTo(Routes.ACCOUNTS) }
+                },
+                onOffline = { go ->
+                    val payload = entry.arguments?.getString(Routes.ARG_PAYLOAD).orEmpty()
+                    navController.navigate(Routes.offline(payload, go.tigrId, go.reason)) {
+                        popUpTo(Routes.ACCOUNTS)
+                    }
+                },
+            )
+        }
+        composable(
+            Routes.OFFLINE,
+            arguments = listOf(
+                payloadArg,
+                navArgument(Routes.ARG_TIGR_ID) { type = NavType.StringType; nullable = true; defaultValue = null },
+                navArgument(Routes.ARG_REASON) { type = NavType.StringType; nullable = true; defaultValue = null },
+            ),
+        ) {
+            OfflineFlow(onFinished = { home() })
+        }
+    }
+}

@@ -1,0 +1,70 @@
+package fr.tigr.app.sdk
+
+import fr.tigr.sdk.Account
+import fr.tigr.sdk.Authenticator
+import fr.tigr.sdk.KeyProtector
+import fr.tigr.sdk.OfflineCode
+import fr.tigr.sdk.ScanResult
+import fr.tigr.sdk.ScannedCode
+import fr.tigr.sdk.TigrException
+
+/**
+ * The Tigr SDK calls the screens make, one to one with `fr.tigr.sdk` (see docs/mobile.md).
+ * Every method BLOCKS (vault, key derivation, network): call them through [TigrSdk], which runs
+ * them on Dispatchers.IO. This interface is the seam that lets ViewModel tests use a fake.
+ */
+interface TigrClient {
+    fun accounts(): List<Account>
+    fun parseCode(text: String): ScannedCode
+    fun scan(text: String): ScanResult
+    fun enroll(payload: String, pin: String, pinConfirmation: String, deviceName: String): Account
+    fun approve(payload: String, tigrId: String?, pin: String)
+    fun deny(payload: String, tigrId: String?)
+    fun offlineCode(payload: String, tigrId: String?, pin: String): OfflineCode
+    fun removeAccount(serverOrigin: String, tigrId: String)
+    fun errorMessage(error: TigrException): String
+    val language: String
+}
+
+/**
+ * The real SDK: one [Authenticator] over the vault directory, in the UI language.
+ *
+ * The authenticator is opened on first use (on the IO dispatcher, since opening reads the vault
+ * and may touch the Keystore); if opening fails the next call tries again.
+ */
+class AuthenticatorClient(
+    private val storageDir: String,
+    private val keyProtector: KeyProtector,
+    override val language: String,
+) : TigrClient {
+    private val authenticator: Authenticator by lazy {
+        Authenticator(storageDir, keyProtector, language)
+    }
+
+    override fun accounts(): List<Account> = authenticator.accounts()
+
+    override fun parseCode(text: String): ScannedCode = fr.tigr.sdk.parseCode(text)
+
+    override fun scan(text: String): ScanResult = authenticator.scan(text)
+
+    override fun enroll(
+        payload: String,
+        pin: String,
+        pinConfirmation: String,
+        deviceName: String,
+    ): Account = authenticator.enroll(payload, pin, pinConfirmation, deviceName)
+
+    override fun approve(payload: String, tigrId: String?, pin: String) =
+        authenticator.approve(payload, tigrId, pin)
+
+    override fun deny(payload: String, tigrId: String?) = authenticator.deny(payload, tigrId)
+
+    override fun offlineCode(payload: String, tigrId: String?, pin: String): OfflineCode =
+        authenticator.offlineCode(payload, tigrId, pin)
+
+    override fun removeAccount(serverOrigin: String, tigrId: String) =
+        authenticator.removeAccount(serverOrigin, tigrId)
+
+    override fun errorMessage(error: TigrException): String =
+        fr.tigr.sdk.errorMessage(error, language)
+}

@@ -1,0 +1,67 @@
+package fr.tigr.app
+
+import fr.tigr.app.accounts.AccountListState
+import fr.tigr.app.accounts.AccountListViewModel
+import fr.tigr.app.accounts.RemovalState
+import fr.tigr.app.scan.ScannerViewModel
+import fr.tigr.app.ui.components.PinBuffer
+import fr.tigr.app.ui.components.formatCountdown
+import fr.tigr.app.ui.components.groupedDigits
+import fr.tigr.app.ui.components.spokenDigits
+import fr.tigr.sdk.TigrException
+import org.junit.Assert.assertEquals
+import org.junit.Assert.assertNull
+import org.junit.Rule
+import org.junit.Test
+
+class ScreenHelpersTest {
+    @get:Rule val main = MainDispatcherRule()
+
+    @Test
+    fun `codes are read digit by digit and grouped by four`() {
+        assertEquals("1 2 3 4 5 6 7 8", spokenDigits("12345678"))
+        assertEquals("1234 5678", groupedDigits("12345678"))
+        assertEquals("1:23", formatCountdown(83))
+        assertEquals("0:00", formatCountdown(-4))
+    }
+
+    @Test
+    fun `the PIN buffer caps at 12 digits and clears on take`() {
+        val pin = PinBuffer()
+        "12345678901234".forEach(pin::add)
+        pin.add('x')
+        assertEquals(12, pin.length.value)
+        pin.delete()
+        assertEquals("12345678901", pin.take())
+        assertEquals(0, pin.length.value)
+    }
+
+    @Test
+    fun `scanner routes the first Tigr code and explains others`() {
+        val client = FakeTigrClient()
+        client.answer(TigrException.InvalidCode("not tigr"), Samples.enrollmentCode())
+        val vm = ScannerViewModel(fakeSdk(client, main.dispatcher))
+        vm.onTexts(listOf("https://example.org"))
+        assertEquals("message:InvalidCode", vm.state.value.notTigr)
+        vm.onTexts(listOf("https://example.org", Samples.ENROLL))
+        assertEquals(Samples.enrollmentCode(), vm.state.value.found)
+        assertNull(vm.state.value.notTigr)
+        // The same foreign text is not parsed twice while its hint shows.
+        assertEquals(listOf("parseCode(https://example.org)", "parseCode(${Samples.ENROLL})"), client.calls)
+    }
+
+    @Test
+    fun `account list loads and removes with confirmation`() {
+        val client = FakeTigrClient()
+        client.answer(listOf(Samples.account()), Unit, emptyList<Any>())
+        val vm = AccountListViewModel(fakeSdk(client, main.dispatcher))
+        vm.load()
+        assertEquals(AccountListState.Loaded(listOf(Samples.account())), vm.state.value)
+        vm.askRemove(Samples.account())
+        assertEquals(RemovalState.Confirm(Samples.account()), vm.removal.value)
+        vm.confirmRemove()
+        assertEquals(RemovalState.None, vm.removal.value)
+        assertEquals(AccountListState.Loaded(emptyList()), vm.state.value)
+        assertEquals(listOf("accounts()", "removeAccount(${Samples.ORIGIN}, marie.curie)", "accounts()"), client.calls)
+    }
+}

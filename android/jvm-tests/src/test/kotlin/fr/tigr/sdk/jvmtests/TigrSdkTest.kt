@@ -1,0 +1,341 @@
+package fr.tigr.sdk.jvmtests
+
+import com.google.zxing.BarcodeFormat
+import com.google.zxing.EncodeHintType
+import com.google.zxing.qrcode.QRCodeWriter
+import com.google.zxing.qrcode.decoder.ErrorCorrectionLevel
+import fr.tigr.sdk.Account
+import fr.tigr.sdk.Authenticator
+import fr.tigr.sdk.KeyProtector
+import fr.tigr.sdk.KeyProtectorException
+import fr.tigr.sdk.LoginRequest
+import fr.tigr.sdk.ScanResult
+import fr.tigr.sdk.ScannedCode
+import fr.tigr.sdk.TigrException
+import fr.tigr.sdk.decodeFrame
+import fr.tigr.sdk.errorMessage
+import fr.tigr.sdk.parseCode
+import fr.tigr.sdk.sdkVersion
+import java.nio.file.Files
+import java.nio.file.Path
+import java.security.SecureRandom
+import java.util.concurrent.atomic.AtomicInteger
+import javax.crypto.Cipher
+import javax.crypto.KeyGenerator
+import javax.crypto.SecretKey
+import javax.crypto.spec.GCMParameterSpec
+import org.junit.jupiter.api.AfterAll
+import org.junit.jupiter.api.Assertions.assertEquals
+import org.junit.jupiter.api.Assertions.assertFalse
+import org.junit.jupiter.api.Assertions.assertNotNull
+import org.junit.jupiter.api.Assertions.assertNull
+import org.junit.jupiter.api.Assertions.assertTrue
+import org.junit.jupiter.api.BeforeAll
+import org.junit.jupiter.api.Test
+import org.junit.jupiter.api.TestInstance
+import org.junit.jupiter.api.assertThrows
+
+/** What an Android app does with the Android Keystore: AES-GCM under a key the SDK never sees. */
+class AesKeyProtector : KeyProtector {
+    private val key: SecretKey = KeyGenerator.getInstance("AES").apply { init(256) }.generateKey()
+    private val random = SecureRandom()
+
+    override fun wrap(plaintext: ByteArray): ByteArray {
+        val iv = ByteArray(12).also(random::nextBytes)
+        val cipher = Cipher.getInstance("AES/GCM/NoPadding")
+        cipher.init(Cipher.ENCRYPT_MODE, key, GCMParameterSpec(128, iv))
+        return iv + cipher.doFinal(plaintext)
+    }
+
+    override fun unwrap(wrapped: ByteArray): ByteArray {
+        if (wrapped.size < 12) throw KeyProtectorException.Failed("wrapped data too short")
+        val cipher = Cipher.getInstance("AES/GCM/NoPadding")
+        cipher.init(Cipher.DECRYPT_MODE, key, GCMParameterSpec(128, wrapped, 0, 12))
+        return try {
+            cipher.doFinal(wrapped, 12, wrapped.size - 12)
+        } catch (e: javax.crypto.AEADBadTagException) {
+            throw KeyProtectorException.Failed("not wrapped by this key")
+        }
+    }
+}
+
+/** A key store that refuses, as a locked phone's would. */
+class LockedKeyProtector : KeyProtector {
+    override fun wrap(plaintext: ByteArray): ByteArray = throw KeyProtectorException.Failed("device locked")
+    override fun unwrap(wrapped: ByteArray): ByteArray = throw KeyProtectorException.Failed("device locked")
+}
+
+/** A buggy key store that throws something the SDK does not declare. */
+class BuggyKeyProtector : KeyProtector {
+    override fun wrap(plaintext: ByteArray): ByteArray = throw IllegalStateException("bug in wrap")
+    override fun unwrap(wrapped: ByteArray): ByteArray = throw IllegalStateException("bug in unwrap")
+}
+
+/**
+ * The generated Kotlin bindings, loaded from the host-built libtigr_mobile.so through JNA,
+ * against a real tigr-server: every flow an app goes through.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class TigrSdkTest {
+    private lateinit var server: TestServer
+    private val accounts = AtomicInteger()
+    private val pin = "2580"
+
+    @BeforeAll
+    fun startServer() {
+        server = TestServer()
+    }
+
+    @AfterAll
+    fun stopServer() {
+        server.close()
+    }
+
+    private fun newAccountName() = "dr.test${accounts.incrementAndGet()}"
+
+    private fun newPhone(protector: KeyProtector? = null, dir: Path = Files.createTempDirectory("tigr-phone")): Authenticator =
+        Authenticator(dir.toString(), protector, "fr")
+
+    /** Admin invites, phone scans, user picks a PIN. */
+    private fun enrolled(phone: Authenticator, tigrId: String = newAccountName()): Account {
+        val payload = server.enrollmentPayload(tigrId)
+        val offer = (phone.scan(payload) as ScanResult.Enrollment).offer
+        assertEquals(tigrId, offer.tigrId)
+        return phone.enroll(offer.payload, pin, pin, "JVM test phone")
+    }
+
+    private fun scanLogin(phone: Authenticator, payload: String): LoginRequest =
+        (phone.scan(payload) as ScanResult.Login).request
+
+    @Test
+    fun `sdk version and offline parsing`() {
+        assertTrue(sdkVersion().matches(Regex("""\d+\.\d+\.\d+.*""")))
+        val challenge = server.createChallenge()
+        val login = parseCode(challenge.qrPayload) as ScannedCode.Login
+        assertEquals(challenge.id, login.code.challengeId)
+        assertEquals(server.publicUrl, login.code.serverOrigin)
+        assertEquals(challenge.qrPayload, login.code.payload)
+        assertTrue(login.code.expiresAt > System.currentTimeMillis() / 1000)
+
+        val enrollment = parseCode(server.enrollmentPayload(newAccountName())) as ScannedCode.Enrollment
+        assertEquals(server.publicUrl, enrollment.code.serverOrigin)
+
+        assertThrows<TigrException.InvalidCode> { parseCode("https://example.com/hello") }
+        val newer = assertThrows<TigrException.InvalidCode> {
+            parseCode("https://auth.example.fr/t/2/L/x")
+        }
+        assertTrue(errorMessage(newer, "en").contains("newer version"))
+    }
+
+    @Test
+    fun `enrollment then online approval completes the browser login`() {
+        val phone = newPhone()
+        val account = enrolled(phone)
+        assertEquals(TestServer.SERVICE_NAME, account.serviceName)
+        assertEquals(server.publicUrl, account.serverOrigin)
+        assertEquals(listOf(account), phone.accounts())
+
+        val challenge = server.createChallenge()
+        assertEquals("pending", server.state(challenge).first)
+        val request = scanLogin(phone, challenge.qrPayload)
+        val context = requireNotNull(request.context) { "online scan has a context" }
+        assertEquals(TestServer.SERVICE_NAME, context.serviceName)
+        assertEquals("127.0.0.1", context.browserIp)
+        assertTrue(context.browserSummary.contains("Firefox"), context.browserSummary)
+        assertNull(request.offlineReason)
+        assertEquals(listOf(account), request.accounts)
+        assertEquals("scanned", server.state(challenge).first)
+
+        phone.approve(request.code.payload, null, pin)
+        assertEquals("approved" to account.tigrId, server.state(challenge))
+
+        // Single use: the same QR cannot log in twice.
+        assertThrows<TigrException.AlreadyUsed> { phone.approve(request.code.payload, null, pin) }
+        phone.close()
+    }
+
+    @Test
+    fun `PIN rules are checked before any network call`() {
+        val phone = newPhone()
+        // A server that does not exist: a PIN problem must be reported without trying it.
+        val payload = "http://127.0.0.1:9/t/1/E/GEZDGNBVGY3TQOJQGEZDGNBVGY"
+        fun reason(pin: String, confirmation: String) =
+            assertThrows<TigrException.InvalidPin> { phone.enroll(payload, pin, confirmation, "x") }.reason
+        assertEquals("too_simple", reason("1234", "1234"))
+        assertEquals("too_simple", reason("0000", "0000"))
+        assertEquals("mismatch", reason("2580", "2581"))
+        assertEquals("format", reason("25a0", "25a0"))
+        assertEquals("format", reason("12", "12"))
+        // With a good PIN the network is tried, and its absence reported.
+        assertThrows<TigrException.Network> { phone.enroll(payload, pin, pin, "x") }
+        assertThrows<TigrException.Network> { phone.scan(payload) }
+    }
+
+    @Test
+    fun `wrong PINs count down then block the account, even for the right PIN`() {
+        val phone = newPhone()
+        enrolled(phone)
+        val challenge = server.createChallenge()
+        val request = scanLogin(phone, challenge.qrPayload)
+        val left = (1..4).map {
+            assertThrows<TigrException.WrongPin> { phone.approve(request.code.payload, null, "99999") }.attemptsLeft
+        }
+        assertEquals(listOf(4u, 3u, 2u, 1u), left)
+        assertEquals("Code PIN incorrect. Il vous reste 1 essai.", errorMessage(TigrException.WrongPin(1u), "fr"))
+        assertThrows<TigrException.AccountBlocked> { phone.approve(request.code.payload, null, "99999") }
+        // Blocked means blocked: the right PIN is refused too, on this QR and on a new one.
+        assertThrows<TigrException.AccountBlocked> { phone.approve(request.code.payload, null, pin) }
+        val next = scanLogin(phone, server.createChallenge().qrPayload)
+        assertThrows<TigrException.AccountBlocked> { phone.approve(next.code.payload, null, pin) }
+        // Failures do not consume the challenge: it is still open (scanned, not decided).
+        assertEquals("scanned", server.state(challenge).first)
+    }
+
+    @Test
+    fun `offline code computed without network is accepted by the server`() {
+        val storage = Files.createTempDirectory("tigr-offline-phone")
+        val account = newPhone(dir = storage).use { enrolled(it) }
+        val challenge = server.createChallenge()
+
+        server.network.cut()
+        try {
+            // A fresh instance on the same storage: the vault survives an app restart.
+            newPhone(dir = storage).use { phone ->
+                val request = scanLogin(phone, challenge.qrPayload)
+                assertNull(request.context)
+                assertNotNull(request.offlineReason)
+                assertEquals(listOf(account), request.accounts)
+                val code = phone.offlineCode(request.code.payload, null, pin)
+                assertEquals(account.tigrId, code.tigrId)
+                assertTrue(code.otp.matches(Regex("""\d{8}""")), "8 digits")
+                assertTrue(code.secondsLeft in 1L..120L, "seconds left: ${code.secondsLeft}")
+                assertEquals(request.code.expiresAt, code.expiresAt)
+
+                // The user types the code on the page, whose browser is online.
+                val wrong = phone.offlineCode(request.code.payload, null, "13579")
+                assertTrue(wrong.otp != code.otp)
+                assertEquals(401, server.submitOffline(challenge, code.tigrId, wrong.otp).statusCode())
+                val reply = server.submitOffline(challenge, code.tigrId, code.otp)
+                assertEquals(200, reply.statusCode(), reply.body())
+                assertEquals("approved" to account.tigrId, server.state(challenge))
+            }
+        } finally {
+            server.network.restore()
+        }
+    }
+
+    @Test
+    fun `this wasn't me denies the login`() {
+        newPhone().use { phone ->
+            enrolled(phone)
+            val challenge = server.createChallenge()
+            val request = scanLogin(phone, challenge.qrPayload)
+            phone.deny(request.code.payload, null)
+            assertEquals("denied", server.state(challenge).first)
+            assertThrows<TigrException.AlreadyUsed> { phone.approve(request.code.payload, null, pin) }
+        }
+    }
+
+    @Test
+    fun `several accounts on one server need a choice, and a new phone revokes the old one`() {
+        val phone = newPhone()
+        val alice = enrolled(phone)
+        val bob = enrolled(phone)
+        val challenge = server.createChallenge()
+        val request = scanLogin(phone, challenge.qrPayload)
+        assertEquals(setOf(alice.tigrId, bob.tigrId), request.accounts.map { it.tigrId }.toSet())
+        val choice = assertThrows<TigrException.AccountChoiceNeeded> { phone.approve(request.code.payload, null, pin) }
+        assertEquals(setOf(alice.tigrId, bob.tigrId), choice.tigrIds.toSet())
+        assertThrows<TigrException.NotEnrolled> { phone.approve(request.code.payload, "nobody", pin) }
+        phone.approve(request.code.payload, bob.tigrId, pin)
+        assertEquals("approved" to bob.tigrId, server.state(challenge))
+
+        // Alice moves to a new phone: the old one is revoked for her.
+        val alicesNewPhone = newPhone()
+        enrolled(alicesNewPhone, alice.tigrId)
+        val next = scanLogin(phone, server.createChallenge().qrPayload)
+        assertThrows<TigrException.DeviceRevoked> { phone.approve(next.code.payload, alice.tigrId, pin) }
+
+        // An enrollment code works once.
+        val payload = server.enrollmentPayload(newAccountName())
+        alicesNewPhone.enroll(payload, pin, pin, "x")
+        val used = assertThrows<TigrException.EnrollmentInvalid> { phone.scan(payload) }
+        assertEquals("used", used.reason)
+
+        phone.removeAccount(alice.serverOrigin, alice.tigrId)
+        assertEquals(listOf(bob.tigrId), phone.accounts().map { it.tigrId })
+        phone.removeAccount(alice.serverOrigin, alice.tigrId) // idempotent
+    }
+
+    @Test
+    fun `a login QR of a server this phone does not know gives NotEnrolled`() {
+        val phone = newPhone()
+        val e = assertThrows<TigrException.NotEnrolled> { phone.scan(server.createChallenge().qrPayload) }
+        assertEquals(server.publicUrl.removePrefix("http://"), e.server)
+    }
+
+    @Test
+    fun `decodeFrame finds the login QR in a camera frame`() {
+        val challenge = server.createChallenge()
+        val (luma, width, height, stride) = cameraFrame(challenge.qrPayload)
+        assertEquals(listOf(challenge.qrPayload), decodeFrame(luma, width.toUInt(), height.toUInt(), stride.toUInt()))
+        // A frame without a QR code: nothing found, no error.
+        assertEquals(emptyList<String>(), decodeFrame(ByteArray(stride * height) { 0x7f }, width.toUInt(), height.toUInt(), stride.toUInt()))
+        // A buffer too small for the announced size is refused, not read out of bounds.
+        assertThrows<TigrException> { decodeFrame(ByteArray(100), width.toUInt(), height.toUInt(), stride.toUInt()) }
+    }
+
+    @Test
+    fun `failing key protectors give KeyStore errors, never a crash`() {
+        val storage = Files.createTempDirectory("tigr-keystore-phone")
+        val good = AesKeyProtector()
+        val account = newPhone(good, storage).use { enrolled(it) }
+        // The vault on disk is wrapped: the software key file is not used with a protector.
+        assertFalse(storage.resolve("keystore.key").toFile().exists())
+
+        for (protector in listOf(LockedKeyProtector(), BuggyKeyProtector(), AesKeyProtector())) {
+            newPhone(protector, storage).use { phone ->
+                val e = assertThrows<TigrException.KeyStore> { phone.accounts() }
+                assertFalse(e.reason.contains(pin))
+                assertTrue(errorMessage(e, "fr").contains("stockage sécurisé"))
+            }
+        }
+        // Saving through a refusing protector fails cleanly too.
+        newPhone(LockedKeyProtector()).use { phone ->
+            val payload = server.enrollmentPayload(newAccountName())
+            assertThrows<TigrException.KeyStore> { phone.enroll(payload, pin, pin, "x") }
+        }
+        // The process is alive and the right key still opens the vault.
+        newPhone(good, storage).use { phone -> assertEquals(listOf(account), phone.accounts()) }
+    }
+
+    @Test
+    fun `errorMessage speaks French and English`() {
+        assertEquals("Code PIN incorrect. Il vous reste 3 essais.", errorMessage(TigrException.WrongPin(3u), "fr"))
+        assertEquals("Wrong PIN. 3 attempts left.", errorMessage(TigrException.WrongPin(3u), "en"))
+        assertEquals(errorMessage(TigrException.AccountBlocked(), "fr"), errorMessage(TigrException.AccountBlocked(), "xx"))
+        assertTrue(errorMessage(TigrException.AccountBlocked(), "en").contains("blocked"))
+        assertTrue(errorMessage(TigrException.NotEnrolled("auth.example.fr"), "fr").contains("auth.example.fr"))
+        assertTrue(errorMessage(TigrException.Network("refused"), "en").contains("Cannot reach the server"))
+        assertTrue(errorMessage(TigrException.InvalidPin("mismatch"), "fr").contains("identiques"))
+    }
+
+    private data class Frame(val luma: ByteArray, val width: Int, val height: Int, val stride: Int)
+
+    /** A 640x480 grey camera frame (Y plane, padded rows) with the QR code of `text` in it. */
+    private fun cameraFrame(text: String): Frame {
+        val matrix = QRCodeWriter().encode(
+            text, BarcodeFormat.QR_CODE, 0, 0,
+            mapOf(EncodeHintType.MARGIN to 4, EncodeHintType.ERROR_CORRECTION to ErrorCorrectionLevel.M),
+        )
+        val (width, height, stride, scale) = listOf(640, 480, 704, 5)
+        val luma = ByteArray(stride * height) { 0xb4.toByte() }
+        val left = (width - matrix.width * scale) / 2
+        val top = (height - matrix.height * scale) / 2
+        for (y in 0 until matrix.height * scale) for (x in 0 until matrix.width * scale) {
+            val dark = matrix.get(x / scale, y / scale)
+            luma[(top + y) * stride + left + x] = (if (dark) 0x20 else 0xe6).toByte()
+        }
+        return Frame(luma, width, height, stride)
+    }
+}

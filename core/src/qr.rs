@@ -1,1 +1,0 @@
-//! QR decoding (in progress).

@@ -1,0 +1,40 @@
+import SwiftUI
+import TigrSDK
+
+/// The navigation stack: accounts -> scan -> enroll | login [-> offline]; every flow ends back
+/// on the account list.
+@MainActor
+final class AppRouter: ObservableObject {
+    @Published var path: [Route] = []
+    /// "Ce n'est pas un code Tigr" for a link that opened the app.
+    @Published var linkError: String?
+
+    let service: TigrService
+
+    init(service: TigrService = .shared) {
+        self.service = service
+    }
+
+    func showScanner() { path = [.scan] }
+
+    /// The scanner read a Tigr code: replace the scanner by the code's flow.
+    func open(_ code: ScannedCode) { path = [Route.forCode(code)] }
+
+    /// The login flow found no server: replace it by the offline flow.
+    func goOffline(payload: String, tigrId: String?, reason: String?) {
+        path = [.offline(payload: payload, tigrId: tigrId, reason: reason)]
+    }
+
+    func home() { path = [] }
+
+    /// A Universal Link (https://<server>/t/1/...) or tigr:// URL opened the app.
+    func openLink(_ url: URL) {
+        let text = url.absoluteString
+        Task {
+            switch await service.call({ try $0.parseCode(text: text) }) {
+            case .success(let code): open(code)
+            case .failure(_, let message): linkError = message
+            }
+        }
+    }
+}

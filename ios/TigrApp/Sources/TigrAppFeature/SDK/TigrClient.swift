@@ -1,0 +1,78 @@
+import Foundation
+import TigrSDK
+
+/// The Tigr SDK calls the screens make, one to one with `TigrSDK` (see docs/mobile.md).
+/// Every method BLOCKS (vault, PIN derivation, network): call them through ``TigrService``,
+/// which runs them off the main thread. The protocol is the seam for a fake in previews/tests.
+public protocol TigrClient: AnyObject {
+    var language: String { get }
+    func accounts() throws -> [Account]
+    func parseCode(text: String) throws -> ScannedCode
+    func scan(text: String) throws -> ScanResult
+    func enroll(payload: String, pin: String, pinConfirmation: String, deviceName: String) throws -> Account
+    func approve(payload: String, tigrId: String?, pin: String) throws
+    func deny(payload: String, tigrId: String?) throws
+    func offlineCode(payload: String, tigrId: String?, pin: String) throws -> OfflineCode
+    func removeAccount(serverOrigin: String, tigrId: String) throws
+    func errorMessage(_ error: TigrError) -> String
+}
+
+/// The real SDK: one `Authenticator` over the vault folder, in the UI language. The
+/// authenticator is opened on first use (off the main thread); if opening fails, the next call
+/// tries again.
+final class AuthenticatorClient: TigrClient {
+    let language: String
+    private let storageDir: URL
+    private let keyProtector: KeyProtector
+    private let lock = NSLock()
+    private var opened: Authenticator?
+
+    init(storageDir: URL, keyProtector: KeyProtector, language: String) {
+        self.storageDir = storageDir
+        self.keyProtector = keyProtector
+        self.language = language
+    }
+
+    private func authenticator() throws -> Authenticator {
+        lock.lock()
+        defer { lock.unlock() }
+        if let opened { return opened }
+        let created = try Authenticator(
+            storageDir: storageDir.path,
+            keyProtector: keyProtector,
+            language: language
+        )
+        opened = created
+        return created
+    }
+
+    func accounts() throws -> [Account] { try authenticator().accounts() }
+
+    func parseCode(text: String) throws -> ScannedCode { try TigrSDK.parseCode(text: text) }
+
+    func scan(text: String) throws -> ScanResult { try authenticator().scan(text: text) }
+
+    func enroll(payload: String, pin: String, pinConfirmation: String, deviceName: String) throws -> Account {
+        try authenticator().enroll(payload: payload, pin: pin, pinConfirmation: pinConfirmation, deviceName: deviceName)
+    }
+
+    func approve(payload: String, tigrId: String?, pin: String) throws {
+        try authenticator().approve(payload: payload, tigrId: tigrId, pin: pin)
+    }
+
+    func deny(payload: String, tigrId: String?) throws {
+        try authenticator().deny(payload: payload, tigrId: tigrId)
+    }
+
+    func offlineCode(payload: String, tigrId: String?, pin: String) throws -> OfflineCode {
+        try authenticator().offlineCode(payload: payload, tigrId: tigrId, pin: pin)
+    }
+
+    func removeAccount(serverOrigin: String, tigrId: String) throws {
+        try authenticator().removeAccount(serverOrigin: serverOrigin, tigrId: tigrId)
+    }
+
+    func errorMessage(_ error: TigrError) -> String {
+        TigrSDK.errorMessage(error: error, language: language)
+    }
+}

@@ -1,0 +1,248 @@
+//! The [`Authenticator`] object apps hold: core's phone service behind records and
+//! [`TigrError`].
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use tigr_core::authenticator::{self as core, AuthenticatorDeps, DeviceError};
+use tigr_core::client::{ClientError, UreqTransport};
+use tigr_core::clock::SystemClock;
+use tigr_core::keystore::KeyStore;
+use tigr_core::payload::{EnrollmentQr, LoginQr, QrPayload};
+use tigr_core::random::SystemRandom;
+use tigr_core::vault::FileVaultStore;
+
+use crate::error::{Error, TigrError, is_english, message};
+use crate::key_protector::{KeyProtector, ProtectorKeyStore, software_key_store};
+use crate::types::{
+    Account, EnrollmentOffer, LoginCode, LoginContext, LoginRequest, OfflineCode, ScanResult,
+};
+
+/// File name of the (wrapped) vault inside the storage folder.
+pub const VAULT_FILE: &str = "tigr-vault.bin";
+
+/// This phone's Tigr authenticator: its accounts and its conversations with Tigr servers.
+///
+/// Every method blocks — network calls (up to a 10 s timeout) and the PIN derivation
+/// (PBKDF2, tens of milliseconds) — so apps call them off the main thread (Kotlin:
+/// `withContext(Dispatchers.IO)`; Swift: `Task.detached` or a background queue). One instance
+/// may be shared between threads.
+#[derive(uniffi::Object)]
+pub struct Authenticator {
+    inner: core::Authenticator,
+    english: bool,
+}
+
+impl std::fmt::Debug for Authenticator {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Authenticator")
+            .field("inner", &self.inner)
+            .finish()
+    }
+}
+
+/// Converts core errors, naming the server when an asked-for account is not on this phone.
+fn on_server(qr: &LoginQr) -> impl FnOnce(DeviceError) -> Error + '_ {
+    move |error| match error {
+        DeviceError::UnknownAccount { .. } => Error::UnknownAccount {
+            server: qr.origin.display_host(),
+        },
+        other => Error::Device(other),
+    }
+}
+
+fn login_qr(payload: &str) -> Result<LoginQr, Error> {
+    match QrPayload::parse(payload)? {
+        QrPayload::Login(qr) => Ok(qr),
+        QrPayload::Enrollment(_) => Err(Error::WrongKind("an enrollment code, not a login code")),
+    }
+}
+
+fn enrollment_qr(payload: &str) -> Result<EnrollmentQr, Error> {
+    match QrPayload::parse(payload)? {
+        QrPayload::Enrollment(qr) => Ok(qr),
+        QrPayload::Login(_) => Err(Error::WrongKind("a login code, not an enrollment code")),
+    }
+}
+
+impl Authenticator {
+    fn scan_login(&self, qr: LoginQr) -> Result<LoginRequest, Error> {
+        let accounts = self.inner.accounts_for(&qr)?;
+        if accounts.is_empty() {
+            return Err(DeviceError::NotEnrolled {
+                server: qr.origin.display_host(),
+            }
+            .into());
+        }
+        let (context, offline_reason) = match self.inner.login_context(&qr) {
+            Ok(c) => (
+                Some(LoginContext {
+                    service_name: c.service_name,
+                    server_host: qr.origin.display_host(),
+                    requested_at: c.created_at,
+                    expires_at: c.expires_at,
+                    browser_ip: c.browser_ip,
+                    browser_summary: c.browser_summary,
+                }),
+                None,
+            ),
+            // No network, or something between us and the server that does not speak the
+            // protocol (captive portal, proxy error page): offer the offline code.
+            Err(DeviceError::Client(
+                e @ (ClientError::Network(_) | ClientError::Protocol { .. }),
+            )) => {
+                let error = TigrError::from(Error::Device(e.into()));
+                (None, Some(message(&error, self.english)))
+            }
+            Err(e) => return Err(e.into()),
+        };
+        Ok(LoginRequest {
+            code: LoginCode::from(&qr),
+            context,
+            accounts: accounts.into_iter().map(Account::from).collect(),
+            offline_reason,
+        })
+    }
+}
+
+#[uniffi::export]
+impl Authenticator {
+    /// Opens (or creates) the authenticator whose vault lives in `storage_dir` (an app-private
+    /// folder, created if missing).
+    ///
+    /// `key_protector` wraps the vault with a platform key (Android Keystore, iOS Secure
+    /// Enclave / Keychain). With `None`, a software key is kept in `storage_dir/keystore.key`
+    /// (mode 0600): the fallback for desktop tools and tests only. `language` (`fr`, the
+    /// default, or `en`) is the language of server messages and of offline reasons.
+    #[uniffi::constructor]
+    pub fn new(
+        storage_dir: String,
+        key_protector: Option<Arc<dyn KeyProtector>>,
+        language: String,
+    ) -> Result<Arc<Self>, TigrError> {
+        let dir = PathBuf::from(storage_dir);
+        std::fs::create_dir_all(&dir)
+            .map_err(|e| Error::Setup(format!("{}: {e}", dir.display())))?;
+        let keystore: Arc<dyn KeyStore> = match key_protector {
+            Some(protector) => Arc::new(ProtectorKeyStore(protector)),
+            None => Arc::new(software_key_store(&dir)?),
+        };
+        let english = is_english(&language);
+        let inner = core::Authenticator::new(AuthenticatorDeps {
+            store: Arc::new(FileVaultStore::new(dir.join(VAULT_FILE))),
+            keystore,
+            transport: Arc::new(UreqTransport::new()),
+            rng: Arc::new(SystemRandom::new()),
+            clock: Arc::new(SystemClock),
+        })
+        .with_language(if english { "en" } else { "fr" });
+        Ok(Arc::new(Self { inner, english }))
+    }
+
+    /// The accounts enrolled on this phone.
+    pub fn accounts(&self) -> Result<Vec<Account>, TigrError> {
+        let accounts = self.inner.accounts().map_err(Error::from)?;
+        Ok(accounts.into_iter().map(Account::from).collect())
+    }
+
+    /// Reads a scanned text and asks its server what it is about: for an enrollment code, the
+    /// offer (needs the network: a [`TigrError::Network`] otherwise); for a login code, who is
+    /// asking. A login code whose server cannot be reached is *not* an error: the request then
+    /// has no context and an `offline_reason`, and the app offers
+    /// [`Authenticator::offline_code`]. A login code of a server this phone is not enrolled on
+    /// gives [`TigrError::NotEnrolled`].
+    pub fn scan(&self, text: String) -> Result<ScanResult, TigrError> {
+        let result = match QrPayload::parse(&text).map_err(Error::from)? {
+            QrPayload::Enrollment(qr) => {
+                let offer = self.inner.lookup_enrollment(&qr).map_err(Error::from)?;
+                ScanResult::Enrollment {
+                    offer: EnrollmentOffer {
+                        payload: QrPayload::Enrollment(qr.clone()).to_string(),
+                        server_host: qr.origin.display_host(),
+                        service_name: offer.service_name,
+                        tigr_id: offer.account,
+                        display_name: offer.display_name,
+                        expires_at: offer.expires_at,
+                    },
+                }
+            }
+            QrPayload::Login(qr) => ScanResult::Login {
+                request: self.scan_login(qr)?,
+            },
+        };
+        Ok(result)
+    }
+
+    /// Enrolls this phone with an enrollment code and a new PIN (typed twice). The PIN is
+    /// checked first (4–12 digits, not a run nor one repeated digit: [`TigrError::InvalidPin`]).
+    /// Enrolling again for the same account replaces the earlier entry.
+    pub fn enroll(
+        &self,
+        payload: String,
+        pin: String,
+        pin_confirmation: String,
+        device_name: String,
+    ) -> Result<Account, TigrError> {
+        let pin = zeroize::Zeroizing::new(pin);
+        let pin_confirmation = zeroize::Zeroizing::new(pin_confirmation);
+        let qr = enrollment_qr(&payload)?;
+        let account = self
+            .inner
+            .enroll(&qr, &pin, &pin_confirmation, &device_name)
+            .map_err(Error::from)?;
+        Ok(account.into())
+    }
+
+    /// Approves a login with the PIN. `tigr_id` picks the account when this phone has several
+    /// on that server ([`TigrError::AccountChoiceNeeded`] otherwise). A wrong PIN is only
+    /// detected by the server: [`TigrError::WrongPin`] with the attempts left, then
+    /// [`TigrError::AccountBlocked`].
+    pub fn approve(
+        &self,
+        payload: String,
+        tigr_id: Option<String>,
+        pin: String,
+    ) -> Result<(), TigrError> {
+        let pin = zeroize::Zeroizing::new(pin);
+        let qr = login_qr(&payload)?;
+        self.inner
+            .approve(&qr, tigr_id.as_deref(), &pin)
+            .map_err(on_server(&qr))?;
+        Ok(())
+    }
+
+    /// "This wasn't me": refuses the login (no PIN needed); the server records it.
+    pub fn deny(&self, payload: String, tigr_id: Option<String>) -> Result<(), TigrError> {
+        let qr = login_qr(&payload)?;
+        self.inner
+            .deny(&qr, tigr_id.as_deref())
+            .map_err(on_server(&qr))?;
+        Ok(())
+    }
+
+    /// The Tigr ID and one-time password to type on the web page when the phone is offline.
+    /// No network needed; a wrong PIN gives a wrong code that the server refuses and counts.
+    pub fn offline_code(
+        &self,
+        payload: String,
+        tigr_id: Option<String>,
+        pin: String,
+    ) -> Result<OfflineCode, TigrError> {
+        let pin = zeroize::Zeroizing::new(pin);
+        let qr = login_qr(&payload)?;
+        let code = self
+            .inner
+            .offline_code(&qr, tigr_id.as_deref(), &pin)
+            .map_err(on_server(&qr))?;
+        Ok(code.into())
+    }
+
+    /// Forgets an account on this phone (nothing happens if it is not there). The server keeps
+    /// the phone listed until an administrator revokes it or another phone is enrolled.
+    pub fn remove_account(&self, server_origin: String, tigr_id: String) -> Result<(), TigrError> {
+        self.inner
+            .remove_account(&server_origin, &tigr_id)
+            .map_err(Error::from)?;
+        Ok(())
+    }
+}

@@ -1,0 +1,30 @@
+//! Reading codes: QR codes in camera frames, and Tigr payloads in scanned texts (no network).
+
+use tigr_core::payload::QrPayload;
+
+use crate::error::{Error, TigrError};
+use crate::types::ScannedCode;
+
+/// The texts of the QR codes found in a camera frame, given as its luminance (Y) plane:
+/// `height` rows of `stride` bytes, of which the first `width` are pixels (Android
+/// `ImageFormat.YUV_420_888` plane 0, iOS `kCVPixelFormatType_420YpCbCr8BiPlanar*` plane 0).
+///
+/// An empty list means no QR code was found. Texts that are not valid UTF-8 are returned
+/// lossily converted; pass each one to [`parse_code`] or [`crate::Authenticator::scan`].
+#[uniffi::export]
+pub fn decode_frame(
+    luma: Vec<u8>,
+    width: u32,
+    height: u32,
+    stride: u32,
+) -> Result<Vec<String>, TigrError> {
+    let codes = tigr_core::qr::decode_luma(&luma, width, height, stride).map_err(Error::from)?;
+    Ok(codes.into_iter().map(|c| c.text).collect())
+}
+
+/// Parses a scanned text as a Tigr code, without any network call.
+#[uniffi::export]
+pub fn parse_code(text: String) -> Result<ScannedCode, TigrError> {
+    let payload = QrPayload::parse(&text).map_err(Error::from)?;
+    Ok(ScannedCode::from(&payload))
+}

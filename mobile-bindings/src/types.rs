@@ -1,0 +1,209 @@
+//! Records and enums handed to the apps: plain data, no secrets, times in Unix seconds.
+
+use tigr_core::authenticator::AccountSummary;
+use tigr_core::payload::{EnrollmentQr, LoginQr, QrPayload};
+
+/// An account enrolled on this phone.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct Account {
+    /// Server origin, e.g. `https://auth.esea-na.fr` (with [`Account::tigr_id`], the key of an
+    /// account on this phone).
+    pub server_origin: String,
+    /// Server host as shown to people, e.g. `auth.esea-na.fr`.
+    pub server_host: String,
+    /// The Tigr ID (account identifier on that server).
+    pub tigr_id: String,
+    /// The account holder's name.
+    pub display_name: String,
+    /// The service the server belongs to.
+    pub service_name: String,
+    /// The server's identifier of this phone.
+    pub device_id: String,
+    /// When this phone was enrolled (Unix seconds).
+    pub enrolled_at: i64,
+}
+
+impl From<AccountSummary> for Account {
+    fn from(a: AccountSummary) -> Self {
+        Self {
+            server_origin: a.origin,
+            server_host: a.server_host,
+            tigr_id: a.account,
+            display_name: a.display_name,
+            service_name: a.service_name,
+            device_id: a.device_id,
+            enrolled_at: a.enrolled_at,
+        }
+    }
+}
+
+/// A parsed enrollment QR code.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct EnrollmentCode {
+    /// The code in canonical form: pass it back to [`crate::Authenticator::enroll`].
+    pub payload: String,
+    /// The server that issued it.
+    pub server_origin: String,
+    /// That server's host, for display.
+    pub server_host: String,
+}
+
+impl From<&EnrollmentQr> for EnrollmentCode {
+    fn from(qr: &EnrollmentQr) -> Self {
+        Self {
+            payload: QrPayload::Enrollment(qr.clone()).to_string(),
+            server_origin: qr.origin.to_string(),
+            server_host: qr.origin.display_host(),
+        }
+    }
+}
+
+/// A parsed login QR code.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct LoginCode {
+    /// The code in canonical form: pass it back to `approve`, `deny` or `offline_code`.
+    pub payload: String,
+    /// The server that issued it.
+    pub server_origin: String,
+    /// That server's host, for display.
+    pub server_host: String,
+    /// The login challenge's public identifier.
+    pub challenge_id: String,
+    /// When the challenge expires (Unix seconds; informative, the server decides).
+    pub expires_at: i64,
+}
+
+impl From<&LoginQr> for LoginCode {
+    fn from(qr: &LoginQr) -> Self {
+        Self {
+            payload: QrPayload::Login(qr.clone()).to_string(),
+            server_origin: qr.origin.to_string(),
+            server_host: qr.origin.display_host(),
+            challenge_id: qr.challenge_id.clone(),
+            expires_at: qr.expires_at,
+        }
+    }
+}
+
+/// What a scanned text is, before any network call.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Enum)]
+pub enum ScannedCode {
+    /// An invitation to enroll this phone.
+    Enrollment {
+        /// The parsed code.
+        code: EnrollmentCode,
+    },
+    /// A login challenge shown by a web page.
+    Login {
+        /// The parsed code.
+        code: LoginCode,
+    },
+}
+
+impl From<&QrPayload> for ScannedCode {
+    fn from(payload: &QrPayload) -> Self {
+        match payload {
+            QrPayload::Enrollment(qr) => Self::Enrollment { code: qr.into() },
+            QrPayload::Login(qr) => Self::Login { code: qr.into() },
+        }
+    }
+}
+
+/// What an enrollment code offers, shown before the user chooses a PIN.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct EnrollmentOffer {
+    /// The code in canonical form: pass it to [`crate::Authenticator::enroll`].
+    pub payload: String,
+    /// The server's host (from the QR: the one this phone talked to).
+    pub server_host: String,
+    /// The service the server belongs to.
+    pub service_name: String,
+    /// The Tigr ID being enrolled.
+    pub tigr_id: String,
+    /// The account holder's name.
+    pub display_name: String,
+    /// When the enrollment code stops working (Unix seconds).
+    pub expires_at: i64,
+}
+
+/// Who is asking to log in, shown before the PIN.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct LoginContext {
+    /// The service asking.
+    pub service_name: String,
+    /// The host this phone talked to (from the QR code, authenticated by TLS).
+    pub server_host: String,
+    /// When the web page asked (Unix seconds).
+    pub requested_at: i64,
+    /// When the challenge expires (Unix seconds).
+    pub expires_at: i64,
+    /// The IP address of the browser that shows the QR code.
+    pub browser_ip: String,
+    /// A short description of that browser, e.g. "Firefox 133 sur Windows".
+    pub browser_summary: String,
+}
+
+/// A scanned login code, ready for approval, denial or an offline code.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct LoginRequest {
+    /// The parsed code.
+    pub code: LoginCode,
+    /// Who is asking; `None` when the server could not be reached (offline mode: offer
+    /// [`crate::Authenticator::offline_code`]).
+    pub context: Option<LoginContext>,
+    /// This phone's accounts on that server (one in general; ask the user to pick when several).
+    pub accounts: Vec<Account>,
+    /// Why the server could not be reached, as a sentence in the authenticator's language
+    /// (set exactly when `context` is `None`).
+    pub offline_reason: Option<String>,
+}
+
+/// The result of [`crate::Authenticator::scan`].
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Enum)]
+pub enum ScanResult {
+    /// An enrollment code and what it offers.
+    Enrollment {
+        /// The offer.
+        offer: EnrollmentOffer,
+    },
+    /// A login code and who is asking.
+    Login {
+        /// The request.
+        request: LoginRequest,
+    },
+}
+
+/// The offline login code to type on the web page (Tigr ID + one-time password).
+#[derive(Clone, PartialEq, Eq, uniffi::Record)]
+pub struct OfflineCode {
+    /// The Tigr ID to type.
+    pub tigr_id: String,
+    /// The one-time password to type (8 digits).
+    pub otp: String,
+    /// When the login QR (and so this code) expires (Unix seconds).
+    pub expires_at: i64,
+    /// Seconds left when the code was computed (0 if already expired).
+    pub seconds_left: i64,
+}
+
+impl std::fmt::Debug for OfflineCode {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("OfflineCode")
+            .field("tigr_id", &self.tigr_id)
+            .field("otp", &"<redacted>")
+            .field("expires_at", &self.expires_at)
+            .field("seconds_left", &self.seconds_left)
+            .finish()
+    }
+}
+
+impl From<tigr_core::authenticator::OfflineCode> for OfflineCode {
+    fn from(c: tigr_core::authenticator::OfflineCode) -> Self {
+        Self {
+            tigr_id: c.tigr_id,
+            otp: c.otp,
+            expires_at: c.expires_at,
+            seconds_left: c.seconds_left,
+        }
+    }
+}

@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# Runs every test suite of Tigr: Rust unit and end-to-end tests (real server, real SQLite file,
+# real HTTP on loopback), browser tests in headless Chromium, and the Kotlin SDK suite on the
+# JVM. Builds once (debug profile) and reuses the binaries.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+./scripts/install-deps.sh
+
+echo "== Rust: build"
+cargo build --workspace --all-targets --locked
+
+echo "== Rust: tests"
+cargo test --workspace --locked
+
+if [ -x android/jvm-tests/run.sh ]; then
+  echo "== Kotlin SDK on the JVM"
+  android/jvm-tests/run.sh
+fi

@@ -1,0 +1,197 @@
+//! Login challenges and their states.
+//!
+//! ```text
+//!             context (nonce ok)
+//!   pending ─────────────────────► scanned
+//!      │                              │
+//!      │ response/offline ok          │ response/offline ok ──► approved (final)
+//!      │ deny ok                      │ deny ok             ──► denied   (final)
+//!      ▼                              ▼
+//!   now >= expires_at: expired (computed when read, never stored; final)
+//! ```
+//!
+//! A decided challenge stays decided after its expiry time: the browser must still learn
+//! that it was approved.
+
+use tigr_core::wire::ChallengeState;
+
+/// The states that are stored (expiry is derived from the time).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StoredState {
+    /// Shown, not scanned yet.
+    Pending,
+    /// A phone fetched the context.
+    Scanned,
+    /// Approved (online signature or offline code).
+    Approved,
+    /// Denied from the phone.
+    Denied,
+}
+
+impl StoredState {
+    /// The database spelling.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Pending => "pending",
+            Self::Scanned => "scanned",
+            Self::Approved => "approved",
+            Self::Denied => "denied",
+        }
+    }
+
+    /// Parses the database spelling.
+    pub fn parse(text: &str) -> Option<Self> {
+        Some(match text {
+            "pending" => Self::Pending,
+            "scanned" => Self::Scanned,
+            "approved" => Self::Approved,
+            "denied" => Self::Denied,
+            _ => return None,
+        })
+    }
+}
+
+/// A login challenge as stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LoginChallenge {
+    /// Public identifier.
+    pub id: String,
+    /// Secret carried by the QR code.
+    pub nonce: String,
+    /// SHA-256 of the browser token.
+    pub browser_token_hash: Vec<u8>,
+    /// Creation time.
+    pub created_at: i64,
+    /// Expiry time (exclusive: at `expires_at` the challenge is expired).
+    pub expires_at: i64,
+    /// Stored state.
+    pub state: StoredState,
+    /// The account that decided, once decided.
+    pub account_id: Option<String>,
+    /// IP address of the browser that created it.
+    pub browser_ip: String,
+    /// Short description of that browser ("" when unknown).
+    pub browser_summary: String,
+    /// When it was decided.
+    pub decided_at: Option<i64>,
+}
+
+/// Why a challenge can no longer be answered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Closed {
+    /// Its time is over (410).
+    Expired,
+    /// It was already approved or denied (409).
+    Used,
+}
+
+impl LoginChallenge {
+    /// The state as clients see it at `now`.
+    pub fn state_at(&self, now: i64) -> ChallengeState {
+        match self.state {
+            StoredState::Approved => ChallengeState::Approved,
+            StoredState::Denied => ChallengeState::Denied,
+            _ if now >= self.expires_at => ChallengeState::Expired,
+            StoredState::Pending => ChallengeState::Pending,
+            StoredState::Scanned => ChallengeState::Scanned,
+        }
+    }
+
+    /// Ok when a phone may still answer (or scan) the challenge at `now`.
+    pub fn check_open(&self, now: i64) -> Result<(), Closed> {
+        match self.state_at(now) {
+            ChallengeState::Pending | ChallengeState::Scanned => Ok(()),
+            ChallengeState::Expired => Err(Closed::Expired),
+            ChallengeState::Approved | ChallengeState::Denied => Err(Closed::Used),
+        }
+    }
+
+    /// The account to report to the browser (only once approved).
+    pub fn approved_account(&self) -> Option<&str> {
+        (self.state == StoredState::Approved)
+            .then_some(self.account_id.as_deref())
+            .flatten()
+    }
+}
+
+/// True for states that never change again.
+pub fn is_final(state: ChallengeState) -> bool {
+    matches!(
+        state,
+        ChallengeState::Approved | ChallengeState::Denied | ChallengeState::Expired
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn challenge(state: StoredState) -> LoginChallenge {
+        LoginChallenge {
+            id: "C".into(),
+            nonce: "N".into(),
+            browser_token_hash: vec![0; 32],
+            created_at: 1000,
+            expires_at: 1120,
+            state,
+            account_id: (state == StoredState::Approved).then(|| "alice".to_owned()),
+            browser_ip: "127.0.0.1".into(),
+            browser_summary: String::new(),
+            decided_at: None,
+        }
+    }
+
+    #[test]
+    fn expiry_is_computed_at_read_time() {
+        let c = challenge(StoredState::Pending);
+        assert_eq!(c.state_at(1000), ChallengeState::Pending);
+        assert_eq!(c.state_at(1119), ChallengeState::Pending);
+        assert_eq!(c.state_at(1120), ChallengeState::Expired);
+        let s = challenge(StoredState::Scanned);
+        assert_eq!(s.state_at(1119), ChallengeState::Scanned);
+        assert_eq!(s.state_at(5000), ChallengeState::Expired);
+    }
+
+    #[test]
+    fn decisions_are_final_even_after_expiry() {
+        let a = challenge(StoredState::Approved);
+        assert_eq!(a.state_at(5000), ChallengeState::Approved);
+        assert_eq!(a.approved_account(), Some("alice"));
+        let d = challenge(StoredState::Denied);
+        assert_eq!(d.state_at(5000), ChallengeState::Denied);
+        assert_eq!(d.approved_account(), None);
+    }
+
+    #[test]
+    fn open_check() {
+        assert_eq!(challenge(StoredState::Pending).check_open(1119), Ok(()));
+        assert_eq!(challenge(StoredState::Scanned).check_open(1000), Ok(()));
+        assert_eq!(
+            challenge(StoredState::Pending).check_open(1120),
+            Err(Closed::Expired)
+        );
+        assert_eq!(
+            challenge(StoredState::Approved).check_open(1000),
+            Err(Closed::Used)
+        );
+        assert_eq!(
+            challenge(StoredState::Denied).check_open(9999),
+            Err(Closed::Used)
+        );
+    }
+
+    #[test]
+    fn stored_state_spelling_round_trips() {
+        for s in [
+            StoredState::Pending,
+            StoredState::Scanned,
+            StoredState::Approved,
+            StoredState::Denied,
+        ] {
+            assert_eq!(StoredState::parse(s.as_str()), Some(s));
+        }
+        assert_eq!(StoredState::parse("expired"), None);
+        assert!(is_final(ChallengeState::Expired));
+        assert!(!is_final(ChallengeState::Scanned));
+    }
+}

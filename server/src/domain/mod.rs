@@ -1,0 +1,14 @@
+//! Pure logic of the server: no I/O, time passed in as Unix seconds, so every rule is
+//! unit-tested with exact values.
+//!
+//! * [`challenge`]: states of a login challenge, expiry computed when read.
+//! * [`lockout`]: the per-account failure counter and block (state diagram inside).
+//! * [`enrollment`]: enrollment codes and validation of a phone's registration.
+//! * [`answer`]: what makes a phone's signature or an offline code right.
+//! * [`browser`]: the short browser description shown on the phone.
+
+pub mod answer;
+pub mod browser;
+pub mod challenge;
+pub mod enrollment;
+pub mod lockout;

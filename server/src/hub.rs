@@ -1,0 +1,145 @@
+//! In-memory wake-ups for long-polling browsers.
+//!
+//! A browser waiting on `GET .../status?wait=N` subscribes to its challenge; the context,
+//! approve, deny and offline paths call [`NotificationHub::notify`] after their transaction
+//! commits. A notification carries no data: the waiter re-reads the database, which stays the
+//! only source of truth (so a missed or spurious wake-up costs one read, never a wrong answer).
+//! Channels exist only while someone waits: the last subscription to go removes its entry.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use tokio::sync::watch;
+
+/// Channels of the challenges that have waiters.
+#[derive(Debug, Default)]
+pub struct NotificationHub {
+    channels: Mutex<HashMap<String, watch::Sender<u64>>>,
+}
+
+impl NotificationHub {
+    /// An empty hub.
+    pub fn new() -> Arc<Self> {
+        Arc::new(Self::default())
+    }
+
+    fn channels(&self) -> MutexGuard<'_, HashMap<String, watch::Sender<u64>>> {
+        // The map stays consistent even if a holder panicked: every operation is one call.
+        self.channels.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Starts listening for changes of `challenge_id`. Subscribe *before* reading the state,
+    /// so that a change committed in between is not missed.
+    pub fn subscribe(self: &Arc<Self>, challenge_id: &str) -> Subscription {
+        let receiver = self
+            .channels()
+            .entry(challenge_id.to_owned())
+            .or_insert_with(|| watch::channel(0).0)
+            .subscribe();
+        Subscription {
+            hub: Arc::clone(self),
+            challenge_id: challenge_id.to_owned(),
+            receiver: Some(receiver),
+        }
+    }
+
+    /// Wakes every waiter of `challenge_id` (no-op when nobody waits).
+    pub fn notify(&self, challenge_id: &str) {
+        if let Some(sender) = self.channels().get(challenge_id) {
+            sender.send_modify(|version| *version = version.wrapping_add(1));
+        }
+    }
+
+    /// Number of challenges with waiters.
+    pub fn len(&self) -> usize {
+        self.channels().len()
+    }
+
+    /// True when nobody waits.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+/// A waiter's handle; dropping it unsubscribes.
+#[derive(Debug)]
+pub struct Subscription {
+    hub: Arc<NotificationHub>,
+    challenge_id: String,
+    receiver: Option<watch::Receiver<u64>>,
+}
+
+impl Subscription {
+    /// Resolves at the next notification after the previous call (or after subscribing).
+    pub async fn changed(&mut self) {
+        match self.receiver.as_mut() {
+            // The sender lives in the map as long as a receiver exists, so this only fails if
+            // the hub itself is gone; then there is nothing left to wait for.
+            Some(receiver) => {
+                if receiver.changed().await.is_err() {
+                    std::future::pending::<()>().await;
+                }
+            }
+            None => std::future::pending::<()>().await,
+        }
+    }
+}
+
+impl Drop for Subscription {
+    fn drop(&mut self) {
+        // Drop the receiver first, then remove the channel under the lock if it was the last.
+        // `subscribe` also runs under the lock, so no subscriber can be lost in between.
+        drop(self.receiver.take());
+        let mut channels = self.hub.channels();
+        if channels
+            .get(&self.challenge_id)
+            .is_some_and(|sender| sender.receiver_count() == 0)
+        {
+            channels.remove(&self.challenge_id);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::Duration;
+
+    #[tokio::test]
+    async fn notify_wakes_waiters_and_entries_are_cleaned() {
+        let hub = NotificationHub::new();
+        let mut a = hub.subscribe("C1");
+        let mut b = hub.subscribe("C1");
+        let _other = hub.subscribe("C2");
+        assert_eq!(hub.len(), 2);
+        hub.notify("C1");
+        tokio::time::timeout(Duration::from_secs(1), a.changed())
+            .await
+            .expect("a woken");
+        tokio::time::timeout(Duration::from_secs(1), b.changed())
+            .await
+            .expect("b woken");
+        // No new notification: waiting times out.
+        assert!(
+            tokio::time::timeout(Duration::from_millis(20), a.changed())
+                .await
+                .is_err()
+        );
+        drop(a);
+        assert_eq!(hub.len(), 2, "b still waits on C1");
+        drop(b);
+        assert_eq!(hub.len(), 1);
+        hub.notify("nobody");
+        assert_eq!(hub.len(), 1);
+    }
+
+    #[tokio::test]
+    async fn notification_between_subscribe_and_wait_is_kept() {
+        let hub = NotificationHub::new();
+        let mut s = hub.subscribe("C");
+        hub.notify("C");
+        tokio::time::timeout(Duration::from_secs(1), s.changed())
+            .await
+            .expect("not lost");
+    }
+}

@@ -1,0 +1,36 @@
+//! Tigr server: issues login challenges shown as QR codes, verifies the phone's signed
+//! approvals and offline codes, enrolls phones.
+//!
+//! Layers, outermost first:
+//!
+//! ```text
+//! main.rs            CLI (serve, enroll)
+//! server.rs          RunningServer: key, database, listener, background tasks
+//! routes/            axum handlers, AppState, extractors, ApiError (HTTP <-> domain)
+//! domain/            pure rules, time passed in: challenge states, lockout, enrollment,
+//!                    answer verification, browser summary
+//! storage/           SQLite through sqlx (reader pool + single writer), audit trail
+//! sealing.rs         master key, AES-256-GCM of offline secrets, hashes of bearer values
+//! hub.rs             in-memory wake-ups for long polls
+//! config.rs, i18n.rs, qr_image.rs, enroll.rs
+//! ```
+//!
+//! The protocol (wire types, QR payloads, signed bytes, OCRA) comes from `tigr-core`.
+//!
+//! End-to-end suites drive a real server through [`RunningServer`], [`Config::for_tests`]
+//! and [`create_enrollment`].
+
+pub mod config;
+pub mod domain;
+pub mod enroll;
+pub mod hub;
+pub mod i18n;
+pub mod qr_image;
+pub mod routes;
+pub mod sealing;
+mod server;
+pub mod storage;
+
+pub use config::Config;
+pub use enroll::{EnrollmentInvite, create_enrollment};
+pub use server::RunningServer;

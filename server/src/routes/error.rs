@@ -1,0 +1,428 @@
+//! The one error type of the HTTP layer: every failure a client can see, its status code,
+//! its [`ErrorCode`] and its message in French or English.
+//!
+//! Messages never contain a value from the request (a nonce, token, code, OTP or signature
+//! sent in the wrong field would otherwise be echoed into logs and screens).
+
+use axum::Json;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use tigr_core::offline::OFFLINE_SUITE;
+use tigr_core::wire::{ErrorBody, ErrorCode};
+
+use crate::domain::challenge::Closed;
+use crate::domain::enrollment::RegistrationError;
+use crate::i18n::Lang;
+use crate::storage::StorageError;
+
+/// Largest accepted request body.
+pub const MAX_BODY_BYTES: usize = 16 * 1024;
+
+/// What was malformed in a request (400 `invalid_request`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum BadRequest {
+    /// The body is not JSON, at this line and column.
+    JsonSyntax {
+        /// 1-based line.
+        line: usize,
+        /// 1-based column.
+        column: usize,
+    },
+    /// A required field is missing.
+    MissingField(String),
+    /// A field has the wrong type or value (named by its path).
+    InvalidField(String),
+    /// The body is JSON but not an object of the expected shape.
+    JsonShape,
+    /// The body is not declared as JSON.
+    ContentType,
+    /// The body could not be read.
+    Unreadable,
+    /// The signature is not 64 bytes of base64url.
+    Signature,
+    /// The one-time password is implausibly long.
+    Otp,
+    /// The `wait` parameter is not a number of seconds.
+    Wait,
+    /// The phone's registration is invalid.
+    Registration(RegistrationError),
+}
+
+/// Which kind of answer failed (for the wording of `invalid_response`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AnswerKind {
+    /// A signed approval from the phone.
+    Approval,
+    /// A signed denial from the phone.
+    Denial,
+    /// An offline ID + code typed in the browser.
+    Offline,
+}
+
+/// An error reply.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ApiError {
+    /// 400: malformed request.
+    BadRequest(BadRequest),
+    /// 413: body over [`MAX_BODY_BYTES`].
+    PayloadTooLarge,
+    /// 401: wrong signature or code.
+    InvalidResponse {
+        /// Attempts left before the block, when the failure was counted.
+        attempts_left: Option<u32>,
+        /// What was answered.
+        kind: AnswerKind,
+    },
+    /// 423: the account is blocked.
+    AccountBlocked,
+    /// 403: the device was revoked.
+    DeviceRevoked,
+    /// 404: no such account or no active phone.
+    UnknownAccount,
+    /// 404: no such challenge (or wrong nonce).
+    UnknownChallenge,
+    /// 410: the challenge expired.
+    ChallengeExpired,
+    /// 409: the challenge was already decided.
+    ChallengeUsed,
+    /// 404: no such enrollment code.
+    UnknownEnrollment,
+    /// 410: the enrollment code expired.
+    EnrollmentExpired,
+    /// 409: the enrollment code was used.
+    EnrollmentUsed,
+    /// 403: missing or wrong browser token.
+    BrowserMismatch,
+    /// 404: no route at this path.
+    RouteNotFound,
+    /// 405: the route exists with another method.
+    MethodNotAllowed,
+    /// 500: failure on our side (already logged).
+    Internal,
+}
+
+impl ApiError {
+    /// The HTTP status.
+    pub fn status(&self) -> StatusCode {
+        match self {
+            Self::BadRequest(_) => StatusCode::BAD_REQUEST,
+            Self::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            Self::InvalidResponse { .. } => StatusCode::UNAUTHORIZED,
+            Self::AccountBlocked => StatusCode::LOCKED,
+            Self::DeviceRevoked | Self::BrowserMismatch => StatusCode::FORBIDDEN,
+            Self::UnknownAccount
+            | Self::UnknownChallenge
+            | Self::UnknownEnrollment
+            | Self::RouteNotFound => StatusCode::NOT_FOUND,
+            Self::ChallengeExpired | Self::EnrollmentExpired => StatusCode::GONE,
+            Self::ChallengeUsed | Self::EnrollmentUsed => StatusCode::CONFLICT,
+            Self::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
+            Self::Internal => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    /// The machine-readable code.
+    pub fn code(&self) -> ErrorCode {
+        match self {
+            Self::BadRequest(_)
+            | Self::PayloadTooLarge
+            | Self::RouteNotFound
+            | Self::MethodNotAllowed => ErrorCode::InvalidRequest,
+            Self::InvalidResponse { .. } => ErrorCode::InvalidResponse,
+            Self::AccountBlocked => ErrorCode::AccountBlocked,
+            Self::DeviceRevoked => ErrorCode::DeviceRevoked,
+            Self::UnknownAccount => ErrorCode::UnknownAccount,
+            Self::UnknownChallenge => ErrorCode::UnknownChallenge,
+            Self::ChallengeExpired => ErrorCode::ChallengeExpired,
+            Self::ChallengeUsed => ErrorCode::ChallengeUsed,
+            Self::UnknownEnrollment => ErrorCode::UnknownEnrollment,
+            Self::EnrollmentExpired => ErrorCode::EnrollmentExpired,
+            Self::EnrollmentUsed => ErrorCode::EnrollmentUsed,
+            Self::BrowserMismatch => ErrorCode::BrowserMismatch,
+            Self::Internal => ErrorCode::Internal,
+        }
+    }
+
+    fn attempts_left(&self) -> Option<u32> {
+        match self {
+            Self::InvalidResponse { attempts_left, .. } => *attempts_left,
+            Self::AccountBlocked => Some(0),
+            _ => None,
+        }
+    }
+
+    /// The body of the reply in `lang`.
+    pub fn body(&self, lang: Lang) -> ErrorBody {
+        ErrorBody {
+            error: self.code(),
+            message: self.message(lang),
+            attempts_left: self.attempts_left(),
+        }
+    }
+
+    /// The human message in `lang`.
+    pub fn message(&self, lang: Lang) -> String {
+        let t = |fr: &str, en: &str| lang.pick(fr, en).to_owned();
+        match self {
+            Self::BadRequest(reason) => bad_request_message(reason, lang),
+            Self::PayloadTooLarge => match lang {
+                Lang::Fr => format!(
+                    "La requête est trop volumineuse ({} Kio au maximum).",
+                    MAX_BODY_BYTES / 1024
+                ),
+                Lang::En => format!(
+                    "The request is too large ({} KiB at most).",
+                    MAX_BODY_BYTES / 1024
+                ),
+            },
+            Self::InvalidResponse {
+                attempts_left,
+                kind,
+            } => {
+                let head = match kind {
+                    AnswerKind::Approval => t(
+                        "Réponse refusée : le code PIN est probablement erroné.",
+                        "Response refused: the PIN is probably wrong.",
+                    ),
+                    AnswerKind::Denial => t(
+                        "Refus non reconnu : la signature du téléphone est invalide.",
+                        "Denial not recognised: the phone's signature is invalid.",
+                    ),
+                    AnswerKind::Offline => t(
+                        "Identifiant Tigr ou mot de passe incorrect.",
+                        "Wrong Tigr ID or password.",
+                    ),
+                };
+                match attempts_left {
+                    Some(n) => format!("{head} {}", attempts_left_message(*n, lang)),
+                    None => head,
+                }
+            }
+            Self::AccountBlocked => t(
+                "Compte bloqué après trop d'essais infructueux. Contactez votre administrateur \
+                 pour le débloquer.",
+                "Account blocked after too many failed attempts. Contact your administrator to \
+                 unblock it.",
+            ),
+            Self::DeviceRevoked => t(
+                "Ce téléphone n'est plus enregistré pour ce compte : un autre appareil l'a \
+                 remplacé.",
+                "This phone is no longer enrolled for this account: another device replaced it.",
+            ),
+            Self::UnknownAccount => t(
+                "Compte inconnu, ou aucun téléphone n'est enregistré pour ce compte.",
+                "Unknown account, or no phone is enrolled for this account.",
+            ),
+            Self::UnknownChallenge => t(
+                "Demande de connexion introuvable.",
+                "Login request not found.",
+            ),
+            Self::ChallengeExpired => t(
+                "La demande de connexion a expiré. Rechargez la page pour obtenir un nouveau \
+                 QR code.",
+                "The login request has expired. Reload the page to get a new QR code.",
+            ),
+            Self::ChallengeUsed => t(
+                "Cette demande de connexion a déjà été utilisée.",
+                "This login request has already been used.",
+            ),
+            Self::UnknownEnrollment => t("Code d'enrôlement inconnu.", "Unknown enrollment code."),
+            Self::EnrollmentExpired => t(
+                "Ce code d'enrôlement a expiré. Demandez-en un nouveau à votre administrateur.",
+                "This enrollment code has expired. Ask your administrator for a new one.",
+            ),
+            Self::EnrollmentUsed => t(
+                "Ce code d'enrôlement a déjà été utilisé.",
+                "This enrollment code has already been used.",
+            ),
+            Self::BrowserMismatch => t(
+                "Cette demande de connexion appartient à une autre session de navigateur.",
+                "This login request belongs to another browser session.",
+            ),
+            Self::RouteNotFound => t("Adresse inconnue.", "Unknown address."),
+            Self::MethodNotAllowed => t(
+                "Méthode HTTP non autorisée à cette adresse.",
+                "HTTP method not allowed at this address.",
+            ),
+            Self::Internal => t(
+                "Erreur interne du serveur. Réessayez dans un instant.",
+                "Internal server error. Please try again in a moment.",
+            ),
+        }
+    }
+}
+
+fn attempts_left_message(n: u32, lang: Lang) -> String {
+    match (lang, n) {
+        (Lang::Fr, 1) => "Il reste 1 essai avant le blocage du compte.".to_owned(),
+        (Lang::Fr, n) => format!("Il reste {n} essais avant le blocage du compte."),
+        (Lang::En, 1) => "1 attempt left before the account is blocked.".to_owned(),
+        (Lang::En, n) => format!("{n} attempts left before the account is blocked."),
+    }
+}
+
+fn bad_request_message(reason: &BadRequest, lang: Lang) -> String {
+    let t = |fr: &str, en: &str| lang.pick(fr, en).to_owned();
+    match reason {
+        BadRequest::JsonSyntax { line, column } => match lang {
+            Lang::Fr => format!(
+                "Le corps de la requête n'est pas du JSON valide (ligne {line}, colonne {column})."
+            ),
+            Lang::En => {
+                format!("The request body is not valid JSON (line {line}, column {column}).")
+            }
+        },
+        BadRequest::MissingField(field) => match lang {
+            Lang::Fr => format!("Champ obligatoire manquant : « {field} »."),
+            Lang::En => format!("Missing required field \"{field}\"."),
+        },
+        BadRequest::InvalidField(field) => match lang {
+            Lang::Fr => format!("Champ « {field} » invalide : type ou valeur inattendu."),
+            Lang::En => format!("Invalid field \"{field}\": unexpected type or value."),
+        },
+        BadRequest::JsonShape => t(
+            "Le corps de la requête doit être un objet JSON.",
+            "The request body must be a JSON object.",
+        ),
+        BadRequest::ContentType => t(
+            "Le corps de la requête doit être du JSON (en-tête Content-Type: application/json).",
+            "The request body must be JSON (header Content-Type: application/json).",
+        ),
+        BadRequest::Unreadable => t(
+            "Le corps de la requête n'a pas pu être lu.",
+            "The request body could not be read.",
+        ),
+        BadRequest::Signature => t(
+            "Signature mal formée : 64 octets en base64url sans remplissage attendus.",
+            "Malformed signature: 64 bytes of unpadded base64url expected.",
+        ),
+        BadRequest::Otp => t(
+            "Mot de passe à usage unique mal formé.",
+            "Malformed one-time password.",
+        ),
+        BadRequest::Wait => t(
+            "Paramètre « wait » invalide : nombre de secondes attendu (30 au maximum).",
+            "Invalid \"wait\" parameter: a number of seconds expected (30 at most).",
+        ),
+        BadRequest::Registration(e) => match e {
+            RegistrationError::BadApprovalKey => t(
+                "Clé d'approbation invalide : clé publique P-256 non compressée (65 octets, \
+                 base64url) attendue.",
+                "Invalid approval key: an uncompressed P-256 public key (65 bytes, base64url) \
+                 expected.",
+            ),
+            RegistrationError::BadIdentityKey => t(
+                "Clé d'identité invalide : clé publique P-256 non compressée (65 octets, \
+                 base64url) attendue.",
+                "Invalid identity key: an uncompressed P-256 public key (65 bytes, base64url) \
+                 expected.",
+            ),
+            RegistrationError::SameKeys => t(
+                "La clé d'approbation et la clé d'identité doivent être différentes.",
+                "The approval key and the identity key must differ.",
+            ),
+            RegistrationError::BadOfflineSecret => t(
+                "Secret hors ligne invalide : 32 octets en base64url attendus.",
+                "Invalid offline secret: 32 bytes of base64url expected.",
+            ),
+            RegistrationError::WrongSuite => match lang {
+                Lang::Fr => format!("Suite OCRA non prise en charge (attendue : {OFFLINE_SUITE})."),
+                Lang::En => format!("Unsupported OCRA suite (expected {OFFLINE_SUITE})."),
+            },
+            RegistrationError::BadDeviceName => t(
+                "Nom d'appareil invalide : 1 à 64 caractères imprimables.",
+                "Invalid device name: 1 to 64 printable characters.",
+            ),
+        },
+    }
+}
+
+/// Marks an error response so that the language middleware can re-render it.
+#[derive(Debug, Clone)]
+pub(crate) struct ErrorToRender(pub ApiError);
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        // Rendered in French here; `routes::common_headers` re-renders it when the request
+        // prefers English (IntoResponse cannot see the request).
+        let mut response = (self.status(), Json(self.body(Lang::Fr))).into_response();
+        response.extensions_mut().insert(ErrorToRender(self));
+        response
+    }
+}
+
+impl From<StorageError> for ApiError {
+    fn from(error: StorageError) -> Self {
+        tracing::error!(%error, "storage failure");
+        Self::Internal
+    }
+}
+
+impl From<Closed> for ApiError {
+    fn from(closed: Closed) -> Self {
+        match closed {
+            Closed::Expired => Self::ChallengeExpired,
+            Closed::Used => Self::ChallengeUsed,
+        }
+    }
+}
+
+impl From<BadRequest> for ApiError {
+    fn from(reason: BadRequest) -> Self {
+        Self::BadRequest(reason)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn statuses_and_codes() {
+        let blocked = ApiError::AccountBlocked.body(Lang::Fr);
+        assert_eq!(blocked.error, ErrorCode::AccountBlocked);
+        assert_eq!(blocked.attempts_left, Some(0));
+        assert_eq!(ApiError::AccountBlocked.status().as_u16(), 423);
+        let e = ApiError::InvalidResponse {
+            attempts_left: Some(1),
+            kind: AnswerKind::Approval,
+        };
+        assert_eq!(e.status().as_u16(), 401);
+        assert!(e.message(Lang::Fr).contains("Il reste 1 essai "));
+        assert!(e.message(Lang::En).contains("1 attempt left"));
+        let e = ApiError::InvalidResponse {
+            attempts_left: Some(3),
+            kind: AnswerKind::Offline,
+        };
+        assert!(e.message(Lang::Fr).contains("Il reste 3 essais"));
+        assert_eq!(ApiError::Internal.body(Lang::En).attempts_left, None);
+    }
+
+    #[test]
+    fn every_message_exists_in_both_languages() {
+        let errors = [
+            ApiError::BadRequest(BadRequest::JsonSyntax { line: 1, column: 2 }),
+            ApiError::BadRequest(BadRequest::MissingField("otp".into())),
+            ApiError::BadRequest(BadRequest::Registration(RegistrationError::WrongSuite)),
+            ApiError::PayloadTooLarge,
+            ApiError::AccountBlocked,
+            ApiError::DeviceRevoked,
+            ApiError::UnknownAccount,
+            ApiError::UnknownChallenge,
+            ApiError::ChallengeExpired,
+            ApiError::ChallengeUsed,
+            ApiError::UnknownEnrollment,
+            ApiError::EnrollmentExpired,
+            ApiError::EnrollmentUsed,
+            ApiError::BrowserMismatch,
+            ApiError::RouteNotFound,
+            ApiError::MethodNotAllowed,
+            ApiError::Internal,
+        ];
+        for e in errors {
+            let (fr, en) = (e.message(Lang::Fr), e.message(Lang::En));
+            assert!(!fr.is_empty() && !en.is_empty());
+            assert_ne!(fr, en, "{e:?}");
+        }
+    }
+}

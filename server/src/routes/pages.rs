@@ -1,0 +1,118 @@
+//! Non-API pages: health check, the landing page of app links opened in a browser, and the
+//! JSON fallbacks for unknown routes.
+
+use axum::Json;
+use axum::extract::State;
+use axum::http::HeaderValue;
+use axum::http::header::{CONTENT_LANGUAGE, CONTENT_SECURITY_POLICY, REFERRER_POLICY, VARY};
+use axum::response::{Html, IntoResponse, Response};
+use serde_json::json;
+
+use crate::i18n::Lang;
+
+use super::AppState;
+use super::error::ApiError;
+
+/// `GET /healthz`: 200 `{"status":"ok"}` once the database answers.
+pub async fn healthz(State(app): State<AppState>) -> Result<Json<serde_json::Value>, ApiError> {
+    app.store.ping().await?;
+    Ok(Json(json!({ "status": "ok" })))
+}
+
+/// `GET /t/1/L/...` and `/t/1/E/...`: a Tigr link opened in a browser instead of the app.
+/// The page never repeats the link (it carries a nonce or an enrollment code).
+pub async fn app_link(State(app): State<AppState>, lang: Lang) -> Response {
+    let service = escape_html(&app.service_name);
+    let page = match lang {
+        Lang::Fr => format!(
+            r#"<!doctype html>
+<html lang="fr">
+<head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>Tigr — {service}</title><style>{STYLE}</style></head>
+<body><main>
+<h1>Ouvrez ce lien avec l'application Tigr</h1>
+<p>Ce lien est destiné à l'application <strong>Tigr</strong> de votre téléphone, pour le service
+<strong>{service}</strong>.</p>
+<ol>
+<li>Ouvrez l'application Tigr sur votre téléphone.</li>
+<li>Scannez le QR code affiché sur la page de connexion (ou d'enrôlement).</li>
+<li>Vérifiez le service et le serveur indiqués, puis saisissez votre code PIN dans l'application.</li>
+</ol>
+<p class="note">Ne saisissez jamais votre code PIN ailleurs que dans l'application Tigr.</p>
+</main></body></html>"#
+        ),
+        Lang::En => format!(
+            r#"<!doctype html>
+<html lang="en">
+<head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>Tigr — {service}</title><style>{STYLE}</style></head>
+<body><main>
+<h1>Open this link with the Tigr app</h1>
+<p>This link is meant for the <strong>Tigr</strong> app on your phone, for the
+<strong>{service}</strong> service.</p>
+<ol>
+<li>Open the Tigr app on your phone.</li>
+<li>Scan the QR code shown on the login (or enrollment) page.</li>
+<li>Check the service and server shown, then type your PIN in the app.</li>
+</ol>
+<p class="note">Never type your PIN anywhere but in the Tigr app.</p>
+</main></body></html>"#
+        ),
+    };
+    let mut response = Html(page).into_response();
+    let headers = response.headers_mut();
+    headers.insert(
+        CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static("default-src 'none'; style-src 'unsafe-inline'"),
+    );
+    // The URL holds a nonce or a code: never send it to another site.
+    headers.insert(REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
+    headers.insert(VARY, HeaderValue::from_static("accept-language"));
+    headers.insert(
+        CONTENT_LANGUAGE,
+        HeaderValue::from_static(lang.pick("fr", "en")),
+    );
+    response
+}
+
+const STYLE: &str = "body{font-family:system-ui,sans-serif;margin:0;background:#f4f6f8;color:#1a1a1a}\
+main{max-width:36rem;margin:3rem auto;padding:2rem;background:#fff;border-radius:8px}\
+h1{font-size:1.5rem}.note{color:#5a1a00;font-weight:600}";
+
+fn escape_html(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// Fallback for unknown paths: a JSON 404.
+pub async fn not_found() -> ApiError {
+    ApiError::RouteNotFound
+}
+
+/// Fallback for a known path with another method: a JSON 405.
+pub async fn method_not_allowed() -> ApiError {
+    ApiError::MethodNotAllowed
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn html_is_escaped() {
+        assert_eq!(
+            escape_html("<b>\"A&B's\"</b>"),
+            "&lt;b&gt;&quot;A&amp;B&#39;s&quot;&lt;/b&gt;"
+        );
+    }
+}

@@ -1,0 +1,199 @@
+//! Starting and stopping the server: master key, database, listener, background tasks.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context as _;
+use tokio::net::TcpListener;
+use tokio::sync::watch;
+use tokio::task::JoinHandle;
+
+use crate::config::{Config, MasterKeySource};
+use crate::domain::lockout::LockoutPolicy;
+use crate::hub::NotificationHub;
+use crate::routes::{self, AppInner, AppState};
+use crate::sealing::{KeyFileOutcome, MasterKey, SecretSealer, load_or_create_key_file};
+use crate::storage::{OpenOutcome, SqliteStore};
+
+/// How long decided or expired challenges are kept before the purge deletes them.
+const CHALLENGE_RETENTION_SECONDS: i64 = 3600;
+/// How often the purge runs.
+const PURGE_INTERVAL: Duration = Duration::from_secs(60);
+
+/// A server serving in a background task.
+#[derive(Debug)]
+pub struct RunningServer {
+    /// The address actually bound.
+    pub addr: SocketAddr,
+    /// The public origin phones see (bound into signatures and QR codes).
+    pub public_url: String,
+    config: Config,
+    shutdown: watch::Sender<bool>,
+    task: JoinHandle<()>,
+}
+
+impl RunningServer {
+    /// Loads (or generates) the master key, opens and migrates the database, binds the
+    /// listener and serves in a background task.
+    pub async fn start(config: Config) -> anyhow::Result<Self> {
+        let key = load_master_key(&config)?;
+        let sealer = SecretSealer::new(&key);
+        drop(key);
+
+        let (store, outcome) = SqliteStore::open(&config.database_url)
+            .await
+            .with_context(|| format!("cannot open the database {}", config.database_url))?;
+        match outcome {
+            OpenOutcome::Created => {
+                tracing::info!(database = %config.database_url, "created a new database")
+            }
+            OpenOutcome::Existing => {
+                tracing::info!(database = %config.database_url, "database opened")
+            }
+        }
+        check_master_key(&store, &sealer, &config).await?;
+
+        let listener = TcpListener::bind(config.listen)
+            .await
+            .with_context(|| format!("cannot listen on {}", config.listen))?;
+        let addr = listener.local_addr()?;
+        config.set_bound(addr);
+        let origin = config.public_origin()?;
+        let public_url = origin.to_string();
+
+        let (shutdown, shutdown_rx) = watch::channel(false);
+        let state = AppState::new(AppInner {
+            store: store.clone(),
+            sealer,
+            origin_text: public_url.clone(),
+            origin,
+            service_name: config.service_name.clone(),
+            challenge_ttl: config.challenge_ttl,
+            lockout: LockoutPolicy::new(config.lockout_threshold),
+            trust_proxy: config.trust_proxy,
+            clock: Arc::clone(&config.clock),
+            random: Arc::clone(&config.random),
+            hub: NotificationHub::new(),
+            shutdown: shutdown_rx.clone(),
+        });
+        let app = routes::router(state.clone());
+        let purge = tokio::spawn(purge_loop(state, shutdown_rx.clone()));
+        let mut stop = shutdown_rx;
+        let task = tokio::spawn(async move {
+            let served = axum::serve(
+                listener,
+                app.into_make_service_with_connect_info::<SocketAddr>(),
+            )
+            .with_graceful_shutdown(async move { stopping(&mut stop).await })
+            .await;
+            if let Err(error) = served {
+                tracing::error!(%error, "server stopped with an error");
+            }
+            let _ = purge.await;
+            store.close().await;
+            tracing::info!("server stopped");
+        });
+        tracing::info!(
+            listen = %addr,
+            public_url = %public_url,
+            "Tigr server listening on http://{addr} (public URL {public_url})"
+        );
+        Ok(Self {
+            addr,
+            public_url,
+            config,
+            shutdown,
+            task,
+        })
+    }
+
+    /// The configuration the server runs with (its public URL resolved).
+    pub fn config(&self) -> &Config {
+        &self.config
+    }
+
+    /// Stops accepting connections, lets requests in flight finish (long polls return at
+    /// once), closes the database and waits for all of it.
+    pub async fn shutdown(self) {
+        let _ = self.shutdown.send(true);
+        if let Err(error) = self.task.await {
+            tracing::error!(%error, "server task failed");
+        }
+    }
+}
+
+fn load_master_key(config: &Config) -> anyhow::Result<MasterKey> {
+    match &config.master_key {
+        MasterKeySource::Inline(key) => {
+            tracing::info!("master key taken from the configuration (TIGR_MASTER_KEY)");
+            Ok(key.clone())
+        }
+        MasterKeySource::File(path) => {
+            let (key, outcome) = load_or_create_key_file(path, config.random.as_ref())?;
+            match outcome {
+                KeyFileOutcome::Loaded => {
+                    tracing::info!(path = %path.display(), "master key loaded")
+                }
+                KeyFileOutcome::Generated => tracing::warn!(
+                    path = %path.display(),
+                    "generated a new master key in {} (mode 0600). It encrypts the offline \
+                     secrets of enrolled phones: back it up now and keep it apart from the \
+                     database backups; without it, offline codes can no longer be checked",
+                    path.display()
+                ),
+            }
+            Ok(key)
+        }
+    }
+}
+
+/// Refuses to start with a master key other than the one that sealed this database's
+/// secrets (otherwise every offline code would fail, and count toward lockouts).
+async fn check_master_key(
+    store: &SqliteStore,
+    sealer: &SecretSealer,
+    config: &Config,
+) -> anyhow::Result<()> {
+    let mut tx = store.begin_write().await?;
+    match tx.key_check().await? {
+        Some(check) if sealer.verify_key_check(&check) => Ok(()),
+        Some(_) => anyhow::bail!(
+            "the master key does not match the database {}: its offline secrets were \
+             encrypted with another key. Restore the right key file (or TIGR_MASTER_KEY) \
+             instead of starting with a new one",
+            config.database_url
+        ),
+        None => {
+            tx.init_key_check(&sealer.key_check(config.random.as_ref()))
+                .await?;
+            tx.commit().await?;
+            Ok(())
+        }
+    }
+}
+
+/// Deletes long-expired challenges once a minute, so the table stays small.
+async fn purge_loop(state: AppState, mut shutdown: watch::Receiver<bool>) {
+    let mut interval = tokio::time::interval(PURGE_INTERVAL);
+    interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tokio::select! {
+            _ = interval.tick() => {
+                let before = state.now() - CHALLENGE_RETENTION_SECONDS;
+                match state.store.purge_challenges(before).await {
+                    Ok(0) => {}
+                    Ok(n) => tracing::debug!(purged = n, "old challenges deleted"),
+                    Err(error) => tracing::warn!(%error, "challenge purge failed"),
+                }
+            }
+            () = stopping(&mut shutdown) => return,
+        }
+    }
+}
+
+/// Resolves once the shutdown flag is set (or its sender is gone).
+pub(crate) async fn stopping(shutdown: &mut watch::Receiver<bool>) {
+    // `wait_for` returns a non-Send borrow of the value: drop it before any await.
+    let _ = shutdown.wait_for(|stopping| *stopping).await.map(|_| ());
+}

@@ -1,0 +1,112 @@
+//! Accounts and their lockout counters.
+
+use crate::domain::lockout::{BLOCK_REASON_TOO_MANY_FAILURES, LockState};
+
+use super::{SqliteStore, StorageError, WriteTx};
+
+/// An account (one person; `id` is the Tigr ID).
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct Account {
+    /// Tigr ID.
+    pub id: String,
+    /// Human name.
+    pub display_name: String,
+    /// Contact address, if known.
+    pub email: Option<String>,
+    /// `user` or `admin`.
+    pub role: String,
+    /// Creation time.
+    pub created_at: i64,
+    /// Disabled by an administrator (no login at all).
+    pub disabled_at: Option<i64>,
+    /// Consecutive failed responses.
+    pub failed_attempts: i64,
+    /// Blocked by the lockout rule.
+    pub blocked_at: Option<i64>,
+    /// Why it was blocked.
+    pub blocked_reason: Option<String>,
+}
+
+impl Account {
+    /// The lockout state of the account.
+    pub fn lock_state(&self) -> LockState {
+        LockState::from_record(self.failed_attempts, self.blocked_at)
+    }
+
+    /// False when an administrator disabled the account.
+    pub fn is_enabled(&self) -> bool {
+        self.disabled_at.is_none()
+    }
+}
+
+const SELECT_ACCOUNT: &str = "SELECT id, display_name, email, role, created_at, disabled_at, \
+     failed_attempts, blocked_at, blocked_reason FROM accounts WHERE id = ?";
+
+impl SqliteStore {
+    /// The account with this Tigr ID.
+    pub async fn account(&self, id: &str) -> Result<Option<Account>, StorageError> {
+        Ok(sqlx::query_as::<_, Account>(SELECT_ACCOUNT)
+            .bind(id)
+            .fetch_optional(&self.reader)
+            .await?)
+    }
+}
+
+impl WriteTx {
+    /// The account, read inside the transaction.
+    pub async fn account(&mut self, id: &str) -> Result<Option<Account>, StorageError> {
+        Ok(sqlx::query_as::<_, Account>(SELECT_ACCOUNT)
+            .bind(id)
+            .fetch_optional(&mut *self.tx)
+            .await?)
+    }
+
+    /// Creates the account if missing (display name defaulting to the id) or updates its
+    /// display name when one is given. True when created.
+    pub async fn upsert_account(
+        &mut self,
+        id: &str,
+        display_name: Option<&str>,
+        now: i64,
+    ) -> Result<bool, StorageError> {
+        let created = sqlx::query(
+            "INSERT INTO accounts (id, display_name, created_at) VALUES (?, ?, ?) \
+             ON CONFLICT (id) DO NOTHING",
+        )
+        .bind(id)
+        .bind(display_name.unwrap_or(id))
+        .bind(now)
+        .execute(&mut *self.tx)
+        .await?
+        .rows_affected()
+            == 1;
+        if !created && let Some(name) = display_name {
+            sqlx::query("UPDATE accounts SET display_name = ? WHERE id = ?")
+                .bind(name)
+                .bind(id)
+                .execute(&mut *self.tx)
+                .await?;
+        }
+        Ok(created)
+    }
+
+    /// Stores a lockout state decided by [`crate::domain::lockout::LockoutPolicy`].
+    pub async fn set_lock_state(
+        &mut self,
+        account: &str,
+        state: LockState,
+    ) -> Result<(), StorageError> {
+        let reason = state.blocked_at().map(|_| BLOCK_REASON_TOO_MANY_FAILURES);
+        sqlx::query(
+            "UPDATE accounts SET failed_attempts = ?, blocked_at = ?, blocked_reason = ? \
+             WHERE id = ?",
+        )
+        .bind(i64::from(state.failures()))
+        .bind(state.blocked_at())
+        .bind(reason)
+        .bind(account)
+        .execute(&mut *self.tx)
+        .await?;
+        Ok(())
+    }
+}

@@ -1,0 +1,173 @@
+//! The append-only audit trail (UPDATE and DELETE are aborted by triggers).
+
+use super::{SqliteStore, StorageError, WriteTx};
+
+/// What happened.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AuditEvent {
+    /// An enrollment code was issued.
+    EnrollmentCreated,
+    /// A phone was enrolled.
+    Enrolled,
+    /// A phone was revoked (e.g. replaced by a new enrollment).
+    DeviceRevoked,
+    /// A login challenge was approved (signature or offline code).
+    Approved,
+    /// A login challenge was denied from the phone ("this wasn't me").
+    Denied,
+    /// A wrong signature or offline code, counted toward the lockout.
+    ResponseFailed,
+    /// The account reached the failure threshold and is now blocked.
+    AccountBlocked,
+    /// An attempt on a blocked account, refused without being checked.
+    RefusedBlocked,
+    /// A denial with a wrong identity signature (not counted).
+    DenyFailed,
+    /// An offline code typed for an unknown account or one without a phone (not counted).
+    UnknownAccount,
+}
+
+impl AuditEvent {
+    /// The stored spelling.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::EnrollmentCreated => "enrollment_created",
+            Self::Enrolled => "enrolled",
+            Self::DeviceRevoked => "device_revoked",
+            Self::Approved => "approved",
+            Self::Denied => "denied",
+            Self::ResponseFailed => "response_failed",
+            Self::AccountBlocked => "account_blocked",
+            Self::RefusedBlocked => "refused_blocked",
+            Self::DenyFailed => "deny_failed",
+            Self::UnknownAccount => "unknown_account",
+        }
+    }
+}
+
+/// Who acted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Actor {
+    /// A phone (API call from the app).
+    Phone,
+    /// The browser showing the QR (offline code).
+    Browser,
+    /// The command line (`tigr-server enroll`).
+    Cli,
+}
+
+impl Actor {
+    /// The stored spelling.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Phone => "phone",
+            Self::Browser => "browser",
+            Self::Cli => "cli",
+        }
+    }
+}
+
+/// A row to append. `detail` is free text that must never hold a secret.
+#[derive(Debug, Clone)]
+pub struct AuditEntry<'a> {
+    /// When.
+    pub at: i64,
+    /// What.
+    pub event: AuditEvent,
+    /// Who.
+    pub actor: Actor,
+    /// Account concerned.
+    pub account_id: Option<&'a str>,
+    /// Device concerned.
+    pub device_id: Option<&'a str>,
+    /// Challenge concerned.
+    pub challenge_id: Option<&'a str>,
+    /// IP address of the requester.
+    pub ip: Option<&'a str>,
+    /// Browser summary of the requester.
+    pub user_agent: Option<&'a str>,
+    /// Extra facts (`attempts_left=3`, `via=offline`).
+    pub detail: Option<String>,
+}
+
+impl<'a> AuditEntry<'a> {
+    /// An entry with only the time, event and actor set.
+    pub fn new(at: i64, event: AuditEvent, actor: Actor) -> Self {
+        Self {
+            at,
+            event,
+            actor,
+            account_id: None,
+            device_id: None,
+            challenge_id: None,
+            ip: None,
+            user_agent: None,
+            detail: None,
+        }
+    }
+}
+
+/// A stored audit row.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct AuditRecord {
+    /// Sequence number.
+    pub id: i64,
+    /// When.
+    pub at: i64,
+    /// What (see [`AuditEvent::as_str`]).
+    pub event: String,
+    /// Who (see [`Actor::as_str`]).
+    pub actor: String,
+    /// Account concerned.
+    pub account_id: Option<String>,
+    /// Device concerned.
+    pub device_id: Option<String>,
+    /// Challenge concerned.
+    pub challenge_id: Option<String>,
+    /// Requester IP.
+    pub ip: Option<String>,
+    /// Requester browser summary.
+    pub user_agent: Option<String>,
+    /// Extra facts.
+    pub detail: Option<String>,
+}
+
+impl SqliteStore {
+    /// The latest `limit` rows about `account` (or about anything), newest first.
+    pub async fn audit_trail(
+        &self,
+        account: Option<&str>,
+        limit: u32,
+    ) -> Result<Vec<AuditRecord>, StorageError> {
+        Ok(sqlx::query_as::<_, AuditRecord>(
+            "SELECT id, at, event, actor, account_id, device_id, challenge_id, ip, user_agent, \
+             detail FROM audit WHERE (?1 IS NULL OR account_id = ?1) ORDER BY id DESC LIMIT ?2",
+        )
+        .bind(account)
+        .bind(i64::from(limit))
+        .fetch_all(&self.reader)
+        .await?)
+    }
+}
+
+impl WriteTx {
+    /// Appends a row, in the same transaction as the change it records.
+    pub async fn audit(&mut self, entry: &AuditEntry<'_>) -> Result<(), StorageError> {
+        sqlx::query(
+            "INSERT INTO audit (at, event, actor, account_id, device_id, challenge_id, ip, \
+             user_agent, detail) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        )
+        .bind(entry.at)
+        .bind(entry.event.as_str())
+        .bind(entry.actor.as_str())
+        .bind(entry.account_id)
+        .bind(entry.device_id)
+        .bind(entry.challenge_id)
+        .bind(entry.ip)
+        .bind(entry.user_agent)
+        .bind(entry.detail.as_deref())
+        .execute(&mut *self.tx)
+        .await?;
+        Ok(())
+    }
+}

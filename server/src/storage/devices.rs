@@ -1,0 +1,148 @@
+//! Enrolled phones.
+
+use super::{SqliteStore, StorageError, WriteTx};
+
+/// An enrolled phone.
+#[derive(Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct Device {
+    /// Device identifier (bound into signatures).
+    pub id: String,
+    /// Owner.
+    pub account_id: String,
+    /// Label given by the phone.
+    pub name: String,
+    /// SEC1 public key of approvals.
+    pub approval_key: Vec<u8>,
+    /// SEC1 public key of denials.
+    pub identity_key: Vec<u8>,
+    /// The sealed OCRA secret (see [`crate::sealing::SecretSealer`]).
+    pub offline_secret_enc: Vec<u8>,
+    /// OCRA suite of offline codes.
+    pub ocra_suite: String,
+    /// Enrollment time.
+    pub enrolled_at: i64,
+    /// Revocation time.
+    pub revoked_at: Option<i64>,
+    /// Why it was revoked (`replaced`, ...).
+    pub revoked_reason: Option<String>,
+}
+
+impl std::fmt::Debug for Device {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Device")
+            .field("id", &self.id)
+            .field("account_id", &self.account_id)
+            .field("name", &self.name)
+            .field("enrolled_at", &self.enrolled_at)
+            .field("revoked_at", &self.revoked_at)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Device {
+    /// True until revoked.
+    pub fn is_active(&self) -> bool {
+        self.revoked_at.is_none()
+    }
+}
+
+/// A phone to insert.
+#[derive(Debug)]
+pub struct NewDevice<'a> {
+    /// Fresh random identifier.
+    pub id: &'a str,
+    /// Owner.
+    pub account_id: &'a str,
+    /// Label.
+    pub name: &'a str,
+    /// SEC1 approval key.
+    pub approval_key: &'a [u8],
+    /// SEC1 identity key.
+    pub identity_key: &'a [u8],
+    /// Sealed OCRA secret.
+    pub offline_secret_enc: &'a [u8],
+    /// OCRA suite.
+    pub ocra_suite: &'a str,
+    /// Enrollment time.
+    pub enrolled_at: i64,
+}
+
+impl SqliteStore {
+    /// The device with this identifier (active or not).
+    pub async fn device(&self, id: &str) -> Result<Option<Device>, StorageError> {
+        Ok(sqlx::query_as::<_, Device>(
+            "SELECT id, account_id, name, approval_key, identity_key, offline_secret_enc, \
+             ocra_suite, enrolled_at, revoked_at, revoked_reason FROM devices WHERE id = ?",
+        )
+        .bind(id)
+        .fetch_optional(&self.reader)
+        .await?)
+    }
+
+    /// The active device of an account, if any.
+    pub async fn active_device(&self, account: &str) -> Result<Option<Device>, StorageError> {
+        Ok(sqlx::query_as::<_, Device>(
+            "SELECT id, account_id, name, approval_key, identity_key, offline_secret_enc, \
+             ocra_suite, enrolled_at, revoked_at, revoked_reason FROM devices \
+             WHERE account_id = ? AND revoked_at IS NULL",
+        )
+        .bind(account)
+        .fetch_optional(&self.reader)
+        .await?)
+    }
+}
+
+impl WriteTx {
+    /// True when the device is the active device of the account.
+    pub async fn device_is_active(
+        &mut self,
+        account: &str,
+        device_id: &str,
+    ) -> Result<bool, StorageError> {
+        let found = sqlx::query_scalar::<_, i64>(
+            "SELECT COUNT(*) FROM devices WHERE id = ? AND account_id = ? AND revoked_at IS NULL",
+        )
+        .bind(device_id)
+        .bind(account)
+        .fetch_one(&mut *self.tx)
+        .await?;
+        Ok(found == 1)
+    }
+
+    /// Revokes every active device of the account; returns their ids.
+    pub async fn revoke_active_devices(
+        &mut self,
+        account: &str,
+        now: i64,
+        reason: &str,
+    ) -> Result<Vec<String>, StorageError> {
+        Ok(sqlx::query_scalar::<_, String>(
+            "UPDATE devices SET revoked_at = ?, revoked_reason = ? \
+             WHERE account_id = ? AND revoked_at IS NULL RETURNING id",
+        )
+        .bind(now)
+        .bind(reason)
+        .bind(account)
+        .fetch_all(&mut *self.tx)
+        .await?)
+    }
+
+    /// Inserts a device.
+    pub async fn insert_device(&mut self, device: &NewDevice<'_>) -> Result<(), StorageError> {
+        sqlx::query(
+            "INSERT INTO devices (id, account_id, name, approval_key, identity_key, \
+             offline_secret_enc, ocra_suite, enrolled_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        )
+        .bind(device.id)
+        .bind(device.account_id)
+        .bind(device.name)
+        .bind(device.approval_key)
+        .bind(device.identity_key)
+        .bind(device.offline_secret_enc)
+        .bind(device.ocra_suite)
+        .bind(device.enrolled_at)
+        .execute(&mut *self.tx)
+        .await?;
+        Ok(())
+    }
+}

@@ -1,0 +1,41 @@
+//! Server metadata (key/value).
+
+use super::{SqliteStore, StorageError, WriteTx};
+
+/// Key of the master-key check value.
+pub const KEY_CHECK: &str = "master_key_check";
+
+impl SqliteStore {
+    /// The master-key check value, if one was stored.
+    pub async fn key_check(&self) -> Result<Option<Vec<u8>>, StorageError> {
+        Ok(
+            sqlx::query_scalar::<_, Vec<u8>>("SELECT value FROM meta WHERE key = ?")
+                .bind(KEY_CHECK)
+                .fetch_optional(&self.reader)
+                .await?,
+        )
+    }
+}
+
+impl WriteTx {
+    /// Stores the master-key check value unless one exists; true when stored.
+    pub async fn init_key_check(&mut self, value: &[u8]) -> Result<bool, StorageError> {
+        let done =
+            sqlx::query("INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT DO NOTHING")
+                .bind(KEY_CHECK)
+                .bind(value)
+                .execute(&mut *self.tx)
+                .await?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    /// The master-key check value, read inside the transaction.
+    pub async fn key_check(&mut self) -> Result<Option<Vec<u8>>, StorageError> {
+        Ok(
+            sqlx::query_scalar::<_, Vec<u8>>("SELECT value FROM meta WHERE key = ?")
+                .bind(KEY_CHECK)
+                .fetch_optional(&mut *self.tx)
+                .await?,
+        )
+    }
+}

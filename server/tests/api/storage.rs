@@ -1,0 +1,201 @@
+//! Durability and secrets at rest: the encrypted offline secret, the append-only audit trail,
+//! restarts, first start.
+
+use serde_json::json;
+use tigr_core::wire::b64_encode;
+use tigr_server::config::MasterKeySource;
+use tigr_server::sealing::{MasterKey, SecretSealer};
+use tigr_server::{Config, RunningServer};
+
+use crate::common::{Phone, TestServer};
+
+fn all_bytes_in(dir: &std::path::Path) -> Vec<u8> {
+    let mut bytes = Vec::new();
+    for entry in std::fs::read_dir(dir).expect("dir") {
+        let path = entry.expect("entry").path();
+        if path.is_file() {
+            bytes.extend(std::fs::read(&path).expect("read"));
+        }
+    }
+    bytes
+}
+
+fn contains(haystack: &[u8], needle: &[u8]) -> bool {
+    haystack.windows(needle.len()).any(|w| w == needle)
+}
+
+#[tokio::test]
+async fn offline_secrets_are_encrypted_at_rest() {
+    let s = TestServer::start().await;
+    let phone = s.enroll("alice").await;
+    let db_files = |s: &TestServer| {
+        let mut bytes = std::fs::read(s.db_path()).expect("db");
+        if let Ok(wal) = std::fs::read(s.db_path().with_extension("db-wal")) {
+            bytes.extend(wal);
+        }
+        bytes
+    };
+    let bytes = db_files(&s);
+    assert!(
+        contains(&bytes, phone.account.as_bytes()),
+        "sanity: the DB was read"
+    );
+    assert!(
+        !contains(&bytes, &phone.secret),
+        "raw secret found in the database"
+    );
+    assert!(
+        !contains(&bytes, b64_encode(&phone.secret).as_bytes()),
+        "encoded secret found in the database"
+    );
+
+    // The sealed secret opens with the key file's key, and not with another key.
+    let db = s.db().await;
+    let sealed: Vec<u8> = sqlx::query_scalar("SELECT offline_secret_enc FROM devices WHERE id = ?")
+        .bind(&phone.device_id)
+        .fetch_one(&db)
+        .await
+        .expect("row");
+    db.close().await;
+    let key_text = std::fs::read_to_string(s.dir.path().join("master.key")).expect("key file");
+    let key = MasterKey::from_base64(&key_text, "key file").expect("key");
+    let opened = SecretSealer::new(&key)
+        .open_offline_secret("alice", &phone.device_id, &sealed)
+        .expect("opens with the right key");
+    assert_eq!(opened.as_slice(), &phone.secret);
+    let wrong = MasterKey::from_bytes([7u8; 32]);
+    assert!(
+        SecretSealer::new(&wrong)
+            .open_offline_secret("alice", &phone.device_id, &sealed)
+            .is_err()
+    );
+    assert!(
+        !contains(&bytes, key_text.trim().as_bytes()),
+        "master key in the DB"
+    );
+
+    // The server refuses to start with another master key.
+    let (dir, mut config) = s.stop().await;
+    assert!(!contains(&all_bytes_in(dir.path()), &phone.secret));
+    config.master_key = MasterKeySource::Inline(wrong);
+    let error = RunningServer::start(config)
+        .await
+        .expect_err("wrong key refused");
+    assert!(
+        error.to_string().contains("master key does not match"),
+        "{error:#}"
+    );
+}
+
+#[tokio::test]
+async fn the_audit_trail_is_append_only() {
+    let s = TestServer::start().await;
+    let phone = s.enroll("alice").await;
+    let c = s.challenge().await;
+    s.respond(&c, &phone.approve_wrong_pin(s.origin(), &c))
+        .await;
+    s.respond(&c, &phone.approve(s.origin(), &c)).await;
+    let db = s.db().await;
+    let events: Vec<String> = sqlx::query_scalar("SELECT event FROM audit ORDER BY id")
+        .fetch_all(&db)
+        .await
+        .expect("audit");
+    assert_eq!(
+        events,
+        [
+            "enrollment_created",
+            "enrolled",
+            "response_failed",
+            "approved"
+        ]
+    );
+    let approved: (String, Option<String>, Option<String>, Option<String>) = sqlx::query_as(
+        "SELECT actor, account_id, device_id, challenge_id FROM audit WHERE event = 'approved'",
+    )
+    .fetch_one(&db)
+    .await
+    .expect("row");
+    assert_eq!(
+        approved,
+        (
+            "phone".to_owned(),
+            Some("alice".to_owned()),
+            Some(phone.device_id.clone()),
+            Some(c.id.clone())
+        )
+    );
+    for sql in [
+        "UPDATE audit SET event = 'nothing'",
+        "UPDATE audit SET detail = NULL WHERE event = 'response_failed'",
+        "DELETE FROM audit",
+        "DELETE FROM audit WHERE event = 'approved'",
+    ] {
+        let error = sqlx::query(sql).execute(&db).await.expect_err(sql);
+        assert!(error.to_string().contains("append-only"), "{sql}: {error}");
+    }
+    let count: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM audit")
+        .fetch_one(&db)
+        .await
+        .expect("count");
+    assert_eq!(count, 4);
+}
+
+#[tokio::test]
+async fn a_restart_keeps_accounts_devices_and_counters() {
+    let s = TestServer::start().await;
+    let phone = s.enroll("alice").await;
+    let c = s.challenge().await;
+    s.respond(&c, &phone.approve_wrong_pin(s.origin(), &c))
+        .await;
+    let addr = s.server.addr;
+    let (dir, mut config) = s.stop().await;
+    // Same files, same address (the origin is bound into signatures).
+    config.listen = addr;
+    let s = TestServer::start_in(dir, config).await;
+    let (status, body) = s
+        .get(
+            &format!("/login/challenges/{}/status", c.id),
+            Some(&c.token),
+        )
+        .await;
+    assert_eq!((status, &body["state"]), (200, &json!("pending")));
+    let (_, body) = s
+        .respond(&c, &phone.approve_wrong_pin(s.origin(), &c))
+        .await;
+    assert_eq!(body["attempts_left"], 3, "counter survived the restart");
+    let fresh = s.challenge().await;
+    let (status, body) = s.respond(&fresh, &phone.approve(s.origin(), &fresh)).await;
+    assert_eq!(status, 200, "{body}");
+    let (status, body) = s
+        .offline(&c, "alice", &phone.offline_code(s.origin(), &c))
+        .await;
+    assert_eq!(status, 200, "offline secret readable after restart: {body}");
+}
+
+#[tokio::test]
+async fn first_start_creates_the_data_directory_database_and_key() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut config = Config::for_tests(dir.path());
+    let data = dir.path().join("tigr-data");
+    config.database_url = format!("sqlite://{}", data.join("tigr.db").display());
+    config.master_key = MasterKeySource::File(data.join("master.key"));
+    let s = TestServer::start_in(dir, config).await;
+    assert!(data.join("tigr.db").is_file());
+    let key = data.join("master.key");
+    assert!(key.is_file());
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        let mode = std::fs::metadata(&key).expect("meta").permissions().mode();
+        assert_eq!(mode & 0o777, 0o600);
+    }
+    let (status, body) = s.post("/login/challenges", &json!({}), None).await;
+    assert_eq!(status, 201, "{body}");
+    let logs = crate::common::logs();
+    assert!(
+        logs.contains("generated a new master key") && logs.contains("back it up"),
+        "the generated key is announced"
+    );
+    let phone = Phone::new("bob");
+    assert_eq!(s.enroll_phone(&phone).await.0, 201);
+}

@@ -1,0 +1,454 @@
+//! `tigr-phone`: a desktop virtual phone built on tigr-core, for demos and end-to-end tests.
+//!
+//! ```text
+//! tigr-phone enroll  <QR text | image>              choose a PIN, register this phone
+//! tigr-phone approve <QR text | image> [--account]  show the context, ask the PIN, approve
+//! tigr-phone deny    <QR text | image> [--account]  "ce n'était pas moi"
+//! tigr-phone offline <QR text | image> [--account]  Tigr ID + one-time password, no network
+//! tigr-phone accounts | remove <origin> <account>
+//! ```
+//! The PIN is asked on the terminal (not echoed), read from standard input when it is not a
+//! terminal, or given with `--pin` / `TIGR_PHONE_PIN` for scripts.
+
+use std::io::{BufRead as _, IsTerminal as _, Write as _};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+use tigr_core::authenticator::{Authenticator, DeviceError};
+use tigr_core::client::ClientError;
+use tigr_core::payload::{EnrollmentQr, LoginQr, PayloadError, QrPayload};
+use tigr_core::pin::PinError;
+use tigr_tests::phone::{PHONE_KDF_ITERATIONS, open_phone, read_code};
+use tigr_tests::timefmt::utc;
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "tigr-phone",
+    version,
+    about = "Téléphone virtuel Tigr / Tigr virtual phone"
+)]
+struct Cli {
+    /// Folder holding this phone's vault.
+    #[arg(
+        long,
+        env = "TIGR_PHONE_HOME",
+        default_value = "tigr-phone-data",
+        global = true
+    )]
+    home: PathBuf,
+    /// Language of messages: fr or en.
+    #[arg(long, env = "TIGR_LANG", default_value = "fr", global = true)]
+    lang: String,
+    /// PIN for scripts (otherwise asked).
+    #[arg(long, env = "TIGR_PHONE_PIN", global = true, hide_env_values = true)]
+    pin: Option<String>,
+    /// PBKDF2 iterations for new enrollments.
+    #[arg(long, default_value_t = PHONE_KDF_ITERATIONS, global = true, hide = true)]
+    kdf_iterations: u32,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Enroll this phone with an enrollment QR (payload text or image file).
+    Enroll {
+        /// QR payload text or PNG/JPEG file.
+        code: String,
+        /// Name of this phone shown to administrators.
+        #[arg(long, default_value = "Téléphone virtuel")]
+        device_name: String,
+    },
+    /// Approve a login QR with the PIN.
+    Approve {
+        /// QR payload text or PNG/JPEG file.
+        code: String,
+        /// Tigr ID to use when several accounts exist on the server.
+        #[arg(long)]
+        account: Option<String>,
+    },
+    /// Refuse a login QR: "ce n'était pas moi".
+    Deny {
+        /// QR payload text or PNG/JPEG file.
+        code: String,
+        /// Tigr ID to use when several accounts exist on the server.
+        #[arg(long)]
+        account: Option<String>,
+    },
+    /// Show the offline Tigr ID and one-time password for a login QR.
+    Offline {
+        /// QR payload text or PNG/JPEG file.
+        code: String,
+        /// Tigr ID to use when several accounts exist on the server.
+        #[arg(long)]
+        account: Option<String>,
+    },
+    /// List the accounts of this phone.
+    Accounts,
+    /// Remove an account from this phone.
+    Remove {
+        /// Server origin, e.g. https://auth.example.fr
+        origin: String,
+        /// Tigr ID.
+        account: String,
+    },
+}
+
+/// Picks the French or English text.
+struct Lang(bool);
+
+impl Lang {
+    fn t<'a>(&self, fr: &'a str, en: &'a str) -> &'a str {
+        if self.0 { en } else { fr }
+    }
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let lang = Lang(cli.lang.starts_with("en"));
+    match run(&cli, &lang) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("✘ {}", explain(&error, &lang));
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run(cli: &Cli, lang: &Lang) -> anyhow::Result<()> {
+    let phone = open_phone(
+        &cli.home,
+        if lang.0 { "en" } else { "fr" },
+        cli.kdf_iterations,
+    )?;
+    match &cli.command {
+        Command::Enroll { code, device_name } => {
+            let qr = expect_enrollment(read_code(code)?, lang)?;
+            enroll(&phone, &qr, device_name, cli, lang)
+        }
+        Command::Approve { code, account } => {
+            let qr = expect_login(read_code(code)?, lang)?;
+            approve(&phone, &qr, account.as_deref(), cli, lang)
+        }
+        Command::Deny { code, account } => {
+            let qr = expect_login(read_code(code)?, lang)?;
+            show_context(&phone, &qr, lang)?;
+            let outcome = phone.deny(&qr, account.as_deref())?;
+            println!(
+                "✔ {} ({})",
+                lang.t(
+                    "Connexion refusée : ce n'était pas moi",
+                    "Login refused: this wasn't me"
+                ),
+                outcome.account
+            );
+            Ok(())
+        }
+        Command::Offline { code, account } => {
+            let qr = expect_login(read_code(code)?, lang)?;
+            let pin = ask_pin(cli, lang.t("Code PIN : ", "PIN: "))?;
+            let code = phone.offline_code(&qr, account.as_deref(), &pin)?;
+            println!(
+                "{}",
+                lang.t(
+                    "Mode hors ligne — saisissez sur la page web :",
+                    "Offline mode — type on the web page:"
+                )
+            );
+            println!(
+                "  {} {}",
+                lang.t("Identifiant Tigr :", "Tigr ID:"),
+                code.tigr_id
+            );
+            println!(
+                "  {} {}",
+                lang.t("Mot de passe :   ", "Password:"),
+                code.otp
+            );
+            println!(
+                "  {} {} s",
+                lang.t("Valable encore :", "Valid for:"),
+                code.seconds_left
+            );
+            println!(
+                "{}",
+                lang.t(
+                    "(Cliquez sur le QR code de la page pour afficher le formulaire.)",
+                    "(Click the QR code on the page to show the form.)"
+                )
+            );
+            Ok(())
+        }
+        Command::Accounts => {
+            let accounts = phone.accounts()?;
+            if accounts.is_empty() {
+                println!(
+                    "{}",
+                    lang.t(
+                        "Aucun compte. Demandez à votre administrateur un QR code d'enrôlement.",
+                        "No account. Ask your administrator for an enrollment QR code."
+                    )
+                );
+            }
+            for a in accounts {
+                println!(
+                    "{}  {}  {} ({})  {} {}",
+                    a.account,
+                    a.display_name,
+                    a.service_name,
+                    a.server_host,
+                    lang.t("enrôlé le", "enrolled"),
+                    utc(a.enrolled_at)
+                );
+            }
+            Ok(())
+        }
+        Command::Remove { origin, account } => {
+            if phone.remove_account(origin, account)? {
+                println!(
+                    "✔ {}",
+                    lang.t(
+                        "Compte supprimé de ce téléphone.",
+                        "Account removed from this phone."
+                    )
+                );
+                Ok(())
+            } else {
+                anyhow::bail!(
+                    lang.t(
+                        "Ce compte n'est pas sur ce téléphone.",
+                        "This account is not on this phone."
+                    )
+                    .to_owned()
+                )
+            }
+        }
+    }
+}
+
+fn expect_enrollment(payload: QrPayload, lang: &Lang) -> anyhow::Result<EnrollmentQr> {
+    match payload {
+        QrPayload::Enrollment(e) => Ok(e),
+        QrPayload::Login(_) => anyhow::bail!(
+            lang.t(
+                "Ce QR code sert à se connecter, pas à enrôler un téléphone.",
+                "This QR code is for logging in, not for enrolling a phone."
+            )
+            .to_owned()
+        ),
+    }
+}
+
+fn expect_login(payload: QrPayload, lang: &Lang) -> anyhow::Result<LoginQr> {
+    match payload {
+        QrPayload::Login(l) => Ok(l),
+        QrPayload::Enrollment(_) => anyhow::bail!(
+            lang.t(
+                "Ce QR code sert à enrôler un téléphone, pas à se connecter.",
+                "This QR code is for enrolling a phone, not for logging in."
+            )
+            .to_owned()
+        ),
+    }
+}
+
+fn enroll(
+    phone: &Authenticator,
+    qr: &EnrollmentQr,
+    device_name: &str,
+    cli: &Cli,
+    lang: &Lang,
+) -> anyhow::Result<()> {
+    let offer = phone.lookup_enrollment(qr)?;
+    println!(
+        "{}",
+        lang.t("Enrôlement de ce téléphone", "Enrolling this phone")
+    );
+    println!(
+        "  {} {}",
+        lang.t("Service :", "Service:"),
+        offer.service_name
+    );
+    println!(
+        "  {} {}",
+        lang.t("Serveur :", "Server: "),
+        qr.origin.display_host()
+    );
+    println!(
+        "  {} {} ({})",
+        lang.t("Compte :", "Account:"),
+        offer.account,
+        offer.display_name
+    );
+    println!(
+        "  {} {}",
+        lang.t("Expire :", "Expires:"),
+        utc(offer.expires_at)
+    );
+    let pin = ask_pin(cli, lang.t("Choisissez un code PIN : ", "Choose a PIN: "))?;
+    let confirmation = match &cli.pin {
+        Some(p) => p.clone(),
+        None => ask_pin(cli, lang.t("Confirmez le code PIN : ", "Confirm the PIN: "))?,
+    };
+    let account = phone.enroll(qr, &pin, &confirmation, device_name)?;
+    println!(
+        "✔ {} {} ({}).",
+        lang.t("Téléphone enrôlé pour", "Phone enrolled for"),
+        account.account,
+        account.server_host
+    );
+    Ok(())
+}
+
+fn show_context(phone: &Authenticator, qr: &LoginQr, lang: &Lang) -> anyhow::Result<()> {
+    let context = phone.login_context(qr)?;
+    println!("{}", lang.t("Connexion demandée", "Login requested"));
+    println!(
+        "  {} {}",
+        lang.t("Service :   ", "Service:"),
+        context.service_name
+    );
+    println!(
+        "  {} {}",
+        lang.t("Serveur :   ", "Server: "),
+        qr.origin.display_host()
+    );
+    println!(
+        "  {} {}",
+        lang.t("Heure :     ", "Time:   "),
+        utc(context.created_at)
+    );
+    println!(
+        "  {} {} ({})",
+        lang.t("Navigateur :", "Browser:"),
+        context.browser_summary,
+        context.browser_ip
+    );
+    if context.server_host != qr.origin.display_host() {
+        println!(
+            "  ⚠ {} {}",
+            lang.t("Le serveur se présente comme", "The server calls itself"),
+            context.server_host
+        );
+    }
+    Ok(())
+}
+
+fn approve(
+    phone: &Authenticator,
+    qr: &LoginQr,
+    account: Option<&str>,
+    cli: &Cli,
+    lang: &Lang,
+) -> anyhow::Result<()> {
+    show_context(phone, qr, lang)?;
+    let pin = ask_pin(cli, lang.t("Code PIN : ", "PIN: "))?;
+    let outcome = phone.approve(qr, account, &pin)?;
+    println!(
+        "✔ {} {}.",
+        lang.t("Connexion approuvée pour", "Login approved for"),
+        outcome.account
+    );
+    Ok(())
+}
+
+fn ask_pin(cli: &Cli, prompt: &str) -> anyhow::Result<String> {
+    if let Some(pin) = &cli.pin {
+        return Ok(pin.clone());
+    }
+    if std::io::stdin().is_terminal() {
+        return Ok(rpassword::prompt_password(prompt)?);
+    }
+    eprint!("{prompt}");
+    std::io::stderr().flush()?;
+    let mut line = String::new();
+    std::io::stdin().lock().read_line(&mut line)?;
+    Ok(line.trim().to_owned())
+}
+
+/// A message for the person holding the phone, in their language.
+fn explain(error: &anyhow::Error, lang: &Lang) -> String {
+    if let Some(payload) = error.downcast_ref::<PayloadError>() {
+        return explain_payload(payload, lang);
+    }
+    let Some(device) = error.downcast_ref::<DeviceError>() else {
+        return format!("{error:#}");
+    };
+    match device {
+        DeviceError::Client(ClientError::Server {
+            message,
+            attempts_left,
+            ..
+        }) => match attempts_left {
+            Some(n) if *n > 0 => format!(
+                "{message} ({} {n})",
+                lang.t("tentatives restantes :", "attempts left:")
+            ),
+            _ => message.clone(),
+        },
+        DeviceError::Client(ClientError::Network(_)) => lang
+            .t(
+                "Serveur injoignable. Sans réseau, utilisez « tigr-phone offline ».",
+                "Server unreachable. Without network, use `tigr-phone offline`.",
+            )
+            .to_owned(),
+        DeviceError::Pin(PinError::Format) => lang
+            .t(
+                "Le code PIN doit comporter 4 à 12 chiffres.",
+                "The PIN must be 4 to 12 digits.",
+            )
+            .to_owned(),
+        DeviceError::Pin(PinError::Mismatch) => lang
+            .t(
+                "Les deux codes PIN ne sont pas identiques.",
+                "The two PINs differ.",
+            )
+            .to_owned(),
+        DeviceError::Pin(PinError::TooSimple) => lang
+            .t(
+                "Ce code PIN est trop facile à deviner (suite ou chiffres identiques).",
+                "This PIN is too easy to guess (sequence or repeated digits).",
+            )
+            .to_owned(),
+        DeviceError::NotEnrolled { server } => format!(
+            "{} {server}.",
+            lang.t(
+                "Ce téléphone n'est pas enrôlé sur",
+                "This phone is not enrolled on"
+            )
+        ),
+        DeviceError::AccountChoiceNeeded { accounts } => format!(
+            "{} --account {}",
+            lang.t(
+                "Plusieurs comptes sur ce serveur ; précisez",
+                "Several accounts on this server; add"
+            ),
+            accounts.join(" | ")
+        ),
+        DeviceError::Payload(payload) => explain_payload(payload, lang),
+        other => format!("{other}"),
+    }
+}
+
+fn explain_payload(error: &PayloadError, lang: &Lang) -> String {
+    match error {
+        PayloadError::NotTigr => lang.t(
+            "Ce QR code n'est pas un code Tigr.",
+            "This QR code is not a Tigr code.",
+        ),
+        PayloadError::UnsupportedVersion(_) => lang.t(
+            "Ce code Tigr est d'une version plus récente : mettez l'application à jour.",
+            "This Tigr code is from a newer version: update the app.",
+        ),
+        PayloadError::InsecureOrigin => lang.t(
+            "Ce code désigne un serveur non sécurisé (http) : refusé.",
+            "This code points to an insecure (http) server: refused.",
+        ),
+        _ => lang.t(
+            "Ce code Tigr est illisible ou abîmé.",
+            "This Tigr code is unreadable or damaged.",
+        ),
+    }
+    .to_owned()
+}
