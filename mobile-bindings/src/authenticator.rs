@@ -146,11 +146,11 @@ impl Authenticator {
     }
 
     /// Reads a scanned text and asks its server what it is about: for an enrollment code, the
-    /// offer (needs the network: a [`TigrError::Network`] otherwise); for a login code, who is
+    /// offer (needs the network: a `TigrError.Network` otherwise); for a login code, who is
     /// asking. A login code whose server cannot be reached is *not* an error: the request then
     /// has no context and an `offline_reason`, and the app offers
-    /// [`Authenticator::offline_code`]. A login code of a server this phone is not enrolled on
-    /// gives [`TigrError::NotEnrolled`].
+    /// `Authenticator.offline_code`. A login code of a server this phone is not enrolled on
+    /// gives `TigrError.NotEnrolled`.
     pub fn scan(&self, text: String) -> Result<ScanResult, TigrError> {
         let result = match QrPayload::parse(&text).map_err(Error::from)? {
             QrPayload::Enrollment(qr) => {
@@ -174,7 +174,7 @@ impl Authenticator {
     }
 
     /// Enrolls this phone with an enrollment code and a new PIN (typed twice). The PIN is
-    /// checked first (4–12 digits, not a run nor one repeated digit: [`TigrError::InvalidPin`]).
+    /// checked first (4–12 digits, not a run nor one repeated digit: `TigrError.InvalidPin`).
     /// Enrolling again for the same account replaces the earlier entry.
     pub fn enroll(
         &self,
@@ -194,9 +194,9 @@ impl Authenticator {
     }
 
     /// Approves a login with the PIN. `tigr_id` picks the account when this phone has several
-    /// on that server ([`TigrError::AccountChoiceNeeded`] otherwise). A wrong PIN is only
-    /// detected by the server: [`TigrError::WrongPin`] with the attempts left, then
-    /// [`TigrError::AccountBlocked`].
+    /// on that server (`TigrError.AccountChoiceNeeded` otherwise). A wrong PIN is only
+    /// detected by the server: `TigrError.WrongPin` with the attempts left, then
+    /// `TigrError.AccountBlocked`.
     pub fn approve(
         &self,
         payload: String,

@@ -33,7 +33,7 @@ pub const ENROLLMENT_USED: &str = "used";
 
 /// Every error of the SDK, as apps see it (Kotlin: `TigrException`, Swift: `TigrError`).
 ///
-/// Show it with [`error_message`]. `reason` fields are short English texts or the codes
+/// Show it with `error_message`. `reason` fields are short English texts or the codes
 /// documented on the constants of this module; they are meant for logs and never hold a secret.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, uniffi::Error)]
 pub enum TigrError {
@@ -99,7 +99,7 @@ pub enum TigrError {
         /// The server's message (in the authenticator's language) or a technical detail.
         reason: String,
     },
-    /// The platform key store (the app's [`crate::KeyProtector`]) failed.
+    /// The platform key store (the app's `KeyProtector`) failed.
     #[error("key store: {reason}")]
     KeyStore {
         /// What the key protector said.
@@ -113,7 +113,7 @@ pub enum TigrError {
     },
 }
 
-/// Everything that can fail inside this crate (internal; converted to [`TigrError`]).
+/// Everything that can fail inside this crate (internal; converted to `TigrError`).
 #[derive(Debug, thiserror::Error)]
 pub(crate) enum Error {
     /// Core's phone operations.

@@ -10,7 +10,7 @@ use crate::types::ScannedCode;
 /// `ImageFormat.YUV_420_888` plane 0, iOS `kCVPixelFormatType_420YpCbCr8BiPlanar*` plane 0).
 ///
 /// An empty list means no QR code was found. Texts that are not valid UTF-8 are returned
-/// lossily converted; pass each one to [`parse_code`] or [`crate::Authenticator::scan`].
+/// lossily converted; pass each one to `parse_code` or `Authenticator.scan`.
 #[uniffi::export]
 pub fn decode_frame(
     luma: Vec<u8>,

@@ -20,7 +20,7 @@ use zeroize::Zeroizing;
 
 use crate::error::Error;
 
-/// Why a [`KeyProtector`] call failed (Kotlin: `KeyProtectorException.Failed`).
+/// Why a `KeyProtector` call failed (Kotlin: `KeyProtectorException.Failed`).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, uniffi::Error)]
 pub enum KeyProtectorError {
     /// The platform refused (device locked, key invalidated, hardware error...).
@@ -31,7 +31,7 @@ pub enum KeyProtectorError {
     },
 }
 
-/// A foreign callback threw something other than a [`KeyProtectorError`]: still an error,
+/// A foreign callback threw something other than a `KeyProtectorError`: still an error,
 /// never a crash.
 impl From<uniffi::UnexpectedUniFFICallbackError> for KeyProtectorError {
     fn from(e: uniffi::UnexpectedUniFFICallbackError) -> Self {
@@ -50,11 +50,11 @@ impl From<uniffi::UnexpectedUniFFICallbackError> for KeyProtectorError {
 pub trait KeyProtector: Send + Sync {
     /// Encrypts `plaintext` (the whole vault, a few KiB).
     fn wrap(&self, plaintext: Vec<u8>) -> Result<Vec<u8>, KeyProtectorError>;
-    /// Decrypts what [`KeyProtector::wrap`] produced.
+    /// Decrypts what `KeyProtector.wrap` produced.
     fn unwrap(&self, wrapped: Vec<u8>) -> Result<Vec<u8>, KeyProtectorError>;
 }
 
-/// Core's [`KeyStore`] implemented by an app's [`KeyProtector`].
+/// Core's `KeyStore` implemented by an app's `KeyProtector`.
 pub(crate) struct ProtectorKeyStore(pub(crate) Arc<dyn KeyProtector>);
 
 impl std::fmt::Debug for ProtectorKeyStore {

@@ -6,7 +6,7 @@ use tigr_core::payload::{EnrollmentQr, LoginQr, QrPayload};
 /// An account enrolled on this phone.
 #[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
 pub struct Account {
-    /// Server origin, e.g. `https://auth.esea-na.fr` (with [`Account::tigr_id`], the key of an
+    /// Server origin, e.g. `https://auth.esea-na.fr` (with `Account.tigr_id`, the key of an
     /// account on this phone).
     pub server_origin: String,
     /// Server host as shown to people, e.g. `auth.esea-na.fr`.
@@ -40,7 +40,7 @@ impl From<AccountSummary> for Account {
 /// A parsed enrollment QR code.
 #[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
 pub struct EnrollmentCode {
-    /// The code in canonical form: pass it back to [`crate::Authenticator::enroll`].
+    /// The code in canonical form: pass it back to `Authenticator.enroll`.
     pub payload: String,
     /// The server that issued it.
     pub server_origin: String,
@@ -112,7 +112,7 @@ impl From<&QrPayload> for ScannedCode {
 /// What an enrollment code offers, shown before the user chooses a PIN.
 #[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
 pub struct EnrollmentOffer {
-    /// The code in canonical form: pass it to [`crate::Authenticator::enroll`].
+    /// The code in canonical form: pass it to `Authenticator.enroll`.
     pub payload: String,
     /// The server's host (from the QR: the one this phone talked to).
     pub server_host: String,
@@ -149,7 +149,7 @@ pub struct LoginRequest {
     /// The parsed code.
     pub code: LoginCode,
     /// Who is asking; `None` when the server could not be reached (offline mode: offer
-    /// [`crate::Authenticator::offline_code`]).
+    /// `Authenticator.offline_code`).
     pub context: Option<LoginContext>,
     /// This phone's accounts on that server (one in general; ask the user to pick when several).
     pub accounts: Vec<Account>,
@@ -158,7 +158,7 @@ pub struct LoginRequest {
     pub offline_reason: Option<String>,
 }
 
-/// The result of [`crate::Authenticator::scan`].
+/// The result of `Authenticator.scan`.
 #[derive(Debug, Clone, PartialEq, Eq, uniffi::Enum)]
 pub enum ScanResult {
     /// An enrollment code and what it offers.

@@ -280,7 +280,8 @@ fn decode_frame_reads_a_login_qr() {
 #[test]
 fn enroll_scan_and_approve_log_the_browser_in() {
     let h = Harness::start();
-    let phone = h.phone();
+    let dir = h.phone_dir();
+    let phone = Authenticator::new(dir.clone(), None, "fr".into()).expect("phone");
     assert_eq!(phone.accounts().expect("accounts"), vec![]);
     let account = h.enroll(&phone, "alice");
     assert_eq!(account.server_origin, h.public_origin);
@@ -315,15 +316,7 @@ fn enroll_scan_and_approve_log_the_browser_in() {
     );
 
     // The vault survives a restart of the app.
-    let again = Authenticator::new(
-        std::path::Path::new(&h.phone_dir())
-            .with_file_name("phone-0")
-            .to_string_lossy()
-            .into_owned(),
-        None,
-        "fr".into(),
-    )
-    .expect("reopen");
+    let again = Authenticator::new(dir, None, "fr".into()).expect("reopen");
     assert_eq!(again.accounts().expect("accounts"), vec![account]);
 }
 

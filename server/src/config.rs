@@ -550,4 +550,12 @@ mod tests {
         c.listen = "192.168.1.2:8080".parse().expect("addr");
         assert!(c.public_origin().is_err());
     }
+
+    #[test]
+    fn the_example_configuration_is_valid() {
+        let text = include_str!("../tigr.example.toml");
+        let config = Config::from_sources(Some(("tigr.example.toml", text)), &env(&[]))
+            .expect("valid example");
+        assert_eq!(config.listen.to_string(), "127.0.0.1:8080");
+    }
 }

@@ -397,7 +397,8 @@ async fn approve(app: &AppState, ctx: &AnswerContext<'_>) -> Result<Outcome, Api
         .await?;
     tx.commit().await?;
     app.hub.notify(&ctx.challenge.id);
-    tracing::info!(account = %ctx.account, challenge = %ctx.challenge.id, via = ctx.via(), "login approved");
+    // Debug only: approvals are the hot path, and the audit trail records each of them.
+    tracing::debug!(account = %ctx.account, challenge = %ctx.challenge.id, via = ctx.via(), "login approved");
     Ok(Outcome {
         state: ChallengeState::Approved,
         account: ctx.account.to_owned(),

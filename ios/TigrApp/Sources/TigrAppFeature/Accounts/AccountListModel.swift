@@ -16,6 +16,11 @@ final class AccountListModel: ObservableObject {
         case removing(Account)
         case failed(Account, String)
 
+        var failure: String? {
+            if case .failed(_, let message) = self { return message }
+            return nil
+        }
+
         var account: Account? {
             switch self {
             case .none: return nil

@@ -41,9 +41,7 @@ struct AccountListView: View {
                     set: { if !$0 { model.cancelRemove() } }
                 ),
                 actions: { Button(L("action.close"), role: .cancel) {} },
-                message: {
-                    if case .failed(_, let message) = model.removal { Text(message) }
-                }
+                message: { Text(model.removal.failure ?? "") }
             )
     }
 

@@ -1,4 +1,5 @@
 import SwiftUI
+import UIKit
 
 /// Dots for the digits typed so far; VoiceOver hears "3 chiffres saisis", never the digits.
 struct PinDots: View {

@@ -1,4 +1,5 @@
 import SwiftUI
+import UIKit
 
 /// What a status step means; picks its symbol and colour.
 enum Tone {

@@ -1,4 +1,5 @@
 import SwiftUI
+import UIKit
 import TigrSDK
 
 /// The offline result: Tigr ID and one-time password in large type, the instruction, and a

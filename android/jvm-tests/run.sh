@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# JVM proof of the Tigr mobile SDK's Kotlin bindings, from a fresh clone:
+#
+#   android/jvm-tests/run.sh
+#
+# 1. builds libtigr_mobile.so and tigr-server in release mode;
+# 2. generates the Kotlin (and Swift) bindings with mobile-bindings/generate.sh;
+# 3. runs `mvn -B -q test` here: the generated Kotlin + the JUnit 5 suites, loading the library
+#    through JNA and starting real tigr-server processes on loopback. Maven downloads its
+#    plugins and dependencies from Maven Central on the first run.
+#
+# Exits non-zero on any failure and prints Surefire's totals ("Tests run: N, Failures: 0, ...").
+# Needs: Rust (cargo), Java 17+, Maven 3.8+.
+set -euo pipefail
+
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+root="$(cd "$here/../.." && pwd)"
+target="${CARGO_TARGET_DIR:-$root/target}"
+
+cd "$root"
+cargo build --release -p tigr-mobile -p tigr-server
+mobile-bindings/generate.sh
+
+cd "$here"
+rm -rf target/surefire-reports
+status=0
+mvn -B -q -Dstyle.color=never test -Dcargo.target.dir="$target" || status=$?
+
+# Surefire's own summary is hidden by -q: add up its XML reports.
+shopt -s nullglob
+reports=(target/surefire-reports/TEST-*.xml)
+total() {
+    cat "${reports[@]}" | grep -o '<testsuite [^>]*>' | grep -o " $1=\"[0-9]*\"" \
+        | grep -o '[0-9]*' | awk '{ n += $1 } END { print n + 0 }'
+}
+if (( ${#reports[@]} > 0 )); then
+    echo "Tests run: $(total tests), Failures: $(total failures), Errors: $(total errors), Skipped: $(total skipped)"
+else
+    echo "Tests run: 0 (no Surefire report: the build failed before the tests)"
+    (( status != 0 )) || status=1
+fi
+exit "$status"
