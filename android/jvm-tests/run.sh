@@ -33,6 +33,7 @@ total() {
     cat "${reports[@]}" | grep -o '<testsuite [^>]*>' | grep -o " $1=\"[0-9]*\"" \
         | grep -o '[0-9]*' | awk '{ n += $1 } END { print n + 0 }'
 }
+echo   # Maven may leave an unterminated colour-reset sequence on the last line
 if (( ${#reports[@]} > 0 )); then
     echo "Tests run: $(total tests), Failures: $(total failures), Errors: $(total errors), Skipped: $(total skipped)"
 else

@@ -195,6 +195,11 @@ impl Authenticator {
         let mut offline_secret = zeroize::Zeroizing::new([0u8; OFFLINE_SECRET_LEN]);
         self.deps.rng.fill(&mut offline_secret[..]);
 
+        // Check that the vault can be read and re-wrapped *before* the server spends the code and
+        // revokes the previous phone: a failing key store must not leave the user with no phone.
+        let current = self.load()?;
+        self.deps.keystore.wrap(&current.to_bytes())?;
+
         let result = client.complete_enrollment(&EnrollmentCompleteRequest {
             code: qr.code.clone(),
             approval_key: b64_encode(&approval_key.public_key()),

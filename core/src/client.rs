@@ -238,10 +238,12 @@ pub struct UreqTransport {
 
 #[cfg(feature = "http")]
 impl UreqTransport {
-    /// A transport with a 10-second global timeout and no redirects.
+    /// A transport that gives up connecting after 5 s and waiting after 40 s (long enough for
+    /// a 30-second status long-poll), and never follows redirects.
     pub fn new() -> Self {
         let config = ureq::Agent::config_builder()
-            .timeout_global(Some(std::time::Duration::from_secs(10)))
+            .timeout_connect(Some(std::time::Duration::from_secs(5)))
+            .timeout_global(Some(std::time::Duration::from_secs(40)))
             .http_status_as_error(false)
             .max_redirects(0)
             .user_agent(concat!("tigr-core/", env!("CARGO_PKG_VERSION")))
