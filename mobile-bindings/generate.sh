@@ -17,19 +17,25 @@ set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
 target="${CARGO_TARGET_DIR:-$root/target}"
-
-case "$(uname -s)" in
-    Darwin) lib="$target/release/libtigr_mobile.dylib" ;;
-    *) lib="$target/release/libtigr_mobile.so" ;;
+# TIGR_BUILD_PROFILE=dev reuses the debug build (the test suite builds once, in debug).
+profile="${TIGR_BUILD_PROFILE:-release}"
+case "$profile" in
+    dev) profile_dir=debug ;;
+    *) profile_dir="$profile" ;;
 esac
 
-cargo build --release -p tigr-mobile
+case "$(uname -s)" in
+    Darwin) lib="$target/$profile_dir/libtigr_mobile.dylib" ;;
+    *) lib="$target/$profile_dir/libtigr_mobile.so" ;;
+esac
+
+cargo build --profile "$profile" -p tigr-mobile
 
 for language in kotlin swift; do
     out="$target/bindings/$language"
     rm -rf "$out"
     mkdir -p "$out"
-    cargo run --quiet --release -p tigr-uniffi-bindgen --bin uniffi-bindgen -- \
+    cargo run --quiet --profile "$profile" -p tigr-uniffi-bindgen --bin uniffi-bindgen -- \
         generate --library "$lib" --language "$language" \
         --config mobile-bindings/uniffi.toml --no-format --out-dir "$out"
 done

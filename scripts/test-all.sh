@@ -13,7 +13,5 @@ cargo build --workspace --all-targets --locked
 echo "== Rust: tests"
 cargo test --workspace --locked
 
-if [ -x android/jvm-tests/run.sh ]; then
-  echo "== Kotlin SDK on the JVM"
-  android/jvm-tests/run.sh
-fi
+echo "== Kotlin SDK on the JVM (generated bindings, real server)"
+TIGR_BUILD_PROFILE=dev android/jvm-tests/run.sh

@@ -3,7 +3,7 @@
 #
 #   android/jvm-tests/run.sh
 #
-# 1. builds libtigr_mobile.so and tigr-server in release mode;
+# 1. builds libtigr_mobile.so and tigr-server in release mode (TIGR_BUILD_PROFILE=dev: debug);
 # 2. generates the Kotlin (and Swift) bindings with mobile-bindings/generate.sh;
 # 3. runs `mvn -B -q test` here: the generated Kotlin + the JUnit 5 suites, loading the library
 #    through JNA and starting real tigr-server processes on loopback. Maven downloads its
@@ -17,14 +17,21 @@ here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 root="$(cd "$here/../.." && pwd)"
 target="${CARGO_TARGET_DIR:-$root/target}"
 
+# TIGR_BUILD_PROFILE=dev reuses the debug build (scripts/test-all.sh builds once, in debug).
+profile="${TIGR_BUILD_PROFILE:-release}"
+case "$profile" in
+    dev) profile_dir=debug ;;
+    *) profile_dir="$profile" ;;
+esac
+
 cd "$root"
-cargo build --release -p tigr-mobile -p tigr-server
-mobile-bindings/generate.sh
+cargo build --profile "$profile" -p tigr-mobile -p tigr-server
+TIGR_BUILD_PROFILE="$profile" mobile-bindings/generate.sh
 
 cd "$here"
 rm -rf target/surefire-reports
 status=0
-mvn -B -q -Dstyle.color=never test -Dcargo.target.dir="$target" || status=$?
+mvn -B -q -Dstyle.color=never test -Dcargo.target.dir="$target" -Dcargo.profile.dir="$profile_dir" || status=$?
 
 # Surefire's own summary is hidden by -q: add up its XML reports.
 shopt -s nullglob

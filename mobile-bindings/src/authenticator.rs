@@ -23,7 +23,7 @@ pub const VAULT_FILE: &str = "tigr-vault.bin";
 
 /// This phone's Tigr authenticator: its accounts and its conversations with Tigr servers.
 ///
-/// Every method blocks — network calls (up to a 10 s timeout) and the PIN derivation
+/// Every method blocks — network calls (5 s to connect, 40 s at most) and the PIN derivation
 /// (PBKDF2, tens of milliseconds) — so apps call them off the main thread (Kotlin:
 /// `withContext(Dispatchers.IO)`; Swift: `Task.detached` or a background queue). One instance
 /// may be shared between threads.

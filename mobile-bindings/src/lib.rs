@@ -11,7 +11,7 @@
 //!   depends on uniffi ([`key_protector`]).
 //! * [`decode_frame`] and [`parse_code`] read camera frames and QR texts.
 //!
-//! Every exported function and method blocks (network I/O with a 10 s timeout, PBKDF2 PIN
+//! Every exported function and method blocks (network I/O: 5 s to connect, 40 s at most, PBKDF2 PIN
 //! derivation): apps call them off the main thread.
 //!
 //! HTTP goes through core's `UreqTransport` (rustls with ring) from Rust, not through the
