@@ -296,17 +296,25 @@ impl Authenticator {
         }
     }
 
-    fn binding<'a>(
-        origin: &'a str,
-        qr: &'a LoginQr,
-        entry: &'a AccountEntry,
-    ) -> ChallengeBinding<'a> {
-        ChallengeBinding {
-            origin,
+    /// The phone's answer to `qr` for `entry`, signed by `key` over the `decision` message.
+    fn signed_answer(
+        key: &DeviceKey,
+        decision: Decision,
+        qr: &LoginQr,
+        entry: &AccountEntry,
+    ) -> SignedAnswer {
+        let origin = qr.origin.to_string();
+        let binding = ChallengeBinding {
+            origin: &origin,
             challenge_id: &qr.challenge_id,
             nonce: &qr.nonce,
             account: &entry.account,
             device_id: &entry.device_id,
+        };
+        SignedAnswer {
+            account: entry.account.clone(),
+            device_id: entry.device_id.clone(),
+            signature: b64_encode(&key.sign(&message(decision, &binding))),
         }
     }
 
@@ -321,37 +329,15 @@ impl Authenticator {
         check_format(pin)?;
         let entry = self.select(qr, account)?;
         let secrets = entry.unlock(pin)?;
-        let origin = qr.origin.to_string();
-        let signature = secrets.approval_key.sign(&message(
-            Decision::Approve,
-            &Self::binding(&origin, qr, &entry),
-        ));
-        Ok(self.client(&qr.origin).respond(
-            &qr.challenge_id,
-            &SignedAnswer {
-                account: entry.account.clone(),
-                device_id: entry.device_id.clone(),
-                signature: b64_encode(&signature),
-            },
-        )?)
+        let answer = Self::signed_answer(&secrets.approval_key, Decision::Approve, qr, &entry);
+        Ok(self.client(&qr.origin).respond(&qr.challenge_id, &answer)?)
     }
 
     /// "This wasn't me": refuses the login (no PIN needed) and lets the server audit it.
     pub fn deny(&self, qr: &LoginQr, account: Option<&str>) -> Result<Outcome, DeviceError> {
         let entry = self.select(qr, account)?;
-        let origin = qr.origin.to_string();
-        let signature = entry.identity_key()?.sign(&message(
-            Decision::Deny,
-            &Self::binding(&origin, qr, &entry),
-        ));
-        Ok(self.client(&qr.origin).deny(
-            &qr.challenge_id,
-            &SignedAnswer {
-                account: entry.account.clone(),
-                device_id: entry.device_id.clone(),
-                signature: b64_encode(&signature),
-            },
-        )?)
+        let answer = Self::signed_answer(&entry.identity_key()?, Decision::Deny, qr, &entry);
+        Ok(self.client(&qr.origin).deny(&qr.challenge_id, &answer)?)
     }
 
     /// The offline Tigr ID and one-time password for a login QR (no network needed).

@@ -3,5 +3,4 @@
 
 pub mod harness;
 pub mod phone;
-pub mod timefmt;
 pub mod webdriver;

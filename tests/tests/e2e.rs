@@ -5,7 +5,7 @@ use std::path::Path;
 
 use tigr_core::client::ClientError;
 use tigr_core::wire::{ChallengeState, ErrorCode};
-use tigr_tests::harness::{Harness, login_qr};
+use tigr_tests::harness::{Harness, PhoneRun, login_qr};
 
 const PIN: &str = "2580";
 const WRONG_PIN: &str = "1379";
@@ -24,6 +24,15 @@ fn qr_png(harness: &Harness, name: &str, payload: &str) -> String {
     let path = harness.path(name);
     image.save(&path).expect("PNG written");
     path.to_string_lossy().into_owned()
+}
+
+/// The one-time password that `tigr-phone offline` printed.
+fn printed_password(run: &PhoneRun) -> String {
+    run.stdout
+        .lines()
+        .find_map(|l| l.trim().strip_prefix("Mot de passe :"))
+        .map(|s| s.trim().to_owned())
+        .unwrap_or_else(|| panic!("no password line: {run:?}"))
 }
 
 fn enroll(harness: &Harness, phone_name: &str, account: &str) -> tigr_tests::harness::Phone {
@@ -180,12 +189,7 @@ fn offline_code_logs_in_and_is_bound_to_its_qr() {
         Some(PIN),
     );
     assert!(run.ok, "{run:?}");
-    let otp = run
-        .stdout
-        .lines()
-        .find_map(|l| l.trim().strip_prefix("Mot de passe :"))
-        .map(|s| s.trim().to_owned())
-        .expect("password line");
+    let otp = printed_password(&run);
     assert_eq!(otp.len(), 8, "{run:?}");
     assert!(run.stdout.contains("Identifiant Tigr : fanny"));
 
@@ -232,12 +236,7 @@ fn offline_code_with_a_wrong_pin_counts_as_a_failure() {
         run.ok,
         "a wrong PIN still yields a code (no oracle on the phone): {run:?}"
     );
-    let otp = run
-        .stdout
-        .lines()
-        .find_map(|l| l.trim().strip_prefix("Mot de passe :"))
-        .map(|s| s.trim().to_owned())
-        .expect("password line");
+    let otp = printed_password(&run);
     match browser.submit_offline(&challenge, "gael", &otp) {
         Err(ClientError::Server {
             code: ErrorCode::InvalidResponse,
@@ -362,12 +361,7 @@ fn a_restart_keeps_accounts_phones_and_offline_secrets() {
     assert!(run.ok, "{run:?}");
     let offline = browser.new_challenge();
     let run = phone.run(phone_binary(), &["offline", &offline.qr_payload], Some(PIN));
-    let otp = run
-        .stdout
-        .lines()
-        .find_map(|l| l.trim().strip_prefix("Mot de passe :"))
-        .map(|s| s.trim().to_owned())
-        .expect("password line");
+    let otp = printed_password(&run);
     browser
         .submit_offline(&offline, "lea", &otp)
         .expect("the master key survived the restart");

@@ -20,7 +20,7 @@ use tigr_core::client::ClientError;
 use tigr_core::payload::{EnrollmentQr, LoginQr, PayloadError, QrPayload};
 use tigr_core::pin::PinError;
 use tigr_tests::phone::{PHONE_KDF_ITERATIONS, open_phone, read_code};
-use tigr_tests::timefmt::utc;
+use tigr_core::clock::format_utc as utc;
 
 #[derive(Parser, Debug)]
 #[command(
