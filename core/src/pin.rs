@@ -4,7 +4,8 @@
 //! valid-looking secrets, and only the server can tell a wrong PIN (see [`crate::vault`]).
 //!
 //! Iteration count: [`DEFAULT_PBKDF2_ITERATIONS`] = 100,000, calibrated so that one unlock takes
-//! about 30 ms on a 2-core x86-64 server core and 60–150 ms on a mid-range phone (see
+//! about 41 ms on one core of this project's 2-core x86-64 build machine (criterion median,
+//! `cargo bench -p tigr-core --bench core`) and roughly 2 to 4 times that on a mid-range phone (see
 //! docs/benchmarks.md). Higher counts barely help: without an oracle on the phone an attacker
 //! must guess against the server, which blocks after 5 failures; the count only slows an
 //! attacker who holds both a copied vault and the server's public key database. The count is
