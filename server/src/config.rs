@@ -11,7 +11,14 @@
 //! | `challenge_ttl`     | `TIGR_CHALLENGE_TTL`    | `120` (seconds)                  |
 //! | `enrollment_ttl`    | `TIGR_ENROLLMENT_TTL`   | `900` (seconds)                  |
 //! | `lockout_threshold` | `TIGR_LOCKOUT_THRESHOLD`| `5`                              |
+//! | `lockout_duration`  | `TIGR_LOCKOUT_DURATION` | `900` (seconds; 0: permanent)    |
+//! | `lockout_escalation_window` | `TIGR_LOCKOUT_ESCALATION_WINDOW` | `86400` (s; 0: off) |
+//! | `lockout_permanent_after` | `TIGR_LOCKOUT_PERMANENT_AFTER` | `3` (blocks; 0: off) |
 //! | `trust_proxy`       | `TIGR_TRUST_PROXY`      | `false` (honour X-Forwarded-For) |
+//! | `session_idle`      | `TIGR_SESSION_IDLE`     | `1800` (seconds without activity)|
+//! | `session_max`       | `TIGR_SESSION_MAX`      | `43200` (seconds after login)    |
+//! | `return_origins`    | `TIGR_RETURN_ORIGINS`   | none (list: where `?return=` may lead) |
+//! | `cookie_secure`     | `TIGR_COOKIE_SECURE`    | `auto` (Secure when public URL is https) |
 //!
 //! The file is named by `--config PATH` or `TIGR_CONFIG`. Relative paths are relative to the
 //! working directory.
@@ -25,6 +32,7 @@ use tigr_core::clock::{Clock, SystemClock};
 use tigr_core::payload::Origin;
 use tigr_core::random::{SecureRandom, SystemRandom};
 
+use crate::domain::lockout::LockoutPolicy;
 use crate::sealing::{KeyError, MasterKey};
 
 /// Where the master key comes from.
@@ -57,8 +65,27 @@ pub struct Config {
     pub enrollment_ttl: i64,
     /// Consecutive failed responses that block an account.
     pub lockout_threshold: u32,
+    /// Seconds a temporary block lasts; 0 makes every block permanent (until an
+    /// administrator unblocks).
+    pub lockout_duration: i64,
+    /// A block starting less than this many seconds after the previous one is permanent;
+    /// 0 disables the rule.
+    pub lockout_escalation_window: i64,
+    /// The N-th block since the last successful login (or unblock) is permanent; 0 disables
+    /// the rule.
+    pub lockout_permanent_after: u32,
     /// Take the client address from `X-Forwarded-For` (only behind a trusted reverse proxy).
     pub trust_proxy: bool,
+    /// A web session ends after this many seconds without a request.
+    pub session_idle: i64,
+    /// A web session ends this many seconds after the login, whatever the activity.
+    pub session_max: i64,
+    /// Where a login page's `?return=` may send the browser: origins, optionally with a path
+    /// prefix (`https://dpi.example.fr`, `https://portail.example.fr/app/`). Paths of this
+    /// server are always allowed; everything else is refused (no open redirect).
+    pub return_origins: Vec<crate::web::ReturnPrefix>,
+    /// `Secure` attribute of cookies: `None` = when the public URL is https.
+    pub cookie_secure: Option<bool>,
     /// Source of time (the system clock; tests put a `FixedClock` here).
     pub clock: Arc<dyn Clock>,
     /// Source of randomness (the OS CSPRNG; tests may put a `SeededRandom` here).
@@ -82,7 +109,14 @@ impl std::fmt::Debug for Config {
             .field("challenge_ttl", &self.challenge_ttl)
             .field("enrollment_ttl", &self.enrollment_ttl)
             .field("lockout_threshold", &self.lockout_threshold)
+            .field("lockout_duration", &self.lockout_duration)
+            .field("lockout_escalation_window", &self.lockout_escalation_window)
+            .field("lockout_permanent_after", &self.lockout_permanent_after)
             .field("trust_proxy", &self.trust_proxy)
+            .field("session_idle", &self.session_idle)
+            .field("session_max", &self.session_max)
+            .field("return_origins", &self.return_origins)
+            .field("cookie_secure", &self.cookie_secure)
             .finish_non_exhaustive()
     }
 }
@@ -129,7 +163,14 @@ struct FileConfig {
     challenge_ttl: Option<i64>,
     enrollment_ttl: Option<i64>,
     lockout_threshold: Option<i64>,
+    lockout_duration: Option<i64>,
+    lockout_escalation_window: Option<i64>,
+    lockout_permanent_after: Option<i64>,
     trust_proxy: Option<bool>,
+    session_idle: Option<i64>,
+    session_max: Option<i64>,
+    return_origins: Option<Vec<String>>,
+    cookie_secure: Option<String>,
 }
 
 /// A raw setting and where it came from, for error messages.
@@ -321,6 +362,33 @@ impl Config {
             100,
             "a number of attempts",
         )? as u32;
+        let lockout_duration = number(
+            "TIGR_LOCKOUT_DURATION",
+            "lockout_duration",
+            parsed.lockout_duration,
+            900,
+            0,
+            30 * 24 * 3600,
+            "a number of seconds (0: permanent blocks)",
+        )?;
+        let lockout_escalation_window = number(
+            "TIGR_LOCKOUT_ESCALATION_WINDOW",
+            "lockout_escalation_window",
+            parsed.lockout_escalation_window,
+            24 * 3600,
+            0,
+            365 * 24 * 3600,
+            "a number of seconds (0: off)",
+        )?;
+        let lockout_permanent_after = number(
+            "TIGR_LOCKOUT_PERMANENT_AFTER",
+            "lockout_permanent_after",
+            parsed.lockout_permanent_after,
+            3,
+            0,
+            100,
+            "a number of blocks (0: off)",
+        )? as u32;
 
         let trust_proxy = match get(
             "TIGR_TRUST_PROXY",
@@ -340,6 +408,53 @@ impl Config {
             None => false,
         };
 
+        let session_idle = number(
+            "TIGR_SESSION_IDLE",
+            "session_idle",
+            parsed.session_idle,
+            1800,
+            60,
+            7 * 24 * 3600,
+            "a number of seconds",
+        )?;
+        let session_max = number(
+            "TIGR_SESSION_MAX",
+            "session_max",
+            parsed.session_max,
+            43_200,
+            60,
+            30 * 24 * 3600,
+            "a number of seconds",
+        )?;
+        let return_origins = match get(
+            "TIGR_RETURN_ORIGINS",
+            "return_origins",
+            parsed.return_origins.map(|list| list.join(" ")),
+        ) {
+            Some(s) => crate::web::ReturnPrefix::parse_list(&s.value).map_err(|reason| {
+                ConfigError::Invalid {
+                    setting: s.origin,
+                    reason,
+                }
+            })?,
+            None => Vec::new(),
+        };
+        let cookie_secure = match get("TIGR_COOKIE_SECURE", "cookie_secure", parsed.cookie_secure)
+        {
+            Some(s) => match s.value.trim().to_ascii_lowercase().as_str() {
+                "auto" => None,
+                "true" | "1" | "yes" | "on" => Some(true),
+                "false" | "0" | "no" | "off" => Some(false),
+                _ => {
+                    return Err(ConfigError::Invalid {
+                        setting: s.origin,
+                        reason: format!("expected auto, true or false, got {:?}", s.value),
+                    });
+                }
+            },
+            None => None,
+        };
+
         Ok(Self {
             listen,
             public_url,
@@ -349,7 +464,14 @@ impl Config {
             challenge_ttl,
             enrollment_ttl,
             lockout_threshold,
+            lockout_duration,
+            lockout_escalation_window,
+            lockout_permanent_after,
             trust_proxy,
+            session_idle,
+            session_max,
+            return_origins,
+            cookie_secure,
             clock: Arc::new(SystemClock),
             random: Arc::new(SystemRandom::new()),
             bound: Arc::new(Mutex::new(None)),
@@ -400,6 +522,15 @@ impl Config {
         })
     }
 
+    /// The lockout rules of this configuration.
+    pub fn lockout_policy(&self) -> LockoutPolicy {
+        LockoutPolicy::new(self.lockout_threshold).with_temporary_blocks(
+            self.lockout_duration,
+            self.lockout_escalation_window,
+            self.lockout_permanent_after,
+        )
+    }
+
     /// Records the address a server bound (shared with every clone of this config).
     pub(crate) fn set_bound(&self, addr: SocketAddr) {
         if let Ok(mut bound) = self.bound.lock() {
@@ -443,6 +574,14 @@ mod tests {
         assert_eq!(c.service_name, "Tigr");
         assert_eq!((c.challenge_ttl, c.enrollment_ttl), (120, 900));
         assert_eq!(c.lockout_threshold, 5);
+        assert_eq!(
+            (
+                c.lockout_duration,
+                c.lockout_escalation_window,
+                c.lockout_permanent_after
+            ),
+            (900, 86_400, 3)
+        );
         assert!(!c.trust_proxy);
         assert_eq!(
             c.public_origin().expect("origin").to_string(),
@@ -464,6 +603,7 @@ mod tests {
             &env(&[
                 ("TIGR_CHALLENGE_TTL", "90"),
                 ("TIGR_LOCKOUT_THRESHOLD", "3"),
+                ("TIGR_LOCKOUT_DURATION", "0"),
             ]),
         )
         .expect("valid");
@@ -475,6 +615,11 @@ mod tests {
         assert_eq!(c.service_name, "ESEA");
         assert_eq!(c.challenge_ttl, 90);
         assert_eq!(c.lockout_threshold, 3);
+        assert_eq!(c.lockout_duration, 0, "0 is allowed: permanent blocks");
+        assert_eq!(
+            c.lockout_policy(),
+            LockoutPolicy::new(3).with_temporary_blocks(0, 86_400, 3)
+        );
         assert!(c.trust_proxy);
     }
 
@@ -502,6 +647,15 @@ mod tests {
                 "TIGR_DATABASE_URL",
             ),
             (&[("TIGR_TRUST_PROXY", "maybe")], "TIGR_TRUST_PROXY"),
+            (&[("TIGR_LOCKOUT_DURATION", "-1")], "TIGR_LOCKOUT_DURATION"),
+            (
+                &[("TIGR_LOCKOUT_ESCALATION_WINDOW", "1d")],
+                "TIGR_LOCKOUT_ESCALATION_WINDOW",
+            ),
+            (
+                &[("TIGR_LOCKOUT_PERMANENT_AFTER", "101")],
+                "TIGR_LOCKOUT_PERMANENT_AFTER",
+            ),
             (
                 &[("TIGR_SERVICE_NAME", &"x".repeat(65))],
                 "TIGR_SERVICE_NAME",
@@ -520,6 +674,47 @@ mod tests {
             err.to_string().starts_with("challenge_ttl in t.toml"),
             "{err}"
         );
+    }
+
+    #[test]
+    fn web_session_settings() {
+        let c = Config::from_sources(None, &env(&[])).expect("valid");
+        assert_eq!((c.session_idle, c.session_max), (1800, 43_200));
+        assert!(c.return_origins.is_empty());
+        assert_eq!(c.cookie_secure, None);
+        let file = r#"
+            session_idle = 600
+            return_origins = ["https://dpi.example.fr", "https://portail.example.fr/app/"]
+            cookie_secure = "true"
+        "#;
+        let c = Config::from_sources(
+            Some(("tigr.toml", file)),
+            &env(&[("TIGR_SESSION_MAX", "3600")]),
+        )
+        .expect("valid");
+        assert_eq!((c.session_idle, c.session_max), (600, 3600));
+        assert_eq!(c.return_origins.len(), 2);
+        assert_eq!(c.cookie_secure, Some(true));
+        let c = Config::from_sources(
+            Some(("tigr.toml", file)),
+            &env(&[
+                ("TIGR_RETURN_ORIGINS", "https://a.example.fr,https://b.example.fr"),
+                ("TIGR_COOKIE_SECURE", "auto"),
+            ]),
+        )
+        .expect("valid");
+        assert_eq!(c.return_origins.len(), 2);
+        assert_eq!(c.cookie_secure, None);
+        for (name, value) in [
+            ("TIGR_SESSION_IDLE", "10"),
+            ("TIGR_SESSION_MAX", "forever"),
+            ("TIGR_RETURN_ORIGINS", "http://dpi.example.fr"),
+            ("TIGR_RETURN_ORIGINS", "https://a.fr@b.fr"),
+            ("TIGR_COOKIE_SECURE", "sometimes"),
+        ] {
+            let err = Config::from_sources(None, &env(&[(name, value)])).expect_err("invalid");
+            assert!(err.to_string().starts_with(name), "{err}");
+        }
     }
 
     #[test]

@@ -4,14 +4,18 @@
 //! Layers, outermost first:
 //!
 //! ```text
-//! main.rs            CLI (serve, enroll)
+//! main.rs            command line: serve, enroll, admin ... (glue in cli/)
+//! cli/               `tigr-server admin ...`: arguments, French/English output
+//! admin/             AdminService: accounts, phones, invitations, lockout, audit, roles
+//!                    (called by the command line and the admin web pages)
 //! server.rs          RunningServer: key, database, listener, background tasks
 //! routes/            axum handlers, AppState, extractors, ApiError (HTTP <-> domain)
 //! domain/            pure rules, time passed in: challenge states, lockout, enrollment,
 //!                    answer verification, browser summary
 //! storage/           SQLite through sqlx (reader pool + single writer), audit trail
 //! sealing.rs         master key, AES-256-GCM of offline secrets, hashes of bearer values
-//! hub.rs             in-memory wake-ups for long polls
+//! hub.rs             in-memory wake-ups for long polls and page events
+//! web/               login page, sessions, CSRF, templates (HTML pages)
 //! config.rs, i18n.rs, qr_image.rs, enroll.rs
 //! ```
 //!
@@ -20,6 +24,8 @@
 //! End-to-end suites drive a real server through [`RunningServer`], [`Config::for_tests`]
 //! and [`create_enrollment`].
 
+pub mod admin;
+pub mod cli;
 pub mod config;
 pub mod domain;
 pub mod enroll;
@@ -30,6 +36,7 @@ pub mod routes;
 pub mod sealing;
 mod server;
 pub mod storage;
+pub mod web;
 
 pub use config::Config;
 pub use enroll::{EnrollmentInvite, create_enrollment};

@@ -1,9 +1,11 @@
-//! `tigr-server`: run the server (default), or create an enrollment QR code.
+//! `tigr-server`: run the server (default), administer accounts and phones (`admin ...`), or
+//! create an enrollment QR code (`enroll`, alias of `admin enroll`).
 
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
+use tigr_server::cli::{AdminCommand, EnrollArgs};
 use tigr_server::{Config, RunningServer};
 use tracing_subscriber::EnvFilter;
 
@@ -23,23 +25,23 @@ enum Command {
     /// Run the server until SIGINT or SIGTERM (the default).
     Serve,
     /// Create a single-use enrollment code for an account (created if missing) and show its
-    /// QR code.
-    Enroll {
-        /// The account's Tigr ID (lower-case letters, digits, '.', '_', '-').
-        account: String,
-        /// Human name of the account holder.
-        #[arg(long, value_name = "NAME")]
-        display_name: Option<String>,
-        /// Where to write the QR code image (default: enroll-<account>.png).
-        #[arg(long, value_name = "PATH")]
-        png: Option<PathBuf>,
+    /// QR code (same as `admin enroll`).
+    Enroll(EnrollArgs),
+    /// Administer accounts, phones, invitations, blocks and the audit trail.
+    Admin {
+        #[command(subcommand)]
+        command: AdminCommand,
     },
 }
 
 #[tokio::main]
 async fn main() -> ExitCode {
-    init_tracing();
     let cli = Cli::parse();
+    // Commands print their own results: their log lines stay quiet unless asked for.
+    init_tracing(match cli.command {
+        None | Some(Command::Serve) => "info",
+        Some(_) => "warn",
+    });
     let config = match Config::load(cli.config.as_deref()) {
         Ok(config) => config,
         Err(error) => {
@@ -49,11 +51,8 @@ async fn main() -> ExitCode {
     };
     let result = match cli.command.unwrap_or(Command::Serve) {
         Command::Serve => serve(config).await,
-        Command::Enroll {
-            account,
-            display_name,
-            png,
-        } => tigr_server::enroll::run_cli(&config, &account, display_name.as_deref(), png).await,
+        Command::Enroll(args) => return tigr_server::cli::run_enroll(&config, args).await,
+        Command::Admin { command } => return tigr_server::cli::run_admin(&config, command).await,
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -64,10 +63,10 @@ async fn main() -> ExitCode {
     }
 }
 
-/// Logs to stderr, filtered by `TIGR_LOG` (default `info`); JSON lines when
-/// `TIGR_LOG_FORMAT=json`.
-fn init_tracing() {
-    let filter = EnvFilter::try_from_env("TIGR_LOG").unwrap_or_else(|_| EnvFilter::new("info"));
+/// Logs to stderr, filtered by `TIGR_LOG` (default `default`: `info` for the server, `warn`
+/// for commands); JSON lines when `TIGR_LOG_FORMAT=json`.
+fn init_tracing(default: &str) {
+    let filter = EnvFilter::try_from_env("TIGR_LOG").unwrap_or_else(|_| EnvFilter::new(default));
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))

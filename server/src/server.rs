@@ -10,7 +10,6 @@ use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
 use crate::config::{Config, MasterKeySource};
-use crate::domain::lockout::LockoutPolicy;
 use crate::hub::NotificationHub;
 use crate::routes::{self, AppInner, AppState};
 use crate::sealing::{KeyFileOutcome, MasterKey, SecretSealer, load_or_create_key_file};
@@ -62,6 +61,9 @@ impl RunningServer {
         let origin = config.public_origin()?;
         let public_url = origin.to_string();
 
+        let web = crate::web::WebState::load(&store, &config, &origin, config.random.as_ref())
+            .await
+            .context("cannot prepare the web pages")?;
         let (shutdown, shutdown_rx) = watch::channel(false);
         let state = AppState::new(AppInner {
             store: store.clone(),
@@ -70,12 +72,13 @@ impl RunningServer {
             origin,
             service_name: config.service_name.clone(),
             challenge_ttl: config.challenge_ttl,
-            lockout: LockoutPolicy::new(config.lockout_threshold),
+            lockout: config.lockout_policy(),
             trust_proxy: config.trust_proxy,
             clock: Arc::clone(&config.clock),
             random: Arc::clone(&config.random),
             hub: NotificationHub::new(),
             shutdown: shutdown_rx.clone(),
+            web,
         });
         let app = routes::router(state.clone());
         let purge = tokio::spawn(purge_loop(state, shutdown_rx.clone()));
@@ -185,6 +188,12 @@ async fn purge_loop(state: AppState, mut shutdown: watch::Receiver<bool>) {
                     Ok(0) => {}
                     Ok(n) => tracing::debug!(purged = n, "old challenges deleted"),
                     Err(error) => tracing::warn!(%error, "challenge purge failed"),
+                }
+                let now = state.now();
+                match state.store.purge_web_sessions(now, now - state.web.session_idle).await {
+                    Ok(0) => {}
+                    Ok(n) => tracing::debug!(purged = n, "ended web sessions deleted"),
+                    Err(error) => tracing::warn!(%error, "web session purge failed"),
                 }
             }
             () = stopping(&mut shutdown) => return,

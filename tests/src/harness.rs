@@ -105,6 +105,11 @@ impl Harness {
     pub fn path(&self, name: &str) -> PathBuf {
         self.dir.path().join(name)
     }
+
+    /// The server's base URL for browsers, e.g. `http://127.0.0.1:41234`.
+    pub fn base_url(&self) -> String {
+        self.origin().to_string()
+    }
 }
 
 impl Drop for Harness {
@@ -226,12 +231,143 @@ impl Phone {
             .stderr(std::process::Stdio::piped())
             .spawn()
             .expect("tigr-phone starts");
-        if let Some(mut stdin) = child.stdin.take() {
-            if let Some(pin) = pin {
-                // Enrollment asks twice; other commands read the first line only.
-                let _ = writeln!(stdin, "{pin}\n{pin}");
-            }
+        if let Some(mut stdin) = child.stdin.take()
+            && let Some(pin) = pin
+        {
+            // Enrollment asks twice; other commands read the first line only.
+            let _ = writeln!(stdin, "{pin}\n{pin}");
         }
         PhoneRun::from(child.wait_with_output().expect("tigr-phone runs"))
+    }
+
+    /// [`Phone::run`] on a blocking thread, for async tests whose runtime also runs the
+    /// server.
+    pub async fn run_async(&self, binary: &Path, args: &[&str], pin: Option<&str>) -> PhoneRun {
+        let phone = self.clone();
+        let binary = binary.to_path_buf();
+        let args: Vec<String> = args.iter().map(|a| (*a).to_owned()).collect();
+        let pin = pin.map(str::to_owned);
+        tokio::task::spawn_blocking(move || {
+            let args: Vec<&str> = args.iter().map(String::as_str).collect();
+            phone.run(&binary, &args, pin.as_deref())
+        })
+        .await
+        .expect("tigr-phone thread")
+    }
+}
+
+/// [`Harness`] for `#[tokio::test]`s: the server runs on the test's own runtime (use the
+/// multi-threaded flavour, and [`Phone::run_async`], so that the phone never blocks it).
+pub struct AsyncHarness {
+    /// The folder holding the database, the master key, phones and images.
+    pub dir: tempfile::TempDir,
+    /// The configuration (reused to restart on the same files and port).
+    pub config: Config,
+    server: Option<RunningServer>,
+    addr: std::net::SocketAddr,
+}
+
+impl std::fmt::Debug for AsyncHarness {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AsyncHarness")
+            .field("dir", &self.dir.path())
+            .field("addr", &self.addr)
+            .finish_non_exhaustive()
+    }
+}
+
+impl AsyncHarness {
+    /// Starts a server with the test configuration, adjusted by `tweak`.
+    pub async fn start_with(tweak: impl FnOnce(&mut Config)) -> Self {
+        let dir = tempfile::tempdir().expect("temporary folder");
+        let mut config = Config::for_tests(dir.path());
+        tweak(&mut config);
+        let server = RunningServer::start(config.clone())
+            .await
+            .expect("server starts");
+        Self {
+            dir,
+            config,
+            addr: server.addr,
+            server: Some(server),
+        }
+    }
+
+    /// Starts a server with the default test configuration.
+    pub async fn start() -> Self {
+        Self::start_with(|_| {}).await
+    }
+
+    /// The server's base URL, e.g. `http://127.0.0.1:41234` (also its public origin).
+    pub fn base_url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// `base_url` + `path`.
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base_url())
+    }
+
+    /// The server's origin, as phones see it.
+    pub fn origin(&self) -> Origin {
+        Origin::parse(&self.base_url()).expect("server origin")
+    }
+
+    /// The bound address.
+    pub fn addr(&self) -> std::net::SocketAddr {
+        self.addr
+    }
+
+    /// A fresh single-use enrollment payload for `account`.
+    pub async fn enrollment(&self, account: &str) -> String {
+        tigr_server::create_enrollment(&self.config_bound(), account, None)
+            .await
+            .expect("enrollment code")
+            .qr_payload
+    }
+
+    /// The configuration of the running server (public URL resolved).
+    fn config_bound(&self) -> Config {
+        match &self.server {
+            Some(server) => server.config().clone(),
+            None => {
+                let mut config = self.config.clone();
+                config.listen = self.addr;
+                config
+            }
+        }
+    }
+
+    /// A virtual phone whose vault lives in `<dir>/<name>`.
+    pub fn phone(&self, name: &str) -> Phone {
+        Phone {
+            home: self.dir.path().join(name),
+        }
+    }
+
+    /// Path of a file inside the harness folder.
+    pub fn path(&self, name: &str) -> PathBuf {
+        self.dir.path().join(name)
+    }
+
+    /// Stops the server (files and port kept for [`AsyncHarness::resume`]).
+    pub async fn stop(&mut self) {
+        if let Some(server) = self.server.take() {
+            server.shutdown().await;
+        }
+    }
+
+    /// Starts the server again on the same files and port.
+    pub async fn resume(&mut self) {
+        assert!(self.server.is_none(), "the server is running");
+        let mut config = self.config.clone();
+        config.listen = self.addr;
+        let server = RunningServer::start(config).await.expect("server restarts");
+        self.server = Some(server);
+    }
+
+    /// Stops the server and waits for it.
+    pub async fn shutdown(mut self) {
+        self.stop().await;
     }
 }

@@ -2,7 +2,7 @@
 //! browser suites. No browser is ever downloaded.
 
 use std::net::TcpListener;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -22,6 +22,15 @@ impl std::fmt::Debug for HeadlessChrome {
     }
 }
 
+/// Where browser suites save their screenshots: `<target>/browser-artifacts/<suite>`
+/// (`CARGO_TARGET_DIR` when set, else the workspace's `target/`).
+pub fn artifacts_dir(suite: &str) -> PathBuf {
+    let target = std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../target"));
+    target.join("browser-artifacts").join(suite)
+}
+
 fn free_port() -> anyhow::Result<u16> {
     Ok(TcpListener::bind("127.0.0.1:0")?.local_addr()?.port())
 }
@@ -30,10 +39,13 @@ impl HeadlessChrome {
     /// Starts chromedriver and a headless Chromium whose preferred language is `language`
     /// (e.g. `fr-FR,fr` or `en-US,en`).
     pub async fn launch(language: &str) -> anyhow::Result<Self> {
-        let chromedriver = std::env::var("CHROMEDRIVER").unwrap_or_else(|_| "/usr/bin/chromedriver".into());
+        let chromedriver =
+            std::env::var("CHROMEDRIVER").unwrap_or_else(|_| "/usr/bin/chromedriver".into());
         let chromium = std::env::var("CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into());
         if !Path::new(&chromium).exists() {
-            bail!("{chromium} is missing: run scripts/install-deps.sh (Debian packages chromium chromium-driver)");
+            bail!(
+                "{chromium} is missing: run scripts/install-deps.sh (Debian packages chromium chromium-driver)"
+            );
         }
         let port = free_port()?;
         let driver = Command::new(&chromedriver)
@@ -75,9 +87,15 @@ impl HeadlessChrome {
         let deadline = Instant::now() + Duration::from_secs(20);
         let client = loop {
             let connector = hyper_util::client::legacy::connect::HttpConnector::new();
-            match ClientBuilder::new(connector).capabilities(capabilities.clone()).connect(&url).await {
+            match ClientBuilder::new(connector)
+                .capabilities(capabilities.clone())
+                .connect(&url)
+                .await
+            {
                 Ok(client) => break client,
-                Err(e) if Instant::now() > deadline => bail!("chromedriver did not start a session: {e}"),
+                Err(e) if Instant::now() > deadline => {
+                    bail!("chromedriver did not start a session: {e}")
+                }
                 Err(_) => tokio::time::sleep(Duration::from_millis(100)).await,
             }
         };
@@ -91,7 +109,11 @@ impl HeadlessChrome {
     }
 
     /// Takes a PNG screenshot and, when `artifacts` is set, saves it there as `<name>.png`.
-    pub async fn screenshot(&self, artifacts: Option<&Path>, name: &str) -> anyhow::Result<Vec<u8>> {
+    pub async fn screenshot(
+        &self,
+        artifacts: Option<&Path>,
+        name: &str,
+    ) -> anyhow::Result<Vec<u8>> {
         let png = self.client().screenshot().await?;
         if let Some(dir) = artifacts {
             std::fs::create_dir_all(dir)?;

@@ -19,6 +19,8 @@ pub struct EnrollmentCode {
     pub expires_at: i64,
     /// When it was used, if it was.
     pub used_at: Option<i64>,
+    /// When an administrator cancelled it, if one did.
+    pub cancelled_at: Option<i64>,
 }
 
 /// Whether a code can still enroll a phone.
@@ -30,13 +32,18 @@ pub enum CodeStatus {
     Used,
     /// Too late (410).
     Expired,
+    /// Cancelled by an administrator before use (410).
+    Cancelled,
 }
 
 impl EnrollmentCode {
-    /// The status at `now`. A used code reports `Used` even after its expiry.
+    /// The status at `now`. A used code reports `Used` even after its expiry; a cancelled
+    /// one `Cancelled`.
     pub fn status(&self, now: i64) -> CodeStatus {
         if self.used_at.is_some() {
             CodeStatus::Used
+        } else if self.cancelled_at.is_some() {
+            CodeStatus::Cancelled
         } else if now >= self.expires_at {
             CodeStatus::Expired
         } else {
@@ -140,9 +147,16 @@ mod tests {
             created_at: 100,
             expires_at: 1000,
             used_at: None,
+            cancelled_at: None,
         };
         assert_eq!(code.status(999), CodeStatus::Usable);
         assert_eq!(code.status(1000), CodeStatus::Expired);
+        let cancelled = EnrollmentCode {
+            cancelled_at: Some(400),
+            ..code.clone()
+        };
+        assert_eq!(cancelled.status(500), CodeStatus::Cancelled);
+        assert_eq!(cancelled.status(5000), CodeStatus::Cancelled);
         code.used_at = Some(500);
         assert_eq!(code.status(600), CodeStatus::Used);
         assert_eq!(code.status(5000), CodeStatus::Used);

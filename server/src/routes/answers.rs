@@ -3,11 +3,12 @@
 //!
 //! Order of checks of an approval (each failure changes nothing unless stated):
 //! 1. the challenge exists (404), is not expired (410), is still open (409);
-//! 2. the account exists with this device active (404; a revoked device: 403);
+//! 2. the account exists, is enabled, with this device active (404; a revoked device: 403);
 //! 3. the account is not blocked (423, `attempts_left` 0, even if the answer is right);
 //! 4. the signature / code is right, else the failure is counted (401 with `attempts_left`,
 //!    or 423 when this failure blocks); the challenge stays open for another try;
-//! 5. one transaction consumes the challenge (exactly once), resets the counter and audits.
+//! 5. one transaction re-checks 2 and 3, consumes the challenge (exactly once), resets the
+//!    counter and audits.
 
 use axum::Json;
 use axum::extract::{Path, State};
@@ -18,7 +19,7 @@ use tigr_core::wire::{ChallengeState, OfflineAnswer, Outcome, SignedAnswer, b64_
 
 use crate::domain::answer::{Answerer, offline_code_is_valid, signature_is_valid};
 use crate::domain::challenge::{LoginChallenge, StoredState};
-use crate::domain::lockout::FailureVerdict;
+use crate::domain::lockout::{FailureVerdict, Refused};
 use crate::storage::{Account, Actor, AuditEntry, AuditEvent, Device};
 
 use super::error::{AnswerKind, ApiError, BadRequest};
@@ -47,8 +48,8 @@ pub async fn respond(
         actor: Actor::Phone,
         client: &client,
     };
-    if app.lockout.admit(account.lock_state()).is_err() {
-        return Err(refuse_blocked(&app, &ctx).await);
+    if let Err(refused) = app.lockout.admit(account.lock_state(), app.now()) {
+        return Err(refuse_blocked(&app, &ctx, refused).await);
     }
     let who = Answerer {
         account: &account.id,
@@ -187,8 +188,8 @@ pub async fn offline(
         actor: Actor::Browser,
         client: &client,
     };
-    if app.lockout.admit(account.lock_state()).is_err() {
-        return Err(refuse_blocked(&app, &ctx).await);
+    if let Err(refused) = app.lockout.admit(account.lock_state(), app.now()) {
+        return Err(refuse_blocked(&app, &ctx, refused).await);
     }
     let secret = app
         .sealer
@@ -298,10 +299,10 @@ async fn audit_only(
 }
 
 /// Refuses an attempt on a blocked account (audited, not counted).
-async fn refuse_blocked(app: &AppState, ctx: &AnswerContext<'_>) -> ApiError {
+async fn refuse_blocked(app: &AppState, ctx: &AnswerContext<'_>, refused: Refused) -> ApiError {
     tracing::warn!(account = %ctx.account, "attempt on a blocked account refused");
     match audit_only(app, ctx, AuditEvent::RefusedBlocked, None).await {
-        Ok(()) => ApiError::AccountBlocked,
+        Ok(()) => ApiError::blocked(refused.block, app.now()),
         Err(e) => e,
     }
 }
@@ -339,7 +340,7 @@ async fn try_record_failure(app: &AppState, ctx: &AnswerContext<'_>) -> Result<A
                 kind: ctx.kind,
             }
         }
-        FailureVerdict::NowBlocked { next } => {
+        FailureVerdict::NowBlocked { next, block } => {
             tx.set_lock_state(ctx.account, next).await?;
             tx.audit(&ctx.entry(
                 now,
@@ -350,16 +351,28 @@ async fn try_record_failure(app: &AppState, ctx: &AnswerContext<'_>) -> Result<A
             tx.audit(&ctx.entry(
                 now,
                 AuditEvent::AccountBlocked,
-                Some(format!("failures={}", next.failures())),
+                Some(format!(
+                    "failures={} {} reason={}",
+                    next.failures,
+                    match block.until {
+                        Some(until) => format!("until={until}"),
+                        None => "permanent".to_owned(),
+                    },
+                    block.reason.as_str()
+                )),
             ))
             .await?;
-            tracing::warn!(account = %ctx.account, "account blocked after too many failed answers");
-            ApiError::AccountBlocked
+            tracing::warn!(
+                account = %ctx.account,
+                permanent = block.is_permanent(),
+                "account blocked after too many failed answers"
+            );
+            ApiError::blocked(block, now)
         }
-        FailureVerdict::AlreadyBlocked => {
+        FailureVerdict::AlreadyBlocked { block } => {
             tx.audit(&ctx.entry(now, AuditEvent::RefusedBlocked, None))
                 .await?;
-            ApiError::AccountBlocked
+            ApiError::blocked(block, now)
         }
     };
     tx.commit().await?;
@@ -375,12 +388,19 @@ async fn approve(app: &AppState, ctx: &AnswerContext<'_>) -> Result<Outcome, Api
         .account(ctx.account)
         .await?
         .ok_or(ApiError::UnknownAccount)?;
-    let Ok(next) = app.lockout.after_success(account.lock_state()) else {
-        // Blocked by a concurrent failure since the first check.
-        tx.audit(&ctx.entry(now, AuditEvent::RefusedBlocked, None))
-            .await?;
-        tx.commit().await?;
-        return Err(ApiError::AccountBlocked);
+    if !account.is_enabled() {
+        // Disabled by an administrator since the first check: like an unknown account.
+        return Err(ApiError::UnknownAccount);
+    }
+    let next = match app.lockout.after_success(account.lock_state(), now) {
+        Ok(next) => next,
+        Err(refused) => {
+            // Blocked by a concurrent failure since the first check.
+            tx.audit(&ctx.entry(now, AuditEvent::RefusedBlocked, None))
+                .await?;
+            tx.commit().await?;
+            return Err(ApiError::blocked(refused.block, now));
+        }
     };
     if !tx.device_is_active(ctx.account, ctx.device_id).await? {
         return Err(ApiError::DeviceRevoked);

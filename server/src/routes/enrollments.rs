@@ -27,6 +27,7 @@ fn check_usable(code: Option<EnrollmentCode>, now: i64) -> Result<EnrollmentCode
         CodeStatus::Usable => Ok(code),
         CodeStatus::Used => Err(ApiError::EnrollmentUsed),
         CodeStatus::Expired => Err(ApiError::EnrollmentExpired),
+        CodeStatus::Cancelled => Err(ApiError::EnrollmentCancelled),
     }
 }
 
@@ -50,6 +51,9 @@ pub async fn lookup(
         .account(&code.account_id)
         .await?
         .ok_or(ApiError::UnknownEnrollment)?;
+    if !account.is_enabled() {
+        return Err(ApiError::EnrollmentCancelled);
+    }
     Ok(Json(EnrollmentOffer {
         account: account.id,
         display_name: account.display_name,
@@ -71,6 +75,15 @@ pub async fn complete(
     let now = app.now();
     let mut tx = app.store.begin_write().await?;
     let code = check_usable(tx.enrollment(&hash).await?, now)?;
+    // A disabled account enrolls no phone (its codes are cancelled when it is disabled;
+    // this also covers a code issued by an older version).
+    if !tx
+        .account(&code.account_id)
+        .await?
+        .is_some_and(|account| account.is_enabled())
+    {
+        return Err(ApiError::EnrollmentCancelled);
+    }
     if !tx.consume_enrollment(&hash, now).await? {
         return Err(ApiError::EnrollmentUsed);
     }

@@ -12,6 +12,7 @@ use tigr_core::wire::{ErrorBody, ErrorCode};
 
 use crate::domain::challenge::Closed;
 use crate::domain::enrollment::RegistrationError;
+use crate::domain::lockout::Block;
 use crate::i18n::Lang;
 use crate::storage::StorageError;
 
@@ -73,8 +74,13 @@ pub enum ApiError {
         /// What was answered.
         kind: AnswerKind,
     },
-    /// 423: the account is blocked.
+    /// 423: the account is blocked until an administrator unblocks it.
     AccountBlocked,
+    /// 423: the account is blocked for a while (`account_blocked` too).
+    AccountBlockedTemporarily {
+        /// Minutes until the block lifts by itself (rounded up, at least 1).
+        minutes: i64,
+    },
     /// 403: the device was revoked.
     DeviceRevoked,
     /// 404: no such account or no active phone.
@@ -91,6 +97,9 @@ pub enum ApiError {
     EnrollmentExpired,
     /// 409: the enrollment code was used.
     EnrollmentUsed,
+    /// 410 `enrollment_expired`: an administrator cancelled the code, or disabled the
+    /// account it enrolls for.
+    EnrollmentCancelled,
     /// 403: missing or wrong browser token.
     BrowserMismatch,
     /// 404: no route at this path.
@@ -108,13 +117,15 @@ impl ApiError {
             Self::BadRequest(_) => StatusCode::BAD_REQUEST,
             Self::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             Self::InvalidResponse { .. } => StatusCode::UNAUTHORIZED,
-            Self::AccountBlocked => StatusCode::LOCKED,
+            Self::AccountBlocked | Self::AccountBlockedTemporarily { .. } => StatusCode::LOCKED,
             Self::DeviceRevoked | Self::BrowserMismatch => StatusCode::FORBIDDEN,
             Self::UnknownAccount
             | Self::UnknownChallenge
             | Self::UnknownEnrollment
             | Self::RouteNotFound => StatusCode::NOT_FOUND,
-            Self::ChallengeExpired | Self::EnrollmentExpired => StatusCode::GONE,
+            Self::ChallengeExpired | Self::EnrollmentExpired | Self::EnrollmentCancelled => {
+                StatusCode::GONE
+            }
             Self::ChallengeUsed | Self::EnrollmentUsed => StatusCode::CONFLICT,
             Self::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             Self::Internal => StatusCode::INTERNAL_SERVER_ERROR,
@@ -129,14 +140,16 @@ impl ApiError {
             | Self::RouteNotFound
             | Self::MethodNotAllowed => ErrorCode::InvalidRequest,
             Self::InvalidResponse { .. } => ErrorCode::InvalidResponse,
-            Self::AccountBlocked => ErrorCode::AccountBlocked,
+            Self::AccountBlocked | Self::AccountBlockedTemporarily { .. } => {
+                ErrorCode::AccountBlocked
+            }
             Self::DeviceRevoked => ErrorCode::DeviceRevoked,
             Self::UnknownAccount => ErrorCode::UnknownAccount,
             Self::UnknownChallenge => ErrorCode::UnknownChallenge,
             Self::ChallengeExpired => ErrorCode::ChallengeExpired,
             Self::ChallengeUsed => ErrorCode::ChallengeUsed,
             Self::UnknownEnrollment => ErrorCode::UnknownEnrollment,
-            Self::EnrollmentExpired => ErrorCode::EnrollmentExpired,
+            Self::EnrollmentExpired | Self::EnrollmentCancelled => ErrorCode::EnrollmentExpired,
             Self::EnrollmentUsed => ErrorCode::EnrollmentUsed,
             Self::BrowserMismatch => ErrorCode::BrowserMismatch,
             Self::Internal => ErrorCode::Internal,
@@ -146,7 +159,7 @@ impl ApiError {
     fn attempts_left(&self) -> Option<u32> {
         match self {
             Self::InvalidResponse { attempts_left, .. } => *attempts_left,
-            Self::AccountBlocked => Some(0),
+            Self::AccountBlocked | Self::AccountBlockedTemporarily { .. } => Some(0),
             _ => None,
         }
     }
@@ -204,10 +217,26 @@ impl ApiError {
                 "Account blocked after too many failed attempts. Contact your administrator to \
                  unblock it.",
             ),
+            Self::AccountBlockedTemporarily { minutes } => match lang {
+                Lang::Fr => format!(
+                    "Compte bloqué temporairement après trop d'essais infructueux. Réessayez \
+                     dans {minutes} min, ou contactez votre administrateur."
+                ),
+                Lang::En => format!(
+                    "Account blocked for a while after too many failed attempts. Try again in \
+                     {minutes} min, or contact your administrator."
+                ),
+            },
+            Self::EnrollmentCancelled => t(
+                "Ce code d'enrôlement a été annulé. Demandez-en un nouveau à votre \
+                 administrateur.",
+                "This enrollment code was cancelled. Ask your administrator for a new one.",
+            ),
             Self::DeviceRevoked => t(
                 "Ce téléphone n'est plus enregistré pour ce compte : un autre appareil l'a \
-                 remplacé.",
-                "This phone is no longer enrolled for this account: another device replaced it.",
+                 remplacé, ou un administrateur l'a révoqué.",
+                "This phone is no longer enrolled for this account: another device replaced it, \
+                 or an administrator revoked it.",
             ),
             Self::UnknownAccount => t(
                 "Compte inconnu, ou aucun téléphone n'est enregistré pour ce compte.",
@@ -367,6 +396,18 @@ impl From<Closed> for ApiError {
     }
 }
 
+impl ApiError {
+    /// The 423 reply for an attempt refused by `block` at `now`.
+    pub fn blocked(block: Block, now: i64) -> Self {
+        match block.until {
+            Some(until) => Self::AccountBlockedTemporarily {
+                minutes: ((until - now + 59) / 60).max(1),
+            },
+            None => Self::AccountBlocked,
+        }
+    }
+}
+
 impl From<BadRequest> for ApiError {
     fn from(reason: BadRequest) -> Self {
         Self::BadRequest(reason)
@@ -383,6 +424,12 @@ mod tests {
         assert_eq!(blocked.error, ErrorCode::AccountBlocked);
         assert_eq!(blocked.attempts_left, Some(0));
         assert_eq!(ApiError::AccountBlocked.status().as_u16(), 423);
+        let temporary = ApiError::AccountBlockedTemporarily { minutes: 15 };
+        assert_eq!(temporary.status().as_u16(), 423);
+        assert_eq!(temporary.body(Lang::Fr).error, ErrorCode::AccountBlocked);
+        assert_eq!(temporary.body(Lang::Fr).attempts_left, Some(0));
+        assert!(temporary.message(Lang::Fr).contains("dans 15 min"));
+        assert_eq!(ApiError::EnrollmentCancelled.status().as_u16(), 410);
         let e = ApiError::InvalidResponse {
             attempts_left: Some(1),
             kind: AnswerKind::Approval,
@@ -406,6 +453,8 @@ mod tests {
             ApiError::BadRequest(BadRequest::Registration(RegistrationError::WrongSuite)),
             ApiError::PayloadTooLarge,
             ApiError::AccountBlocked,
+            ApiError::AccountBlockedTemporarily { minutes: 15 },
+            ApiError::EnrollmentCancelled,
             ApiError::DeviceRevoked,
             ApiError::UnknownAccount,
             ApiError::UnknownChallenge,

@@ -17,6 +17,7 @@
 //! | `POST /api/v1/enrollments/complete`                | [`enrollments::complete`]   |
 //! | `GET  /healthz`                                    | [`pages::healthz`]          |
 //! | `GET  /t/1/L/...`, `GET /t/1/E/...` (app links)     | [`pages::app_link`]         |
+//! | `GET  /`, `/login…`, `/session`, `POST /logout`, `/static/…` | [`crate::web`] (HTML pages) |
 
 pub mod answers;
 pub mod enrollments;
@@ -84,6 +85,8 @@ pub struct AppInner {
     pub hub: Arc<NotificationHub>,
     /// Becomes true when the server shuts down (long polls return at once).
     pub shutdown: watch::Receiver<bool>,
+    /// The web pages: templates, CSRF key, cookie and session settings.
+    pub web: crate::web::WebState,
 }
 
 impl std::fmt::Debug for AppInner {
@@ -164,6 +167,7 @@ pub fn router(state: AppState) -> Router {
         .route("/healthz", get(pages::healthz))
         .route("/t/1/L/{*rest}", get(pages::app_link))
         .route("/t/1/E/{*rest}", get(pages::app_link))
+        .merge(crate::web::router(&state))
         .fallback(pages::not_found)
         .method_not_allowed_fallback(pages::method_not_allowed)
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))

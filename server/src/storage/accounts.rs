@@ -1,6 +1,6 @@
 //! Accounts and their lockout counters.
 
-use crate::domain::lockout::{BLOCK_REASON_TOO_MANY_FAILURES, LockState};
+use crate::domain::lockout::LockState;
 
 use super::{SqliteStore, StorageError, WriteTx};
 
@@ -19,18 +19,33 @@ pub struct Account {
     pub created_at: i64,
     /// Disabled by an administrator (no login at all).
     pub disabled_at: Option<i64>,
+    /// Why it was disabled.
+    pub disabled_reason: Option<String>,
     /// Consecutive failed responses.
     pub failed_attempts: i64,
     /// Blocked by the lockout rule.
     pub blocked_at: Option<i64>,
+    /// End of a temporary block (`None` with `blocked_at`: permanent).
+    pub blocked_until: Option<i64>,
     /// Why it was blocked.
     pub blocked_reason: Option<String>,
+    /// Blocks since the last success or unblock.
+    pub block_strikes: i64,
+    /// Start of the latest block, kept after it lifts.
+    pub last_blocked_at: Option<i64>,
 }
 
 impl Account {
     /// The lockout state of the account.
     pub fn lock_state(&self) -> LockState {
-        LockState::from_record(self.failed_attempts, self.blocked_at)
+        LockState::from_record(
+            self.failed_attempts,
+            self.blocked_at,
+            self.blocked_until,
+            self.blocked_reason.as_deref(),
+            self.block_strikes,
+            self.last_blocked_at,
+        )
     }
 
     /// False when an administrator disabled the account.
@@ -40,7 +55,8 @@ impl Account {
 }
 
 const SELECT_ACCOUNT: &str = "SELECT id, display_name, email, role, created_at, disabled_at, \
-     failed_attempts, blocked_at, blocked_reason FROM accounts WHERE id = ?";
+     disabled_reason, failed_attempts, blocked_at, blocked_until, blocked_reason, block_strikes, \
+     last_blocked_at FROM accounts WHERE id = ?";
 
 impl SqliteStore {
     /// The account with this Tigr ID.
@@ -96,14 +112,16 @@ impl WriteTx {
         account: &str,
         state: LockState,
     ) -> Result<(), StorageError> {
-        let reason = state.blocked_at().map(|_| BLOCK_REASON_TOO_MANY_FAILURES);
         sqlx::query(
-            "UPDATE accounts SET failed_attempts = ?, blocked_at = ?, blocked_reason = ? \
-             WHERE id = ?",
+            "UPDATE accounts SET failed_attempts = ?, blocked_at = ?, blocked_until = ?, \
+             blocked_reason = ?, block_strikes = ?, last_blocked_at = ? WHERE id = ?",
         )
-        .bind(i64::from(state.failures()))
+        .bind(i64::from(state.failures))
         .bind(state.blocked_at())
-        .bind(reason)
+        .bind(state.blocked_until())
+        .bind(state.blocked_reason())
+        .bind(i64::from(state.strikes))
+        .bind(state.last_block_at)
         .bind(account)
         .execute(&mut *self.tx)
         .await?;

@@ -25,6 +25,26 @@ pub enum AuditEvent {
     DenyFailed,
     /// An offline code typed for an unknown account or one without a phone (not counted).
     UnknownAccount,
+    /// A browser logged in to the web pages (a session was opened).
+    WebLogin,
+    /// A web session ended by logout.
+    WebLogout,
+    /// An administrator created an account.
+    AccountCreated,
+    /// An administrator changed an account's name, e-mail or role.
+    AccountUpdated,
+    /// An administrator disabled an account (no login, no enrollment).
+    AccountDisabled,
+    /// An administrator enabled a disabled account again.
+    AccountEnabled,
+    /// An administrator lifted a block (and reset the failure counter).
+    AccountUnblocked,
+    /// An administrator cancelled an unused enrollment invitation.
+    EnrollmentCancelled,
+    /// The first administrator was set up (`tigr-server admin bootstrap`).
+    AdminBootstrap,
+    /// An administrator exported (part of) the audit trail.
+    AuditExported,
 }
 
 impl AuditEvent {
@@ -41,7 +61,46 @@ impl AuditEvent {
             Self::RefusedBlocked => "refused_blocked",
             Self::DenyFailed => "deny_failed",
             Self::UnknownAccount => "unknown_account",
+            Self::WebLogin => "web_login",
+            Self::WebLogout => "web_logout",
+            Self::AccountCreated => "account_created",
+            Self::AccountUpdated => "account_updated",
+            Self::AccountDisabled => "account_disabled",
+            Self::AccountEnabled => "account_enabled",
+            Self::AccountUnblocked => "account_unblocked",
+            Self::EnrollmentCancelled => "enrollment_cancelled",
+            Self::AdminBootstrap => "admin_bootstrap",
+            Self::AuditExported => "audit_exported",
         }
+    }
+
+    /// Every event, in the order of the list above (for filters in admin pages).
+    pub const ALL: &'static [Self] = &[
+        Self::EnrollmentCreated,
+        Self::Enrolled,
+        Self::DeviceRevoked,
+        Self::Approved,
+        Self::Denied,
+        Self::ResponseFailed,
+        Self::AccountBlocked,
+        Self::RefusedBlocked,
+        Self::DenyFailed,
+        Self::UnknownAccount,
+        Self::WebLogin,
+        Self::WebLogout,
+        Self::AccountCreated,
+        Self::AccountUpdated,
+        Self::AccountDisabled,
+        Self::AccountEnabled,
+        Self::AccountUnblocked,
+        Self::EnrollmentCancelled,
+        Self::AdminBootstrap,
+        Self::AuditExported,
+    ];
+
+    /// The event with this stored spelling.
+    pub fn parse(text: &str) -> Option<Self> {
+        Self::ALL.iter().copied().find(|e| e.as_str() == text)
     }
 }
 
@@ -52,7 +111,8 @@ pub enum Actor {
     Phone,
     /// The browser showing the QR (offline code).
     Browser,
-    /// The command line (`tigr-server enroll`).
+    /// The command line, when no person is named (see `crate::admin::Actor` for the
+    /// named actors of administration, stored as `cli:<user>` or `web:<account>`).
     Cli,
 }
 
@@ -74,8 +134,8 @@ pub struct AuditEntry<'a> {
     pub at: i64,
     /// What.
     pub event: AuditEvent,
-    /// Who.
-    pub actor: Actor,
+    /// Who: an [`Actor::as_str`], or a named administrator (`cli:<user>`, `web:<account>`).
+    pub actor: &'a str,
     /// Account concerned.
     pub account_id: Option<&'a str>,
     /// Device concerned.
@@ -96,13 +156,21 @@ impl<'a> AuditEntry<'a> {
         Self {
             at,
             event,
-            actor,
+            actor: actor.as_str(),
             account_id: None,
             device_id: None,
             challenge_id: None,
             ip: None,
             user_agent: None,
             detail: None,
+        }
+    }
+
+    /// An entry by a named actor (`cli:<user>`, `web:<account>`).
+    pub fn by(at: i64, event: AuditEvent, actor: &'a str) -> Self {
+        Self {
+            actor,
+            ..Self::new(at, event, Actor::Cli)
         }
     }
 }
@@ -159,7 +227,7 @@ impl WriteTx {
         )
         .bind(entry.at)
         .bind(entry.event.as_str())
-        .bind(entry.actor.as_str())
+        .bind(entry.actor)
         .bind(entry.account_id)
         .bind(entry.device_id)
         .bind(entry.challenge_id)

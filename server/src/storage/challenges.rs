@@ -1,8 +1,116 @@
-//! Login challenges.
+//! Login challenges, and the in-memory copy of the ones this server issued.
+//!
+//! A login reads its challenge again and again: the page's live channel at each wake-up, the
+//! phone's context and response, the completion. All of these are challenges created moments
+//! ago by this very process, so [`ChallengeCache`] keeps a write-through copy of them and
+//! serves those reads without a database round trip (each costs two thread hand-offs to
+//! sqlx's connection thread plus the pool's checks). The database stays the authority:
+//!
+//! * the cache is filled only by [`SqliteStore::insert_challenge`], never from a read (a read
+//!   racing with a write could otherwise store an old state);
+//! * every statement that changes a challenge updates the cache after it succeeded (for
+//!   [`WriteTx::decide_challenge`], when the transaction commits), and states only move
+//!   forward (pending -> scanned -> approved/denied), as in the database, so late updates
+//!   cannot undo newer ones;
+//! * a miss reads the database; entries may be dropped at any time (capacity, expiry, purge).
+//!
+//! Any new statement that modifies `challenges` must update or drop the cached entry. Two
+//! server processes on one database file would each miss the other's changes (the
+//! notification hub is per process too: run one server per SQLite file).
+
+use std::collections::HashMap;
+use std::sync::{Mutex, MutexGuard};
 
 use crate::domain::challenge::{LoginChallenge, StoredState};
 
 use super::{SqliteStore, StorageError, WriteTx};
+
+/// Entries kept at most (about 250 bytes each). At 5,000 logins/s with 120 s challenges,
+/// open challenges alone would exceed this: the cache then keeps the newest ones it can.
+const CACHE_CAPACITY: usize = 100_000;
+
+/// Write-through copy of the challenges issued by this process (see the module docs).
+#[derive(Debug, Default)]
+pub(super) struct ChallengeCache {
+    inner: Mutex<CacheInner>,
+}
+
+#[derive(Debug, Default)]
+struct CacheInner {
+    map: HashMap<String, LoginChallenge>,
+    /// Latest creation time seen: the cache's notion of "now" for eviction.
+    latest: i64,
+}
+
+impl ChallengeCache {
+    fn lock(&self) -> MutexGuard<'_, CacheInner> {
+        // Every operation leaves the map consistent: a panicking holder cannot corrupt it.
+        self.inner.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn get(&self, id: &str) -> Option<LoginChallenge> {
+        self.lock().map.get(id).cloned()
+    }
+
+    fn insert(&self, challenge: LoginChallenge) {
+        let mut inner = self.lock();
+        inner.latest = inner.latest.max(challenge.created_at);
+        if inner.map.len() >= CACHE_CAPACITY {
+            // Expired and decided challenges first; if that is not enough, start afresh
+            // (misses only cost database reads).
+            let now = inner.latest;
+            inner.map.retain(|_, c| {
+                c.expires_at > now && matches!(c.state, StoredState::Pending | StoredState::Scanned)
+            });
+            if inner.map.len() >= CACHE_CAPACITY * 9 / 10 {
+                inner.map.clear();
+            }
+        }
+        inner.map.insert(challenge.id.clone(), challenge);
+    }
+
+    /// Moves a cached challenge forward to `state` (never backward).
+    fn advance(&self, id: &str, state: StoredState, account: Option<&str>, at: Option<i64>) {
+        let rank = |s: StoredState| match s {
+            StoredState::Pending => 0,
+            StoredState::Scanned => 1,
+            StoredState::Approved | StoredState::Denied => 2,
+        };
+        let mut inner = self.lock();
+        if let Some(c) = inner.map.get_mut(id)
+            && rank(state) > rank(c.state)
+        {
+            c.state = state;
+            if let Some(account) = account {
+                c.account_id = Some(account.to_owned());
+            }
+            if at.is_some() {
+                c.decided_at = at;
+            }
+        }
+    }
+
+    fn purge(&self, before: i64) {
+        self.lock().map.retain(|_, c| c.expires_at >= before);
+    }
+
+    /// Applies the decisions of a committed transaction.
+    pub(super) fn publish(&self, decided: Vec<Decided>) {
+        for d in decided {
+            self.advance(&d.id, d.state, Some(&d.account), Some(d.at));
+        }
+    }
+}
+
+/// A decision to copy into the cache once its transaction commits.
+#[derive(Debug)]
+pub(super) struct Decided {
+    id: String,
+    state: StoredState,
+    account: String,
+    at: i64,
+}
+
 
 #[derive(sqlx::FromRow)]
 struct ChallengeRow {
@@ -74,11 +182,26 @@ impl SqliteStore {
         .bind(c.browser_summary)
         .execute(&self.writer)
         .await?;
+        self.challenges.insert(LoginChallenge {
+            id: c.id.to_owned(),
+            nonce: c.nonce.to_owned(),
+            browser_token_hash: c.browser_token_hash.to_vec(),
+            created_at: c.created_at,
+            expires_at: c.expires_at,
+            state: StoredState::Pending,
+            account_id: None,
+            browser_ip: c.browser_ip.to_owned(),
+            browser_summary: c.browser_summary.to_owned(),
+            decided_at: None,
+        });
         Ok(())
     }
 
-    /// The challenge with this identifier.
+    /// The challenge with this identifier (from memory when this process issued it).
     pub async fn challenge(&self, id: &str) -> Result<Option<LoginChallenge>, StorageError> {
+        if let Some(cached) = self.challenges.get(id) {
+            return Ok(Some(cached));
+        }
         sqlx::query_as::<_, ChallengeRow>(
             "SELECT id, nonce, browser_token_hash, created_at, expires_at, state, account_id, \
              browser_ip, browser_user_agent, decided_at FROM challenges WHERE id = ?",
@@ -100,7 +223,12 @@ impl SqliteStore {
         .bind(now)
         .execute(&self.writer)
         .await?;
-        Ok(done.rows_affected() == 1)
+        let changed = done.rows_affected() == 1;
+        if changed {
+            self.challenges
+                .advance(id, StoredState::Scanned, None, None);
+        }
+        Ok(changed)
     }
 
     /// Deletes challenges that expired before `before`; returns how many.
@@ -109,6 +237,7 @@ impl SqliteStore {
             .bind(before)
             .execute(&self.writer)
             .await?;
+        self.challenges.purge(before);
         Ok(done.rows_affected())
     }
 }
@@ -139,6 +268,126 @@ impl WriteTx {
         .bind(now)
         .execute(&mut *self.tx)
         .await?;
-        Ok(done.rows_affected() == 1)
+        let decided = done.rows_affected() == 1;
+        if decided {
+            self.decided.push(Decided {
+                id: id.to_owned(),
+                state: decision,
+                account: account.to_owned(),
+                at: now,
+            });
+        }
+        Ok(decided)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn new_challenge<'a>(id: &'a str, created_at: i64) -> NewChallenge<'a> {
+        NewChallenge {
+            id,
+            nonce: "NONCE",
+            browser_token_hash: &[1; 32],
+            created_at,
+            expires_at: created_at + 120,
+            browser_ip: "127.0.0.1",
+            browser_summary: "",
+        }
+    }
+
+    async fn store() -> (tempfile::TempDir, SqliteStore) {
+        let dir = tempfile::tempdir().expect("temporary folder");
+        let url = format!("sqlite://{}", dir.path().join("t.db").display());
+        let (store, _) = SqliteStore::open(&url).await.expect("open");
+        (dir, store)
+    }
+
+    /// The database's view, bypassing the cache.
+    async fn stored_state(store: &SqliteStore, id: &str) -> String {
+        sqlx::query_scalar("SELECT state FROM challenges WHERE id = ?")
+            .bind(id)
+            .fetch_one(&store.reader)
+            .await
+            .expect("row")
+    }
+
+    #[tokio::test]
+    async fn cache_follows_committed_changes_only() {
+        let (_dir, store) = store().await;
+        store
+            .insert_challenge(&new_challenge("C1", 1000))
+            .await
+            .expect("insert");
+        let cached = store.challenge("C1").await.expect("read").expect("found");
+        assert_eq!(cached.state, StoredState::Pending);
+
+        assert!(store.mark_scanned("C1", 1001).await.expect("scan"));
+        assert_eq!(
+            store.challenge("C1").await.expect("read").expect("found").state,
+            StoredState::Scanned
+        );
+
+        // A decision rolled back (transaction dropped) is not published.
+        let mut tx = store.begin_write().await.expect("begin");
+        assert!(
+            tx.decide_challenge("C1", StoredState::Approved, "alice", 1002)
+                .await
+                .expect("decide")
+        );
+        drop(tx);
+        assert_eq!(stored_state(&store, "C1").await, "scanned");
+        let c = store.challenge("C1").await.expect("read").expect("found");
+        assert_eq!((c.state, c.account_id), (StoredState::Scanned, None));
+
+        // A committed one is, with its account and time.
+        let mut tx = store.begin_write().await.expect("begin");
+        assert!(
+            tx.decide_challenge("C1", StoredState::Approved, "alice", 1003)
+                .await
+                .expect("decide")
+        );
+        tx.commit().await.expect("commit");
+        assert_eq!(stored_state(&store, "C1").await, "approved");
+        let c = store.challenge("C1").await.expect("read").expect("found");
+        assert_eq!(c.state, StoredState::Approved);
+        assert_eq!(c.approved_account(), Some("alice"));
+        assert_eq!(c.decided_at, Some(1003));
+
+        // Purged challenges are gone from both.
+        assert_eq!(store.purge_challenges(2000).await.expect("purge"), 1);
+        assert!(store.challenge("C1").await.expect("read").is_none());
+    }
+
+    #[test]
+    fn states_only_move_forward_and_capacity_is_bounded() {
+        let cache = ChallengeCache::default();
+        let challenge = |id: &str, created_at: i64| LoginChallenge {
+            id: id.to_owned(),
+            nonce: String::new(),
+            browser_token_hash: Vec::new(),
+            created_at,
+            expires_at: created_at + 120,
+            state: StoredState::Pending,
+            account_id: None,
+            browser_ip: String::new(),
+            browser_summary: String::new(),
+            decided_at: None,
+        };
+        cache.insert(challenge("A", 0));
+        cache.advance("A", StoredState::Denied, Some("bob"), Some(5));
+        // A late "scanned" (its UPDATE ran before the decision) must not undo the decision.
+        cache.advance("A", StoredState::Scanned, None, None);
+        assert_eq!(cache.get("A").map(|c| c.state), Some(StoredState::Denied));
+        cache.advance("missing", StoredState::Scanned, None, None);
+        assert!(cache.get("missing").is_none());
+
+        for i in 0..CACHE_CAPACITY + 10 {
+            cache.insert(challenge(&format!("K{i}"), 1000));
+        }
+        let len = cache.lock().map.len();
+        assert!(len <= CACHE_CAPACITY, "{len} entries");
+        assert!(cache.get(&format!("K{}", CACHE_CAPACITY + 9)).is_some());
     }
 }

@@ -10,6 +10,7 @@ struct CodeRow {
     created_at: i64,
     expires_at: i64,
     used_at: Option<i64>,
+    cancelled_at: Option<i64>,
 }
 
 impl From<CodeRow> for EnrollmentCode {
@@ -19,12 +20,13 @@ impl From<CodeRow> for EnrollmentCode {
             created_at: row.created_at,
             expires_at: row.expires_at,
             used_at: row.used_at,
+            cancelled_at: row.cancelled_at,
         }
     }
 }
 
-const SELECT_CODE: &str =
-    "SELECT account_id, created_at, expires_at, used_at FROM enrollments WHERE code_hash = ?";
+const SELECT_CODE: &str = "SELECT account_id, created_at, expires_at, used_at, cancelled_at \
+     FROM enrollments WHERE code_hash = ?";
 
 impl SqliteStore {
     /// The code whose SHA-256 is `code_hash`.
@@ -53,28 +55,8 @@ impl WriteTx {
             .map(Into::into))
     }
 
-    /// Stores a new code.
-    pub async fn insert_enrollment(
-        &mut self,
-        code_hash: &[u8],
-        account: &str,
-        now: i64,
-        expires_at: i64,
-    ) -> Result<(), StorageError> {
-        sqlx::query(
-            "INSERT INTO enrollments (code_hash, account_id, created_at, expires_at) \
-             VALUES (?, ?, ?, ?)",
-        )
-        .bind(code_hash)
-        .bind(account)
-        .bind(now)
-        .bind(expires_at)
-        .execute(&mut *self.tx)
-        .await?;
-        Ok(())
-    }
-
-    /// Marks the code used if it is unused and unexpired at `now`; false otherwise.
+    /// Marks the code used if it is unused, not cancelled and unexpired at `now`; false
+    /// otherwise.
     pub async fn consume_enrollment(
         &mut self,
         code_hash: &[u8],
@@ -82,7 +64,8 @@ impl WriteTx {
     ) -> Result<bool, StorageError> {
         let done = sqlx::query(
             "UPDATE enrollments SET used_at = ? \
-             WHERE code_hash = ? AND used_at IS NULL AND expires_at > ?",
+             WHERE code_hash = ? AND used_at IS NULL AND cancelled_at IS NULL \
+             AND expires_at > ?",
         )
         .bind(now)
         .bind(code_hash)

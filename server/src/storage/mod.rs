@@ -9,14 +9,17 @@
 //! against another process (the `enroll` command) writing the same file.
 
 mod accounts;
+mod admin;
 mod audit;
 mod challenges;
 mod devices;
 mod enrollments;
 mod meta;
+mod web_sessions;
 
 use std::path::Path;
 use std::str::FromStr as _;
+use std::sync::Arc;
 use std::time::Duration;
 
 use sqlx::sqlite::{
@@ -25,9 +28,11 @@ use sqlx::sqlite::{
 use sqlx::{Sqlite, Transaction};
 
 pub use accounts::Account;
+pub use admin::{AccountQuery, AccountRow, AuditQuery, DeviceRow, InvitationRow, NewInvitation};
 pub use audit::{Actor, AuditEntry, AuditEvent, AuditRecord};
 pub use challenges::NewChallenge;
 pub use devices::{Device, NewDevice};
+pub use web_sessions::{NewWebSession, WebSessionRecord};
 
 /// A storage failure. Logged by the caller; never shown to clients.
 #[derive(Debug, thiserror::Error)]
@@ -56,6 +61,8 @@ pub enum StorageError {
 pub struct SqliteStore {
     reader: SqlitePool,
     writer: SqlitePool,
+    /// Write-through copy of the challenges issued by this process (see `challenges.rs`).
+    challenges: Arc<challenges::ChallengeCache>,
 }
 
 /// What [`SqliteStore::open`] found.
@@ -92,7 +99,11 @@ impl SqliteStore {
                 source,
             })?;
         }
+        // No test query before each checkout: a local SQLite connection does not go stale,
+        // and the check is one more round trip to the connection's thread on every query
+        // (the pool still pings on each release). See docs/benchmarks.md.
         let writer = SqlitePoolOptions::new()
+            .test_before_acquire(false)
             .max_connections(1)
             .min_connections(1)
             .connect_with(options.clone())
@@ -103,11 +114,19 @@ impl SqliteStore {
             writer.clone()
         } else {
             SqlitePoolOptions::new()
+                .test_before_acquire(false)
                 .max_connections(4)
                 .connect_with(options)
                 .await?
         };
-        Ok((Self { reader, writer }, outcome))
+        Ok((
+            Self {
+                reader,
+                writer,
+                challenges: Arc::default(),
+            },
+            outcome,
+        ))
     }
 
     /// Checks that the database answers.
@@ -121,6 +140,8 @@ impl SqliteStore {
     pub async fn begin_write(&self) -> Result<WriteTx, StorageError> {
         Ok(WriteTx {
             tx: self.writer.begin_with("BEGIN IMMEDIATE").await?,
+            challenges: Arc::clone(&self.challenges),
+            decided: Vec::new(),
         })
     }
 
@@ -135,12 +156,16 @@ impl SqliteStore {
 #[derive(Debug)]
 pub struct WriteTx {
     tx: Transaction<'static, Sqlite>,
+    challenges: Arc<challenges::ChallengeCache>,
+    /// Challenge decisions to copy into the cache once committed.
+    decided: Vec<challenges::Decided>,
 }
 
 impl WriteTx {
     /// Makes every write of the transaction durable at once.
     pub async fn commit(self) -> Result<(), StorageError> {
         self.tx.commit().await?;
+        self.challenges.publish(self.decided);
         Ok(())
     }
 }

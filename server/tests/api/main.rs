@@ -8,3 +8,4 @@ mod http;
 mod lockout;
 mod single_use;
 mod storage;
+mod web;

@@ -17,10 +17,10 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 use tigr_core::authenticator::{Authenticator, DeviceError};
 use tigr_core::client::ClientError;
+use tigr_core::clock::format_utc as utc;
 use tigr_core::payload::{EnrollmentQr, LoginQr, PayloadError, QrPayload};
 use tigr_core::pin::PinError;
 use tigr_tests::phone::{PHONE_KDF_ITERATIONS, open_phone, read_code};
-use tigr_core::clock::format_utc as utc;
 
 #[derive(Parser, Debug)]
 #[command(

@@ -1,0 +1,489 @@
+//! The web pages: the QR login page, the session page and logout, and the machinery other
+//! pages reuse (admin pages included): sessions, CSRF, templates with the shared layout,
+//! texts in French and English, security headers.
+//!
+//! | route                          | what                                                   |
+//! |--------------------------------|--------------------------------------------------------|
+//! | `GET  /`                       | to `/session` when logged in, else to `/login`         |
+//! | `GET  /login[?return=&mode=offline&lang=]` | the QR login page (a new challenge bound to this browser) |
+//! | `POST /login/renew`            | a new QR for the same browser (JSON; before expiry)    |
+//! | `GET  /login/events/{id}`      | server-sent events of the challenge's state            |
+//! | `GET  /login/status/{id}?wait=`| long-poll fallback of the same                          |
+//! | `POST /login/complete`         | approved challenge → session cookie (JSON or 303)      |
+//! | `POST /login/offline`          | Tigr ID + one-time password → session (JSON or 303)    |
+//! | `GET  /session`                | "Connecté en tant que …", logout button                |
+//! | `POST /logout`                 | ends the session server-side                           |
+//! | `GET  /static/{file}`          | scripts, styles, icon (embedded in the binary)         |
+//!
+//! **Browser binding.** The login page sets an HttpOnly cookie holding a random browser
+//! token (`tigr_login`); the challenges it creates store the SHA-256 of that token, exactly
+//! like the JSON API's `browser_token`. Events, status, offline codes and completion all
+//! require that cookie (or, for API clients, the `x-tigr-browser-token` header): another
+//! client that knows a challenge id gets 403 and learns nothing. Tabs of one browser share
+//! their cookies, hence their login binding, as they share the session once logged in.
+//!
+//! **Sessions** ([`session`]): random 256-bit id in an HttpOnly, SameSite=Lax cookie (Secure
+//! and `__Host-` when the public URL is https, or as configured); only its SHA-256 is stored;
+//! idle and absolute timeouts; logout deletes the row. Extractors [`WebSession`],
+//! [`MaybeSession`] and [`RequireAdmin`] give handlers the account and its role.
+//!
+//! **CSRF** ([`csrf`]): every POST carries a token that is an HMAC of the cookie it is bound
+//! to (the session id, or the login page's browser token) under a key kept in the database,
+//! and its `Origin` (or `Sec-Fetch-Site`) must be this site. [`SessionForm`] does both for
+//! form posts of logged-in pages.
+//!
+//! **Headers** ([`secure_pages`]): CSP without `unsafe-inline` (scripts and styles are static
+//! files), `frame-ancestors 'none'`, `X-Frame-Options: DENY`, `Referrer-Policy: same-origin`
+//! (so that form posts keep their `Origin`), `nosniff`.
+
+pub mod cookies;
+pub mod csrf;
+mod login;
+mod pages;
+pub mod render;
+mod return_url;
+pub mod session;
+pub mod text;
+
+use axum::Router;
+use axum::extract::{FromRequestParts, Request, State};
+use axum::http::header::{
+    ACCEPT, CONTENT_LANGUAGE, CONTENT_SECURITY_POLICY, CONTENT_TYPE, LOCATION, REFERRER_POLICY,
+    SET_COOKIE, X_FRAME_OPTIONS,
+};
+use axum::http::request::Parts;
+use axum::http::{HeaderMap, HeaderValue, StatusCode};
+use axum::middleware::{self, Next};
+use axum::response::{Html, IntoResponse, Response};
+use axum::routing::{get, post};
+use minijinja::Environment;
+use minijinja::value::Value;
+use serde_json::json;
+use std::convert::Infallible;
+use tigr_core::payload::Origin;
+use tigr_core::random::SecureRandom;
+
+use crate::config::Config;
+use crate::i18n::Lang;
+use crate::routes::AppState;
+use crate::routes::error::ApiError;
+use crate::storage::{SqliteStore, StorageError};
+
+pub use cookies::{CookieJar, CookieName};
+pub use csrf::SessionForm;
+pub use return_url::{ReturnPrefix, checked_return};
+pub use session::{MaybeSession, RequireAdmin, WebSession};
+
+/// How many times a login page renews its QR by itself before it waits for a click
+/// (a forgotten tab stops creating challenges after about this many lifetimes).
+pub const MAX_AUTO_RENEWALS: u32 = 10;
+
+/// What the pages share: templates, CSRF key, cookie settings, session timeouts.
+pub struct WebState {
+    env: Environment<'static>,
+    csrf_key: ring::hmac::Key,
+    /// Cookie names and attributes.
+    pub jar: CookieJar,
+    /// Where `?return=` may lead besides this server.
+    pub return_prefixes: Vec<ReturnPrefix>,
+    /// Idle timeout of sessions, seconds.
+    pub session_idle: i64,
+    /// Absolute timeout of sessions, seconds.
+    pub session_max: i64,
+    /// Show the QR text for desktop demos (loopback servers only).
+    pub demo: bool,
+    csp: HeaderValue,
+    asset_version: String,
+}
+
+impl std::fmt::Debug for WebState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("WebState")
+            .field("jar", &self.jar)
+            .field("return_prefixes", &self.return_prefixes)
+            .field("session_idle", &self.session_idle)
+            .field("session_max", &self.session_max)
+            .field("demo", &self.demo)
+            .finish_non_exhaustive()
+    }
+}
+
+impl WebState {
+    /// Builds the pages' state: templates, the CSRF key (created in the database on first
+    /// start, so tokens survive restarts), cookie security from the configuration.
+    pub async fn load(
+        store: &SqliteStore,
+        config: &Config,
+        origin: &Origin,
+        random: &dyn SecureRandom,
+    ) -> Result<Self, StorageError> {
+        let mut fresh = [0u8; 32];
+        random.fill(&mut fresh);
+        let key = store.web_csrf_key(&fresh).await?;
+        let secure = config.cookie_secure.unwrap_or_else(|| origin.is_secure());
+        let mut form_action = String::from("'self'");
+        for prefix in &config.return_origins {
+            form_action.push(' ');
+            form_action.push_str(&prefix.origin().to_string());
+        }
+        let csp = format!(
+            "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
+             connect-src 'self'; form-action {form_action}; frame-ancestors 'none'; \
+             base-uri 'none'"
+        );
+        Ok(Self {
+            env: render::environment(),
+            csrf_key: ring::hmac::Key::new(ring::hmac::HMAC_SHA256, &key),
+            jar: CookieJar { secure },
+            return_prefixes: config.return_origins.clone(),
+            session_idle: config.session_idle,
+            session_max: config.session_max,
+            demo: origin.is_loopback(),
+            csp: HeaderValue::from_str(&csp).unwrap_or(HeaderValue::from_static(
+                "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
+                 connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+            )),
+            asset_version: render::asset_version(),
+        })
+    }
+
+    /// The CSRF token bound to a cookie value (session id or login browser token).
+    pub fn csrf_token(&self, binding: &str) -> String {
+        csrf::token(&self.csrf_key, binding)
+    }
+
+    /// True when `submitted` is the CSRF token of `binding` (constant time).
+    pub fn csrf_ok(&self, binding: &str, submitted: &str) -> bool {
+        csrf::verify(&self.csrf_key, binding, submitted)
+    }
+}
+
+/// The pages' router (merged into [`crate::routes::router`]).
+pub fn router(state: &AppState) -> Router<AppState> {
+    let pages = Router::new()
+        .route("/", get(pages::home))
+        .route("/login", get(login::page))
+        .route("/login/renew", post(login::renew))
+        .route("/login/events/{id}", get(login::events))
+        .route("/login/status/{id}", get(login::status))
+        .route("/login/complete", post(login::complete))
+        .route("/login/offline", post(login::offline))
+        .route("/session", get(pages::session_page))
+        .route("/logout", post(pages::logout))
+        .route("/static/{file}", get(pages::static_file));
+    secure_pages(pages, state)
+}
+
+/// Adds the pages' security headers (CSP, frame and referrer policies), the language cookie
+/// of `?lang=` and `Content-Language` to every route of `router`. Use it for any router of
+/// HTML pages (e.g. the admin pages).
+pub fn secure_pages(router: Router<AppState>, state: &AppState) -> Router<AppState> {
+    router.layer(middleware::from_fn_with_state(state.clone(), page_headers))
+}
+
+async fn page_headers(State(app): State<AppState>, request: Request, next: Next) -> Response {
+    let (lang, chosen) = page_lang(request.headers(), request.uri().query(), app.web.jar);
+    let mut response = next.run(request).await;
+    let headers = response.headers_mut();
+    headers.insert(CONTENT_SECURITY_POLICY, app.web.csp.clone());
+    headers.insert(X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    // Not no-referrer: browsers then send `Origin: null` on form posts, which CSRF checks
+    // need. Same-origin keeps URLs (return targets) from leaking to other sites.
+    headers.insert(REFERRER_POLICY, HeaderValue::from_static("same-origin"));
+    headers.insert(
+        "cross-origin-opener-policy",
+        HeaderValue::from_static("same-origin"),
+    );
+    headers.insert(
+        "permissions-policy",
+        HeaderValue::from_static("camera=(), microphone=(), geolocation=()"),
+    );
+    headers
+        .entry(CONTENT_LANGUAGE)
+        .or_insert(HeaderValue::from_static(lang.pick("fr", "en")));
+    if let Some(chosen) = chosen
+        && let Ok(value) = HeaderValue::from_str(&app.web.jar.set(
+            CookieName::Lang,
+            lang_code(chosen),
+            Some(365 * 24 * 3600),
+        ))
+    {
+        headers.append(SET_COOKIE, value);
+    }
+    response
+}
+
+/// `fr` or `en`.
+pub fn lang_code(lang: Lang) -> &'static str {
+    lang.pick("fr", "en")
+}
+
+fn parse_lang(text: &str) -> Option<Lang> {
+    match text {
+        "fr" => Some(Lang::Fr),
+        "en" => Some(Lang::En),
+        _ => None,
+    }
+}
+
+/// The page language: `?lang=` (returned as chosen, to be remembered in a cookie), else the
+/// `tigr_lang` cookie, else `Accept-Language` (French by default).
+fn page_lang(headers: &HeaderMap, query: Option<&str>, jar: CookieJar) -> (Lang, Option<Lang>) {
+    let from_query = query.and_then(|q| {
+        serde_urlencoded::from_str::<Vec<(String, String)>>(q)
+            .ok()?
+            .into_iter()
+            .find(|(k, _)| k == "lang")
+            .and_then(|(_, v)| parse_lang(&v))
+    });
+    if let Some(lang) = from_query {
+        return (lang, Some(lang));
+    }
+    if let Some(lang) = jar
+        .get(headers, CookieName::Lang)
+        .and_then(|v| parse_lang(&v))
+    {
+        return (lang, None);
+    }
+    (crate::routes::extract::lang_of(headers), None)
+}
+
+/// What every page handler knows about its request: language, whether a script wants JSON,
+/// and the path and query (for the language switch and return URLs).
+#[derive(Debug, Clone)]
+pub struct PageContext {
+    /// The page language.
+    pub lang: Lang,
+    /// The request asked for JSON (`Accept: application/json`, as the page's script does).
+    pub wants_json: bool,
+    path: String,
+    query: Vec<(String, String)>,
+}
+
+impl FromRequestParts<AppState> for PageContext {
+    type Rejection = Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, app: &AppState) -> Result<Self, Infallible> {
+        Ok(Self::from_parts(parts, app))
+    }
+}
+
+impl PageContext {
+    /// Reads the context from request parts.
+    pub fn from_parts(parts: &Parts, app: &AppState) -> Self {
+        let (lang, _) = page_lang(&parts.headers, parts.uri.query(), app.web.jar);
+        let wants_json = parts
+            .headers
+            .get(ACCEPT)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.contains("application/json"));
+        let query = parts
+            .uri
+            .query()
+            .and_then(|q| serde_urlencoded::from_str(q).ok())
+            .unwrap_or_default();
+        Self {
+            lang,
+            wants_json,
+            path: parts.uri.path().to_owned(),
+            query,
+        }
+    }
+
+    /// The text of `key` in the page language.
+    pub fn t(&self, key: &str) -> &'static str {
+        text::text(self.lang, key)
+    }
+
+    /// This page's URL with the query parameter `name` set to `value` (or removed when
+    /// `None`), other parameters kept.
+    pub fn url_with(&self, name: &str, value: Option<&str>) -> String {
+        let mut query: Vec<(&str, &str)> = self
+            .query
+            .iter()
+            .filter(|(k, _)| k != name)
+            .map(|(k, v)| (k.as_str(), v.as_str()))
+            .collect();
+        if let Some(value) = value {
+            query.push((name, value));
+        }
+        let encoded = serde_urlencoded::to_string(&query).unwrap_or_default();
+        if encoded.is_empty() {
+            self.path.clone()
+        } else {
+            format!("{}?{encoded}", self.path)
+        }
+    }
+
+    /// Renders `template` with the shared layout's variables (language, service name,
+    /// language switch, the logged-in person if any) plus `extra`.
+    pub fn render(
+        &self,
+        app: &AppState,
+        template: &str,
+        session: Option<&WebSession>,
+        extra: Value,
+    ) -> Response {
+        let other = match self.lang {
+            Lang::Fr => Lang::En,
+            Lang::En => Lang::Fr,
+        };
+        let base = minijinja::context! {
+            lang => lang_code(self.lang),
+            other_lang => lang_code(other),
+            service_name => app.service_name.as_str(),
+            asset_version => app.web.asset_version.as_str(),
+            lang_switch_url => self.url_with("lang", Some(lang_code(other))),
+            session => session.map(WebSession::template_value),
+        };
+        let rendered = app
+            .web
+            .env
+            .get_template(template)
+            .and_then(|t| t.render(minijinja::context! { ..extra, ..base }));
+        match rendered {
+            Ok(html) => Html(html).into_response(),
+            Err(error) => {
+                tracing::error!(template, error = %error, "page rendering failed");
+                (
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    [(CONTENT_TYPE, "text/plain; charset=utf-8")],
+                    self.t("error.internal.text"),
+                )
+                    .into_response()
+            }
+        }
+    }
+
+    /// A failure as the client expects it: JSON `{"error", "message", "attempts_left"?}`
+    /// for scripts, an HTML page otherwise.
+    pub fn fail(&self, app: &AppState, failure: Failure) -> WebError {
+        let (status, code, message, attempts_left) = failure.describe(self.lang);
+        if self.wants_json {
+            let mut body = json!({ "error": code, "message": message });
+            if let Some(n) = attempts_left {
+                body["attempts_left"] = json!(n);
+            }
+            return WebError::new((status, axum::Json(body)).into_response());
+        }
+        let heading = match &failure {
+            Failure::Csrf => self.t("error.csrf.heading"),
+            Failure::Forbidden => self.t("error.forbidden.heading"),
+            Failure::Internal | Failure::Api(ApiError::Internal) => {
+                self.t("error.internal.heading")
+            }
+            _ => self.t("state.error.heading"),
+        };
+        let mut response = self.render(
+            app,
+            "message.html",
+            None,
+            minijinja::context! {
+                heading,
+                message,
+                link_href => "/login",
+                link_text => self.t("error.back_to_login"),
+            },
+        );
+        *response.status_mut() = status;
+        WebError::new(response)
+    }
+}
+
+/// Why a page request failed.
+#[derive(Debug, Clone)]
+pub enum Failure {
+    /// Missing or wrong CSRF token, or a cross-site `Origin` (403 `csrf`).
+    Csrf,
+    /// The challenge is not this browser's (403 `browser_mismatch`).
+    NotBound,
+    /// The challenge is not approved (409 `not_approved`).
+    NotApproved,
+    /// The challenge already opened a session (409 `challenge_used`).
+    AlreadyUsed,
+    /// The page needs the administrator role (403 `forbidden`).
+    Forbidden,
+    /// An error of the API layer (its status, code and message).
+    Api(ApiError),
+    /// A server fault (500), already logged.
+    Internal,
+}
+
+impl Failure {
+    fn describe(&self, lang: Lang) -> (StatusCode, String, String, Option<u32>) {
+        let own = |status: StatusCode, code: &str, key: &str| {
+            (
+                status,
+                code.to_owned(),
+                text::text(lang, key).to_owned(),
+                None,
+            )
+        };
+        match self {
+            Self::Csrf => own(StatusCode::FORBIDDEN, "csrf", "error.csrf.text"),
+            Self::NotBound => own(StatusCode::FORBIDDEN, "browser_mismatch", "error.not_bound"),
+            Self::NotApproved => own(StatusCode::CONFLICT, "not_approved", "error.not_approved"),
+            Self::AlreadyUsed => own(StatusCode::CONFLICT, "challenge_used", "error.already_used"),
+            Self::Forbidden => own(StatusCode::FORBIDDEN, "forbidden", "error.forbidden.text"),
+            Self::Internal => own(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "internal",
+                "error.internal.text",
+            ),
+            Self::Api(error) => {
+                let body = error.body(lang);
+                let code = serde_json::to_value(body.error)
+                    .ok()
+                    .and_then(|v| v.as_str().map(str::to_owned))
+                    .unwrap_or_else(|| "internal".to_owned());
+                (error.status(), code, body.message, body.attempts_left)
+            }
+        }
+    }
+}
+
+impl From<ApiError> for Failure {
+    fn from(error: ApiError) -> Self {
+        Self::Api(error)
+    }
+}
+
+impl From<StorageError> for Failure {
+    fn from(error: StorageError) -> Self {
+        tracing::error!(%error, "storage failure");
+        Self::Internal
+    }
+}
+
+/// A failed page request, rendered (see [`PageContext::fail`]).
+#[derive(Debug)]
+pub struct WebError(Box<Response>);
+
+impl WebError {
+    /// A failure replied with `response`.
+    pub fn new(response: Response) -> Self {
+        Self(Box::new(response))
+    }
+}
+
+impl IntoResponse for WebError {
+    fn into_response(self) -> Response {
+        *self.0
+    }
+}
+
+/// A 303 redirect to `location` (a path of this server or a checked return URL).
+pub fn see_other(location: &str) -> Response {
+    let mut response = StatusCode::SEE_OTHER.into_response();
+    if let Ok(value) = HeaderValue::from_str(location) {
+        response.headers_mut().insert(LOCATION, value);
+    }
+    response
+}
+
+/// Appends a `Set-Cookie` header.
+pub fn add_cookie(response: &mut Response, cookie: &str) {
+    if let Ok(value) = HeaderValue::from_str(cookie) {
+        response.headers_mut().append(SET_COOKIE, value);
+    }
+}

@@ -1,0 +1,197 @@
+//! Server-side rendering: minijinja templates embedded in the binary (`server/templates/`),
+//! the shared layout, the `t("key")` text function and the static files (`server/static/`).
+//!
+//! Templates are HTML-escaped automatically (`.html`); `|safe` is used only for the QR SVG
+//! that the server renders itself.
+//!
+//! Adding a page (e.g. the admin pages): put `admin_x.html` in `server/templates/`, add it to
+//! [`TEMPLATES`], `{% extends "layout.html" %}`, and render it with
+//! [`PageContext::render`]; its texts go to `web/text.rs`.
+
+use minijinja::value::Value;
+use minijinja::{Environment, Error, ErrorKind, State};
+
+use crate::i18n::Lang;
+
+use super::text;
+
+/// Every template, by name. Embedded at compile time, so the binary runs from any folder.
+pub const TEMPLATES: &[(&str, &str)] = &[
+    ("layout.html", include_str!("../../templates/layout.html")),
+    ("login.html", include_str!("../../templates/login.html")),
+    ("session.html", include_str!("../../templates/session.html")),
+    ("message.html", include_str!("../../templates/message.html")),
+];
+
+/// A static file: path under `/static/`, content type, bytes.
+pub type StaticFile = (&'static str, &'static str, &'static [u8]);
+
+/// Every static file (scripts, styles, icons), served from `/static/`.
+pub const STATIC_FILES: &[StaticFile] = &[
+    (
+        "tigr.css",
+        "text/css; charset=utf-8",
+        include_bytes!("../../static/tigr.css"),
+    ),
+    (
+        "login.js",
+        "text/javascript; charset=utf-8",
+        include_bytes!("../../static/login.js"),
+    ),
+    (
+        "favicon.svg",
+        "image/svg+xml",
+        include_bytes!("../../static/favicon.svg"),
+    ),
+];
+
+/// The template environment.
+pub fn environment() -> Environment<'static> {
+    let mut env = Environment::new();
+    for (name, source) in TEMPLATES {
+        // A broken template is a bug caught by the unit tests below.
+        env.add_template(name, source)
+            .unwrap_or_else(|e| panic!("template {name}: {e}"));
+    }
+    env.add_function("t", translate);
+    env
+}
+
+/// `t("key")`: the text of `key` in the page's language (`lang` of the context).
+fn translate(state: &State<'_, '_>, key: &str) -> Result<String, Error> {
+    let lang = match state.lookup("lang").as_ref().and_then(Value::as_str) {
+        Some("en") => Lang::En,
+        _ => Lang::Fr,
+    };
+    text::lookup(lang, key)
+        .map(str::to_owned)
+        .ok_or_else(|| Error::new(ErrorKind::InvalidOperation, format!("unknown text {key:?}")))
+}
+
+/// A short fingerprint of the static files, appended to their URLs (`?v=`) so that browsers
+/// never use an old script with a new page.
+pub fn asset_version() -> String {
+    let mut all = Vec::new();
+    for (name, _, bytes) in STATIC_FILES {
+        all.extend_from_slice(name.as_bytes());
+        all.extend_from_slice(bytes);
+    }
+    hex_prefix(&crate::sealing::sha256(&all), 6)
+}
+
+fn hex_prefix(bytes: &[u8], n: usize) -> String {
+    bytes.iter().take(n).map(|b| format!("{b:02x}")).collect()
+}
+
+/// `2025-03-12 14:05 UTC` and `2025-03-12T14:05:00Z` for a Unix time.
+pub fn utc_texts(unix: i64) -> (String, String) {
+    let days = unix.div_euclid(86_400);
+    let secs = unix.rem_euclid(86_400);
+    let (y, m, d) = civil_from_days(days);
+    let (hh, mm, ss) = (secs / 3600, (secs % 3600) / 60, secs % 60);
+    (
+        format!("{y:04}-{m:02}-{d:02} {hh:02}:{mm:02} UTC"),
+        format!("{y:04}-{m:02}-{d:02}T{hh:02}:{mm:02}:{ss:02}Z"),
+    )
+}
+
+/// Days since 1970-01-01 to a proleptic Gregorian date (H. Hinnant's algorithm).
+fn civil_from_days(z: i64) -> (i64, i64, i64) {
+    let z = z + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let y = yoe + era * 400;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    (if m <= 2 { y + 1 } else { y }, m, d)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use minijinja::context;
+
+    fn base(lang: &str) -> Value {
+        context! {
+            lang,
+            other_lang => if lang == "fr" { "en" } else { "fr" },
+            service_name => "ESEA <Nouvelle-Aquitaine>",
+            asset_version => "x",
+            lang_switch_url => "/login?lang=en",
+            session => context! {
+                display_name => "Alice <b>",
+                account => "alice",
+                role => "admin",
+                csrf => "TOKEN",
+            },
+        }
+    }
+
+    #[test]
+    fn every_template_renders_in_both_languages_and_escapes() {
+        let env = environment();
+        for lang in ["fr", "en"] {
+            let login = env
+                .get_template("login.html")
+                .expect("login")
+                .render(context! {
+                    ..base(lang),
+                    ..context! {
+                        mode => "qr", challenge_id => "C", expires_at => 1, now => 0, ttl => 120,
+                        max_renewals => 10, csrf => "K", return_to => "/x\"y", qr_svg => "<svg></svg>",
+                        countdown_text => "2:00", remaining => 120, notice => "n",
+                        offline_error => "", offline_tigr_id => "", qr_mode_url => "/login",
+                        offline_mode_url => "/login?mode=offline", demo_payload => "P<",
+                    }
+                })
+                .expect("login renders");
+            assert!(login.contains("<svg></svg>"));
+            assert!(login.contains("ESEA &lt;Nouvelle-Aquitaine&gt;"));
+            assert!(login.contains("x&quot;y"));
+            assert!(login.contains("P&lt;"));
+            assert!(!login.contains("style="), "no inline style (CSP)");
+            assert!(!login.contains("<script>"), "no inline script (CSP)");
+            let session = env
+                .get_template("session.html")
+                .expect("session")
+                .render(context! {
+                    ..base(lang),
+                    ..context! {
+                        since_iso => "a", since_text => "b", ends_iso => "c", ends_text => "d",
+                        idle_minutes => 30, method => "qr",
+                    }
+                })
+                .expect("session renders");
+            assert!(session.contains("Alice &lt;b&gt;"));
+            assert!(session.contains("30 min"));
+            env.get_template("message.html")
+                .expect("message")
+                .render(context! {
+                    ..base(lang),
+                    ..context! { heading => "h", message => "m", link_href => "/", link_text => "l" }
+                })
+                .expect("message renders");
+        }
+        assert!(
+            environment()
+                .render_str("{{ t('nope') }}", context! { lang => "fr" })
+                .is_err()
+        );
+    }
+
+    #[test]
+    fn dates() {
+        assert_eq!(
+            utc_texts(0),
+            (
+                "1970-01-01 00:00 UTC".to_owned(),
+                "1970-01-01T00:00:00Z".to_owned()
+            )
+        );
+        assert_eq!(utc_texts(1_741_788_300).0, "2025-03-12 14:05 UTC");
+        assert_eq!(utc_texts(951_782_400).0, "2000-02-29 00:00 UTC");
+    }
+}

@@ -1,0 +1,667 @@
+//! The `tigr-server admin ...` binary, run as operators do, on database files of temporary
+//! folders (some shared with a running server).
+
+use std::io::{BufRead as _, BufReader};
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+use crate::common::{Phone, TestServer};
+use crate::support::{cli, cli_fails, cli_ok};
+
+const FR: &str = "fr_FR.UTF-8";
+const EN: &str = "en_US.UTF-8";
+
+/// Audit rows (event, actor, account) of the database in `dir`.
+async fn audit_rows(dir: &Path) -> Vec<(String, String, Option<String>)> {
+    let db = sqlx::SqlitePool::connect(&format!("sqlite://{}", dir.join("tigr.db").display()))
+        .await
+        .expect("database");
+    let rows = sqlx::query_as("SELECT event, actor, account_id FROM audit ORDER BY id")
+        .fetch_all(&db)
+        .await
+        .expect("audit");
+    db.close().await;
+    rows
+}
+
+/// The QR payload and invitation id printed by `enroll` / `bootstrap`.
+fn printed_invitation(stdout: &str) -> (String, String) {
+    let payload = stdout
+        .lines()
+        .find_map(|l| {
+            l.strip_prefix("Contenu du QR code : ")
+                .or_else(|| l.strip_prefix("QR code content: "))
+        })
+        .expect("payload line")
+        .to_owned();
+    let id = stdout
+        .lines()
+        .find_map(|l| {
+            l.strip_prefix("Invitation : ")
+                .or_else(|| l.strip_prefix("Invitation: "))
+        })
+        .and_then(|rest| rest.split_whitespace().next())
+        .expect("invitation line")
+        .to_owned();
+    (payload, id)
+}
+
+/// Runs of spaces (table and field alignment) as one.
+fn squash(text: &str) -> String {
+    text.lines()
+        .map(|l| {
+            l.split(' ')
+                .filter(|w| !w.is_empty())
+                .collect::<Vec<_>>()
+                .join(" ")
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+fn code_of_payload(payload: &str) -> String {
+    payload.rsplit('/').next().expect("code").to_owned()
+}
+
+#[tokio::test]
+async fn accounts_are_created_listed_shown_edited_disabled_and_enabled() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let d = dir.path();
+    let out = cli_ok(
+        d,
+        FR,
+        &[
+            "admin",
+            "create",
+            "alice",
+            "--name",
+            "Alice Martin",
+            "--email",
+            "alice@chu.fr",
+        ],
+    );
+    assert_eq!(
+        out.trim(),
+        "Compte « alice » créé (rôle user). Pour enrôler son téléphone : tigr-server admin \
+         enroll alice"
+    );
+    let out = cli_ok(
+        d,
+        EN,
+        &[
+            "admin",
+            "create",
+            "b.durand",
+            "--name",
+            "Bruno Durand",
+            "--role",
+            "admin",
+        ],
+    );
+    assert!(
+        out.starts_with("Account \"b.durand\" created (role admin)"),
+        "{out}"
+    );
+
+    let out = cli_ok(d, FR, &["admin", "list"]);
+    assert!(
+        out.starts_with("Comptes 1 à 2 sur 2 (page 1 sur 1)\nIDENTIFIANT"),
+        "{out}"
+    );
+    assert!(
+        squash(&out).contains("\nalice Alice Martin user actif aucun"),
+        "{out}"
+    );
+    let out = cli_ok(
+        d,
+        EN,
+        &["admin", "list", "--search", "DURAND", "--per-page", "1"],
+    );
+    assert!(
+        out.contains("TIGR ID") && out.contains("b.durand") && !out.contains("alice"),
+        "{out}"
+    );
+    let out = cli_ok(d, FR, &["admin", "list", "--role", "admin"]);
+    assert!(out.contains("b.durand") && !out.contains("alice "), "{out}");
+    let out = cli_ok(d, FR, &["admin", "list", "--status", "disabled"]);
+    assert_eq!(out.trim(), "Aucun compte (page 1 sur 1).");
+
+    let out = cli_ok(
+        d,
+        FR,
+        &[
+            "admin",
+            "edit",
+            "alice",
+            "--name",
+            "Dr Alice Martin",
+            "--email",
+            "",
+        ],
+    );
+    assert_eq!(
+        out.trim(),
+        "Compte « alice » modifié : nom « Dr Alice Martin », e-mail -, rôle user."
+    );
+    let out = cli_ok(
+        d,
+        FR,
+        &[
+            "admin",
+            "disable",
+            "alice",
+            "--reason",
+            "départ en retraite",
+        ],
+    );
+    assert!(out.starts_with("Compte « alice » désactivé"), "{out}");
+    let out = squash(&cli_ok(d, FR, &["admin", "show", "alice"]));
+    assert!(out.starts_with("Compte « alice »\n"), "{out}");
+    assert!(out.contains("\nNom : Dr Alice Martin\n"), "{out}");
+    assert!(out.contains("\nÉtat : désactivé\n"), "{out}");
+    assert!(out.contains("(départ en retraite)"), "{out}");
+    assert!(out.contains("\nTéléphone : aucun téléphone actif"), "{out}");
+    let out = squash(&cli_ok(d, EN, &["admin", "show", "alice"]));
+    assert!(out.contains("\nState : disabled\n"), "{out}");
+    let out = cli_ok(d, FR, &["admin", "list", "--status", "disabled"]);
+    assert!(out.contains("alice"), "{out}");
+    let out = cli_ok(d, FR, &["admin", "enable", "alice"]);
+    assert_eq!(out.trim(), "Compte « alice » réactivé.");
+
+    let rows = audit_rows(d).await;
+    let expected = [
+        ("account_created", "alice"),
+        ("account_created", "b.durand"),
+        ("account_updated", "alice"),
+        ("account_disabled", "alice"),
+        ("account_enabled", "alice"),
+    ];
+    assert_eq!(rows.len(), expected.len(), "{rows:?}");
+    for ((event, actor, account), (want_event, want_account)) in rows.iter().zip(expected) {
+        assert_eq!(
+            (event.as_str(), actor.as_str(), account.as_deref()),
+            (want_event, "cli:operator", Some(want_account))
+        );
+    }
+}
+
+#[tokio::test]
+async fn bad_input_fails_with_a_clear_message_and_changes_nothing() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let d = dir.path();
+    cli_ok(d, FR, &["admin", "create", "alice", "--name", "Alice"]);
+    let before = audit_rows(d).await.len();
+
+    let err = cli_fails(
+        d,
+        FR,
+        &["admin", "create", "alice", "--name", "Autre Alice"],
+    );
+    assert_eq!(
+        err.trim(),
+        "tigr-server: Le compte « alice » existe déjà : choisissez un autre identifiant Tigr, \
+         ou modifiez le compte existant."
+    );
+    let err = cli_fails(d, EN, &["admin", "create", "alice", "--name", "Other"]);
+    assert!(err.contains("Account \"alice\" already exists"), "{err}");
+    let cases: &[(&[&str], &str)] = &[
+        (
+            &["admin", "create", "Alice", "--name", "A"],
+            "Identifiant Tigr invalide « Alice »",
+        ),
+        (
+            &[
+                "admin", "create", "bob", "--name", "B", "--email", "bob@chu",
+            ],
+            "Adresse e-mail invalide",
+        ),
+        (
+            &["admin", "create", "bob", "--name", "B", "--role", "root"],
+            "Rôle invalide « root »",
+        ),
+        (&["admin", "create", "bob", "--name", " "], "Nom invalide"),
+        (&["admin", "edit", "alice"], "Rien à modifier"),
+        (
+            &["admin", "edit", "nobody", "--name", "X"],
+            "Compte inconnu : « nobody »",
+        ),
+        (&["admin", "show", "nobody"], "Compte inconnu"),
+        (&["admin", "enable", "alice"], "n'est pas désactivé"),
+        (&["admin", "unblock", "alice"], "n'est pas bloqué"),
+        (&["admin", "revoke", "alice"], "aucun téléphone actif"),
+        (
+            &["admin", "enroll", "alice", "--ttl", "5y"],
+            "Durée de validité invalide",
+        ),
+        (
+            &["admin", "enroll", "alice", "--ttl", "10s"],
+            "Durée de validité invalide",
+        ),
+        (
+            &["admin", "enroll", "alice", "--png", "no/such/folder/a.png"],
+            "no/such/folder",
+        ),
+        (
+            &["admin", "list", "--page", "0"],
+            "Filtre « page » invalide",
+        ),
+        (
+            &["admin", "list", "--status", "asleep"],
+            "Filtre « status » invalide",
+        ),
+        (
+            &["admin", "audit", "--since", "yesterday"],
+            "Filtre « since » invalide",
+        ),
+        (
+            &["admin", "audit", "--event", "nothing_happened"],
+            "Filtre « event » invalide",
+        ),
+        (&["admin", "invitation", "NOPE"], "Invitation inconnue"),
+        (
+            &["admin", "cancel-invitation", "NOPE"],
+            "Invitation inconnue",
+        ),
+    ];
+    for (args, message) in cases {
+        let err = cli_fails(d, FR, args);
+        assert!(err.starts_with("tigr-server: "), "{args:?}: {err}");
+        assert!(err.contains(message), "{args:?}: {err}");
+    }
+    // Usage errors are clap's (exit status 2).
+    let output = cli(d, FR, &["admin", "create", "carol"]);
+    assert_eq!(output.status.code(), Some(2));
+
+    assert_eq!(audit_rows(d).await.len(), before, "nothing audited");
+    assert!(
+        std::fs::read_dir(d).expect("dir").all(|e| !e
+            .expect("entry")
+            .file_name()
+            .to_string_lossy()
+            .ends_with(".png")),
+        "no image written"
+    );
+    let out = cli_ok(d, FR, &["admin", "list"]);
+    assert!(out.contains("sur 1 "), "still one account: {out}");
+}
+
+#[tokio::test]
+async fn enroll_and_its_alias_print_the_qr_code_and_write_a_png() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let d = dir.path();
+    let out = cli_ok(
+        d,
+        FR,
+        &["enroll", "alice", "--display-name", "Alice Martin"],
+    );
+    assert!(out.starts_with("Enrôlement du compte « alice »\n"), "{out}");
+    assert!(
+        out.contains("Code à usage unique, valable jusqu'au"),
+        "{out}"
+    );
+    assert!(out.contains("(dans 15 min)"), "{out}");
+    let (payload, first_id) = printed_invitation(&out);
+    assert!(
+        payload.starts_with("https://auth.example.fr/t/1/E/"),
+        "{payload}"
+    );
+    assert!(
+        out.contains("Image PNG écrite dans : enroll-alice.png"),
+        "{out}"
+    );
+    let png = std::fs::read(d.join("enroll-alice.png")).expect("png written");
+    assert!(png.starts_with(b"\x89PNG\r\n\x1a\n"));
+
+    std::fs::create_dir(d.join("qr")).expect("folder");
+    let out = cli_ok(
+        d,
+        EN,
+        &[
+            "admin", "enroll", "alice", "--ttl", "2h", "--png", "qr/a.png",
+        ],
+    );
+    assert!(out.starts_with("Enrollment of account \"alice\""), "{out}");
+    assert!(
+        out.contains("Scan this QR code") && out.contains("(in 120 min)"),
+        "{out}"
+    );
+    assert!(d.join("qr/a.png").is_file());
+    let (_, second_id) = printed_invitation(&out);
+
+    let out = cli_ok(d, FR, &["admin", "invitations", "alice"]);
+    assert!(
+        out.starts_with("2 invitation(s) en attente\nINVITATION"),
+        "{out}"
+    );
+    assert!(out.contains(&first_id) && out.contains(&second_id) && out.contains("cli:operator"));
+    let out = cli_ok(d, FR, &["admin", "invitation", &first_id]);
+    assert!(
+        out.starts_with(&format!(
+            "Invitation {first_id} (compte « alice ») : en attente jusqu'au"
+        )),
+        "{out}"
+    );
+    let out = cli_ok(d, FR, &["admin", "cancel-invitation", &first_id]);
+    assert!(
+        out.contains("annulée : son QR code ne fonctionne plus"),
+        "{out}"
+    );
+    let out = cli_ok(d, FR, &["admin", "invitation", &first_id]);
+    assert!(out.contains(": annulée le "), "{out}");
+    let out = cli_ok(d, EN, &["admin", "cancel-invitation", "--account", "alice"]);
+    assert_eq!(
+        out.trim(),
+        "1 pending invitation(s) cancelled for account \"alice\"."
+    );
+    let out = cli_ok(d, FR, &["admin", "invitations"]);
+    assert_eq!(out.trim(), "Aucune invitation en attente.");
+
+    let events: Vec<String> = audit_rows(d).await.into_iter().map(|r| r.0).collect();
+    assert_eq!(
+        events,
+        [
+            "account_created",
+            "enrollment_created",
+            "enrollment_created",
+            "enrollment_cancelled",
+            "enrollment_cancelled"
+        ]
+    );
+}
+
+#[tokio::test]
+async fn show_unblock_and_revoke_act_on_a_running_server() {
+    let s = TestServer::start().await;
+    let d = s.dir.path().to_owned();
+    let phone = s.enroll("alice").await;
+    let c = s.challenge().await;
+    for _ in 0..5 {
+        s.respond(&c, &phone.approve_wrong_pin(s.origin(), &c))
+            .await;
+    }
+    let out = cli_ok(&d, FR, &["admin", "show", "alice"]);
+    assert!(out.contains("bloqué temporairement depuis le "), "{out}");
+    assert!(out.contains("(trop d'échecs consécutifs)"), "{out}");
+    assert!(out.contains("tigr-server admin unblock alice"), "{out}");
+    assert!(out.contains("Pixel 8, enrôlé le "), "{out}");
+    let out = cli_ok(&d, EN, &["admin", "list", "--blocked"]);
+    assert!(
+        out.contains("alice") && out.contains("blocked until"),
+        "{out}"
+    );
+
+    let out = cli_ok(&d, FR, &["admin", "unblock", "alice"]);
+    assert_eq!(
+        out.trim(),
+        "Compte « alice » débloqué ; compteur d'échecs remis à zéro."
+    );
+    let (status, body) = s.respond(&c, &phone.approve(s.origin(), &c)).await;
+    assert_eq!(status, 200, "{body}");
+
+    let out = cli_ok(&d, FR, &["admin", "revoke", "alice", "--reason", "perdu"]);
+    assert!(
+        out.starts_with("Téléphone « Pixel 8 » du compte « alice » révoqué"),
+        "{out}"
+    );
+    let c = s.challenge().await;
+    let (status, body) = s.respond(&c, &phone.approve(s.origin(), &c)).await;
+    assert_eq!(
+        (status, body["error"].as_str()),
+        (403, Some("device_revoked"))
+    );
+    let out = squash(&cli_ok(&d, FR, &["admin", "show", "alice"]));
+    assert!(out.contains("\nTéléphone : aucun téléphone actif"), "{out}");
+    assert!(
+        out.contains("Anciens téléphones :\n- Pixel 8, enrôlé le "),
+        "{out}"
+    );
+    assert!(out.contains("révoqué par un administrateur"), "{out}");
+
+    // A new phone through the CLI's invitation.
+    let out = cli_ok(&d, FR, &["admin", "enroll", "alice"]);
+    let (payload, id) = printed_invitation(&out);
+    let new = Phone::new("alice");
+    let (status, body) = s
+        .post(
+            "/enrollments/complete",
+            &new.registration(&code_of_payload(&payload)),
+            None,
+        )
+        .await;
+    assert_eq!(status, 201, "{body}");
+    let out = cli_ok(&d, EN, &["admin", "invitation", &id]);
+    assert!(out.contains(": used ") && out.contains("enrolled"), "{out}");
+    let rows = audit_rows(&d).await;
+    assert!(rows.contains(&(
+        "device_revoked".to_owned(),
+        "cli:operator".to_owned(),
+        Some("alice".to_owned())
+    )));
+    assert!(rows.contains(&(
+        "account_unblocked".to_owned(),
+        "cli:operator".to_owned(),
+        Some("alice".to_owned())
+    )));
+}
+
+#[tokio::test]
+async fn the_audit_trail_is_listed_exported_and_followed() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let d = dir.path();
+    cli_ok(
+        d,
+        FR,
+        &["admin", "create", "alice", "--name", "=SOMME(A1:A9)"],
+    );
+    cli_ok(
+        d,
+        FR,
+        &["admin", "create", "bob", "--name", "Bob, \"le grand\""],
+    );
+    cli_ok(d, FR, &["admin", "disable", "bob"]);
+
+    let out = cli_ok(d, FR, &["admin", "audit", "--account", "bob"]);
+    let lines: Vec<&str> = out.lines().collect();
+    assert_eq!(
+        lines[0],
+        "Journal d'audit, du plus récent au plus ancien : entrées 1 à 2 sur 2 (page 1 sur 1)"
+    );
+    assert!(
+        lines[1].contains("  account_disabled  cli:operator  bob"),
+        "{out}"
+    );
+    assert!(
+        lines[2].contains("  account_created  cli:operator  bob  role=user"),
+        "{out}"
+    );
+    let out = cli_ok(
+        d,
+        EN,
+        &[
+            "admin",
+            "audit",
+            "--event",
+            "account_created",
+            "--limit",
+            "1",
+        ],
+    );
+    assert!(
+        out.starts_with("Audit trail, newest first: entries 1 to 1 of 2 (page 1 of 2)"),
+        "{out}"
+    );
+    let out = cli_ok(d, FR, &["admin", "audit", "--actor", "web"]);
+    assert_eq!(
+        out.trim(),
+        "Aucune entrée du journal d'audit ne correspond."
+    );
+    let out = cli_ok(
+        d,
+        FR,
+        &["admin", "audit", "--since", "1h", "--until", "2099-01-01"],
+    );
+    assert!(out.contains("sur 3"), "{out}");
+
+    let out = cli_ok(d, FR, &["admin", "audit", "--csv", "audit.csv"]);
+    assert_eq!(
+        out.trim(),
+        "3 entrée(s) du journal d'audit exportée(s) dans audit.csv (CSV)."
+    );
+    let csv = std::fs::read_to_string(d.join("audit.csv")).expect("csv");
+    assert!(
+        csv.starts_with("id,time_utc,unix_time,event,actor,account,"),
+        "{csv}"
+    );
+    assert_eq!(csv.matches("\r\n").count(), 4, "{csv}");
+    assert!(
+        csv.contains("\"role=user display_name=\"\"=SOMME(A1:A9)\"\"\""),
+        "{csv}"
+    );
+    assert!(
+        csv.contains("\"role=user display_name=\"\"Bob, \\\"\"le grand\\\"\"\"\"\""),
+        "{csv}"
+    );
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        let mode = std::fs::metadata(d.join("audit.csv"))
+            .expect("meta")
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o777, 0o600, "the export is private");
+    }
+    assert!(!d.join(".audit.csv.partial").exists());
+    let stdout_csv = cli_ok(
+        d,
+        FR,
+        &["admin", "audit", "--csv", "-", "--account", "alice"],
+    );
+    assert_eq!(stdout_csv.matches("\r\n").count(), 2, "{stdout_csv}");
+    let events: Vec<String> = audit_rows(d).await.into_iter().map(|r| r.0).collect();
+    assert_eq!(events.iter().filter(|e| *e == "audit_exported").count(), 2);
+
+    let out = cli_ok(d, FR, &["admin", "audit", "tail", "-n", "2"]);
+    let lines: Vec<&str> = out.lines().collect();
+    assert_eq!(lines.len(), 2, "{out}");
+    assert!(
+        lines[0].contains("audit_exported") && lines[1].contains("audit_exported"),
+        "{out}"
+    );
+
+    // --follow prints new rows as they are written, until stopped.
+    let mut child = Command::new(env!("CARGO_BIN_EXE_tigr-server"))
+        .args([
+            "admin",
+            "audit",
+            "tail",
+            "--follow",
+            "-n",
+            "1",
+            "--event",
+            "account_created",
+        ])
+        .current_dir(d)
+        .env_clear()
+        .env(
+            "TIGR_DATABASE_URL",
+            format!("sqlite://{}", d.join("tigr.db").display()),
+        )
+        .env("TIGR_LOG", "warn")
+        .env("USER", "operator")
+        .env("LANG", FR)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("tail starts");
+    let stdout = child.stdout.take().expect("stdout");
+    let (lines_tx, lines_rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            if lines_tx.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    let next_line = |rx: &mpsc::Receiver<String>| rx.recv_timeout(Duration::from_secs(20));
+    let first = next_line(&lines_rx).expect("latest row");
+    assert!(
+        first.contains("account_created") && first.contains(" bob "),
+        "{first}"
+    );
+    let started = Instant::now();
+    cli_ok(d, FR, &["admin", "create", "carol", "--name", "Carol"]);
+    cli_ok(d, FR, &["admin", "disable", "carol"]);
+    cli_ok(d, FR, &["admin", "create", "dave", "--name", "Dave"]);
+    let second = next_line(&lines_rx).expect("new row");
+    assert!(
+        second.contains("account_created") && second.contains(" carol "),
+        "{second}"
+    );
+    let third = next_line(&lines_rx).expect("new row");
+    assert!(
+        third.contains(" dave "),
+        "filtered: no account_disabled row: {third}"
+    );
+    assert!(started.elapsed() < Duration::from_secs(20));
+    child.kill().expect("stop tail");
+    let _ = child.wait();
+}
+
+#[tokio::test]
+async fn bootstrap_sets_up_the_first_admin_once_unless_forced() {
+    let s = TestServer::start().await;
+    let d = s.dir.path().to_owned();
+    let out = cli_ok(
+        &d,
+        FR,
+        &["admin", "bootstrap", "root", "--display-name", "Équipe SI"],
+    );
+    assert!(
+        out.starts_with(
+            "Accès administrateur « root » : enrôlement du téléphone de l'administrateur"
+        ),
+        "{out}"
+    );
+    assert!(out.contains("(dans 15 min)"), "{out}");
+    let (payload, _) = printed_invitation(&out);
+    let phone = Phone::new("root");
+    let (status, body) = s
+        .post(
+            "/enrollments/complete",
+            &phone.registration(&code_of_payload(&payload)),
+            None,
+        )
+        .await;
+    assert_eq!(status, 201, "{body}");
+    let (status, _) = s
+        .post(
+            "/enrollments/complete",
+            &Phone::new("root").registration(&code_of_payload(&payload)),
+            None,
+        )
+        .await;
+    assert_eq!(status, 409, "single use");
+
+    let err = cli_fails(&d, FR, &["admin", "bootstrap", "rescue"]);
+    assert!(
+        err.contains("Un administrateur avec un téléphone enregistré existe déjà"),
+        "{err}"
+    );
+    assert!(err.contains("--force"), "{err}");
+    let err = cli_fails(&d, EN, &["admin", "bootstrap", "rescue"]);
+    assert!(
+        err.contains("An administrator with an enrolled phone already exists"),
+        "{err}"
+    );
+    let out = cli_ok(&d, EN, &["admin", "bootstrap", "rescue", "--force"]);
+    assert!(out.starts_with("Administrator access \"rescue\""), "{out}");
+    let out = cli_ok(&d, FR, &["admin", "list", "--role", "admin"]);
+    assert!(out.contains("root") && out.contains("rescue"), "{out}");
+
+    let rows = audit_rows(&d).await;
+    let bootstraps: Vec<_> = rows.iter().filter(|r| r.0 == "admin_bootstrap").collect();
+    assert_eq!(bootstraps.len(), 2);
+    assert!(bootstraps.iter().all(|r| r.1 == "cli:operator"));
+}

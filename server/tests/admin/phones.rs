@@ -1,0 +1,438 @@
+//! Phones and invitations: revocation ends logins at once, disabled accounts neither log in
+//! nor enroll, invitations with their own lifetime can be listed, followed and cancelled,
+//! one phone per account.
+
+use std::sync::Arc;
+
+use tigr_core::clock::FixedClock;
+use tigr_server::admin::{AdminError, InvitationStatus, NewAccount, PhoneStatus, Role};
+
+use crate::common::{TestServer, wrong_code};
+use crate::support::{code_of, enroll_with, lookup, operator, service};
+
+#[tokio::test]
+async fn a_revoked_phone_can_no_longer_log_in() {
+    let s = TestServer::start().await;
+    let admin = service(&s).await;
+    let phone = s.enroll("alice").await;
+    let c = s.challenge().await;
+
+    let revoked = admin
+        .revoke_phone(&operator(), "alice", Some("téléphone volé"))
+        .await
+        .expect("revoked");
+    assert_eq!(revoked.id, phone.device_id);
+    assert!(
+        matches!(&revoked.status, PhoneStatus::Revoked { reason, .. } if reason == "revoked_by_admin")
+    );
+
+    // Online approval: 403 device_revoked, with the right signature, not counted.
+    let (status, body) = s.respond(&c, &phone.approve(s.origin(), &c)).await;
+    assert_eq!(status, 403, "{body}");
+    assert_eq!(body["error"], "device_revoked");
+    assert!(
+        body["message"]
+            .as_str()
+            .expect("message")
+            .contains("révoqué")
+    );
+    let (status, _) = s
+        .post(
+            &format!("/login/challenges/{}/deny", c.id),
+            &phone.deny(s.origin(), &c),
+            None,
+        )
+        .await;
+    assert_eq!(status, 403);
+    // Offline code: refused like an unknown account, nothing counted.
+    let (status, body) = s
+        .offline(&c, "alice", &phone.offline_code(s.origin(), &c))
+        .await;
+    assert_eq!(status, 401, "{body}");
+    assert!(body.get("attempts_left").is_none(), "{body}");
+    assert_eq!(s.state(&c).await, "pending");
+    assert_eq!(
+        admin.account("alice").await.expect("alice").failed_attempts,
+        0
+    );
+
+    // The admin sees it; revoking again is refused.
+    let phones = admin.phones("alice").await.expect("phones");
+    assert_eq!(phones.len(), 1);
+    assert!(!phones[0].is_active());
+    assert!(admin.active_phone("alice").await.expect("query").is_none());
+    assert!(matches!(
+        admin.revoke_phone(&operator(), "alice", None).await,
+        Err(AdminError::NoActivePhone(_))
+    ));
+
+    let db = s.db().await;
+    let row: (String, Option<String>, Option<String>) =
+        sqlx::query_as("SELECT actor, device_id, detail FROM audit WHERE event = 'device_revoked'")
+            .fetch_one(&db)
+            .await
+            .expect("one revocation audited");
+    assert_eq!(row.0, "cli:tester");
+    assert_eq!(row.1.as_deref(), Some(phone.device_id.as_str()));
+    assert_eq!(
+        row.2.as_deref(),
+        Some("reason=revoked_by_admin note=\"téléphone volé\"")
+    );
+
+    // A new phone can be enrolled afterwards.
+    let code = code_of(
+        &admin
+            .create_invitation(&operator(), "alice", None)
+            .await
+            .expect("invitation"),
+    );
+    let new = enroll_with(&s, "alice", &code).await.expect("new phone");
+    let c = s.challenge().await;
+    let (status, _) = s.respond(&c, &new.approve(s.origin(), &c)).await;
+    assert_eq!(status, 200);
+}
+
+#[tokio::test]
+async fn a_disabled_account_can_neither_log_in_nor_enroll() {
+    let s = TestServer::start().await;
+    let admin = service(&s).await;
+    let phone = s.enroll("alice").await;
+    let pending = admin
+        .create_invitation(&operator(), "alice", None)
+        .await
+        .expect("invitation");
+    let c = s.challenge().await;
+
+    admin
+        .disable_account(&operator(), "alice", Some("congé"))
+        .await
+        .expect("disabled");
+
+    // Signed approval: like an unknown account (404), even with the right signature.
+    let (status, body) = s.respond(&c, &phone.approve(s.origin(), &c)).await;
+    assert_eq!(status, 404, "{body}");
+    assert_eq!(body["error"], "unknown_account");
+    // Offline: refused without attempts_left, nothing counted.
+    let (status, body) = s
+        .offline(&c, "alice", &phone.offline_code(s.origin(), &c))
+        .await;
+    assert_eq!(status, 401, "{body}");
+    assert!(body.get("attempts_left").is_none());
+    let (status, _) = s
+        .offline(
+            &c,
+            "alice",
+            &wrong_code(&phone.offline_code(s.origin(), &c)),
+        )
+        .await;
+    assert_eq!(status, 401);
+    assert_eq!(
+        admin.account("alice").await.expect("alice").failed_attempts,
+        0
+    );
+    assert_eq!(s.state(&c).await, "pending");
+
+    // Enrollment: the pending invitation was cancelled with the account; new ones refused.
+    let (status, body) = lookup(&s, &code_of(&pending)).await;
+    assert_eq!(status, 410, "{body}");
+    assert_eq!(body["error"], "enrollment_expired");
+    assert!(
+        body["message"]
+            .as_str()
+            .expect("message")
+            .contains("annulé")
+    );
+    assert_eq!(
+        enroll_with(&s, "alice", &code_of(&pending))
+            .await
+            .err()
+            .map(|e| e.0),
+        Some(410)
+    );
+    assert!(matches!(
+        admin.create_invitation(&operator(), "alice", None).await,
+        Err(AdminError::AccountDisabled(_))
+    ));
+    assert!(matches!(
+        admin.enroll(&operator(), "alice", None, None).await,
+        Err(AdminError::AccountDisabled(_))
+    ));
+    assert!(
+        tigr_server::create_enrollment(s.config(), "alice", None)
+            .await
+            .is_err(),
+        "`tigr-server enroll` refuses it too"
+    );
+
+    // Enabled again: the same phone logs in; the old invitation stays cancelled.
+    admin
+        .enable_account(&operator(), "alice")
+        .await
+        .expect("enabled");
+    let (status, body) = s.respond(&c, &phone.approve(s.origin(), &c)).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(lookup(&s, &code_of(&pending)).await.0, 410);
+}
+
+#[tokio::test]
+async fn a_code_of_an_account_disabled_otherwise_is_refused_at_completion() {
+    // Defence in depth: a code left usable (e.g. written by an older version) of a disabled
+    // account enrolls nothing.
+    let s = TestServer::start().await;
+    let admin = service(&s).await;
+    let created = admin
+        .enroll(&operator(), "bob", None, None)
+        .await
+        .expect("invite");
+    let db = s.db().await;
+    sqlx::query("UPDATE accounts SET disabled_at = 1 WHERE id = 'bob'")
+        .execute(&db)
+        .await
+        .expect("disable behind the service's back");
+    let (status, body) = lookup(&s, &code_of(&created)).await;
+    assert_eq!(status, 410, "{body}");
+    assert_eq!(
+        enroll_with(&s, "bob", &code_of(&created))
+            .await
+            .err()
+            .map(|e| e.0),
+        Some(410)
+    );
+    let used: Option<i64> = sqlx::query_scalar("SELECT used_at FROM enrollments")
+        .fetch_one(&db)
+        .await
+        .expect("row");
+    assert_eq!(used, None, "the code was not consumed");
+}
+
+#[tokio::test]
+async fn invitations_have_their_own_lifetime_and_can_be_listed_followed_and_cancelled() {
+    let clock = Arc::new(FixedClock::at(1_800_000_000));
+    let s = TestServer::start_with(|c| {
+        c.clock = clock.clone();
+        c.enrollment_ttl = 600;
+    })
+    .await;
+    let admin = service(&s).await;
+    let me = operator();
+    for id in ["alice", "bob"] {
+        admin
+            .create_account(
+                &me,
+                NewAccount {
+                    id: id.into(),
+                    display_name: id.into(),
+                    email: None,
+                    role: Role::User,
+                },
+            )
+            .await
+            .expect("created");
+    }
+    let default = admin
+        .create_invitation(&me, "alice", None)
+        .await
+        .expect("default ttl");
+    assert_eq!(default.invitation.expires_at, 1_800_000_600);
+    let short = admin
+        .create_invitation(&me, "alice", Some(120))
+        .await
+        .expect("2 min");
+    assert_eq!(short.invitation.expires_at, 1_800_000_120);
+    let long = admin
+        .create_invitation(&me, "bob", Some(7 * 86_400))
+        .await
+        .expect("7 days");
+    assert_eq!(long.invitation.created_by.as_deref(), Some("cli:tester"));
+    for bad in [Some(59), Some(31 * 86_400), Some(-5)] {
+        assert!(matches!(
+            admin.create_invitation(&me, "alice", bad).await,
+            Err(AdminError::InvalidTtl { .. })
+        ));
+    }
+    assert!(matches!(
+        admin.create_invitation(&me, "nobody", None).await,
+        Err(AdminError::UnknownAccount(_))
+    ));
+
+    let pending_ids = |list: Vec<tigr_server::admin::Invitation>| {
+        let mut ids: Vec<String> = list.into_iter().map(|i| i.id).collect();
+        ids.sort();
+        ids
+    };
+    let mut all = vec![
+        default.invitation.id.clone(),
+        short.invitation.id.clone(),
+        long.invitation.id.clone(),
+    ];
+    all.sort();
+    assert_eq!(
+        pending_ids(admin.pending_invitations(None).await.expect("list")),
+        all
+    );
+    assert_eq!(
+        admin.pending_invitations(Some("bob")).await.expect("list")[0].id,
+        long.invitation.id
+    );
+
+    // "Enrollment completed?" for the admin page's live view.
+    assert!(matches!(
+        admin
+            .invitation(&default.invitation.id)
+            .await
+            .expect("status")
+            .status,
+        InvitationStatus::Pending {
+            expires_at: 1_800_000_600
+        }
+    ));
+    let phone = enroll_with(&s, "alice", &code_of(&default))
+        .await
+        .expect("enrolled");
+    match admin
+        .invitation(&default.invitation.id)
+        .await
+        .expect("status")
+        .status
+    {
+        InvitationStatus::Completed { at, device_id } => {
+            assert_eq!(at, 1_800_000_000);
+            assert_eq!(device_id.as_deref(), Some(phone.device_id.as_str()));
+        }
+        other => panic!("{other:?}"),
+    }
+    assert!(matches!(
+        admin.cancel_invitation(&me, &default.invitation.id).await,
+        Err(AdminError::InvitationNotPending {
+            status: "completed",
+            ..
+        })
+    ));
+
+    // Expiry of the short one, by the clock.
+    clock.advance(120);
+    assert!(matches!(
+        admin
+            .invitation(&short.invitation.id)
+            .await
+            .expect("status")
+            .status,
+        InvitationStatus::Expired { at: 1_800_000_120 }
+    ));
+    assert_eq!(lookup(&s, &code_of(&short)).await.0, 410);
+    assert_eq!(
+        pending_ids(admin.pending_invitations(None).await.expect("list")),
+        std::slice::from_ref(&long.invitation.id)
+    );
+
+    // Cancelling: the code stops working at once.
+    let cancelled = admin
+        .cancel_invitation(&me, &long.invitation.id.to_lowercase())
+        .await
+        .expect("cancelled (id case-insensitive)");
+    assert!(matches!(
+        cancelled.status,
+        InvitationStatus::Cancelled { at: 1_800_000_120 }
+    ));
+    let (status, body) = lookup(&s, &code_of(&long)).await;
+    assert_eq!(status, 410, "{body}");
+    assert!(
+        body["message"]
+            .as_str()
+            .expect("message")
+            .contains("annulé")
+    );
+    assert!(matches!(
+        admin.cancel_invitation(&me, &long.invitation.id).await,
+        Err(AdminError::InvitationNotPending {
+            status: "cancelled",
+            ..
+        })
+    ));
+    assert!(matches!(
+        admin.invitation("NOSUCHINVITATION").await,
+        Err(AdminError::UnknownInvitation(_))
+    ));
+    assert!(
+        admin
+            .pending_invitations(None)
+            .await
+            .expect("list")
+            .is_empty()
+    );
+
+    // Cancel all of an account's.
+    for _ in 0..2 {
+        admin
+            .create_invitation(&me, "bob", None)
+            .await
+            .expect("invite");
+    }
+    assert_eq!(
+        admin
+            .cancel_invitations(&me, "bob")
+            .await
+            .expect("cancel")
+            .len(),
+        2
+    );
+    assert!(
+        admin
+            .cancel_invitations(&me, "bob")
+            .await
+            .expect("none left")
+            .is_empty()
+    );
+    let details = admin.account_details("bob").await.expect("details");
+    assert_eq!(details.invitations.len(), 3);
+    assert!(
+        details
+            .invitations
+            .iter()
+            .all(|i| matches!(i.status, InvitationStatus::Cancelled { .. }))
+    );
+}
+
+#[tokio::test]
+async fn the_old_phone_is_revoked_only_once_the_new_one_is_enrolled() {
+    let s = TestServer::start().await;
+    let admin = service(&s).await;
+    let old = s.enroll("alice").await;
+    let invitation = admin
+        .create_invitation(&operator(), "alice", None)
+        .await
+        .expect("invitation");
+
+    // Invitation issued, not used yet: the old phone still logs in.
+    let c = s.challenge().await;
+    let (status, _) = s.respond(&c, &old.approve(s.origin(), &c)).await;
+    assert_eq!(status, 200);
+    assert_eq!(
+        admin
+            .active_phone("alice")
+            .await
+            .expect("query")
+            .map(|p| p.id),
+        Some(old.device_id.clone())
+    );
+
+    let new = enroll_with(&s, "alice", &code_of(&invitation))
+        .await
+        .expect("enrolled");
+    let c = s.challenge().await;
+    let (status, body) = s.respond(&c, &old.approve(s.origin(), &c)).await;
+    assert_eq!(
+        (status, body["error"].as_str()),
+        (403, Some("device_revoked"))
+    );
+    let (status, _) = s.respond(&c, &new.approve(s.origin(), &c)).await;
+    assert_eq!(status, 200);
+
+    let details = admin.account_details("alice").await.expect("details");
+    assert_eq!(details.phone.as_ref().map(|p| &p.id), Some(&new.device_id));
+    assert_eq!(details.phones.len(), 2);
+    assert!(matches!(
+        &details.phones[1].status,
+        PhoneStatus::Revoked { reason, .. } if reason == "replaced"
+    ));
+}

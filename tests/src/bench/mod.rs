@@ -1,0 +1,1173 @@
+//! `tigr-bench`: many virtual browsers and phones performing complete login flows against a
+//! real Tigr server over HTTP on loopback, with latency histograms, CPU time and memory.
+//!
+//! A flow is what a user does: the browser creates a challenge and opens its live channel
+//! (long-poll `GET .../status?wait=N`, or the event stream with `--live sse`); the phone reads
+//! the QR (nonce), fetches the context and posts its signed approval; the flow ends when the
+//! browser's live channel reports `approved`. Mixed in: offline flows (the browser posts the
+//! Tigr ID and the OCRA code computed from the phone's secret) and wrong-PIN flows (a
+//! signature by the wrong key, answered 401, then the right one; each virtual user owns one
+//! dedicated account for these, so the lockout counter never reaches the threshold).
+//!
+//! The server is started in-process on `127.0.0.1:0` (own runtime, threads named
+//! `tigr-srv*`, generator threads `bench-gen*`, so CPU time is split per side from
+//! `/proc/self/task`), or is an external process (`--url`, `--database-url`), whose CPU time
+//! and peak RSS are read from `/proc/<pid>`.
+
+pub mod http;
+pub mod procfs;
+pub mod stats;
+
+use std::collections::BTreeMap;
+use std::net::{SocketAddr, ToSocketAddrs as _};
+use std::pin::pin;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU8, AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+use anyhow::{Context as _, bail};
+use bytes::Bytes;
+use clap::{Parser, ValueEnum};
+use hyper::{Method, StatusCode};
+use tigr_core::offline::{OFFLINE_SUITE, offline_otp};
+use tigr_core::payload::{Origin, QrPayload};
+use tigr_core::random::{SecureRandom as _, SeededRandom};
+use tigr_core::signing::{ChallengeBinding, Decision, DeviceKey, message};
+use tigr_core::wire::{
+    ChallengeState, ChallengeStatus, ContextRequest, CreatedChallenge, EnrollmentCompleteRequest,
+    EnrollmentResult, ErrorBody, OfflineAnswer, SignedAnswer, b64_encode,
+};
+use tigr_server::{Config, RunningServer};
+
+use self::http::{Conn, read_sse_until_final};
+use self::stats::{Endpoint, FlowKind, Stats, micros, percentiles_ms};
+
+/// Command line of `tigr-bench`.
+#[derive(Debug, Clone, Parser)]
+#[command(
+    name = "tigr-bench",
+    about = "Load generator: complete Tigr login flows over HTTP on loopback",
+    after_help = "External server: start it with the same database the bench enrolls into, e.g.\n  \
+        TIGR_LISTEN=127.0.0.1:8080 TIGR_DATABASE_URL=sqlite:///tmp/tb/tigr.db \\\n  \
+        TIGR_MASTER_KEY_FILE=/tmp/tb/master.key target/release/tigr-server &\n  \
+        tigr-bench --url http://127.0.0.1:8080 --database-url sqlite:///tmp/tb/tigr.db"
+)]
+pub struct Args {
+    /// Target an external server (http://127.0.0.1:PORT). Without it, a server is started
+    /// in-process on 127.0.0.1:0 over a temporary directory.
+    #[arg(long, value_name = "URL")]
+    pub url: Option<String>,
+    /// External mode: the server's SQLite database, where enrollment codes are created as
+    /// `tigr-server enroll` does.
+    #[arg(long, value_name = "SQLITE_URL", requires = "url")]
+    pub database_url: Option<String>,
+    /// External mode: the server's process id (default: the process listening on the port).
+    #[arg(long, value_name = "PID", requires = "url")]
+    pub server_pid: Option<u32>,
+    /// Virtual users, each running one flow after the other (browser page + live channel +
+    /// phone: three connections each).
+    #[arg(long, default_value_t = 64)]
+    pub concurrency: usize,
+    /// Measured seconds (after the warm-up).
+    #[arg(long, default_value_t = 20.0)]
+    pub duration: f64,
+    /// Seconds of load before measuring.
+    #[arg(long, default_value_t = 5.0)]
+    pub warmup: f64,
+    /// Flow mix, as weights.
+    #[arg(long, default_value = "online=90,offline=5,wrongpin=5", value_parser = Mix::parse)]
+    pub mix: Mix,
+    /// Enrolled accounts shared by online and offline flows (each virtual user also gets its
+    /// own wrong-PIN account).
+    #[arg(long, default_value_t = 200)]
+    pub accounts: usize,
+    /// Start at most this many flows per second (paced, open loop as far as `--concurrency`
+    /// allows); without it, every user starts its next flow at once (closed loop, saturation).
+    #[arg(long, value_name = "FLOWS_PER_S")]
+    pub rate: Option<f64>,
+    /// How the browser learns the outcome.
+    #[arg(long, value_enum, default_value_t = LiveMode::LongPoll)]
+    pub live: LiveMode,
+    /// Path of the event stream for `--live sse` (`{id}` is replaced by the challenge id).
+    #[arg(long, default_value = "/api/v1/login/challenges/{id}/events")]
+    pub sse_path: String,
+    /// `wait` of the long poll, in seconds.
+    #[arg(long, default_value_t = 25)]
+    pub wait: u32,
+    /// Phone-side signing: `ring` (cheaper for the generator; identical bytes on the wire) or
+    /// `p256` (the phone app's code, `tigr_core::signing::DeviceKey`).
+    #[arg(long, value_enum, default_value_t = SignerKind::Ring)]
+    pub signer: SignerKind,
+    /// In-process mode: worker threads of the server's runtime.
+    #[arg(long, default_value_t = 2)]
+    pub server_threads: usize,
+    /// Worker threads of the generator's runtime.
+    #[arg(long, default_value_t = 1)]
+    pub client_threads: usize,
+    /// Seed of keys, account choice and flow mix.
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+}
+
+/// The browser's live channel.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LiveMode {
+    /// `GET .../status?wait=N` with the browser token header.
+    LongPoll,
+    /// Server-sent events (`--sse-path`).
+    Sse,
+}
+
+/// How virtual phones sign.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum SignerKind {
+    /// `ring::signature::EcdsaKeyPair`.
+    Ring,
+    /// `tigr_core::signing::DeviceKey` (p256 crate, as in the app).
+    P256,
+}
+
+/// Weights of the flow kinds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Mix {
+    weights: [u32; 3],
+}
+
+impl Mix {
+    /// Parses `online=90,offline=5,wrongpin=5` (missing kinds weigh 0).
+    pub fn parse(text: &str) -> Result<Self, String> {
+        let mut weights = [0u32; 3];
+        for part in text.split(',').filter(|p| !p.trim().is_empty()) {
+            let (name, weight) = part
+                .split_once('=')
+                .ok_or_else(|| format!("{part:?}: expected kind=weight"))?;
+            let kind = FlowKind::ALL
+                .iter()
+                .position(|k| k.name() == name.trim())
+                .ok_or_else(|| format!("{name:?}: kinds are online, offline, wrongpin"))?;
+            weights[kind] = weight
+                .trim()
+                .parse()
+                .map_err(|_| format!("{weight:?}: not a whole number"))?;
+        }
+        if weights.iter().all(|w| *w == 0) {
+            return Err("the mix has no flow".into());
+        }
+        Ok(Self { weights })
+    }
+
+    fn pick(&self, draw: u64) -> FlowKind {
+        let total: u64 = self.weights.iter().map(|w| u64::from(*w)).sum();
+        let mut point = draw % total;
+        for (kind, weight) in FlowKind::ALL.iter().zip(self.weights) {
+            if point < u64::from(weight) {
+                return *kind;
+            }
+            point -= u64::from(weight);
+        }
+        FlowKind::Online
+    }
+}
+
+impl std::fmt::Display for Mix {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let parts: Vec<String> = FlowKind::ALL
+            .iter()
+            .zip(self.weights)
+            .map(|(k, w)| format!("{}={w}", k.name()))
+            .collect();
+        f.write_str(&parts.join(","))
+    }
+}
+
+/// xorshift64*: cheap deterministic draws for account choice and the mix.
+#[derive(Debug)]
+struct Draws(u64);
+
+impl Draws {
+    fn new(seed: u64) -> Self {
+        Self(seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1)
+    }
+
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
+    }
+}
+
+/// A phone's approval key.
+enum Signer {
+    Ring(ring::signature::EcdsaKeyPair, ring::rand::SystemRandom),
+    P256(DeviceKey),
+}
+
+impl Signer {
+    fn new(kind: SignerKind, scalar: &[u8; 32]) -> Option<(Self, Vec<u8>)> {
+        let key = DeviceKey::from_scalar(scalar)?;
+        let public_key = key.public_key();
+        let signer = match kind {
+            SignerKind::P256 => Self::P256(key),
+            SignerKind::Ring => {
+                let rng = ring::rand::SystemRandom::new();
+                let pair = ring::signature::EcdsaKeyPair::from_private_key_and_public_key(
+                    &ring::signature::ECDSA_P256_SHA256_FIXED_SIGNING,
+                    scalar,
+                    &public_key,
+                    &rng,
+                )
+                .ok()?;
+                Self::Ring(pair, rng)
+            }
+        };
+        Some((signer, public_key))
+    }
+
+    fn sign(&self, msg: &[u8]) -> Vec<u8> {
+        match self {
+            Self::Ring(pair, rng) => pair
+                .sign(rng, msg)
+                .expect("ring signs with a valid key")
+                .as_ref()
+                .to_vec(),
+            Self::P256(key) => key.sign(msg).to_vec(),
+        }
+    }
+}
+
+/// An enrolled virtual phone.
+struct Phone {
+    account: String,
+    device_id: String,
+    approval: Signer,
+    offline_secret: [u8; 32],
+}
+
+const WARMUP: u8 = 0;
+const MEASURE: u8 = 1;
+const STOP: u8 = 2;
+
+/// Starts flows at a fixed rate.
+struct Pacer {
+    start: Instant,
+    interval_ns: f64,
+    next: AtomicU64,
+}
+
+impl Pacer {
+    /// Waits for this flow's slot; true when it starts more than 1 ms late.
+    async fn wait(&self) -> bool {
+        let k = self.next.fetch_add(1, Ordering::Relaxed);
+        let at = self.start + Duration::from_nanos((k as f64 * self.interval_ns) as u64);
+        let now = Instant::now();
+        if now > at + Duration::from_millis(1) {
+            return true;
+        }
+        tokio::time::sleep_until(at.into()).await;
+        false
+    }
+}
+
+/// What every virtual user shares.
+struct Shared {
+    addr: SocketAddr,
+    host: String,
+    accounts: Vec<Phone>,
+    wrong_pin_accounts: Vec<Phone>,
+    /// The key of "a wrong PIN": unmasks to a valid scalar that is not the approval key.
+    wrong_key: Signer,
+    args: Args,
+    phase: AtomicU8,
+    pacer: Option<Pacer>,
+}
+
+impl Shared {
+    fn phase(&self) -> u8 {
+        self.phase.load(Ordering::Relaxed)
+    }
+}
+
+/// The three connections of a virtual user.
+struct Conns {
+    /// The login page's requests (create, offline).
+    page: Conn,
+    /// The page's live channel.
+    live: Conn,
+    /// The phone.
+    phone: Conn,
+}
+
+/// Records into a user's stats only during the measurement window (unexpected outcomes are
+/// counted in every phase).
+struct Rec<'a> {
+    stats: &'a mut Stats,
+    shared: &'a Shared,
+}
+
+impl Rec<'_> {
+    fn on(&self) -> bool {
+        self.shared.phase() == MEASURE
+    }
+
+    fn record(&mut self, endpoint: Endpoint, latency: Duration) {
+        if self.on() {
+            self.stats.record(endpoint, latency);
+        }
+    }
+
+    fn unexpected(&mut self, endpoint: Endpoint, what: &str) {
+        self.stats.unexpected(format!("{}: {what}", endpoint.label()));
+    }
+
+    /// One request that must answer `want`; records its latency.
+    #[allow(clippy::too_many_arguments)]
+    async fn expect(
+        &mut self,
+        conn: &mut Conn,
+        endpoint: Endpoint,
+        method: Method,
+        path: &str,
+        token: Option<&str>,
+        body: Option<Vec<u8>>,
+        want: StatusCode,
+    ) -> Result<Bytes, ()> {
+        let sent = Instant::now();
+        match conn.call(method, path, token, body).await {
+            Ok(reply) if reply.status == want => {
+                self.record(endpoint, sent.elapsed());
+                Ok(reply.body)
+            }
+            Ok(reply) => {
+                let what = format!("{} {}", reply.status.as_u16(), error_code(&reply.body));
+                self.unexpected(endpoint, &what);
+                Err(())
+            }
+            Err(error) => {
+                self.unexpected(endpoint, &transport(&error));
+                Err(())
+            }
+        }
+    }
+}
+
+fn error_code(body: &[u8]) -> String {
+    serde_json::from_slice::<ErrorBody>(body)
+        .ok()
+        .and_then(|e| serde_json::to_value(e.error).ok())
+        .and_then(|v| v.as_str().map(str::to_owned))
+        .unwrap_or_default()
+}
+
+fn transport(error: &anyhow::Error) -> String {
+    let mut text = format!("transport: {error:#}");
+    text.truncate(90);
+    text
+}
+
+fn is_final(state: ChallengeState) -> bool {
+    matches!(
+        state,
+        ChallengeState::Approved | ChallengeState::Denied | ChallengeState::Expired
+    )
+}
+
+/// How the browser's live channel ended.
+struct LiveOutcome {
+    result: Result<ChallengeState, String>,
+    done: Instant,
+    held: Duration,
+}
+
+/// The browser's live channel: returns when it reports a final state.
+async fn watch_live(conn: &mut Conn, shared: &Shared, id: &str, token: &str) -> LiveOutcome {
+    let start = Instant::now();
+    let result = match shared.args.live {
+        LiveMode::LongPoll => long_poll(conn, shared, id, token, start).await,
+        LiveMode::Sse => event_stream(conn, shared, id, token).await,
+    };
+    let done = Instant::now();
+    LiveOutcome {
+        result,
+        done,
+        held: done - start,
+    }
+}
+
+async fn long_poll(
+    conn: &mut Conn,
+    shared: &Shared,
+    id: &str,
+    token: &str,
+    start: Instant,
+) -> Result<ChallengeState, String> {
+    let path = format!(
+        "/api/v1/login/challenges/{id}/status?wait={}",
+        shared.args.wait
+    );
+    loop {
+        let reply = conn
+            .call(Method::GET, &path, Some(token), None)
+            .await
+            .map_err(|e| transport(&e))?;
+        if reply.status != StatusCode::OK {
+            return Err(format!(
+                "{} {}",
+                reply.status.as_u16(),
+                error_code(&reply.body)
+            ));
+        }
+        let status: ChallengeStatus =
+            serde_json::from_slice(&reply.body).map_err(|e| format!("bad JSON: {e}"))?;
+        if is_final(status.state) {
+            return Ok(status.state);
+        }
+        if start.elapsed() > Duration::from_secs(60) {
+            return Err(format!("still {:?} after 60 s", status.state));
+        }
+    }
+}
+
+async fn event_stream(
+    conn: &mut Conn,
+    shared: &Shared,
+    id: &str,
+    token: &str,
+) -> Result<ChallengeState, String> {
+    let path = shared.args.sse_path.replace("{id}", id);
+    let outcome = async {
+        let mut response = conn
+            .send(Method::GET, &path, Some(token), None)
+            .await
+            .map_err(|e| transport(&e))?;
+        if response.status() != StatusCode::OK {
+            return Err(format!("{}", response.status().as_u16()));
+        }
+        let state = read_sse_until_final(response.body_mut())
+            .await
+            .map_err(|e| transport(&e))?;
+        serde_json::from_value::<ChallengeState>(serde_json::Value::String(state))
+            .map_err(|e| format!("bad state: {e}"))
+    }
+    .await;
+    // An EventSource lives as long as its page: the stream is dropped, so is the connection.
+    conn.reset();
+    outcome
+}
+
+/// What the phone (or the offline form) did: when the deciding request was sent.
+struct Acted {
+    decided_at: Instant,
+}
+
+/// One complete login flow; `Ok` when the browser saw it approved.
+async fn flow(
+    conns: &mut Conns,
+    shared: &Shared,
+    kind: FlowKind,
+    phone: &Phone,
+    stats: &mut Stats,
+) -> Result<(), ()> {
+    let mut rec = Rec { stats, shared };
+    let body = rec
+        .expect(
+            &mut conns.page,
+            Endpoint::Create,
+            Method::POST,
+            "/api/v1/login/challenges",
+            None,
+            Some(b"{}".to_vec()),
+            StatusCode::CREATED,
+        )
+        .await?;
+    let Ok(created) = serde_json::from_slice::<CreatedChallenge>(&body) else {
+        rec.unexpected(Endpoint::Create, "bad JSON");
+        return Err(());
+    };
+    let qr = match QrPayload::parse(&created.qr_payload) {
+        Ok(QrPayload::Login(qr)) => qr,
+        _ => {
+            rec.unexpected(Endpoint::Create, "qr_payload is not a login QR");
+            return Err(());
+        }
+    };
+    let origin = qr.origin.to_string();
+    let id = created.challenge_id.as_str();
+    let token = created.browser_token.as_str();
+    let base = format!("/api/v1/login/challenges/{id}");
+
+    let Conns {
+        page,
+        live,
+        phone: phone_conn,
+    } = conns;
+    let (acted, live_out) = {
+        let mut live_fut = pin!(watch_live(live, shared, id, token));
+        let mut actions = pin!(async {
+            let rec = &mut rec;
+            let sign = |signer: &Signer| {
+                let binding = ChallengeBinding {
+                    origin: &origin,
+                    challenge_id: id,
+                    nonce: &qr.nonce,
+                    account: &phone.account,
+                    device_id: &phone.device_id,
+                };
+                let signature = signer.sign(&message(Decision::Approve, &binding));
+                serde_json::to_vec(&SignedAnswer {
+                    account: phone.account.clone(),
+                    device_id: phone.device_id.clone(),
+                    signature: b64_encode(&signature),
+                })
+                .expect("serializable")
+            };
+            if kind == FlowKind::Offline {
+                // The phone is offline: it shows the code, the user types it into the page.
+                let otp = offline_otp(OFFLINE_SUITE, &phone.offline_secret, &origin, id, &qr.nonce)
+                    .expect("the offline suite is valid");
+                let answer = serde_json::to_vec(&OfflineAnswer {
+                    tigr_id: phone.account.clone(),
+                    otp,
+                })
+                .expect("serializable");
+                let decided_at = Instant::now();
+                rec.expect(
+                    page,
+                    Endpoint::Offline,
+                    Method::POST,
+                    &format!("{base}/offline"),
+                    Some(token),
+                    Some(answer),
+                    StatusCode::OK,
+                )
+                .await?;
+                return Ok(Acted { decided_at });
+            }
+            let context = serde_json::to_vec(&ContextRequest {
+                nonce: qr.nonce.clone(),
+            })
+            .expect("serializable");
+            rec.expect(
+                phone_conn,
+                Endpoint::Context,
+                Method::POST,
+                &format!("{base}/context"),
+                None,
+                Some(context),
+                StatusCode::OK,
+            )
+            .await?;
+            let response_path = format!("{base}/response");
+            if kind == FlowKind::WrongPin {
+                let wrong = sign(&shared.wrong_key);
+                rec.expect(
+                    phone_conn,
+                    Endpoint::ResponseWrongPin,
+                    Method::POST,
+                    &response_path,
+                    None,
+                    Some(wrong),
+                    StatusCode::UNAUTHORIZED,
+                )
+                .await?;
+                if rec.on() {
+                    rec.stats.expected_refusals += 1;
+                }
+            }
+            let answer = sign(&phone.approval);
+            let decided_at = Instant::now();
+            rec.expect(
+                phone_conn,
+                Endpoint::Response,
+                Method::POST,
+                &response_path,
+                None,
+                Some(answer),
+                StatusCode::OK,
+            )
+            .await?;
+            Ok::<Acted, ()>(Acted { decided_at })
+        });
+        let mut live_out = None;
+        let acted = loop {
+            tokio::select! {
+                acted = &mut actions => break acted,
+                outcome = &mut live_fut, if live_out.is_none() => live_out = Some(outcome),
+            }
+        };
+        let live_out = match (&acted, live_out) {
+            (_, Some(outcome)) => Some(outcome),
+            (Ok(_), None) => Some(live_fut.await),
+            (Err(()), None) => None,
+        };
+        (acted, live_out)
+    };
+    let Some(live_out) = live_out else {
+        // The flow failed before a decision: abandon the live request.
+        live.reset();
+        return Err(());
+    };
+    let acted = acted?;
+    match live_out.result {
+        Ok(ChallengeState::Approved) => {
+            rec.record(Endpoint::LiveHeld, live_out.held);
+            if rec.on() {
+                let latency = micros(live_out.done.saturating_duration_since(acted.decided_at));
+                let notify = if kind == FlowKind::Offline {
+                    &mut rec.stats.notify_offline
+                } else {
+                    &mut rec.stats.notify
+                };
+                notify.saturating_record(latency);
+            }
+            Ok(())
+        }
+        Ok(other) => {
+            rec.unexpected(Endpoint::LiveHeld, &format!("ended {other:?}"));
+            Err(())
+        }
+        Err(what) => {
+            rec.unexpected(Endpoint::LiveHeld, &what);
+            Err(())
+        }
+    }
+}
+
+async fn run_user(shared: Arc<Shared>, index: usize) -> Stats {
+    let mut stats = Stats::default();
+    let mut draws = Draws::new(shared.args.seed ^ (index as u64 + 1) << 20);
+    let conn = || Conn::new(shared.addr, &shared.host).expect("valid Host header");
+    let mut conns = Conns {
+        page: conn(),
+        live: conn(),
+        phone: conn(),
+    };
+    while shared.phase() != STOP {
+        if let Some(pacer) = &shared.pacer
+            && pacer.wait().await
+            && shared.phase() == MEASURE
+        {
+            stats.late_starts += 1;
+        }
+        if shared.phase() == STOP {
+            break;
+        }
+        let kind = shared.args.mix.pick(draws.next());
+        let phone = match kind {
+            FlowKind::WrongPin => &shared.wrong_pin_accounts[index],
+            _ => &shared.accounts[(draws.next() % shared.accounts.len() as u64) as usize],
+        };
+        let started = Instant::now();
+        let outcome = flow(&mut conns, &shared, kind, phone, &mut stats).await;
+        match outcome {
+            Ok(()) if shared.phase() == MEASURE => stats.flow_done(kind, started.elapsed()),
+            Ok(()) => {}
+            // Do not spin on a failing server.
+            Err(()) => tokio::time::sleep(Duration::from_millis(10)).await,
+        }
+    }
+    stats
+}
+
+/// Enrolls one virtual phone: an enrollment code created in the database (as the admin CLI
+/// does), then `POST /enrollments/complete` with fresh keys, as the app does.
+async fn enroll_phone(
+    config: &Config,
+    conn: &mut Conn,
+    account: &str,
+    signer: SignerKind,
+    seeds: &SeededRandom,
+) -> anyhow::Result<Phone> {
+    let invite = tigr_server::create_enrollment(config, account, None).await?;
+    let Ok(QrPayload::Enrollment(qr)) = QrPayload::parse(&invite.qr_payload) else {
+        bail!("not an enrollment QR: {}", invite.qr_payload);
+    };
+    let (approval, approval_key) = loop {
+        let mut scalar = [0u8; 32];
+        seeds.fill(&mut scalar);
+        if let Some(pair) = Signer::new(signer, &scalar) {
+            break pair;
+        }
+    };
+    let identity_key = loop {
+        let mut scalar = [0u8; 32];
+        seeds.fill(&mut scalar);
+        if let Some(key) = DeviceKey::from_scalar(&scalar) {
+            break key.public_key();
+        }
+    };
+    let mut offline_secret = [0u8; 32];
+    seeds.fill(&mut offline_secret);
+    let body = serde_json::to_vec(&EnrollmentCompleteRequest {
+        code: qr.code,
+        approval_key: b64_encode(&approval_key),
+        identity_key: b64_encode(&identity_key),
+        offline_secret: b64_encode(&offline_secret),
+        ocra_suite: OFFLINE_SUITE.to_owned(),
+        device_name: "tigr-bench".to_owned(),
+    })?;
+    let reply = conn
+        .call(
+            Method::POST,
+            "/api/v1/enrollments/complete",
+            None,
+            Some(body),
+        )
+        .await?;
+    if reply.status != StatusCode::CREATED {
+        bail!(
+            "enrollment of {account}: {} {}",
+            reply.status,
+            String::from_utf8_lossy(&reply.body)
+        );
+    }
+    let result: EnrollmentResult = serde_json::from_slice(&reply.body)?;
+    Ok(Phone {
+        account: account.to_owned(),
+        device_id: result.device_id,
+        approval,
+        offline_secret,
+    })
+}
+
+async fn enroll_all(
+    config: &Config,
+    addr: SocketAddr,
+    host: &str,
+    names: Vec<String>,
+    args: &Args,
+) -> anyhow::Result<Vec<Phone>> {
+    let seeds = Arc::new(SeededRandom::new(args.seed));
+    let config = Arc::new(config.clone());
+    let names = Arc::new(names);
+    let next = Arc::new(AtomicU64::new(0));
+    let mut tasks = tokio::task::JoinSet::new();
+    for _ in 0..8 {
+        let (seeds, config, names, next) = (
+            Arc::clone(&seeds),
+            Arc::clone(&config),
+            Arc::clone(&names),
+            Arc::clone(&next),
+        );
+        let mut conn = Conn::new(addr, host)?;
+        let signer = args.signer;
+        tasks.spawn(async move {
+            let mut phones = Vec::new();
+            loop {
+                let i = next.fetch_add(1, Ordering::Relaxed) as usize;
+                let Some(name) = names.get(i) else {
+                    return Ok::<_, anyhow::Error>(phones);
+                };
+                phones.push((i, enroll_phone(&config, &mut conn, name, signer, &seeds).await?));
+            }
+        });
+    }
+    let mut all = Vec::new();
+    while let Some(done) = tasks.join_next().await {
+        all.extend(done??);
+    }
+    all.sort_by_key(|(i, _)| *i);
+    Ok(all.into_iter().map(|(_, phone)| phone).collect())
+}
+
+/// CPU counters at one instant.
+struct Snapshot {
+    at: Instant,
+    own_total: f64,
+    own_groups: BTreeMap<&'static str, f64>,
+    server: Option<f64>,
+    machine: Option<(f64, f64)>,
+}
+
+fn snapshot(server_pid: Option<u32>) -> Snapshot {
+    let own = std::process::id();
+    Snapshot {
+        at: Instant::now(),
+        own_total: procfs::process_cpu(own).unwrap_or(0.0),
+        own_groups: procfs::threads_cpu_by_group(own),
+        server: server_pid.and_then(procfs::process_cpu),
+        machine: procfs::machine_cpu(),
+    }
+}
+
+/// Where the server runs.
+enum Target {
+    InProcess {
+        runtime: tokio::runtime::Runtime,
+        server: RunningServer,
+        _dir: tempfile::TempDir,
+    },
+    External {
+        pid: Option<u32>,
+    },
+}
+
+fn loopback_addr(url: &str) -> anyhow::Result<(SocketAddr, String)> {
+    let origin = Origin::parse(url.trim_end_matches('/'))
+        .map_err(|e| anyhow::anyhow!("--url {url}: {e}"))?;
+    let host = origin.display_host();
+    if origin.is_secure() || !origin.is_loopback() {
+        bail!("--url must be plain http on loopback (127.0.0.1, [::1], localhost)");
+    }
+    let with_port = if host.rsplit(':').next().is_some_and(|p| p.parse::<u16>().is_ok())
+        && !host.ends_with(']')
+    {
+        host.clone()
+    } else {
+        format!("{host}:80")
+    };
+    let addr = with_port
+        .to_socket_addrs()?
+        .find(|a| a.ip().is_loopback())
+        .context("--url does not resolve to a loopback address")?;
+    Ok((addr, host))
+}
+
+/// Runs the benchmark and prints the report; the result is the number of unexpected
+/// outcomes (0 for a clean run).
+pub fn run(args: Args) -> anyhow::Result<u64> {
+    if args.concurrency == 0 || args.accounts == 0 {
+        bail!("--concurrency and --accounts must be at least 1");
+    }
+    let client = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(args.client_threads.max(1))
+        .thread_name("bench-gen")
+        .enable_all()
+        .build()?;
+
+    // The server.
+    let (target, config, addr, host) = match &args.url {
+        None => {
+            let dir = tempfile::tempdir()?;
+            let config = Config::for_tests(dir.path());
+            let runtime = tokio::runtime::Builder::new_multi_thread()
+                .worker_threads(args.server_threads.max(1))
+                .thread_name("tigr-srv")
+                .enable_all()
+                .build()?;
+            let server = runtime.block_on(RunningServer::start(config.clone()))?;
+            let config = server.config().clone();
+            let addr = server.addr;
+            let host = addr.to_string();
+            (
+                Target::InProcess {
+                    runtime,
+                    server,
+                    _dir: dir,
+                },
+                config,
+                addr,
+                host,
+            )
+        }
+        Some(url) => {
+            let (addr, host) = loopback_addr(url)?;
+            let database_url = args
+                .database_url
+                .clone()
+                .context("--url needs --database-url (the server's database) to enroll")?;
+            let dir = tempfile::tempdir()?;
+            let mut config = Config::for_tests(dir.path());
+            config.database_url = database_url;
+            config.public_url = Some(
+                Origin::parse(url.trim_end_matches('/'))
+                    .map_err(|e| anyhow::anyhow!("--url {url}: {e}"))?,
+            );
+            let pid = args.server_pid.or_else(|| procfs::listener_pid(addr.port()));
+            (Target::External { pid }, config, addr, host)
+        }
+    };
+    let server_pid = match &target {
+        Target::InProcess { .. } => None,
+        Target::External { pid } => *pid,
+    };
+
+    // Setup: enroll the phones.
+    let setup_start = Instant::now();
+    let names: Vec<String> = (0..args.accounts)
+        .map(|i| format!("bench-{i:05}"))
+        .chain((0..args.concurrency).map(|i| format!("bench-w{i:05}")))
+        .collect();
+    let mut phones = client.block_on(enroll_all(&config, addr, &host, names, &args))?;
+    let wrong_pin_accounts = phones.split_off(args.accounts);
+    let wrong_key = Signer::new(args.signer, &[0x5a; 32])
+        .context("wrong-PIN key")?
+        .0;
+    eprintln!(
+        "tigr-bench: enrolled {} phones in {:.1} s; load for {} s + {} s",
+        phones.len() + wrong_pin_accounts.len(),
+        setup_start.elapsed().as_secs_f64(),
+        args.warmup,
+        args.duration
+    );
+
+    let shared = Arc::new(Shared {
+        addr,
+        host,
+        accounts: phones,
+        wrong_pin_accounts,
+        wrong_key,
+        pacer: args.rate.map(|rate| Pacer {
+            start: Instant::now(),
+            interval_ns: 1e9 / rate.max(0.001),
+            next: AtomicU64::new(0),
+        }),
+        args: args.clone(),
+        phase: AtomicU8::new(WARMUP),
+    });
+
+    // Load.
+    let (stats, before, after) = client.block_on(async {
+        let users: Vec<_> = (0..args.concurrency)
+            .map(|i| tokio::spawn(run_user(Arc::clone(&shared), i)))
+            .collect();
+        tokio::time::sleep(Duration::from_secs_f64(args.warmup)).await;
+        let before = snapshot(server_pid);
+        shared.phase.store(MEASURE, Ordering::Relaxed);
+        tokio::time::sleep(Duration::from_secs_f64(args.duration)).await;
+        shared.phase.store(STOP, Ordering::Relaxed);
+        let after = snapshot(server_pid);
+        let mut stats = Stats::default();
+        for user in users {
+            match tokio::time::timeout(Duration::from_secs(90), user).await {
+                Ok(Ok(user_stats)) => stats.merge(&user_stats),
+                _ => stats.unexpected("virtual user did not finish".into()),
+            }
+        }
+        (stats, before, after)
+    });
+
+    let mut report = Report {
+        args: &args,
+        stats: &stats,
+        before: &before,
+        after: &after,
+        target: &target,
+        server_pid,
+    }
+    .to_string();
+    if let Target::InProcess {
+        runtime, server, ..
+    } = target
+    {
+        runtime.block_on(server.shutdown());
+    }
+    report.push('\n');
+    print!("{report}");
+    Ok(stats.error_count())
+}
+
+struct Report<'a> {
+    args: &'a Args,
+    stats: &'a Stats,
+    before: &'a Snapshot,
+    after: &'a Snapshot,
+    target: &'a Target,
+    server_pid: Option<u32>,
+}
+
+impl std::fmt::Display for Report<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let (args, stats) = (self.args, self.stats);
+        let window = (self.after.at - self.before.at).as_secs_f64();
+        let cores = std::thread::available_parallelism().map_or(1, |n| n.get()) as f64;
+        let flows: u64 = FlowKind::ALL.iter().map(|k| stats.flows_of(*k)).sum();
+        let rate = flows as f64 / window;
+        let server = match self.target {
+            Target::InProcess { .. } => format!(
+                "in-process server ({} worker threads), generator {} thread(s) in the same process",
+                args.server_threads, args.client_threads
+            ),
+            Target::External { pid } => format!(
+                "external server {} (pid {}), generator {} thread(s)",
+                args.url.as_deref().unwrap_or_default(),
+                pid.map_or("unknown".into(), |p| p.to_string()),
+                args.client_threads
+            ),
+        };
+        writeln!(f, "== tigr-bench ==")?;
+        writeln!(f, "target      {server}")?;
+        writeln!(
+            f,
+            "load        {} virtual users, {}, mix {}, live channel {}, signer {:?}, {} accounts (+{} wrong-PIN)",
+            args.concurrency,
+            args.rate
+                .map_or("closed loop".to_owned(), |r| format!("paced at {r} flows/s")),
+            args.mix,
+            match args.live {
+                LiveMode::LongPoll => format!("long-poll wait={}", args.wait),
+                LiveMode::Sse => format!("SSE {}", args.sse_path),
+            },
+            args.signer,
+            args.accounts,
+            args.concurrency
+        )?;
+        writeln!(
+            f,
+            "window      {window:.1} s measured after {:.1} s warm-up; {cores} cores",
+            args.warmup
+        )?;
+        let kinds: Vec<String> = FlowKind::ALL
+            .iter()
+            .map(|k| format!("{} {}", k.name(), stats.flows_of(*k)))
+            .collect();
+        writeln!(
+            f,
+            "THROUGHPUT  {rate:.0} complete flows/s ({flows} flows: {})",
+            kinds.join(", ")
+        )?;
+        if args.rate.is_some() {
+            writeln!(f, "late starts {} (flows started > 1 ms after their slot)", stats.late_starts)?;
+        }
+        writeln!(f)?;
+        writeln!(
+            f,
+            "{:<44} {:>9} {:>8} {:>8} {:>8} {:>8}",
+            "latency (ms)", "count", "p50", "p95", "p99", "max"
+        )?;
+        for endpoint in Endpoint::ALL {
+            if endpoint == Endpoint::Enroll {
+                continue;
+            }
+            writeln!(
+                f,
+                "{:<44} {}",
+                endpoint.label(),
+                percentiles_ms(stats.endpoint(endpoint))
+            )?;
+        }
+        writeln!(
+            f,
+            "{:<44} {}",
+            "ALL REQUESTS (live channel excluded)",
+            percentiles_ms(&stats.requests)
+        )?;
+        writeln!(
+            f,
+            "{:<44} {}",
+            "NOTIFY phone approval -> browser approved",
+            percentiles_ms(&stats.notify)
+        )?;
+        writeln!(
+            f,
+            "{:<44} {}",
+            "notify offline code -> live channel",
+            percentiles_ms(&stats.notify_offline)
+        )?;
+        writeln!(
+            f,
+            "{:<44} {}",
+            "whole flow (create -> browser approved)",
+            percentiles_ms(&stats.flow)
+        )?;
+        writeln!(f)?;
+        writeln!(
+            f,
+            "expected refusals  {} (401 of wrong-PIN attempts, each followed by a success)",
+            stats.expected_refusals
+        )?;
+        writeln!(f, "ERRORS      {} unexpected outcomes", stats.error_count())?;
+        for (what, n) in &stats.unexpected {
+            writeln!(f, "  {n:>8}  {what}")?;
+        }
+        writeln!(f)?;
+
+        // CPU.
+        let per_s = |seconds: f64| seconds / window;
+        let per_flow_us = |seconds: f64| {
+            if flows == 0 {
+                0.0
+            } else {
+                seconds * 1e6 / flows as f64
+            }
+        };
+        let own = std::process::id();
+        let own_cpu = self.after.own_total - self.before.own_total;
+        let group = |name: &str| {
+            self.after.own_groups.get(name).copied().unwrap_or(0.0)
+                - self.before.own_groups.get(name).copied().unwrap_or(0.0)
+        };
+        match self.target {
+            Target::InProcess { .. } => {
+                writeln!(
+                    f,
+                    "CPU         process (server + generator) {:.2} cores = {:.0} us/flow; by thread: server {:.2} cores ({:.0} us/flow), generator {:.2} cores ({:.0} us/flow), other {:.2}",
+                    per_s(own_cpu),
+                    per_flow_us(own_cpu),
+                    per_s(group("server")),
+                    per_flow_us(group("server")),
+                    per_s(group("generator")),
+                    per_flow_us(group("generator")),
+                    per_s(group("other")),
+                )?;
+                writeln!(
+                    f,
+                    "RSS         peak {} MiB (process: server + generator)",
+                    procfs::peak_rss_kib(own).unwrap_or(0) / 1024
+                )?;
+            }
+            Target::External { .. } => {
+                match (self.before.server, self.after.server) {
+                    (Some(a), Some(b)) => writeln!(
+                        f,
+                        "CPU         server {:.2} cores = {:.0} us/flow; generator {:.2} cores = {:.0} us/flow",
+                        per_s(b - a),
+                        per_flow_us(b - a),
+                        per_s(own_cpu),
+                        per_flow_us(own_cpu)
+                    )?,
+                    _ => writeln!(
+                        f,
+                        "CPU         server unknown (pass --server-pid); generator {:.2} cores = {:.0} us/flow",
+                        per_s(own_cpu),
+                        per_flow_us(own_cpu)
+                    )?,
+                }
+                let rss = self.server_pid.and_then(procfs::peak_rss_kib);
+                writeln!(
+                    f,
+                    "RSS         server peak {} MiB; generator peak {} MiB",
+                    rss.map_or("?".into(), |k| (k / 1024).to_string()),
+                    procfs::peak_rss_kib(own).unwrap_or(0) / 1024
+                )?;
+            }
+        }
+        if let (Some((b0, t0)), Some((b1, t1))) = (self.before.machine, self.after.machine) {
+            let busy = if t1 > t0 { (b1 - b0) / (t1 - t0) } else { 0.0 };
+            writeln!(
+                f,
+                "machine     {:.0}% busy over all {cores} cores during the window (every process, other builds included)",
+                busy * 100.0
+            )?;
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn mix_parsing_and_picking() {
+        let mix = Mix::parse("online=90,offline=5,wrongpin=5").expect("mix");
+        assert_eq!(mix.to_string(), "online=90,offline=5,wrongpin=5");
+        assert_eq!(mix.pick(0), FlowKind::Online);
+        assert_eq!(mix.pick(92), FlowKind::Offline);
+        assert_eq!(mix.pick(199), FlowKind::WrongPin);
+        assert_eq!(
+            Mix::parse("wrongpin=1").expect("mix").pick(7),
+            FlowKind::WrongPin
+        );
+        assert!(Mix::parse("online=0").is_err());
+        assert!(Mix::parse("bogus=3").is_err());
+    }
+
+    #[test]
+    fn loopback_only() {
+        let (addr, host) = loopback_addr("http://127.0.0.1:8080").expect("loopback");
+        assert_eq!(addr.port(), 8080);
+        assert_eq!(host, "127.0.0.1:8080");
+        assert!(loopback_addr("https://auth.example.fr").is_err());
+    }
+}
