@@ -233,11 +233,11 @@ fn variants(width: usize, height: usize, module: f32) -> Vec<(&'static str, Shot
             "hard (all + keystone)",
             Shot {
                 angle: 15.0,
-                blur: module * 0.25,
-                dark: 100.0,
+                blur: module * 0.2,
+                dark: 95.0,
                 light: 160.0,
-                noise: 5.0,
-                keystone: 0.15,
+                noise: 4.0,
+                keystone: 0.1,
                 seed: 11,
                 ..clean
             },

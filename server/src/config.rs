@@ -17,6 +17,8 @@
 //! | `trust_proxy`       | `TIGR_TRUST_PROXY`      | `false` (honour X-Forwarded-For) |
 //! | `session_idle`      | `TIGR_SESSION_IDLE`     | `1800` (seconds without activity)|
 //! | `session_max`       | `TIGR_SESSION_MAX`      | `43200` (seconds after login)    |
+//! | `admin_session_idle`| `TIGR_ADMIN_SESSION_IDLE` | `600` (administrators' sessions) |
+//! | `admin_session_max` | `TIGR_ADMIN_SESSION_MAX`| `7200` (administrators' sessions)|
 //! | `return_origins`    | `TIGR_RETURN_ORIGINS`   | none (list: where `?return=` may lead) |
 //! | `cookie_secure`     | `TIGR_COOKIE_SECURE`    | `auto` (Secure when public URL is https) |
 //!
@@ -80,6 +82,12 @@ pub struct Config {
     pub session_idle: i64,
     /// A web session ends this many seconds after the login, whatever the activity.
     pub session_max: i64,
+    /// An administrator's web session ends after this many seconds without a request
+    /// (shorter than `session_idle` for everyone else; the smaller of the two applies).
+    pub admin_session_idle: i64,
+    /// An administrator's web session ends this many seconds after the login (the smaller
+    /// of this and `session_max` applies).
+    pub admin_session_max: i64,
     /// Where a login page's `?return=` may send the browser: origins, optionally with a path
     /// prefix (`https://dpi.example.fr`, `https://portail.example.fr/app/`). Paths of this
     /// server are always allowed; everything else is refused (no open redirect).
@@ -115,6 +123,8 @@ impl std::fmt::Debug for Config {
             .field("trust_proxy", &self.trust_proxy)
             .field("session_idle", &self.session_idle)
             .field("session_max", &self.session_max)
+            .field("admin_session_idle", &self.admin_session_idle)
+            .field("admin_session_max", &self.admin_session_max)
             .field("return_origins", &self.return_origins)
             .field("cookie_secure", &self.cookie_secure)
             .finish_non_exhaustive()
@@ -169,6 +179,8 @@ struct FileConfig {
     trust_proxy: Option<bool>,
     session_idle: Option<i64>,
     session_max: Option<i64>,
+    admin_session_idle: Option<i64>,
+    admin_session_max: Option<i64>,
     return_origins: Option<Vec<String>>,
     cookie_secure: Option<String>,
 }
@@ -426,6 +438,24 @@ impl Config {
             30 * 24 * 3600,
             "a number of seconds",
         )?;
+        let admin_session_idle = number(
+            "TIGR_ADMIN_SESSION_IDLE",
+            "admin_session_idle",
+            parsed.admin_session_idle,
+            600,
+            60,
+            7 * 24 * 3600,
+            "a number of seconds",
+        )?;
+        let admin_session_max = number(
+            "TIGR_ADMIN_SESSION_MAX",
+            "admin_session_max",
+            parsed.admin_session_max,
+            7200,
+            60,
+            30 * 24 * 3600,
+            "a number of seconds",
+        )?;
         let return_origins = match get(
             "TIGR_RETURN_ORIGINS",
             "return_origins",
@@ -439,8 +469,7 @@ impl Config {
             })?,
             None => Vec::new(),
         };
-        let cookie_secure = match get("TIGR_COOKIE_SECURE", "cookie_secure", parsed.cookie_secure)
-        {
+        let cookie_secure = match get("TIGR_COOKIE_SECURE", "cookie_secure", parsed.cookie_secure) {
             Some(s) => match s.value.trim().to_ascii_lowercase().as_str() {
                 "auto" => None,
                 "true" | "1" | "yes" | "on" => Some(true),
@@ -470,6 +499,8 @@ impl Config {
             trust_proxy,
             session_idle,
             session_max,
+            admin_session_idle,
+            admin_session_max,
             return_origins,
             cookie_secure,
             clock: Arc::new(SystemClock),
@@ -698,7 +729,10 @@ mod tests {
         let c = Config::from_sources(
             Some(("tigr.toml", file)),
             &env(&[
-                ("TIGR_RETURN_ORIGINS", "https://a.example.fr,https://b.example.fr"),
+                (
+                    "TIGR_RETURN_ORIGINS",
+                    "https://a.example.fr,https://b.example.fr",
+                ),
                 ("TIGR_COOKIE_SECURE", "auto"),
             ]),
         )
@@ -711,6 +745,25 @@ mod tests {
             ("TIGR_RETURN_ORIGINS", "http://dpi.example.fr"),
             ("TIGR_RETURN_ORIGINS", "https://a.fr@b.fr"),
             ("TIGR_COOKIE_SECURE", "sometimes"),
+        ] {
+            let err = Config::from_sources(None, &env(&[(name, value)])).expect_err("invalid");
+            assert!(err.to_string().starts_with(name), "{err}");
+        }
+    }
+
+    #[test]
+    fn admin_session_settings() {
+        let c = Config::from_sources(None, &env(&[])).expect("valid");
+        assert_eq!((c.admin_session_idle, c.admin_session_max), (600, 7200));
+        let c = Config::from_sources(
+            Some(("tigr.toml", "admin_session_idle = 300")),
+            &env(&[("TIGR_ADMIN_SESSION_MAX", "3600")]),
+        )
+        .expect("valid");
+        assert_eq!((c.admin_session_idle, c.admin_session_max), (300, 3600));
+        for (name, value) in [
+            ("TIGR_ADMIN_SESSION_IDLE", "5"),
+            ("TIGR_ADMIN_SESSION_MAX", "2h"),
         ] {
             let err = Config::from_sources(None, &env(&[(name, value)])).expect_err("invalid");
             assert!(err.to_string().starts_with(name), "{err}");

@@ -4,4 +4,5 @@
 pub mod bench;
 pub mod harness;
 pub mod phone;
+pub mod web_flows;
 pub mod webdriver;

@@ -13,13 +13,17 @@
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use fantoccini::key::Key;
 use fantoccini::{Client, Locator};
 use serde_json::Value;
 use tigr_tests::harness::{AsyncHarness, Phone, PhoneRun};
-use tigr_tests::webdriver::{HeadlessChrome, artifacts_dir};
+use tigr_tests::web_flows::{
+    body_text, decode_login_qr, js, js_string, launch, text, wait_for_path, wait_js,
+    wait_login_state as wait_state,
+};
+use tigr_tests::webdriver::HeadlessChrome;
 use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
 
 const PIN: &str = "2580";
@@ -32,8 +36,12 @@ fn phone_binary() -> &'static Path {
     Path::new(env!("CARGO_BIN_EXE_tigr-phone"))
 }
 
-fn artifacts() -> PathBuf {
-    artifacts_dir("browser_login")
+/// Screenshots go to `target/browser-artifacts/browser_login/`.
+const SUITE: &str = "browser_login";
+
+/// Saves a screenshot as `<name>.png` in the artifacts folder; returns its path and bytes.
+async fn shot(chrome: &HeadlessChrome, name: &str) -> (PathBuf, Vec<u8>) {
+    tigr_tests::web_flows::shot(chrome, SUITE, name).await
 }
 
 async fn enroll(h: &AsyncHarness, account: &str) -> Phone {
@@ -46,32 +54,6 @@ async fn enroll(h: &AsyncHarness, account: &str) -> Phone {
     phone
 }
 
-async fn launch(language: &str) -> HeadlessChrome {
-    HeadlessChrome::launch(language)
-        .await
-        .expect("headless Chromium starts (Debian packages chromium and chromium-driver)")
-}
-
-async fn js(c: &Client, script: &str) -> Value {
-    c.execute(script, vec![]).await.expect("script runs")
-}
-
-async fn js_string(c: &Client, script: &str) -> String {
-    js(c, script).await.as_str().unwrap_or("").to_owned()
-}
-
-/// Polls `script` (returning a boolean) every 50 ms until true.
-async fn wait_js(c: &Client, script: &str, timeout: Duration, what: &str) {
-    let deadline = Instant::now() + timeout;
-    loop {
-        if js(c, script).await == Value::Bool(true) {
-            return;
-        }
-        assert!(Instant::now() < deadline, "timed out waiting for {what}");
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-}
-
 async fn page_state(c: &Client) -> String {
     js_string(
         c,
@@ -80,60 +62,12 @@ async fn page_state(c: &Client) -> String {
     .await
 }
 
-async fn wait_state(c: &Client, state: &str, timeout: Duration) {
-    wait_js(
-        c,
-        &format!(
-            "const l = document.getElementById('login'); return !!l && l.dataset.state === '{state}';"
-        ),
-        timeout,
-        &format!("state {state}"),
-    )
-    .await;
-}
-
 async fn challenge_id(c: &Client) -> String {
     js_string(
         c,
         "return document.getElementById('login').dataset.challenge;",
     )
     .await
-}
-
-/// Visible text of the element `css`.
-async fn text(c: &Client, css: &str) -> String {
-    c.find(Locator::Css(css))
-        .await
-        .unwrap_or_else(|_| panic!("{css} on the page"))
-        .text()
-        .await
-        .expect("text")
-}
-
-async fn body_text(c: &Client) -> String {
-    text(c, "body").await
-}
-
-/// Saves a screenshot as `<name>.png` in the artifacts folder; returns its path and bytes.
-async fn shot(chrome: &HeadlessChrome, name: &str) -> (PathBuf, Vec<u8>) {
-    let dir = artifacts();
-    let png = chrome
-        .screenshot(Some(&dir), name)
-        .await
-        .expect("screenshot");
-    (dir.join(format!("{name}.png")), png)
-}
-
-/// The login payload decoded from a screenshot of the page.
-fn decode_login_qr(png: &[u8]) -> String {
-    let codes = tigr_core::qr::decode_image_bytes(png).expect("screenshot decodes");
-    let payloads: Vec<&str> = codes
-        .iter()
-        .map(|c| c.text.as_str())
-        .filter(|t| t.contains("/t/1/L/"))
-        .collect();
-    assert_eq!(payloads.len(), 1, "one login QR on the screen: {codes:?}");
-    payloads[0].to_owned()
 }
 
 fn otp_of(run: &PhoneRun) -> String {
@@ -205,17 +139,6 @@ async fn mark_page(c: &Client) {
          return true;",
     )
     .await;
-}
-
-async fn wait_for_path(c: &Client, path: &str, timeout: Duration) {
-    let deadline = Instant::now() + timeout;
-    loop {
-        if c.current_url().await.expect("url").path() == path {
-            return;
-        }
-        assert!(Instant::now() < deadline, "timed out waiting for {path}");
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -276,6 +276,12 @@ impl AdminService {
     pub fn store(&self) -> &SqliteStore {
         &self.store
     }
+
+    /// The configuration the service follows (e.g. the default invitation lifetime that the
+    /// admin pages show).
+    pub fn config(&self) -> &Config {
+        &self.config
+    }
 }
 
 #[cfg(test)]

@@ -131,6 +131,9 @@ pub async fn complete(
     ))
     .await?;
     tx.commit().await?;
+    // Wakes the admin page that shows this account's invitation.
+    app.hub
+        .notify(&crate::web::admin::enrollment_topic(&account));
     tracing::info!(account = %account, device = %device_id, "phone enrolled");
     Ok((
         StatusCode::CREATED,

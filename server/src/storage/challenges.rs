@@ -316,6 +316,9 @@ mod tests {
     #[tokio::test]
     async fn cache_follows_committed_changes_only() {
         let (_dir, store) = store().await;
+        let mut tx = store.begin_write().await.expect("begin");
+        tx.upsert_account("alice", None, 900).await.expect("account");
+        tx.commit().await.expect("commit");
         store
             .insert_challenge(&new_challenge("C1", 1000))
             .await

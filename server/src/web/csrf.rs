@@ -19,7 +19,7 @@ use tigr_core::payload::Origin;
 use tigr_core::wire::b64_encode;
 
 use crate::routes::AppState;
-use crate::routes::error::{ApiError, BadRequest, MAX_BODY_BYTES};
+use crate::routes::error::{ApiError, MAX_BODY_BYTES};
 use crate::sealing::constant_time_eq;
 
 use super::{Failure, PageContext, WebError, WebSession};
@@ -116,7 +116,7 @@ impl<T: DeserializeOwned> FromRequest<AppState> for SessionForm<T> {
             return Err(ctx.fail(app, Failure::Csrf));
         }
         let form = serde_urlencoded::from_bytes::<T>(&bytes)
-            .map_err(|_| ctx.fail(app, ApiError::BadRequest(BadRequest::JsonShape).into()))?;
+            .map_err(|_| ctx.fail(app, Failure::BadForm))?;
         Ok(Self { session, form })
     }
 }

@@ -14,6 +14,7 @@
 //! | `GET  /session`                | "Connecté en tant que …", logout button                |
 //! | `POST /logout`                 | ends the session server-side                           |
 //! | `GET  /static/{file}`          | scripts, styles, icon (embedded in the binary)         |
+//! | `GET/POST /admin…`             | the admin pages, for administrators ([`admin`])        |
 //!
 //! **Browser binding.** The login page sets an HttpOnly cookie holding a random browser
 //! token (`tigr_login`); the challenges it creates store the SHA-256 of that token, exactly
@@ -36,6 +37,7 @@
 //! files), `frame-ancestors 'none'`, `X-Frame-Options: DENY`, `Referrer-Policy: same-origin`
 //! (so that form posts keep their `Origin`), `nosniff`.
 
+pub mod admin;
 pub mod cookies;
 pub mod csrf;
 mod login;
@@ -90,6 +92,12 @@ pub struct WebState {
     pub session_idle: i64,
     /// Absolute timeout of sessions, seconds.
     pub session_max: i64,
+    /// Idle timeout of administrators' sessions, seconds (see [`WebState::session_limits`]).
+    pub admin_session_idle: i64,
+    /// Absolute timeout of administrators' sessions, seconds.
+    pub admin_session_max: i64,
+    /// The administration service of the admin pages.
+    pub admin: crate::admin::AdminService,
     /// Show the QR text for desktop demos (loopback servers only).
     pub demo: bool,
     csp: HeaderValue,
@@ -103,6 +111,8 @@ impl std::fmt::Debug for WebState {
             .field("return_prefixes", &self.return_prefixes)
             .field("session_idle", &self.session_idle)
             .field("session_max", &self.session_max)
+            .field("admin_session_idle", &self.admin_session_idle)
+            .field("admin_session_max", &self.admin_session_max)
             .field("demo", &self.demo)
             .finish_non_exhaustive()
     }
@@ -138,6 +148,9 @@ impl WebState {
             return_prefixes: config.return_origins.clone(),
             session_idle: config.session_idle,
             session_max: config.session_max,
+            admin_session_idle: config.admin_session_idle,
+            admin_session_max: config.admin_session_max,
+            admin: crate::admin::AdminService::new(store.clone(), config),
             demo: origin.is_loopback(),
             csp: HeaderValue::from_str(&csp).unwrap_or(HeaderValue::from_static(
                 "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
@@ -170,7 +183,8 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .route("/login/offline", post(login::offline))
         .route("/session", get(pages::session_page))
         .route("/logout", post(pages::logout))
-        .route("/static/{file}", get(pages::static_file));
+        .route("/static/{file}", get(pages::static_file))
+        .merge(admin::router());
     secure_pages(pages, state)
 }
 
@@ -403,6 +417,8 @@ pub enum Failure {
     AlreadyUsed,
     /// The page needs the administrator role (403 `forbidden`).
     Forbidden,
+    /// A form's fields are missing or malformed (400 `invalid_request`).
+    BadForm,
     /// An error of the API layer (its status, code and message).
     Api(ApiError),
     /// A server fault (500), already logged.
@@ -425,6 +441,7 @@ impl Failure {
             Self::NotApproved => own(StatusCode::CONFLICT, "not_approved", "error.not_approved"),
             Self::AlreadyUsed => own(StatusCode::CONFLICT, "challenge_used", "error.already_used"),
             Self::Forbidden => own(StatusCode::FORBIDDEN, "forbidden", "error.forbidden.text"),
+            Self::BadForm => own(StatusCode::BAD_REQUEST, "invalid_request", "error.bad_form"),
             Self::Internal => own(
                 StatusCode::INTERNAL_SERVER_ERROR,
                 "internal",

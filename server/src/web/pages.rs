@@ -40,7 +40,7 @@ pub async fn session_page(
         Some(&session),
         context! {
             since_text, since_iso, ends_text, ends_iso,
-            idle_minutes => (app.web.session_idle / 60).max(1),
+            idle_minutes => (app.web.session_limits(&session.account).idle / 60).max(1),
             method => session.record.method.as_str(),
         },
     )

@@ -21,6 +21,55 @@ pub const TEMPLATES: &[(&str, &str)] = &[
     ("login.html", include_str!("../../templates/login.html")),
     ("session.html", include_str!("../../templates/session.html")),
     ("message.html", include_str!("../../templates/message.html")),
+    // Admin pages (`web/admin/`).
+    (
+        "admin/base.html",
+        include_str!("../../templates/admin/base.html"),
+    ),
+    (
+        "admin/message.html",
+        include_str!("../../templates/admin/message.html"),
+    ),
+    (
+        "admin/pager.html",
+        include_str!("../../templates/admin/pager.html"),
+    ),
+    (
+        "admin/audit_rows.html",
+        include_str!("../../templates/admin/audit_rows.html"),
+    ),
+    (
+        "admin/dashboard.html",
+        include_str!("../../templates/admin/dashboard.html"),
+    ),
+    (
+        "admin/accounts.html",
+        include_str!("../../templates/admin/accounts.html"),
+    ),
+    (
+        "admin/account_form.html",
+        include_str!("../../templates/admin/account_form.html"),
+    ),
+    (
+        "admin/account.html",
+        include_str!("../../templates/admin/account.html"),
+    ),
+    (
+        "admin/enroll.html",
+        include_str!("../../templates/admin/enroll.html"),
+    ),
+    (
+        "admin/invitation.html",
+        include_str!("../../templates/admin/invitation.html"),
+    ),
+    (
+        "admin/blocked.html",
+        include_str!("../../templates/admin/blocked.html"),
+    ),
+    (
+        "admin/audit.html",
+        include_str!("../../templates/admin/audit.html"),
+    ),
 ];
 
 /// A static file: path under `/static/`, content type, bytes.
@@ -42,6 +91,16 @@ pub const STATIC_FILES: &[StaticFile] = &[
         "favicon.svg",
         "image/svg+xml",
         include_bytes!("../../static/favicon.svg"),
+    ),
+    (
+        "admin.css",
+        "text/css; charset=utf-8",
+        include_bytes!("../../static/admin.css"),
+    ),
+    (
+        "admin.js",
+        "text/javascript; charset=utf-8",
+        include_bytes!("../../static/admin.js"),
     ),
 ];
 

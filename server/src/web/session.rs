@@ -142,6 +142,45 @@ impl FromRequestParts<AppState> for RequireAdmin {
     }
 }
 
+/// Idle and absolute timeouts of a session, in seconds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SessionLimits {
+    /// Ends after this long without a request.
+    pub idle: i64,
+    /// Ends this long after the login.
+    pub max: i64,
+}
+
+impl SessionLimits {
+    /// The absolute end of `record` under these limits.
+    pub fn ends_at(self, record: &WebSessionRecord) -> i64 {
+        record.expires_at.min(record.created_at + self.max)
+    }
+
+    /// True while `record` is neither idle too long nor past its end at `now`.
+    pub fn alive(self, record: &WebSessionRecord, now: i64) -> bool {
+        now < self.ends_at(record) && now - record.last_seen_at < self.idle
+    }
+}
+
+impl super::WebState {
+    /// The timeouts of `account`'s sessions: administrators get the smaller of the admin and
+    /// general settings (`admin_session_idle`, `admin_session_max`).
+    pub fn session_limits(&self, account: &Account) -> SessionLimits {
+        if account.role == "admin" {
+            SessionLimits {
+                idle: self.session_idle.min(self.admin_session_idle),
+                max: self.session_max.min(self.admin_session_max),
+            }
+        } else {
+            SessionLimits {
+                idle: self.session_idle,
+                max: self.session_max,
+            }
+        }
+    }
+}
+
 /// The valid session of the request's cookie, if any. Ended sessions are deleted on sight.
 pub async fn current(
     app: &AppState,
@@ -159,9 +198,10 @@ pub async fn current(
     };
     let now = app.now();
     let account = app.store.account(&record.account_id).await?;
-    let valid = now < record.expires_at
-        && now - record.last_seen_at < app.web.session_idle
-        && account.as_ref().is_some_and(Account::is_enabled);
+    // The role is read on every request: administrators' sessions end sooner.
+    let limits = account.as_ref().map(|a| app.web.session_limits(a));
+    let valid = account.as_ref().is_some_and(Account::is_enabled)
+        && limits.is_some_and(|l| l.alive(&record, now));
     let Some(account) = account.filter(|_| valid) else {
         let mut tx = app.store.begin_write().await?;
         tx.delete_web_session(&id_hash).await?;
@@ -170,6 +210,10 @@ pub async fn current(
     };
     if now - record.last_seen_at >= TOUCH_EVERY {
         app.store.touch_web_session(&id_hash, now).await?;
+    }
+    let mut record = record;
+    if let Some(limits) = limits {
+        record.expires_at = limits.ends_at(&record);
     }
     Ok(Some(WebSession {
         csrf: app.web.csrf_token(&id),
@@ -225,12 +269,13 @@ pub async fn open(
         .await?
         .filter(Account::is_enabled)
         .ok_or(Failure::NotApproved)?;
+    let max = app.web.session_limits(&account).max;
     let inserted = tx
         .insert_web_session(&NewWebSession {
             id_hash: &id_hash,
             account_id,
             created_at: now,
-            expires_at: now + app.web.session_max,
+            expires_at: now + max,
             challenge_id,
             method: method.as_str(),
             ip: &client.ip,
@@ -252,10 +297,7 @@ pub async fn open(
     tx.commit().await?;
     tracing::info!(account = %account_id, method = method.as_str(), "web session opened");
     Ok(OpenedSession {
-        cookie: app
-            .web
-            .jar
-            .set(CookieName::Session, &id, Some(app.web.session_max)),
+        cookie: app.web.jar.set(CookieName::Session, &id, Some(max)),
         account,
     })
 }

@@ -1,7 +1,8 @@
 //! The pages' texts, French first then English, looked up by key from templates
 //! (`{{ t("login.heading") }}`) and from Rust ([`text`]).
 //!
-//! Adding a page: add its keys here; the unit test renders every template in both languages
+//! The admin pages keep their keys (`admin.*`) in [`super::admin::text`], looked up after
+//! these. Adding a page: add its keys here; the unit test renders every template in both languages
 //! and fails on a missing key.
 
 use crate::i18n::Lang;
@@ -273,6 +274,16 @@ const TEXTS: &[(&str, &str, &str)] = &[
         "Cette demande de connexion a déjà ouvert une session.",
         "This login request has already opened a session.",
     ),
+    (
+        "error.bad_form",
+        "Formulaire incomplet ou invalide. Revenez à la page précédente et vérifiez les champs.",
+        "Incomplete or invalid form. Go back to the previous page and check the fields.",
+    ),
+    (
+        "error.not_logged_in",
+        "Vous n'êtes pas connecté, ou votre session a expiré. Connectez-vous à nouveau.",
+        "You are not logged in, or your session has expired. Please log in again.",
+    ),
     ("error.forbidden.heading", "Accès refusé", "Access denied"),
     (
         "error.forbidden.text",
@@ -300,6 +311,7 @@ const TEXTS: &[(&str, &str, &str)] = &[
 pub fn lookup(lang: Lang, key: &str) -> Option<&'static str> {
     TEXTS
         .iter()
+        .chain(super::admin::text::TEXTS)
         .find(|(k, _, _)| *k == key)
         .map(|(_, fr, en)| lang.pick(fr, en))
 }
@@ -315,6 +327,36 @@ pub fn text(lang: Lang, key: &str) -> &'static str {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_key_used_in_the_code_exists() {
+        let sources = [
+            include_str!("mod.rs"),
+            include_str!("login.rs"),
+            include_str!("pages.rs"),
+            include_str!("session.rs"),
+            include_str!("csrf.rs"),
+        ];
+        let prefixes = [
+            "error.", "login.", "offline.", "state.", "session.", "layout.",
+        ];
+        for source in sources {
+            // Every piece between quotes: keys have a strict shape that code never has.
+            for literal in source.split('"') {
+                let is_key = prefixes.iter().any(|p| literal.starts_with(p))
+                    && !literal.ends_with(".html")
+                    && literal
+                        .bytes()
+                        .all(|b| b.is_ascii_lowercase() || b == b'.' || b == b'_');
+                if is_key {
+                    assert!(
+                        lookup(Lang::Fr, literal).is_some(),
+                        "missing text {literal}"
+                    );
+                }
+            }
+        }
+    }
 
     #[test]
     fn keys_are_unique_and_both_languages_are_filled() {

@@ -1,16 +1,21 @@
-//! Tests of the administration (issue 4, non-web half): the `AdminService` that the CLI and
-//! the admin pages share, the `tigr-server admin ...` binary, and what administrators'
-//! actions do to logins over real HTTP (revocation, disabling, temporary and permanent
-//! blocks with a fixed clock).
+//! Tests of the administration: the `AdminService` that the CLI and the admin pages share,
+//! the `tigr-server admin ...` binary, what administrators' actions do to logins over real
+//! HTTP (revocation, disabling, temporary and permanent blocks with a fixed clock), and the
+//! admin web pages (`web_pages`).
 
 // The real server and virtual phone of the API suite, reused as is.
 #[allow(dead_code)]
 #[path = "../api/common.rs"]
 mod common;
 mod support;
+// The browser-like client of the web page suite.
+#[allow(dead_code)]
+#[path = "../api/browser.rs"]
+mod browser;
 
 mod accounts;
 mod audit;
 mod cli;
 mod lockout;
 mod phones;
+mod web_pages;

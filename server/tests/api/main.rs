@@ -1,5 +1,8 @@
 //! Integration tests of tigr-server over real HTTP, one test per rule of DESIGN §3 and more.
 
+// Shared with the admin suite, which uses more of it.
+#[allow(dead_code)]
+mod browser;
 mod common;
 
 mod binding;

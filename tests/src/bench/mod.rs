@@ -89,7 +89,7 @@ pub struct Args {
     #[arg(long, value_enum, default_value_t = LiveMode::LongPoll)]
     pub live: LiveMode,
     /// Path of the event stream for `--live sse` (`{id}` is replaced by the challenge id).
-    #[arg(long, default_value = "/api/v1/login/challenges/{id}/events")]
+    #[arg(long, default_value = "/login/events/{id}")]
     pub sse_path: String,
     /// `wait` of the long poll, in seconds.
     #[arg(long, default_value_t = 25)]
@@ -672,13 +672,13 @@ async fn run_user(shared: Arc<Shared>, index: usize) -> Stats {
 /// Enrolls one virtual phone: an enrollment code created in the database (as the admin CLI
 /// does), then `POST /enrollments/complete` with fresh keys, as the app does.
 async fn enroll_phone(
-    config: &Config,
+    config: Arc<Config>,
     conn: &mut Conn,
-    account: &str,
+    account: String,
     signer: SignerKind,
-    seeds: &SeededRandom,
+    seeds: Arc<SeededRandom>,
 ) -> anyhow::Result<Phone> {
-    let invite = tigr_server::create_enrollment(config, account, None).await?;
+    let invite = tigr_server::create_enrollment(&config, &account, None).await?;
     let Ok(QrPayload::Enrollment(qr)) = QrPayload::parse(&invite.qr_payload) else {
         bail!("not an enrollment QR: {}", invite.qr_payload);
     };
@@ -723,7 +723,7 @@ async fn enroll_phone(
     }
     let result: EnrollmentResult = serde_json::from_slice(&reply.body)?;
     Ok(Phone {
-        account: account.to_owned(),
+        account,
         device_id: result.device_id,
         approval,
         offline_secret,
@@ -758,7 +758,15 @@ async fn enroll_all(
                 let Some(name) = names.get(i) else {
                     return Ok::<_, anyhow::Error>(phones);
                 };
-                phones.push((i, enroll_phone(&config, &mut conn, name, signer, &seeds).await?));
+                let phone = enroll_phone(
+                    Arc::clone(&config),
+                    &mut conn,
+                    name.clone(),
+                    signer,
+                    Arc::clone(&seeds),
+                )
+                .await?;
+                phones.push((i, phone));
             }
         });
     }

@@ -1,0 +1,110 @@
+//! What the browser suites share: starting headless Chromium, scripts and waits in the page,
+//! screenshots saved as artifacts, QR codes decoded from those screenshots (as a phone's
+//! camera would read the screen), and the login page's states.
+
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+use fantoccini::{Client, Locator};
+use serde_json::Value;
+
+use crate::webdriver::{HeadlessChrome, artifacts_dir};
+
+/// Starts headless Chromium with `language` preferred (`fr-FR,fr`, `en-US,en`).
+pub async fn launch(language: &str) -> HeadlessChrome {
+    HeadlessChrome::launch(language)
+        .await
+        .expect("headless Chromium starts (Debian packages chromium and chromium-driver)")
+}
+
+/// Runs `script` in the page; its result.
+pub async fn js(c: &Client, script: &str) -> Value {
+    c.execute(script, vec![]).await.expect("script runs")
+}
+
+/// Runs `script` in the page; its result as text (empty if not a string).
+pub async fn js_string(c: &Client, script: &str) -> String {
+    js(c, script).await.as_str().unwrap_or("").to_owned()
+}
+
+/// Polls `script` (returning a boolean) every 50 ms until true; panics after `timeout`
+/// naming `what`.
+pub async fn wait_js(c: &Client, script: &str, timeout: Duration, what: &str) {
+    let deadline = Instant::now() + timeout;
+    loop {
+        if js(c, script).await == Value::Bool(true) {
+            return;
+        }
+        assert!(Instant::now() < deadline, "timed out waiting for {what}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+/// Visible text of the element `css`.
+pub async fn text(c: &Client, css: &str) -> String {
+    c.find(Locator::Css(css))
+        .await
+        .unwrap_or_else(|_| panic!("{css} on the page"))
+        .text()
+        .await
+        .expect("text")
+}
+
+/// Visible text of the whole page.
+pub async fn body_text(c: &Client) -> String {
+    text(c, "body").await
+}
+
+/// Waits until the browser shows `path` (navigations made by the page itself).
+pub async fn wait_for_path(c: &Client, path: &str, timeout: Duration) {
+    let deadline = Instant::now() + timeout;
+    loop {
+        if c.current_url().await.expect("url").path() == path {
+            return;
+        }
+        assert!(Instant::now() < deadline, "timed out waiting for {path}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+/// Waits until the login page (`#login`) is in `state` (`pending`, `approved`, ...).
+pub async fn wait_login_state(c: &Client, state: &str, timeout: Duration) {
+    wait_js(
+        c,
+        &format!(
+            "const l = document.getElementById('login'); return !!l && l.dataset.state === '{state}';"
+        ),
+        timeout,
+        &format!("state {state}"),
+    )
+    .await;
+}
+
+/// Saves a screenshot as `<name>.png` in the artifacts folder of `suite`
+/// (`target/browser-artifacts/<suite>/`); returns its path and bytes.
+pub async fn shot(chrome: &HeadlessChrome, suite: &str, name: &str) -> (PathBuf, Vec<u8>) {
+    let dir = artifacts_dir(suite);
+    let png = chrome
+        .screenshot(Some(&dir), name)
+        .await
+        .expect("screenshot");
+    (dir.join(format!("{name}.png")), png)
+}
+
+/// The one QR payload containing `kind` (`/t/1/L/` for login, `/t/1/E/` for enrollment)
+/// decoded from a screenshot.
+pub fn decode_qr(png: &[u8], kind: &str) -> String {
+    let codes = tigr_core::qr::decode_image_bytes(png).expect("screenshot decodes");
+    let payloads: Vec<&str> = codes
+        .iter()
+        .map(|c| c.text.as_str())
+        .filter(|t| t.contains(kind))
+        .collect();
+    assert_eq!(payloads.len(), 1, "one {kind} QR on the screen: {codes:?}");
+    payloads[0].to_owned()
+}
+
+/// The login payload decoded from a screenshot of the login page.
+pub fn decode_login_qr(png: &[u8]) -> String {
+    decode_qr(png, "/t/1/L/")
+}

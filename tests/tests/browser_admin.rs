@@ -1,0 +1,521 @@
+//! The admin pages in a real browser (headless Chromium through chromedriver), a real server
+//! on loopback and the real `tigr-phone` binary, which reads every QR code (login and
+//! enrollment) from a screenshot of the page, as a phone's camera reads a screen.
+//!
+//! The administrator is set up as on a real server: `AdminService::bootstrap` (what
+//! `tigr-server admin bootstrap` runs) prints a setup QR that the administrator's phone
+//! enrolls, then the administrator signs in on the normal login page with that phone.
+//!
+//! **"Without reload"**, as checked here: the invitation page gets a marker on `window` before
+//! the second phone enrolls; when the page shows the enrolled phone, the marker is still there
+//! and the test issued no navigation in between.
+//!
+//! Screenshots of every state are saved in `target/browser-artifacts/browser_admin/`.
+
+use std::path::Path;
+use std::time::Duration;
+
+use fantoccini::{Client, Locator};
+use serde_json::Value;
+use tigr_core::client::{ServerClient, UreqTransport};
+use tigr_server::admin::{Actor, AdminService};
+use tigr_tests::harness::{AsyncHarness, Phone};
+use tigr_tests::web_flows::{
+    body_text, decode_qr, js, js_string, launch, shot, text, wait_for_path, wait_js,
+    wait_login_state,
+};
+use tigr_tests::webdriver::HeadlessChrome;
+
+const SUITE: &str = "browser_admin";
+const PIN: &str = "2580";
+const OTHER_PIN: &str = "4826";
+const WRONG_PIN: &str = "1379";
+
+/// One browser at a time: the machine has two cores.
+static BROWSER: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
+fn phone_binary() -> &'static Path {
+    Path::new(env!("CARGO_BIN_EXE_tigr-phone"))
+}
+
+/// Sets up the first administrator as `tigr-server admin bootstrap root` does, and enrolls
+/// the administrator's phone with the setup QR.
+async fn bootstrap_admin(h: &AsyncHarness) -> Phone {
+    let service = AdminService::open(&h.config).await.expect("service");
+    let setup = service
+        .bootstrap(&Actor::cli("ops"), "root", Some("Équipe SI"), false)
+        .await
+        .expect("bootstrap");
+    service.close().await;
+    let phone = h.phone("admin-phone");
+    let run = phone
+        .run_async(
+            phone_binary(),
+            &[
+                "enroll",
+                &setup.qr_payload,
+                "--device-name",
+                "iPhone de l'équipe SI",
+            ],
+            Some(PIN),
+        )
+        .await;
+    assert!(run.ok, "the administrator's phone enrolls: {run:?}");
+    phone
+}
+
+/// Signs in: the browser asks for `/admin`, lands on the login page, the phone approves the
+/// QR read from a screenshot, and the page goes on to `/admin` by itself.
+async fn sign_in(chrome: &HeadlessChrome, h: &AsyncHarness, phone: &Phone) {
+    let c = chrome.client();
+    c.goto(&h.url("/admin")).await.expect("admin page");
+    wait_for_path(c, "/login", Duration::from_secs(10)).await;
+    wait_login_state(c, "pending", Duration::from_secs(10)).await;
+    let url = c.current_url().await.expect("url");
+    assert_eq!(url.query(), Some("return=%2Fadmin"), "{url}");
+    let (screenshot, _) = shot(chrome, SUITE, "01-login-to-admin").await;
+    let run = phone
+        .run_async(
+            phone_binary(),
+            &["approve", &screenshot.to_string_lossy()],
+            Some(PIN),
+        )
+        .await;
+    assert!(run.ok, "the administrator approves: {run:?}");
+    wait_for_path(c, "/admin", Duration::from_secs(10)).await;
+}
+
+/// A login QR payload of a new challenge (a login page elsewhere), for the phones.
+async fn login_payload(h: &AsyncHarness) -> String {
+    let origin = h.origin();
+    tokio::task::spawn_blocking(move || {
+        let transport = UreqTransport::new();
+        ServerClient::new(&transport, &origin, "fr")
+            .create_challenge()
+            .expect("challenge")
+            .qr_payload
+    })
+    .await
+    .expect("challenge thread")
+}
+
+async fn click(c: &Client, css: &str) {
+    c.find(Locator::Css(css))
+        .await
+        .unwrap_or_else(|_| panic!("{css} on the page"))
+        .click()
+        .await
+        .unwrap_or_else(|_| panic!("click {css}"));
+}
+
+async fn type_into(c: &Client, id: &str, value: &str) {
+    let field = c.find(Locator::Id(id)).await.expect("field");
+    field.clear().await.expect("clear");
+    field.send_keys(value).await.expect("type");
+}
+
+/// Scrolls the element `css` into the middle of the window (before a screenshot).
+async fn scroll_to(c: &Client, css: &str) {
+    js(
+        c,
+        &format!(
+            "document.querySelector(\"{css}\").scrollIntoView({{ block: 'center' }}); return true;"
+        ),
+    )
+    .await;
+}
+
+async fn active_id(c: &Client) -> String {
+    js_string(
+        c,
+        "return document.activeElement && document.activeElement.id;",
+    )
+    .await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_administrator_creates_an_account_and_sees_its_phone_enroll_live() {
+    let _one = BROWSER.lock().await;
+    let h = AsyncHarness::start().await;
+    let admin_phone = bootstrap_admin(&h).await;
+    let chrome = launch("fr-FR,fr").await;
+    let c = chrome.client();
+    sign_in(&chrome, &h, &admin_phone).await;
+
+    // The dashboard.
+    assert_eq!(
+        c.title().await.expect("title"),
+        "Administration · Tigr",
+        "French by default"
+    );
+    let body = body_text(c).await;
+    assert!(body.contains("Tableau de bord"), "{body}");
+    assert!(body.contains("Connecté en tant que Équipe SI"), "{body}");
+    assert!(body.contains("fermée après 10 min sans activité"), "{body}");
+    assert_eq!(text(c, "#count-all").await, "1");
+    shot(&chrome, SUITE, "02-dashboard").await;
+
+    // Create an account; a wrong Tigr ID first: the message, the field marked and focused.
+    c.find(Locator::LinkText("Créer un compte"))
+        .await
+        .expect("menu entry")
+        .click()
+        .await
+        .expect("click");
+    wait_for_path(c, "/admin/new-account", Duration::from_secs(10)).await;
+    assert_eq!(
+        active_id(c).await,
+        "account-id",
+        "the first field has the focus"
+    );
+    type_into(c, "account-id", "Claire Leroy").await;
+    type_into(c, "display-name", "Dr Claire Leroy").await;
+    type_into(c, "email", "claire.leroy@chu-bordeaux.fr").await;
+    click(c, "#account-submit").await;
+    wait_js(
+        c,
+        "return !!document.getElementById('page-error');",
+        Duration::from_secs(10),
+        "the error message",
+    )
+    .await;
+    let error = text(c, "#page-error").await;
+    assert!(error.contains("Identifiant Tigr invalide"), "{error}");
+    assert_eq!(
+        active_id(c).await,
+        "account-id",
+        "focus on the field at fault"
+    );
+    let invalid = c
+        .find(Locator::Id("account-id"))
+        .await
+        .expect("field")
+        .attr("aria-invalid")
+        .await
+        .expect("attr");
+    assert_eq!(invalid.as_deref(), Some("true"));
+    assert_eq!(
+        js_string(c, "return document.getElementById('display-name').value;").await,
+        "Dr Claire Leroy",
+        "what was typed is kept"
+    );
+    shot(&chrome, SUITE, "03-create-refused").await;
+    type_into(c, "account-id", "c.leroy").await;
+    click(c, "#account-submit").await;
+    wait_for_path(c, "/admin/accounts/c.leroy", Duration::from_secs(10)).await;
+    let body = body_text(c).await;
+    assert!(body.contains("Compte créé."), "{body}");
+    assert!(
+        body.contains("Aucun téléphone enrôlé : ce compte ne peut pas se connecter."),
+        "{body}"
+    );
+    shot(&chrome, SUITE, "04-account-created").await;
+
+    // "Enroll a smartphone": the invitation page with its QR and live status.
+    click(c, "#enroll-link").await;
+    wait_for_path(c, "/admin/accounts/c.leroy/enroll", Duration::from_secs(10)).await;
+    assert!(body_text(c).await.contains("15 min (par défaut)"));
+    click(c, "#enroll-submit").await;
+    wait_js(
+        c,
+        "const l = document.getElementById('enroll-live');
+         return !!l && l.dataset.status === 'pending';",
+        Duration::from_secs(10),
+        "the invitation page",
+    )
+    .await;
+    let status = text(c, "#enroll-status").await;
+    assert!(status.contains("En attente du téléphone"), "{status}");
+    assert_eq!(
+        js_string(
+            c,
+            "return document.getElementById('enroll-status').getAttribute('aria-live');"
+        )
+        .await,
+        "polite"
+    );
+    let sheet = text(c, "#invitation-sheet").await;
+    assert!(
+        sheet.contains("Activer l'application Tigr sur votre smartphone"),
+        "{sheet}"
+    );
+    assert!(sheet.contains("Choisissez un code PIN"), "{sheet}");
+    assert!(
+        c.find(Locator::Id("print-button"))
+            .await
+            .expect("print")
+            .is_displayed()
+            .await
+            .expect("shown"),
+        "the print button is shown with JavaScript"
+    );
+    js(
+        c,
+        "window.__tigrMarker = 'set-before-enrollment';
+         window.__tigrEnrollment = null;
+         document.addEventListener('tigr:enrollment', (e) => { window.__tigrEnrollment = e.detail; });
+         return true;",
+    )
+    .await;
+    let (screenshot, png) = shot(&chrome, SUITE, "05-invitation-qr").await;
+    let payload = decode_qr(&png, "/t/1/E/");
+    assert!(
+        payload.starts_with(&format!("{}/t/1/E/", h.base_url())),
+        "{payload}"
+    );
+
+    // A second phone scans the QR from the screenshot; the page shows it by itself.
+    let claire = h.phone("claire-phone");
+    let run = claire
+        .run_async(
+            phone_binary(),
+            &[
+                "enroll",
+                &screenshot.to_string_lossy(),
+                "--device-name",
+                "Pixel 8 de Claire",
+            ],
+            Some(OTHER_PIN),
+        )
+        .await;
+    assert!(run.ok, "the clinician's phone enrolls: {run:?}");
+    assert!(run.stdout.contains("Dr Claire Leroy"), "{run:?}");
+    wait_js(
+        c,
+        "return document.getElementById('enroll-live').dataset.status === 'completed';",
+        Duration::from_secs(10),
+        "the live enrollment",
+    )
+    .await;
+    assert_eq!(
+        js(c, "return window.__tigrMarker || null;").await,
+        Value::String("set-before-enrollment".into()),
+        "the page was not reloaded"
+    );
+    let detail = js(c, "return window.__tigrEnrollment;").await;
+    assert_eq!(detail["status"], "completed", "{detail}");
+    assert_eq!(text(c, "#device-name").await, "Pixel 8 de Claire");
+    let status = text(c, "#enroll-status").await;
+    assert!(
+        status.contains("Téléphone « Pixel 8 de Claire » enrôlé le"),
+        "{status}"
+    );
+    assert!(
+        !c.find(Locator::Id("invitation-sheet"))
+            .await
+            .expect("sheet")
+            .is_displayed()
+            .await
+            .expect("displayed"),
+        "the used QR is no longer shown"
+    );
+    shot(&chrome, SUITE, "06-enrolled-live").await;
+
+    // The account page shows the phone.
+    click(c, "#device-account-link").await;
+    wait_for_path(c, "/admin/accounts/c.leroy", Duration::from_secs(10)).await;
+    assert_eq!(text(c, "#phone-name").await, "Pixel 8 de Claire");
+    assert_eq!(text(c, "#phone-status").await, "Actif");
+    assert_eq!(text(c, "#account-state").await, "Actif");
+    shot(&chrome, SUITE, "07-account-with-phone").await;
+
+    // The audit trail of the account: every action by web:root.
+    c.goto(&h.url("/admin/audit?account=c.leroy"))
+        .await
+        .expect("audit");
+    let trail = text(c, "table").await;
+    for expected in [
+        "account_created",
+        "enrollment_created",
+        "enrolled",
+        "web:root",
+    ] {
+        assert!(trail.contains(expected), "{expected} in {trail}");
+    }
+    scroll_to(c, "#audit-results-heading").await;
+    shot(&chrome, SUITE, "08-audit").await;
+
+    // English through the switch.
+    c.find(Locator::LinkText("English"))
+        .await
+        .expect("switch")
+        .click()
+        .await
+        .expect("click");
+    wait_js(
+        c,
+        "return document.documentElement.lang === 'en';",
+        Duration::from_secs(10),
+        "English page",
+    )
+    .await;
+    assert!(body_text(c).await.contains("Audit trail"));
+    scroll_to(c, "#audit-results-heading").await;
+    shot(&chrome, SUITE, "09-audit-english").await;
+    chrome.close().await;
+    h.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_administrator_unblocks_then_revokes_a_phone() {
+    let _one = BROWSER.lock().await;
+    let h = AsyncHarness::start().await;
+    let admin_phone = bootstrap_admin(&h).await;
+    // The clinician's account and phone, made from the command line's service.
+    let service = AdminService::open(&h.config).await.expect("service");
+    let invitation = service
+        .enroll(
+            &Actor::cli("ops"),
+            "d.moreau",
+            Some("Dr David Moreau"),
+            None,
+        )
+        .await
+        .expect("invitation");
+    service.close().await;
+    let david = h.phone("david-phone");
+    let run = david
+        .run_async(
+            phone_binary(),
+            &[
+                "enroll",
+                &invitation.qr_payload,
+                "--device-name",
+                "Galaxy S23",
+            ],
+            Some(OTHER_PIN),
+        )
+        .await;
+    assert!(run.ok, "{run:?}");
+
+    // Five wrong PINs block the account.
+    for attempt in 1..=5 {
+        let payload = login_payload(&h).await;
+        let run = david
+            .run_async(phone_binary(), &["approve", &payload], Some(WRONG_PIN))
+            .await;
+        assert!(!run.ok, "attempt {attempt}: {run:?}");
+        if attempt == 5 {
+            assert!(run.stderr.to_lowercase().contains("bloqué"), "{run:?}");
+        }
+    }
+
+    let chrome = launch("fr-FR,fr").await;
+    let c = chrome.client();
+    sign_in(&chrome, &h, &admin_phone).await;
+    assert_eq!(text(c, "#count-blocked").await, "1");
+    let blocked_panel = text(c, "#blocked-heading + table").await;
+    assert!(blocked_panel.contains("d.moreau"), "{blocked_panel}");
+    shot(&chrome, SUITE, "10-dashboard-blocked").await;
+
+    // The blocked accounts, then the account: why and since when.
+    c.find(Locator::LinkText("Comptes bloqués"))
+        .await
+        .expect("menu")
+        .click()
+        .await
+        .expect("click");
+    wait_for_path(c, "/admin/blocked", Duration::from_secs(10)).await;
+    let table = text(c, "#blocked-table").await;
+    assert!(table.contains("d.moreau"), "{table}");
+    assert!(table.contains("trop d'échecs consécutifs"), "{table}");
+    shot(&chrome, SUITE, "11-blocked-list").await;
+    click(c, "#blocked-table a").await;
+    wait_for_path(c, "/admin/accounts/d.moreau", Duration::from_secs(10)).await;
+    let state = text(c, "#account-state").await;
+    assert!(state.starts_with("Bloqué jusqu'au"), "{state}");
+    let lock = text(c, "#lock-section").await;
+    assert!(lock.contains("Bloqué depuis le"), "{lock}");
+    assert!(lock.contains("trop d'échecs consécutifs"), "{lock}");
+    assert_eq!(
+        js_string(
+            c,
+            "return document.getElementById('lock-section').dataset.lock;"
+        )
+        .await,
+        "temporary"
+    );
+    scroll_to(c, "#lock-section").await;
+    shot(&chrome, SUITE, "12-account-blocked").await;
+
+    // Unblock: the right PIN works again.
+    click(c, "#unblock-button").await;
+    wait_js(
+        c,
+        "const f = document.getElementById('page-flash');
+         return !!f && f.textContent.includes('Compte débloqué');",
+        Duration::from_secs(10),
+        "unblocked",
+    )
+    .await;
+    assert!(text(c, "#lock-text").await.contains("Non bloqué"));
+    scroll_to(c, "#lock-section").await;
+    shot(&chrome, SUITE, "13-unblocked").await;
+    let payload = login_payload(&h).await;
+    let run = david
+        .run_async(phone_binary(), &["approve", &payload], Some(OTHER_PIN))
+        .await;
+    assert!(run.ok, "the right PIN works after the unblock: {run:?}");
+
+    // Revoke the phone (keyboard: the disclosure opens with Enter), with a reason.
+    let summary = c
+        .find(Locator::Css("#revoke-details summary"))
+        .await
+        .expect("summary");
+    summary
+        .send_keys(&fantoccini::key::Key::Enter.to_string())
+        .await
+        .expect("open with Enter");
+    wait_js(
+        c,
+        "return document.getElementById('revoke-details').open;",
+        Duration::from_secs(5),
+        "the revocation form",
+    )
+    .await;
+    type_into(c, "revoke-reason", "téléphone perdu le 12/03").await;
+    scroll_to(c, "#revoke-details").await;
+    shot(&chrome, SUITE, "14-revoke-form").await;
+    click(c, "#revoke-button").await;
+    wait_js(
+        c,
+        "const f = document.getElementById('page-flash');
+         return !!f && f.textContent.includes('Téléphone révoqué');",
+        Duration::from_secs(10),
+        "revoked",
+    )
+    .await;
+    let phone_section = text(c, "#phone-section").await;
+    assert!(
+        phone_section.contains("Aucun téléphone enrôlé"),
+        "{phone_section}"
+    );
+    assert!(
+        phone_section.contains("révoqué par un administrateur"),
+        "{phone_section}"
+    );
+    scroll_to(c, "#phone-section").await;
+    shot(&chrome, SUITE, "15-revoked").await;
+
+    // The revoked phone's approval is refused.
+    let payload = login_payload(&h).await;
+    let run = david
+        .run_async(phone_binary(), &["approve", &payload], Some(OTHER_PIN))
+        .await;
+    assert!(!run.ok, "{run:?}");
+    assert!(run.stderr.contains("n'est plus enregistré"), "{run:?}");
+
+    // The trail says who did what, from where.
+    c.goto(&h.url("/admin/audit?account=d.moreau&actor=web"))
+        .await
+        .expect("audit");
+    let trail = text(c, "table").await;
+    assert!(trail.contains("account_unblocked"), "{trail}");
+    assert!(trail.contains("device_revoked"), "{trail}");
+    assert!(trail.contains("téléphone perdu le 12/03"), "{trail}");
+    assert!(trail.contains("127.0.0.1"), "{trail}");
+    scroll_to(c, "#audit-results-heading").await;
+    shot(&chrome, SUITE, "16-audit-web-actions").await;
+    chrome.close().await;
+    h.shutdown().await;
+}
