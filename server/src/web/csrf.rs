@@ -87,7 +87,7 @@ pub fn submitted_token(headers: &HeaderMap, form_body: &[u8]) -> Option<String> 
 /// and the form's fields (`application/x-www-form-urlencoded`; the `csrf` field may stay
 /// undeclared in `T`).
 ///
-/// ```ignore
+/// ```text
 /// async fn unblock(SessionForm { session, form }: SessionForm<UnblockForm>) -> Response { … }
 /// ```
 #[derive(Debug)]

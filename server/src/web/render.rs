@@ -146,7 +146,7 @@ fn hex_prefix(bytes: &[u8], n: usize) -> String {
 pub fn utc_texts(unix: i64) -> (String, String) {
     let days = unix.div_euclid(86_400);
     let secs = unix.rem_euclid(86_400);
-    let (y, m, d) = civil_from_days(days);
+    let (y, m, d) = tigr_core::clock::civil_from_days(days);
     let (hh, mm, ss) = (secs / 3600, (secs % 3600) / 60, secs % 60);
     (
         format!("{y:04}-{m:02}-{d:02} {hh:02}:{mm:02} UTC"),
@@ -154,19 +154,6 @@ pub fn utc_texts(unix: i64) -> (String, String) {
     )
 }
 
-/// Days since 1970-01-01 to a proleptic Gregorian date (H. Hinnant's algorithm).
-fn civil_from_days(z: i64) -> (i64, i64, i64) {
-    let z = z + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let y = yoe + era * 400;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    (if m <= 2 { y + 1 } else { y }, m, d)
-}
 
 #[cfg(test)]
 mod tests {
