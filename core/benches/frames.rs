@@ -86,7 +86,10 @@ fn modules() -> (Vec<bool>, usize) {
 fn render(shot: Shot) -> Vec<u8> {
     let (dark, n) = modules();
     let (w, h) = (shot.width, shot.height);
-    let (cx, cy) = (w as f32 / 2.0 + 0.37 * w as f32 / 20.0, h as f32 / 2.0 - 3.3);
+    let (cx, cy) = (
+        w as f32 / 2.0 + 0.37 * w as f32 / 20.0,
+        h as f32 / 2.0 - 3.3,
+    );
     let (sin, cos) = shot.angle.to_radians().sin_cos();
     let half = n as f32 / 2.0;
     let code_px = n as f32 * shot.module;
@@ -159,7 +162,7 @@ fn scene_luma(
     // Desk: gradient plus a low-frequency wood-like texture and some printed text rows.
     let (xf, yf) = (x as f32 / w as f32, y as f32 / h as f32);
     let grain = (xf * 37.0 + (yf * 5.0).sin() * 3.0).sin() * 12.0;
-    let text_rows = if ((y / 9) % 3 == 0) && ((x / 5) % 7 != 0) && xf < 0.3 {
+    let text_rows = if (y / 9).is_multiple_of(3) && !(x / 5).is_multiple_of(7) && xf < 0.3 {
         -60.0
     } else {
         0.0
@@ -259,9 +262,7 @@ fn bench_frames(c: &mut Criterion) {
                 found.iter().any(|qr| qr.text == PAYLOAD),
                 "{width}x{height} {name}: the frame must decode to the payload (got {found:?})"
             );
-            group.bench_function(name, |b| {
-                b.iter(|| decode_luma(black_box(&frame), w, h, w))
-            });
+            group.bench_function(name, |b| b.iter(|| decode_luma(black_box(&frame), w, h, w)));
         }
         group.finish();
     }

@@ -71,10 +71,14 @@ impl SqliteStore {
 impl WriteTx {
     /// The account, read inside the transaction.
     pub async fn account(&mut self, id: &str) -> Result<Option<Account>, StorageError> {
-        Ok(sqlx::query_as::<_, Account>(SELECT_ACCOUNT)
+        let account = sqlx::query_as::<_, Account>(SELECT_ACCOUNT)
             .bind(id)
             .fetch_optional(&mut *self.tx)
-            .await?)
+            .await?;
+        // Remembered so that storing the same lockout state again costs nothing (see
+        // `set_lock_state`): nobody else can change the row before this transaction ends.
+        self.lock_read = account.as_ref().map(|a| (a.id.clone(), a.lock_state()));
+        Ok(account)
     }
 
     /// Creates the account if missing (display name defaulting to the id) or updates its
@@ -112,6 +116,15 @@ impl WriteTx {
         account: &str,
         state: LockState,
     ) -> Result<(), StorageError> {
+        // A login that succeeds without earlier failures "resets" a counter that is already
+        // at zero: skip the statement (one round trip on the writer, per login).
+        if self
+            .lock_read
+            .as_ref()
+            .is_some_and(|(id, read)| id == account && *read == state)
+        {
+            return Ok(());
+        }
         sqlx::query(
             "UPDATE accounts SET failed_attempts = ?, blocked_at = ?, blocked_until = ?, \
              blocked_reason = ?, block_strikes = ?, last_blocked_at = ? WHERE id = ?",
@@ -125,6 +138,48 @@ impl WriteTx {
         .bind(account)
         .execute(&mut *self.tx)
         .await?;
+        self.lock_read = Some((account.to_owned(), state));
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    async fn failures(store: &SqliteStore, id: &str) -> i64 {
+        sqlx::query_scalar("SELECT failed_attempts FROM accounts WHERE id = ?")
+            .bind(id)
+            .fetch_one(&store.reader)
+            .await
+            .expect("row")
+    }
+
+    #[tokio::test]
+    async fn unchanged_lock_state_is_not_rewritten_but_changes_always_are() {
+        let dir = tempfile::tempdir().expect("temporary folder");
+        let url = format!("sqlite://{}", dir.path().join("t.db").display());
+        let (store, _) = SqliteStore::open(&url).await.expect("open");
+        let mut tx = store.begin_write().await.expect("begin");
+        tx.upsert_account("alice", None, 0).await.expect("create");
+        let read = tx.account("alice").await.expect("read").expect("found");
+        let zero = read.lock_state();
+        // Same state as read: skipped, and harmless.
+        tx.set_lock_state("alice", zero).await.expect("same");
+        let two = LockState {
+            failures: 2,
+            ..zero
+        };
+        tx.set_lock_state("alice", two).await.expect("two");
+        // Back to the state first read: must be written (the row now holds 2).
+        tx.set_lock_state("alice", zero).await.expect("back");
+        tx.commit().await.expect("commit");
+        assert_eq!(failures(&store, "alice").await, 0);
+
+        let mut tx = store.begin_write().await.expect("begin");
+        tx.account("alice").await.expect("read");
+        tx.set_lock_state("alice", two).await.expect("two");
+        tx.commit().await.expect("commit");
+        assert_eq!(failures(&store, "alice").await, 2);
     }
 }

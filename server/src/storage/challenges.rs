@@ -18,8 +18,11 @@
 //! server processes on one database file would each miss the other's changes (the
 //! notification hub is per process too: run one server per SQLite file).
 
-use std::collections::HashMap;
-use std::sync::{Mutex, MutexGuard};
+use std::collections::{HashMap, HashSet};
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use sqlx::SqliteConnection;
+use tokio::sync::{OwnedMutexGuard, oneshot};
 
 use crate::domain::challenge::{LoginChallenge, StoredState};
 
@@ -111,6 +114,47 @@ pub(super) struct Decided {
     at: i64,
 }
 
+/// Most rows one batched statement writes (7 parameters each: far below SQLite's limit).
+const MAX_BATCH: usize = 64;
+
+/// Challenge writes waiting for the writer connection. Under load, logins queue on the
+/// writer; whichever of them gets it writes every insert (or scan) waiting at that moment in
+/// one statement, so a burst costs one round trip instead of one each. Each caller still
+/// returns only once its own row is written. A batch that fails is retried row by row, so one
+/// bad row cannot fail the others.
+#[derive(Debug, Default)]
+pub(super) struct WriteQueue {
+    inserts: Mutex<Vec<PendingInsert>>,
+    scans: Mutex<Vec<PendingScan>>,
+}
+
+#[derive(Debug)]
+struct PendingInsert {
+    row: LoginChallenge,
+    done: oneshot::Sender<Result<(), StorageError>>,
+}
+
+#[derive(Debug)]
+struct PendingScan {
+    id: String,
+    now: i64,
+    done: oneshot::Sender<Result<bool, StorageError>>,
+}
+
+fn take<T>(queue: &Mutex<Vec<T>>) -> Vec<T> {
+    std::mem::take(&mut *queue.lock().unwrap_or_else(|e| e.into_inner()))
+}
+
+fn push<T>(queue: &Mutex<Vec<T>>, item: T) {
+    queue.lock().unwrap_or_else(|e| e.into_inner()).push(item);
+}
+
+/// The caller's result, or an error when the batch that held its row was lost.
+async fn outcome<T>(result: oneshot::Receiver<Result<T, StorageError>>) -> Result<T, StorageError> {
+    result
+        .await
+        .unwrap_or(Err(StorageError::Database(sqlx::Error::WorkerCrashed)))
+}
 
 #[derive(sqlx::FromRow)]
 struct ChallengeRow {
@@ -167,22 +211,9 @@ pub struct NewChallenge<'a> {
 }
 
 impl SqliteStore {
-    /// Stores a new pending challenge.
+    /// Stores a new pending challenge (batched with the inserts waiting at the same time).
     pub async fn insert_challenge(&self, c: &NewChallenge<'_>) -> Result<(), StorageError> {
-        sqlx::query(
-            "INSERT INTO challenges (id, nonce, browser_token_hash, created_at, expires_at, \
-             state, browser_ip, browser_user_agent) VALUES (?, ?, ?, ?, ?, 'pending', ?, ?)",
-        )
-        .bind(c.id)
-        .bind(c.nonce)
-        .bind(c.browser_token_hash)
-        .bind(c.created_at)
-        .bind(c.expires_at)
-        .bind(c.browser_ip)
-        .bind(c.browser_summary)
-        .execute(&self.writer)
-        .await?;
-        self.challenges.insert(LoginChallenge {
+        let row = LoginChallenge {
             id: c.id.to_owned(),
             nonce: c.nonce.to_owned(),
             browser_token_hash: c.browser_token_hash.to_vec(),
@@ -193,8 +224,62 @@ impl SqliteStore {
             browser_ip: c.browser_ip.to_owned(),
             browser_summary: c.browser_summary.to_owned(),
             decided_at: None,
-        });
-        Ok(())
+        };
+        let (done, result) = oneshot::channel();
+        push(&self.queue.inserts, PendingInsert { row, done });
+        let conn = Arc::clone(&self.writer).lock_owned().await;
+        let batch = take(&self.queue.inserts);
+        let alone = matches!(batch.as_slice(), [only] if only.row.id == c.id);
+        self.run_batch(conn, batch, alone, Self::write_inserts)
+            .await;
+        outcome(result).await
+    }
+
+    /// Runs a batch taken from the queue while holding the writer: inline when it holds only
+    /// the caller's own row (`alone`, the usual case without load), else in its own task, so
+    /// that the other callers' rows are written even if this caller's request is cancelled.
+    async fn run_batch<T, F, Fut>(
+        &self,
+        conn: OwnedMutexGuard<SqliteConnection>,
+        batch: Vec<T>,
+        alone: bool,
+        write: F,
+    ) where
+        T: Send + 'static,
+        F: FnOnce(Self, OwnedMutexGuard<SqliteConnection>, Vec<T>) -> Fut,
+        Fut: Future<Output = ()> + Send + 'static,
+    {
+        if batch.is_empty() {
+            // Another caller took this caller's row with theirs: it replies.
+        } else if alone {
+            write(self.clone(), conn, batch).await;
+        } else {
+            // Detached on purpose: the task replies to every caller of the batch.
+            drop(tokio::spawn(write(self.clone(), conn, batch)));
+        }
+    }
+
+    async fn write_inserts(
+        self,
+        mut conn: OwnedMutexGuard<SqliteConnection>,
+        mut batch: Vec<PendingInsert>,
+    ) {
+        while !batch.is_empty() {
+            let chunk: Vec<PendingInsert> = batch.drain(..batch.len().min(MAX_BATCH)).collect();
+            let rows: Vec<&LoginChallenge> = chunk.iter().map(|p| &p.row).collect();
+            let together = insert_rows(&mut conn, &rows).await;
+            for pending in chunk {
+                // After a failed batch, each row alone (and its own error).
+                let result = match &together {
+                    Ok(()) => Ok(()),
+                    Err(_) => insert_rows(&mut conn, &[&pending.row]).await,
+                };
+                if result.is_ok() {
+                    self.challenges.insert(pending.row.clone());
+                }
+                let _ = pending.done.send(result);
+            }
+        }
     }
 
     /// The challenge with this identifier (from memory when this process issued it).
@@ -213,33 +298,111 @@ impl SqliteStore {
         .transpose()
     }
 
-    /// pending -> scanned, if still pending and unexpired at `now`; true when changed.
+    /// pending -> scanned, if still pending and unexpired at `now`; true when changed
+    /// (batched with the scans waiting at the same time).
     pub async fn mark_scanned(&self, id: &str, now: i64) -> Result<bool, StorageError> {
-        let done = sqlx::query(
-            "UPDATE challenges SET state = 'scanned' \
-             WHERE id = ? AND state = 'pending' AND expires_at > ?",
-        )
-        .bind(id)
-        .bind(now)
-        .execute(&self.writer)
-        .await?;
-        let changed = done.rows_affected() == 1;
-        if changed {
-            self.challenges
-                .advance(id, StoredState::Scanned, None, None);
+        let (done, result) = oneshot::channel();
+        push(
+            &self.queue.scans,
+            PendingScan {
+                id: id.to_owned(),
+                now,
+                done,
+            },
+        );
+        let conn = Arc::clone(&self.writer).lock_owned().await;
+        let batch = take(&self.queue.scans);
+        let alone = matches!(batch.as_slice(), [only] if only.id == id);
+        self.run_batch(conn, batch, alone, Self::write_scans).await;
+        outcome(result).await
+    }
+
+    async fn write_scans(
+        self,
+        mut conn: OwnedMutexGuard<SqliteConnection>,
+        mut batch: Vec<PendingScan>,
+    ) {
+        while !batch.is_empty() {
+            let chunk: Vec<PendingScan> = batch.drain(..batch.len().min(MAX_BATCH)).collect();
+            let keys: Vec<(&str, i64)> = chunk.iter().map(|p| (p.id.as_str(), p.now)).collect();
+            let mut together = scan_rows(&mut conn, &keys).await;
+            for pending in chunk {
+                // After a failed batch, each row alone (and its own error).
+                let result = match &mut together {
+                    // Removed once seen: of two scans of one challenge, only the first
+                    // changed it (as if they had run one after the other).
+                    Ok(changed) => Ok(changed.remove(&pending.id)),
+                    Err(_) => scan_rows(&mut conn, &[(&pending.id, pending.now)])
+                        .await
+                        .map(|changed| !changed.is_empty()),
+                };
+                if result.as_ref().is_ok_and(|changed| *changed) {
+                    self.challenges
+                        .advance(&pending.id, StoredState::Scanned, None, None);
+                }
+                let _ = pending.done.send(result);
+            }
         }
-        Ok(changed)
     }
 
     /// Deletes challenges that expired before `before`; returns how many.
     pub async fn purge_challenges(&self, before: i64) -> Result<u64, StorageError> {
+        let mut conn = self.write_conn().await;
         let done = sqlx::query("DELETE FROM challenges WHERE expires_at < ?")
             .bind(before)
-            .execute(&self.writer)
+            .execute(&mut *conn)
             .await?;
         self.challenges.purge(before);
         Ok(done.rows_affected())
     }
+}
+
+/// One `INSERT` of `rows` (all or nothing).
+async fn insert_rows(
+    conn: &mut SqliteConnection,
+    rows: &[&LoginChallenge],
+) -> Result<(), StorageError> {
+    let mut sql = String::from(
+        "INSERT INTO challenges (id, nonce, browser_token_hash, created_at, expires_at, state, \
+         browser_ip, browser_user_agent) VALUES ",
+    );
+    for i in 0..rows.len() {
+        sql.push_str(if i == 0 { "" } else { ", " });
+        sql.push_str("(?, ?, ?, ?, ?, 'pending', ?, ?)");
+    }
+    let mut query = sqlx::query(&sql);
+    for row in rows {
+        query = query
+            .bind(&row.id)
+            .bind(&row.nonce)
+            .bind(&row.browser_token_hash)
+            .bind(row.created_at)
+            .bind(row.expires_at)
+            .bind(&row.browser_ip)
+            .bind(&row.browser_summary);
+    }
+    query.execute(&mut *conn).await?;
+    Ok(())
+}
+
+/// One `UPDATE` moving each `(id, now)` from pending to scanned if unexpired at its `now`;
+/// returns the ids it changed.
+async fn scan_rows(
+    conn: &mut SqliteConnection,
+    keys: &[(&str, i64)],
+) -> Result<HashSet<String>, StorageError> {
+    let mut sql =
+        String::from("UPDATE challenges SET state = 'scanned' WHERE state = 'pending' AND (");
+    for i in 0..keys.len() {
+        sql.push_str(if i == 0 { "" } else { " OR " });
+        sql.push_str("(id = ? AND expires_at > ?)");
+    }
+    sql.push_str(") RETURNING id");
+    let mut query = sqlx::query_scalar::<_, String>(&sql);
+    for (id, now) in keys {
+        query = query.bind(*id).bind(*now);
+    }
+    Ok(query.fetch_all(&mut *conn).await?.into_iter().collect())
 }
 
 impl WriteTx {
@@ -317,7 +480,9 @@ mod tests {
     async fn cache_follows_committed_changes_only() {
         let (_dir, store) = store().await;
         let mut tx = store.begin_write().await.expect("begin");
-        tx.upsert_account("alice", None, 900).await.expect("account");
+        tx.upsert_account("alice", None, 900)
+            .await
+            .expect("account");
         tx.commit().await.expect("commit");
         store
             .insert_challenge(&new_challenge("C1", 1000))
@@ -328,7 +493,12 @@ mod tests {
 
         assert!(store.mark_scanned("C1", 1001).await.expect("scan"));
         assert_eq!(
-            store.challenge("C1").await.expect("read").expect("found").state,
+            store
+                .challenge("C1")
+                .await
+                .expect("read")
+                .expect("found")
+                .state,
             StoredState::Scanned
         );
 
@@ -392,5 +562,80 @@ mod tests {
         let len = cache.lock().map.len();
         assert!(len <= CACHE_CAPACITY, "{len} entries");
         assert!(cache.get(&format!("K{}", CACHE_CAPACITY + 9)).is_some());
+    }
+}
+
+#[cfg(test)]
+mod batch_tests {
+    use super::*;
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn concurrent_inserts_and_scans_are_batched_but_answered_one_by_one() {
+        let dir = tempfile::tempdir().expect("temporary folder");
+        let url = format!("sqlite://{}", dir.path().join("t.db").display());
+        let (store, _) = SqliteStore::open(&url).await.expect("open");
+        let ids: Vec<String> = (0..150).map(|i| format!("ID{i:03}")).collect();
+        let insert = |id: String, created_at: i64| {
+            let store = store.clone();
+            tokio::spawn(async move {
+                store
+                    .insert_challenge(&NewChallenge {
+                        id: &id,
+                        nonce: "N",
+                        browser_token_hash: &[0; 32],
+                        created_at,
+                        expires_at: created_at + 120,
+                        browser_ip: "127.0.0.1",
+                        browser_summary: "",
+                    })
+                    .await
+            })
+        };
+        let mut tasks: Vec<_> = ids.iter().map(|id| insert(id.clone(), 1000)).collect();
+        // A duplicate id fails alone; the rows batched with it are still written.
+        tasks.push(insert("ID007".into(), 1000));
+        let mut failures = 0;
+        for task in tasks {
+            if task.await.expect("task").is_err() {
+                failures += 1;
+            }
+        }
+        assert_eq!(failures, 1);
+        let count: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM challenges")
+            .fetch_one(&store.reader)
+            .await
+            .expect("count");
+        assert_eq!(count, 150);
+
+        // Every id scanned twice at once, ID000 too late: exactly one `true` per open id.
+        let scan = |id: String, now: i64| {
+            let store = store.clone();
+            tokio::spawn(async move { (id.clone(), store.mark_scanned(&id, now).await) })
+        };
+        let mut tasks = Vec::new();
+        for id in &ids {
+            let now = if id == "ID000" { 1120 } else { 1001 };
+            tasks.push(scan(id.clone(), now));
+            tasks.push(scan(id.clone(), now));
+        }
+        let mut changed = HashMap::new();
+        for task in tasks {
+            let (id, result) = task.await.expect("task");
+            *changed.entry(id).or_insert(0) += i32::from(result.expect("scan"));
+        }
+        assert_eq!(changed["ID000"], 0);
+        assert!(ids[1..].iter().all(|id| changed[id] == 1), "{changed:?}");
+        let scanned: i64 =
+            sqlx::query_scalar("SELECT COUNT(*) FROM challenges WHERE state = 'scanned'")
+                .fetch_one(&store.reader)
+                .await
+                .expect("count");
+        assert_eq!(scanned, 149);
+        let c = store
+            .challenge("ID001")
+            .await
+            .expect("read")
+            .expect("found");
+        assert_eq!(c.state, StoredState::Scanned);
     }
 }

@@ -1,12 +1,18 @@
 //! SQLite storage (sqlx): WAL journal, `synchronous=NORMAL`, foreign keys on, busy timeout,
 //! migrations embedded from `migrations/sqlite`.
 //!
-//! Two pools: readers run in parallel (WAL lets them), while every write goes through a
-//! single-connection writer pool. SQLite admits one writer at a time anyway; queueing
-//! writers on the pool (FIFO, async) avoids SQLite's sleeping busy handler under load and the
+//! Readers run in parallel on a pool (WAL lets them), while every write goes through one
+//! connection held behind an async mutex. SQLite admits one writer at a time anyway; queueing
+//! writers on the mutex (FIFO, async) avoids SQLite's sleeping busy handler under load and the
 //! `SQLITE_BUSY` of two deferred transactions upgrading at once. Write transactions start with
 //! `BEGIN IMMEDIATE` so that the checks they make and the writes they do are atomic even
 //! against another process (the `enroll` command) writing the same file.
+//!
+//! The writer is the serial part of every login, and each statement is a round trip to the
+//! connection's own thread (two thread wake-ups): the write path is kept to as few statements
+//! as possible (see docs/benchmarks.md). That is why the writer is not a one-connection sqlx
+//! pool (a pool checkout pings the connection on every release, in a spawned task, while the
+//! next writer waits), and why challenges are served from memory (`challenges.rs`).
 
 mod accounts;
 mod admin;
@@ -23,9 +29,11 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use sqlx::sqlite::{
-    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
+    SqliteConnectOptions, SqliteConnection, SqliteJournalMode, SqlitePool, SqlitePoolOptions,
+    SqliteSynchronous, SqliteTransactionManager,
 };
-use sqlx::{Sqlite, Transaction};
+use sqlx::{ConnectOptions as _, TransactionManager as _};
+use tokio::sync::{Mutex, MutexGuard, OwnedMutexGuard};
 
 pub use accounts::Account;
 pub use admin::{AccountQuery, AccountRow, AuditQuery, DeviceRow, InvitationRow, NewInvitation};
@@ -60,9 +68,12 @@ pub enum StorageError {
 #[derive(Debug, Clone)]
 pub struct SqliteStore {
     reader: SqlitePool,
-    writer: SqlitePool,
+    /// The only write connection (see [`SqliteStore::write_conn`]).
+    writer: Arc<Mutex<SqliteConnection>>,
     /// Write-through copy of the challenges issued by this process (see `challenges.rs`).
     challenges: Arc<challenges::ChallengeCache>,
+    /// Challenge inserts and scans waiting for the writer (see `challenges.rs`).
+    queue: Arc<challenges::WriteQueue>,
 }
 
 /// What [`SqliteStore::open`] found.
@@ -99,31 +110,25 @@ impl SqliteStore {
                 source,
             })?;
         }
+        let writer = options.connect().await?;
         // No test query before each checkout: a local SQLite connection does not go stale,
-        // and the check is one more round trip to the connection's thread on every query
-        // (the pool still pings on each release). See docs/benchmarks.md.
-        let writer = SqlitePoolOptions::new()
+        // and the check is one more round trip to the connection's thread on every read.
+        // (sqlx names in-memory databases and shares their cache, so the readers of an
+        // in-memory store see the writer's database.)
+        let reader = SqlitePoolOptions::new()
             .test_before_acquire(false)
-            .max_connections(1)
-            .min_connections(1)
-            .connect_with(options.clone())
+            .max_connections(if in_memory { 1 } else { 4 })
+            .connect_with(options)
             .await?;
-        sqlx::migrate!("./migrations/sqlite").run(&writer).await?;
-        let reader = if in_memory {
-            // Each in-memory connection would be its own database.
-            writer.clone()
-        } else {
-            SqlitePoolOptions::new()
-                .test_before_acquire(false)
-                .max_connections(4)
-                .connect_with(options)
-                .await?
-        };
+        // Through the pool: `Migrator::run` on a bare `&mut SqliteConnection` makes every
+        // future that opens a store fail `Send` checks (higher-ranked lifetime inference).
+        sqlx::migrate!("./migrations/sqlite").run(&reader).await?;
         Ok((
             Self {
                 reader,
-                writer,
+                writer: Arc::new(Mutex::new(writer)),
                 challenges: Arc::default(),
+                queue: Arc::default(),
             },
             outcome,
         ))
@@ -138,34 +143,66 @@ impl SqliteStore {
     /// Starts a write transaction (`BEGIN IMMEDIATE`). Dropping it without
     /// [`WriteTx::commit`] rolls everything back.
     pub async fn begin_write(&self) -> Result<WriteTx, StorageError> {
+        let mut tx = Arc::clone(&self.writer).lock_owned().await;
+        SqliteTransactionManager::begin(&mut tx, Some("BEGIN IMMEDIATE".into())).await?;
         Ok(WriteTx {
-            tx: self.writer.begin_with("BEGIN IMMEDIATE").await?,
+            tx,
+            committed: false,
             challenges: Arc::clone(&self.challenges),
             decided: Vec::new(),
+            lock_read: None,
         })
     }
 
-    /// Closes both pools, waiting for connections to finish (checkpoints the WAL).
+    /// Closes the readers and checkpoints the WAL into the database file (the write
+    /// connection itself closes when the last clone of the store is dropped).
     pub async fn close(&self) {
         self.reader.close().await;
-        self.writer.close().await;
+        let mut conn = self.writer.lock().await;
+        if let Err(error) = sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)")
+            .execute(&mut *conn)
+            .await
+        {
+            tracing::warn!(%error, "WAL checkpoint at close failed");
+        }
+    }
+
+    /// The write connection, for statements in autocommit mode. Writers queue on the mutex
+    /// in FIFO order; keep the guard for as few statements as possible.
+    async fn write_conn(&self) -> MutexGuard<'_, SqliteConnection> {
+        self.writer.lock().await
     }
 }
 
 /// An open write transaction. Its methods are the only writes that span several statements.
 #[derive(Debug)]
 pub struct WriteTx {
-    tx: Transaction<'static, Sqlite>,
+    /// The write connection, inside `BEGIN IMMEDIATE`.
+    tx: OwnedMutexGuard<SqliteConnection>,
+    committed: bool,
     challenges: Arc<challenges::ChallengeCache>,
     /// Challenge decisions to copy into the cache once committed.
     decided: Vec<challenges::Decided>,
+    /// The lockout state of the account last read or written in this transaction.
+    lock_read: Option<(String, crate::domain::lockout::LockState)>,
 }
 
 impl WriteTx {
     /// Makes every write of the transaction durable at once.
-    pub async fn commit(self) -> Result<(), StorageError> {
-        self.tx.commit().await?;
-        self.challenges.publish(self.decided);
+    pub async fn commit(mut self) -> Result<(), StorageError> {
+        SqliteTransactionManager::commit(&mut self.tx).await?;
+        self.committed = true;
+        self.challenges.publish(std::mem::take(&mut self.decided));
         Ok(())
+    }
+}
+
+impl Drop for WriteTx {
+    fn drop(&mut self) {
+        if !self.committed {
+            // Queued on the connection's command channel before the mutex is released, so
+            // the next writer finds the transaction rolled back.
+            SqliteTransactionManager::start_rollback(&mut self.tx);
+        }
     }
 }

@@ -84,10 +84,11 @@ impl SqliteStore {
 
     /// Records activity: `last_seen_at = now`.
     pub async fn touch_web_session(&self, id_hash: &[u8], now: i64) -> Result<(), StorageError> {
+        let mut conn = self.write_conn().await;
         sqlx::query("UPDATE web_sessions SET last_seen_at = ? WHERE id_hash = ?")
             .bind(now)
             .bind(id_hash)
-            .execute(&self.writer)
+            .execute(&mut *conn)
             .await?;
         Ok(())
     }
@@ -99,26 +100,28 @@ impl SqliteStore {
         now: i64,
         idle_before: i64,
     ) -> Result<u64, StorageError> {
+        let mut conn = self.write_conn().await;
         let done =
             sqlx::query("DELETE FROM web_sessions WHERE expires_at <= ? OR last_seen_at < ?")
                 .bind(now)
                 .bind(idle_before)
-                .execute(&self.writer)
+                .execute(&mut *conn)
                 .await?;
         Ok(done.rows_affected())
     }
 
     /// The CSRF key, created (32 random bytes from `fresh`) on first use.
     pub async fn web_csrf_key(&self, fresh: &[u8]) -> Result<Vec<u8>, StorageError> {
+        let mut conn = self.write_conn().await;
         sqlx::query("INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT DO NOTHING")
             .bind(CSRF_KEY)
             .bind(fresh)
-            .execute(&self.writer)
+            .execute(&mut *conn)
             .await?;
         Ok(
             sqlx::query_scalar::<_, Vec<u8>>("SELECT value FROM meta WHERE key = ?")
                 .bind(CSRF_KEY)
-                .fetch_one(&self.writer)
+                .fetch_one(&mut *conn)
                 .await?,
         )
     }

@@ -154,7 +154,6 @@ pub fn utc_texts(unix: i64) -> (String, String) {
     )
 }
 
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -66,7 +66,7 @@ pub struct Args {
     pub server_pid: Option<u32>,
     /// Virtual users, each running one flow after the other (browser page + live channel +
     /// phone: three connections each).
-    #[arg(long, default_value_t = 64)]
+    #[arg(long, default_value_t = 32)]
     pub concurrency: usize,
     /// Measured seconds (after the warm-up).
     #[arg(long, default_value_t = 20.0)]
@@ -317,7 +317,8 @@ impl Rec<'_> {
     }
 
     fn unexpected(&mut self, endpoint: Endpoint, what: &str) {
-        self.stats.unexpected(format!("{}: {what}", endpoint.label()));
+        self.stats
+            .unexpected(format!("{}: {what}", endpoint.label()));
     }
 
     /// One request that must answer `want`; records its latency.
@@ -740,7 +741,24 @@ async fn enroll_all(
     let seeds = Arc::new(SeededRandom::new(args.seed));
     let config = Arc::new(config.clone());
     let names = Arc::new(names);
-    let next = Arc::new(AtomicU64::new(0));
+    // The first enrollment alone: opening the database migrates it if needed, and SQLite
+    // migrations must not run concurrently.
+    let mut first_conn = Conn::new(addr, host)?;
+    let first = match names.first() {
+        Some(name) => vec![(
+            0,
+            enroll_phone(
+                Arc::clone(&config),
+                &mut first_conn,
+                name.clone(),
+                args.signer,
+                Arc::clone(&seeds),
+            )
+            .await?,
+        )],
+        None => Vec::new(),
+    };
+    let next = Arc::new(AtomicU64::new(first.len() as u64));
     let mut tasks = tokio::task::JoinSet::new();
     for _ in 0..8 {
         let (seeds, config, names, next) = (
@@ -770,7 +788,7 @@ async fn enroll_all(
             }
         });
     }
-    let mut all = Vec::new();
+    let mut all = first;
     while let Some(done) = tasks.join_next().await {
         all.extend(done??);
     }
@@ -798,16 +816,17 @@ fn snapshot(server_pid: Option<u32>) -> Snapshot {
     }
 }
 
+/// A server started by the bench, on its own runtime, over a temporary directory.
+struct InProcess {
+    runtime: tokio::runtime::Runtime,
+    server: RunningServer,
+    _dir: tempfile::TempDir,
+}
+
 /// Where the server runs.
 enum Target {
-    InProcess {
-        runtime: tokio::runtime::Runtime,
-        server: RunningServer,
-        _dir: tempfile::TempDir,
-    },
-    External {
-        pid: Option<u32>,
-    },
+    InProcess(Box<InProcess>),
+    External { pid: Option<u32> },
 }
 
 fn loopback_addr(url: &str) -> anyhow::Result<(SocketAddr, String)> {
@@ -817,7 +836,10 @@ fn loopback_addr(url: &str) -> anyhow::Result<(SocketAddr, String)> {
     if origin.is_secure() || !origin.is_loopback() {
         bail!("--url must be plain http on loopback (127.0.0.1, [::1], localhost)");
     }
-    let with_port = if host.rsplit(':').next().is_some_and(|p| p.parse::<u16>().is_ok())
+    let with_port = if host
+        .rsplit(':')
+        .next()
+        .is_some_and(|p| p.parse::<u16>().is_ok())
         && !host.ends_with(']')
     {
         host.clone()
@@ -858,11 +880,11 @@ pub fn run(args: Args) -> anyhow::Result<u64> {
             let addr = server.addr;
             let host = addr.to_string();
             (
-                Target::InProcess {
+                Target::InProcess(Box::new(InProcess {
                     runtime,
                     server,
                     _dir: dir,
-                },
+                })),
                 config,
                 addr,
                 host,
@@ -881,16 +903,27 @@ pub fn run(args: Args) -> anyhow::Result<u64> {
                 Origin::parse(url.trim_end_matches('/'))
                     .map_err(|e| anyhow::anyhow!("--url {url}: {e}"))?,
             );
-            let pid = args.server_pid.or_else(|| procfs::listener_pid(addr.port()));
+            let pid = args
+                .server_pid
+                .or_else(|| procfs::listener_pid(addr.port()));
             (Target::External { pid }, config, addr, host)
         }
     };
     let server_pid = match &target {
-        Target::InProcess { .. } => None,
+        Target::InProcess(_) => None,
         Target::External { pid } => *pid,
     };
 
-    // Setup: enroll the phones.
+    // Setup: is the server there? Then enroll the phones.
+    client.block_on(async {
+        let mut conn = Conn::new(addr, &host)?;
+        let reply = conn.call(Method::GET, "/healthz", None, None).await;
+        match reply {
+            Ok(reply) if reply.status.is_success() => Ok(()),
+            Ok(reply) => bail!("{addr}/healthz answered {}", reply.status),
+            Err(error) => bail!("no Tigr server on {addr}: {error:#}"),
+        }
+    })?;
     let setup_start = Instant::now();
     let names: Vec<String> = (0..args.accounts)
         .map(|i| format!("bench-{i:05}"))
@@ -954,10 +987,10 @@ pub fn run(args: Args) -> anyhow::Result<u64> {
         server_pid,
     }
     .to_string();
-    if let Target::InProcess {
-        runtime, server, ..
-    } = target
-    {
+    if let Target::InProcess(in_process) = target {
+        let InProcess {
+            runtime, server, ..
+        } = *in_process;
         runtime.block_on(server.shutdown());
     }
     report.push('\n');
@@ -982,7 +1015,7 @@ impl std::fmt::Display for Report<'_> {
         let flows: u64 = FlowKind::ALL.iter().map(|k| stats.flows_of(*k)).sum();
         let rate = flows as f64 / window;
         let server = match self.target {
-            Target::InProcess { .. } => format!(
+            Target::InProcess(_) => format!(
                 "in-process server ({} worker threads), generator {} thread(s) in the same process",
                 args.server_threads, args.client_threads
             ),
@@ -999,8 +1032,9 @@ impl std::fmt::Display for Report<'_> {
             f,
             "load        {} virtual users, {}, mix {}, live channel {}, signer {:?}, {} accounts (+{} wrong-PIN)",
             args.concurrency,
-            args.rate
-                .map_or("closed loop".to_owned(), |r| format!("paced at {r} flows/s")),
+            args.rate.map_or("closed loop".to_owned(), |r| format!(
+                "paced at {r} flows/s"
+            )),
             args.mix,
             match args.live {
                 LiveMode::LongPoll => format!("long-poll wait={}", args.wait),
@@ -1025,7 +1059,11 @@ impl std::fmt::Display for Report<'_> {
             kinds.join(", ")
         )?;
         if args.rate.is_some() {
-            writeln!(f, "late starts {} (flows started > 1 ms after their slot)", stats.late_starts)?;
+            writeln!(
+                f,
+                "late starts {} (flows started > 1 ms after their slot)",
+                stats.late_starts
+            )?;
         }
         writeln!(f)?;
         writeln!(
@@ -1096,7 +1134,7 @@ impl std::fmt::Display for Report<'_> {
                 - self.before.own_groups.get(name).copied().unwrap_or(0.0)
         };
         match self.target {
-            Target::InProcess { .. } => {
+            Target::InProcess(_) => {
                 writeln!(
                     f,
                     "CPU         process (server + generator) {:.2} cores = {:.0} us/flow; by thread: server {:.2} cores ({:.0} us/flow), generator {:.2} cores ({:.0} us/flow), other {:.2}",

@@ -251,7 +251,9 @@ pub async fn events(admin: Admin, Path(id): Path<String>) -> Result<Response, We
     // keep an administrator's session alive by itself).
     let limits = admin.app.web.session_limits(&admin.session.account);
     let now = admin.app.now();
-    let left = (admin.session.record.expires_at - now).min(limits.idle).max(1);
+    let left = (admin.session.record.expires_at - now)
+        .min(limits.idle)
+        .max(1);
     let deadline = tokio::time::Instant::now() + Duration::from_secs(left.unsigned_abs());
     // Subscribe before the first read of the stream, so no change is missed in between.
     let subscription = admin
