@@ -388,6 +388,55 @@ impl AdminService {
         }
     }
 
+    /// Inside `tx`: creates the account if missing (the Tigr ID as name when none is given),
+    /// refuses a disabled one, or updates its display name and raises its role to at least
+    /// `minimum_role` when they differ. Each change is audited with `via`.
+    #[allow(clippy::too_many_arguments)]
+    pub(super) async fn ensure_account(
+        &self,
+        tx: &mut WriteTx,
+        actor: &Actor,
+        who: &str,
+        id: &str,
+        name: Option<String>,
+        minimum_role: Role,
+        via: &str,
+        now: i64,
+    ) -> Result<(), AdminError> {
+        let Some(account) = tx.account(id).await? else {
+            let name = name.unwrap_or_else(|| id.to_owned());
+            tx.insert_account(id, &name, None, minimum_role.as_str(), now)
+                .await?;
+            let detail = format!("{} via={via}", created_detail(&name, None, minimum_role));
+            tx.audit(&actor.entry(who, now, AuditEvent::AccountCreated, id, detail))
+                .await?;
+            return Ok(());
+        };
+        if !account.is_enabled() {
+            return Err(AdminError::AccountDisabled(id.to_owned()));
+        }
+        let new_name = name.unwrap_or_else(|| account.display_name.clone());
+        let new_role = if minimum_role == Role::Admin {
+            Role::Admin
+        } else {
+            Role::of(&account)
+        };
+        if new_role == Role::of(&account) && new_name == account.display_name {
+            return Ok(());
+        }
+        tx.update_account(id, &new_name, account.email.as_deref(), new_role.as_str())
+            .await?;
+        let detail = format!(
+            "role={}->{} display_name={:?}->{new_name:?} via={via}",
+            account.role,
+            new_role.as_str(),
+            account.display_name
+        );
+        tx.audit(&actor.entry(who, now, AuditEvent::AccountUpdated, id, detail))
+            .await?;
+        Ok(())
+    }
+
     /// Sets up the first administrator (or an emergency access): creates the account `id`
     /// with the admin role (or gives an existing enabled account that role), cancels its
     /// pending invitations and issues a single-use setup invitation valid
@@ -410,47 +459,17 @@ impl AdminService {
         if existing_admins > 0 && !force {
             return Err(AdminError::AdminExists);
         }
-        match tx.account(&id).await? {
-            None => {
-                let name = name.clone().unwrap_or_else(|| id.clone());
-                tx.insert_account(&id, &name, None, Role::Admin.as_str(), now)
-                    .await?;
-                tx.audit(&actor.entry(
-                    &who,
-                    now,
-                    AuditEvent::AccountCreated,
-                    &id,
-                    format!("{} via=bootstrap", created_detail(&name, None, Role::Admin)),
-                ))
-                .await?;
-            }
-            Some(account) if !account.is_enabled() => {
-                return Err(AdminError::AccountDisabled(id));
-            }
-            Some(account) => {
-                let new_name = name.clone().unwrap_or_else(|| account.display_name.clone());
-                if Role::of(&account) != Role::Admin || new_name != account.display_name {
-                    tx.update_account(
-                        &id,
-                        &new_name,
-                        account.email.as_deref(),
-                        Role::Admin.as_str(),
-                    )
-                    .await?;
-                    tx.audit(&actor.entry(
-                        &who,
-                        now,
-                        AuditEvent::AccountUpdated,
-                        &id,
-                        format!(
-                            "role={}->admin display_name={:?} via=bootstrap",
-                            account.role, new_name
-                        ),
-                    ))
-                    .await?;
-                }
-            }
-        }
+        self.ensure_account(
+            &mut tx,
+            actor,
+            &who,
+            &id,
+            name,
+            Role::Admin,
+            "bootstrap",
+            now,
+        )
+        .await?;
         for invitation in tx.cancel_invitations_of(&id, now).await? {
             tx.audit(&actor.entry(
                 &who,

@@ -7,7 +7,7 @@ use tigr_core::payload::{EnrollmentQr, Origin, QrPayload};
 use crate::sealing::sha256;
 use crate::storage::{AuditEvent, DeviceRow, InvitationRow, NewInvitation, WriteTx};
 
-use super::accounts::{created_detail, read_account};
+use super::accounts::read_account;
 use super::rules::{self, Role};
 use super::{Actor, AdminError, AdminService};
 
@@ -270,41 +270,8 @@ impl AdminService {
         let now = self.now();
         let who = actor.audit_name();
         let mut tx = self.store.begin_write().await?;
-        match tx.account(&id).await? {
-            None => {
-                let name = name.unwrap_or_else(|| id.clone());
-                tx.insert_account(&id, &name, None, Role::User.as_str(), now)
-                    .await?;
-                tx.audit(&actor.entry(
-                    &who,
-                    now,
-                    AuditEvent::AccountCreated,
-                    &id,
-                    format!("{} via=enroll", created_detail(&name, None, Role::User)),
-                ))
-                .await?;
-            }
-            Some(account) if !account.is_enabled() => {
-                return Err(AdminError::AccountDisabled(id));
-            }
-            Some(account) => {
-                if let Some(name) = name.filter(|n| *n != account.display_name) {
-                    tx.update_account(&id, &name, account.email.as_deref(), &account.role)
-                        .await?;
-                    tx.audit(&actor.entry(
-                        &who,
-                        now,
-                        AuditEvent::AccountUpdated,
-                        &id,
-                        format!(
-                            "display_name={:?}->{name:?} via=enroll",
-                            account.display_name
-                        ),
-                    ))
-                    .await?;
-                }
-            }
-        }
+        self.ensure_account(&mut tx, actor, &who, &id, name, Role::User, "enroll", now)
+            .await?;
         let created = self
             .issue_invitation(&mut tx, actor, &who, &origin, &id, ttl, now)
             .await?;
