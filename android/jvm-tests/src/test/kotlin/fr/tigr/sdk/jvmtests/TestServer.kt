@@ -44,7 +44,18 @@ class PhoneNetwork(private val publicPort: Int, private val serverPort: Int) : A
                 } catch (e: java.io.IOException) {
                     phone.close(); continue
                 }
-                sockets += phone; sockets += upstream
+                // A connection that raced with cut() (accepted while the listener was closing)
+                // is dropped: once cut() returns, the phone gets no byte through.
+                val live = synchronized(this) {
+                    if (listener === server) {
+                        sockets += phone; sockets += upstream
+                    }
+                    listener === server
+                }
+                if (!live) {
+                    runCatching { phone.close() }; runCatching { upstream.close() }
+                    break
+                }
                 pump(phone, upstream); pump(upstream, phone)
             }
         }
