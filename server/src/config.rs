@@ -21,6 +21,8 @@
 //! | `admin_session_max` | `TIGR_ADMIN_SESSION_MAX`| `7200` (administrators' sessions)|
 //! | `return_origins`    | `TIGR_RETURN_ORIGINS`   | none (list: where `?return=` may lead) |
 //! | `cookie_secure`     | `TIGR_COOKIE_SECURE`    | `auto` (Secure when public URL is https) |
+//! | `metrics`           | `TIGR_METRICS`          | `true` (serve `GET /metrics`)    |
+//! | `metrics_token`     | `TIGR_METRICS_TOKEN`    | none (set: `/metrics` needs `Authorization: Bearer <token>`) |
 //!
 //! The file is named by `--config PATH` or `TIGR_CONFIG`. Relative paths are relative to the
 //! working directory.
@@ -94,6 +96,11 @@ pub struct Config {
     pub return_origins: Vec<crate::web::ReturnPrefix>,
     /// `Secure` attribute of cookies: `None` = when the public URL is https.
     pub cookie_secure: Option<bool>,
+    /// Serve the Prometheus metrics at `GET /metrics` (on the same listener).
+    pub metrics: bool,
+    /// When set, `GET /metrics` answers 401 unless the request carries
+    /// `Authorization: Bearer <token>`. Redacted from `Debug`.
+    pub metrics_token: Option<String>,
     /// Source of time (the system clock; tests put a `FixedClock` here).
     pub clock: Arc<dyn Clock>,
     /// Source of randomness (the OS CSPRNG; tests may put a `SeededRandom` here).
@@ -127,6 +134,11 @@ impl std::fmt::Debug for Config {
             .field("admin_session_max", &self.admin_session_max)
             .field("return_origins", &self.return_origins)
             .field("cookie_secure", &self.cookie_secure)
+            .field("metrics", &self.metrics)
+            .field(
+                "metrics_token",
+                &self.metrics_token.as_ref().map(|_| "(redacted)"),
+            )
             .finish_non_exhaustive()
     }
 }
@@ -183,6 +195,8 @@ struct FileConfig {
     admin_session_max: Option<i64>,
     return_origins: Option<Vec<String>>,
     cookie_secure: Option<String>,
+    metrics: Option<bool>,
+    metrics_token: Option<String>,
 }
 
 /// A raw setting and where it came from, for error messages.
@@ -483,6 +497,18 @@ impl Config {
             },
             None => None,
         };
+        let metrics = match get(
+            "TIGR_METRICS",
+            "metrics",
+            parsed.metrics.map(|b| b.to_string()),
+        ) {
+            Some(s) => parse_flag(s)?,
+            None => true,
+        };
+        let metrics_token = match get("TIGR_METRICS_TOKEN", "metrics_token", parsed.metrics_token) {
+            Some(s) => Some(parse_metrics_token(s)?),
+            None => None,
+        };
 
         Ok(Self {
             listen,
@@ -503,6 +529,8 @@ impl Config {
             admin_session_max,
             return_origins,
             cookie_secure,
+            metrics,
+            metrics_token,
             clock: Arc::new(SystemClock),
             random: Arc::new(SystemRandom::new()),
             bound: Arc::new(Mutex::new(None)),
@@ -567,6 +595,34 @@ impl Config {
         if let Ok(mut bound) = self.bound.lock() {
             *bound = Some(addr);
         }
+    }
+}
+
+/// `true`/`false` (also `1`/`0`, `yes`/`no`, `on`/`off`).
+fn parse_flag(s: Setting) -> Result<bool, ConfigError> {
+    match s.value.trim().to_ascii_lowercase().as_str() {
+        "true" | "1" | "yes" | "on" => Ok(true),
+        "false" | "0" | "no" | "off" => Ok(false),
+        _ => Err(ConfigError::Invalid {
+            setting: s.origin,
+            reason: format!("expected true or false, got {:?}", s.value),
+        }),
+    }
+}
+
+/// A bearer token for `/metrics`: 16 to 256 visible ASCII characters. The value is never
+/// repeated in the error.
+fn parse_metrics_token(s: Setting) -> Result<String, ConfigError> {
+    let token = s.value.trim();
+    if (16..=256).contains(&token.len()) && token.bytes().all(|b| b.is_ascii_graphic()) {
+        Ok(token.to_owned())
+    } else {
+        Err(ConfigError::Invalid {
+            setting: s.origin,
+            reason: "expected 16 to 256 visible ASCII characters without spaces (generate one \
+                     with: head -c 32 /dev/urandom | basenc --base64url)"
+                .into(),
+        })
     }
 }
 
@@ -767,6 +823,39 @@ mod tests {
         ] {
             let err = Config::from_sources(None, &env(&[(name, value)])).expect_err("invalid");
             assert!(err.to_string().starts_with(name), "{err}");
+        }
+    }
+
+    #[test]
+    fn metrics_settings() {
+        let c = Config::from_sources(None, &env(&[])).expect("valid");
+        assert!(c.metrics, "on by default");
+        assert_eq!(c.metrics_token, None);
+        let token = "s3cret-scrape-token-0123456789";
+        let c = Config::from_sources(
+            Some((
+                "tigr.toml",
+                "metrics = false\nmetrics_token = \"file-token-0123456789\"",
+            )),
+            &env(&[("TIGR_METRICS_TOKEN", token)]),
+        )
+        .expect("valid");
+        assert!(!c.metrics);
+        assert_eq!(c.metrics_token.as_deref(), Some(token), "environment wins");
+        assert!(!format!("{c:?}").contains(token), "redacted");
+        let c = Config::from_sources(None, &env(&[("TIGR_METRICS", "on")])).expect("valid");
+        assert!(c.metrics);
+        let err = Config::from_sources(None, &env(&[("TIGR_METRICS", "sometimes")]))
+            .expect_err("invalid");
+        assert!(err.to_string().starts_with("TIGR_METRICS"), "{err}");
+        for value in ["short", "has a space in the middle"] {
+            let err = Config::from_sources(None, &env(&[("TIGR_METRICS_TOKEN", value)]))
+                .expect_err("invalid");
+            assert!(err.to_string().starts_with("TIGR_METRICS_TOKEN"), "{err}");
+            assert!(
+                !err.to_string().contains(value),
+                "token not repeated: {err}"
+            );
         }
     }
 

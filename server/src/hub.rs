@@ -59,6 +59,15 @@ impl NotificationHub {
     pub fn is_empty(&self) -> bool {
         self.len() == 0
     }
+
+    /// Number of live subscriptions (long polls and event streams waiting), over all
+    /// challenges. One pass over the channels, for the metrics endpoint.
+    pub fn waiters(&self) -> usize {
+        self.channels()
+            .values()
+            .map(watch::Sender::receiver_count)
+            .sum()
+    }
 }
 
 /// A waiter's handle; dropping it unsubscribes.
@@ -112,6 +121,7 @@ mod tests {
         let mut b = hub.subscribe("C1");
         let _other = hub.subscribe("C2");
         assert_eq!(hub.len(), 2);
+        assert_eq!(hub.waiters(), 3);
         hub.notify("C1");
         tokio::time::timeout(Duration::from_secs(1), a.changed())
             .await
@@ -129,6 +139,7 @@ mod tests {
         assert_eq!(hub.len(), 2, "b still waits on C1");
         drop(b);
         assert_eq!(hub.len(), 1);
+        assert_eq!(hub.waiters(), 1);
         hub.notify("nobody");
         assert_eq!(hub.len(), 1);
     }

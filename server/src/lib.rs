@@ -15,6 +15,7 @@
 //! storage/           SQLite through sqlx (reader pool + single writer), audit trail
 //! sealing.rs         master key, AES-256-GCM of offline secrets, hashes of bearer values
 //! hub.rs             in-memory wake-ups for long polls and page events
+//! metrics.rs         Prometheus registry and text format (`GET /metrics`)
 //! web/               login page, sessions, CSRF, templates (HTML pages)
 //! config.rs, i18n.rs, qr_image.rs, enroll.rs
 //! ```
@@ -31,6 +32,7 @@ pub mod domain;
 pub mod enroll;
 pub mod hub;
 pub mod i18n;
+pub mod metrics;
 pub mod qr_image;
 pub mod routes;
 pub mod sealing;

@@ -11,6 +11,7 @@ use tokio::task::JoinHandle;
 
 use crate::config::{Config, MasterKeySource};
 use crate::hub::NotificationHub;
+use crate::metrics::Metrics;
 use crate::routes::{self, AppInner, AppState};
 use crate::sealing::{KeyFileOutcome, MasterKey, SecretSealer, load_or_create_key_file};
 use crate::storage::{OpenOutcome, SqliteStore};
@@ -65,6 +66,15 @@ impl RunningServer {
             .await
             .context("cannot prepare the web pages")?;
         let (shutdown, shutdown_rx) = watch::channel(false);
+        let hub = NotificationHub::new();
+        let metrics = config.metrics.then(|| {
+            Arc::new(Metrics::new(
+                Arc::clone(store.audit_counters()),
+                Arc::clone(&hub),
+                config.clock.now_unix(),
+                config.metrics_token.as_deref(),
+            ))
+        });
         let state = AppState::new(AppInner {
             store: store.clone(),
             sealer,
@@ -76,9 +86,10 @@ impl RunningServer {
             trust_proxy: config.trust_proxy,
             clock: Arc::clone(&config.clock),
             random: Arc::clone(&config.random),
-            hub: NotificationHub::new(),
+            hub,
             shutdown: shutdown_rx.clone(),
             web,
+            metrics,
         });
         let app = routes::router(state.clone());
         let purge = tokio::spawn(purge_loop(state, shutdown_rx.clone()));
@@ -102,6 +113,11 @@ impl RunningServer {
             public_url = %public_url,
             "Tigr server listening on http://{addr} (public URL {public_url})"
         );
+        match (config.metrics, config.metrics_token.is_some()) {
+            (false, _) => tracing::info!("metrics disabled"),
+            (true, false) => tracing::info!("Prometheus metrics at /metrics (no token)"),
+            (true, true) => tracing::info!("Prometheus metrics at /metrics (bearer token)"),
+        }
         Ok(Self {
             addr,
             public_url,

@@ -16,6 +16,7 @@
 //! | `POST /api/v1/enrollments/lookup`                  | [`enrollments::lookup`]     |
 //! | `POST /api/v1/enrollments/complete`                | [`enrollments::complete`]   |
 //! | `GET  /healthz`                                    | [`pages::healthz`]          |
+//! | `GET  /metrics` (unless disabled)                  | [`metrics::scrape`]         |
 //! | `GET  /t/1/L/...`, `GET /t/1/E/...` (app links)     | [`pages::app_link`]         |
 //! | `GET  /`, `/login…`, `/session`, `POST /logout`, `/static/…` | [`crate::web`] (HTML pages) |
 
@@ -24,6 +25,7 @@ pub mod enrollments;
 pub mod error;
 pub mod extract;
 pub mod login;
+pub mod metrics;
 pub mod pages;
 
 use std::ops::Deref;
@@ -87,6 +89,8 @@ pub struct AppInner {
     pub shutdown: watch::Receiver<bool>,
     /// The web pages: templates, CSRF key, cookie and session settings.
     pub web: crate::web::WebState,
+    /// Prometheus metrics (`None` when disabled: no `/metrics` route, nothing measured).
+    pub metrics: Option<Arc<crate::metrics::Metrics>>,
 }
 
 impl std::fmt::Debug for AppInner {
@@ -162,10 +166,13 @@ pub fn router(state: AppState) -> Router {
         .route("/enrollments/lookup", post(enrollments::lookup))
         .route("/enrollments/complete", post(enrollments::complete))
         .method_not_allowed_fallback(pages::method_not_allowed);
-    Router::new()
+    let mut app = Router::new()
         .nest(API_PREFIX, api)
-        .route("/healthz", get(pages::healthz))
-        .route("/t/1/L/{*rest}", get(pages::app_link))
+        .route("/healthz", get(pages::healthz));
+    if state.metrics.is_some() {
+        app = app.route("/metrics", get(metrics::scrape));
+    }
+    app.route("/t/1/L/{*rest}", get(pages::app_link))
         .route("/t/1/E/{*rest}", get(pages::app_link))
         .merge(crate::web::router(&state))
         .fallback(pages::not_found)
@@ -183,6 +190,10 @@ pub fn router(state: AppState) -> Router {
                 tracing::debug_span!("request", method = %request.method(), route)
             }),
         )
+        .layer(middleware::from_fn_with_state(
+            state.metrics.clone(),
+            metrics::track,
+        ))
         .with_state(state)
 }
 

@@ -1,5 +1,8 @@
 //! The append-only audit trail (UPDATE and DELETE are aborted by triggers).
 
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+
 use super::{SqliteStore, StorageError, WriteTx};
 
 /// What happened.
@@ -101,6 +104,37 @@ impl AuditEvent {
     /// The event with this stored spelling.
     pub fn parse(text: &str) -> Option<Self> {
         Self::ALL.iter().copied().find(|e| e.as_str() == text)
+    }
+
+    /// Position in [`AuditEvent::ALL`] (the variants are declared in that order).
+    fn index(self) -> usize {
+        self as usize
+    }
+}
+
+/// How many audit rows of each event this process has committed (exported as the
+/// `tigr_audit_events_total` metric). Rows of a transaction count once it commits; rows
+/// written by other processes on the same database (the command line) are not seen.
+#[derive(Debug)]
+pub struct AuditCounters([AtomicU64; AuditEvent::ALL.len()]);
+
+impl Default for AuditCounters {
+    fn default() -> Self {
+        Self(std::array::from_fn(|_| AtomicU64::new(0)))
+    }
+}
+
+impl AuditCounters {
+    /// Rows of `event` committed so far.
+    pub fn get(&self, event: AuditEvent) -> u64 {
+        self.0[event.index()].load(Ordering::Relaxed)
+    }
+
+    /// Counts committed rows.
+    fn add(&self, events: &[AuditEvent]) {
+        for event in events {
+            self.0[event.index()].fetch_add(1, Ordering::Relaxed);
+        }
     }
 }
 
@@ -219,7 +253,9 @@ impl SqliteStore {
 }
 
 impl WriteTx {
-    /// Appends a row, in the same transaction as the change it records.
+    /// Appends a row, in the same transaction as the change it records. This is the only
+    /// place audit rows are written: the row is counted in [`SqliteStore::audit_counters`]
+    /// when the transaction commits.
     pub async fn audit(&mut self, entry: &AuditEntry<'_>) -> Result<(), StorageError> {
         sqlx::query(
             "INSERT INTO audit (at, event, actor, account_id, device_id, challenge_id, ip, \
@@ -236,6 +272,61 @@ impl WriteTx {
         .bind(entry.detail.as_deref())
         .execute(&mut *self.tx)
         .await?;
+        self.audited.push(entry.event);
         Ok(())
+    }
+
+    /// Counts the rows of a transaction that just committed.
+    pub(super) fn count_audited(&mut self) {
+        self.audit_counters.add(&self.audited);
+        self.audited.clear();
+    }
+}
+
+impl SqliteStore {
+    /// Audit rows committed by this process, per event (shared by every clone of the store).
+    pub fn audit_counters(&self) -> &Arc<AuditCounters> {
+        &self.audit_counters
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn indexes_follow_the_list() {
+        for (i, event) in AuditEvent::ALL.iter().enumerate() {
+            assert_eq!(event.index(), i, "{event:?}");
+        }
+    }
+
+    #[tokio::test]
+    async fn rows_count_once_committed() {
+        let (store, _) = SqliteStore::open("sqlite::memory:").await.expect("store");
+        let counters = Arc::clone(store.audit_counters());
+        let entry = AuditEntry::new(1_700_000_000, AuditEvent::Approved, Actor::Phone);
+
+        let mut tx = store.begin_write().await.expect("tx");
+        tx.audit(&entry).await.expect("row");
+        tx.audit(&entry).await.expect("row");
+        assert_eq!(counters.get(AuditEvent::Approved), 0, "not committed yet");
+        drop(tx);
+        assert_eq!(counters.get(AuditEvent::Approved), 0, "rolled back");
+
+        let mut tx = store.begin_write().await.expect("tx");
+        tx.audit(&entry).await.expect("row");
+        tx.audit(&AuditEntry::new(
+            1_700_000_000,
+            AuditEvent::Denied,
+            Actor::Phone,
+        ))
+        .await
+        .expect("row");
+        tx.commit().await.expect("commit");
+        assert_eq!(counters.get(AuditEvent::Approved), 1);
+        assert_eq!(counters.get(AuditEvent::Denied), 1);
+        assert_eq!(counters.get(AuditEvent::Enrolled), 0);
+        assert_eq!(store.audit_trail(None, 10).await.expect("trail").len(), 2);
     }
 }

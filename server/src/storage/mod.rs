@@ -37,7 +37,7 @@ use tokio::sync::{Mutex, MutexGuard, OwnedMutexGuard};
 
 pub use accounts::Account;
 pub use admin::{AccountQuery, AccountRow, AuditQuery, DeviceRow, InvitationRow, NewInvitation};
-pub use audit::{Actor, AuditEntry, AuditEvent, AuditRecord};
+pub use audit::{Actor, AuditCounters, AuditEntry, AuditEvent, AuditRecord};
 pub use challenges::NewChallenge;
 pub use devices::{Device, NewDevice};
 pub use web_sessions::{NewWebSession, WebSessionRecord};
@@ -74,6 +74,8 @@ pub struct SqliteStore {
     challenges: Arc<challenges::ChallengeCache>,
     /// Challenge inserts and scans waiting for the writer (see `challenges.rs`).
     queue: Arc<challenges::WriteQueue>,
+    /// Audit rows committed through this store, per event (see `audit.rs`).
+    audit_counters: Arc<AuditCounters>,
 }
 
 /// What [`SqliteStore::open`] found.
@@ -129,6 +131,7 @@ impl SqliteStore {
                 writer: Arc::new(Mutex::new(writer)),
                 challenges: Arc::default(),
                 queue: Arc::default(),
+                audit_counters: Arc::default(),
             },
             outcome,
         ))
@@ -151,6 +154,8 @@ impl SqliteStore {
             challenges: Arc::clone(&self.challenges),
             decided: Vec::new(),
             lock_read: None,
+            audited: Vec::new(),
+            audit_counters: Arc::clone(&self.audit_counters),
         })
     }
 
@@ -185,6 +190,9 @@ pub struct WriteTx {
     decided: Vec<challenges::Decided>,
     /// The lockout state of the account last read or written in this transaction.
     lock_read: Option<(String, crate::domain::lockout::LockState)>,
+    /// Events of the audit rows written so far, counted once committed.
+    audited: Vec<AuditEvent>,
+    audit_counters: Arc<AuditCounters>,
 }
 
 impl WriteTx {
@@ -193,6 +201,7 @@ impl WriteTx {
         SqliteTransactionManager::commit(&mut self.tx).await?;
         self.committed = true;
         self.challenges.publish(std::mem::take(&mut self.decided));
+        self.count_audited();
         Ok(())
     }
 }

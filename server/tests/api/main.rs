@@ -9,6 +9,7 @@ mod binding;
 mod enrollment;
 mod http;
 mod lockout;
+mod metrics;
 mod single_use;
 mod storage;
 mod web;
