@@ -138,6 +138,9 @@ pub enum ChallengeState {
     Approved,
     /// The user pressed "this wasn't me".
     Denied,
+    /// Too many wrong answers: the account that answered is blocked (final; the browser
+    /// tells the user what to do).
+    Blocked,
     /// Expired before a decision.
     Expired,
 }
@@ -152,6 +155,10 @@ pub struct ChallengeStatus {
     pub account: Option<String>,
     /// Expiry (Unix seconds).
     pub expires_at: i64,
+    /// When blocked for a while: the end of the block (Unix seconds). Absent for a block
+    /// that only an administrator lifts.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub blocked_until: Option<i64>,
 }
 
 /// `POST /api/v1/login/challenges/{id}/context`: the phone proves it scanned the QR.

@@ -164,7 +164,39 @@
 
   // ---- live state: events, long-poll fallback -----------------------------------------------
 
-  function onState(next) {
+  // The account that answered is blocked: say until when, and what to do.
+  function showBlocked(blockedUntil, message) {
+    const todo = byId('blocked-todo');
+    if (blockedUntil) {
+      // Whole seconds first, like the server (the clock offset is only known to the second).
+      const seconds = Math.floor((blockedUntil * 1000 - serverNowMs()) / 1000);
+      const minutes = Math.max(1, Math.ceil(seconds / 60));
+      todo.textContent = todo.dataset.temporary.replace('{minutes}', String(minutes));
+    } else {
+      todo.textContent = message || todo.dataset.permanent;
+    }
+    clearTimeout(renewTimer);
+    disconnect();
+    show('blocked');
+  }
+
+  // The end of a temporary block of the account that answered this challenge (null when
+  // permanent or unknown).
+  async function blockedUntil() {
+    try {
+      const response = await fetch(`/login/status/${encodeURIComponent(challenge)}`, {
+        credentials: 'same-origin',
+        cache: 'no-store',
+        headers: { accept: 'application/json' },
+      });
+      const data = await response.json();
+      return (response.ok && data.blocked_until) || null;
+    } catch (_) {
+      return null;
+    }
+  }
+
+  function onState(next, data) {
     if (next === state && next !== 'unreachable') return;
     if (completing || FINAL.has(state)) return;
     switch (next) {
@@ -186,6 +218,9 @@
       case 'denied':
         disconnect();
         show('denied');
+        break;
+      case 'blocked':
+        showBlocked(data && data.blocked_until);
         break;
       default:
         break;
@@ -214,7 +249,7 @@
       let data = null;
       try { data = JSON.parse(event.data); } catch (_) { return; }
       if (state === 'unreachable') show('pending');
-      onState(data.state);
+      onState(data.state, data);
     });
     es.onerror = () => {
       if (gen !== generation || source !== es) return;
@@ -248,8 +283,8 @@
         const wasDown = state === 'unreachable';
         if (wasDown) show('pending');
         failures = 0;
-        onState(data.state);
-        if (['approved', 'denied', 'expired'].includes(data.state)) return;
+        onState(data.state, data);
+        if (['approved', 'denied', 'blocked', 'expired'].includes(data.state)) return;
         if (wasDown && !FINAL.has(state) && !completing) {
           connect();   // the server is back: live events again
           return;
@@ -363,8 +398,8 @@
       offlineInFlight = false;
       switch (data.error) {
         case 'account_blocked':
-          disconnect();
-          show('blocked');
+          // The challenge ended "blocked": its status says until when.
+          showBlocked(await blockedUntil(), data.message);
           return;
         case 'challenge_expired':
           disconnect();

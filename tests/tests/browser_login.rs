@@ -398,7 +398,7 @@ async fn the_offline_form_is_typed_into_the_page() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_blocked_account_is_told_to_contact_the_administrator() {
+async fn offline_attempts_block_the_account_and_the_page_says_for_how_long() {
     let _one = BROWSER.lock().await;
     let h = AsyncHarness::start_with(|c| c.lockout_threshold = 2).await;
     let phone = enroll(&h, "gael").await;
@@ -449,8 +449,70 @@ async fn a_blocked_account_is_told_to_contact_the_administrator() {
     wait_state(c, "blocked", Duration::from_secs(5)).await;
     let body = body_text(c).await;
     assert!(body.contains("Compte bloqué"), "{body}");
-    assert!(body.contains("Contactez votre administrateur"), "{body}");
+    // The default policy blocks for 15 minutes: the page says so.
+    assert!(body.contains("Le blocage sera levé dans 15 min"), "{body}");
     shot(&chrome, "21-blocked").await;
+    chrome.close().await;
+    h.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn wrong_pins_on_the_phone_block_and_the_page_says_so_live() {
+    let _one = BROWSER.lock().await;
+    // Two wrong PINs block until an administrator unblocks.
+    let h = AsyncHarness::start_with(|c| {
+        c.lockout_threshold = 2;
+        c.lockout_duration = 0;
+    })
+    .await;
+    let phone = enroll(&h, "jade").await;
+    let chrome = launch("fr-FR,fr").await;
+    let c = chrome.client();
+    c.goto(&h.url("/login")).await.expect("page");
+    wait_state(c, "pending", Duration::from_secs(10)).await;
+    let id = challenge_id(c).await;
+    let (screenshot, _) = shot(&chrome, "22-before-wrong-pins").await;
+    let screenshot = screenshot.to_string_lossy().into_owned();
+    let args = ["approve", screenshot.as_str()];
+
+    // First wrong PIN: counted, the QR stays usable.
+    let first = phone
+        .run_async(phone_binary(), &args, Some(WRONG_PIN))
+        .await;
+    assert!(!first.ok, "{first:?}");
+    assert!(first.stderr.contains("Il reste 1 essai"), "{first:?}");
+    wait_state(c, "scanned", Duration::from_secs(5)).await;
+
+    // Second: the account is blocked, and the page learns it by itself.
+    mark_page(c).await;
+    let (in_page, second) = tokio::join!(
+        until_state_in_page(c, "blocked"),
+        phone.run_async(phone_binary(), &args, Some(WRONG_PIN)),
+    );
+    assert!(!second.ok, "{second:?}");
+    assert_eq!(
+        in_page["marker"], "set-before-approval",
+        "no reload: {in_page}"
+    );
+    assert_eq!(in_page["challenge"], id.as_str(), "same QR: {in_page}");
+    let body = body_text(c).await;
+    assert!(body.contains("Compte bloqué"), "{body}");
+    assert!(body.contains("Contactez votre administrateur"), "{body}");
+    assert!(
+        js(
+            c,
+            "return document.getElementById('qr-area').offsetParent === null;"
+        )
+        .await
+            == Value::Bool(true),
+        "the QR of a blocked login is no longer shown"
+    );
+    shot(&chrome, "23-blocked-live").await;
+
+    // The right PIN is refused too, and the page stays on the block.
+    let right = phone.run_async(phone_binary(), &args, Some(PIN)).await;
+    assert!(!right.ok, "{right:?}");
+    assert_eq!(page_state(c).await, "blocked");
     chrome.close().await;
     h.shutdown().await;
 }

@@ -73,6 +73,7 @@ mod tests {
             browser_ip: String::new(),
             browser_summary: String::new(),
             decided_at: None,
+            blocked_until: None,
         }
     }
 

@@ -6,12 +6,15 @@
 //!      │                              │
 //!      │ response/offline ok          │ response/offline ok ──► approved (final)
 //!      │ deny ok                      │ deny ok             ──► denied   (final)
+//!      │ answer by a blocked account  │ (same)              ──► blocked  (final)
 //!      ▼                              ▼
 //!   now >= expires_at: expired (computed when read, never stored; final)
 //! ```
 //!
 //! A decided challenge stays decided after its expiry time: the browser must still learn
-//! that it was approved.
+//! that it was approved. `blocked` ends the challenge when the account answering it is
+//! blocked (the answer that reached the threshold, or any answer while blocked), so that the
+//! browser showing the QR can tell its user at once instead of waiting for the expiry.
 
 use tigr_core::wire::ChallengeState;
 
@@ -26,6 +29,8 @@ pub enum StoredState {
     Approved,
     /// Denied from the phone.
     Denied,
+    /// Answered by an account that is (now) blocked.
+    Blocked,
 }
 
 impl StoredState {
@@ -36,6 +41,7 @@ impl StoredState {
             Self::Scanned => "scanned",
             Self::Approved => "approved",
             Self::Denied => "denied",
+            Self::Blocked => "blocked",
         }
     }
 
@@ -46,6 +52,7 @@ impl StoredState {
             "scanned" => Self::Scanned,
             "approved" => Self::Approved,
             "denied" => Self::Denied,
+            "blocked" => Self::Blocked,
             _ => return None,
         })
     }
@@ -74,6 +81,8 @@ pub struct LoginChallenge {
     pub browser_summary: String,
     /// When it was decided.
     pub decided_at: Option<i64>,
+    /// When blocked: the end of a temporary block (`None`: until an administrator unblocks).
+    pub blocked_until: Option<i64>,
 }
 
 /// Why a challenge can no longer be answered.
@@ -81,7 +90,7 @@ pub struct LoginChallenge {
 pub enum Closed {
     /// Its time is over (410).
     Expired,
-    /// It was already approved or denied (409).
+    /// It was already approved, denied or ended on a block (409).
     Used,
 }
 
@@ -91,6 +100,7 @@ impl LoginChallenge {
         match self.state {
             StoredState::Approved => ChallengeState::Approved,
             StoredState::Denied => ChallengeState::Denied,
+            StoredState::Blocked => ChallengeState::Blocked,
             _ if now >= self.expires_at => ChallengeState::Expired,
             StoredState::Pending => ChallengeState::Pending,
             StoredState::Scanned => ChallengeState::Scanned,
@@ -102,8 +112,17 @@ impl LoginChallenge {
         match self.state_at(now) {
             ChallengeState::Pending | ChallengeState::Scanned => Ok(()),
             ChallengeState::Expired => Err(Closed::Expired),
-            ChallengeState::Approved | ChallengeState::Denied => Err(Closed::Used),
+            ChallengeState::Approved | ChallengeState::Denied | ChallengeState::Blocked => {
+                Err(Closed::Used)
+            }
         }
+    }
+
+    /// True when this challenge ended on the block of `account`: an answer from that account
+    /// is to be refused as the lockout says now (still blocked: 423; unblocked since: the
+    /// login is over all the same).
+    pub fn ended_on_block_of(&self, account: &str) -> bool {
+        self.state == StoredState::Blocked && self.account_id.as_deref() == Some(account)
     }
 
     /// The account to report to the browser (only once approved).
@@ -118,7 +137,10 @@ impl LoginChallenge {
 pub fn is_final(state: ChallengeState) -> bool {
     matches!(
         state,
-        ChallengeState::Approved | ChallengeState::Denied | ChallengeState::Expired
+        ChallengeState::Approved
+            | ChallengeState::Denied
+            | ChallengeState::Blocked
+            | ChallengeState::Expired
     )
 }
 
@@ -138,6 +160,7 @@ mod tests {
             browser_ip: "127.0.0.1".into(),
             browser_summary: String::new(),
             decided_at: None,
+            blocked_until: None,
         }
     }
 
@@ -160,6 +183,11 @@ mod tests {
         let d = challenge(StoredState::Denied);
         assert_eq!(d.state_at(5000), ChallengeState::Denied);
         assert_eq!(d.approved_account(), None);
+        let b = challenge(StoredState::Blocked);
+        assert_eq!(b.state_at(1000), ChallengeState::Blocked);
+        assert_eq!(b.state_at(5000), ChallengeState::Blocked);
+        assert_eq!(b.approved_account(), None);
+        assert!(is_final(ChallengeState::Blocked));
     }
 
     #[test]
@@ -178,6 +206,25 @@ mod tests {
             challenge(StoredState::Denied).check_open(9999),
             Err(Closed::Used)
         );
+        assert_eq!(
+            challenge(StoredState::Blocked).check_open(1000),
+            Err(Closed::Used)
+        );
+    }
+
+    #[test]
+    fn a_challenge_ended_on_a_block_is_that_accounts() {
+        let blocked = LoginChallenge {
+            account_id: Some("alice".to_owned()),
+            ..challenge(StoredState::Blocked)
+        };
+        assert!(blocked.ended_on_block_of("alice"));
+        assert!(!blocked.ended_on_block_of("bob"));
+        let denied = LoginChallenge {
+            account_id: Some("alice".to_owned()),
+            ..challenge(StoredState::Denied)
+        };
+        assert!(!denied.ended_on_block_of("alice"));
     }
 
     #[test]
@@ -187,6 +234,7 @@ mod tests {
             StoredState::Scanned,
             StoredState::Approved,
             StoredState::Denied,
+            StoredState::Blocked,
         ] {
             assert_eq!(StoredState::parse(s.as_str()), Some(s));
         }

@@ -2,11 +2,15 @@
 //! Tigr ID + code typed in the browser.
 //!
 //! Order of checks of an approval (each failure changes nothing unless stated):
-//! 1. the challenge exists (404), is not expired (410), is still open (409);
+//! 1. the challenge exists (404), is not expired (410), is still open (409) — except that
+//!    a retry on a challenge that ended on the block of the answering account goes on to 3
+//!    (still blocked: 423; unblocked since: 409);
 //! 2. the account exists, is enabled, with this device active (404; a revoked device: 403);
-//! 3. the account is not blocked (423, `attempts_left` 0, even if the answer is right);
+//! 3. the account is not blocked (423, `attempts_left` 0, even if the answer is right; the
+//!    challenge ends `blocked`, so that the browser showing it can say so);
 //! 4. the signature / code is right, else the failure is counted (401 with `attempts_left`,
-//!    or 423 when this failure blocks); the challenge stays open for another try;
+//!    or 423 when this failure blocks, which ends the challenge `blocked` too); below the
+//!    threshold the challenge stays open for another try;
 //! 5. one transaction re-checks 2 and 3, consumes the challenge (exactly once), resets the
 //!    counter and audits.
 
@@ -19,8 +23,8 @@ use tigr_core::wire::{ChallengeState, OfflineAnswer, Outcome, SignedAnswer, b64_
 
 use crate::domain::answer::{Answerer, offline_code_is_valid, signature_is_valid};
 use crate::domain::challenge::{LoginChallenge, StoredState};
-use crate::domain::lockout::{FailureVerdict, Refused};
-use crate::storage::{Account, Actor, AuditEntry, AuditEvent, Device};
+use crate::domain::lockout::{Block, FailureVerdict, Refused};
+use crate::storage::{Account, Actor, AuditEntry, AuditEvent, Device, WriteTx};
 
 use super::error::{AnswerKind, ApiError, BadRequest};
 use super::extract::{ApiJson, ClientInfo};
@@ -38,7 +42,11 @@ pub async fn respond(
 ) -> Result<Json<Outcome>, ApiError> {
     let signature = decode_signature(&answer.signature)?;
     let challenge = app.challenge(&id).await?;
-    challenge.check_open(app.now())?;
+    // A retry on a login that ended on this account's block: the lockout answers below.
+    let retry_after_block = challenge.ended_on_block_of(&answer.account);
+    if !retry_after_block {
+        challenge.check_open(app.now())?;
+    }
     let (account, device) = resolve_device(&app, &answer.account, &answer.device_id).await?;
     let ctx = AnswerContext {
         challenge: &challenge,
@@ -50,6 +58,10 @@ pub async fn respond(
     };
     if let Err(refused) = app.lockout.admit(account.lock_state(), app.now()) {
         return Err(refuse_blocked(&app, &ctx, refused).await);
+    }
+    if retry_after_block {
+        // Unblocked since: that login is over all the same.
+        return Err(ApiError::ChallengeUsed);
     }
     let who = Answerer {
         account: &account.id,
@@ -144,9 +156,13 @@ pub async fn offline(
     if answer.otp.len() > MAX_OTP_LEN {
         return Err(BadRequest::Otp.into());
     }
-    challenge.check_open(app.now())?;
     // People type their ID with stray spaces or capitals.
     let tigr_id = answer.tigr_id.trim().to_ascii_lowercase();
+    // A retry on a login that ended on this account's block: the lockout answers below.
+    let retry_after_block = challenge.ended_on_block_of(&tigr_id);
+    if !retry_after_block {
+        challenge.check_open(app.now())?;
+    }
     let found = if is_valid_account(&tigr_id) {
         match app
             .store
@@ -190,6 +206,9 @@ pub async fn offline(
     };
     if let Err(refused) = app.lockout.admit(account.lock_state(), app.now()) {
         return Err(refuse_blocked(&app, &ctx, refused).await);
+    }
+    if retry_after_block {
+        return Err(ApiError::ChallengeUsed);
     }
     let secret = app
         .sealer
@@ -298,13 +317,44 @@ async fn audit_only(
     Ok(())
 }
 
-/// Refuses an attempt on a blocked account (audited, not counted).
+/// Refuses an attempt on a blocked account (audited, not counted; the challenge ends
+/// `blocked`).
 async fn refuse_blocked(app: &AppState, ctx: &AnswerContext<'_>, refused: Refused) -> ApiError {
     tracing::warn!(account = %ctx.account, "attempt on a blocked account refused");
-    match audit_only(app, ctx, AuditEvent::RefusedBlocked, None).await {
+    match try_refuse_blocked(app, ctx, refused.block).await {
         Ok(()) => ApiError::blocked(refused.block, app.now()),
         Err(e) => e,
     }
+}
+
+async fn try_refuse_blocked(
+    app: &AppState,
+    ctx: &AnswerContext<'_>,
+    block: Block,
+) -> Result<(), ApiError> {
+    let now = app.now();
+    let mut tx = app.store.begin_write().await?;
+    tx.audit(&ctx.entry(now, AuditEvent::RefusedBlocked, None))
+        .await?;
+    let ended = end_blocked(&mut tx, ctx, block, now).await?;
+    tx.commit().await?;
+    if ended {
+        app.hub.notify(&ctx.challenge.id);
+    }
+    Ok(())
+}
+
+/// Ends the challenge answered by a blocked account as `blocked` (when still open). True
+/// when it did: once committed, the browser showing the QR is to be notified.
+async fn end_blocked(
+    tx: &mut WriteTx,
+    ctx: &AnswerContext<'_>,
+    block: Block,
+    now: i64,
+) -> Result<bool, ApiError> {
+    Ok(tx
+        .block_challenge(&ctx.challenge.id, ctx.account, now, block.until)
+        .await?)
 }
 
 /// Counts a wrong answer (one transaction: counter, block, audit) and returns the reply.
@@ -322,6 +372,7 @@ async fn try_record_failure(app: &AppState, ctx: &AnswerContext<'_>) -> Result<A
         .account(ctx.account)
         .await?
         .ok_or(ApiError::UnknownAccount)?;
+    let mut ended = false;
     let reply = match app.lockout.after_failure(account.lock_state(), now) {
         FailureVerdict::Counted {
             next,
@@ -367,15 +418,20 @@ async fn try_record_failure(app: &AppState, ctx: &AnswerContext<'_>) -> Result<A
                 permanent = block.is_permanent(),
                 "account blocked after too many failed answers"
             );
+            ended = end_blocked(&mut tx, ctx, block, now).await?;
             ApiError::blocked(block, now)
         }
         FailureVerdict::AlreadyBlocked { block } => {
             tx.audit(&ctx.entry(now, AuditEvent::RefusedBlocked, None))
                 .await?;
+            ended = end_blocked(&mut tx, ctx, block, now).await?;
             ApiError::blocked(block, now)
         }
     };
     tx.commit().await?;
+    if ended {
+        app.hub.notify(&ctx.challenge.id);
+    }
     Ok(reply)
 }
 
@@ -398,7 +454,11 @@ async fn approve(app: &AppState, ctx: &AnswerContext<'_>) -> Result<Outcome, Api
             // Blocked by a concurrent failure since the first check.
             tx.audit(&ctx.entry(now, AuditEvent::RefusedBlocked, None))
                 .await?;
+            let ended = end_blocked(&mut tx, ctx, refused.block, now).await?;
             tx.commit().await?;
+            if ended {
+                app.hub.notify(&ctx.challenge.id);
+            }
             return Err(ApiError::blocked(refused.block, now));
         }
     };

@@ -85,6 +85,9 @@ fn status_of(challenge: &LoginChallenge, now: i64) -> ChallengeStatus {
         state: challenge.state_at(now),
         account: challenge.approved_account().map(str::to_owned),
         expires_at: challenge.expires_at,
+        blocked_until: challenge
+            .blocked_until
+            .filter(|_| challenge.state == StoredState::Blocked),
     }
 }
 

@@ -72,23 +72,23 @@ impl ChallengeCache {
         inner.map.insert(challenge.id.clone(), challenge);
     }
 
-    /// Moves a cached challenge forward to `state` (never backward).
-    fn advance(&self, id: &str, state: StoredState, account: Option<&str>, at: Option<i64>) {
+    /// Moves a cached challenge forward to `state` (never backward), with the details of
+    /// its decision when `state` is final.
+    fn advance(&self, id: &str, state: StoredState, decision: Option<&Decided>) {
         let rank = |s: StoredState| match s {
             StoredState::Pending => 0,
             StoredState::Scanned => 1,
-            StoredState::Approved | StoredState::Denied => 2,
+            StoredState::Approved | StoredState::Denied | StoredState::Blocked => 2,
         };
         let mut inner = self.lock();
         if let Some(c) = inner.map.get_mut(id)
             && rank(state) > rank(c.state)
         {
             c.state = state;
-            if let Some(account) = account {
-                c.account_id = Some(account.to_owned());
-            }
-            if at.is_some() {
-                c.decided_at = at;
+            if let Some(d) = decision {
+                c.account_id = Some(d.account.clone());
+                c.decided_at = Some(d.at);
+                c.blocked_until = d.blocked_until;
             }
         }
     }
@@ -100,7 +100,7 @@ impl ChallengeCache {
     /// Applies the decisions of a committed transaction.
     pub(super) fn publish(&self, decided: Vec<Decided>) {
         for d in decided {
-            self.advance(&d.id, d.state, Some(&d.account), Some(d.at));
+            self.advance(&d.id, d.state, Some(&d));
         }
     }
 }
@@ -112,6 +112,7 @@ pub(super) struct Decided {
     state: StoredState,
     account: String,
     at: i64,
+    blocked_until: Option<i64>,
 }
 
 /// Most rows one batched statement writes (7 parameters each: far below SQLite's limit).
@@ -168,6 +169,7 @@ struct ChallengeRow {
     browser_ip: String,
     browser_user_agent: String,
     decided_at: Option<i64>,
+    blocked_until: Option<i64>,
 }
 
 impl TryFrom<ChallengeRow> for LoginChallenge {
@@ -187,6 +189,7 @@ impl TryFrom<ChallengeRow> for LoginChallenge {
             browser_ip: row.browser_ip,
             browser_summary: row.browser_user_agent,
             decided_at: row.decided_at,
+            blocked_until: row.blocked_until,
         })
     }
 }
@@ -224,6 +227,7 @@ impl SqliteStore {
             browser_ip: c.browser_ip.to_owned(),
             browser_summary: c.browser_summary.to_owned(),
             decided_at: None,
+            blocked_until: None,
         };
         let (done, result) = oneshot::channel();
         push(&self.queue.inserts, PendingInsert { row, done });
@@ -289,7 +293,8 @@ impl SqliteStore {
         }
         sqlx::query_as::<_, ChallengeRow>(
             "SELECT id, nonce, browser_token_hash, created_at, expires_at, state, account_id, \
-             browser_ip, browser_user_agent, decided_at FROM challenges WHERE id = ?",
+             browser_ip, browser_user_agent, decided_at, blocked_until FROM challenges \
+             WHERE id = ?",
         )
         .bind(id)
         .fetch_optional(&self.reader)
@@ -338,7 +343,7 @@ impl SqliteStore {
                 };
                 if result.as_ref().is_ok_and(|changed| *changed) {
                     self.challenges
-                        .advance(&pending.id, StoredState::Scanned, None, None);
+                        .advance(&pending.id, StoredState::Scanned, None);
                 }
                 let _ = pending.done.send(result);
             }
@@ -420,27 +425,54 @@ impl WriteTx {
             decision,
             StoredState::Approved | StoredState::Denied
         ));
+        self.close_challenge(id, decision, account, now, None).await
+    }
+
+    /// Ends the challenge because `account`, which answered it, is blocked (until
+    /// `blocked_until`, or for good when `None`), if it is still open at `now`. False when
+    /// it was not open any more.
+    pub async fn block_challenge(
+        &mut self,
+        id: &str,
+        account: &str,
+        now: i64,
+        blocked_until: Option<i64>,
+    ) -> Result<bool, StorageError> {
+        self.close_challenge(id, StoredState::Blocked, account, now, blocked_until)
+            .await
+    }
+
+    async fn close_challenge(
+        &mut self,
+        id: &str,
+        state: StoredState,
+        account: &str,
+        now: i64,
+        blocked_until: Option<i64>,
+    ) -> Result<bool, StorageError> {
         let done = sqlx::query(
-            "UPDATE challenges SET state = ?, account_id = ?, decided_at = ? \
+            "UPDATE challenges SET state = ?, account_id = ?, decided_at = ?, blocked_until = ? \
              WHERE id = ? AND state IN ('pending', 'scanned') AND expires_at > ?",
         )
-        .bind(decision.as_str())
+        .bind(state.as_str())
         .bind(account)
         .bind(now)
+        .bind(blocked_until)
         .bind(id)
         .bind(now)
         .execute(&mut *self.tx)
         .await?;
-        let decided = done.rows_affected() == 1;
-        if decided {
+        let closed = done.rows_affected() == 1;
+        if closed {
             self.decided.push(Decided {
                 id: id.to_owned(),
-                state: decision,
+                state,
                 account: account.to_owned(),
                 at: now,
+                blocked_until,
             });
         }
-        Ok(decided)
+        Ok(closed)
     }
 }
 
@@ -533,6 +565,79 @@ mod tests {
         assert!(store.challenge("C1").await.expect("read").is_none());
     }
 
+    #[tokio::test]
+    async fn upgrading_a_database_keeps_its_challenges_and_allows_blocked() {
+        use sqlx::sqlite::{SqliteConnectOptions, SqlitePoolOptions};
+        use std::str::FromStr;
+
+        let dir = tempfile::tempdir().expect("temporary folder");
+        let url = format!("sqlite://{}", dir.path().join("old.db").display());
+        // A database as the previous release left it (migrations before 0004)...
+        let options = SqliteConnectOptions::from_str(&url)
+            .expect("url")
+            .create_if_missing(true)
+            .foreign_keys(true);
+        let pool = SqlitePoolOptions::new()
+            .max_connections(1)
+            .connect_with(options)
+            .await
+            .expect("old database");
+        let mut previous = sqlx::migrate!("./migrations/sqlite");
+        let before_blocked: Vec<_> = previous
+            .migrations
+            .iter()
+            .filter(|m| m.version < 4)
+            .cloned()
+            .collect();
+        assert_eq!(before_blocked.len(), 3);
+        previous.migrations = before_blocked.into();
+        previous.run(&pool).await.expect("old migrations");
+        sqlx::query(
+            "INSERT INTO challenges (id, nonce, browser_token_hash, created_at, expires_at, \
+             state, account_id, browser_ip, browser_user_agent) \
+             VALUES ('OLD', 'N', x'01', 1000, 1120, 'scanned', NULL, '10.0.0.1', 'Firefox')",
+        )
+        .execute(&pool)
+        .await
+        .expect("old row");
+        pool.close().await;
+
+        // ...opened by this one: the row is kept, and a login can now end "blocked".
+        let (store, outcome) = SqliteStore::open(&url).await.expect("upgrade");
+        assert!(matches!(outcome, super::super::OpenOutcome::Existing));
+        let old = store.challenge("OLD").await.expect("read").expect("kept");
+        assert_eq!(
+            (old.state, old.browser_ip.as_str(), old.blocked_until),
+            (StoredState::Scanned, "10.0.0.1", None)
+        );
+        let mut tx = store.begin_write().await.expect("begin");
+        tx.upsert_account("alice", None, 900)
+            .await
+            .expect("account");
+        assert!(
+            tx.block_challenge("OLD", "alice", 1001, Some(1901))
+                .await
+                .expect("block")
+        );
+        tx.commit().await.expect("commit");
+        assert_eq!(stored_state(&store, "OLD").await, "blocked");
+        let blocked = store.challenge("OLD").await.expect("read").expect("row");
+        assert_eq!(blocked.blocked_until, Some(1901));
+        assert!(blocked.ended_on_block_of("alice"));
+        // Ended: neither a decision nor a second block applies.
+        let mut tx = store.begin_write().await.expect("begin");
+        assert!(
+            !tx.decide_challenge("OLD", StoredState::Approved, "alice", 1002)
+                .await
+                .expect("decide")
+        );
+        assert!(
+            !tx.block_challenge("OLD", "alice", 1002, None)
+                .await
+                .expect("block")
+        );
+    }
+
     #[test]
     fn states_only_move_forward_and_capacity_is_bounded() {
         let cache = ChallengeCache::default();
@@ -547,13 +652,21 @@ mod tests {
             browser_ip: String::new(),
             browser_summary: String::new(),
             decided_at: None,
+            blocked_until: None,
         };
         cache.insert(challenge("A", 0));
-        cache.advance("A", StoredState::Denied, Some("bob"), Some(5));
+        let denial = Decided {
+            id: "A".to_owned(),
+            state: StoredState::Denied,
+            account: "bob".to_owned(),
+            at: 5,
+            blocked_until: None,
+        };
+        cache.advance("A", StoredState::Denied, Some(&denial));
         // A late "scanned" (its UPDATE ran before the decision) must not undo the decision.
-        cache.advance("A", StoredState::Scanned, None, None);
+        cache.advance("A", StoredState::Scanned, None);
         assert_eq!(cache.get("A").map(|c| c.state), Some(StoredState::Denied));
-        cache.advance("missing", StoredState::Scanned, None, None);
+        cache.advance("missing", StoredState::Scanned, None);
         assert!(cache.get("missing").is_none());
 
         for i in 0..CACHE_CAPACITY + 10 {

@@ -310,9 +310,10 @@ fn api_headers(headers: &HeaderMap, token: &str) -> HeaderMap {
     out
 }
 
-/// `GET /login/events/{id}`: server-sent events `state` with `{"state", "expires_at"}`, one
-/// per change (pending, scanned, then approved, denied or expired, after which the stream
-/// ends). 403 with an empty body for anyone but the browser that displayed the QR.
+/// `GET /login/events/{id}`: server-sent events `state` with `{"state", "expires_at"}` (and
+/// `blocked_until` for a temporary block), one per change (pending, scanned, then approved,
+/// denied, blocked or expired, after which the stream ends). 403 with an empty body for
+/// anyone but the browser that displayed the QR.
 pub async fn events(
     State(app): State<AppState>,
     Path(id): Path<String>,
@@ -359,10 +360,10 @@ fn state_stream(watch: StateWatch) -> impl Stream<Item = Result<Event, Infallibl
         }
         loop {
             let now = w.app.now();
-            let (state, expires_at) = match w.app.store.challenge(&w.id).await {
-                Ok(Some(c)) => (c.state_at(now), c.expires_at),
+            let (state, expires_at, blocked_until) = match w.app.store.challenge(&w.id).await {
+                Ok(Some(c)) => (c.state_at(now), c.expires_at, c.blocked_until),
                 // Purged: it can only have expired.
-                Ok(None) => (ChallengeState::Expired, now),
+                Ok(None) => (ChallengeState::Expired, now, None),
                 Err(error) => {
                     tracing::warn!(%error, "event stream: challenge read failed");
                     return None;
@@ -371,7 +372,11 @@ fn state_stream(watch: StateWatch) -> impl Stream<Item = Result<Event, Infallibl
             if w.last != Some(state) {
                 w.last = Some(state);
                 w.done = is_final(state);
-                let data = json!({ "state": state, "expires_at": expires_at }).to_string();
+                let mut data = json!({ "state": state, "expires_at": expires_at });
+                if let (ChallengeState::Blocked, Some(until)) = (state, blocked_until) {
+                    data["blocked_until"] = json!(until);
+                }
+                let data = data.to_string();
                 return Some((Ok(Event::default().event("state").data(data)), w));
             }
             // Expiry is not an event: wake up when it is due (whole seconds, never early).

@@ -162,14 +162,24 @@ const TEXTS: &[(&str, &str, &str)] = &[
     ("state.blocked.heading", "Compte bloqué", "Account blocked"),
     (
         "state.blocked.text",
-        "Trop d'essais infructueux : votre compte est bloqué, même avec le bon mot de passe.",
-        "Too many failed attempts: your account is blocked, even with the right password.",
+        "Trop d'essais infructueux (code PIN ou mot de passe) : votre compte est bloqué, même \
+         avec le bon code.",
+        "Too many failed attempts (PIN or password): your account is blocked, even with the \
+         right code.",
     ),
     (
         "state.blocked.todo",
         "Contactez votre administrateur pour le débloquer. Si ces essais ne viennent pas de \
          vous, signalez-le-lui.",
         "Contact your administrator to unblock it. If these attempts were not yours, tell them.",
+    ),
+    (
+        "state.blocked.todo_temporary",
+        "Le blocage sera levé dans {minutes} min : réessayez ensuite avec un nouveau QR code, \
+         ou contactez votre administrateur. Si ces essais ne viennent pas de vous, \
+         signalez-le-lui.",
+        "The block lifts in {minutes} min: try again then with a new QR code, or contact your \
+         administrator. If these attempts were not yours, tell them.",
     ),
     (
         "state.unreachable.heading",

@@ -397,6 +397,7 @@ async fn show_unblock_and_revoke_act_on_a_running_server() {
         out.trim(),
         "Compte « alice » débloqué ; compteur d'échecs remis à zéro."
     );
+    let c = s.challenge().await;
     let (status, body) = s.respond(&c, &phone.approve(s.origin(), &c)).await;
     assert_eq!(status, 200, "{body}");
 

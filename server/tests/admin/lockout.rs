@@ -142,6 +142,10 @@ async fn a_block_soon_after_the_previous_one_is_permanent() {
         .unblock(&operator(), "alice")
         .await
         .expect("unblocked");
+    // The login refused while blocked is over; a new QR logs in.
+    let (status, _) = s.respond(&c, &phone.approve(s.origin(), &c)).await;
+    assert_eq!(status, 409);
+    let c = s.challenge().await;
     let (status, body) = s.respond(&c, &phone.approve(s.origin(), &c)).await;
     assert_eq!(status, 200, "{body}");
     assert!(
@@ -218,6 +222,7 @@ async fn a_success_between_blocks_resets_the_count() {
     let c = s.challenge().await;
     block(&s, &phone, &c).await;
     clock.advance(60);
+    let c = s.challenge().await;
     let (status, _) = s.respond(&c, &phone.approve(s.origin(), &c)).await;
     assert_eq!(status, 200);
     let c = s.challenge().await;
@@ -256,7 +261,10 @@ async fn blocked_accounts_are_listed_with_why_and_when_and_unblock_resets_the_co
     let bob = s.enroll("bob").await;
     let c = s.challenge().await;
     block(&s, &alice, &c).await;
-    // Bob: one failure, not blocked.
+    // Bob: one failure, not blocked. (Alice's block ended her login: for Bob it is over.)
+    let (status, _) = s.respond(&c, &bob.approve_wrong_pin(s.origin(), &c)).await;
+    assert_eq!(status, 409);
+    let c = s.challenge().await;
     let (status, _) = s.respond(&c, &bob.approve_wrong_pin(s.origin(), &c)).await;
     assert_eq!(status, 401);
 

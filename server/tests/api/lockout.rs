@@ -25,6 +25,21 @@ async fn five_failures_count_down_then_block() {
     assert_eq!(status, 423, "{body}");
     assert_eq!(body["error"], "account_blocked");
     assert_eq!(body["attempts_left"], 0);
+    // The browser showing this QR learns that the login ended on a (15 min) block.
+    let (status, body) = s
+        .get(
+            &format!("/login/challenges/{}/status", c.id),
+            Some(&c.token),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["state"], "blocked", "{body}");
+    let until = body["blocked_until"].as_i64().expect("blocked_until");
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .expect("time")
+        .as_secs() as i64;
+    assert!((now + 890..=now + 910).contains(&until), "{until} vs {now}");
 
     let db = s.db().await;
     let (failed, blocked): (i64, Option<i64>) =
@@ -56,12 +71,14 @@ async fn correct_response_while_blocked_is_refused() {
         s.respond(&c, &phone.approve_wrong_pin(s.origin(), &c))
             .await;
     }
-    // The right signature, on the same and on a new challenge: still refused.
+    // The right signature, on the same and on a new challenge: still refused, and the
+    // login ends "blocked" (never approved).
     for c in [c.clone(), s.challenge().await] {
         let (status, body) = s.respond(&c, &phone.approve(s.origin(), &c)).await;
         assert_eq!(status, 423, "{body}");
+        assert_eq!(body["error"], "account_blocked");
         assert_eq!(body["attempts_left"], 0);
-        assert_eq!(s.state(&c).await, "pending", "nothing approved");
+        assert_eq!(s.state(&c).await, "blocked", "nothing approved");
     }
     // The right offline code too.
     let c = s.challenge().await;
@@ -70,7 +87,7 @@ async fn correct_response_while_blocked_is_refused() {
         .await;
     assert_eq!(status, 423, "{body}");
     assert_eq!(body["attempts_left"], 0);
-    assert_eq!(s.state(&c).await, "pending");
+    assert_eq!(s.state(&c).await, "blocked");
 }
 
 #[tokio::test]
@@ -139,10 +156,10 @@ async fn offline_failures_share_the_counter_and_unknown_ids_count_nothing() {
     }
     let (status, body) = s.offline(&c, "alice", "12345678").await;
     assert_eq!(status, 423, "{body}");
-    // Blocked: the right code is refused.
+    // Blocked: the right code is refused, and the login ended on the block.
     let (status, _) = s.offline(&c, "alice", &right).await;
     assert_eq!(status, 423);
-    assert_eq!(s.state(&c).await, "pending");
+    assert_eq!(s.state(&c).await, "blocked");
 }
 
 #[tokio::test]
