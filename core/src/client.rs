@@ -63,6 +63,9 @@ pub enum ClientError {
         message: String,
         /// Attempts left before blocking, when relevant.
         attempts_left: Option<u32>,
+        /// On `account_blocked`: when a temporary block lifts (Unix seconds, server time);
+        /// `None` when only an administrator can unblock.
+        blocked_until: Option<i64>,
     },
     /// The reply does not follow the protocol (wrong server, proxy page, ...).
     #[error("unexpected reply from server (HTTP {status})")]
@@ -124,6 +127,7 @@ impl<'t> ServerClient<'t> {
                 code: error.error,
                 message: error.message,
                 attempts_left: error.attempts_left,
+                blocked_until: error.blocked_until,
             }),
             Err(_) => Err(ClientError::Protocol {
                 status: reply.status,
@@ -298,5 +302,61 @@ impl Transport for UreqTransport {
             .read_to_string()
             .map_err(network)?;
         Ok(HttpReply { status, body })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Answers every request with one canned reply.
+    struct Canned(u16, &'static str);
+
+    impl Transport for Canned {
+        fn send(&self, _: &HttpRequest<'_>, _: &str) -> Result<HttpReply, TransportError> {
+            Ok(HttpReply {
+                status: self.0,
+                body: self.1.to_owned(),
+            })
+        }
+    }
+
+    fn refusal(status: u16, body: &'static str) -> ClientError {
+        let transport = Canned(status, body);
+        let origin = Origin::parse("https://auth.example.fr").expect("origin");
+        ServerClient::new(&transport, &origin, "fr")
+            .create_challenge()
+            .expect_err("refused")
+    }
+
+    #[test]
+    fn server_refusals_keep_their_details() {
+        assert_eq!(
+            refusal(
+                423,
+                r#"{"error":"account_blocked","message":"Bloqué","attempts_left":0,"blocked_until":1795000900}"#
+            ),
+            ClientError::Server {
+                status: 423,
+                code: ErrorCode::AccountBlocked,
+                message: "Bloqué".into(),
+                attempts_left: Some(0),
+                blocked_until: Some(1_795_000_900),
+            }
+        );
+        assert!(matches!(
+            refusal(
+                423,
+                r#"{"error":"account_blocked","message":"Bloqué","attempts_left":0}"#
+            ),
+            ClientError::Server {
+                blocked_until: None,
+                ..
+            }
+        ));
+        assert_eq!(
+            refusal(502, "<html>Bad gateway</html>"),
+            ClientError::Protocol { status: 502 }
+        );
     }
 }

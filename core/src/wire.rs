@@ -18,7 +18,8 @@ pub enum ErrorCode {
     InvalidRequest,
     /// The signature or one-time password is wrong; `attempts_left` says how many remain (401).
     InvalidResponse,
-    /// The account is blocked after too many failures; an administrator must unblock it (423).
+    /// The account is blocked after too many failures (423): for a while when the body has
+    /// `blocked_until`, else until an administrator unblocks it.
     AccountBlocked,
     /// The phone's device is not (or no longer) the active device of the account (403).
     DeviceRevoked,
@@ -56,6 +57,10 @@ pub struct ErrorBody {
     /// (and 0 on `account_blocked`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub attempts_left: Option<u32>,
+    /// On `account_blocked`: when a temporary block lifts by itself (Unix seconds). Absent when
+    /// only an administrator can unblock the account.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub blocked_until: Option<i64>,
 }
 
 /// `POST /api/v1/enrollments/lookup`: what the phone shows before the PIN is chosen.
@@ -240,12 +245,33 @@ mod tests {
             error: ErrorCode::InvalidResponse,
             message: "PIN incorrect".into(),
             attempts_left: Some(3),
+            blocked_until: None,
         };
         let json = serde_json::to_string(&body).expect("serializes");
         assert_eq!(
             json,
             r#"{"error":"invalid_response","message":"PIN incorrect","attempts_left":3}"#
         );
+        let blocked = ErrorBody {
+            error: ErrorCode::AccountBlocked,
+            message: "Bloqué".into(),
+            attempts_left: Some(0),
+            blocked_until: Some(1_795_000_900),
+        };
+        let json = serde_json::to_string(&blocked).expect("serializes");
+        assert_eq!(
+            json,
+            r#"{"error":"account_blocked","message":"Bloqué","attempts_left":0,"blocked_until":1795000900}"#
+        );
+        assert_eq!(
+            serde_json::from_str::<ErrorBody>(&json).expect("parses"),
+            blocked
+        );
+        // Older servers send no `blocked_until`.
+        let old: ErrorBody =
+            serde_json::from_str(r#"{"error":"account_blocked","message":"x","attempts_left":0}"#)
+                .expect("parses");
+        assert_eq!(old.blocked_until, None);
     }
 
     #[test]

@@ -6,13 +6,13 @@ use std::sync::Arc;
 
 use tigr_core::authenticator::{self as core, AuthenticatorDeps, DeviceError};
 use tigr_core::client::{ClientError, UreqTransport};
-use tigr_core::clock::SystemClock;
+use tigr_core::clock::{Clock, SystemClock};
 use tigr_core::keystore::KeyStore;
 use tigr_core::payload::{EnrollmentQr, LoginQr, QrPayload};
 use tigr_core::random::SystemRandom;
 use tigr_core::vault::FileVaultStore;
 
-use crate::error::{Error, TigrError, is_english, message};
+use crate::error::{Error, TigrError, from_payload, is_english, message};
 use crate::key_protector::{KeyProtector, ProtectorKeyStore, software_key_store};
 use crate::types::{
     Account, EnrollmentOffer, LoginCode, LoginContext, LoginRequest, OfflineCode, ScanResult,
@@ -30,6 +30,8 @@ pub const VAULT_FILE: &str = "tigr-vault.bin";
 #[derive(uniffi::Object)]
 pub struct Authenticator {
     inner: core::Authenticator,
+    /// The clock `inner` was given, for the minutes left of a temporary block.
+    clock: Arc<dyn Clock>,
     english: bool,
 }
 
@@ -42,8 +44,8 @@ impl std::fmt::Debug for Authenticator {
 }
 
 /// Converts core errors, naming the server when an asked-for account is not on this phone.
-fn on_server(qr: &LoginQr) -> impl FnOnce(DeviceError) -> Error + '_ {
-    move |error| match error {
+fn on_server(qr: &LoginQr, error: DeviceError) -> Error {
+    match error {
         DeviceError::UnknownAccount { .. } => Error::UnknownAccount {
             server: qr.origin.display_host(),
         },
@@ -66,6 +68,11 @@ fn enrollment_qr(payload: &str) -> Result<EnrollmentQr, Error> {
 }
 
 impl Authenticator {
+    /// `error` as apps see it, read with this authenticator's clock.
+    fn fail(&self, error: impl Into<Error>) -> TigrError {
+        error.into().into_tigr(self.clock.as_ref())
+    }
+
     fn scan_login(&self, qr: LoginQr) -> Result<LoginRequest, Error> {
         let accounts = self.inner.accounts_for(&qr)?;
         if accounts.is_empty() {
@@ -91,7 +98,7 @@ impl Authenticator {
             Err(DeviceError::Client(
                 e @ (ClientError::Network(_) | ClientError::Protocol { .. }),
             )) => {
-                let error = TigrError::from(Error::Device(e.into()));
+                let error = self.fail(DeviceError::Client(e));
                 (None, Some(message(&error, self.english)))
             }
             Err(e) => return Err(e.into()),
@@ -120,12 +127,14 @@ impl Authenticator {
         key_protector: Option<Arc<dyn KeyProtector>>,
         language: String,
     ) -> Result<Arc<Self>, TigrError> {
+        let clock: Arc<dyn Clock> = Arc::new(SystemClock);
+        let fail = |e: Error| e.into_tigr(clock.as_ref());
         let dir = PathBuf::from(storage_dir);
         std::fs::create_dir_all(&dir)
-            .map_err(|e| Error::Setup(format!("{}: {e}", dir.display())))?;
+            .map_err(|e| fail(Error::Setup(format!("{}: {e}", dir.display()))))?;
         let keystore: Arc<dyn KeyStore> = match key_protector {
             Some(protector) => Arc::new(ProtectorKeyStore(protector)),
-            None => Arc::new(software_key_store(&dir)?),
+            None => Arc::new(software_key_store(&dir).map_err(fail)?),
         };
         let english = is_english(&language);
         let inner = core::Authenticator::new(AuthenticatorDeps {
@@ -133,15 +142,19 @@ impl Authenticator {
             keystore,
             transport: Arc::new(UreqTransport::new()),
             rng: Arc::new(SystemRandom::new()),
-            clock: Arc::new(SystemClock),
+            clock: clock.clone(),
         })
         .with_language(if english { "en" } else { "fr" });
-        Ok(Arc::new(Self { inner, english }))
+        Ok(Arc::new(Self {
+            inner,
+            clock,
+            english,
+        }))
     }
 
     /// The accounts enrolled on this phone.
     pub fn accounts(&self) -> Result<Vec<Account>, TigrError> {
-        let accounts = self.inner.accounts().map_err(Error::from)?;
+        let accounts = self.inner.accounts().map_err(|e| self.fail(e))?;
         Ok(accounts.into_iter().map(Account::from).collect())
     }
 
@@ -152,9 +165,12 @@ impl Authenticator {
     /// `Authenticator.offline_code`. A login code of a server this phone is not enrolled on
     /// gives `TigrError.NotEnrolled`.
     pub fn scan(&self, text: String) -> Result<ScanResult, TigrError> {
-        let result = match QrPayload::parse(&text).map_err(Error::from)? {
+        let result = match QrPayload::parse(&text).map_err(from_payload)? {
             QrPayload::Enrollment(qr) => {
-                let offer = self.inner.lookup_enrollment(&qr).map_err(Error::from)?;
+                let offer = self
+                    .inner
+                    .lookup_enrollment(&qr)
+                    .map_err(|e| self.fail(e))?;
                 ScanResult::Enrollment {
                     offer: EnrollmentOffer {
                         payload: QrPayload::Enrollment(qr.clone()).to_string(),
@@ -167,7 +183,7 @@ impl Authenticator {
                 }
             }
             QrPayload::Login(qr) => ScanResult::Login {
-                request: self.scan_login(qr)?,
+                request: self.scan_login(qr).map_err(|e| self.fail(e))?,
             },
         };
         Ok(result)
@@ -185,18 +201,18 @@ impl Authenticator {
     ) -> Result<Account, TigrError> {
         let pin = zeroize::Zeroizing::new(pin);
         let pin_confirmation = zeroize::Zeroizing::new(pin_confirmation);
-        let qr = enrollment_qr(&payload)?;
+        let qr = enrollment_qr(&payload).map_err(|e| self.fail(e))?;
         let account = self
             .inner
             .enroll(&qr, &pin, &pin_confirmation, &device_name)
-            .map_err(Error::from)?;
+            .map_err(|e| self.fail(e))?;
         Ok(account.into())
     }
 
     /// Approves a login with the PIN. `tigr_id` picks the account when this phone has several
     /// on that server (`TigrError.AccountChoiceNeeded` otherwise). A wrong PIN is only
     /// detected by the server: `TigrError.WrongPin` with the attempts left, then
-    /// `TigrError.AccountBlocked`.
+    /// `TigrError.AccountBlocked` (with the minutes left when the block lifts by itself).
     pub fn approve(
         &self,
         payload: String,
@@ -204,19 +220,19 @@ impl Authenticator {
         pin: String,
     ) -> Result<(), TigrError> {
         let pin = zeroize::Zeroizing::new(pin);
-        let qr = login_qr(&payload)?;
+        let qr = login_qr(&payload).map_err(|e| self.fail(e))?;
         self.inner
             .approve(&qr, tigr_id.as_deref(), &pin)
-            .map_err(on_server(&qr))?;
+            .map_err(|e| self.fail(on_server(&qr, e)))?;
         Ok(())
     }
 
     /// "This wasn't me": refuses the login (no PIN needed); the server records it.
     pub fn deny(&self, payload: String, tigr_id: Option<String>) -> Result<(), TigrError> {
-        let qr = login_qr(&payload)?;
+        let qr = login_qr(&payload).map_err(|e| self.fail(e))?;
         self.inner
             .deny(&qr, tigr_id.as_deref())
-            .map_err(on_server(&qr))?;
+            .map_err(|e| self.fail(on_server(&qr, e)))?;
         Ok(())
     }
 
@@ -229,11 +245,11 @@ impl Authenticator {
         pin: String,
     ) -> Result<OfflineCode, TigrError> {
         let pin = zeroize::Zeroizing::new(pin);
-        let qr = login_qr(&payload)?;
+        let qr = login_qr(&payload).map_err(|e| self.fail(e))?;
         let code = self
             .inner
             .offline_code(&qr, tigr_id.as_deref(), &pin)
-            .map_err(on_server(&qr))?;
+            .map_err(|e| self.fail(on_server(&qr, e)))?;
         Ok(code.into())
     }
 
@@ -242,7 +258,7 @@ impl Authenticator {
     pub fn remove_account(&self, server_origin: String, tigr_id: String) -> Result<(), TigrError> {
         self.inner
             .remove_account(&server_origin, &tigr_id)
-            .map_err(Error::from)?;
+            .map_err(|e| self.fail(e))?;
         Ok(())
     }
 }

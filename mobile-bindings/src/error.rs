@@ -2,12 +2,14 @@
 //!
 //! Two enums, as in mozilla/application-services: the internal [`Error`] (every failure this
 //! crate can meet, with `#[from]` conversions) and the public [`TigrError`] (few variants, each
-//! one an app can act on). `impl From<Error> for TigrError` is the single mapping.
+//! one an app can act on). [`Error::into_tigr`] is the single mapping; it reads the
+//! authenticator's clock to turn the end of a temporary block into minutes left.
 //!
 //! No variant carries a secret: PINs, one-time passwords and keys never reach an error string.
 
 use tigr_core::authenticator::DeviceError;
 use tigr_core::client::ClientError;
+use tigr_core::clock::Clock;
 use tigr_core::payload::PayloadError;
 use tigr_core::pin::PinError;
 use tigr_core::qr::QrDecodeError;
@@ -69,9 +71,15 @@ pub enum TigrError {
         /// Failures left before the account is blocked.
         attempts_left: u32,
     },
-    /// Too many wrong PINs: an administrator must unblock the account.
+    /// Too many wrong PINs: the account is blocked on the server, for `minutes_left` more
+    /// minutes (a temporary block, which lifts by itself), or until an administrator unblocks
+    /// it (`minutes_left` null).
     #[error("account blocked")]
-    AccountBlocked,
+    AccountBlocked {
+        /// Minutes until a temporary block lifts (rounded up, at least 1); null when only an
+        /// administrator can unblock the account.
+        minutes_left: Option<u32>,
+    },
     /// The login code expired: the page shows a new one.
     #[error("login code expired")]
     ChallengeExpired,
@@ -128,9 +136,6 @@ pub(crate) enum Error {
     /// A valid Tigr code of the other kind (login where enrollment was expected, or back).
     #[error("this is {0}")]
     WrongKind(&'static str),
-    /// A camera frame could not be decoded.
-    #[error(transparent)]
-    Qr(#[from] QrDecodeError),
     /// Setting up the storage folder or the software key failed.
     #[error("{0}")]
     Setup(String),
@@ -142,30 +147,49 @@ impl From<PayloadError> for Error {
     }
 }
 
-impl From<Error> for TigrError {
-    fn from(error: Error) -> Self {
-        match error {
-            Error::Device(e) => from_device(e),
-            Error::UnknownAccount { server } => Self::NotEnrolled { server },
-            Error::WrongKind(what) => Self::InvalidCode {
+impl Error {
+    /// The error as apps see it. `clock` (the authenticator's) is read only for a temporary
+    /// block, to say how many minutes are left.
+    pub(crate) fn into_tigr(self, clock: &dyn Clock) -> TigrError {
+        match self {
+            Self::Device(e) => from_device(e, clock),
+            Self::UnknownAccount { server } => TigrError::NotEnrolled { server },
+            Self::WrongKind(what) => TigrError::InvalidCode {
                 reason: format!("this is {what}"),
             },
-            Error::Qr(e) => Self::InvalidCode {
-                reason: e.to_string(),
-            },
-            Error::Setup(reason) => Self::Storage { reason },
+            Self::Setup(reason) => TigrError::Storage { reason },
         }
     }
 }
 
-fn from_device(error: DeviceError) -> TigrError {
+/// A camera frame that could not be decoded (needs no clock).
+pub(crate) fn from_qr(error: QrDecodeError) -> TigrError {
+    TigrError::InvalidCode {
+        reason: error.to_string(),
+    }
+}
+
+/// A text that is not a usable Tigr code (needs no clock).
+pub(crate) fn from_payload(error: PayloadError) -> TigrError {
     match error {
-        DeviceError::Payload(PayloadError::UnsupportedVersion(v)) => TigrError::InvalidCode {
+        PayloadError::UnsupportedVersion(v) => TigrError::InvalidCode {
             reason: format!("{UNSUPPORTED_VERSION} {v}"),
         },
-        DeviceError::Payload(e) => TigrError::InvalidCode {
+        e => TigrError::InvalidCode {
             reason: e.to_string(),
         },
+    }
+}
+
+/// Whole minutes from `now` to `until` (rounded up, at least 1, as the server counts them).
+fn minutes_until(until: i64, now: i64) -> u32 {
+    let minutes = until.saturating_sub(now).saturating_add(59) / 60;
+    u32::try_from(minutes.max(1)).unwrap_or(u32::MAX)
+}
+
+fn from_device(error: DeviceError, clock: &dyn Clock) -> TigrError {
+    match error {
+        DeviceError::Payload(e) => from_payload(e),
         DeviceError::Pin(e) => TigrError::InvalidPin {
             reason: match e {
                 PinError::Format => PIN_FORMAT,
@@ -182,7 +206,7 @@ fn from_device(error: DeviceError) -> TigrError {
         DeviceError::UnknownAccount { .. } => TigrError::NotEnrolled {
             server: String::new(),
         },
-        DeviceError::Client(e) => from_client(e),
+        DeviceError::Client(e) => from_client(e, clock),
         DeviceError::KeyStore(e) => TigrError::KeyStore { reason: e.0 },
         DeviceError::Vault(VaultError::Corrupt(reason) | VaultError::Storage(reason)) => {
             TigrError::Storage { reason }
@@ -190,7 +214,7 @@ fn from_device(error: DeviceError) -> TigrError {
     }
 }
 
-fn from_client(error: ClientError) -> TigrError {
+fn from_client(error: ClientError, clock: &dyn Clock) -> TigrError {
     match error {
         ClientError::Network(e) => TigrError::Network { reason: e.0 },
         ClientError::Protocol { status } => TigrError::Server {
@@ -200,12 +224,15 @@ fn from_client(error: ClientError) -> TigrError {
             code,
             message,
             attempts_left,
+            blocked_until,
             ..
         } => match code {
             ErrorCode::InvalidResponse => TigrError::WrongPin {
                 attempts_left: attempts_left.unwrap_or(0),
             },
-            ErrorCode::AccountBlocked => TigrError::AccountBlocked,
+            ErrorCode::AccountBlocked => TigrError::AccountBlocked {
+                minutes_left: blocked_until.map(|until| minutes_until(until, clock.now_unix())),
+            },
             ErrorCode::ChallengeExpired => TigrError::ChallengeExpired,
             ErrorCode::ChallengeUsed => TigrError::AlreadyUsed,
             ErrorCode::UnknownEnrollment => enrollment_invalid(ENROLLMENT_UNKNOWN),
@@ -300,7 +327,20 @@ pub(crate) fn message(error: &TigrError, en: bool) -> String {
                 format!("Code PIN incorrect. Il vous reste {attempts_left} essais.")
             }
         }
-        TigrError::AccountBlocked => pick(
+        TigrError::AccountBlocked {
+            minutes_left: Some(minutes),
+        } => {
+            if en {
+                format!(
+                    "Your account is blocked for {minutes} min after too many wrong attempts. Try again afterwards, or contact your administrator."
+                )
+            } else {
+                format!(
+                    "Votre compte est bloqué pour {minutes} min après trop d'essais incorrects. Réessayez ensuite, ou contactez votre administrateur."
+                )
+            }
+        }
+        TigrError::AccountBlocked { minutes_left: None } => pick(
             "Votre compte est bloqué après trop d'essais incorrects. Contactez votre administrateur pour le débloquer.",
             "Your account is blocked after too many wrong attempts. Contact your administrator to unblock it.",
         ),
@@ -354,16 +394,27 @@ pub(crate) fn message(error: &TigrError, en: bool) -> String {
 mod tests {
     use super::*;
     use tigr_core::client::TransportError;
+    use tigr_core::clock::FixedClock;
     use tigr_core::keystore::KeyStoreError;
 
-    fn server(code: ErrorCode, attempts_left: Option<u32>) -> TigrError {
+    const NOW: i64 = 1_795_000_000;
+
+    fn refusal(code: ErrorCode, attempts_left: Option<u32>, blocked_until: Option<i64>) -> Error {
         Error::Device(DeviceError::Client(ClientError::Server {
             status: 400,
             code,
             message: "msg".into(),
             attempts_left,
+            blocked_until,
         }))
-        .into()
+    }
+
+    fn server(code: ErrorCode, attempts_left: Option<u32>) -> TigrError {
+        refusal(code, attempts_left, None).into_tigr(&FixedClock::at(NOW))
+    }
+
+    fn blocked_until(until: i64) -> TigrError {
+        refusal(ErrorCode::AccountBlocked, Some(0), Some(until)).into_tigr(&FixedClock::at(NOW))
     }
 
     #[test]
@@ -377,7 +428,10 @@ mod tests {
             server(InvalidResponse, None),
             TigrError::WrongPin { attempts_left: 0 }
         );
-        assert_eq!(server(AccountBlocked, Some(0)), TigrError::AccountBlocked);
+        assert_eq!(
+            server(AccountBlocked, Some(0)),
+            TigrError::AccountBlocked { minutes_left: None }
+        );
         assert_eq!(server(ChallengeExpired, None), TigrError::ChallengeExpired);
         assert_eq!(server(ChallengeUsed, None), TigrError::AlreadyUsed);
         assert_eq!(server(DeviceRevoked, None), TigrError::DeviceRevoked);
@@ -416,8 +470,33 @@ mod tests {
     }
 
     #[test]
+    fn a_temporary_block_says_the_minutes_left_by_the_clock() {
+        let minutes = |until| match blocked_until(until) {
+            TigrError::AccountBlocked { minutes_left } => minutes_left,
+            other => panic!("expected AccountBlocked, got {other:?}"),
+        };
+        assert_eq!(minutes(NOW + 900), Some(15));
+        assert_eq!(minutes(NOW + 899), Some(15));
+        assert_eq!(minutes(NOW + 841), Some(15));
+        assert_eq!(minutes(NOW + 840), Some(14));
+        assert_eq!(minutes(NOW + 1), Some(1));
+        // Already over by this phone's clock (clocks differ): still temporary, 1 min.
+        assert_eq!(minutes(NOW - 120), Some(1));
+        assert_eq!(minutes(i64::MAX), Some(u32::MAX));
+        // The clock is the injected one.
+        let clock = FixedClock::at(NOW);
+        clock.advance(600);
+        assert_eq!(
+            refusal(ErrorCode::AccountBlocked, Some(0), Some(NOW + 900)).into_tigr(&clock),
+            TigrError::AccountBlocked {
+                minutes_left: Some(5)
+            }
+        );
+    }
+
+    #[test]
     fn local_errors_map() {
-        let map = |e: DeviceError| TigrError::from(Error::Device(e));
+        let map = |e: DeviceError| Error::Device(e).into_tigr(&FixedClock::at(NOW));
         assert_eq!(
             map(PinError::TooSimple.into()),
             TigrError::InvalidPin {
@@ -451,9 +530,10 @@ mod tests {
             TigrError::Storage { .. }
         ));
         assert_eq!(
-            TigrError::from(Error::UnknownAccount {
+            Error::UnknownAccount {
                 server: "a.fr".into()
-            }),
+            }
+            .into_tigr(&FixedClock::at(NOW)),
             TigrError::NotEnrolled {
                 server: "a.fr".into()
             }
@@ -478,6 +558,30 @@ mod tests {
         assert_eq!(
             error_message(TigrError::WrongPin { attempts_left: 1 }, "en-GB".into()),
             "Wrong PIN. 1 attempt left."
+        );
+    }
+
+    #[test]
+    fn blocked_messages_say_whether_the_block_lifts_by_itself() {
+        let temporary = TigrError::AccountBlocked {
+            minutes_left: Some(15),
+        };
+        assert_eq!(
+            error_message(temporary.clone(), "fr".into()),
+            "Votre compte est bloqué pour 15 min après trop d'essais incorrects. Réessayez ensuite, ou contactez votre administrateur."
+        );
+        assert_eq!(
+            error_message(temporary, "en".into()),
+            "Your account is blocked for 15 min after too many wrong attempts. Try again afterwards, or contact your administrator."
+        );
+        let permanent = TigrError::AccountBlocked { minutes_left: None };
+        assert_eq!(
+            error_message(permanent.clone(), "fr".into()),
+            "Votre compte est bloqué après trop d'essais incorrects. Contactez votre administrateur pour le débloquer."
+        );
+        assert_eq!(
+            error_message(permanent, "en".into()),
+            "Your account is blocked after too many wrong attempts. Contact your administrator to unblock it."
         );
     }
 }

@@ -327,7 +327,11 @@ final class TigrSDKTests: XCTestCase {
             left.append(n)
         }
         XCTAssertEqual(left, [4, 3, 2, 1])
-        guard case .AccountBlocked = tigrError({ try phone.approve(payload: payload, tigrId: nil, pin: "99999") }) else { return XCTFail() }
+        // The default block is temporary (15 min): the SDK says how long.
+        let blocked = tigrError({ try phone.approve(payload: payload, tigrId: nil, pin: "99999") })
+        guard case let .AccountBlocked(minutesLeft) = blocked else { return XCTFail() }
+        XCTAssertEqual(minutesLeft, 15)
+        XCTAssertTrue(errorMessage(error: blocked!, language: "fr").contains("bloqué pour 15 min"))
         guard case .AccountBlocked = tigrError({ try phone.approve(payload: payload, tigrId: nil, pin: self.pin) }) else { return XCTFail() }
     }
 
@@ -403,6 +407,8 @@ final class TigrSDKTests: XCTestCase {
         XCTAssertEqual(errorMessage(error: .WrongPin(attemptsLeft: 3), language: "fr"),
                        "Code PIN incorrect. Il vous reste 3 essais.")
         XCTAssertEqual(errorMessage(error: .WrongPin(attemptsLeft: 3), language: "en"), "Wrong PIN. 3 attempts left.")
-        XCTAssertTrue(errorMessage(error: .AccountBlocked, language: "en").contains("blocked"))
+        XCTAssertEqual(errorMessage(error: .AccountBlocked(minutesLeft: 15), language: "en"),
+                       "Your account is blocked for 15 min after too many wrong attempts. Try again afterwards, or contact your administrator.")
+        XCTAssertTrue(errorMessage(error: .AccountBlocked(minutesLeft: nil), language: "fr").contains("Contactez votre administrateur"))
     }
 }

@@ -335,21 +335,54 @@ fn wrong_pins_count_down_then_block_even_the_right_pin() {
         }
     }
     assert_eq!(left, vec![4, 3, 2, 1]);
+    // The default block is temporary (15 min): the phone says how long, by its own clock.
+    let blocked = TigrError::AccountBlocked {
+        minutes_left: Some(15),
+    };
     let wrong = phone
         .approve(payload.clone(), None, "99999".into())
         .expect_err("blocked");
-    assert_eq!(wrong, TigrError::AccountBlocked);
-    assert!(error_message(wrong, "fr".into()).contains("bloqué"));
+    assert_eq!(wrong, blocked);
+    assert_eq!(
+        error_message(wrong.clone(), "fr".into()),
+        "Votre compte est bloqué pour 15 min après trop d'essais incorrects. Réessayez ensuite, ou contactez votre administrateur."
+    );
+    assert!(error_message(wrong, "en".into()).contains("blocked for 15 min"));
     assert_eq!(
         phone.approve(payload, None, PIN.into()),
-        Err(TigrError::AccountBlocked)
+        Err(blocked.clone())
     );
     let next = login(&phone, &h.challenge().qr_payload).code.payload;
+    assert_eq!(phone.approve(next, None, PIN.into()), Err(blocked));
+    // The blocking answer ended the login: the page showing the QR says so.
+    assert_eq!(h.state(&challenge).0, ChallengeState::Blocked);
+}
+
+#[test]
+fn a_block_only_an_administrator_lifts_says_so() {
+    let h = Harness::with(|c| {
+        c.lockout_threshold = 2;
+        c.lockout_duration = 0;
+    });
+    let phone = h.phone();
+    h.enroll(&phone, "bella");
+    let payload = login(&phone, &h.challenge().qr_payload).code.payload;
     assert_eq!(
-        phone.approve(next, None, PIN.into()),
-        Err(TigrError::AccountBlocked)
+        phone.approve(payload.clone(), None, "99999".into()),
+        Err(TigrError::WrongPin { attempts_left: 1 })
     );
-    assert_eq!(h.state(&challenge).0, ChallengeState::Scanned);
+    let wrong = phone
+        .approve(payload.clone(), None, "99999".into())
+        .expect_err("blocked");
+    assert_eq!(wrong, TigrError::AccountBlocked { minutes_left: None });
+    assert_eq!(
+        error_message(wrong, "fr".into()),
+        "Votre compte est bloqué après trop d'essais incorrects. Contactez votre administrateur pour le débloquer."
+    );
+    assert_eq!(
+        phone.approve(payload, None, PIN.into()),
+        Err(TigrError::AccountBlocked { minutes_left: None })
+    );
 }
 
 #[test]

@@ -23,7 +23,12 @@
 //! | `cookie_secure`     | `TIGR_COOKIE_SECURE`    | `auto` (Secure when public URL is https) |
 //! | `metrics`           | `TIGR_METRICS`          | `true` (serve `GET /metrics`)    |
 //! | `metrics_token`     | `TIGR_METRICS_TOKEN`    | none (set: `/metrics` needs `Authorization: Bearer <token>`) |
+//! | `rate_limit_challenges` | `TIGR_RATE_LIMIT_CHALLENGES` | `1200` (login QR codes a minute per client address; 0: off) |
+//! | `rate_limit_answers` | `TIGR_RATE_LIMIT_ANSWERS` | `600` (phones' scans and answers a minute per address; 0: off) |
+//! | `rate_limit_offline` | `TIGR_RATE_LIMIT_OFFLINE` | `60` (offline codes typed a minute per address; 0: off) |
+//! | `rate_limit_enrollments` | `TIGR_RATE_LIMIT_ENROLLMENTS` | `60` (enrollment lookups and completions a minute per address; 0: off) |
 //!
+//! Rate limits allow bursts of a quarter of the minute's number.
 //! The file is named by `--config PATH` or `TIGR_CONFIG`. Relative paths are relative to the
 //! working directory.
 
@@ -37,6 +42,7 @@ use tigr_core::payload::Origin;
 use tigr_core::random::{SecureRandom, SystemRandom};
 
 use crate::domain::lockout::LockoutPolicy;
+use crate::ratelimit::{Limit, RateLimits};
 use crate::sealing::{KeyError, MasterKey};
 
 /// Where the master key comes from.
@@ -101,6 +107,8 @@ pub struct Config {
     /// When set, `GET /metrics` answers 401 unless the request carries
     /// `Authorization: Bearer <token>`. Redacted from `Debug`.
     pub metrics_token: Option<String>,
+    /// Requests per client address and minute, per kind of request.
+    pub rate_limits: RateLimits,
     /// Source of time (the system clock; tests put a `FixedClock` here).
     pub clock: Arc<dyn Clock>,
     /// Source of randomness (the OS CSPRNG; tests may put a `SeededRandom` here).
@@ -135,6 +143,7 @@ impl std::fmt::Debug for Config {
             .field("return_origins", &self.return_origins)
             .field("cookie_secure", &self.cookie_secure)
             .field("metrics", &self.metrics)
+            .field("rate_limits", &self.rate_limits)
             .field(
                 "metrics_token",
                 &self.metrics_token.as_ref().map(|_| "(redacted)"),
@@ -197,6 +206,10 @@ struct FileConfig {
     cookie_secure: Option<String>,
     metrics: Option<bool>,
     metrics_token: Option<String>,
+    rate_limit_challenges: Option<i64>,
+    rate_limit_answers: Option<i64>,
+    rate_limit_offline: Option<i64>,
+    rate_limit_enrollments: Option<i64>,
 }
 
 /// A raw setting and where it came from, for error messages.
@@ -510,6 +523,45 @@ impl Config {
             None => None,
         };
 
+        let rate = |env: &'static str, key: &'static str, value: Option<i64>, default: i64| {
+            number(
+                env,
+                key,
+                value,
+                default,
+                0,
+                1_000_000,
+                "a number of requests a minute (0: no limit)",
+            )
+            .map(|n| Limit::per_minute(n as u32))
+        };
+        let rate_limits = RateLimits {
+            challenges: rate(
+                "TIGR_RATE_LIMIT_CHALLENGES",
+                "rate_limit_challenges",
+                parsed.rate_limit_challenges,
+                1200,
+            )?,
+            answers: rate(
+                "TIGR_RATE_LIMIT_ANSWERS",
+                "rate_limit_answers",
+                parsed.rate_limit_answers,
+                600,
+            )?,
+            offline: rate(
+                "TIGR_RATE_LIMIT_OFFLINE",
+                "rate_limit_offline",
+                parsed.rate_limit_offline,
+                60,
+            )?,
+            enrollments: rate(
+                "TIGR_RATE_LIMIT_ENROLLMENTS",
+                "rate_limit_enrollments",
+                parsed.rate_limit_enrollments,
+                60,
+            )?,
+        };
+
         Ok(Self {
             listen,
             public_url,
@@ -531,6 +583,7 @@ impl Config {
             cookie_secure,
             metrics,
             metrics_token,
+            rate_limits,
             clock: Arc::new(SystemClock),
             random: Arc::new(SystemRandom::new()),
             bound: Arc::new(Mutex::new(None)),
@@ -542,6 +595,9 @@ impl Config {
     pub fn for_tests(dir: &Path) -> Self {
         let mut config = Self::from_sources(None, &|_| None).expect("defaults are valid");
         config.listen = "127.0.0.1:0".parse().expect("valid address");
+        // Tests fire everything from one address, often faster than people: the tests of
+        // the limits turn them on.
+        config.rate_limits = RateLimits::OFF;
         config.database_url = format!("sqlite://{}", dir.join("tigr.db").display());
         config.master_key = MasterKeySource::File(dir.join("master.key"));
         config
@@ -824,6 +880,37 @@ mod tests {
             let err = Config::from_sources(None, &env(&[(name, value)])).expect_err("invalid");
             assert!(err.to_string().starts_with(name), "{err}");
         }
+    }
+
+    #[test]
+    fn rate_limit_settings() {
+        let c = Config::from_sources(None, &env(&[])).expect("valid");
+        assert_eq!(c.rate_limits.challenges, Limit::per_minute(1200));
+        assert_eq!(c.rate_limits.answers, Limit::per_minute(600));
+        assert_eq!(c.rate_limits.offline, Limit::per_minute(60));
+        assert_eq!(c.rate_limits.enrollments, Limit::per_minute(60));
+        let c = Config::from_sources(
+            Some((
+                "tigr.toml",
+                "rate_limit_offline = 20\nrate_limit_challenges = 0",
+            )),
+            &env(&[("TIGR_RATE_LIMIT_OFFLINE", "30")]),
+        )
+        .expect("valid");
+        assert_eq!(
+            c.rate_limits.offline,
+            Limit::per_minute(30),
+            "environment wins"
+        );
+        assert_eq!(c.rate_limits.challenges, None, "0: no limit");
+        let err = Config::from_sources(None, &env(&[("TIGR_RATE_LIMIT_ANSWERS", "-1")]))
+            .expect_err("invalid");
+        assert!(
+            err.to_string().starts_with("TIGR_RATE_LIMIT_ANSWERS"),
+            "{err}"
+        );
+        let tests = Config::for_tests(std::path::Path::new("unused"));
+        assert_eq!(tests.rate_limits, RateLimits::OFF);
     }
 
     #[test]

@@ -34,6 +34,7 @@ pub mod hub;
 pub mod i18n;
 pub mod metrics;
 pub mod qr_image;
+pub mod ratelimit;
 pub mod routes;
 pub mod sealing;
 mod server;

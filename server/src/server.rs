@@ -87,6 +87,10 @@ impl RunningServer {
             clock: Arc::clone(&config.clock),
             random: Arc::clone(&config.random),
             hub,
+            limiter: crate::ratelimit::RateLimiter::new(
+                config.rate_limits,
+                Arc::clone(&config.clock),
+            ),
             shutdown: shutdown_rx.clone(),
             web,
             metrics,

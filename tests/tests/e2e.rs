@@ -104,6 +104,8 @@ fn five_wrong_pins_block_and_the_right_pin_is_then_refused() {
     );
     assert!(!run.ok);
     assert!(run.stderr.to_lowercase().contains("bloqué"), "{run:?}");
+    // A temporary block by default: the phone says when to try again.
+    assert!(run.stderr.contains("Réessayez dans 15 min"), "{run:?}");
 
     // A new challenge does not reset the counter, and the right PIN is refused while blocked.
     let fresh = browser.new_challenge();

@@ -76,9 +76,11 @@ pub enum ApiError {
     },
     /// 423: the account is blocked until an administrator unblocks it.
     AccountBlocked,
-    /// 423: the account is blocked for a while (`account_blocked` too).
+    /// 423: the account is blocked for a while (`account_blocked` too, with `blocked_until`).
     AccountBlockedTemporarily {
-        /// Minutes until the block lifts by itself (rounded up, at least 1).
+        /// When the block lifts by itself (Unix seconds).
+        until: i64,
+        /// Minutes from the reply to `until` (rounded up, at least 1), for the message.
         minutes: i64,
     },
     /// 403: the device was revoked.
@@ -106,6 +108,12 @@ pub enum ApiError {
     RouteNotFound,
     /// 405: the route exists with another method.
     MethodNotAllowed,
+    /// 429: too many requests from this client address; try again after `retry_after`
+    /// seconds (also sent as `Retry-After`).
+    RateLimited {
+        /// Seconds to wait.
+        retry_after: u64,
+    },
     /// 500: failure on our side (already logged).
     Internal,
 }
@@ -128,6 +136,7 @@ impl ApiError {
             }
             Self::ChallengeUsed | Self::EnrollmentUsed => StatusCode::CONFLICT,
             Self::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
+            Self::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
             Self::Internal => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -152,6 +161,7 @@ impl ApiError {
             Self::EnrollmentExpired | Self::EnrollmentCancelled => ErrorCode::EnrollmentExpired,
             Self::EnrollmentUsed => ErrorCode::EnrollmentUsed,
             Self::BrowserMismatch => ErrorCode::BrowserMismatch,
+            Self::RateLimited { .. } => ErrorCode::RateLimited,
             Self::Internal => ErrorCode::Internal,
         }
     }
@@ -170,6 +180,10 @@ impl ApiError {
             error: self.code(),
             message: self.message(lang),
             attempts_left: self.attempts_left(),
+            blocked_until: match self {
+                Self::AccountBlockedTemporarily { until, .. } => Some(*until),
+                _ => None,
+            },
         }
     }
 
@@ -217,7 +231,7 @@ impl ApiError {
                 "Account blocked after too many failed attempts. Contact your administrator to \
                  unblock it.",
             ),
-            Self::AccountBlockedTemporarily { minutes } => match lang {
+            Self::AccountBlockedTemporarily { minutes, .. } => match lang {
                 Lang::Fr => format!(
                     "Compte bloqué temporairement après trop d'essais infructueux. Réessayez \
                      dans {minutes} min, ou contactez votre administrateur."
@@ -226,6 +240,14 @@ impl ApiError {
                     "Account blocked for a while after too many failed attempts. Try again in \
                      {minutes} min, or contact your administrator."
                 ),
+            },
+            Self::RateLimited { retry_after } => match lang {
+                Lang::Fr => format!(
+                    "Trop de demandes depuis cette adresse. Réessayez dans {retry_after} s."
+                ),
+                Lang::En => {
+                    format!("Too many requests from this address. Try again in {retry_after} s.")
+                }
             },
             Self::EnrollmentCancelled => t(
                 "Ce code d'enrôlement a été annulé. Demandez-en un nouveau à votre \
@@ -401,6 +423,7 @@ impl ApiError {
     pub fn blocked(block: Block, now: i64) -> Self {
         match block.until {
             Some(until) => Self::AccountBlockedTemporarily {
+                until,
                 minutes: ((until - now + 59) / 60).max(1),
             },
             None => Self::AccountBlocked,
@@ -423,12 +446,20 @@ mod tests {
         let blocked = ApiError::AccountBlocked.body(Lang::Fr);
         assert_eq!(blocked.error, ErrorCode::AccountBlocked);
         assert_eq!(blocked.attempts_left, Some(0));
+        assert_eq!(blocked.blocked_until, None);
         assert_eq!(ApiError::AccountBlocked.status().as_u16(), 423);
-        let temporary = ApiError::AccountBlockedTemporarily { minutes: 15 };
+        let temporary = ApiError::AccountBlockedTemporarily {
+            until: 1_795_000_900,
+            minutes: 15,
+        };
         assert_eq!(temporary.status().as_u16(), 423);
-        assert_eq!(temporary.body(Lang::Fr).error, ErrorCode::AccountBlocked);
-        assert_eq!(temporary.body(Lang::Fr).attempts_left, Some(0));
+        let body = temporary.body(Lang::Fr);
+        assert_eq!(body.error, ErrorCode::AccountBlocked);
+        assert_eq!(body.attempts_left, Some(0));
+        assert_eq!(body.blocked_until, Some(1_795_000_900));
         assert!(temporary.message(Lang::Fr).contains("dans 15 min"));
+        assert!(temporary.message(Lang::En).contains("in 15 min"));
+        assert_eq!(ApiError::Internal.body(Lang::Fr).blocked_until, None);
         assert_eq!(ApiError::EnrollmentCancelled.status().as_u16(), 410);
         let e = ApiError::InvalidResponse {
             attempts_left: Some(1),
@@ -453,7 +484,10 @@ mod tests {
             ApiError::BadRequest(BadRequest::Registration(RegistrationError::WrongSuite)),
             ApiError::PayloadTooLarge,
             ApiError::AccountBlocked,
-            ApiError::AccountBlockedTemporarily { minutes: 15 },
+            ApiError::AccountBlockedTemporarily {
+                until: 1_795_000_900,
+                minutes: 15,
+            },
             ApiError::EnrollmentCancelled,
             ApiError::DeviceRevoked,
             ApiError::UnknownAccount,
@@ -466,6 +500,7 @@ mod tests {
             ApiError::BrowserMismatch,
             ApiError::RouteNotFound,
             ApiError::MethodNotAllowed,
+            ApiError::RateLimited { retry_after: 8 },
             ApiError::Internal,
         ];
         for e in errors {
@@ -473,5 +508,34 @@ mod tests {
             assert!(!fr.is_empty() && !en.is_empty());
             assert_ne!(fr, en, "{e:?}");
         }
+    }
+
+    #[test]
+    fn blocked_says_until_when_and_the_minutes_left_at_reply_time() {
+        use crate::domain::lockout::BlockReason;
+        let now = 1_795_000_000;
+        let block = |until| Block {
+            since: now - 30,
+            until,
+            reason: BlockReason::TooManyFailures,
+        };
+        let temporary = ApiError::blocked(block(Some(now + 870)), now);
+        assert_eq!(
+            temporary,
+            ApiError::AccountBlockedTemporarily {
+                until: now + 870,
+                minutes: 15,
+            }
+        );
+        assert_eq!(temporary.body(Lang::En).blocked_until, Some(now + 870));
+        // Less than a minute left still says 1 min.
+        assert!(
+            ApiError::blocked(block(Some(now + 5)), now)
+                .message(Lang::Fr)
+                .contains("dans 1 min")
+        );
+        let permanent = ApiError::blocked(block(None), now);
+        assert_eq!(permanent, ApiError::AccountBlocked);
+        assert_eq!(permanent.body(Lang::Fr).blocked_until, None);
     }
 }

@@ -24,6 +24,7 @@ pub mod answers;
 pub mod enrollments;
 pub mod error;
 pub mod extract;
+pub mod limits;
 pub mod login;
 pub mod metrics;
 pub mod pages;
@@ -85,6 +86,8 @@ pub struct AppInner {
     pub random: Arc<dyn SecureRandom>,
     /// Wake-ups for long polls.
     pub hub: Arc<NotificationHub>,
+    /// Requests per client address (see [`crate::ratelimit`]).
+    pub limiter: crate::ratelimit::RateLimiter,
     /// Becomes true when the server shuts down (long polls return at once).
     pub shutdown: watch::Receiver<bool>,
     /// The web pages: templates, CSRF key, cookie and session settings.
@@ -154,17 +157,39 @@ pub(crate) fn require_browser(
 
 /// The whole application.
 pub fn router(state: AppState) -> Router {
+    let challenges = middleware::from_fn_with_state(state.clone(), limits::api_challenges);
+    let answers = middleware::from_fn_with_state(state.clone(), limits::api_answers);
+    let offline = middleware::from_fn_with_state(state.clone(), limits::api_offline);
+    let enrollments = middleware::from_fn_with_state(state.clone(), limits::api_enrollments);
     let api = Router::new()
-        .route("/login/challenges", post(login::create))
+        .route("/login/challenges", post(login::create).layer(challenges))
         .route("/login/challenges/{id}/status", get(login::status))
         .route("/login/challenges/{id}/qr.svg", get(login::qr_svg))
         .route("/login/challenges/{id}/qr.png", get(login::qr_png))
-        .route("/login/challenges/{id}/context", post(login::context))
-        .route("/login/challenges/{id}/response", post(answers::respond))
-        .route("/login/challenges/{id}/deny", post(answers::deny))
-        .route("/login/challenges/{id}/offline", post(answers::offline))
-        .route("/enrollments/lookup", post(enrollments::lookup))
-        .route("/enrollments/complete", post(enrollments::complete))
+        .route(
+            "/login/challenges/{id}/context",
+            post(login::context).layer(answers.clone()),
+        )
+        .route(
+            "/login/challenges/{id}/response",
+            post(answers::respond).layer(answers.clone()),
+        )
+        .route(
+            "/login/challenges/{id}/deny",
+            post(answers::deny).layer(answers),
+        )
+        .route(
+            "/login/challenges/{id}/offline",
+            post(answers::offline).layer(offline),
+        )
+        .route(
+            "/enrollments/lookup",
+            post(enrollments::lookup).layer(enrollments.clone()),
+        )
+        .route(
+            "/enrollments/complete",
+            post(enrollments::complete).layer(enrollments),
+        )
         .method_not_allowed_fallback(pages::method_not_allowed);
     let mut app = Router::new()
         .nest(API_PREFIX, api)

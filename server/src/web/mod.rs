@@ -173,14 +173,17 @@ impl WebState {
 
 /// The pages' router (merged into [`crate::routes::router`]).
 pub fn router(state: &AppState) -> Router<AppState> {
+    use crate::routes::limits;
+    let challenges = middleware::from_fn_with_state(state.clone(), limits::page_challenges);
+    let offline = middleware::from_fn_with_state(state.clone(), limits::page_offline);
     let pages = Router::new()
         .route("/", get(pages::home))
-        .route("/login", get(login::page))
-        .route("/login/renew", post(login::renew))
+        .route("/login", get(login::page).layer(challenges.clone()))
+        .route("/login/renew", post(login::renew).layer(challenges))
         .route("/login/events/{id}", get(login::events))
         .route("/login/status/{id}", get(login::status))
         .route("/login/complete", post(login::complete))
-        .route("/login/offline", post(login::offline))
+        .route("/login/offline", post(login::offline).layer(offline))
         .route("/session", get(pages::session_page))
         .route("/logout", post(pages::logout))
         .route("/static/{file}", get(pages::static_file))

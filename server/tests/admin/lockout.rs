@@ -56,6 +56,7 @@ async fn a_temporary_block_lifts_by_itself() {
             .contains("Réessayez dans 1 min"),
         "{body}"
     );
+    assert_eq!(body["blocked_until"], T0 + 60, "{body}");
     assert_eq!(
         admin.lock_status("alice").await.expect("status"),
         LockStatus::Temporary {
@@ -114,6 +115,7 @@ async fn a_block_soon_after_the_previous_one_is_permanent() {
             .contains("Contactez votre administrateur pour le débloquer"),
         "{body}"
     );
+    assert!(body.get("blocked_until").is_none(), "permanent: {body}");
     assert_eq!(
         admin.lock_status("alice").await.expect("status"),
         LockStatus::Permanent {

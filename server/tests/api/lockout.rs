@@ -25,6 +25,15 @@ async fn five_failures_count_down_then_block() {
     assert_eq!(status, 423, "{body}");
     assert_eq!(body["error"], "account_blocked");
     assert_eq!(body["attempts_left"], 0);
+    // A temporary block (15 min by default): the phone learns when it ends.
+    let phone_until = body["blocked_until"].as_i64().expect("blocked_until");
+    assert!(
+        body["message"]
+            .as_str()
+            .expect("message")
+            .contains("Réessayez dans 15 min"),
+        "{body}"
+    );
     // The browser showing this QR learns that the login ended on a (15 min) block.
     let (status, body) = s
         .get(
@@ -40,6 +49,10 @@ async fn five_failures_count_down_then_block() {
         .expect("time")
         .as_secs() as i64;
     assert!((now + 890..=now + 910).contains(&until), "{until} vs {now}");
+    assert_eq!(
+        phone_until, until,
+        "the phone and the browser see the same end"
+    );
 
     let db = s.db().await;
     let (failed, blocked): (i64, Option<i64>) =

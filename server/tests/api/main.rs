@@ -10,6 +10,7 @@ mod enrollment;
 mod http;
 mod lockout;
 mod metrics;
+mod rate_limits;
 mod single_use;
 mod storage;
 mod web;

@@ -170,7 +170,11 @@ class ScreenFlowsTest {
             assertEquals(left.toUInt(), wrong.attemptsLeft)
         }
         val blocked = assertThrows<TigrException.AccountBlocked> { phone.approve(request.code.payload, tigrId, WRONG_PIN) }
-        assertTrue(errorMessage(blocked, LANGUAGE).contains("administrateur"), "the message says who can unblock")
+        // The server's default block is temporary: the screen says for how long.
+        assertEquals(15u, blocked.minutesLeft)
+        val message = errorMessage(blocked, LANGUAGE)
+        assertTrue(message.contains("15 min"), "the message says how long: $message")
+        assertTrue(message.contains("administrateur"), "and whom to contact: $message")
 
         // A new QR with the right PIN still lands on the Blocked screen.
         val next = loginRequest(phone, server.createChallenge().qrPayload)

@@ -53,8 +53,9 @@ struct LoginFlowView: View {
                 WrongPinView(attemptsLeft: attemptsLeft,
                              onRetry: { Task { await model.retry() } },
                              onCancel: onFinished)
-            case .blocked(let message, let serviceName):
-                BlockedView(message: message, serviceName: serviceName, onClose: onFinished)
+            case .blocked(let message, let serviceName, let minutesLeft):
+                BlockedView(message: message, serviceName: serviceName, temporary: minutesLeft != nil,
+                            onClose: onFinished)
             case .expired(let message):
                 StatusView(tone: .info, title: L("expired.title"), message: message,
                            advice: L("expired.advice"),

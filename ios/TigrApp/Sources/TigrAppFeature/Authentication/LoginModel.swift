@@ -26,7 +26,8 @@ final class LoginModel: ObservableObject, PinEntryModel {
         case approved(LoginContext)
         case denied(LoginContext)
         case wrongPin(attemptsLeft: Int, message: String)
-        case blocked(message: String, serviceName: String?)
+        /// `minutesLeft` nil: only an administrator can unblock the account.
+        case blocked(message: String, serviceName: String?, minutesLeft: Int?)
         case expired(message: String)
         case revoked(message: String, account: Account?)
         /// `message` nil: the code is an enrollment code.
@@ -155,8 +156,9 @@ final class LoginModel: ObservableObject, PinEntryModel {
         switch tigr {
         case .WrongPin(let attemptsLeft):
             return .wrongPin(attemptsLeft: Int(attemptsLeft), message: message)
-        case .AccountBlocked:
-            return .blocked(message: message, serviceName: request?.context?.serviceName)
+        case .AccountBlocked(let minutesLeft):
+            return .blocked(message: message, serviceName: request?.context?.serviceName,
+                            minutesLeft: minutesLeft.map { Int($0) })
         case .ChallengeExpired:
             return .expired(message: message)
         case .DeviceRevoked:

@@ -39,7 +39,7 @@ class LoginViewModelTest {
 
     @Test
     fun `wrong PIN shows attempts left, retry returns to the pad, then blocked`() {
-        client.answer(Samples.online(), TigrException.WrongPin(2u), TigrException.AccountBlocked())
+        client.answer(Samples.online(), TigrException.WrongPin(2u), TigrException.AccountBlocked(15u))
         val vm = viewModel()
         vm.typeAndApprove("1111")
         assertEquals(2, (vm.step.value as LoginStep.WrongPin).attemptsLeft)
@@ -48,6 +48,16 @@ class LoginViewModelTest {
         vm.typeAndApprove("2222")
         val blocked = vm.step.value as LoginStep.Blocked
         assertEquals("ESEA", blocked.serviceName)
+        assertEquals(15, blocked.minutesLeft)
+    }
+
+    @Test
+    fun `a block only an administrator lifts has no minutes left`() {
+        client.answer(Samples.online(), TigrException.AccountBlocked(null))
+        val vm = viewModel()
+        vm.typeAndApprove("1111")
+        val blocked = vm.step.value as LoginStep.Blocked
+        assertEquals(null, blocked.minutesLeft)
     }
 
     @Test

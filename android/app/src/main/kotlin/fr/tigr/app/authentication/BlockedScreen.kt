@@ -7,15 +7,24 @@ import fr.tigr.app.ui.components.StatusAction
 import fr.tigr.app.ui.components.StatusBody
 import fr.tigr.app.ui.components.Tone
 
-/** Too many wrong PINs: the account is blocked on the server; what to do. */
+/**
+ * Too many wrong PINs: the account is blocked on the server; what to do. The message (from the
+ * SDK) says for how long, or that an administrator must unblock; the advice follows.
+ */
 @Composable
 fun BlockedScreen(step: LoginStep.Blocked, onClose: () -> Unit) {
+    val advice = if (step.minutesLeft != null) {
+        step.serviceName?.let { stringResource(R.string.blocked_temporary_advice_service, it) }
+            ?: stringResource(R.string.blocked_temporary_advice)
+    } else {
+        step.serviceName?.let { stringResource(R.string.blocked_advice_service, it) }
+            ?: stringResource(R.string.blocked_advice)
+    }
     StatusBody(
         tone = Tone.Blocked,
         title = stringResource(R.string.blocked_title),
         message = step.message,
-        advice = step.serviceName?.let { stringResource(R.string.blocked_advice_service, it) }
-            ?: stringResource(R.string.blocked_advice),
+        advice = advice,
         actions = listOf(StatusAction(stringResource(R.string.action_close), onClose)),
     )
 }

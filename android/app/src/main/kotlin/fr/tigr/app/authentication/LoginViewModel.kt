@@ -52,8 +52,11 @@ sealed interface LoginStep {
     /** The server refused the PIN; [attemptsLeft] before the account is blocked. */
     data class WrongPin(val attemptsLeft: Int, val message: String) : LoginStep
 
-    /** Too many wrong PINs: only an administrator can unblock. */
-    data class Blocked(val message: String, val serviceName: String?) : LoginStep
+    /**
+     * Too many wrong PINs: the account is blocked for [minutesLeft] minutes (it lifts by itself),
+     * or, when [minutesLeft] is null, until an administrator unblocks it.
+     */
+    data class Blocked(val message: String, val serviceName: String?, val minutesLeft: Int? = null) : LoginStep
 
     /** The QR expired (server clock): refresh the web page and scan again. */
     data class Expired(val message: String) : LoginStep
@@ -207,7 +210,8 @@ class LoginViewModel(
         val message = failure.message
         return when (val error = failure.error) {
             is TigrException.WrongPin -> LoginStep.WrongPin(error.attemptsLeft.toInt(), message)
-            is TigrException.AccountBlocked -> LoginStep.Blocked(message, request?.context?.serviceName)
+            is TigrException.AccountBlocked ->
+                LoginStep.Blocked(message, request?.context?.serviceName, error.minutesLeft?.toInt())
             is TigrException.ChallengeExpired -> LoginStep.Expired(message)
             is TigrException.DeviceRevoked -> LoginStep.Revoked(
                 message,

@@ -89,9 +89,10 @@ data class Challenge(val id: String, val qrPayload: String, val browserToken: St
 
 /**
  * A real `tigr-server` process on loopback (target/release/tigr-server), its admin CLI and the
- * browser side of its HTTP API.
+ * browser side of its HTTP API. [settings] are extra environment variables of the server and its
+ * CLI (e.g. `TIGR_LOCKOUT_DURATION`).
  */
-class TestServer : AutoCloseable {
+class TestServer(private val settings: Map<String, String> = emptyMap()) : AutoCloseable {
     val dir: Path = Files.createTempDirectory("tigr-jvm-tests")
     private val serverPort = freePort()
     private val publicPort = freePort()
@@ -109,6 +110,7 @@ class TestServer : AutoCloseable {
         environment()["TIGR_DATABASE_URL"] = "sqlite://${dir.resolve("tigr.db")}"
         environment()["TIGR_MASTER_KEY_FILE"] = dir.resolve("master.key").toString()
         environment()["TIGR_SERVICE_NAME"] = SERVICE_NAME
+        environment().putAll(settings)
         directory(dir.toFile())
     }
 

@@ -97,7 +97,11 @@ class TigrSdkTest {
         Authenticator(dir.toString(), protector, "fr")
 
     /** Admin invites, phone scans, user picks a PIN. */
-    private fun enrolled(phone: Authenticator, tigrId: String = newAccountName()): Account {
+    private fun enrolled(
+        phone: Authenticator,
+        tigrId: String = newAccountName(),
+        server: TestServer = this.server,
+    ): Account {
         val payload = server.enrollmentPayload(tigrId)
         val offer = (phone.scan(payload) as ScanResult.Enrollment).offer
         assertEquals(tigrId, offer.tigrId)
@@ -182,13 +186,37 @@ class TigrSdkTest {
         }
         assertEquals(listOf(4u, 3u, 2u, 1u), left)
         assertEquals("Code PIN incorrect. Il vous reste 1 essai.", errorMessage(TigrException.WrongPin(1u), "fr"))
-        assertThrows<TigrException.AccountBlocked> { phone.approve(request.code.payload, null, "99999") }
+        // The server's default block is temporary (15 min): the SDK says how long.
+        val blocked = assertThrows<TigrException.AccountBlocked> { phone.approve(request.code.payload, null, "99999") }
+        assertEquals(15u, blocked.minutesLeft)
+        val message = errorMessage(blocked, "fr")
+        assertTrue(message.contains("bloqué pour 15 min"), message)
+        assertTrue(errorMessage(blocked, "en").contains("blocked for 15 min"))
         // Blocked means blocked: the right PIN is refused too, on this QR and on a new one.
         assertThrows<TigrException.AccountBlocked> { phone.approve(request.code.payload, null, pin) }
         val next = scanLogin(phone, server.createChallenge().qrPayload)
         assertThrows<TigrException.AccountBlocked> { phone.approve(next.code.payload, null, pin) }
-        // Failures do not consume the challenge: it is still open (scanned, not decided).
-        assertEquals("scanned", server.state(challenge).first)
+        // The blocking answer ended the login: the page showing the QR says so.
+        assertEquals("blocked", server.state(challenge).first)
+    }
+
+    @Test
+    fun `a block only an administrator lifts says so`() {
+        val settings = mapOf("TIGR_LOCKOUT_THRESHOLD" to "2", "TIGR_LOCKOUT_DURATION" to "0")
+        TestServer(settings).use { strict ->
+            newPhone().use { phone ->
+                enrolled(phone, server = strict)
+                val request = scanLogin(phone, strict.createChallenge().qrPayload)
+                assertEquals(1u, assertThrows<TigrException.WrongPin> { phone.approve(request.code.payload, null, "99999") }.attemptsLeft)
+                val blocked = assertThrows<TigrException.AccountBlocked> { phone.approve(request.code.payload, null, "99999") }
+                assertNull(blocked.minutesLeft)
+                assertEquals(
+                    "Votre compte est bloqué après trop d'essais incorrects. Contactez votre administrateur pour le débloquer.",
+                    errorMessage(blocked, "fr"),
+                )
+                assertThrows<TigrException.AccountBlocked> { phone.approve(request.code.payload, null, pin) }
+            }
+        }
     }
 
     @Test
@@ -313,8 +341,16 @@ class TigrSdkTest {
     fun `errorMessage speaks French and English`() {
         assertEquals("Code PIN incorrect. Il vous reste 3 essais.", errorMessage(TigrException.WrongPin(3u), "fr"))
         assertEquals("Wrong PIN. 3 attempts left.", errorMessage(TigrException.WrongPin(3u), "en"))
-        assertEquals(errorMessage(TigrException.AccountBlocked(), "fr"), errorMessage(TigrException.AccountBlocked(), "xx"))
-        assertTrue(errorMessage(TigrException.AccountBlocked(), "en").contains("blocked"))
+        assertEquals(errorMessage(TigrException.AccountBlocked(null), "fr"), errorMessage(TigrException.AccountBlocked(null), "xx"))
+        assertTrue(errorMessage(TigrException.AccountBlocked(null), "en").contains("Contact your administrator to unblock it"))
+        assertEquals(
+            "Votre compte est bloqué pour 15 min après trop d'essais incorrects. Réessayez ensuite, ou contactez votre administrateur.",
+            errorMessage(TigrException.AccountBlocked(15u), "fr"),
+        )
+        assertEquals(
+            "Your account is blocked for 15 min after too many wrong attempts. Try again afterwards, or contact your administrator.",
+            errorMessage(TigrException.AccountBlocked(15u), "en"),
+        )
         assertTrue(errorMessage(TigrException.NotEnrolled("auth.example.fr"), "fr").contains("auth.example.fr"))
         assertTrue(errorMessage(TigrException.Network("refused"), "en").contains("Cannot reach the server"))
         assertTrue(errorMessage(TigrException.InvalidPin("mismatch"), "fr").contains("identiques"))
