@@ -24,7 +24,9 @@ use tigr_core::wire::{ChallengeState, OfflineAnswer, Outcome, SignedAnswer, b64_
 use crate::domain::answer::{Answerer, offline_code_is_valid, signature_is_valid};
 use crate::domain::challenge::{LoginChallenge, StoredState};
 use crate::domain::lockout::{Block, FailureVerdict, Refused};
-use crate::storage::{Account, Actor, AuditEntry, AuditEvent, Device, WriteTx};
+use crate::storage::{
+    Account, Actor, Approval, ApprovalOutcome, AuditEntry, AuditEvent, Device, WriteTx,
+};
 
 use super::error::{AnswerKind, ApiError, BadRequest};
 use super::extract::{ApiJson, ClientInfo};
@@ -164,19 +166,11 @@ pub async fn offline(
         challenge.check_open(app.now())?;
     }
     let found = if is_valid_account(&tigr_id) {
-        match app
-            .store
-            .account(&tigr_id)
+        app.store
+            .account_with_active_device(&tigr_id)
             .await?
-            .filter(Account::is_enabled)
-        {
-            Some(account) => app
-                .store
-                .active_device(&account.id)
-                .await?
-                .map(|device| (account, device)),
-            None => None,
-        }
+            .filter(|(account, _)| account.is_enabled())
+            .and_then(|(account, device)| Some((account, device?)))
     } else {
         None
     };
@@ -286,21 +280,17 @@ async fn resolve_device(
     if !is_valid_account(account) || !is_valid_id(device_id) {
         return Err(ApiError::UnknownAccount);
     }
-    let account = app
+    let (account, device) = app
         .store
-        .account(account)
+        .account_with_device(account, device_id)
         .await?
-        .filter(Account::is_enabled)
+        .filter(|(account, _)| account.is_enabled())
         .ok_or(ApiError::UnknownAccount)?;
-    match app.store.device(device_id).await? {
-        Some(device) if device.account_id == account.id => {
-            if device.is_active() {
-                Ok((account, device))
-            } else {
-                Err(ApiError::DeviceRevoked)
-            }
-        }
-        _ => Err(ApiError::UnknownAccount),
+    match device {
+        Some(device) if device.is_active() => Ok((account, device)),
+        Some(_) => Err(ApiError::DeviceRevoked),
+        // Unknown, or another account's.
+        None => Err(ApiError::UnknownAccount),
     }
 }
 
@@ -435,54 +425,50 @@ async fn try_record_failure(app: &AppState, ctx: &AnswerContext<'_>) -> Result<A
     Ok(reply)
 }
 
-/// Approves the challenge for the account: one transaction that re-checks the lockout and
-/// the device, consumes the challenge exactly once, resets the counter and audits.
+/// Approves the challenge for the account: one transaction (shared with the approvals
+/// committed at the same moment) re-checks the account, the lockout and the device, consumes
+/// the challenge exactly once, resets the counter and audits.
 async fn approve(app: &AppState, ctx: &AnswerContext<'_>) -> Result<Outcome, ApiError> {
     let now = app.now();
-    let mut tx = app.store.begin_write().await?;
-    let account = tx
-        .account(ctx.account)
-        .await?
-        .ok_or(ApiError::UnknownAccount)?;
-    if !account.is_enabled() {
-        // Disabled by an administrator since the first check: like an unknown account.
-        return Err(ApiError::UnknownAccount);
-    }
-    let next = match app.lockout.after_success(account.lock_state(), now) {
-        Ok(next) => next,
-        Err(refused) => {
-            // Blocked by a concurrent failure since the first check.
-            tx.audit(&ctx.entry(now, AuditEvent::RefusedBlocked, None))
-                .await?;
-            let ended = end_blocked(&mut tx, ctx, refused.block, now).await?;
-            tx.commit().await?;
-            if ended {
-                app.hub.notify(&ctx.challenge.id);
-            }
-            return Err(ApiError::blocked(refused.block, now));
-        }
+    let approval = Approval {
+        challenge_id: ctx.challenge.id.clone(),
+        account_id: ctx.account.to_owned(),
+        device_id: ctx.device_id.to_owned(),
+        now,
+        actor: ctx.actor,
+        ip: ctx.client.ip.clone(),
+        user_agent: ctx.client.summary.clone(),
+        detail: format!("via={}", ctx.via()),
     };
-    if !tx.device_is_active(ctx.account, ctx.device_id).await? {
-        return Err(ApiError::DeviceRevoked);
-    }
-    if !tx
-        .decide_challenge(&ctx.challenge.id, StoredState::Approved, ctx.account, now)
-        .await?
-    {
-        drop(tx);
-        return Err(closed_reason(app, &ctx.challenge.id).await);
-    }
-    tx.set_lock_state(ctx.account, next).await?;
-    tx.audit(&ctx.entry(now, AuditEvent::Approved, None))
-        .await?;
-    tx.commit().await?;
-    app.hub.notify(&ctx.challenge.id);
-    // Debug only: approvals are the hot path, and the audit trail records each of them.
-    tracing::debug!(account = %ctx.account, challenge = %ctx.challenge.id, via = ctx.via(), "login approved");
-    Ok(Outcome {
-        state: ChallengeState::Approved,
-        account: ctx.account.to_owned(),
+    // In its own task: once queued, the approval may be committed with others even if this
+    // request is cancelled, and its browser must still be notified.
+    let (store, hub, policy) = (app.store.clone(), app.hub.clone(), app.lockout);
+    let outcome = tokio::spawn(async move {
+        let challenge = approval.challenge_id.clone();
+        let outcome = store.approve(approval, &policy).await;
+        if outcome.as_ref().is_ok_and(|o| o.changed_challenge()) {
+            hub.notify(&challenge);
+        }
+        outcome
     })
+    .await
+    .map_err(|_| ApiError::Internal)??;
+    match outcome {
+        ApprovalOutcome::Approved => {
+            // Debug only: approvals are the hot path, and the audit trail records each.
+            tracing::debug!(account = %ctx.account, challenge = %ctx.challenge.id, via = ctx.via(), "login approved");
+            Ok(Outcome {
+                state: ChallengeState::Approved,
+                account: ctx.account.to_owned(),
+            })
+        }
+        // Disabled by an administrator since the first check: like an unknown account.
+        ApprovalOutcome::UnknownAccount => Err(ApiError::UnknownAccount),
+        ApprovalOutcome::DeviceRevoked => Err(ApiError::DeviceRevoked),
+        // Blocked by a concurrent failure since the first check.
+        ApprovalOutcome::Blocked { block, .. } => Err(ApiError::blocked(block, now)),
+        ApprovalOutcome::ChallengeClosed => Err(closed_reason(app, &ctx.challenge.id).await),
+    }
 }
 
 /// Why a challenge could not be consumed: 410 if it expired, 409 if it was decided.

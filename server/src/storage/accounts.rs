@@ -1,5 +1,7 @@
 //! Accounts and their lockout counters.
 
+use sqlx::SqliteConnection;
+
 use crate::domain::lockout::LockState;
 
 use super::{SqliteStore, StorageError, WriteTx};
@@ -54,16 +56,28 @@ impl Account {
     }
 }
 
-const SELECT_ACCOUNT: &str = "SELECT id, display_name, email, role, created_at, disabled_at, \
-     disabled_reason, failed_attempts, blocked_at, blocked_until, blocked_reason, block_strikes, \
-     last_blocked_at FROM accounts WHERE id = ?";
+/// The columns of [`Account`] in a `SELECT` from `accounts` (a macro, for `concat!`).
+macro_rules! account_columns {
+    () => {
+        "accounts.id, display_name, email, role, created_at, disabled_at, disabled_reason, \
+         failed_attempts, blocked_at, blocked_until, blocked_reason, block_strikes, \
+         last_blocked_at"
+    };
+}
+
+pub(super) use account_columns;
+
+/// The columns of [`Account`] in a `SELECT` from `accounts`.
+pub(super) const ACCOUNT_COLUMNS: &str = account_columns!();
+
+const SELECT_ACCOUNT: &str = concat!("SELECT ", account_columns!(), " FROM accounts WHERE id = ?");
 
 impl SqliteStore {
     /// The account with this Tigr ID.
     pub async fn account(&self, id: &str) -> Result<Option<Account>, StorageError> {
         Ok(sqlx::query_as::<_, Account>(SELECT_ACCOUNT)
             .bind(id)
-            .fetch_optional(&self.reader)
+            .fetch_optional(&mut *self.read_conn().await)
             .await?)
     }
 }
@@ -125,22 +139,32 @@ impl WriteTx {
         {
             return Ok(());
         }
-        sqlx::query(
-            "UPDATE accounts SET failed_attempts = ?, blocked_at = ?, blocked_until = ?, \
-             blocked_reason = ?, block_strikes = ?, last_blocked_at = ? WHERE id = ?",
-        )
-        .bind(i64::from(state.failures))
-        .bind(state.blocked_at())
-        .bind(state.blocked_until())
-        .bind(state.blocked_reason())
-        .bind(i64::from(state.strikes))
-        .bind(state.last_block_at)
-        .bind(account)
-        .execute(&mut *self.tx)
-        .await?;
+        write_lock_state(&mut self.tx, account, state).await?;
         self.lock_read = Some((account.to_owned(), state));
         Ok(())
     }
+}
+
+/// Stores the lockout state of `account`.
+pub(super) async fn write_lock_state(
+    conn: &mut SqliteConnection,
+    account: &str,
+    state: LockState,
+) -> Result<(), StorageError> {
+    sqlx::query(
+        "UPDATE accounts SET failed_attempts = ?, blocked_at = ?, blocked_until = ?, \
+         blocked_reason = ?, block_strikes = ?, last_blocked_at = ? WHERE id = ?",
+    )
+    .bind(i64::from(state.failures))
+    .bind(state.blocked_at())
+    .bind(state.blocked_until())
+    .bind(state.blocked_reason())
+    .bind(i64::from(state.strikes))
+    .bind(state.last_block_at)
+    .bind(account)
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
 }
 
 #[cfg(test)]
@@ -150,7 +174,7 @@ mod tests {
     async fn failures(store: &SqliteStore, id: &str) -> i64 {
         sqlx::query_scalar("SELECT failed_attempts FROM accounts WHERE id = ?")
             .bind(id)
-            .fetch_one(&store.reader)
+            .fetch_one(&mut *store.read_conn().await)
             .await
             .expect("row")
     }

@@ -212,14 +212,14 @@ impl SqliteStore {
             .bind(query.role)
             .bind(i64::from(limit))
             .bind(i64::try_from(offset).unwrap_or(i64::MAX))
-            .fetch_all(&self.reader)
+            .fetch_all(&mut *self.read_conn().await)
             .await?;
         let total = sqlx::query_scalar::<_, i64>(ACCOUNT_COUNT)
             .bind(query.like)
             .bind(query.status)
             .bind(query.now)
             .bind(query.role)
-            .fetch_one(&self.reader)
+            .fetch_one(&mut *self.read_conn().await)
             .await?;
         Ok((rows, u64::try_from(total).unwrap_or(0)))
     }
@@ -228,7 +228,7 @@ impl SqliteStore {
     pub async fn devices_of(&self, account: &str) -> Result<Vec<DeviceRow>, StorageError> {
         Ok(sqlx::query_as::<_, DeviceRow>(DEVICES_OF)
             .bind(account)
-            .fetch_all(&self.reader)
+            .fetch_all(&mut *self.read_conn().await)
             .await?)
     }
 
@@ -242,7 +242,7 @@ impl SqliteStore {
         Ok(sqlx::query_as::<_, InvitationRow>(PENDING_INVITATIONS)
             .bind(now)
             .bind(account)
-            .fetch_all(&self.reader)
+            .fetch_all(&mut *self.read_conn().await)
             .await?)
     }
 
@@ -250,7 +250,7 @@ impl SqliteStore {
     pub async fn invitation(&self, id: &str) -> Result<Option<InvitationRow>, StorageError> {
         Ok(sqlx::query_as::<_, InvitationRow>(INVITATION_BY_ID)
             .bind(id)
-            .fetch_optional(&self.reader)
+            .fetch_optional(&mut *self.read_conn().await)
             .await?)
     }
 
@@ -263,7 +263,7 @@ impl SqliteStore {
         Ok(sqlx::query_as::<_, InvitationRow>(INVITATIONS_OF)
             .bind(account)
             .bind(i64::from(limit))
-            .fetch_all(&self.reader)
+            .fetch_all(&mut *self.read_conn().await)
             .await?)
     }
 
@@ -277,7 +277,7 @@ impl SqliteStore {
         let rows = audit_binds(sqlx::query_as::<_, AuditRecord>(AUDIT_PAGE), filter)
             .bind(i64::from(limit))
             .bind(i64::try_from(offset).unwrap_or(i64::MAX))
-            .fetch_all(&self.reader)
+            .fetch_all(&mut *self.read_conn().await)
             .await?;
         let total = sqlx::query_scalar::<_, i64>(AUDIT_COUNT)
             .bind(filter.account)
@@ -285,7 +285,7 @@ impl SqliteStore {
             .bind(filter.actor)
             .bind(filter.since)
             .bind(filter.until)
-            .fetch_one(&self.reader)
+            .fetch_one(&mut *self.read_conn().await)
             .await?;
         Ok((rows, u64::try_from(total).unwrap_or(0)))
     }
@@ -302,7 +302,7 @@ impl SqliteStore {
             audit_binds(sqlx::query_as::<_, AuditRecord>(AUDIT_AFTER), filter)
                 .bind(after_id)
                 .bind(i64::from(limit))
-                .fetch_all(&self.reader)
+                .fetch_all(&mut *self.read_conn().await)
                 .await?,
         )
     }

@@ -3,6 +3,8 @@
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
+use sqlx::SqliteConnection;
+
 use super::{SqliteStore, StorageError, WriteTx};
 
 /// What happened.
@@ -131,7 +133,7 @@ impl AuditCounters {
     }
 
     /// Counts committed rows.
-    fn add(&self, events: &[AuditEvent]) {
+    pub(super) fn add(&self, events: &[AuditEvent]) {
         for event in events {
             self.0[event.index()].fetch_add(1, Ordering::Relaxed);
         }
@@ -247,7 +249,7 @@ impl SqliteStore {
         )
         .bind(account)
         .bind(i64::from(limit))
-        .fetch_all(&self.reader)
+        .fetch_all(&mut *self.read_conn().await)
         .await?)
     }
 }
@@ -257,21 +259,7 @@ impl WriteTx {
     /// place audit rows are written: the row is counted in [`SqliteStore::audit_counters`]
     /// when the transaction commits.
     pub async fn audit(&mut self, entry: &AuditEntry<'_>) -> Result<(), StorageError> {
-        sqlx::query(
-            "INSERT INTO audit (at, event, actor, account_id, device_id, challenge_id, ip, \
-             user_agent, detail) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        )
-        .bind(entry.at)
-        .bind(entry.event.as_str())
-        .bind(entry.actor)
-        .bind(entry.account_id)
-        .bind(entry.device_id)
-        .bind(entry.challenge_id)
-        .bind(entry.ip)
-        .bind(entry.user_agent)
-        .bind(entry.detail.as_deref())
-        .execute(&mut *self.tx)
-        .await?;
+        insert_audit_rows(&mut self.tx, std::slice::from_ref(entry)).await?;
         self.audited.push(entry.event);
         Ok(())
     }
@@ -281,6 +269,37 @@ impl WriteTx {
         self.audit_counters.add(&self.audited);
         self.audited.clear();
     }
+}
+
+/// Appends `entries` in one statement (nothing when empty). Callers count them once their
+/// transaction commits.
+pub(super) async fn insert_audit_rows(
+    conn: &mut SqliteConnection,
+    entries: &[AuditEntry<'_>],
+) -> Result<(), StorageError> {
+    if entries.is_empty() {
+        return Ok(());
+    }
+    let values = vec!["(?, ?, ?, ?, ?, ?, ?, ?, ?)"; entries.len()].join(", ");
+    let sql = format!(
+        "INSERT INTO audit (at, event, actor, account_id, device_id, challenge_id, ip, \
+         user_agent, detail) VALUES {values}"
+    );
+    let mut query = sqlx::query(&sql);
+    for entry in entries {
+        query = query
+            .bind(entry.at)
+            .bind(entry.event.as_str())
+            .bind(entry.actor)
+            .bind(entry.account_id)
+            .bind(entry.device_id)
+            .bind(entry.challenge_id)
+            .bind(entry.ip)
+            .bind(entry.user_agent)
+            .bind(entry.detail.as_deref());
+    }
+    query.execute(&mut *conn).await?;
+    Ok(())
 }
 
 impl SqliteStore {

@@ -108,15 +108,15 @@ impl ChallengeCache {
 /// A decision to copy into the cache once its transaction commits.
 #[derive(Debug)]
 pub(super) struct Decided {
-    id: String,
-    state: StoredState,
-    account: String,
-    at: i64,
-    blocked_until: Option<i64>,
+    pub(super) id: String,
+    pub(super) state: StoredState,
+    pub(super) account: String,
+    pub(super) at: i64,
+    pub(super) blocked_until: Option<i64>,
 }
 
 /// Most rows one batched statement writes (7 parameters each: far below SQLite's limit).
-const MAX_BATCH: usize = 64;
+pub(super) const MAX_BATCH: usize = 64;
 
 /// Challenge writes waiting for the writer connection. Under load, logins queue on the
 /// writer; whichever of them gets it writes every insert (or scan) waiting at that moment in
@@ -127,6 +127,7 @@ const MAX_BATCH: usize = 64;
 pub(super) struct WriteQueue {
     inserts: Mutex<Vec<PendingInsert>>,
     scans: Mutex<Vec<PendingScan>>,
+    pub(super) approvals: Mutex<Vec<super::approvals::PendingApproval>>,
 }
 
 #[derive(Debug)]
@@ -142,16 +143,26 @@ struct PendingScan {
     done: oneshot::Sender<Result<bool, StorageError>>,
 }
 
-fn take<T>(queue: &Mutex<Vec<T>>) -> Vec<T> {
+pub(super) fn take<T>(queue: &Mutex<Vec<T>>) -> Vec<T> {
     std::mem::take(&mut *queue.lock().unwrap_or_else(|e| e.into_inner()))
 }
 
-fn push<T>(queue: &Mutex<Vec<T>>, item: T) {
+pub(super) fn push<T>(queue: &Mutex<Vec<T>>, item: T) {
     queue.lock().unwrap_or_else(|e| e.into_inner()).push(item);
 }
 
+/// What a caller with a queued write gets first (see [`SqliteStore::writer_turn`]).
+pub(super) enum Turn<T> {
+    /// Another caller's batch wrote it: the result.
+    Done(Result<T, StorageError>),
+    /// The writer: take the queue and write it.
+    Writer(OwnedMutexGuard<SqliteConnection>),
+}
+
 /// The caller's result, or an error when the batch that held its row was lost.
-async fn outcome<T>(result: oneshot::Receiver<Result<T, StorageError>>) -> Result<T, StorageError> {
+pub(super) async fn outcome<T>(
+    result: oneshot::Receiver<Result<T, StorageError>>,
+) -> Result<T, StorageError> {
     result
         .await
         .unwrap_or(Err(StorageError::Database(sqlx::Error::WorkerCrashed)))
@@ -229,9 +240,12 @@ impl SqliteStore {
             decided_at: None,
             blocked_until: None,
         };
-        let (done, result) = oneshot::channel();
+        let (done, mut result) = oneshot::channel();
         push(&self.queue.inserts, PendingInsert { row, done });
-        let conn = Arc::clone(&self.writer).lock_owned().await;
+        let conn = match self.writer_turn(&mut result).await {
+            Turn::Done(written) => return written,
+            Turn::Writer(conn) => conn,
+        };
         let batch = take(&self.queue.inserts);
         let alone = matches!(batch.as_slice(), [only] if only.row.id == c.id);
         self.run_batch(conn, batch, alone, Self::write_inserts)
@@ -239,10 +253,26 @@ impl SqliteStore {
         outcome(result).await
     }
 
+    /// Waits for the writer, unless the batch of another caller writes this caller's queued
+    /// row first: then its result, without taking the writer in turn for nothing (each
+    /// hand-off of the writer wakes a task, often on another thread).
+    pub(super) async fn writer_turn<T>(
+        &self,
+        result: &mut oneshot::Receiver<Result<T, StorageError>>,
+    ) -> Turn<T> {
+        tokio::select! {
+            biased;
+            written = result => Turn::Done(
+                written.unwrap_or(Err(StorageError::Database(sqlx::Error::WorkerCrashed))),
+            ),
+            conn = Arc::clone(&self.writer).lock_owned() => Turn::Writer(conn),
+        }
+    }
+
     /// Runs a batch taken from the queue while holding the writer: inline when it holds only
     /// the caller's own row (`alone`, the usual case without load), else in its own task, so
     /// that the other callers' rows are written even if this caller's request is cancelled.
-    async fn run_batch<T, F, Fut>(
+    pub(super) async fn run_batch<T, F, Fut>(
         &self,
         conn: OwnedMutexGuard<SqliteConnection>,
         batch: Vec<T>,
@@ -297,7 +327,7 @@ impl SqliteStore {
              WHERE id = ?",
         )
         .bind(id)
-        .fetch_optional(&self.reader)
+        .fetch_optional(&mut *self.read_conn().await)
         .await?
         .map(TryInto::try_into)
         .transpose()
@@ -306,7 +336,7 @@ impl SqliteStore {
     /// pending -> scanned, if still pending and unexpired at `now`; true when changed
     /// (batched with the scans waiting at the same time).
     pub async fn mark_scanned(&self, id: &str, now: i64) -> Result<bool, StorageError> {
-        let (done, result) = oneshot::channel();
+        let (done, mut result) = oneshot::channel();
         push(
             &self.queue.scans,
             PendingScan {
@@ -315,7 +345,10 @@ impl SqliteStore {
                 done,
             },
         );
-        let conn = Arc::clone(&self.writer).lock_owned().await;
+        let conn = match self.writer_turn(&mut result).await {
+            Turn::Done(changed) => return changed,
+            Turn::Writer(conn) => conn,
+        };
         let batch = take(&self.queue.scans);
         let alone = matches!(batch.as_slice(), [only] if only.id == id);
         self.run_batch(conn, batch, alone, Self::write_scans).await;
@@ -503,7 +536,7 @@ mod tests {
     async fn stored_state(store: &SqliteStore, id: &str) -> String {
         sqlx::query_scalar("SELECT state FROM challenges WHERE id = ?")
             .bind(id)
-            .fetch_one(&store.reader)
+            .fetch_one(&mut *store.read_conn().await)
             .await
             .expect("row")
     }
@@ -715,7 +748,7 @@ mod batch_tests {
         }
         assert_eq!(failures, 1);
         let count: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM challenges")
-            .fetch_one(&store.reader)
+            .fetch_one(&mut *store.read_conn().await)
             .await
             .expect("count");
         assert_eq!(count, 150);
@@ -740,7 +773,7 @@ mod batch_tests {
         assert!(ids[1..].iter().all(|id| changed[id] == 1), "{changed:?}");
         let scanned: i64 =
             sqlx::query_scalar("SELECT COUNT(*) FROM challenges WHERE state = 'scanned'")
-                .fetch_one(&store.reader)
+                .fetch_one(&mut *store.read_conn().await)
                 .await
                 .expect("count");
         assert_eq!(scanned, 149);

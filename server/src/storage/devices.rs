@@ -1,5 +1,6 @@
 //! Enrolled phones.
 
+use super::accounts::{Account, account_columns};
 use super::{SqliteStore, StorageError, WriteTx};
 
 /// An enrolled phone.
@@ -75,7 +76,7 @@ impl SqliteStore {
              ocra_suite, enrolled_at, revoked_at, revoked_reason FROM devices WHERE id = ?",
         )
         .bind(id)
-        .fetch_optional(&self.reader)
+        .fetch_optional(&mut *self.read_conn().await)
         .await?)
     }
 
@@ -87,8 +88,112 @@ impl SqliteStore {
              WHERE account_id = ? AND revoked_at IS NULL",
         )
         .bind(account)
-        .fetch_optional(&self.reader)
+        .fetch_optional(&mut *self.read_conn().await)
         .await?)
+    }
+}
+
+/// An account joined with one of its devices (`LEFT JOIN`: no device columns when none).
+#[derive(sqlx::FromRow)]
+struct AccountDeviceRow {
+    #[sqlx(flatten)]
+    account: Account,
+    device_id: Option<String>,
+    device_name: Option<String>,
+    approval_key: Option<Vec<u8>>,
+    identity_key: Option<Vec<u8>>,
+    offline_secret_enc: Option<Vec<u8>>,
+    ocra_suite: Option<String>,
+    enrolled_at: Option<i64>,
+    revoked_at: Option<i64>,
+    revoked_reason: Option<String>,
+}
+
+impl AccountDeviceRow {
+    fn split(self) -> (Account, Option<Device>) {
+        let device = match (
+            self.device_id,
+            self.device_name,
+            self.approval_key,
+            self.identity_key,
+            self.offline_secret_enc,
+            self.ocra_suite,
+            self.enrolled_at,
+        ) {
+            (
+                Some(id),
+                Some(name),
+                Some(approval_key),
+                Some(identity_key),
+                Some(offline_secret_enc),
+                Some(ocra_suite),
+                Some(enrolled_at),
+            ) => Some(Device {
+                id,
+                account_id: self.account.id.clone(),
+                name,
+                approval_key,
+                identity_key,
+                offline_secret_enc,
+                ocra_suite,
+                enrolled_at,
+                revoked_at: self.revoked_at,
+                revoked_reason: self.revoked_reason,
+            }),
+            _ => None,
+        };
+        (self.account, device)
+    }
+}
+
+/// `SELECT` of an account with the device joined `ON` the condition that follows.
+macro_rules! select_account_device {
+    () => {
+        concat!(
+            "SELECT ",
+            account_columns!(),
+            ", devices.id AS device_id, devices.name AS device_name, approval_key, \
+             identity_key, offline_secret_enc, ocra_suite, enrolled_at, revoked_at, \
+             revoked_reason FROM accounts LEFT JOIN devices \
+             ON devices.account_id = accounts.id AND "
+        )
+    };
+}
+
+impl SqliteStore {
+    /// The account with the device `device_id` if that device is the account's (active or
+    /// not): one read instead of two on the answer path.
+    pub async fn account_with_device(
+        &self,
+        account: &str,
+        device_id: &str,
+    ) -> Result<Option<(Account, Option<Device>)>, StorageError> {
+        const SQL: &str = concat!(
+            select_account_device!(),
+            "devices.id = ? WHERE accounts.id = ?"
+        );
+        Ok(sqlx::query_as::<_, AccountDeviceRow>(SQL)
+            .bind(device_id)
+            .bind(account)
+            .fetch_optional(&mut *self.read_conn().await)
+            .await?
+            .map(AccountDeviceRow::split))
+    }
+
+    /// The account with its active device, if any: one read.
+    pub async fn account_with_active_device(
+        &self,
+        account: &str,
+    ) -> Result<Option<(Account, Option<Device>)>, StorageError> {
+        const SQL: &str = concat!(
+            select_account_device!(),
+            "devices.revoked_at IS NULL WHERE accounts.id = ?"
+        );
+        Ok(sqlx::query_as::<_, AccountDeviceRow>(SQL)
+            .bind(account)
+            .fetch_optional(&mut *self.read_conn().await)
+            .await?
+            .map(AccountDeviceRow::split))
     }
 }
 

@@ -36,7 +36,7 @@ impl SqliteStore {
     ) -> Result<Option<EnrollmentCode>, StorageError> {
         Ok(sqlx::query_as::<_, CodeRow>(SELECT_CODE)
             .bind(code_hash)
-            .fetch_optional(&self.reader)
+            .fetch_optional(&mut *self.read_conn().await)
             .await?
             .map(Into::into))
     }

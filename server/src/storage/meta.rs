@@ -11,7 +11,7 @@ impl SqliteStore {
         Ok(
             sqlx::query_scalar::<_, Vec<u8>>("SELECT value FROM meta WHERE key = ?")
                 .bind(KEY_CHECK)
-                .fetch_optional(&self.reader)
+                .fetch_optional(&mut *self.read_conn().await)
                 .await?,
         )
     }

@@ -1,21 +1,23 @@
 //! SQLite storage (sqlx): WAL journal, `synchronous=NORMAL`, foreign keys on, busy timeout,
 //! migrations embedded from `migrations/sqlite`.
 //!
-//! Readers run in parallel on a pool (WAL lets them), while every write goes through one
-//! connection held behind an async mutex. SQLite admits one writer at a time anyway; queueing
-//! writers on the mutex (FIFO, async) avoids SQLite's sleeping busy handler under load and the
-//! `SQLITE_BUSY` of two deferred transactions upgrading at once. Write transactions start with
-//! `BEGIN IMMEDIATE` so that the checks they make and the writes they do are atomic even
-//! against another process (the `enroll` command) writing the same file.
+//! Readers run in parallel on a few connections (WAL lets them), while every write goes
+//! through one connection held behind an async mutex. SQLite admits one writer at a time
+//! anyway; queueing writers on the mutex (FIFO, async) avoids SQLite's sleeping busy handler
+//! under load and the `SQLITE_BUSY` of two deferred transactions upgrading at once. Write
+//! transactions start with `BEGIN IMMEDIATE` so that the checks they make and the writes they
+//! do are atomic even against another process (the `enroll` command) writing the same file.
 //!
 //! The writer is the serial part of every login, and each statement is a round trip to the
 //! connection's own thread (two thread wake-ups): the write path is kept to as few statements
-//! as possible (see docs/benchmarks.md). That is why the writer is not a one-connection sqlx
-//! pool (a pool checkout pings the connection on every release, in a spawned task, while the
-//! next writer waits), and why challenges are served from memory (`challenges.rs`).
+//! as possible (see docs/benchmarks.md). That is why no connection comes from an sqlx pool (a
+//! pool pings the connection on every release, in a spawned task), why challenges are served
+//! from memory and their inserts and scans batched (`challenges.rs`), and why approvals are
+//! committed in groups (`approvals.rs`).
 
 mod accounts;
 mod admin;
+mod approvals;
 mod audit;
 mod challenges;
 mod devices;
@@ -26,10 +28,11 @@ mod web_sessions;
 use std::path::Path;
 use std::str::FromStr as _;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use sqlx::sqlite::{
-    SqliteConnectOptions, SqliteConnection, SqliteJournalMode, SqlitePool, SqlitePoolOptions,
+    SqliteConnectOptions, SqliteConnection, SqliteJournalMode, SqlitePoolOptions,
     SqliteSynchronous, SqliteTransactionManager,
 };
 use sqlx::{ConnectOptions as _, TransactionManager as _};
@@ -37,6 +40,7 @@ use tokio::sync::{Mutex, MutexGuard, OwnedMutexGuard};
 
 pub use accounts::Account;
 pub use admin::{AccountQuery, AccountRow, AuditQuery, DeviceRow, InvitationRow, NewInvitation};
+pub use approvals::{Approval, ApprovalOutcome};
 pub use audit::{Actor, AuditCounters, AuditEntry, AuditEvent, AuditRecord};
 pub use challenges::NewChallenge;
 pub use devices::{Device, NewDevice};
@@ -64,10 +68,25 @@ pub enum StorageError {
     Corrupt(String),
 }
 
+/// Read connections of a file database.
+const READERS: usize = 4;
+
+/// Prepared statements kept per connection.
+const STATEMENT_CACHE: usize = 512;
+
+/// The read connections, each behind its own async mutex.
+#[derive(Debug)]
+struct Readers {
+    conns: Vec<Mutex<SqliteConnection>>,
+    /// Where the next search for a free connection starts.
+    next: AtomicUsize,
+}
+
 /// The Tigr database.
 #[derive(Debug, Clone)]
 pub struct SqliteStore {
-    reader: SqlitePool,
+    /// Read connections (see [`SqliteStore::read_conn`]).
+    readers: Arc<Readers>,
     /// The only write connection (see [`SqliteStore::write_conn`]).
     writer: Arc<Mutex<SqliteConnection>>,
     /// Write-through copy of the challenges issued by this process (see `challenges.rs`).
@@ -98,7 +117,10 @@ impl SqliteStore {
             // cost an fsync per commit (~900 commits/s instead of ~44,000 on these machines).
             .synchronous(SqliteSynchronous::Normal)
             .foreign_keys(true)
-            .busy_timeout(Duration::from_secs(5));
+            .busy_timeout(Duration::from_secs(5))
+            // Batched statements come in one text per batch size (up to 64 of each kind):
+            // keep them all prepared.
+            .statement_cache_capacity(STATEMENT_CACHE);
         let path = options.get_filename().to_path_buf();
         let in_memory = path.as_os_str().is_empty() || path == Path::new(":memory:");
         let outcome = if in_memory || path.exists() {
@@ -113,21 +135,26 @@ impl SqliteStore {
             })?;
         }
         let writer = options.connect().await?;
-        // No test query before each checkout: a local SQLite connection does not go stale,
-        // and the check is one more round trip to the connection's thread on every read.
+        // Through a pool: `Migrator::run` on a bare `&mut SqliteConnection` makes every
+        // future that opens a store fail `Send` checks (higher-ranked lifetime inference).
+        let migrator = SqlitePoolOptions::new()
+            .max_connections(1)
+            .connect_with(options.clone())
+            .await?;
+        sqlx::migrate!("./migrations/sqlite").run(&migrator).await?;
+        migrator.close().await;
         // (sqlx names in-memory databases and shares their cache, so the readers of an
         // in-memory store see the writer's database.)
-        let reader = SqlitePoolOptions::new()
-            .test_before_acquire(false)
-            .max_connections(if in_memory { 1 } else { 4 })
-            .connect_with(options)
-            .await?;
-        // Through the pool: `Migrator::run` on a bare `&mut SqliteConnection` makes every
-        // future that opens a store fail `Send` checks (higher-ranked lifetime inference).
-        sqlx::migrate!("./migrations/sqlite").run(&reader).await?;
+        let mut readers = Vec::new();
+        for _ in 0..if in_memory { 1 } else { READERS } {
+            readers.push(Mutex::new(options.connect().await?));
+        }
         Ok((
             Self {
-                reader,
+                readers: Arc::new(Readers {
+                    conns: readers,
+                    next: AtomicUsize::new(0),
+                }),
                 writer: Arc::new(Mutex::new(writer)),
                 challenges: Arc::default(),
                 queue: Arc::default(),
@@ -139,7 +166,9 @@ impl SqliteStore {
 
     /// Checks that the database answers.
     pub async fn ping(&self) -> Result<(), StorageError> {
-        sqlx::query("SELECT 1").execute(&self.reader).await?;
+        sqlx::query("SELECT 1")
+            .execute(&mut *self.read_conn().await)
+            .await?;
         Ok(())
     }
 
@@ -159,10 +188,9 @@ impl SqliteStore {
         })
     }
 
-    /// Closes the readers and checkpoints the WAL into the database file (the write
-    /// connection itself closes when the last clone of the store is dropped).
+    /// Checkpoints the WAL into the database file (the connections close when the last
+    /// clone of the store is dropped).
     pub async fn close(&self) {
-        self.reader.close().await;
         let mut conn = self.writer.lock().await;
         if let Err(error) = sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)")
             .execute(&mut *conn)
@@ -170,6 +198,20 @@ impl SqliteStore {
         {
             tracing::warn!(%error, "WAL checkpoint at close failed");
         }
+    }
+
+    /// A read connection: the first one free, else the next in turn. Readers run in
+    /// parallel (WAL); each statement is one round trip to its connection's thread. (An sqlx
+    /// pool would add one more on every release, a ping, in a spawned task.)
+    async fn read_conn(&self) -> MutexGuard<'_, SqliteConnection> {
+        let conns = &self.readers.conns;
+        let start = self.readers.next.fetch_add(1, Ordering::Relaxed);
+        for i in 0..conns.len() {
+            if let Ok(conn) = conns[(start + i) % conns.len()].try_lock() {
+                return conn;
+            }
+        }
+        conns[start % conns.len()].lock().await
     }
 
     /// The write connection, for statements in autocommit mode. Writers queue on the mutex

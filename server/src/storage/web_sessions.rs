@@ -63,7 +63,7 @@ impl SqliteStore {
              method, ip, user_agent FROM web_sessions WHERE id_hash = ?",
         )
         .bind(id_hash)
-        .fetch_optional(&self.reader)
+        .fetch_optional(&mut *self.read_conn().await)
         .await?)
     }
 
@@ -78,7 +78,7 @@ impl SqliteStore {
              ORDER BY created_at DESC",
         )
         .bind(account_id)
-        .fetch_all(&self.reader)
+        .fetch_all(&mut *self.read_conn().await)
         .await?)
     }
 

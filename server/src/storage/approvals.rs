@@ -1,0 +1,745 @@
+//! Approvals of login challenges, committed in groups.
+//!
+//! An approval is the last write of a login and, done alone, the longest: begin, read the
+//! account, check the device, consume the challenge, reset the counter, audit, commit — each
+//! statement a round trip to the writer's thread, while every other writer waits. So, like
+//! challenge inserts (`challenges.rs`), approvals queue, and whoever gets the writer commits
+//! every approval waiting at that moment in one transaction of a fixed number of statements:
+//!
+//! 1. one `SELECT` of the accounts, each with whether its device is still active;
+//! 2. per approval, in memory, the checks a lone approval makes, in the same order: account
+//!    missing or disabled, then the lockout ([`LockoutPolicy::after_success`]: the rule stays
+//!    in `domain/`), then the device;
+//! 3. one guarded `UPDATE` of the challenges (each row with its own state, account and time)
+//!    that returns the ids it changed: a challenge is consumed by this statement or not at
+//!    all, exactly as by the statement of a lone approval;
+//! 4. lockout writes only for the accounts whose state changes (a counter to reset);
+//! 5. one multi-row audit `INSERT`; then `COMMIT`, and only then the cache and the callers.
+//!
+//! The approvals of one transaction are independent: at most one per account and one per
+//! challenge. An approval sharing either with one waiting before it goes to the next
+//! transaction, so the outcome is what the callers would get one after the other, in their
+//! order. A transaction that fails is rolled back and its approvals retried one by one, so a
+//! bad one fails alone.
+
+use std::collections::{HashMap, HashSet};
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use sqlx::sqlite::SqliteTransactionManager;
+use sqlx::{SqliteConnection, TransactionManager as _};
+use tokio::sync::{OwnedMutexGuard, oneshot};
+
+use crate::domain::challenge::StoredState;
+use crate::domain::lockout::{Block, LockState, LockoutPolicy};
+
+use super::accounts::{ACCOUNT_COLUMNS, Account, write_lock_state};
+use super::audit::{Actor, AuditEntry, AuditEvent, insert_audit_rows};
+use super::challenges::{Decided, MAX_BATCH, Turn, outcome, push, take};
+use super::{SqliteStore, StorageError};
+
+/// A checked answer to commit: a right signature or offline code for an open challenge.
+#[derive(Debug, Clone)]
+pub struct Approval {
+    /// The challenge answered.
+    pub challenge_id: String,
+    /// The answering account.
+    pub account_id: String,
+    /// Its device.
+    pub device_id: String,
+    /// Time of the answer.
+    pub now: i64,
+    /// Who answered (phone or browser), for the audit row.
+    pub actor: Actor,
+    /// Requester IP, for the audit row.
+    pub ip: String,
+    /// Requester browser summary, for the audit row.
+    pub user_agent: String,
+    /// Audit detail (`via=signature`).
+    pub detail: String,
+}
+
+/// What became of one [`Approval`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ApprovalOutcome {
+    /// Committed: challenge approved, lockout counter reset, audited.
+    Approved,
+    /// The account is missing or was disabled since the first check (nothing written).
+    UnknownAccount,
+    /// The device is not the account's active device any more (nothing written).
+    DeviceRevoked,
+    /// The account is blocked: refused and audited; `ended` when the challenge was still
+    /// open and now ended `blocked`.
+    Blocked {
+        /// The block in force.
+        block: Block,
+        /// The challenge ended `blocked` in this transaction.
+        ended: bool,
+    },
+    /// The challenge was not open any more: decided, ended or expired (nothing written).
+    ChallengeClosed,
+}
+
+impl ApprovalOutcome {
+    /// True when the challenge changed state (the browser showing it is to be notified).
+    pub fn changed_challenge(self) -> bool {
+        matches!(self, Self::Approved | Self::Blocked { ended: true, .. })
+    }
+}
+
+/// An approval waiting for the writer.
+#[derive(Debug)]
+pub(super) struct PendingApproval {
+    /// Tells the caller's own approval from others in the queue.
+    ticket: u64,
+    approval: Approval,
+    policy: LockoutPolicy,
+    done: oneshot::Sender<Result<ApprovalOutcome, StorageError>>,
+}
+
+impl SqliteStore {
+    /// Commits `approval` under the lockout `policy` (see the module docs): one transaction
+    /// re-checks the account, the lockout and the device, consumes the challenge exactly once,
+    /// resets the counter and audits. Batched with the approvals waiting at the same time;
+    /// returns once its own outcome is committed.
+    pub async fn approve(
+        &self,
+        approval: Approval,
+        policy: &LockoutPolicy,
+    ) -> Result<ApprovalOutcome, StorageError> {
+        static TICKETS: AtomicU64 = AtomicU64::new(0);
+        let ticket = TICKETS.fetch_add(1, Ordering::Relaxed);
+        let (done, mut result) = oneshot::channel();
+        push(
+            &self.queue.approvals,
+            PendingApproval {
+                ticket,
+                approval,
+                policy: *policy,
+                done,
+            },
+        );
+        let conn = match self.writer_turn(&mut result).await {
+            Turn::Done(outcome) => return outcome,
+            Turn::Writer(conn) => conn,
+        };
+        let batch = take(&self.queue.approvals);
+        let alone = matches!(batch.as_slice(), [only] if only.ticket == ticket);
+        self.run_batch(conn, batch, alone, Self::write_approvals)
+            .await;
+        outcome(result).await
+    }
+
+    async fn write_approvals(
+        self,
+        mut conn: OwnedMutexGuard<SqliteConnection>,
+        mut waiting: Vec<PendingApproval>,
+    ) {
+        while !waiting.is_empty() {
+            let round;
+            (round, waiting) = next_round(waiting);
+            match approve_round(&mut conn, &round).await {
+                Ok(done) => self.finish(round, done),
+                Err(_) => {
+                    // Each alone, with its own outcome or error.
+                    for pending in round {
+                        match approve_round(&mut conn, std::slice::from_ref(&pending)).await {
+                            Ok(done) => self.finish(vec![pending], done),
+                            Err(error) => {
+                                let _ = pending.done.send(Err(error));
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// After a commit: the cache, the audit counters, then each caller.
+    fn finish(&self, round: Vec<PendingApproval>, done: RoundDone) {
+        self.challenges.publish(done.decided);
+        self.audit_counters.add(&done.audited);
+        for (pending, outcome) in round.into_iter().zip(done.outcomes) {
+            let _ = pending.done.send(Ok(outcome));
+        }
+    }
+}
+
+/// Splits the approvals to write next (in order, at most [`MAX_BATCH`], none sharing an
+/// account or a challenge with an approval before it) from those left for later.
+fn next_round(waiting: Vec<PendingApproval>) -> (Vec<PendingApproval>, Vec<PendingApproval>) {
+    let picked: Vec<bool> = {
+        let mut accounts = HashSet::new();
+        let mut challenges = HashSet::new();
+        let mut count = 0;
+        waiting
+            .iter()
+            .map(|p| {
+                let new_account = accounts.insert(p.approval.account_id.as_str());
+                let new_challenge = challenges.insert(p.approval.challenge_id.as_str());
+                let pick = new_account && new_challenge && count < MAX_BATCH;
+                count += usize::from(pick);
+                pick
+            })
+            .collect()
+    };
+    let mut round = Vec::new();
+    let mut later = Vec::new();
+    for (pending, pick) in waiting.into_iter().zip(picked) {
+        if pick {
+            round.push(pending);
+        } else {
+            later.push(pending);
+        }
+    }
+    (round, later)
+}
+
+/// A committed round: the outcome of each approval (in order), the challenges it decided
+/// and the events it audited.
+struct RoundDone {
+    outcomes: Vec<ApprovalOutcome>,
+    decided: Vec<Decided>,
+    audited: Vec<AuditEvent>,
+}
+
+/// What a round does with one approval, before the challenges are updated.
+enum Plan {
+    /// Refused without writing anything.
+    Refuse(ApprovalOutcome),
+    /// Blocked account: audited, the challenge ends `blocked` if still open.
+    EndBlocked(Block),
+    /// Approve: consume the challenge, then store `next` if it differs from `read`.
+    Approve { read: LockState, next: LockState },
+}
+
+/// An account read in the round, with whether the approval's device is its active device.
+#[derive(sqlx::FromRow)]
+struct AccountCheck {
+    #[sqlx(flatten)]
+    account: Account,
+    device_active: bool,
+}
+
+/// A write transaction on the writer that rolls back unless committed (also when the
+/// future running it is dropped).
+struct RoundTx<'c> {
+    conn: &'c mut SqliteConnection,
+    open: bool,
+}
+
+impl<'c> RoundTx<'c> {
+    async fn begin(conn: &'c mut SqliteConnection) -> Result<Self, StorageError> {
+        SqliteTransactionManager::begin(conn, Some("BEGIN IMMEDIATE".into())).await?;
+        Ok(Self { conn, open: true })
+    }
+
+    async fn commit(mut self) -> Result<(), StorageError> {
+        SqliteTransactionManager::commit(self.conn).await?;
+        self.open = false;
+        Ok(())
+    }
+}
+
+impl Drop for RoundTx<'_> {
+    fn drop(&mut self) {
+        if self.open {
+            // Queued before the writer is released (see `WriteTx`'s drop).
+            SqliteTransactionManager::start_rollback(self.conn);
+        }
+    }
+}
+
+/// One transaction for `round` (approvals with distinct accounts and challenges).
+async fn approve_round(
+    conn: &mut SqliteConnection,
+    round: &[PendingApproval],
+) -> Result<RoundDone, StorageError> {
+    let tx = RoundTx::begin(conn).await?;
+    let checks = read_accounts(tx.conn, round).await?;
+
+    let plans: Vec<Plan> = round
+        .iter()
+        .map(|p| {
+            let a = &p.approval;
+            let Some(check) = checks.get(&a.account_id).filter(|c| c.account.is_enabled()) else {
+                return Plan::Refuse(ApprovalOutcome::UnknownAccount);
+            };
+            let read = check.account.lock_state();
+            match p.policy.after_success(read, a.now) {
+                // Blocked by a failure since the first check.
+                Err(refused) => Plan::EndBlocked(refused.block),
+                Ok(_) if !check.device_active => Plan::Refuse(ApprovalOutcome::DeviceRevoked),
+                Ok(next) => Plan::Approve { read, next },
+            }
+        })
+        .collect();
+
+    let closes: Vec<Close<'_>> = round
+        .iter()
+        .zip(&plans)
+        .filter_map(|(p, plan)| {
+            let (state, blocked_until) = match plan {
+                Plan::Refuse(_) => return None,
+                Plan::EndBlocked(block) => (StoredState::Blocked, block.until),
+                Plan::Approve { .. } => (StoredState::Approved, None),
+            };
+            Some(Close {
+                id: &p.approval.challenge_id,
+                state,
+                account: &p.approval.account_id,
+                at: p.approval.now,
+                blocked_until,
+            })
+        })
+        .collect();
+    let closed = close_challenges(tx.conn, &closes).await?;
+
+    let mut done = RoundDone {
+        outcomes: Vec::with_capacity(round.len()),
+        decided: Vec::new(),
+        audited: Vec::new(),
+    };
+    let mut audit = Vec::new();
+    for (p, plan) in round.iter().zip(plans) {
+        let a = &p.approval;
+        let ended = closed.contains(a.challenge_id.as_str());
+        let outcome = match plan {
+            Plan::Refuse(outcome) => outcome,
+            Plan::EndBlocked(block) => {
+                audit.push(entry(a, AuditEvent::RefusedBlocked));
+                if ended {
+                    done.decided
+                        .push(Decided::new(a, StoredState::Blocked, block.until));
+                }
+                ApprovalOutcome::Blocked { block, ended }
+            }
+            Plan::Approve { .. } if !ended => ApprovalOutcome::ChallengeClosed,
+            Plan::Approve { read, next } => {
+                if next != read {
+                    write_lock_state(tx.conn, &a.account_id, next).await?;
+                }
+                audit.push(entry(a, AuditEvent::Approved));
+                done.decided
+                    .push(Decided::new(a, StoredState::Approved, None));
+                ApprovalOutcome::Approved
+            }
+        };
+        done.outcomes.push(outcome);
+    }
+    insert_audit_rows(tx.conn, &audit).await?;
+    tx.commit().await?;
+    done.audited = audit.iter().map(|e| e.event).collect();
+    Ok(done)
+}
+
+/// The audit row of an approval's outcome.
+fn entry(a: &Approval, event: AuditEvent) -> AuditEntry<'_> {
+    AuditEntry {
+        account_id: Some(&a.account_id),
+        device_id: Some(&a.device_id),
+        challenge_id: Some(&a.challenge_id),
+        ip: Some(&a.ip),
+        user_agent: Some(&a.user_agent),
+        detail: Some(a.detail.clone()),
+        ..AuditEntry::new(a.now, event, a.actor)
+    }
+}
+
+impl Decided {
+    fn new(a: &Approval, state: StoredState, blocked_until: Option<i64>) -> Self {
+        Self {
+            id: a.challenge_id.clone(),
+            state,
+            account: a.account_id.clone(),
+            at: a.now,
+            blocked_until,
+        }
+    }
+}
+
+/// The round's accounts (by id), each with whether the approval's device is its active
+/// device: one statement.
+async fn read_accounts(
+    conn: &mut SqliteConnection,
+    round: &[PendingApproval],
+) -> Result<HashMap<String, AccountCheck>, StorageError> {
+    let values = vec!["(?, ?)"; round.len()].join(", ");
+    let sql = format!(
+        "WITH q (account_id, device_id) AS (VALUES {values}) \
+         SELECT {ACCOUNT_COLUMNS}, EXISTS (SELECT 1 FROM devices d WHERE d.id = q.device_id \
+         AND d.account_id = q.account_id AND d.revoked_at IS NULL) AS device_active \
+         FROM q JOIN accounts ON accounts.id = q.account_id"
+    );
+    let mut query = sqlx::query_as::<_, AccountCheck>(&sql);
+    for p in round {
+        query = query
+            .bind(&p.approval.account_id)
+            .bind(&p.approval.device_id);
+    }
+    let rows = query.fetch_all(&mut *conn).await?;
+    Ok(rows
+        .into_iter()
+        .map(|check| (check.account.id.clone(), check))
+        .collect())
+}
+
+/// A challenge to close if still open at `at`.
+struct Close<'a> {
+    id: &'a str,
+    state: StoredState,
+    account: &'a str,
+    at: i64,
+    blocked_until: Option<i64>,
+}
+
+/// One guarded `UPDATE` closing each challenge of `closes` (distinct ids) that is still
+/// `pending`/`scanned` and unexpired at its own time; returns the ids it closed. The same
+/// guard as a lone decision (`WriteTx::decide_challenge`): what makes a challenge
+/// single-use.
+async fn close_challenges<'a>(
+    conn: &mut SqliteConnection,
+    closes: &[Close<'a>],
+) -> Result<HashSet<String>, StorageError> {
+    if closes.is_empty() {
+        return Ok(HashSet::new());
+    }
+    let values = vec!["(?, ?, ?, ?, ?)"; closes.len()].join(", ");
+    let sql = format!(
+        "WITH d (id, state, account_id, at, blocked_until) AS (VALUES {values}) \
+         UPDATE challenges SET state = d.state, account_id = d.account_id, decided_at = d.at, \
+         blocked_until = d.blocked_until FROM d WHERE challenges.id = d.id \
+         AND challenges.state IN ('pending', 'scanned') AND challenges.expires_at > d.at \
+         RETURNING challenges.id"
+    );
+    let mut query = sqlx::query_scalar::<_, String>(&sql);
+    for c in closes {
+        query = query
+            .bind(c.id)
+            .bind(c.state.as_str())
+            .bind(c.account)
+            .bind(c.at)
+            .bind(c.blocked_until);
+    }
+    Ok(query.fetch_all(&mut *conn).await?.into_iter().collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+    use std::time::Duration;
+
+    use crate::domain::lockout::BlockReason;
+
+    use super::super::{NewChallenge, NewDevice};
+    use super::*;
+
+    const NOW: i64 = 1_700_000_000;
+
+    async fn store() -> (tempfile::TempDir, SqliteStore) {
+        let dir = tempfile::tempdir().expect("temporary folder");
+        let url = format!("sqlite://{}", dir.path().join("t.db").display());
+        let (store, _) = SqliteStore::open(&url).await.expect("open");
+        (dir, store)
+    }
+
+    /// An account with the active device `D-<account>`.
+    async fn enroll(store: &SqliteStore, account: &str) {
+        let device = format!("D-{account}");
+        let mut tx = store.begin_write().await.expect("begin");
+        tx.upsert_account(account, None, NOW - 100)
+            .await
+            .expect("account");
+        tx.insert_device(&NewDevice {
+            id: &device,
+            account_id: account,
+            name: "phone",
+            approval_key: &[1],
+            identity_key: &[2],
+            offline_secret_enc: &[3],
+            ocra_suite: "OCRA-1:HOTP-SHA256-8:QA64",
+            enrolled_at: NOW - 100,
+        })
+        .await
+        .expect("device");
+        tx.commit().await.expect("commit");
+    }
+
+    /// A scanned challenge.
+    async fn challenge(store: &SqliteStore, id: &str) {
+        store
+            .insert_challenge(&NewChallenge {
+                id,
+                nonce: "N",
+                browser_token_hash: &[0; 32],
+                created_at: NOW - 10,
+                expires_at: NOW + 110,
+                browser_ip: "127.0.0.1",
+                browser_summary: "",
+            })
+            .await
+            .expect("insert");
+        assert!(store.mark_scanned(id, NOW - 9).await.expect("scan"));
+    }
+
+    fn approval(challenge: &str, account: &str) -> Approval {
+        Approval {
+            challenge_id: challenge.to_owned(),
+            account_id: account.to_owned(),
+            device_id: format!("D-{account}"),
+            now: NOW,
+            actor: Actor::Phone,
+            ip: "10.0.0.1".to_owned(),
+            user_agent: "Firefox".to_owned(),
+            detail: "via=signature".to_owned(),
+        }
+    }
+
+    /// Runs `approvals` at once; with `together`, holds the writer until all of them wait
+    /// in the queue, so that they are written by one batch.
+    async fn approve_all(
+        store: &SqliteStore,
+        approvals: Vec<Approval>,
+        together: bool,
+    ) -> Vec<Result<ApprovalOutcome, StorageError>> {
+        let policy = LockoutPolicy::new(5);
+        let held = if together {
+            Some(Arc::clone(&store.writer).lock_owned().await)
+        } else {
+            None
+        };
+        let count = approvals.len();
+        let tasks: Vec<_> = approvals
+            .into_iter()
+            .map(|a| {
+                let store = store.clone();
+                tokio::spawn(async move { store.approve(a, &policy).await })
+            })
+            .collect();
+        if let Some(held) = held {
+            while store.queue.approvals.lock().expect("queue").len() < count {
+                tokio::time::sleep(Duration::from_millis(1)).await;
+            }
+            drop(held);
+        }
+        let mut outcomes = Vec::new();
+        for task in tasks {
+            outcomes.push(task.await.expect("task"));
+        }
+        outcomes
+    }
+
+    async fn state(store: &SqliteStore, id: &str) -> (String, Option<String>, Option<i64>) {
+        sqlx::query_as("SELECT state, account_id, blocked_until FROM challenges WHERE id = ?")
+            .bind(id)
+            .fetch_one(&mut *store.read_conn().await)
+            .await
+            .expect("row")
+    }
+
+    /// Audit events about `challenge`, oldest first.
+    async fn audited(store: &SqliteStore, challenge: &str) -> Vec<String> {
+        sqlx::query_scalar("SELECT event FROM audit WHERE challenge_id = ? ORDER BY id")
+            .bind(challenge)
+            .fetch_all(&mut *store.read_conn().await)
+            .await
+            .expect("audit")
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn each_approval_of_a_batch_gets_its_own_outcome() {
+        let (_dir, store) = store().await;
+        for (account, id) in [
+            ("alice", "C-OK"),
+            ("bob", "C-BLOCKED"),
+            ("carol", "C-USED"),
+            ("dave", "C-REVOKED"),
+            ("erin", "C-DISABLED"),
+        ] {
+            enroll(&store, account).await;
+            challenge(&store, id).await;
+        }
+        let block = Block {
+            since: NOW - 60,
+            until: Some(NOW + 840),
+            reason: BlockReason::TooManyFailures,
+        };
+        let mut tx = store.begin_write().await.expect("begin");
+        // Two failures to forget on success; bob blocked; dave's phone revoked.
+        let two = LockState {
+            failures: 2,
+            ..LockState::default()
+        };
+        tx.set_lock_state("alice", two).await.expect("alice");
+        let blocked = LockState {
+            failures: 5,
+            block: Some(block),
+            strikes: 1,
+            last_block_at: Some(block.since),
+        };
+        tx.set_lock_state("bob", blocked).await.expect("bob");
+        tx.revoke_active_devices("dave", NOW - 5, "test")
+            .await
+            .expect("revoke");
+        tx.commit().await.expect("commit");
+        sqlx::query("UPDATE accounts SET disabled_at = ? WHERE id = 'erin'")
+            .bind(NOW - 5)
+            .execute(&mut *store.write_conn().await)
+            .await
+            .expect("disable");
+        // carol's challenge already consumed (by carol herself).
+        assert_eq!(
+            approve_all(&store, vec![approval("C-USED", "carol")], false).await[0]
+                .as_ref()
+                .expect("first"),
+            &ApprovalOutcome::Approved
+        );
+
+        let outcomes = approve_all(
+            &store,
+            vec![
+                approval("C-OK", "alice"),
+                approval("C-BLOCKED", "bob"),
+                approval("C-USED", "carol"),
+                approval("C-REVOKED", "dave"),
+                approval("C-DISABLED", "erin"),
+            ],
+            true,
+        )
+        .await;
+        let outcomes: Vec<_> = outcomes.into_iter().map(|o| o.expect("outcome")).collect();
+        assert_eq!(
+            outcomes,
+            [
+                ApprovalOutcome::Approved,
+                ApprovalOutcome::Blocked { block, ended: true },
+                ApprovalOutcome::ChallengeClosed,
+                ApprovalOutcome::DeviceRevoked,
+                ApprovalOutcome::UnknownAccount,
+            ]
+        );
+
+        assert_eq!(
+            state(&store, "C-OK").await,
+            ("approved".into(), Some("alice".into()), None)
+        );
+        assert_eq!(
+            state(&store, "C-BLOCKED").await,
+            ("blocked".into(), Some("bob".into()), Some(NOW + 840))
+        );
+        assert_eq!(state(&store, "C-USED").await.0, "approved");
+        assert_eq!(state(&store, "C-REVOKED").await.0, "scanned");
+        assert_eq!(state(&store, "C-DISABLED").await.0, "scanned");
+        assert_eq!(audited(&store, "C-OK").await, ["approved"]);
+        assert_eq!(audited(&store, "C-BLOCKED").await, ["refused_blocked"]);
+        assert_eq!(audited(&store, "C-USED").await, ["approved"]);
+        assert!(audited(&store, "C-REVOKED").await.is_empty());
+        assert!(audited(&store, "C-DISABLED").await.is_empty());
+        let counters = store.audit_counters();
+        assert_eq!(counters.get(AuditEvent::Approved), 2);
+        assert_eq!(counters.get(AuditEvent::RefusedBlocked), 1);
+
+        // The counter was reset; bob's block is untouched.
+        let alice = store.account("alice").await.expect("read").expect("alice");
+        assert_eq!(alice.lock_state(), LockState::default());
+        let bob = store.account("bob").await.expect("read").expect("bob");
+        assert_eq!(bob.lock_state(), blocked);
+        // The cache follows the commit.
+        let cached = store.challenge("C-OK").await.expect("read").expect("found");
+        assert_eq!(cached.approved_account(), Some("alice"));
+        let cached = store
+            .challenge("C-BLOCKED")
+            .await
+            .expect("read")
+            .expect("found");
+        assert!(cached.ended_on_block_of("bob"));
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn concurrent_valid_answers_consume_a_challenge_once() {
+        let (_dir, store) = store().await;
+        enroll(&store, "alice").await;
+        enroll(&store, "bob").await;
+        for (id, together) in [("C-BATCHED", true), ("C-RACING", false)] {
+            challenge(&store, id).await;
+            let answers = (0..32)
+                .map(|i| approval(id, if i % 2 == 0 { "alice" } else { "bob" }))
+                .collect();
+            let outcomes = approve_all(&store, answers, together).await;
+            let approved = outcomes
+                .iter()
+                .filter(|o| matches!(o, Ok(ApprovalOutcome::Approved)))
+                .count();
+            let closed = outcomes
+                .iter()
+                .filter(|o| matches!(o, Ok(ApprovalOutcome::ChallengeClosed)))
+                .count();
+            assert_eq!((approved, closed), (1, 31), "{id}: {outcomes:?}");
+            assert_eq!(audited(&store, id).await, ["approved"], "{id}");
+            assert_eq!(state(&store, id).await.0, "approved");
+        }
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_failing_batch_is_retried_one_by_one() {
+        let (_dir, store) = store().await;
+        for (account, id) in [("alice", "C-1"), ("bob", "C-BAD"), ("carol", "C-2")] {
+            enroll(&store, account).await;
+            challenge(&store, id).await;
+        }
+        // Any statement touching C-BAD fails (on the write connection only).
+        sqlx::query(
+            "CREATE TEMP TRIGGER refuse_bad BEFORE UPDATE ON challenges \
+             WHEN NEW.id = 'C-BAD' BEGIN SELECT RAISE(ABORT, 'refused'); END",
+        )
+        .execute(&mut *store.write_conn().await)
+        .await
+        .expect("trigger");
+        let outcomes = approve_all(
+            &store,
+            vec![
+                approval("C-1", "alice"),
+                approval("C-BAD", "bob"),
+                approval("C-2", "carol"),
+            ],
+            true,
+        )
+        .await;
+        assert!(matches!(outcomes[0], Ok(ApprovalOutcome::Approved)));
+        assert!(outcomes[1].is_err(), "{:?}", outcomes[1]);
+        assert!(matches!(outcomes[2], Ok(ApprovalOutcome::Approved)));
+        assert_eq!(state(&store, "C-BAD").await.0, "scanned");
+        assert!(audited(&store, "C-BAD").await.is_empty());
+        assert_eq!(audited(&store, "C-1").await, ["approved"]);
+        assert_eq!(store.audit_counters().get(AuditEvent::Approved), 2);
+        // The writer is usable afterwards (nothing left open).
+        challenge(&store, "C-3").await;
+    }
+
+    #[test]
+    fn rounds_keep_accounts_and_challenges_distinct_and_in_order() {
+        let pending = |challenge: &str, account: &str| PendingApproval {
+            ticket: 0,
+            approval: approval(challenge, account),
+            policy: LockoutPolicy::new(5),
+            done: oneshot::channel().0,
+        };
+        let waiting = vec![
+            pending("A", "alice"),
+            pending("A", "bob"),   // same challenge: later
+            pending("B", "alice"), // same account: later
+            pending("B", "carol"), // its challenge waits behind alice's B: later
+            pending("C", "dave"),
+        ];
+        let (round, later) = next_round(waiting);
+        let keys = |v: &[PendingApproval]| {
+            v.iter()
+                .map(|p| format!("{}/{}", p.approval.challenge_id, p.approval.account_id))
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(keys(&round), ["A/alice", "C/dave"]);
+        assert_eq!(keys(&later), ["A/bob", "B/alice", "B/carol"]);
+        let (round, later) = next_round(later);
+        assert_eq!(keys(&round), ["A/bob", "B/alice"]);
+        assert_eq!(keys(&later), ["B/carol"]);
+    }
+}
