@@ -49,7 +49,9 @@ use self::stats::{Endpoint, FlowKind, Stats, micros, percentiles_ms};
     about = "Load generator: complete Tigr login flows over HTTP on loopback",
     after_help = "External server: start it with the same database the bench enrolls into, e.g.\n  \
         TIGR_LISTEN=127.0.0.1:8080 TIGR_DATABASE_URL=sqlite:///tmp/tb/tigr.db \\\n  \
-        TIGR_MASTER_KEY_FILE=/tmp/tb/master.key target/release/tigr-server &\n  \
+        TIGR_MASTER_KEY_FILE=/tmp/tb/master.key TIGR_RATE_LIMIT_CHALLENGES=0 \\\n  \
+        TIGR_RATE_LIMIT_ANSWERS=0 TIGR_RATE_LIMIT_OFFLINE=0 TIGR_RATE_LIMIT_ENROLLMENTS=0 \\\n  \
+        target/release/tigr-server &\n  \
         tigr-bench --url http://127.0.0.1:8080 --database-url sqlite:///tmp/tb/tigr.db"
 )]
 pub struct Args {
