@@ -1,7 +1,10 @@
 //! Rate limits on the routes that create or answer something (see [`crate::ratelimit`]):
 //! a refused request gets 429 `rate_limited` with `Retry-After`, and changes nothing.
+//!
+//! Layer a route with `middleware::from_fn_with_state((state, class), limits::api)` (JSON
+//! replies) or `limits::page` (a page, or JSON for the login page's script).
 
-use axum::extract::{Request, State};
+use axum::extract::{FromRequestParts, Request, State};
 use axum::http::HeaderValue;
 use axum::http::header::RETRY_AFTER;
 use axum::middleware::Next;
@@ -14,8 +17,28 @@ use super::AppState;
 use super::error::ApiError;
 use super::extract::ClientInfo;
 
-fn check(app: &AppState, class: LimitClass, client: &ClientInfo) -> Result<(), Limited> {
-    app.limiter.check(class, &client_key(&client.ip))
+/// Counts the request in `class`; `Err` with the error to reply when over the limit.
+async fn admit(
+    app: &AppState,
+    class: LimitClass,
+    request: Request,
+) -> (Request, Result<(), (ApiError, Limited)>) {
+    let (mut parts, body) = request.into_parts();
+    let client = match ClientInfo::from_request_parts(&mut parts, app).await {
+        Ok(client) => client,
+        Err(never) => match never {},
+    };
+    let verdict = app
+        .limiter
+        .check(class, &client_key(&client.ip))
+        .map_err(|limited| {
+            tracing::debug!(?class, client = %client.ip, retry_after = limited.retry_after, "rate limited");
+            let error = ApiError::RateLimited {
+                retry_after: limited.retry_after,
+            };
+            (error, limited)
+        });
+    (Request::from_parts(parts, body), verdict)
 }
 
 fn with_retry_after(mut response: Response, limited: Limited) -> Response {
@@ -25,101 +48,31 @@ fn with_retry_after(mut response: Response, limited: Limited) -> Response {
     response
 }
 
-fn refused(class: LimitClass, client: &ClientInfo, limited: Limited) -> ApiError {
-    tracing::debug!(?class, client = %client.ip, retry_after = limited.retry_after, "rate limited");
-    ApiError::RateLimited {
-        retry_after: limited.retry_after,
-    }
-}
-
-async fn api(
-    app: &AppState,
-    class: LimitClass,
-    client: &ClientInfo,
+/// API routes: over the limit, the API's JSON error.
+pub async fn api(
+    State((app, class)): State<(AppState, LimitClass)>,
     request: Request,
     next: Next,
 ) -> Response {
-    match check(app, class, client) {
-        Ok(()) => next.run(request).await,
-        Err(limited) => with_retry_after(refused(class, client, limited).into_response(), limited),
+    match admit(&app, class, request).await {
+        (request, Ok(())) => next.run(request).await,
+        (_, Err((error, limited))) => with_retry_after(error.into_response(), limited),
     }
 }
 
-async fn page(
-    app: &AppState,
-    class: LimitClass,
-    client: &ClientInfo,
-    ctx: &PageContext,
+/// Pages: over the limit, a page saying how long to wait (JSON for the page's script).
+pub async fn page(
+    State((app, class)): State<(AppState, LimitClass)>,
     request: Request,
     next: Next,
 ) -> Response {
-    match check(app, class, client) {
-        Ok(()) => next.run(request).await,
-        Err(limited) => {
-            let failure = Failure::Api(refused(class, client, limited));
-            with_retry_after(ctx.fail(app, failure).into_response(), limited)
+    match admit(&app, class, request).await {
+        (request, Ok(())) => next.run(request).await,
+        (request, Err((error, limited))) => {
+            let (parts, _) = request.into_parts();
+            let ctx = PageContext::from_parts(&parts, &app);
+            let failure = ctx.fail(&app, Failure::Api(error));
+            with_retry_after(failure.into_response(), limited)
         }
     }
-}
-
-/// API: creating login challenges.
-pub async fn api_challenges(
-    State(app): State<AppState>,
-    client: ClientInfo,
-    request: Request,
-    next: Next,
-) -> Response {
-    api(&app, LimitClass::Challenges, &client, request, next).await
-}
-
-/// API: the phone's scan (context), approval and denial.
-pub async fn api_answers(
-    State(app): State<AppState>,
-    client: ClientInfo,
-    request: Request,
-    next: Next,
-) -> Response {
-    api(&app, LimitClass::Answers, &client, request, next).await
-}
-
-/// API: offline codes.
-pub async fn api_offline(
-    State(app): State<AppState>,
-    client: ClientInfo,
-    request: Request,
-    next: Next,
-) -> Response {
-    api(&app, LimitClass::Offline, &client, request, next).await
-}
-
-/// API: enrollment lookups and completions.
-pub async fn api_enrollments(
-    State(app): State<AppState>,
-    client: ClientInfo,
-    request: Request,
-    next: Next,
-) -> Response {
-    api(&app, LimitClass::Enrollments, &client, request, next).await
-}
-
-/// Web: the login page and its renewals (each creates a challenge).
-pub async fn page_challenges(
-    State(app): State<AppState>,
-    client: ClientInfo,
-    ctx: PageContext,
-    request: Request,
-    next: Next,
-) -> Response {
-    page(&app, LimitClass::Challenges, &client, &ctx, request, next).await
-}
-
-/// Web: the offline form.
-pub async fn page_offline(
-    State(app): State<AppState>,
-    client: ClientInfo,
-    ctx: PageContext,
-    request: Request,
-    next: Next,
-) -> Response {
-    page(&app, LimitClass::Offline, &client, &ctx, request, next).await
 }

@@ -52,6 +52,7 @@ use crate::domain::challenge::LoginChallenge;
 use crate::domain::lockout::LockoutPolicy;
 use crate::hub::NotificationHub;
 use crate::i18n::Lang;
+use crate::ratelimit::LimitClass;
 use crate::sealing::{SecretSealer, constant_time_eq, sha256};
 use crate::storage::SqliteStore;
 
@@ -157,10 +158,11 @@ pub(crate) fn require_browser(
 
 /// The whole application.
 pub fn router(state: AppState) -> Router {
-    let challenges = middleware::from_fn_with_state(state.clone(), limits::api_challenges);
-    let answers = middleware::from_fn_with_state(state.clone(), limits::api_answers);
-    let offline = middleware::from_fn_with_state(state.clone(), limits::api_offline);
-    let enrollments = middleware::from_fn_with_state(state.clone(), limits::api_enrollments);
+    let limit = |class| middleware::from_fn_with_state((state.clone(), class), limits::api);
+    let challenges = limit(LimitClass::Challenges);
+    let answers = limit(LimitClass::Answers);
+    let offline = limit(LimitClass::Offline);
+    let enrollments = limit(LimitClass::Enrollments);
     let api = Router::new()
         .route("/login/challenges", post(login::create).layer(challenges))
         .route("/login/challenges/{id}/status", get(login::status))

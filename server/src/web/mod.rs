@@ -173,9 +173,11 @@ impl WebState {
 
 /// The pages' router (merged into [`crate::routes::router`]).
 pub fn router(state: &AppState) -> Router<AppState> {
+    use crate::ratelimit::LimitClass;
     use crate::routes::limits;
-    let challenges = middleware::from_fn_with_state(state.clone(), limits::page_challenges);
-    let offline = middleware::from_fn_with_state(state.clone(), limits::page_offline);
+    let limit = |class| middleware::from_fn_with_state((state.clone(), class), limits::page);
+    let challenges = limit(LimitClass::Challenges);
+    let offline = limit(LimitClass::Offline);
     let pages = Router::new()
         .route("/", get(pages::home))
         .route("/login", get(login::page).layer(challenges.clone()))
