@@ -168,10 +168,14 @@ impl RateLimiter {
                 retry_after: wait as u64,
             });
         }
-        if tats.len() >= MAX_CLIENTS && !tats.contains_key(client) {
-            tats.retain(|_, t| *t > now);
+        if let Some(known) = tats.get_mut(client) {
+            *known = tat + interval;
+        } else {
+            if tats.len() >= MAX_CLIENTS {
+                tats.retain(|_, t| *t > now);
+            }
+            tats.insert(client.to_owned(), tat + interval);
         }
-        tats.insert(client.to_owned(), tat + interval);
         Ok(())
     }
 }

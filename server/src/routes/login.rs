@@ -20,7 +20,7 @@ use crate::domain::challenge::{LoginChallenge, StoredState, is_final};
 use crate::i18n::Lang;
 use crate::qr_image;
 use crate::sealing::{constant_time_eq, sha256};
-use crate::storage::NewChallenge;
+use crate::storage::{NewChallenge, StorageError};
 
 use super::error::{ApiError, BadRequest};
 use super::extract::{ApiJson, ClientInfo};
@@ -35,10 +35,40 @@ pub async fn create(
     client: ClientInfo,
     ApiJson(_): ApiJson<CreateChallengeRequest>,
 ) -> Result<(StatusCode, Json<CreatedChallenge>), ApiError> {
+    let browser_token = random_id(app.random.as_ref());
+    let issued = issue(&app, &client, &browser_token).await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(CreatedChallenge {
+            challenge_id: issued.id,
+            qr_payload: issued.payload,
+            expires_at: issued.expires_at,
+            browser_token,
+        }),
+    ))
+}
+
+/// A login challenge just issued.
+#[derive(Debug, Clone)]
+pub struct IssuedChallenge {
+    /// Its identifier.
+    pub id: String,
+    /// The text of its QR code.
+    pub payload: String,
+    /// Its expiry (Unix seconds).
+    pub expires_at: i64,
+}
+
+/// Issues a login challenge to the browser `client` that holds `browser_token` (only the
+/// token's hash is stored): for the API and for the login page alike.
+pub async fn issue(
+    app: &AppState,
+    client: &ClientInfo,
+    browser_token: &str,
+) -> Result<IssuedChallenge, StorageError> {
     let now = app.now();
     let id = random_id(app.random.as_ref());
     let nonce = random_id(app.random.as_ref());
-    let browser_token = random_id(app.random.as_ref());
     let expires_at = now + app.challenge_ttl;
     app.store
         .insert_challenge(&NewChallenge {
@@ -51,19 +81,15 @@ pub async fn create(
             browser_summary: &client.summary,
         })
         .await?;
-    let qr_payload = login_payload(&app, &id, &nonce, expires_at);
-    Ok((
-        StatusCode::CREATED,
-        Json(CreatedChallenge {
-            challenge_id: id,
-            qr_payload,
-            expires_at,
-            browser_token,
-        }),
-    ))
+    Ok(IssuedChallenge {
+        payload: login_payload(app, &id, &nonce, expires_at),
+        id,
+        expires_at,
+    })
 }
 
-fn login_payload(app: &AppState, id: &str, nonce: &str, expires_at: i64) -> String {
+/// The QR payload of the login challenge `id`.
+pub fn login_payload(app: &AppState, id: &str, nonce: &str, expires_at: i64) -> String {
     QrPayload::Login(LoginQr {
         origin: app.origin.clone(),
         challenge_id: id.to_owned(),

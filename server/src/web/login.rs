@@ -13,14 +13,13 @@ use axum::extract::rejection::QueryRejection;
 use axum::extract::{Path, Query, State};
 use axum::http::header::CONTENT_TYPE;
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
-use axum::response::sse::{Event, KeepAlive, Sse};
+use axum::response::sse::Event;
 use axum::response::{IntoResponse, Response};
 use futures_util::Stream;
 use minijinja::context;
 use serde::Deserialize;
 use serde_json::json;
 use tigr_core::ids::{is_valid_id, random_id};
-use tigr_core::payload::{LoginQr, QrPayload};
 use tigr_core::wire::{BROWSER_TOKEN_HEADER, ChallengeState, OfflineAnswer};
 use tokio::sync::watch;
 
@@ -29,10 +28,9 @@ use crate::hub::Subscription;
 use crate::qr_image;
 use crate::routes::error::ApiError;
 use crate::routes::extract::{ApiJson, ClientInfo};
-use crate::routes::login::StatusQuery;
+use crate::routes::login::{self, IssuedChallenge, StatusQuery};
 use crate::routes::{AppState, answers};
 use crate::sealing::{constant_time_eq, sha256};
-use crate::storage::NewChallenge;
 
 use super::csrf::{same_origin, submitted_token};
 use super::session::{self, LoginMethod};
@@ -56,13 +54,6 @@ pub struct LoginQuery {
     bye: Option<String>,
 }
 
-/// A challenge created for the page.
-struct PageChallenge {
-    id: String,
-    payload: String,
-    expires_at: i64,
-}
-
 /// The browser token of this browser's login cookie, or a new one (then `true`: the cookie
 /// must be set).
 fn login_token(app: &AppState, headers: &HeaderMap) -> (String, bool) {
@@ -84,37 +75,8 @@ async fn create_challenge(
     app: &AppState,
     client: &ClientInfo,
     token: &str,
-) -> Result<PageChallenge, Failure> {
-    let now = app.now();
-    let id = random_id(app.random.as_ref());
-    let nonce = random_id(app.random.as_ref());
-    let expires_at = now + app.challenge_ttl;
-    app.store
-        .insert_challenge(&NewChallenge {
-            id: &id,
-            nonce: &nonce,
-            browser_token_hash: &sha256(token.as_bytes()),
-            created_at: now,
-            expires_at,
-            browser_ip: &client.ip,
-            browser_summary: &client.summary,
-        })
-        .await?;
-    Ok(PageChallenge {
-        payload: payload_of(app, &id, &nonce, expires_at),
-        id,
-        expires_at,
-    })
-}
-
-fn payload_of(app: &AppState, id: &str, nonce: &str, expires_at: i64) -> String {
-    QrPayload::Login(LoginQr {
-        origin: app.origin.clone(),
-        challenge_id: id.to_owned(),
-        nonce: nonce.to_owned(),
-        expires_at,
-    })
-    .to_string()
+) -> Result<IssuedChallenge, Failure> {
+    Ok(login::issue(app, client, token).await?)
 }
 
 /// The QR as an SVG element to put inline in the page: no XML prolog, hidden from assistive
@@ -198,7 +160,7 @@ struct PageExtras<'a> {
 fn render_page(
     app: &AppState,
     ctx: &PageContext,
-    challenge: &PageChallenge,
+    challenge: &IssuedChallenge,
     token: &str,
     extras: PageExtras<'_>,
 ) -> Result<Response, Failure> {
@@ -334,14 +296,7 @@ pub async fn events(
         last: None,
         done: false,
     });
-    let mut response = Sse::new(stream)
-        .keep_alive(KeepAlive::new().interval(Duration::from_secs(15)))
-        .into_response();
-    // Reverse proxies (nginx) must not buffer the stream.
-    response
-        .headers_mut()
-        .insert("x-accel-buffering", HeaderValue::from_static("no"));
-    response
+    super::live_events(stream)
 }
 
 struct StateWatch {
@@ -563,9 +518,9 @@ fn offline_again(
     form: &LoginForm,
     error: &str,
 ) -> Result<Response, WebError> {
-    let page = PageChallenge {
+    let page = IssuedChallenge {
         id: challenge.id.clone(),
-        payload: payload_of(app, &challenge.id, &challenge.nonce, challenge.expires_at),
+        payload: login::login_payload(app, &challenge.id, &challenge.nonce, challenge.expires_at),
         expires_at: challenge.expires_at,
     };
     let return_to = checked_return(&form.return_to, &app.origin, &app.web.return_prefixes);

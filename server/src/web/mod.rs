@@ -171,6 +171,26 @@ impl WebState {
     }
 }
 
+/// A server-sent event stream for a page's live channel: a comment every 15 s keeps idle
+/// connections open, and reverse proxies (nginx) are told not to buffer it.
+pub fn live_events<S>(stream: S) -> Response
+where
+    S: futures_util::Stream<Item = Result<axum::response::sse::Event, std::convert::Infallible>>
+        + Send
+        + 'static,
+{
+    let mut response = axum::response::sse::Sse::new(stream)
+        .keep_alive(
+            axum::response::sse::KeepAlive::new().interval(std::time::Duration::from_secs(15)),
+        )
+        .into_response();
+    response.headers_mut().insert(
+        "x-accel-buffering",
+        axum::http::HeaderValue::from_static("no"),
+    );
+    response
+}
+
 /// The pages' router (merged into [`crate::routes::router`]).
 pub fn router(state: &AppState) -> Router<AppState> {
     use crate::ratelimit::LimitClass;

@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use axum::extract::Path;
 use axum::http::{HeaderValue, StatusCode};
-use axum::response::sse::{Event, KeepAlive, Sse};
+use axum::response::sse::Event;
 use axum::response::{IntoResponse, Response};
 use futures_util::Stream;
 use minijinja::context;
@@ -270,13 +270,7 @@ pub async fn events(admin: Admin, Path(id): Path<String>) -> Result<Response, We
         last: None,
         done: false,
     });
-    let mut response = Sse::new(stream)
-        .keep_alive(KeepAlive::new().interval(Duration::from_secs(15)))
-        .into_response();
-    response
-        .headers_mut()
-        .insert("x-accel-buffering", HeaderValue::from_static("no"));
-    Ok(response)
+    Ok(crate::web::live_events(stream))
 }
 
 struct StatusWatch {
