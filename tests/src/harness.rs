@@ -81,7 +81,11 @@ impl Harness {
     /// A fresh single-use enrollment payload for `account`, as `tigr-server enroll` makes it.
     pub fn enrollment(&self, account: &str) -> String {
         self.runtime
-            .block_on(tigr_server::create_enrollment(&self.config, account, None))
+            .block_on(tigr_server::create_enrollment(
+                self.server.as_ref().expect("server running").config(),
+                account,
+                None,
+            ))
             .expect("enrollment code")
             .qr_payload
     }

@@ -3,12 +3,12 @@
 
 use serde::Serialize;
 
+use super::super::PageContext;
+use super::super::render::utc_texts;
+use crate::admin::{Account, AuditRecord};
 use crate::admin::{AccountSummary, Invitation, InvitationStatus, Page, Phone, PhoneStatus, Role};
 use crate::domain::lockout::{BlockReason, LockStatus};
 use crate::i18n::Lang;
-use crate::storage::{Account, AuditRecord};
-use crate::web::PageContext;
-use crate::web::render::utc_texts;
 
 use super::account_path;
 use super::text::tr;
@@ -481,7 +481,7 @@ mod tests {
 
     #[test]
     fn every_event_has_a_label() {
-        for event in crate::storage::AuditEvent::ALL {
+        for event in crate::admin::AuditEvent::ALL {
             for lang in [Lang::Fr, Lang::En] {
                 assert_ne!(event_label(lang, event.as_str()), event.as_str());
             }

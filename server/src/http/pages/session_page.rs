@@ -7,9 +7,9 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use minijinja::context;
 
-use crate::routes::AppState;
-use crate::routes::extract::ClientInfo;
+use crate::login::ClientInfo;
 
+use super::super::AppState;
 use super::csrf::{same_origin, submitted_token};
 use super::render::{STATIC_FILES, utc_texts};
 use super::session;
@@ -40,7 +40,7 @@ pub async fn session_page(
         Some(&session),
         context! {
             since_text, since_iso, ends_text, ends_iso,
-            idle_minutes => (app.web.session_limits(&session.account).idle / 60).max(1),
+            idle_minutes => (session::limits(&app, &session.account).idle / 60).max(1),
             method => session.record.method.as_str(),
         },
     )
@@ -63,12 +63,15 @@ pub async fn logout(
         if !same_origin(&headers, &app.origin) || !current.csrf_ok(&submitted) {
             return Err(ctx.fail(&app, Failure::Csrf));
         }
-        session::end(&app, &headers, &client)
-            .await
-            .map_err(|e| ctx.fail(&app, e.into()))?;
+        if let Some(id) = app.pages.jar.get(&headers, CookieName::Session) {
+            app.login
+                .end_session(&id, &client)
+                .await
+                .map_err(|e| ctx.fail(&app, e.into()))?;
+        }
     }
     let mut response = see_other("/login?bye=1");
-    add_cookie(&mut response, &app.web.jar.clear(CookieName::Session));
+    add_cookie(&mut response, &app.pages.jar.clear(CookieName::Session));
     Ok(response)
 }
 

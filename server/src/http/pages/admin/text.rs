@@ -1,5 +1,5 @@
 //! Texts of the admin pages, French first then English, looked up like the other pages'
-//! texts (`{{ t("admin.nav.accounts") }}`; [`crate::web::text::lookup`] falls back to this
+//! texts (`{{ t("admin.nav.accounts") }}`; [`super::super::text::lookup`] falls back to this
 //! table). Placeholders in braces (`{n}`) are replaced by the page or the handler.
 //!
 //! The printable invitation sheet is written in French in its template: it is handed to
@@ -763,7 +763,7 @@ pub fn lookup(lang: Lang, key: &str) -> Option<&'static str> {
 
 /// The text of `key` in `lang` (any page's text; `?`, logged, for an unknown key: a bug).
 pub fn tr(lang: Lang, key: &str) -> &'static str {
-    crate::web::text::text(lang, key)
+    super::super::text::text(lang, key)
 }
 
 #[cfg(test)]
@@ -786,7 +786,7 @@ mod tests {
             );
             // The general table is searched first: an admin key there would shadow this one.
             assert_eq!(
-                crate::web::text::lookup(Lang::Fr, key),
+                super::super::text::lookup(Lang::Fr, key),
                 Some(*fr),
                 "{key} is shadowed"
             );

@@ -342,8 +342,8 @@ mod tests {
     fn every_key_used_in_the_code_exists() {
         let sources = [
             include_str!("mod.rs"),
-            include_str!("login.rs"),
-            include_str!("pages.rs"),
+            include_str!("login_page.rs"),
+            include_str!("session_page.rs"),
             include_str!("session.rs"),
             include_str!("csrf.rs"),
         ];

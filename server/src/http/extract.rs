@@ -13,6 +13,7 @@ use serde::de::DeserializeOwned;
 
 use crate::domain::browser::summarize_user_agent;
 use crate::i18n::Lang;
+use crate::login::ClientInfo;
 
 use super::AppState;
 use super::error::{ApiError, BadRequest};
@@ -122,15 +123,7 @@ pub fn lang_of(headers: &HeaderMap) -> Lang {
     Lang::from_accept_language(headers.get(ACCEPT_LANGUAGE).and_then(|v| v.to_str().ok()))
 }
 
-/// Who sent a request: IP address and browser summary, for challenges and the audit trail.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ClientInfo {
-    /// The client IP (the socket peer, or the proxy-reported client when trusted).
-    pub ip: String,
-    /// "Firefox 133 · Windows", or "" when unknown.
-    pub summary: String,
-}
-
+/// Who sent a request (see [`ClientInfo`]).
 impl FromRequestParts<AppState> for ClientInfo {
     type Rejection = Infallible;
 

@@ -6,7 +6,7 @@
 //!
 //! Adding a page (e.g. the admin pages): put `admin_x.html` in `server/templates/`, add it to
 //! [`TEMPLATES`], `{% extends "layout.html" %}`, and render it with
-//! [`PageContext::render`]; its texts go to `web/text.rs`.
+//! [`PageContext::render`]; its texts go to `http/pages/text.rs`.
 
 use minijinja::value::Value;
 use minijinja::{Environment, Error, ErrorKind, State};
@@ -17,58 +17,67 @@ use super::text;
 
 /// Every template, by name. Embedded at compile time, so the binary runs from any folder.
 pub const TEMPLATES: &[(&str, &str)] = &[
-    ("layout.html", include_str!("../../templates/layout.html")),
-    ("login.html", include_str!("../../templates/login.html")),
-    ("session.html", include_str!("../../templates/session.html")),
-    ("message.html", include_str!("../../templates/message.html")),
-    // Admin pages (`web/admin/`).
+    (
+        "layout.html",
+        include_str!("../../../templates/layout.html"),
+    ),
+    ("login.html", include_str!("../../../templates/login.html")),
+    (
+        "session.html",
+        include_str!("../../../templates/session.html"),
+    ),
+    (
+        "message.html",
+        include_str!("../../../templates/message.html"),
+    ),
+    // Admin pages (`http/pages/admin/`).
     (
         "admin/base.html",
-        include_str!("../../templates/admin/base.html"),
+        include_str!("../../../templates/admin/base.html"),
     ),
     (
         "admin/message.html",
-        include_str!("../../templates/admin/message.html"),
+        include_str!("../../../templates/admin/message.html"),
     ),
     (
         "admin/pager.html",
-        include_str!("../../templates/admin/pager.html"),
+        include_str!("../../../templates/admin/pager.html"),
     ),
     (
         "admin/audit_rows.html",
-        include_str!("../../templates/admin/audit_rows.html"),
+        include_str!("../../../templates/admin/audit_rows.html"),
     ),
     (
         "admin/dashboard.html",
-        include_str!("../../templates/admin/dashboard.html"),
+        include_str!("../../../templates/admin/dashboard.html"),
     ),
     (
         "admin/accounts.html",
-        include_str!("../../templates/admin/accounts.html"),
+        include_str!("../../../templates/admin/accounts.html"),
     ),
     (
         "admin/account_form.html",
-        include_str!("../../templates/admin/account_form.html"),
+        include_str!("../../../templates/admin/account_form.html"),
     ),
     (
         "admin/account.html",
-        include_str!("../../templates/admin/account.html"),
+        include_str!("../../../templates/admin/account.html"),
     ),
     (
         "admin/enroll.html",
-        include_str!("../../templates/admin/enroll.html"),
+        include_str!("../../../templates/admin/enroll.html"),
     ),
     (
         "admin/invitation.html",
-        include_str!("../../templates/admin/invitation.html"),
+        include_str!("../../../templates/admin/invitation.html"),
     ),
     (
         "admin/blocked.html",
-        include_str!("../../templates/admin/blocked.html"),
+        include_str!("../../../templates/admin/blocked.html"),
     ),
     (
         "admin/audit.html",
-        include_str!("../../templates/admin/audit.html"),
+        include_str!("../../../templates/admin/audit.html"),
     ),
 ];
 
@@ -80,27 +89,27 @@ pub const STATIC_FILES: &[StaticFile] = &[
     (
         "tigr.css",
         "text/css; charset=utf-8",
-        include_bytes!("../../static/tigr.css"),
+        include_bytes!("../../../static/tigr.css"),
     ),
     (
         "login.js",
         "text/javascript; charset=utf-8",
-        include_bytes!("../../static/login.js"),
+        include_bytes!("../../../static/login.js"),
     ),
     (
         "favicon.svg",
         "image/svg+xml",
-        include_bytes!("../../static/favicon.svg"),
+        include_bytes!("../../../static/favicon.svg"),
     ),
     (
         "admin.css",
         "text/css; charset=utf-8",
-        include_bytes!("../../static/admin.css"),
+        include_bytes!("../../../static/admin.css"),
     ),
     (
         "admin.js",
         "text/javascript; charset=utf-8",
-        include_bytes!("../../static/admin.js"),
+        include_bytes!("../../../static/admin.js"),
     ),
 ];
 

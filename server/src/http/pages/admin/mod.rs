@@ -23,7 +23,8 @@
 //! [`RequireAdmin`] and [`SessionForm`]: people not logged in go to
 //! `/login?return=<page>`, logged-in non-administrators get 403, and every post needs the
 //! session's CSRF token and a same-origin `Origin`. Administrators' sessions are shorter than
-//! others' (`admin_session_idle`, `admin_session_max`; see [`super::WebState::session_limits`]).
+//! others' (`admin_session_idle`, `admin_session_max`; see
+//! [`crate::login::SessionSettings::limits`]).
 //!
 //! **What**: every action goes through [`AdminService`] with [`Actor::web`] (the
 //! administrator's Tigr ID, IP address and browser), so it follows the command line's rules
@@ -31,9 +32,10 @@
 //! language with [`AdminError::message`]; failures of the server are logged and shown as a
 //! plain "server error".
 //!
-//! **Live enrollment**: the invitation page subscribes to [`enrollment_topic`] of the account
-//! in the notification hub, which the phone's enrollment completion wakes; the page's script
-//! (`static/admin.js`) follows the events and shows the enrolled phone without a reload.
+//! **Live enrollment**: the invitation page subscribes to the account's
+//! [`Topic::Invitations`](crate::hub::Topic::Invitations) in the notification hub, which the
+//! phone's enrollment wakes; the page's script (`static/admin.js`) follows the events and
+//! shows the enrolled phone without a reload.
 
 mod accounts;
 mod audit;
@@ -53,17 +55,10 @@ use serde::de::DeserializeOwned;
 
 use crate::admin::{Actor, AdminError, AdminService};
 use crate::i18n::Lang;
-use crate::routes::AppState;
-use crate::routes::extract::ClientInfo;
+use crate::login::ClientInfo;
 
+use super::super::AppState;
 use super::{Failure, PageContext, RequireAdmin, SessionForm, WebError, WebSession};
-
-/// The hub topic woken when a phone completes an enrollment for `account` (the live
-/// invitation page listens to it).
-pub fn enrollment_topic(account: &str) -> String {
-    // Challenge ids never contain ':', so topics cannot collide with them.
-    format!("enrollment:{account}")
-}
 
 /// The admin pages' routes (wrapped by [`super::secure_pages`] with the other pages).
 pub fn router() -> Router<AppState> {
@@ -161,7 +156,7 @@ impl Admin {
     }
 
     fn service(&self) -> &AdminService {
-        &self.app.web.admin
+        &self.app.admin
     }
 
     fn lang(&self) -> Lang {
@@ -174,7 +169,7 @@ impl Admin {
 
     /// Renders an admin template; `nav` names the menu entry of the page.
     fn render(&self, template: &str, nav: &str, extra: Value) -> Response {
-        let limits = self.app.web.session_limits(&self.session.account);
+        let limits = super::session::limits(&self.app, &self.session.account);
         let (ends_text, ends_iso) = super::render::utc_texts(self.session.record.expires_at);
         self.ctx.render(
             &self.app,

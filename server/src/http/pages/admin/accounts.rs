@@ -10,10 +10,10 @@ use serde::{Deserialize, Serialize};
 use crate::admin::{AccountChanges, AccountFilter, AdminError, NewAccount, PageRequest, Role};
 use crate::admin::{AccountDetails, StatusFilter};
 
+use super::super::see_other;
 use super::dashboard::parse_page;
 use super::view::{self, Time};
 use super::{Admin, AdminForm, WebError, account_path};
-use crate::web::see_other;
 
 /// Accounts per page of the list.
 const PER_PAGE: u32 = 50;

@@ -1,27 +1,19 @@
-//! Non-API pages: health check, the landing page of app links opened in a browser, and the
-//! JSON fallbacks for unknown routes.
+//! The landing page of a Tigr app link opened in a browser instead of the app
+//! (`GET /t/1/L/...`, `GET /t/1/E/...`): a page of its own, outside the pages' layout and
+//! security headers (it has its own, stricter ones).
 
-use axum::Json;
 use axum::extract::State;
 use axum::http::HeaderValue;
 use axum::http::header::{CONTENT_LANGUAGE, CONTENT_SECURITY_POLICY, REFERRER_POLICY, VARY};
 use axum::response::{Html, IntoResponse, Response};
-use serde_json::json;
 
 use crate::i18n::Lang;
 
-use super::AppState;
-use super::error::ApiError;
-
-/// `GET /healthz`: 200 `{"status":"ok"}` once the database answers.
-pub async fn healthz(State(app): State<AppState>) -> Result<Json<serde_json::Value>, ApiError> {
-    app.store.ping().await?;
-    Ok(Json(json!({ "status": "ok" })))
-}
+use super::super::AppState;
 
 /// `GET /t/1/L/...` and `/t/1/E/...`: a Tigr link opened in a browser instead of the app.
 /// The page never repeats the link (it carries a nonce or an enrollment code).
-pub async fn app_link(State(app): State<AppState>, lang: Lang) -> Response {
+pub async fn page(State(app): State<AppState>, lang: Lang) -> Response {
     let service = escape_html(&app.service_name);
     let page = match lang {
         Lang::Fr => format!(
@@ -92,16 +84,6 @@ fn escape_html(text: &str) -> String {
         }
     }
     out
-}
-
-/// Fallback for unknown paths: a JSON 404.
-pub async fn not_found() -> ApiError {
-    ApiError::RouteNotFound
-}
-
-/// Fallback for a known path with another method: a JSON 405.
-pub async fn method_not_allowed() -> ApiError {
-    ApiError::MethodNotAllowed
 }
 
 #[cfg(test)]

@@ -18,10 +18,10 @@ use serde::de::DeserializeOwned;
 use tigr_core::payload::Origin;
 use tigr_core::wire::b64_encode;
 
-use crate::routes::AppState;
-use crate::routes::error::{ApiError, MAX_BODY_BYTES};
 use crate::sealing::constant_time_eq;
 
+use super::super::AppState;
+use super::super::error::{ApiError, MAX_BODY_BYTES};
 use super::{Failure, PageContext, WebError, WebSession};
 
 /// Header carrying the token for scripts.

@@ -1,12 +1,11 @@
 //! The QR login page and its live parts: renewal, server-sent events, long-poll fallback,
 //! completion into a session, offline codes.
 //!
-//! The page's own challenges are ordinary challenges of the JSON API whose browser token is
-//! the value of the HttpOnly login cookie: the API's status and offline handlers are reused
-//! as they are, fed the cookie as the `x-tigr-browser-token` header.
+//! The page's own challenges are ordinary login challenges whose browser token is the value
+//! of the HttpOnly login cookie: the page asks the login service exactly what the API asks
+//! it, with the cookie's token.
 
 use std::convert::Infallible;
-use std::time::Duration;
 
 use axum::body::Bytes;
 use axum::extract::rejection::QueryRejection;
@@ -19,28 +18,21 @@ use futures_util::Stream;
 use minijinja::context;
 use serde::Deserialize;
 use serde_json::json;
-use tigr_core::ids::{is_valid_id, random_id};
+use tigr_core::ids::is_valid_id;
 use tigr_core::wire::{BROWSER_TOKEN_HEADER, ChallengeState, OfflineAnswer};
-use tokio::sync::watch;
 
-use crate::domain::challenge::{LoginChallenge, is_final};
-use crate::hub::Subscription;
+use crate::domain::return_url::checked_return;
+use crate::login::{ChallengeWatch, ClientInfo, IssuedChallenge, LoginError, LoginMethod};
 use crate::qr_image;
-use crate::routes::error::ApiError;
-use crate::routes::extract::{ApiJson, ClientInfo};
-use crate::routes::login::{self, IssuedChallenge, StatusQuery};
-use crate::routes::{AppState, answers};
-use crate::sealing::{constant_time_eq, sha256};
 
+use super::super::AppState;
+use super::super::api::challenges::{StatusQuery, wait_of};
+use super::super::error::ApiError;
 use super::csrf::{same_origin, submitted_token};
-use super::session::{self, LoginMethod};
 use super::{
     CookieName, Failure, MAX_AUTO_RENEWALS, MaybeSession, PageContext, WebError, add_cookie,
-    checked_return, see_other,
+    see_other,
 };
-
-/// How long after its approval a challenge can still open a session.
-const COMPLETE_WINDOW_SECONDS: i64 = 300;
 
 /// Query of the login page.
 #[derive(Debug, Default, Deserialize)]
@@ -57,15 +49,15 @@ pub struct LoginQuery {
 /// The browser token of this browser's login cookie, or a new one (then `true`: the cookie
 /// must be set).
 fn login_token(app: &AppState, headers: &HeaderMap) -> (String, bool) {
-    match app.web.jar.get(headers, CookieName::Login) {
-        Some(token) if is_valid_id(&token) => (token, false),
-        _ => (random_id(app.random.as_ref()), true),
+    match existing_token(app, headers) {
+        Some(token) => (token, false),
+        None => (app.login.new_browser_token(), true),
     }
 }
 
 /// The login cookie's token, when present and well-formed.
 fn existing_token(app: &AppState, headers: &HeaderMap) -> Option<String> {
-    app.web
+    app.pages
         .jar
         .get(headers, CookieName::Login)
         .filter(|t| is_valid_id(t))
@@ -76,7 +68,7 @@ async fn create_challenge(
     client: &ClientInfo,
     token: &str,
 ) -> Result<IssuedChallenge, Failure> {
-    Ok(login::issue(app, client, token).await?)
+    Ok(app.login.issue(client, token).await?)
 }
 
 /// The QR as an SVG element to put inline in the page: no XML prolog, hidden from assistive
@@ -112,7 +104,7 @@ pub async fn page(
     let return_to = query
         .return_to
         .as_deref()
-        .and_then(|r| checked_return(r, &app.origin, &app.web.return_prefixes));
+        .and_then(|r| checked_return(r, &app.origin, &app.pages.return_prefixes));
     if session.is_some() {
         return Ok(see_other(return_to.as_deref().unwrap_or("/session")));
     }
@@ -143,7 +135,7 @@ pub async fn page(
     if new_cookie {
         add_cookie(
             &mut response,
-            &app.web.jar.set(CookieName::Login, &token, None),
+            &app.pages.jar.set(CookieName::Login, &token, None),
         );
     }
     Ok(response)
@@ -175,11 +167,11 @@ fn render_page(
             challenge_id => challenge.id.as_str(),
             expires_at => challenge.expires_at,
             now,
-            ttl => app.challenge_ttl,
+            ttl => app.login.challenge_ttl(),
             remaining,
             countdown_text => countdown_text(remaining),
             max_renewals => MAX_AUTO_RENEWALS,
-            csrf => app.web.csrf_token(token),
+            csrf => app.pages.csrf_token(token),
             return_to => extras.return_to.unwrap_or(""),
             qr_svg => inline_svg(&challenge.payload)?,
             notice => extras.notice,
@@ -187,7 +179,7 @@ fn render_page(
             offline_tigr_id => extras.offline_tigr_id,
             qr_mode_url => ctx.url_with("mode", None),
             offline_mode_url => ctx.url_with("mode", Some("offline")),
-            demo_payload => app.web.demo.then_some(challenge.payload.as_str()),
+            demo_payload => app.pages.demo.then_some(challenge.payload.as_str()),
         },
     ))
 }
@@ -203,7 +195,9 @@ fn check_login_post(
     let token = existing_token(app, headers);
     let submitted = submitted_token(headers, body).unwrap_or_default();
     match token {
-        Some(token) if same_origin(headers, &app.origin) && app.web.csrf_ok(&token, &submitted) => {
+        Some(token)
+            if same_origin(headers, &app.origin) && app.pages.csrf_ok(&token, &submitted) =>
+        {
             Ok(token)
         }
         _ => Err(ctx.fail(app, Failure::Csrf)),
@@ -227,49 +221,34 @@ pub async fn renew(
         "challenge_id": challenge.id,
         "expires_at": challenge.expires_at,
         "now": app.now(),
-        "ttl": app.challenge_ttl,
+        "ttl": app.login.challenge_ttl(),
         "svg": svg,
-        "payload": app.web.demo.then_some(challenge.payload.as_str()),
+        "payload": app.pages.demo.then_some(challenge.payload.as_str()),
     }))
     .into_response())
 }
 
-/// The challenge `id` if `headers` prove it is this browser's: the login cookie, or the
-/// API's browser token header. `None` for unknown ids too, so a stranger learns nothing.
-async fn bound_challenge(
-    app: &AppState,
-    id: &str,
-    headers: &HeaderMap,
-) -> Result<Option<(LoginChallenge, String)>, Failure> {
-    let token = existing_token(app, headers).or_else(|| {
+/// This browser's token: the login cookie, or the API's browser token header (scripts of
+/// other pages that show their own QR).
+fn browser_token(app: &AppState, headers: &HeaderMap) -> Option<String> {
+    existing_token(app, headers).or_else(|| {
         headers
             .get(BROWSER_TOKEN_HEADER)
             .and_then(|v| v.to_str().ok())
             .map(str::to_owned)
-    });
-    let Some(token) = token else {
-        return Ok(None);
-    };
-    if !is_valid_id(id) {
-        return Ok(None);
-    }
-    let Some(challenge) = app.store.challenge(id).await? else {
-        return Ok(None);
-    };
-    if constant_time_eq(&sha256(token.as_bytes()), &challenge.browser_token_hash) {
-        Ok(Some((challenge, token)))
-    } else {
-        Ok(None)
-    }
+    })
 }
 
-/// Headers that make the API's handlers see this browser's token.
-fn api_headers(headers: &HeaderMap, token: &str) -> HeaderMap {
-    let mut out = headers.clone();
-    if let Ok(value) = HeaderValue::from_str(token) {
-        out.insert(BROWSER_TOKEN_HEADER, value);
-    }
-    out
+/// The challenge `id` if `headers` prove it is this browser's (unknown ids look the same as
+/// other browsers' challenges: [`LoginError::BrowserMismatch`]), with the browser token.
+async fn bound_challenge(
+    app: &AppState,
+    id: &str,
+    headers: &HeaderMap,
+) -> Result<(IssuedChallenge, String), LoginError> {
+    let token = browser_token(app, headers).ok_or(LoginError::BrowserMismatch)?;
+    let challenge = app.login.bound_challenge(id, &token).await?;
+    Ok((challenge, token))
 }
 
 /// `GET /login/events/{id}`: server-sent events `state` with `{"state", "expires_at"}` (and
@@ -281,67 +260,25 @@ pub async fn events(
     Path(id): Path<String>,
     headers: HeaderMap,
 ) -> Response {
-    // Subscribe before the first read, so that a change committed in between is not missed.
-    let subscription = app.hub.subscribe(&id);
-    match bound_challenge(&app, &id, &headers).await {
-        Ok(Some(_)) => {}
-        Ok(None) => return StatusCode::FORBIDDEN.into_response(),
-        Err(_) => return StatusCode::INTERNAL_SERVER_ERROR.into_response(),
+    let Some(token) = browser_token(&app, &headers) else {
+        return StatusCode::FORBIDDEN.into_response();
+    };
+    match app.login.watch(&id, &token).await {
+        Ok(watch) => super::live_events(state_events(watch)),
+        Err(LoginError::Internal) => StatusCode::INTERNAL_SERVER_ERROR.into_response(),
+        Err(_) => StatusCode::FORBIDDEN.into_response(),
     }
-    let stream = state_stream(StateWatch {
-        shutdown: app.shutdown.clone(),
-        app,
-        id,
-        subscription,
-        last: None,
-        done: false,
-    });
-    super::live_events(stream)
 }
 
-struct StateWatch {
-    app: AppState,
-    id: String,
-    subscription: Subscription,
-    shutdown: watch::Receiver<bool>,
-    last: Option<ChallengeState>,
-    done: bool,
-}
-
-fn state_stream(watch: StateWatch) -> impl Stream<Item = Result<Event, Infallible>> {
-    futures_util::stream::unfold(watch, |mut w| async move {
-        if w.done {
-            return None;
+fn state_events(watch: ChallengeWatch) -> impl Stream<Item = Result<Event, Infallible>> {
+    futures_util::stream::unfold(watch, |mut watch| async move {
+        let update = watch.next().await?;
+        let mut data = json!({ "state": update.state, "expires_at": update.expires_at });
+        if let (ChallengeState::Blocked, Some(until)) = (update.state, update.blocked_until) {
+            data["blocked_until"] = json!(until);
         }
-        loop {
-            let now = w.app.now();
-            let (state, expires_at, blocked_until) = match w.app.store.challenge(&w.id).await {
-                Ok(Some(c)) => (c.state_at(now), c.expires_at, c.blocked_until),
-                // Purged: it can only have expired.
-                Ok(None) => (ChallengeState::Expired, now, None),
-                Err(error) => {
-                    tracing::warn!(%error, "event stream: challenge read failed");
-                    return None;
-                }
-            };
-            if w.last != Some(state) {
-                w.last = Some(state);
-                w.done = is_final(state);
-                let mut data = json!({ "state": state, "expires_at": expires_at });
-                if let (ChallengeState::Blocked, Some(until)) = (state, blocked_until) {
-                    data["blocked_until"] = json!(until);
-                }
-                let data = data.to_string();
-                return Some((Ok(Event::default().event("state").data(data)), w));
-            }
-            // Expiry is not an event: wake up when it is due (whole seconds, never early).
-            let until_expiry = Duration::from_secs(u64::try_from(expires_at - now).unwrap_or(0));
-            tokio::select! {
-                () = w.subscription.changed() => {}
-                () = tokio::time::sleep(until_expiry) => {}
-                () = crate::server::stopping(&mut w.shutdown) => return None,
-            }
-        }
+        let event = Event::default().event("state").data(data.to_string());
+        Some((Ok(event), watch))
     })
 }
 
@@ -355,13 +292,17 @@ pub async fn status(
 ) -> Response {
     // Unknown ids and other browsers' challenges look the same: 403.
     let token = match bound_challenge(&app, &id, &headers).await {
-        Ok(Some((_, token))) => token,
-        Ok(None) => return ApiError::BrowserMismatch.into_response(),
-        Err(_) => return ApiError::Internal.into_response(),
+        Ok((_, token)) => token,
+        Err(error) => return ApiError::from(error).into_response(),
     };
-    crate::routes::login::status(State(app), Path(id), api_headers(&headers, &token), query)
-        .await
-        .into_response()
+    let status = async {
+        let wait = wait_of(query)?;
+        Ok::<_, ApiError>(app.login.status(&id, Some(token.as_bytes()), wait).await?)
+    };
+    match status.await {
+        Ok(status) => axum::Json(status).into_response(),
+        Err(error) => error.into_response(),
+    }
 }
 
 /// Form (or script) fields of completion and offline login.
@@ -383,7 +324,7 @@ fn parse_form(body: &[u8]) -> LoginForm {
 
 /// Where to send the browser after a login.
 fn destination(app: &AppState, return_to: &str) -> String {
-    checked_return(return_to, &app.origin, &app.web.return_prefixes)
+    checked_return(return_to, &app.origin, &app.pages.return_prefixes)
         .unwrap_or_else(|| "/session".to_owned())
 }
 
@@ -392,7 +333,7 @@ fn destination(app: &AppState, return_to: &str) -> String {
 fn logged_in(
     app: &AppState,
     ctx: &PageContext,
-    opened: session::OpenedSession,
+    opened: crate::login::OpenedSession,
     return_to: &str,
 ) -> Response {
     let redirect = destination(app, return_to);
@@ -406,8 +347,13 @@ fn logged_in(
     } else {
         see_other(&redirect)
     };
-    add_cookie(&mut response, &opened.cookie);
-    add_cookie(&mut response, &app.web.jar.clear(CookieName::Login));
+    add_cookie(
+        &mut response,
+        &app.pages
+            .jar
+            .set(CookieName::Session, &opened.id, Some(opened.max_age)),
+    );
+    add_cookie(&mut response, &app.pages.jar.clear(CookieName::Login));
     response
 }
 
@@ -420,23 +366,13 @@ pub async fn complete(
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Response, WebError> {
-    check_login_post(&app, &ctx, &headers, &body)?;
+    let token = check_login_post(&app, &ctx, &headers, &body)?;
     let form = parse_form(&body);
-    let challenge = match bound_challenge(&app, &form.challenge_id, &headers).await {
-        Ok(Some((challenge, _))) => challenge,
-        Ok(None) => return Err(ctx.fail(&app, Failure::NotBound)),
-        Err(f) => return Err(ctx.fail(&app, f)),
-    };
-    let now = app.now();
-    let recent = challenge
-        .decided_at
-        .is_some_and(|at| now - at <= COMPLETE_WINDOW_SECONDS);
-    let Some(account) = challenge.approved_account().filter(|_| recent) else {
-        return Err(ctx.fail(&app, Failure::NotApproved));
-    };
-    let opened = session::open(&app, account, &challenge.id, LoginMethod::Qr, &client)
+    let opened = app
+        .login
+        .open_qr_session(&form.challenge_id, &token, &client)
         .await
-        .map_err(|f| ctx.fail(&app, f))?;
+        .map_err(|error| ctx.fail(&app, page_failure(error)))?;
     Ok(logged_in(&app, &ctx, opened, &form.return_to))
 }
 
@@ -452,11 +388,11 @@ pub async fn offline(
 ) -> Result<Response, WebError> {
     let token = check_login_post(&app, &ctx, &headers, &body)?;
     let form = parse_form(&body);
-    let challenge = match bound_challenge(&app, &form.challenge_id, &headers).await {
-        Ok(Some((challenge, _))) => challenge,
-        Ok(None) => return Err(ctx.fail(&app, Failure::NotBound)),
-        Err(f) => return Err(ctx.fail(&app, f)),
-    };
+    let challenge = app
+        .login
+        .bound_challenge(&form.challenge_id, &token)
+        .await
+        .map_err(|error| ctx.fail(&app, page_failure(error)))?;
     if form.tigr_id.trim().is_empty() || form.otp.trim().is_empty() {
         let message = ctx.t("offline.missing");
         if ctx.wants_json {
@@ -472,40 +408,43 @@ pub async fn offline(
         tigr_id: form.tigr_id.clone(),
         otp: form.otp.clone(),
     };
-    let outcome = answers::offline(
-        State(app.clone()),
-        Path(challenge.id.clone()),
-        api_headers(&headers, &token),
-        client.clone(),
-        ApiJson(answer),
-    )
-    .await;
+    let outcome = app
+        .login
+        .offline(&challenge.id, Some(token.as_bytes()), &answer, &client)
+        .await;
     match outcome {
-        Ok(axum::Json(outcome)) => {
-            let opened = session::open(
-                &app,
-                &outcome.account,
-                &challenge.id,
-                LoginMethod::Offline,
-                &client,
-            )
-            .await
-            .map_err(|f| ctx.fail(&app, f))?;
+        Ok(outcome) => {
+            let opened = app
+                .login
+                .open_session(
+                    &outcome.account,
+                    &challenge.id,
+                    LoginMethod::OfflineCode,
+                    &client,
+                )
+                .await
+                .map_err(|f| ctx.fail(&app, f.into()))?;
             Ok(logged_in(&app, &ctx, opened, &form.return_to))
         }
-        Err(error @ (ApiError::InvalidResponse { .. } | ApiError::BadRequest(_)))
-            if !ctx.wants_json =>
-        {
-            offline_again(
-                &app,
-                &ctx,
-                &challenge,
-                &token,
-                &form,
-                &error.message(ctx.lang),
-            )
+        Err(
+            error @ (LoginError::InvalidAnswer { .. }
+            | LoginError::MalformedOfflineCode
+            | LoginError::MalformedSignature
+            | LoginError::InvalidRegistration(_)),
+        ) if !ctx.wants_json => {
+            let message = ApiError::from(error).message(ctx.lang);
+            offline_again(&app, &ctx, &challenge, &token, &form, &message)
         }
         Err(error) => Err(ctx.fail(&app, error.into())),
+    }
+}
+
+/// A refusal of the login service as the page says it: a challenge of another browser (or
+/// none) is "not bound".
+fn page_failure(error: LoginError) -> Failure {
+    match error {
+        LoginError::BrowserMismatch | LoginError::UnknownChallenge => Failure::NotBound,
+        other => other.into(),
     }
 }
 
@@ -513,21 +452,16 @@ pub async fn offline(
 fn offline_again(
     app: &AppState,
     ctx: &PageContext,
-    challenge: &LoginChallenge,
+    challenge: &IssuedChallenge,
     token: &str,
     form: &LoginForm,
     error: &str,
 ) -> Result<Response, WebError> {
-    let page = IssuedChallenge {
-        id: challenge.id.clone(),
-        payload: login::login_payload(app, &challenge.id, &challenge.nonce, challenge.expires_at),
-        expires_at: challenge.expires_at,
-    };
-    let return_to = checked_return(&form.return_to, &app.origin, &app.web.return_prefixes);
+    let return_to = checked_return(&form.return_to, &app.origin, &app.pages.return_prefixes);
     let mut response = render_page(
         app,
         ctx,
-        &page,
+        challenge,
         token,
         PageExtras {
             mode: "offline",

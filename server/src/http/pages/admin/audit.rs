@@ -7,9 +7,9 @@ use axum::response::{IntoResponse, Response};
 use minijinja::context;
 use serde::{Deserialize, Serialize};
 
+use crate::admin::AuditEvent;
 use crate::admin::time::parse_time;
 use crate::admin::{AdminError, AuditFilter, PageRequest};
-use crate::storage::AuditEvent;
 
 use super::dashboard::parse_page;
 use super::view::{self, Time};

@@ -1,6 +1,7 @@
-//! The web pages: the QR login page, the session page and logout, and the machinery other
-//! pages reuse (admin pages included): sessions, CSRF, templates with the shared layout,
-//! texts in French and English, security headers.
+//! The HTML pages: the QR login page, the session page and logout, the admin pages
+//! ([`admin`]), and the machinery they share: session extractors, CSRF, templates with the
+//! shared layout, texts in French and English, security headers. Pages call the services
+//! ([`crate::login::LoginService`], [`crate::admin::AdminService`]), never the JSON API.
 //!
 //! | route                          | what                                                   |
 //! |--------------------------------|--------------------------------------------------------|
@@ -8,7 +9,7 @@
 //! | `GET  /login[?return=&mode=offline&lang=]` | the QR login page (a new challenge bound to this browser) |
 //! | `POST /login/renew`            | a new QR for the same browser (JSON; before expiry)    |
 //! | `GET  /login/events/{id}`      | server-sent events of the challenge's state            |
-//! | `GET  /login/status/{id}?wait=`| long-poll fallback of the same                          |
+//! | `GET  /login/status/{id}?wait=`| long-poll fallback of the same (the API's status JSON)  |
 //! | `POST /login/complete`         | approved challenge → session cookie (JSON or 303)      |
 //! | `POST /login/offline`          | Tigr ID + one-time password → session (JSON or 303)    |
 //! | `GET  /session`                | "Connecté en tant que …", logout button                |
@@ -23,7 +24,8 @@
 //! client that knows a challenge id gets 403 and learns nothing. Tabs of one browser share
 //! their cookies, hence their login binding, as they share the session once logged in.
 //!
-//! **Sessions** ([`session`]): random 256-bit id in an HttpOnly, SameSite=Lax cookie (Secure
+//! **Sessions** ([`session`], kept by [`crate::login::LoginService`]): random 256-bit id
+//! in an HttpOnly, SameSite=Lax cookie (Secure
 //! and `__Host-` when the public URL is https, or as configured); only its SHA-256 is stored;
 //! idle and absolute timeouts; logout deletes the row. Extractors [`WebSession`],
 //! [`MaybeSession`] and [`RequireAdmin`] give handlers the account and its role.
@@ -38,13 +40,13 @@
 //! (so that form posts keep their `Origin`), `nosniff`.
 
 pub mod admin;
+pub mod app_link;
 pub mod cookies;
 pub mod csrf;
-mod login;
-mod pages;
+mod login_page;
 pub mod render;
-mod return_url;
 pub mod session;
+mod session_page;
 pub mod text;
 
 use axum::Router;
@@ -63,73 +65,52 @@ use minijinja::value::Value;
 use serde_json::json;
 use std::convert::Infallible;
 use tigr_core::payload::Origin;
-use tigr_core::random::SecureRandom;
 
 use crate::config::Config;
+use crate::domain::return_url::ReturnPrefix;
 use crate::i18n::Lang;
-use crate::routes::AppState;
-use crate::routes::error::ApiError;
-use crate::storage::{SqliteStore, StorageError};
+use crate::login::LoginError;
+
+use super::AppState;
+use super::error::ApiError;
+use super::extract::lang_of;
 
 pub use cookies::{CookieJar, CookieName};
 pub use csrf::SessionForm;
-pub use return_url::{ReturnPrefix, checked_return};
 pub use session::{MaybeSession, RequireAdmin, WebSession};
 
 /// How many times a login page renews its QR by itself before it waits for a click
 /// (a forgotten tab stops creating challenges after about this many lifetimes).
 pub const MAX_AUTO_RENEWALS: u32 = 10;
 
-/// What the pages share: templates, CSRF key, cookie settings, session timeouts.
-pub struct WebState {
+/// What the pages share: templates, CSRF key, cookie settings.
+pub struct PagesState {
     env: Environment<'static>,
     csrf_key: ring::hmac::Key,
     /// Cookie names and attributes.
     pub jar: CookieJar,
     /// Where `?return=` may lead besides this server.
     pub return_prefixes: Vec<ReturnPrefix>,
-    /// Idle timeout of sessions, seconds.
-    pub session_idle: i64,
-    /// Absolute timeout of sessions, seconds.
-    pub session_max: i64,
-    /// Idle timeout of administrators' sessions, seconds (see [`WebState::session_limits`]).
-    pub admin_session_idle: i64,
-    /// Absolute timeout of administrators' sessions, seconds.
-    pub admin_session_max: i64,
-    /// The administration service of the admin pages.
-    pub admin: crate::admin::AdminService,
     /// Show the QR text for desktop demos (loopback servers only).
     pub demo: bool,
     csp: HeaderValue,
     asset_version: String,
 }
 
-impl std::fmt::Debug for WebState {
+impl std::fmt::Debug for PagesState {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("WebState")
+        f.debug_struct("PagesState")
             .field("jar", &self.jar)
             .field("return_prefixes", &self.return_prefixes)
-            .field("session_idle", &self.session_idle)
-            .field("session_max", &self.session_max)
-            .field("admin_session_idle", &self.admin_session_idle)
-            .field("admin_session_max", &self.admin_session_max)
             .field("demo", &self.demo)
             .finish_non_exhaustive()
     }
 }
 
-impl WebState {
-    /// Builds the pages' state: templates, the CSRF key (created in the database on first
-    /// start, so tokens survive restarts), cookie security from the configuration.
-    pub async fn load(
-        store: &SqliteStore,
-        config: &Config,
-        origin: &Origin,
-        random: &dyn SecureRandom,
-    ) -> Result<Self, StorageError> {
-        let mut fresh = [0u8; 32];
-        random.fill(&mut fresh);
-        let key = store.web_csrf_key(&fresh).await?;
+impl PagesState {
+    /// Builds the pages' state: templates, the CSRF key (`csrf_key`: kept in the database,
+    /// so tokens survive restarts), cookie security from the configuration.
+    pub fn new(config: &Config, origin: &Origin, csrf_key: &[u8]) -> Self {
         let secure = config.cookie_secure.unwrap_or_else(|| origin.is_secure());
         let mut form_action = String::from("'self'");
         for prefix in &config.return_origins {
@@ -141,23 +122,18 @@ impl WebState {
              connect-src 'self'; form-action {form_action}; frame-ancestors 'none'; \
              base-uri 'none'"
         );
-        Ok(Self {
+        Self {
             env: render::environment(),
-            csrf_key: ring::hmac::Key::new(ring::hmac::HMAC_SHA256, &key),
+            csrf_key: ring::hmac::Key::new(ring::hmac::HMAC_SHA256, csrf_key),
             jar: CookieJar { secure },
             return_prefixes: config.return_origins.clone(),
-            session_idle: config.session_idle,
-            session_max: config.session_max,
-            admin_session_idle: config.admin_session_idle,
-            admin_session_max: config.admin_session_max,
-            admin: crate::admin::AdminService::new(store.clone(), config),
             demo: origin.is_loopback(),
             csp: HeaderValue::from_str(&csp).unwrap_or(HeaderValue::from_static(
                 "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
                  connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
             )),
             asset_version: render::asset_version(),
-        })
+        }
     }
 
     /// The CSRF token bound to a cookie value (session id or login browser token).
@@ -191,24 +167,24 @@ where
     response
 }
 
-/// The pages' router (merged into [`crate::routes::router`]).
+/// The pages' router (merged into [`super::router`]).
 pub fn router(state: &AppState) -> Router<AppState> {
+    use super::limits;
     use crate::ratelimit::LimitClass;
-    use crate::routes::limits;
     let limit = |class| middleware::from_fn_with_state((state.clone(), class), limits::page);
     let challenges = limit(LimitClass::Challenges);
     let offline = limit(LimitClass::Offline);
     let pages = Router::new()
-        .route("/", get(pages::home))
-        .route("/login", get(login::page).layer(challenges.clone()))
-        .route("/login/renew", post(login::renew).layer(challenges))
-        .route("/login/events/{id}", get(login::events))
-        .route("/login/status/{id}", get(login::status))
-        .route("/login/complete", post(login::complete))
-        .route("/login/offline", post(login::offline).layer(offline))
-        .route("/session", get(pages::session_page))
-        .route("/logout", post(pages::logout))
-        .route("/static/{file}", get(pages::static_file))
+        .route("/", get(session_page::home))
+        .route("/login", get(login_page::page).layer(challenges.clone()))
+        .route("/login/renew", post(login_page::renew).layer(challenges))
+        .route("/login/events/{id}", get(login_page::events))
+        .route("/login/status/{id}", get(login_page::status))
+        .route("/login/complete", post(login_page::complete))
+        .route("/login/offline", post(login_page::offline).layer(offline))
+        .route("/session", get(session_page::session_page))
+        .route("/logout", post(session_page::logout))
+        .route("/static/{file}", get(session_page::static_file))
         .merge(admin::router());
     secure_pages(pages, state)
 }
@@ -221,10 +197,10 @@ pub fn secure_pages(router: Router<AppState>, state: &AppState) -> Router<AppSta
 }
 
 async fn page_headers(State(app): State<AppState>, request: Request, next: Next) -> Response {
-    let (lang, chosen) = page_lang(request.headers(), request.uri().query(), app.web.jar);
+    let (lang, chosen) = page_lang(request.headers(), request.uri().query(), app.pages.jar);
     let mut response = next.run(request).await;
     let headers = response.headers_mut();
-    headers.insert(CONTENT_SECURITY_POLICY, app.web.csp.clone());
+    headers.insert(CONTENT_SECURITY_POLICY, app.pages.csp.clone());
     headers.insert(X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
     // Not no-referrer: browsers then send `Origin: null` on form posts, which CSRF checks
     // need. Same-origin keeps URLs (return targets) from leaking to other sites.
@@ -241,7 +217,7 @@ async fn page_headers(State(app): State<AppState>, request: Request, next: Next)
         .entry(CONTENT_LANGUAGE)
         .or_insert(HeaderValue::from_static(lang.pick("fr", "en")));
     if let Some(chosen) = chosen
-        && let Ok(value) = HeaderValue::from_str(&app.web.jar.set(
+        && let Ok(value) = HeaderValue::from_str(&app.pages.jar.set(
             CookieName::Lang,
             lang_code(chosen),
             Some(365 * 24 * 3600),
@@ -284,7 +260,7 @@ fn page_lang(headers: &HeaderMap, query: Option<&str>, jar: CookieJar) -> (Lang,
     {
         return (lang, None);
     }
-    (crate::routes::extract::lang_of(headers), None)
+    (lang_of(headers), None)
 }
 
 /// What every page handler knows about its request: language, whether a script wants JSON,
@@ -310,7 +286,7 @@ impl FromRequestParts<AppState> for PageContext {
 impl PageContext {
     /// Reads the context from request parts.
     pub fn from_parts(parts: &Parts, app: &AppState) -> Self {
-        let (lang, _) = page_lang(&parts.headers, parts.uri.query(), app.web.jar);
+        let (lang, _) = page_lang(&parts.headers, parts.uri.query(), app.pages.jar);
         let wants_json = parts
             .headers
             .get(ACCEPT)
@@ -371,12 +347,12 @@ impl PageContext {
             lang => lang_code(self.lang),
             other_lang => lang_code(other),
             service_name => app.service_name.as_str(),
-            asset_version => app.web.asset_version.as_str(),
+            asset_version => app.pages.asset_version.as_str(),
             lang_switch_url => self.url_with("lang", Some(lang_code(other))),
             session => session.map(WebSession::template_value),
         };
         let rendered = app
-            .web
+            .pages
             .env
             .get_template(template)
             .and_then(|t| t.render(minijinja::context! { ..extra, ..base }));
@@ -490,10 +466,14 @@ impl From<ApiError> for Failure {
     }
 }
 
-impl From<StorageError> for Failure {
-    fn from(error: StorageError) -> Self {
-        tracing::error!(%error, "storage failure");
-        Self::Internal
+impl From<LoginError> for Failure {
+    fn from(error: LoginError) -> Self {
+        match error {
+            LoginError::NotApproved => Self::NotApproved,
+            LoginError::SessionAlreadyOpened => Self::AlreadyUsed,
+            LoginError::Internal => Self::Internal,
+            other => Self::Api(other.into()),
+        }
     }
 }
 

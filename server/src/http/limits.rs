@@ -10,12 +10,12 @@ use axum::http::header::RETRY_AFTER;
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
+use crate::login::ClientInfo;
 use crate::ratelimit::{LimitClass, Limited, client_key};
-use crate::web::{Failure, PageContext};
 
 use super::AppState;
 use super::error::ApiError;
-use super::extract::ClientInfo;
+use super::pages::{Failure, PageContext};
 
 /// Counts the request in `class`; `Err` with the error to reply when over the limit.
 async fn admit(

@@ -12,17 +12,16 @@ use axum::response::{IntoResponse, Response};
 use futures_util::Stream;
 use minijinja::context;
 use serde::{Deserialize, Serialize};
-use tokio::sync::watch;
 
+use crate::admin::InvitationWatch;
 use crate::admin::{AdminError, Invitation, InvitationStatus, Phone, time::parse_duration};
-use crate::hub::Subscription;
 use crate::i18n::Lang;
 use crate::qr_image;
-use crate::routes::AppState;
 
+use super::super::super::AppState;
+use super::super::see_other;
 use super::view::{self, Time};
-use super::{Admin, AdminForm, WebError, account_path, enrollment_topic};
-use crate::web::see_other;
+use super::{Admin, AdminForm, WebError, account_path};
 
 /// The stream re-reads the invitation at least this often (a cancellation from the command
 /// line, or another server process, does not wake the hub).
@@ -203,7 +202,7 @@ struct StatusJson {
 
 /// The invitation and the phone it enrolled, if any.
 async fn status_of(app: &AppState, lang: Lang, id: &str) -> Result<StatusJson, AdminError> {
-    let service = &app.web.admin;
+    let service = &app.admin;
     let invitation: Invitation = service.invitation(id).await?;
     let now = service.now();
     let phone: Option<Phone> = match &invitation.status {
@@ -249,36 +248,31 @@ pub async fn events(admin: Admin, Path(id): Path<String>) -> Result<Response, We
     // The stream ends when the session would end without other activity: the browser then
     // reconnects, and a session that is over stops the page from following (it does not
     // keep an administrator's session alive by itself).
-    let limits = admin.app.web.session_limits(&admin.session.account);
+    let limits = super::super::session::limits(&admin.app, &admin.session.account);
     let now = admin.app.now();
     let left = (admin.session.record.expires_at - now)
         .min(limits.idle)
         .max(1);
     let deadline = tokio::time::Instant::now() + Duration::from_secs(left.unsigned_abs());
     // Subscribe before the first read of the stream, so no change is missed in between.
-    let subscription = admin
-        .app
-        .hub
-        .subscribe(&enrollment_topic(&invitation.account_id));
+    let changes = admin.service().watch_invitations(&invitation.account_id);
     let stream = status_stream(StatusWatch {
-        shutdown: admin.app.shutdown.clone(),
         lang: admin.lang(),
         app: admin.app,
         id: invitation.id,
-        subscription,
+        changes,
         deadline,
         last: None,
         done: false,
     });
-    Ok(crate::web::live_events(stream))
+    Ok(super::super::live_events(stream))
 }
 
 struct StatusWatch {
     app: AppState,
     lang: Lang,
     id: String,
-    subscription: Subscription,
-    shutdown: watch::Receiver<bool>,
+    changes: InvitationWatch,
     deadline: tokio::time::Instant,
     last: Option<StatusJson>,
     done: bool,
@@ -308,10 +302,8 @@ fn status_stream(watch: StatusWatch) -> impl Stream<Item = Result<Event, Infalli
             let until_expiry = u64::try_from(status.expires_at - w.app.now()).unwrap_or(0);
             let wait = RECHECK.min(Duration::from_secs(until_expiry));
             tokio::select! {
-                () = w.subscription.changed() => {}
-                () = tokio::time::sleep(wait) => {}
+                going_on = w.changes.changed_within(wait) => if !going_on { return None },
                 () = tokio::time::sleep_until(w.deadline) => return None,
-                () = crate::server::stopping(&mut w.shutdown) => return None,
             }
         }
     })
