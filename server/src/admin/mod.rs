@@ -45,7 +45,9 @@ mod accounts;
 mod audit;
 pub mod csv;
 mod error;
+mod invitations;
 mod lockout;
+mod model;
 mod phones;
 pub mod rules;
 pub mod time;
@@ -58,7 +60,7 @@ use tokio::sync::watch;
 use crate::config::Config;
 use crate::hub::{NotificationHub, Subscription, Topic};
 use crate::shutdown::stopping;
-use crate::storage::{AuditEntry, SqliteStore};
+use crate::storage::{AuditEntry, SqliteStore, WriteTx};
 
 /// The records the service hands out, as stored.
 pub use crate::storage::{Account, AuditEvent, AuditRecord};
@@ -68,7 +70,8 @@ pub use accounts::{
 };
 pub use audit::AuditFilter;
 pub use error::AdminError;
-pub use phones::{CreatedInvitation, Invitation, InvitationStatus, Phone, PhoneStatus};
+pub use model::{CreatedInvitation, Invitation, InvitationStatus, Phone, PhoneStatus};
+pub use phones::REVOKED_BY_ADMIN;
 pub use rules::Role;
 
 /// Where an administrator acts from.
@@ -345,6 +348,22 @@ impl AdminService {
     pub fn config(&self) -> &Config {
         &self.config
     }
+}
+
+/// The account, read inside the transaction, or [`AdminError::UnknownAccount`].
+async fn read_account(tx: &mut WriteTx, id: &str) -> Result<Account, AdminError> {
+    tx.account(id)
+        .await?
+        .ok_or_else(|| AdminError::UnknownAccount(id.to_owned()))
+}
+
+/// The audit detail of a new account.
+fn created_detail(name: &str, email: Option<&str>, role: Role) -> String {
+    let mut detail = format!("role={} display_name={name:?}", role.as_str());
+    if let Some(email) = email {
+        detail.push_str(&format!(" email={email}"));
+    }
+    detail
 }
 
 #[cfg(test)]

@@ -4,12 +4,12 @@ use std::fmt::Write as _;
 use std::path::Path;
 
 use crate::admin::time::{format_iso, format_utc};
+use crate::admin::{Account, AuditRecord};
 use crate::admin::{
     AccountDetails, AccountSummary, Invitation, InvitationStatus, Page, Phone, PhoneStatus,
 };
 use crate::domain::lockout::{BlockReason, LockStatus};
 use crate::i18n::Lang;
-use crate::storage::{Account, AuditRecord};
 
 fn pick(lang: Lang, fr: String, en: String) -> String {
     match lang {

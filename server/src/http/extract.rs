@@ -5,10 +5,13 @@ use std::convert::Infallible;
 use std::net::{IpAddr, SocketAddr};
 
 use axum::body::Bytes;
+use axum::extract::Query;
+use axum::extract::rejection::QueryRejection;
 use axum::extract::{ConnectInfo, FromRequest, FromRequestParts, Request};
 use axum::http::header::{ACCEPT_LANGUAGE, CONTENT_TYPE, USER_AGENT};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, StatusCode};
+use serde::Deserialize;
 use serde::de::DeserializeOwned;
 
 use crate::domain::browser::summarize_user_agent;
@@ -161,6 +164,20 @@ fn forwarded_client(headers: &HeaderMap) -> Option<IpAddr> {
         .and_then(|v| v.to_str().ok())
         .and_then(|list| list.rsplit(',').next())
         .and_then(|last| last.trim().parse::<IpAddr>().ok())
+}
+
+/// Query of the status route.
+#[derive(Debug, Deserialize)]
+pub struct StatusQuery {
+    /// Long-poll for up to this many seconds (capped at
+    /// [`crate::login::MAX_WAIT_SECONDS`]).
+    pub wait: Option<u64>,
+}
+
+/// The `wait` of a status query (400 when it is not a number of seconds).
+pub fn wait_of(query: Result<Query<StatusQuery>, QueryRejection>) -> Result<u64, ApiError> {
+    let Query(query) = query.map_err(|_| BadRequest::Wait)?;
+    Ok(query.wait.unwrap_or(0))
 }
 
 #[cfg(test)]

@@ -2,7 +2,7 @@
 //! a refused request gets 429 `rate_limited` with `Retry-After`, and changes nothing.
 //!
 //! Layer a route with `middleware::from_fn_with_state((state, class), limits::api)` (JSON
-//! replies) or `limits::page` (a page, or JSON for the login page's script).
+//! replies) or `pages::rate_limit` (a page, or JSON for the login page's script).
 
 use axum::extract::{FromRequestParts, Request, State};
 use axum::http::HeaderValue;
@@ -15,10 +15,9 @@ use crate::ratelimit::{LimitClass, Limited, client_key};
 
 use super::AppState;
 use super::error::ApiError;
-use super::pages::{Failure, PageContext};
 
 /// Counts the request in `class`; `Err` with the error to reply when over the limit.
-async fn admit(
+pub(super) async fn admit(
     app: &AppState,
     class: LimitClass,
     request: Request,
@@ -41,7 +40,8 @@ async fn admit(
     (Request::from_parts(parts, body), verdict)
 }
 
-fn with_retry_after(mut response: Response, limited: Limited) -> Response {
+/// `response` with the `Retry-After` of `limited`.
+pub(super) fn with_retry_after(mut response: Response, limited: Limited) -> Response {
     response
         .headers_mut()
         .insert(RETRY_AFTER, HeaderValue::from(limited.retry_after));
@@ -57,22 +57,5 @@ pub async fn api(
     match admit(&app, class, request).await {
         (request, Ok(())) => next.run(request).await,
         (_, Err((error, limited))) => with_retry_after(error.into_response(), limited),
-    }
-}
-
-/// Pages: over the limit, a page saying how long to wait (JSON for the page's script).
-pub async fn page(
-    State((app, class)): State<(AppState, LimitClass)>,
-    request: Request,
-    next: Next,
-) -> Response {
-    match admit(&app, class, request).await {
-        (request, Ok(())) => next.run(request).await,
-        (request, Err((error, limited))) => {
-            let (parts, _) = request.into_parts();
-            let ctx = PageContext::from_parts(&parts, &app);
-            let failure = ctx.fail(&app, Failure::Api(error));
-            with_retry_after(failure.into_response(), limited)
-        }
     }
 }

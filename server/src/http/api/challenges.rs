@@ -7,7 +7,6 @@ use axum::extract::{Path, Query, State};
 use axum::http::header::CONTENT_TYPE;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
-use serde::Deserialize;
 use tigr_core::wire::{
     ChallengeStatus, ContextRequest, CreateChallengeRequest, CreatedChallenge, LoginContext,
 };
@@ -17,8 +16,8 @@ use crate::login::ClientInfo;
 use crate::qr_image;
 
 use super::super::AppState;
-use super::super::error::{ApiError, BadRequest};
-use super::super::extract::ApiJson;
+use super::super::error::ApiError;
+use super::super::extract::{ApiJson, StatusQuery, wait_of};
 use super::{browser_token, qr_failure};
 
 /// `POST /api/v1/login/challenges`: a new challenge for the requesting browser.
@@ -38,20 +37,6 @@ pub async fn create(
             browser_token,
         }),
     ))
-}
-
-/// Query of the status route.
-#[derive(Debug, Deserialize)]
-pub struct StatusQuery {
-    /// Long-poll for up to this many seconds (capped at
-    /// [`crate::login::MAX_WAIT_SECONDS`]).
-    pub wait: Option<u64>,
-}
-
-/// The `wait` of a status query (400 when it is not a number of seconds).
-pub fn wait_of(query: Result<Query<StatusQuery>, QueryRejection>) -> Result<u64, ApiError> {
-    let Query(query) = query.map_err(|_| BadRequest::Wait)?;
-    Ok(query.wait.unwrap_or(0))
 }
 
 /// `GET /api/v1/login/challenges/{id}/status[?wait=N]` (browser token required).

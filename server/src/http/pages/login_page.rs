@@ -26,8 +26,8 @@ use crate::login::{ChallengeWatch, ClientInfo, IssuedChallenge, LoginError, Logi
 use crate::qr_image;
 
 use super::super::AppState;
-use super::super::api::challenges::{StatusQuery, wait_of};
 use super::super::error::ApiError;
+use super::super::extract::{StatusQuery, wait_of};
 use super::csrf::{same_origin, submitted_token};
 use super::{
     CookieName, Failure, MAX_AUTO_RENEWALS, MaybeSession, PageContext, WebError, add_cookie,

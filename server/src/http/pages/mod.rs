@@ -71,9 +71,12 @@ use crate::domain::return_url::ReturnPrefix;
 use crate::i18n::Lang;
 use crate::login::LoginError;
 
+use crate::ratelimit::LimitClass;
+
 use super::AppState;
 use super::error::ApiError;
 use super::extract::lang_of;
+use super::limits;
 
 pub use cookies::{CookieJar, CookieName};
 pub use csrf::SessionForm;
@@ -169,9 +172,7 @@ where
 
 /// The pages' router (merged into [`super::router`]).
 pub fn router(state: &AppState) -> Router<AppState> {
-    use super::limits;
-    use crate::ratelimit::LimitClass;
-    let limit = |class| middleware::from_fn_with_state((state.clone(), class), limits::page);
+    let limit = |class| middleware::from_fn_with_state((state.clone(), class), rate_limit);
     let challenges = limit(LimitClass::Challenges);
     let offline = limit(LimitClass::Offline);
     let pages = Router::new()
@@ -187,6 +188,23 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .route("/static/{file}", get(session_page::static_file))
         .merge(admin::router());
     secure_pages(pages, state)
+}
+
+/// Pages: over the limit, a page saying how long to wait (JSON for the page's script).
+pub async fn rate_limit(
+    State((app, class)): State<(AppState, LimitClass)>,
+    request: Request,
+    next: Next,
+) -> Response {
+    match limits::admit(&app, class, request).await {
+        (request, Ok(())) => next.run(request).await,
+        (request, Err((error, limited))) => {
+            let (parts, _) = request.into_parts();
+            let ctx = PageContext::from_parts(&parts, &app);
+            let failure = ctx.fail(&app, Failure::Api(error));
+            limits::with_retry_after(failure.into_response(), limited)
+        }
+    }
 }
 
 /// Adds the pages' security headers (CSP, frame and referrer policies), the language cookie
