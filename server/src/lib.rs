@@ -41,6 +41,7 @@ pub mod sealing;
 mod server;
 pub mod shutdown;
 pub mod storage;
+pub mod text;
 
 pub use config::Config;
 pub use enroll::{EnrollmentInvite, create_enrollment};

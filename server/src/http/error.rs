@@ -14,6 +14,7 @@ use tigr_core::wire::{ErrorBody, ErrorCode};
 use crate::domain::enrollment::RegistrationError;
 use crate::i18n::Lang;
 use crate::login::{AnswerKind, LoginError};
+use crate::text::{text, text_with};
 
 /// Largest accepted request body.
 pub const MAX_BODY_BYTES: usize = 16 * 1024;
@@ -117,230 +118,116 @@ impl ApiError {
 
     /// The human message in `lang`.
     pub fn message(&self, lang: Lang) -> String {
-        let t = |fr: &str, en: &str| lang.pick(fr, en).to_owned();
+        let kib = i64::try_from(MAX_BODY_BYTES / 1024).unwrap_or(i64::MAX);
         match self {
             Self::BadRequest(reason) => bad_request_message(reason, lang),
-            Self::PayloadTooLarge => match lang {
-                Lang::Fr => format!(
-                    "La requête est trop volumineuse ({} Kio au maximum).",
-                    MAX_BODY_BYTES / 1024
-                ),
-                Lang::En => format!(
-                    "The request is too large ({} KiB at most).",
-                    MAX_BODY_BYTES / 1024
-                ),
-            },
+            Self::PayloadTooLarge => {
+                text_with(lang, "error-payload-too-large", &[("kib", kib.into())])
+            }
             Self::Login(error) => login_message(error, lang),
-            Self::RateLimited { retry_after } => match lang {
-                Lang::Fr => format!(
-                    "Trop de demandes depuis cette adresse. Réessayez dans {retry_after} s."
-                ),
-                Lang::En => {
-                    format!("Too many requests from this address. Try again in {retry_after} s.")
-                }
-            },
-            Self::RouteNotFound => t("Adresse inconnue.", "Unknown address."),
-            Self::MethodNotAllowed => t(
-                "Méthode HTTP non autorisée à cette adresse.",
-                "HTTP method not allowed at this address.",
+            Self::RateLimited { retry_after } => text_with(
+                lang,
+                "error-rate-limited",
+                &[("seconds", (*retry_after).into())],
             ),
-            Self::Internal => t(
-                "Erreur interne du serveur. Réessayez dans un instant.",
-                "Internal server error. Please try again in a moment.",
-            ),
+            Self::RouteNotFound => text(lang, "error-route-not-found"),
+            Self::MethodNotAllowed => text(lang, "error-method-not-allowed"),
+            Self::Internal => text(lang, "error-internal"),
         }
     }
 }
 
 /// The message of a refusal of the login service, in `lang`.
 fn login_message(error: &LoginError, lang: Lang) -> String {
-    let t = |fr: &str, en: &str| lang.pick(fr, en).to_owned();
-    match error {
+    let key = match error {
         LoginError::InvalidAnswer {
             attempts_left,
             kind,
         } => {
-            let head = match kind {
-                AnswerKind::Approval => t(
-                    "Réponse refusée : le code PIN est probablement erroné.",
-                    "Response refused: the PIN is probably wrong.",
-                ),
-                AnswerKind::Denial => t(
-                    "Refus non reconnu : la signature du téléphone est invalide.",
-                    "Denial not recognised: the phone's signature is invalid.",
-                ),
-                AnswerKind::OfflineCode => t(
-                    "Identifiant Tigr ou mot de passe incorrect.",
-                    "Wrong Tigr ID or password.",
-                ),
-            };
-            match *attempts_left {
-                Some(n) => format!("{head} {}", attempts_left_message(n, lang)),
+            let head = text(
+                lang,
+                match kind {
+                    AnswerKind::Approval => "error-invalid-answer-approval",
+                    AnswerKind::Denial => "error-invalid-answer-denial",
+                    AnswerKind::OfflineCode => "error-invalid-answer-offline",
+                },
+            );
+            return match attempts_left {
+                Some(n) => {
+                    let left = text_with(lang, "error-attempts-left", &[("n", (*n).into())]);
+                    format!("{head} {left}")
+                }
                 None => head,
-            }
+            };
         }
-        LoginError::AccountBlocked => t(
-            "Compte bloqué après trop d'essais infructueux. Contactez votre administrateur \
-                 pour le débloquer.",
-            "Account blocked after too many failed attempts. Contact your administrator to \
-                 unblock it.",
-        ),
-        LoginError::AccountBlockedTemporarily { minutes, .. } => match lang {
-            Lang::Fr => format!(
-                "Compte bloqué temporairement après trop d'essais infructueux. Réessayez \
-                     dans {minutes} min, ou contactez votre administrateur."
-            ),
-            Lang::En => format!(
-                "Account blocked for a while after too many failed attempts. Try again in \
-                     {minutes} min, or contact your administrator."
-            ),
-        },
-        LoginError::InvitationCancelled => t(
-            "Ce code d'enrôlement a été annulé. Demandez-en un nouveau à votre \
-                 administrateur.",
-            "This enrollment code was cancelled. Ask your administrator for a new one.",
-        ),
-        LoginError::PhoneRevoked => t(
-            "Ce téléphone n'est plus enregistré pour ce compte : un autre appareil l'a \
-                 remplacé, ou un administrateur l'a révoqué.",
-            "This phone is no longer enrolled for this account: another device replaced it, \
-                 or an administrator revoked it.",
-        ),
-        LoginError::UnknownAccount => t(
-            "Compte inconnu, ou aucun téléphone n'est enregistré pour ce compte.",
-            "Unknown account, or no phone is enrolled for this account.",
-        ),
-        LoginError::UnknownChallenge => t(
-            "Demande de connexion introuvable.",
-            "Login request not found.",
-        ),
-        LoginError::ChallengeExpired => t(
-            "La demande de connexion a expiré. Rechargez la page pour obtenir un nouveau \
-                 QR code.",
-            "The login request has expired. Reload the page to get a new QR code.",
-        ),
-        LoginError::ChallengeUsed => t(
-            "Cette demande de connexion a déjà été utilisée.",
-            "This login request has already been used.",
-        ),
-        LoginError::UnknownInvitation => {
-            t("Code d'enrôlement inconnu.", "Unknown enrollment code.")
+        LoginError::AccountBlockedTemporarily { minutes, .. } => {
+            return text_with(
+                lang,
+                "error-account-blocked-temporarily",
+                &[("minutes", (*minutes).into())],
+            );
         }
-        LoginError::InvitationExpired => t(
-            "Ce code d'enrôlement a expiré. Demandez-en un nouveau à votre administrateur.",
-            "This enrollment code has expired. Ask your administrator for a new one.",
-        ),
-        LoginError::InvitationUsed => t(
-            "Ce code d'enrôlement a déjà été utilisé.",
-            "This enrollment code has already been used.",
-        ),
-        LoginError::BrowserMismatch => t(
-            "Cette demande de connexion appartient à une autre session de navigateur.",
-            "This login request belongs to another browser session.",
-        ),
-        LoginError::MalformedSignature => t(
-            "Signature mal formée : 64 octets en base64url sans remplissage attendus.",
-            "Malformed signature: 64 bytes of unpadded base64url expected.",
-        ),
-        LoginError::MalformedOfflineCode => t(
-            "Mot de passe à usage unique mal formé.",
-            "Malformed one-time password.",
-        ),
-        LoginError::InvalidRegistration(e) => registration_message(*e, lang),
-        LoginError::NotApproved => t(
-            "Cette demande de connexion n'a pas été approuvée.",
-            "This login request has not been approved.",
-        ),
-        LoginError::SessionAlreadyOpened => t(
-            "Cette demande de connexion a déjà ouvert une session.",
-            "This login request has already opened a session.",
-        ),
-        LoginError::Internal => t(
-            "Erreur interne du serveur. Réessayez dans un instant.",
-            "Internal server error. Please try again in a moment.",
-        ),
-    }
-}
-
-fn attempts_left_message(n: u32, lang: Lang) -> String {
-    match (lang, n) {
-        (Lang::Fr, 1) => "Il reste 1 essai avant le blocage du compte.".to_owned(),
-        (Lang::Fr, n) => format!("Il reste {n} essais avant le blocage du compte."),
-        (Lang::En, 1) => "1 attempt left before the account is blocked.".to_owned(),
-        (Lang::En, n) => format!("{n} attempts left before the account is blocked."),
-    }
+        LoginError::InvalidRegistration(error) => return registration_message(*error, lang),
+        LoginError::AccountBlocked => "error-account-blocked",
+        LoginError::InvitationCancelled => "error-invitation-cancelled",
+        LoginError::PhoneRevoked => "error-phone-revoked",
+        LoginError::UnknownAccount => "error-unknown-account",
+        LoginError::UnknownChallenge => "error-unknown-challenge",
+        LoginError::ChallengeExpired => "error-challenge-expired",
+        LoginError::ChallengeUsed => "error-challenge-used",
+        LoginError::UnknownInvitation => "error-unknown-invitation",
+        LoginError::InvitationExpired => "error-invitation-expired",
+        LoginError::InvitationUsed => "error-invitation-used",
+        LoginError::BrowserMismatch => "error-browser-mismatch",
+        LoginError::MalformedSignature => "error-malformed-signature",
+        LoginError::MalformedOfflineCode => "error-malformed-offline-code",
+        LoginError::NotApproved => "error-not-approved",
+        LoginError::SessionAlreadyOpened => "error-already-used",
+        LoginError::Internal => "error-internal",
+    };
+    text(lang, key)
 }
 
 fn bad_request_message(reason: &BadRequest, lang: Lang) -> String {
-    let t = |fr: &str, en: &str| lang.pick(fr, en).to_owned();
     match reason {
-        BadRequest::JsonSyntax { line, column } => match lang {
-            Lang::Fr => format!(
-                "Le corps de la requête n'est pas du JSON valide (ligne {line}, colonne {column})."
-            ),
-            Lang::En => {
-                format!("The request body is not valid JSON (line {line}, column {column}).")
-            }
-        },
-        BadRequest::MissingField(field) => match lang {
-            Lang::Fr => format!("Champ obligatoire manquant : « {field} »."),
-            Lang::En => format!("Missing required field \"{field}\"."),
-        },
-        BadRequest::InvalidField(field) => match lang {
-            Lang::Fr => format!("Champ « {field} » invalide : type ou valeur inattendu."),
-            Lang::En => format!("Invalid field \"{field}\": unexpected type or value."),
-        },
-        BadRequest::JsonShape => t(
-            "Le corps de la requête doit être un objet JSON.",
-            "The request body must be a JSON object.",
+        BadRequest::JsonSyntax { line, column } => text_with(
+            lang,
+            "error-json-syntax",
+            &[("line", (*line).into()), ("column", (*column).into())],
         ),
-        BadRequest::ContentType => t(
-            "Le corps de la requête doit être du JSON (en-tête Content-Type: application/json).",
-            "The request body must be JSON (header Content-Type: application/json).",
+        BadRequest::MissingField(field) => text_with(
+            lang,
+            "error-missing-field",
+            &[("field", field.as_str().into())],
         ),
-        BadRequest::Unreadable => t(
-            "Le corps de la requête n'a pas pu être lu.",
-            "The request body could not be read.",
+        BadRequest::InvalidField(field) => text_with(
+            lang,
+            "error-invalid-field",
+            &[("field", field.as_str().into())],
         ),
-        BadRequest::Wait => t(
-            "Paramètre « wait » invalide : nombre de secondes attendu (30 au maximum).",
-            "Invalid \"wait\" parameter: a number of seconds expected (30 at most).",
-        ),
+        BadRequest::JsonShape => text(lang, "error-json-shape"),
+        BadRequest::ContentType => text(lang, "error-content-type"),
+        BadRequest::Unreadable => text(lang, "error-unreadable"),
+        BadRequest::Wait => text(lang, "error-wait"),
     }
 }
 
 fn registration_message(error: RegistrationError, lang: Lang) -> String {
-    let t = |fr: &str, en: &str| lang.pick(fr, en).to_owned();
-    match error {
-        RegistrationError::BadApprovalKey => t(
-            "Clé d'approbation invalide : clé publique P-256 non compressée (65 octets, \
-                 base64url) attendue.",
-            "Invalid approval key: an uncompressed P-256 public key (65 bytes, base64url) \
-                 expected.",
-        ),
-        RegistrationError::BadIdentityKey => t(
-            "Clé d'identité invalide : clé publique P-256 non compressée (65 octets, \
-                 base64url) attendue.",
-            "Invalid identity key: an uncompressed P-256 public key (65 bytes, base64url) \
-                 expected.",
-        ),
-        RegistrationError::SameKeys => t(
-            "La clé d'approbation et la clé d'identité doivent être différentes.",
-            "The approval key and the identity key must differ.",
-        ),
-        RegistrationError::BadOfflineSecret => t(
-            "Secret hors ligne invalide : 32 octets en base64url attendus.",
-            "Invalid offline secret: 32 bytes of base64url expected.",
-        ),
-        RegistrationError::WrongSuite => match lang {
-            Lang::Fr => format!("Suite OCRA non prise en charge (attendue : {OFFLINE_SUITE})."),
-            Lang::En => format!("Unsupported OCRA suite (expected {OFFLINE_SUITE})."),
-        },
-        RegistrationError::BadDeviceName => t(
-            "Nom d'appareil invalide : 1 à 64 caractères imprimables.",
-            "Invalid device name: 1 to 64 printable characters.",
-        ),
-    }
+    let key = match error {
+        RegistrationError::BadApprovalKey => "error-registration-approval-key",
+        RegistrationError::BadIdentityKey => "error-registration-identity-key",
+        RegistrationError::SameKeys => "error-registration-same-keys",
+        RegistrationError::BadOfflineSecret => "error-registration-offline-secret",
+        RegistrationError::WrongSuite => {
+            return text_with(
+                lang,
+                "error-registration-suite",
+                &[("suite", OFFLINE_SUITE.into())],
+            );
+        }
+        RegistrationError::BadDeviceName => "error-registration-device-name",
+    };
+    text(lang, key)
 }
 
 /// Marks an error response so that the language middleware can re-render it.

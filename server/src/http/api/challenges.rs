@@ -14,6 +14,7 @@ use tigr_core::wire::{
 use crate::i18n::Lang;
 use crate::login::ClientInfo;
 use crate::qr_image;
+use crate::text::text;
 
 use super::super::AppState;
 use super::super::error::ApiError;
@@ -86,9 +87,7 @@ pub async fn context(
 ) -> Result<Json<LoginContext>, ApiError> {
     let mut context = app.login.context(&id, &request.nonce).await?;
     if context.browser_summary.is_empty() {
-        context.browser_summary = lang
-            .pick("Navigateur inconnu", "Unknown browser")
-            .to_owned();
+        context.browser_summary = text(lang, "context-unknown-browser");
     }
     Ok(Json(context))
 }

@@ -117,7 +117,7 @@ pub async fn page(
     } else {
         "qr"
     };
-    let notice = query.bye.is_some().then(|| ctx.t("login.logged_out"));
+    let notice = query.bye.is_some().then(|| ctx.t("login-logged-out"));
     let mut response = render_page(
         &app,
         &ctx,
@@ -126,7 +126,7 @@ pub async fn page(
         PageExtras {
             mode,
             return_to: return_to.as_deref(),
-            notice,
+            notice: notice.as_deref(),
             offline_error: None,
             offline_tigr_id: "",
         },
@@ -394,7 +394,7 @@ pub async fn offline(
         .await
         .map_err(|error| ctx.fail(&app, page_failure(error)))?;
     if form.tigr_id.trim().is_empty() || form.otp.trim().is_empty() {
-        let message = ctx.t("offline.missing");
+        let message = ctx.t("offline-missing");
         if ctx.wants_json {
             return Ok((
                 StatusCode::BAD_REQUEST,
@@ -402,7 +402,7 @@ pub async fn offline(
             )
                 .into_response());
         }
-        return offline_again(&app, &ctx, &challenge, &token, &form, message);
+        return offline_again(&app, &ctx, &challenge, &token, &form, &message);
     }
     let answer = OfflineAnswer {
         tigr_id: form.tigr_id.clone(),

@@ -47,7 +47,6 @@ mod login_page;
 pub mod render;
 pub mod session;
 mod session_page;
-pub mod text;
 
 use axum::Router;
 use axum::extract::{FromRequestParts, Request, State};
@@ -70,6 +69,7 @@ use crate::config::Config;
 use crate::domain::return_url::ReturnPrefix;
 use crate::i18n::Lang;
 use crate::login::LoginError;
+use crate::text::text;
 
 use crate::ratelimit::LimitClass;
 
@@ -324,8 +324,8 @@ impl PageContext {
     }
 
     /// The text of `key` in the page language.
-    pub fn t(&self, key: &str) -> &'static str {
-        text::text(self.lang, key)
+    pub fn t(&self, key: &str) -> String {
+        text(self.lang, key)
     }
 
     /// This page's URL with the query parameter `name` set to `value` (or removed when
@@ -381,7 +381,7 @@ impl PageContext {
                 (
                     StatusCode::INTERNAL_SERVER_ERROR,
                     [(CONTENT_TYPE, "text/plain; charset=utf-8")],
-                    self.t("error.internal.text"),
+                    self.t("error-internal"),
                 )
                     .into_response()
             }
@@ -400,12 +400,12 @@ impl PageContext {
             return WebError::new((status, axum::Json(body)).into_response());
         }
         let heading = match &failure {
-            Failure::Csrf => self.t("error.csrf.heading"),
-            Failure::Forbidden => self.t("error.forbidden.heading"),
+            Failure::Csrf => self.t("error-csrf-heading"),
+            Failure::Forbidden => self.t("error-forbidden-heading"),
             Failure::Internal | Failure::Api(ApiError::Internal) => {
-                self.t("error.internal.heading")
+                self.t("error-internal-heading")
             }
-            _ => self.t("state.error.heading"),
+            _ => self.t("state-error-heading"),
         };
         let mut response = self.render(
             app,
@@ -415,7 +415,7 @@ impl PageContext {
                 heading,
                 message,
                 link_href => "/login",
-                link_text => self.t("error.back_to_login"),
+                link_text => self.t("error-back-to-login"),
             },
         );
         *response.status_mut() = status;
@@ -447,24 +447,19 @@ pub enum Failure {
 impl Failure {
     fn describe(&self, lang: Lang) -> (StatusCode, String, String, Option<u32>) {
         let own = |status: StatusCode, code: &str, key: &str| {
-            (
-                status,
-                code.to_owned(),
-                text::text(lang, key).to_owned(),
-                None,
-            )
+            (status, code.to_owned(), text(lang, key), None)
         };
         match self {
-            Self::Csrf => own(StatusCode::FORBIDDEN, "csrf", "error.csrf.text"),
-            Self::NotBound => own(StatusCode::FORBIDDEN, "browser_mismatch", "error.not_bound"),
-            Self::NotApproved => own(StatusCode::CONFLICT, "not_approved", "error.not_approved"),
-            Self::AlreadyUsed => own(StatusCode::CONFLICT, "challenge_used", "error.already_used"),
-            Self::Forbidden => own(StatusCode::FORBIDDEN, "forbidden", "error.forbidden.text"),
-            Self::BadForm => own(StatusCode::BAD_REQUEST, "invalid_request", "error.bad_form"),
+            Self::Csrf => own(StatusCode::FORBIDDEN, "csrf", "error-csrf-text"),
+            Self::NotBound => own(StatusCode::FORBIDDEN, "browser_mismatch", "error-not-bound"),
+            Self::NotApproved => own(StatusCode::CONFLICT, "not_approved", "error-not-approved"),
+            Self::AlreadyUsed => own(StatusCode::CONFLICT, "challenge_used", "error-already-used"),
+            Self::Forbidden => own(StatusCode::FORBIDDEN, "forbidden", "error-forbidden-text"),
+            Self::BadForm => own(StatusCode::BAD_REQUEST, "invalid_request", "error-bad-form"),
             Self::Internal => own(
                 StatusCode::INTERNAL_SERVER_ERROR,
                 "internal",
-                "error.internal.text",
+                "error-internal",
             ),
             Self::Api(error) => {
                 let body = error.body(lang);

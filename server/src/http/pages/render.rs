@@ -8,12 +8,11 @@
 //! [`TEMPLATES`], `{% extends "layout.html" %}`, and render it with
 //! [`PageContext::render`]; its texts go to `http/pages/text.rs`.
 
-use minijinja::value::Value;
+use minijinja::value::{Kwargs, Value};
 use minijinja::{Environment, Error, ErrorKind, State};
 
 use crate::i18n::Lang;
-
-use super::text;
+use crate::text::{self, Arg};
 
 /// Every template, by name. Embedded at compile time, so the binary runs from any folder.
 pub const TEMPLATES: &[(&str, &str)] = &[
@@ -125,15 +124,29 @@ pub fn environment() -> Environment<'static> {
     env
 }
 
-/// `t("key")`: the text of `key` in the page's language (`lang` of the context).
-fn translate(state: &State<'_, '_>, key: &str) -> Result<String, Error> {
+/// `t("key", name=value, ...)`: the text of `key` in the page's language (`lang` of the
+/// context), with its variables.
+fn translate(state: &State<'_, '_>, key: &str, variables: Kwargs) -> Result<String, Error> {
     let lang = match state.lookup("lang").as_ref().and_then(Value::as_str) {
         Some("en") => Lang::En,
         _ => Lang::Fr,
     };
-    text::lookup(lang, key)
-        .map(str::to_owned)
-        .ok_or_else(|| Error::new(ErrorKind::InvalidOperation, format!("unknown text {key:?}")))
+    if !text::has(key) {
+        return Err(Error::new(
+            ErrorKind::InvalidOperation,
+            format!("unknown text {key:?}"),
+        ));
+    }
+    let mut args = Vec::new();
+    for name in variables.args() {
+        let value: Value = variables.get(name)?;
+        let arg = match value.as_i64() {
+            Some(n) => Arg::from(n),
+            None => Arg::from(value.to_string()),
+        };
+        args.push((name, arg));
+    }
+    Ok(text::text_with(lang, key, &args))
 }
 
 /// A short fingerprint of the static files, appended to their URLs (`?v=`) so that browsers

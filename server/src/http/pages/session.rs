@@ -78,7 +78,7 @@ impl FromRequestParts<AppState> for WebSession {
                         axum::http::StatusCode::UNAUTHORIZED,
                         axum::Json(serde_json::json!({
                             "error": "not_logged_in",
-                            "message": ctx.t("error.not_logged_in"),
+                            "message": ctx.t("error-not-logged-in"),
                             "login": location,
                         })),
                     )

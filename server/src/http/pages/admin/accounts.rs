@@ -31,24 +31,45 @@ pub struct ListQuery {
 #[derive(Debug, Serialize)]
 struct Choice {
     value: &'static str,
-    label: &'static str,
+    label: String,
     selected: bool,
 }
 
-fn choices(admin: &Admin, prefix: &str, values: &[&'static str], chosen: &str) -> Vec<Choice> {
-    values
+/// The options `(value, text key)`, `chosen` selected.
+fn choices(admin: &Admin, options: &[(&'static str, &str)], chosen: &str) -> Vec<Choice> {
+    options
         .iter()
-        .map(|value| Choice {
+        .map(|(value, key)| Choice {
             value,
-            label: admin.t(&format!("{prefix}{value}")),
+            label: admin.t(key),
             selected: *value == chosen,
         })
         .collect()
 }
 
 fn role_choices(admin: &Admin, chosen: &str) -> Vec<Choice> {
-    choices(admin, "admin.role.", &["user", "admin"], chosen)
+    choices(
+        admin,
+        &[("user", "admin-role-user"), ("admin", "admin-role-admin")],
+        chosen,
+    )
 }
+
+/// The states of the account filter.
+const STATUS_OPTIONS: &[(&str, &str)] = &[
+    ("any", "admin-filter-status-any"),
+    ("enabled", "admin-filter-status-enabled"),
+    ("disabled", "admin-filter-status-disabled"),
+    ("blocked", "admin-filter-status-blocked"),
+    ("no_phone", "admin-filter-status-no-phone"),
+];
+
+/// The roles of the account filter.
+const ROLE_OPTIONS: &[(&str, &str)] = &[
+    ("any", "admin-filter-role-any"),
+    ("user", "admin-filter-role-user"),
+    ("admin", "admin-filter-role-admin"),
+];
 
 /// `GET /admin/accounts?q=&status=&role=&page=`.
 pub async fn list(admin: Admin, Query(query): Query<ListQuery>) -> Result<Response, WebError> {
@@ -87,16 +108,10 @@ pub async fn list(admin: Admin, Query(query): Query<ListQuery>) -> Result<Respon
             context! {
                 accounts => listed.items.iter().map(|s| view::account_row(lang, s)).collect::<Vec<_>>(),
                 pager => view::pager(&admin.ctx, &listed),
-                status_choices => choices(
-                    &admin,
-                    "admin.filter.status.",
-                    &["any", "enabled", "disabled", "blocked", "no_phone"],
-                    status_value(&filter),
-                ),
+                status_choices => choices(&admin, STATUS_OPTIONS, status_value(&filter)),
                 role_choices => choices(
                     &admin,
-                    "admin.filter.role.",
-                    &["any", "user", "admin"],
+                    ROLE_OPTIONS,
                     filter.role.map_or("any", Role::as_str),
                 ),
                 filtered => filter.text.is_some() || filter.status != StatusFilter::Any || filter.role.is_some(),
@@ -109,13 +124,8 @@ pub async fn list(admin: Admin, Query(query): Query<ListQuery>) -> Result<Respon
                 context! {
                     error => message,
                     accounts => Vec::<view::AccountRow>::new(),
-                    status_choices => choices(
-                        &admin,
-                        "admin.filter.status.",
-                        &["any", "enabled", "disabled", "blocked", "no_phone"],
-                        "any",
-                    ),
-                    role_choices => choices(&admin, "admin.filter.role.", &["any", "user", "admin"], "any"),
+                    status_choices => choices(&admin, STATUS_OPTIONS, "any"),
+                    role_choices => choices(&admin, ROLE_OPTIONS, "any"),
                     filtered => true,
                 },
             )
@@ -221,15 +231,15 @@ pub struct DetailQuery {
     done: Option<String>,
 }
 
-/// Outcomes that the account page may announce (`?done=`).
-const OUTCOMES: &[&str] = &[
-    "created",
-    "edited",
-    "disabled",
-    "enabled",
-    "unblocked",
-    "revoked",
-    "cancelled",
+/// Outcomes that the account page may announce (`?done=`), with their text.
+const OUTCOMES: &[(&str, &str)] = &[
+    ("created", "admin-done-created"),
+    ("edited", "admin-done-edited"),
+    ("disabled", "admin-done-disabled"),
+    ("enabled", "admin-done-enabled"),
+    ("unblocked", "admin-done-unblocked"),
+    ("revoked", "admin-done-revoked"),
+    ("cancelled", "admin-done-cancelled"),
 ];
 
 /// `GET /admin/accounts/{id}`.
@@ -238,12 +248,13 @@ pub async fn detail(
     Path(id): Path<String>,
     Query(query): Query<DetailQuery>,
 ) -> Result<Response, WebError> {
-    let done = query
-        .done
-        .as_deref()
-        .filter(|d| OUTCOMES.contains(d))
-        .map(|d| admin.t(&format!("admin.done.{d}")));
-    account_page(&admin, &id, StatusCode::OK, done, None).await
+    let done = query.done.as_deref().and_then(|done| {
+        OUTCOMES
+            .iter()
+            .find(|(outcome, _)| *outcome == done)
+            .map(|(_, key)| admin.t(key))
+    });
+    account_page(&admin, &id, StatusCode::OK, done.as_deref(), None).await
 }
 
 /// The account page, with an outcome or a refusal to show.

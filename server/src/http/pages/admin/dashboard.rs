@@ -19,7 +19,7 @@ const BLOCKED_PER_PAGE: u32 = 50;
 #[derive(Debug, Serialize)]
 struct Count {
     key: &'static str,
-    label: &'static str,
+    label: String,
     value: u64,
     href: String,
 }
@@ -28,12 +28,16 @@ struct Count {
 pub async fn page(admin: Admin) -> Result<Response, WebError> {
     let service = admin.service();
     let mut counts = Vec::new();
-    for (status, key) in [
-        (StatusFilter::Any, "all"),
-        (StatusFilter::Enabled, "enabled"),
-        (StatusFilter::Blocked, "blocked"),
-        (StatusFilter::WithoutPhone, "no_phone"),
-        (StatusFilter::Disabled, "disabled"),
+    for (status, key, label) in [
+        (StatusFilter::Any, "all", "admin-count-all"),
+        (StatusFilter::Enabled, "enabled", "admin-count-enabled"),
+        (StatusFilter::Blocked, "blocked", "admin-count-blocked"),
+        (
+            StatusFilter::WithoutPhone,
+            "no_phone",
+            "admin-count-no-phone",
+        ),
+        (StatusFilter::Disabled, "disabled", "admin-count-disabled"),
     ] {
         let filter = AccountFilter {
             status,
@@ -46,7 +50,7 @@ pub async fn page(admin: Admin) -> Result<Response, WebError> {
             .total;
         counts.push(Count {
             key,
-            label: admin.t(&format!("admin.count.{key}")),
+            label: admin.t(label),
             value: total,
             href: if status == StatusFilter::Any {
                 "/admin/accounts".to_owned()
@@ -71,7 +75,7 @@ pub async fn page(admin: Admin) -> Result<Response, WebError> {
         .map_err(|e| admin.fail(e))?;
     counts.push(Count {
         key: "pending",
-        label: admin.t("admin.count.pending"),
+        label: admin.t("admin-count-pending"),
         value: pending.len() as u64,
         href: "#pending-invitations".to_owned(),
     });

@@ -49,7 +49,7 @@ fn ttl_choices(admin: &Admin, chosen: i64) -> Vec<TtlChoice> {
             let mut label = view::duration(admin.lang(), value);
             if value == default {
                 label = admin
-                    .t("admin.enroll.ttl_default")
+                    .t("admin-enroll-ttl-default")
                     .replace("{duration}", &label);
             }
             TtlChoice {

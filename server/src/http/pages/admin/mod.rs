@@ -41,7 +41,6 @@ mod accounts;
 mod audit;
 mod dashboard;
 mod enroll;
-pub mod text;
 mod view;
 
 use axum::Router;
@@ -163,7 +162,7 @@ impl Admin {
         self.ctx.lang
     }
 
-    fn t(&self, key: &str) -> &'static str {
+    fn t(&self, key: &str) -> String {
         self.ctx.t(key)
     }
 
@@ -221,9 +220,9 @@ impl Admin {
             );
         }
         let heading = if status == StatusCode::NOT_FOUND {
-            self.t("admin.error.not_found")
+            self.t("admin-error-not-found")
         } else {
-            self.t("admin.error.refused")
+            self.t("admin-error-refused")
         };
         WebError::new(self.render_status(
             status,

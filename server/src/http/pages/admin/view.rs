@@ -5,13 +5,13 @@ use serde::Serialize;
 
 use super::super::PageContext;
 use super::super::render::utc_texts;
-use crate::admin::{Account, AuditRecord};
+use crate::admin::{Account, AuditEvent, AuditRecord};
 use crate::admin::{AccountSummary, Invitation, InvitationStatus, Page, Phone, PhoneStatus, Role};
 use crate::domain::lockout::{BlockReason, LockStatus};
 use crate::i18n::Lang;
 
 use super::account_path;
-use super::text::tr;
+use crate::text::{text as tr, text_with};
 
 /// A time as shown (`2025-03-01 08:30 UTC`) and as machine-readable `datetime`.
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
@@ -55,17 +55,17 @@ pub fn duration(lang: Lang, seconds: i64) -> String {
 }
 
 /// The label of a role.
-pub fn role_label(lang: Lang, role: Role) -> &'static str {
+pub fn role_label(lang: Lang, role: Role) -> String {
     match role {
-        Role::Admin => tr(lang, "admin.role.admin"),
-        Role::User => tr(lang, "admin.role.user"),
+        Role::Admin => tr(lang, "admin-role-admin"),
+        Role::User => tr(lang, "admin-role-user"),
     }
 }
 
-fn reason_text(lang: Lang, reason: BlockReason) -> &'static str {
+fn reason_text(lang: Lang, reason: BlockReason) -> String {
     match reason {
-        BlockReason::TooManyFailures => tr(lang, "admin.lock.reason.failures"),
-        BlockReason::RepeatedBlocks => tr(lang, "admin.lock.reason.repeated"),
+        BlockReason::TooManyFailures => tr(lang, "admin-lock-reason-failures"),
+        BlockReason::RepeatedBlocks => tr(lang, "admin-lock-reason-repeated"),
     }
 }
 
@@ -83,7 +83,7 @@ pub struct Lock {
     /// End of a temporary block.
     pub until: Option<Time>,
     /// Why it is blocked.
-    pub reason: &'static str,
+    pub reason: String,
     /// One sentence: the state, why, since and until when.
     pub text: String,
     /// Whether "unblock" applies (a block, or failures to reset).
@@ -99,11 +99,11 @@ pub fn lock(lang: Lang, status: &LockStatus) -> Lock {
             failures,
             since: None,
             until: None,
-            reason: "",
+            reason: String::new(),
             text: if failures == 0 {
-                tr(lang, "admin.lock.open").to_owned()
+                tr(lang, "admin-lock-open")
             } else {
-                tr(lang, "admin.lock.failures").replace("{n}", &failures.to_string())
+                text_with(lang, "admin-lock-failures", &[("n", failures.into())])
             },
             can_unblock: failures > 0,
         },
@@ -117,10 +117,15 @@ pub fn lock(lang: Lang, status: &LockStatus) -> Lock {
                 state: "temporary",
                 blocked: true,
                 failures: 0,
-                text: tr(lang, "admin.lock.temporary")
-                    .replace("{since}", &since.text)
-                    .replace("{until}", &until.text)
-                    .replace("{reason}", reason_text(lang, reason)),
+                text: text_with(
+                    lang,
+                    "admin-lock-temporary",
+                    &[
+                        ("since", since.text.as_str().into()),
+                        ("until", until.text.as_str().into()),
+                        ("reason", reason_text(lang, reason).into()),
+                    ],
+                ),
                 since: Some(since),
                 until: Some(until),
                 reason: reason_text(lang, reason),
@@ -133,9 +138,14 @@ pub fn lock(lang: Lang, status: &LockStatus) -> Lock {
                 state: "permanent",
                 blocked: true,
                 failures: 0,
-                text: tr(lang, "admin.lock.permanent")
-                    .replace("{since}", &since.text)
-                    .replace("{reason}", reason_text(lang, reason)),
+                text: text_with(
+                    lang,
+                    "admin-lock-permanent",
+                    &[
+                        ("since", since.text.as_str().into()),
+                        ("reason", reason_text(lang, reason).into()),
+                    ],
+                ),
                 since: Some(since),
                 until: None,
                 reason: reason_text(lang, reason),
@@ -151,19 +161,31 @@ pub fn state(lang: Lang, account: &Account, lock: &LockStatus) -> (&'static str,
     if let Some(at) = account.disabled_at {
         return (
             "disabled",
-            tr(lang, "admin.state.disabled").replace("{at}", &Time::at(at).text),
+            text_with(
+                lang,
+                "admin-state-disabled",
+                &[("at", Time::at(at).text.as_str().into())],
+            ),
         );
     }
     match *lock {
         LockStatus::Temporary { until, .. } => (
             "blocked",
-            tr(lang, "admin.state.blocked_until").replace("{until}", &Time::at(until).text),
+            text_with(
+                lang,
+                "admin-state-blocked-until",
+                &[("until", Time::at(until).text.as_str().into())],
+            ),
         ),
-        LockStatus::Permanent { .. } => ("blocked", tr(lang, "admin.state.blocked").to_owned()),
-        LockStatus::Open { failures: 0 } => ("active", tr(lang, "admin.state.active").to_owned()),
+        LockStatus::Permanent { .. } => ("blocked", tr(lang, "admin-state-blocked")),
+        LockStatus::Open { failures: 0 } => ("active", tr(lang, "admin-state-active")),
         LockStatus::Open { failures } => (
             "active",
-            tr(lang, "admin.state.active_failures").replace("{n}", &failures.to_string()),
+            text_with(
+                lang,
+                "admin-state-active-failures",
+                &[("n", failures.into())],
+            ),
         ),
     }
 }
@@ -186,16 +208,21 @@ pub struct PhoneView {
 /// A phone in words.
 pub fn phone(lang: Lang, phone: &Phone) -> PhoneView {
     let status = match &phone.status {
-        PhoneStatus::Active => tr(lang, "admin.phone.active").to_owned(),
+        PhoneStatus::Active => tr(lang, "admin-phone-active"),
         PhoneStatus::Revoked { at, reason } => {
             let why = match reason.as_str() {
-                "replaced" => tr(lang, "admin.phone.why.replaced"),
-                "revoked_by_admin" => tr(lang, "admin.phone.why.admin"),
-                _ => tr(lang, "admin.phone.why.other"),
+                "replaced" => tr(lang, "admin-phone-why-replaced"),
+                "revoked_by_admin" => tr(lang, "admin-phone-why-admin"),
+                _ => tr(lang, "admin-phone-why-other"),
             };
-            tr(lang, "admin.phone.revoked")
-                .replace("{at}", &Time::at(*at).text)
-                .replace("{why}", why)
+            text_with(
+                lang,
+                "admin-phone-revoked",
+                &[
+                    ("at", Time::at(*at).text.as_str().into()),
+                    ("why", why.as_str().into()),
+                ],
+            )
         }
     };
     PhoneView {
@@ -221,7 +248,7 @@ pub struct AccountRow {
     /// `user` or `admin`.
     pub role: &'static str,
     /// The role in words.
-    pub role_label: &'static str,
+    pub role_label: String,
     /// `active`, `disabled` or `blocked`.
     pub state: &'static str,
     /// The state in words.
@@ -278,21 +305,39 @@ pub fn invitation_status(
     phone: Option<&Phone>,
 ) -> String {
     match &invitation.status {
-        InvitationStatus::Pending { expires_at } => tr(lang, "admin.invitation.pending")
-            .replace("{until}", &Time::at(*expires_at).text)
-            .replace("{left}", &duration(lang, expires_at - now)),
+        InvitationStatus::Pending { expires_at } => text_with(
+            lang,
+            "admin-invitation-pending",
+            &[
+                ("until", Time::at(*expires_at).text.as_str().into()),
+                ("left", duration(lang, expires_at - now).into()),
+            ],
+        ),
         InvitationStatus::Completed { at, .. } => match phone {
-            Some(phone) => tr(lang, "admin.invitation.completed_phone")
-                .replace("{name}", &phone.name)
-                .replace("{at}", &Time::at(*at).text),
-            None => tr(lang, "admin.invitation.completed").replace("{at}", &Time::at(*at).text),
+            Some(phone) => text_with(
+                lang,
+                "admin-invitation-completed-phone",
+                &[
+                    ("name", phone.name.as_str().into()),
+                    ("at", Time::at(*at).text.as_str().into()),
+                ],
+            ),
+            None => text_with(
+                lang,
+                "admin-invitation-completed",
+                &[("at", Time::at(*at).text.as_str().into())],
+            ),
         },
-        InvitationStatus::Expired { at } => {
-            tr(lang, "admin.invitation.expired").replace("{at}", &Time::at(*at).text)
-        }
-        InvitationStatus::Cancelled { at } => {
-            tr(lang, "admin.invitation.cancelled").replace("{at}", &Time::at(*at).text)
-        }
+        InvitationStatus::Expired { at } => text_with(
+            lang,
+            "admin-invitation-expired",
+            &[("at", Time::at(*at).text.as_str().into())],
+        ),
+        InvitationStatus::Cancelled { at } => text_with(
+            lang,
+            "admin-invitation-cancelled",
+            &[("at", Time::at(*at).text.as_str().into())],
+        ),
     }
 }
 
@@ -313,10 +358,33 @@ pub fn invitation(lang: Lang, invitation: &Invitation, now: i64) -> InvitationVi
     }
 }
 
-/// The label of an audit event (`enrolled` → "Téléphone enrôlé"), or the event itself.
+/// The label of an audit event (`enrolled` → "Téléphone enrôlé"), or the event itself
+/// (a row written by a newer version).
 pub fn event_label(lang: Lang, event: &str) -> String {
-    super::text::lookup(lang, &format!("admin.event.{event}"))
-        .map_or_else(|| event.to_owned(), str::to_owned)
+    let key = match AuditEvent::parse(event) {
+        Some(AuditEvent::EnrollmentCreated) => "admin-event-enrollment-created",
+        Some(AuditEvent::Enrolled) => "admin-event-enrolled",
+        Some(AuditEvent::DeviceRevoked) => "admin-event-device-revoked",
+        Some(AuditEvent::Approved) => "admin-event-approved",
+        Some(AuditEvent::Denied) => "admin-event-denied",
+        Some(AuditEvent::ResponseFailed) => "admin-event-response-failed",
+        Some(AuditEvent::AccountBlocked) => "admin-event-account-blocked",
+        Some(AuditEvent::RefusedBlocked) => "admin-event-refused-blocked",
+        Some(AuditEvent::DenyFailed) => "admin-event-deny-failed",
+        Some(AuditEvent::UnknownAccount) => "admin-event-unknown-account",
+        Some(AuditEvent::WebLogin) => "admin-event-web-login",
+        Some(AuditEvent::WebLogout) => "admin-event-web-logout",
+        Some(AuditEvent::AccountCreated) => "admin-event-account-created",
+        Some(AuditEvent::AccountUpdated) => "admin-event-account-updated",
+        Some(AuditEvent::AccountDisabled) => "admin-event-account-disabled",
+        Some(AuditEvent::AccountEnabled) => "admin-event-account-enabled",
+        Some(AuditEvent::AccountUnblocked) => "admin-event-account-unblocked",
+        Some(AuditEvent::EnrollmentCancelled) => "admin-event-enrollment-cancelled",
+        Some(AuditEvent::AdminBootstrap) => "admin-event-admin-bootstrap",
+        Some(AuditEvent::AuditExported) => "admin-event-audit-exported",
+        None => return event.to_owned(),
+    };
+    tr(lang, key)
 }
 
 /// A row of the audit trail.
@@ -395,14 +463,19 @@ pub fn pager<T>(ctx: &PageContext, page: &Page<T>) -> Pager {
     };
     let link = |n: u32| ctx.url_with("page", Some(&n.to_string()));
     let summary = if page.total == 0 {
-        ctx.t("admin.pager.none").to_owned()
+        ctx.t("admin-pager-none")
     } else {
-        ctx.t("admin.pager.summary")
-            .replace("{first}", &first.to_string())
-            .replace("{last}", &last.to_string())
-            .replace("{total}", &page.total.to_string())
-            .replace("{page}", &page.page.to_string())
-            .replace("{pages}", &pages.to_string())
+        text_with(
+            ctx.lang,
+            "admin-pager-summary",
+            &[
+                ("first", first.into()),
+                ("last", last.into()),
+                ("total", page.total.into()),
+                ("page", page.page.into()),
+                ("pages", pages.into()),
+            ],
+        )
     };
     Pager {
         page: page.page,
@@ -481,7 +554,7 @@ mod tests {
 
     #[test]
     fn every_event_has_a_label() {
-        for event in crate::admin::AuditEvent::ALL {
+        for event in AuditEvent::ALL {
             for lang in [Lang::Fr, Lang::En] {
                 assert_ne!(event_label(lang, event.as_str()), event.as_str());
             }
