@@ -1,4 +1,5 @@
-//! What the command line prints, in French or English. Times are UTC.
+//! What the command line prints, in French or English (texts `cli-*` of the catalogue,
+//! [`crate::text`]). Times are UTC.
 
 use std::fmt::Write as _;
 use std::path::Path;
@@ -7,19 +8,20 @@ use crate::admin::time::{format_iso, format_utc};
 use crate::admin::{Account, AuditRecord};
 use crate::admin::{
     AccountDetails, AccountSummary, Invitation, InvitationStatus, Page, Phone, PhoneStatus,
+    REVOKED_BY_ADMIN,
 };
 use crate::domain::lockout::{BlockReason, LockStatus};
 use crate::i18n::Lang;
+use crate::login::REVOKED_REPLACED;
+use crate::text::{Arg, text, text_with};
 
-fn pick(lang: Lang, fr: String, en: String) -> String {
-    match lang {
-        Lang::Fr => fr,
-        Lang::En => en,
-    }
+/// A text of the catalogue with its variables.
+fn t(lang: Lang, key: &str, args: &[(&str, Arg<'_>)]) -> String {
+    text_with(lang, key, args)
 }
 
 /// Columns padded to their widest cell (in characters), two spaces apart.
-fn table(header: &[&str], rows: &[Vec<String>]) -> String {
+fn table(header: &[String], rows: &[Vec<String>]) -> String {
     let mut widths: Vec<usize> = header.iter().map(|h| h.chars().count()).collect();
     for row in rows {
         for (i, cell) in row.iter().enumerate() {
@@ -27,7 +29,7 @@ fn table(header: &[&str], rows: &[Vec<String>]) -> String {
         }
     }
     let mut out = String::new();
-    let header: Vec<String> = header.iter().map(|h| (*h).to_owned()).collect();
+    let header = header.to_vec();
     for row in std::iter::once(&header).chain(rows) {
         let mut line = String::new();
         for (i, cell) in row.iter().enumerate() {
@@ -45,12 +47,10 @@ fn table(header: &[&str], rows: &[Vec<String>]) -> String {
     out
 }
 
-fn reason_text(reason: BlockReason, lang: Lang) -> &'static str {
-    match (reason, lang) {
-        (BlockReason::TooManyFailures, Lang::Fr) => "trop d'échecs consécutifs",
-        (BlockReason::TooManyFailures, Lang::En) => "too many consecutive failures",
-        (BlockReason::RepeatedBlocks, Lang::Fr) => "blocages répétés",
-        (BlockReason::RepeatedBlocks, Lang::En) => "repeated blocks",
+fn reason_text(reason: BlockReason, lang: Lang) -> String {
+    match reason {
+        BlockReason::TooManyFailures => text(lang, "cli-block-reason-failures"),
+        BlockReason::RepeatedBlocks => text(lang, "admin-lock-reason-repeated"),
     }
 }
 
@@ -58,192 +58,160 @@ fn reason_text(reason: BlockReason, lang: Lang) -> &'static str {
 fn state(account: &Account, lock: &LockStatus, lang: Lang) -> String {
     let mut parts = Vec::new();
     if !account.is_enabled() {
-        parts.push(pick(lang, "désactivé".into(), "disabled".into()));
+        parts.push(text(lang, "cli-state-disabled"));
     }
     match lock {
-        LockStatus::Temporary { until, .. } => parts.push(pick(
+        LockStatus::Temporary { until, .. } => parts.push(t(
             lang,
-            format!("bloqué jusqu'au {}", format_utc(*until)),
-            format!("blocked until {}", format_utc(*until)),
+            "cli-state-blocked-until",
+            &[("until", format_utc(*until).into())],
         )),
-        LockStatus::Permanent { .. } => parts.push(pick(
-            lang,
-            "bloqué (définitif)".into(),
-            "blocked (permanent)".into(),
-        )),
-        LockStatus::Open { failures } if *failures > 0 => parts.push(pick(
-            lang,
-            format!("{failures} échec(s)"),
-            format!("{failures} failure(s)"),
-        )),
+        LockStatus::Permanent { .. } => parts.push(text(lang, "cli-state-blocked-permanent")),
+        LockStatus::Open { failures } if *failures > 0 => {
+            parts.push(t(lang, "cli-state-failures", &[("n", (*failures).into())]))
+        }
         LockStatus::Open { .. } => {}
     }
     if parts.is_empty() {
-        pick(lang, "actif".into(), "active".into())
+        text(lang, "cli-state-active")
     } else {
         parts.join(", ")
     }
 }
 
 fn revoked_reason(reason: &str, lang: Lang) -> String {
-    match (reason, lang) {
-        ("replaced", Lang::Fr) => "remplacé par un nouvel enrôlement".into(),
-        ("replaced", Lang::En) => "replaced by a new enrollment".into(),
-        ("revoked_by_admin", Lang::Fr) => "révoqué par un administrateur".into(),
-        ("revoked_by_admin", Lang::En) => "revoked by an administrator".into(),
-        (other, _) => other.to_owned(),
+    match reason {
+        REVOKED_REPLACED => text(lang, "admin-phone-why-replaced"),
+        REVOKED_BY_ADMIN => text(lang, "admin-phone-why-admin"),
+        other => other.to_owned(),
     }
 }
 
 fn phone_line(phone: &Phone, lang: Lang) -> String {
     let enrolled = format_utc(phone.enrolled_at);
     match &phone.status {
-        PhoneStatus::Active => pick(
+        PhoneStatus::Active => t(
             lang,
-            format!(
-                "{}, enrôlé le {enrolled} (appareil {})",
-                phone.name, phone.id
-            ),
-            format!("{}, enrolled {enrolled} (device {})", phone.name, phone.id),
+            "cli-phone-active",
+            &[
+                ("name", phone.name.as_str().into()),
+                ("enrolled", enrolled.into()),
+                ("device", phone.id.as_str().into()),
+            ],
         ),
-        PhoneStatus::Revoked { at, reason } => pick(
+        PhoneStatus::Revoked { at, reason } => t(
             lang,
-            format!(
-                "{}, enrôlé le {enrolled}, révoqué le {} : {}",
-                phone.name,
-                format_utc(*at),
-                revoked_reason(reason, lang)
-            ),
-            format!(
-                "{}, enrolled {enrolled}, revoked {}: {}",
-                phone.name,
-                format_utc(*at),
-                revoked_reason(reason, lang)
-            ),
+            "cli-phone-revoked",
+            &[
+                ("name", phone.name.as_str().into()),
+                ("enrolled", enrolled.into()),
+                ("at", format_utc(*at).into()),
+                ("why", revoked_reason(reason, lang).into()),
+            ],
         ),
     }
 }
 
 fn invitation_state(invitation: &Invitation, lang: Lang) -> String {
     match &invitation.status {
-        InvitationStatus::Pending { expires_at } => pick(
+        InvitationStatus::Pending { expires_at } => t(
             lang,
-            format!("en attente jusqu'au {}", format_utc(*expires_at)),
-            format!("pending until {}", format_utc(*expires_at)),
+            "cli-invitation-pending",
+            &[("until", format_utc(*expires_at).into())],
         ),
-        InvitationStatus::Completed { at, device_id } => {
-            let device = device_id.as_deref().unwrap_or("?");
-            pick(
-                lang,
-                format!(
-                    "utilisée le {} : téléphone {device} enrôlé",
-                    format_utc(*at)
-                ),
-                format!("used {}: phone {device} enrolled", format_utc(*at)),
-            )
-        }
-        InvitationStatus::Expired { at } => pick(
+        InvitationStatus::Completed { at, device_id } => t(
             lang,
-            format!("expirée le {}", format_utc(*at)),
-            format!("expired {}", format_utc(*at)),
+            "cli-invitation-used",
+            &[
+                ("at", format_utc(*at).into()),
+                ("device", device_id.as_deref().unwrap_or("?").into()),
+            ],
         ),
-        InvitationStatus::Cancelled { at } => pick(
+        InvitationStatus::Expired { at } => t(
             lang,
-            format!("annulée le {}", format_utc(*at)),
-            format!("cancelled {}", format_utc(*at)),
+            "cli-invitation-expired",
+            &[("at", format_utc(*at).into())],
+        ),
+        InvitationStatus::Cancelled { at } => t(
+            lang,
+            "cli-invitation-cancelled",
+            &[("at", format_utc(*at).into())],
         ),
     }
 }
 
+fn id_only(lang: Lang, key: &str, id: &str) -> String {
+    t(lang, key, &[("id", id.into())])
+}
+
 pub fn created(account: &Account, lang: Lang) -> String {
-    let id = &account.id;
-    pick(
+    t(
         lang,
-        format!(
-            "Compte « {id} » créé (rôle {}). Pour enrôler son téléphone : tigr-server admin \
-             enroll {id}",
-            account.role
-        ),
-        format!(
-            "Account \"{id}\" created (role {}). To enroll its phone: tigr-server admin enroll \
-             {id}",
-            account.role
-        ),
+        "cli-created",
+        &[
+            ("id", account.id.as_str().into()),
+            ("role", account.role.as_str().into()),
+        ],
     )
 }
 
 pub fn edited(account: &Account, lang: Lang) -> String {
-    let email = account.email.as_deref().unwrap_or("-");
-    pick(
+    t(
         lang,
-        format!(
-            "Compte « {} » modifié : nom « {} », e-mail {email}, rôle {}.",
-            account.id, account.display_name, account.role
-        ),
-        format!(
-            "Account \"{}\" updated: name \"{}\", e-mail {email}, role {}.",
-            account.id, account.display_name, account.role
-        ),
+        "cli-edited",
+        &[
+            ("id", account.id.as_str().into()),
+            ("name", account.display_name.as_str().into()),
+            ("email", account.email.as_deref().unwrap_or("-").into()),
+            ("role", account.role.as_str().into()),
+        ],
     )
 }
 
 pub fn disabled(id: &str, lang: Lang) -> String {
-    pick(
-        lang,
-        format!(
-            "Compte « {id} » désactivé : il ne peut plus se connecter ni enrôler de téléphone \
-             (ses invitations en attente sont annulées). Réactivation : tigr-server admin \
-             enable {id}"
-        ),
-        format!(
-            "Account \"{id}\" disabled: it can no longer log in or enroll a phone (its pending \
-             invitations are cancelled). To enable it again: tigr-server admin enable {id}"
-        ),
-    )
+    id_only(lang, "cli-disabled", id)
 }
 
 pub fn enabled(id: &str, lang: Lang) -> String {
-    pick(
-        lang,
-        format!("Compte « {id} » réactivé."),
-        format!("Account \"{id}\" enabled again."),
-    )
+    id_only(lang, "cli-enabled", id)
 }
 
 pub fn revoked(phone: &Phone, lang: Lang) -> String {
-    let id = &phone.account_id;
-    pick(
+    t(
         lang,
-        format!(
-            "Téléphone « {} » du compte « {id} » révoqué : il ne peut plus se connecter. Pour \
-             enrôler un nouveau téléphone : tigr-server admin enroll {id}",
-            phone.name
-        ),
-        format!(
-            "Phone \"{}\" of account \"{id}\" revoked: it can no longer log in. To enroll a new \
-             phone: tigr-server admin enroll {id}",
-            phone.name
-        ),
+        "cli-revoked",
+        &[
+            ("name", phone.name.as_str().into()),
+            ("id", phone.account_id.as_str().into()),
+        ],
     )
 }
 
 pub fn unblocked(id: &str, lang: Lang) -> String {
-    pick(
-        lang,
-        format!("Compte « {id} » débloqué ; compteur d'échecs remis à zéro."),
-        format!("Account \"{id}\" unblocked; failure counter reset."),
-    )
+    id_only(lang, "cli-unblocked", id)
+}
+
+/// The position of a page: first and last item, total, page and pages.
+fn position<'a, T>(page: &Page<T>) -> [(&'a str, Arg<'a>); 5] {
+    let last = page.first_index() + page.items.len() as u64 - 1;
+    [
+        ("first", page.first_index().into()),
+        ("last", last.into()),
+        ("total", page.total.into()),
+        ("page", page.page.into()),
+        ("pages", page.pages().into()),
+    ]
 }
 
 pub fn account_list(page: &Page<AccountSummary>, lang: Lang) -> String {
     if page.items.is_empty() {
-        return pick(
+        return t(
             lang,
-            format!("Aucun compte (page {} sur {}).", page.page, page.pages()),
-            format!("No account (page {} of {}).", page.page, page.pages()),
+            "cli-no-account",
+            &[("page", page.page.into()), ("pages", page.pages().into())],
         );
     }
-    let none = pick(lang, "aucun".into(), "none".into());
+    let none = text(lang, "admin-phone-none");
     let rows: Vec<Vec<String>> = page
         .items
         .iter()
@@ -260,61 +228,32 @@ pub fn account_list(page: &Page<AccountSummary>, lang: Lang) -> String {
             ]
         })
         .collect();
-    let last = page.first_index() + page.items.len() as u64 - 1;
-    let (head, header) = match lang {
-        Lang::Fr => (
-            format!(
-                "Comptes {} à {last} sur {} (page {} sur {})",
-                page.first_index(),
-                page.total,
-                page.page,
-                page.pages()
-            ),
-            ["IDENTIFIANT", "NOM", "RÔLE", "ÉTAT", "TÉLÉPHONE"],
-        ),
-        Lang::En => (
-            format!(
-                "Accounts {} to {last} of {} (page {} of {})",
-                page.first_index(),
-                page.total,
-                page.page,
-                page.pages()
-            ),
-            ["TIGR ID", "NAME", "ROLE", "STATE", "PHONE"],
-        ),
-    };
+    let head = t(lang, "cli-account-list", &position(page));
+    let header = [
+        "cli-column-tigr-id",
+        "cli-column-name",
+        "cli-column-role",
+        "cli-column-state",
+        "cli-column-phone",
+    ]
+    .map(|key| text(lang, key));
     format!("{head}\n{}", table(&header, &rows))
 }
 
 pub fn account_details(d: &AccountDetails, lang: Lang) -> String {
     let a = &d.account;
     let mut out = String::new();
-    let fr = lang == Lang::Fr;
-    let label = |fr_label: &str, en_label: &str| {
-        if fr {
-            fr_label.to_owned()
-        } else {
-            en_label.to_owned()
-        }
-    };
-    let _ = writeln!(
-        out,
-        "{}",
-        pick(
-            lang,
-            format!("Compte « {} »", a.id),
-            format!("Account \"{}\"", a.id)
-        )
-    );
+    let _ = writeln!(out, "{}", id_only(lang, "cli-account", &a.id));
+    let label = |key: &str| text(lang, key);
     let mut fields: Vec<(String, String)> = vec![
-        (label("Nom", "Name"), a.display_name.clone()),
+        (label("cli-field-name"), a.display_name.clone()),
         (
-            label("E-mail", "E-mail"),
+            label("cli-field-email"),
             a.email.clone().unwrap_or_else(|| "-".into()),
         ),
-        (label("Rôle", "Role"), d.role.as_str().to_owned()),
-        (label("Créé le", "Created"), format_utc(a.created_at)),
-        (label("État", "State"), state(a, &d.lock, lang)),
+        (label("cli-field-role"), d.role.as_str().to_owned()),
+        (label("cli-field-created"), format_utc(a.created_at)),
+        (label("cli-field-state"), state(a, &d.lock, lang)),
     ];
     if let Some(at) = a.disabled_at {
         let reason = a
@@ -323,67 +262,41 @@ pub fn account_details(d: &AccountDetails, lang: Lang) -> String {
             .map(|r| format!(" ({r})"))
             .unwrap_or_default();
         fields.push((
-            label("Désactivé le", "Disabled"),
+            label("cli-field-disabled"),
             format!("{}{reason}", format_utc(at)),
         ));
     }
     let block = match d.lock {
-        LockStatus::Open { failures } => pick(
-            lang,
-            format!("non bloqué, {failures} échec(s) consécutif(s)"),
-            format!("not blocked, {failures} consecutive failure(s)"),
-        ),
+        LockStatus::Open { failures } => t(lang, "cli-lock-open", &[("n", failures.into())]),
         LockStatus::Temporary {
             since,
             until,
             reason,
-        } => pick(
+        } => t(
             lang,
-            format!(
-                "bloqué temporairement depuis le {} jusqu'au {} ({}) ; levée immédiate : \
-                 tigr-server admin unblock {}",
-                format_utc(since),
-                format_utc(until),
-                reason_text(reason, lang),
-                a.id
-            ),
-            format!(
-                "blocked for a while since {} until {} ({}); to lift it now: tigr-server admin \
-                 unblock {}",
-                format_utc(since),
-                format_utc(until),
-                reason_text(reason, lang),
-                a.id
-            ),
+            "cli-lock-temporary",
+            &[
+                ("since", format_utc(since).into()),
+                ("until", format_utc(until).into()),
+                ("reason", reason_text(reason, lang).into()),
+                ("id", a.id.as_str().into()),
+            ],
         ),
-        LockStatus::Permanent { since, reason } => pick(
+        LockStatus::Permanent { since, reason } => t(
             lang,
-            format!(
-                "bloqué définitivement depuis le {} ({}) ; déblocage : tigr-server admin \
-                 unblock {}",
-                format_utc(since),
-                reason_text(reason, lang),
-                a.id
-            ),
-            format!(
-                "blocked permanently since {} ({}); to unblock: tigr-server admin unblock {}",
-                format_utc(since),
-                reason_text(reason, lang),
-                a.id
-            ),
+            "cli-lock-permanent",
+            &[
+                ("since", format_utc(since).into()),
+                ("reason", reason_text(reason, lang).into()),
+                ("id", a.id.as_str().into()),
+            ],
         ),
     };
-    fields.push((label("Blocage", "Lockout"), block));
+    fields.push((label("cli-field-lockout"), block));
     fields.push((
-        label("Téléphone", "Phone"),
+        label("cli-field-phone"),
         d.phone.as_ref().map_or_else(
-            || {
-                pick(
-                    lang,
-                    "aucun téléphone actif".into(),
-                    "no active phone".into(),
-                )
-            },
+            || text(lang, "cli-no-active-phone"),
             |p| phone_line(p, lang),
         ),
     ));
@@ -398,28 +311,25 @@ pub fn account_details(d: &AccountDetails, lang: Lang) -> String {
     }
     let old: Vec<&Phone> = d.phones.iter().filter(|p| !p.is_active()).collect();
     if !old.is_empty() {
-        let _ = writeln!(out, "{}", label("Anciens téléphones :", "Former phones:"));
+        let _ = writeln!(out, "{}", text(lang, "cli-former-phones"));
         for phone in old {
             let _ = writeln!(out, "  - {}", phone_line(phone, lang));
         }
     }
     if !d.invitations.is_empty() {
-        let _ = writeln!(
-            out,
-            "{}",
-            label("Invitations récentes :", "Recent invitations:")
-        );
+        let _ = writeln!(out, "{}", text(lang, "cli-recent-invitations"));
         for invitation in &d.invitations {
-            let by = invitation.created_by.as_deref().unwrap_or("?");
-            let _ = writeln!(
-                out,
-                "  - {} : {} ({} {}, {} {by})",
-                invitation.id,
-                invitation_state(invitation, lang),
-                label("créée le", "created"),
-                format_utc(invitation.created_at),
-                label("par", "by"),
+            let line = t(
+                lang,
+                "cli-invitation-line",
+                &[
+                    ("id", invitation.id.as_str().into()),
+                    ("state", invitation_state(invitation, lang).into()),
+                    ("created", format_utc(invitation.created_at).into()),
+                    ("by", invitation.created_by.as_deref().unwrap_or("?").into()),
+                ],
             );
+            let _ = writeln!(out, "  - {line}");
         }
     }
     out.pop();
@@ -428,11 +338,7 @@ pub fn account_details(d: &AccountDetails, lang: Lang) -> String {
 
 pub fn invitation_list(invitations: &[Invitation], lang: Lang) -> String {
     if invitations.is_empty() {
-        return pick(
-            lang,
-            "Aucune invitation en attente.".into(),
-            "No pending invitation.".into(),
-        );
+        return text(lang, "admin-dashboard-no-pending");
     }
     let rows: Vec<Vec<String>> = invitations
         .iter()
@@ -446,61 +352,50 @@ pub fn invitation_list(invitations: &[Invitation], lang: Lang) -> String {
             ]
         })
         .collect();
-    let header = match lang {
-        Lang::Fr => ["INVITATION", "COMPTE", "CRÉÉE LE", "EXPIRE LE", "PAR"],
-        Lang::En => ["INVITATION", "ACCOUNT", "CREATED", "EXPIRES", "BY"],
-    };
-    let head = pick(
+    let header = [
+        "cli-column-invitation",
+        "cli-column-account",
+        "cli-column-created",
+        "cli-column-expires",
+        "cli-column-by",
+    ]
+    .map(|key| text(lang, key));
+    let head = t(
         lang,
-        format!("{} invitation(s) en attente", invitations.len()),
-        format!("{} pending invitation(s)", invitations.len()),
+        "cli-pending-invitations",
+        &[("n", invitations.len().into())],
     );
     format!("{head}\n{}", table(&header, &rows))
 }
 
 pub fn invitation(invitation: &Invitation, lang: Lang) -> String {
-    pick(
+    t(
         lang,
-        format!(
-            "Invitation {} (compte « {} ») : {}.",
-            invitation.id,
-            invitation.account_id,
-            invitation_state(invitation, lang)
-        ),
-        format!(
-            "Invitation {} (account \"{}\"): {}.",
-            invitation.id,
-            invitation.account_id,
-            invitation_state(invitation, lang)
-        ),
+        "cli-invitation",
+        &[
+            ("id", invitation.id.as_str().into()),
+            ("account", invitation.account_id.as_str().into()),
+            ("state", invitation_state(invitation, lang).into()),
+        ],
     )
 }
 
 pub fn invitation_cancelled(invitation: &Invitation, lang: Lang) -> String {
-    pick(
+    t(
         lang,
-        format!(
-            "Invitation {} (compte « {} ») annulée : son QR code ne fonctionne plus.",
-            invitation.id, invitation.account_id
-        ),
-        format!(
-            "Invitation {} (account \"{}\") cancelled: its QR code no longer works.",
-            invitation.id, invitation.account_id
-        ),
+        "cli-invitation-cancelled-now",
+        &[
+            ("id", invitation.id.as_str().into()),
+            ("account", invitation.account_id.as_str().into()),
+        ],
     )
 }
 
 pub fn invitations_cancelled(account: &str, ids: &[String], lang: Lang) -> String {
-    pick(
+    t(
         lang,
-        format!(
-            "{} invitation(s) en attente annulée(s) pour le compte « {account} ».",
-            ids.len()
-        ),
-        format!(
-            "{} pending invitation(s) cancelled for account \"{account}\".",
-            ids.len()
-        ),
+        "cli-invitations-cancelled",
+        &[("n", ids.len().into()), ("account", account.into())],
     )
 }
 
@@ -534,36 +429,14 @@ pub fn audit_line(row: &AuditRecord) -> String {
 }
 
 pub fn audit_empty(lang: Lang) -> String {
-    pick(
-        lang,
-        "Aucune entrée du journal d'audit ne correspond.".into(),
-        "No audit entry matches.".into(),
-    )
+    text(lang, "cli-audit-empty")
 }
 
 pub fn audit_page(page: &Page<AuditRecord>, lang: Lang) -> String {
     if page.items.is_empty() {
         return audit_empty(lang);
     }
-    let last = page.first_index() + page.items.len() as u64 - 1;
-    let mut out = pick(
-        lang,
-        format!(
-            "Journal d'audit, du plus récent au plus ancien : entrées {} à {last} sur {} (page \
-             {} sur {})",
-            page.first_index(),
-            page.total,
-            page.page,
-            page.pages()
-        ),
-        format!(
-            "Audit trail, newest first: entries {} to {last} of {} (page {} of {})",
-            page.first_index(),
-            page.total,
-            page.page,
-            page.pages()
-        ),
-    );
+    let mut out = t(lang, "cli-audit-page", &position(page));
     for row in &page.items {
         out.push('\n');
         out.push_str(&audit_line(row));
@@ -572,16 +445,13 @@ pub fn audit_page(page: &Page<AuditRecord>, lang: Lang) -> String {
 }
 
 pub fn exported(count: u64, path: &Path, lang: Lang) -> String {
-    pick(
+    t(
         lang,
-        format!(
-            "{count} entrée(s) du journal d'audit exportée(s) dans {} (CSV).",
-            path.display()
-        ),
-        format!(
-            "{count} audit entries exported to {} (CSV).",
-            path.display()
-        ),
+        "cli-exported",
+        &[
+            ("n", count.into()),
+            ("path", path.display().to_string().into()),
+        ],
     )
 }
 
@@ -592,7 +462,7 @@ mod tests {
     #[test]
     fn tables_align_on_characters() {
         let t = table(
-            &["ID", "NOM"],
+            &["ID".to_owned(), "NOM".to_owned()],
             &[
                 vec!["émilie".into(), "Émilie Martin".into()],
                 vec!["bob".into(), "Bob".into()],

@@ -8,6 +8,7 @@ use axum::http::header::{CONTENT_LANGUAGE, CONTENT_SECURITY_POLICY, REFERRER_POL
 use axum::response::{Html, IntoResponse, Response};
 
 use crate::i18n::Lang;
+use crate::text::{text, text_with};
 
 use super::super::AppState;
 
@@ -15,42 +16,34 @@ use super::super::AppState;
 /// The page never repeats the link (it carries a nonce or an enrollment code).
 pub async fn page(State(app): State<AppState>, lang: Lang) -> Response {
     let service = escape_html(&app.service_name);
-    let page = match lang {
-        Lang::Fr => format!(
-            r#"<!doctype html>
-<html lang="fr">
+    let t = |key: &str| text(lang, key);
+    let page = format!(
+        r#"<!doctype html>
+<html lang="{lang}">
 <head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>Tigr — {service}</title><style>{STYLE}</style></head>
 <body><main>
-<h1>Ouvrez ce lien avec l'application Tigr</h1>
-<p>Ce lien est destiné à l'application <strong>Tigr</strong> de votre téléphone, pour le service
-<strong>{service}</strong>.</p>
+<h1>{heading}</h1>
+<p>{intro}</p>
 <ol>
-<li>Ouvrez l'application Tigr sur votre téléphone.</li>
-<li>Scannez le QR code affiché sur la page de connexion (ou d'enrôlement).</li>
-<li>Vérifiez le service et le serveur indiqués, puis saisissez votre code PIN dans l'application.</li>
+<li>{open}</li>
+<li>{scan}</li>
+<li>{check}</li>
 </ol>
-<p class="note">Ne saisissez jamais votre code PIN ailleurs que dans l'application Tigr.</p>
-</main></body></html>"#
+<p class="note">{warning}</p>
+</main></body></html>"#,
+        lang = lang.pick("fr", "en"),
+        heading = t("app-link-heading"),
+        intro = text_with(
+            lang,
+            "app-link-intro",
+            &[("service", service.as_str().into())]
         ),
-        Lang::En => format!(
-            r#"<!doctype html>
-<html lang="en">
-<head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<title>Tigr — {service}</title><style>{STYLE}</style></head>
-<body><main>
-<h1>Open this link with the Tigr app</h1>
-<p>This link is meant for the <strong>Tigr</strong> app on your phone, for the
-<strong>{service}</strong> service.</p>
-<ol>
-<li>Open the Tigr app on your phone.</li>
-<li>Scan the QR code shown on the login (or enrollment) page.</li>
-<li>Check the service and server shown, then type your PIN in the app.</li>
-</ol>
-<p class="note">Never type your PIN anywhere but in the Tigr app.</p>
-</main></body></html>"#
-        ),
-    };
+        open = t("app-link-step-open"),
+        scan = t("app-link-step-scan"),
+        check = t("app-link-step-check"),
+        warning = t("app-link-warning"),
+    );
     let mut response = Html(page).into_response();
     let headers = response.headers_mut();
     headers.insert(
