@@ -32,7 +32,7 @@
 //! The file is named by `--config PATH` or `TIGR_CONFIG`. Relative paths are relative to the
 //! working directory.
 //!
-//! [`Config`] is a plain value: [`parse`] builds it from the file and the environment (and
+//! [`Config`] is a plain value: `parse.rs` builds it from the file and the environment (and
 //! says which setting is wrong); what a running server holds besides (the address it
 //! actually bound, its keys, its database) is [`crate::RunningServer`]'s.
 

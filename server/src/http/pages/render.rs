@@ -6,7 +6,7 @@
 //!
 //! Adding a page (e.g. the admin pages): put `admin_x.html` in `server/templates/`, add it to
 //! [`TEMPLATES`], `{% extends "layout.html" %}`, and render it with
-//! [`PageContext::render`]; its texts go to `http/pages/text.rs`.
+//! [`super::PageContext::render`]; its texts go to the catalogue (`server/text/*.ftl`).
 
 use minijinja::value::{Kwargs, Value};
 use minijinja::{Environment, Error, ErrorKind, State};

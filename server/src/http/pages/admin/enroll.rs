@@ -181,7 +181,7 @@ fn inline_svg(payload: &str) -> Result<String, AdminError> {
 
 /// An enrolled phone as the live page shows it.
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
-struct DeviceJson {
+struct PhoneJson {
     id: String,
     name: String,
     enrolled: Time,
@@ -197,7 +197,7 @@ struct StatusJson {
     /// Expiry (Unix seconds).
     expires_at: i64,
     /// The phone it enrolled.
-    device: Option<DeviceJson>,
+    device: Option<PhoneJson>,
 }
 
 /// The invitation and the phone it enrolled, if any.
@@ -220,7 +220,7 @@ async fn status_of(app: &AppState, lang: Lang, id: &str) -> Result<StatusJson, A
         status: invitation.status.as_str(),
         text: view::invitation_status(lang, &invitation, now, phone.as_ref()),
         expires_at: invitation.expires_at,
-        device: phone.map(|p| DeviceJson {
+        device: phone.map(|p| PhoneJson {
             enrolled: Time::at(p.enrolled_at),
             id: p.id,
             name: p.name,
