@@ -68,6 +68,21 @@ fn sources() -> Vec<(String, String)> {
     out
 }
 
+/// The keys looked up without variables: the quoted key is the call's last argument.
+fn plain_lookups(text: &str) -> Vec<&str> {
+    let mut out = Vec::new();
+    for opening in ["t(\"", "text(lang, \"", "tr(lang, \"", "text(self.lang, \""] {
+        for rest in text.split(opening).skip(1) {
+            if let Some((key, after)) = rest.split_once('"')
+                && after.starts_with(')')
+            {
+                out.push(key);
+            }
+        }
+    }
+    out
+}
+
 #[test]
 fn both_languages_have_the_same_keys_and_variables() {
     let (fr, en) = (messages(FRENCH), messages(ENGLISH));
@@ -101,6 +116,7 @@ fn every_key_named_exists_and_every_key_is_used() {
     };
     let mut used = BTreeSet::new();
     let mut missing = Vec::new();
+    let mut without_variables = Vec::new();
     for (file, text) in sources() {
         // Templates name texts as `t("key"...)`; Rust code as string literals.
         let named: Vec<&str> = if file.ends_with(".html") {
@@ -113,6 +129,13 @@ fn every_key_named_exists_and_every_key_is_used() {
                 .filter(|piece| catalogue.contains_key(*piece) || looks_like_key(piece))
                 .collect()
         };
+        // Texts asked for without variables: `t("key")` in templates, `text(lang, "key")`,
+        // `.t("key")` and `tr(lang, "key")` in Rust.
+        for key in plain_lookups(&text) {
+            if catalogue.get(key).is_some_and(|vars| !vars.is_empty()) {
+                without_variables.push(format!("{file}: {key}"));
+            }
+        }
         for key in named {
             used.insert(key.to_owned());
             if !catalogue.contains_key(key) && !file.ends_with("src/text.rs") {
@@ -123,6 +146,10 @@ fn every_key_named_exists_and_every_key_is_used() {
     assert!(
         missing.is_empty(),
         "keys not in the catalogue: {missing:#?}"
+    );
+    assert!(
+        without_variables.is_empty(),
+        "texts with variables asked for without them: {without_variables:#?}"
     );
     let unused: Vec<&String> = catalogue.keys().filter(|k| !used.contains(*k)).collect();
     assert!(unused.is_empty(), "keys used nowhere: {unused:#?}");

@@ -17,6 +17,7 @@ use crate::admin::InvitationWatch;
 use crate::admin::{AdminError, Invitation, InvitationStatus, Phone, time::parse_duration};
 use crate::i18n::Lang;
 use crate::qr_image;
+use crate::text::text_with;
 
 use super::super::super::AppState;
 use super::super::see_other;
@@ -48,9 +49,11 @@ fn ttl_choices(admin: &Admin, chosen: i64) -> Vec<TtlChoice> {
         .map(|value| {
             let mut label = view::duration(admin.lang(), value);
             if value == default {
-                label = admin
-                    .t("admin-enroll-ttl-default")
-                    .replace("{duration}", &label);
+                label = text_with(
+                    admin.lang(),
+                    "admin-enroll-ttl-default",
+                    &[("duration", label.as_str().into())],
+                );
             }
             TtlChoice {
                 value,
