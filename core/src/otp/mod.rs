@@ -78,7 +78,7 @@ pub(crate) fn truncate(digest: &[u8], digits: u32) -> String {
 /// Why HOTP or TOTP parameters are refused.
 #[derive(Debug, PartialEq, Eq, thiserror::Error)]
 #[error("invalid one-time-password parameters: {0}")]
-pub struct OtpError(#[from] totp_rs::TotpError);
+pub struct OtpError(totp_rs::TotpError);
 
 /// A counter-based code generator (HOTP, RFC 4226): what event tokens and authenticator apps
 /// hold for `otpauth://hotp/` entries. Built on `totp-rs` (a TOTP with a one-second step
@@ -87,9 +87,10 @@ pub struct OtpError(#[from] totp_rs::TotpError);
 pub struct Hotp(totp_rs::Totp);
 
 impl Hotp {
-    /// Refuses what RFC 4226 refuses: fewer than 6 or more than 8 digits, a key under 128 bits.
+    /// Refuses fewer than 6 digits (RFC 4226 §5.3) or more than 8, and a key under 128 bits
+    /// (RFC 4226 §4).
     pub fn new(algorithm: HashAlgorithm, key: &[u8], digits: u8) -> Result<Self, OtpError> {
-        Ok(Self(code_generator(algorithm, key, digits, 1)?))
+        code_generator(algorithm, key, digits, 1).map(Self)
     }
 
     /// The code for `counter`, left-padded with '0'.
@@ -105,15 +106,15 @@ impl Hotp {
 pub struct Totp(totp_rs::Totp);
 
 impl Totp {
-    /// Refuses what RFC 6238 refuses: fewer than 6 or more than 8 digits, a key under 128 bits,
-    /// a time step of 0 seconds (30 is the usual step).
+    /// Refuses fewer than 6 digits or more than 8, a key under 128 bits, and a time step of
+    /// 0 seconds (30 is the usual step, RFC 6238 §5.2).
     pub fn new(
         algorithm: HashAlgorithm,
         key: &[u8],
         digits: u8,
         step_seconds: u64,
     ) -> Result<Self, OtpError> {
-        Ok(Self(code_generator(algorithm, key, digits, step_seconds)?))
+        code_generator(algorithm, key, digits, step_seconds).map(Self)
     }
 
     /// The code at Unix time `time` (seconds; injected, never read from the system clock).
@@ -127,7 +128,7 @@ fn code_generator(
     key: &[u8],
     digits: u8,
     step_seconds: u64,
-) -> Result<totp_rs::Totp, totp_rs::TotpError> {
+) -> Result<totp_rs::Totp, OtpError> {
     let algorithm = match algorithm {
         HashAlgorithm::Sha1 => totp_rs::Algorithm::SHA1,
         HashAlgorithm::Sha256 => totp_rs::Algorithm::SHA256,
@@ -139,6 +140,7 @@ fn code_generator(
         .with_digits(digits)
         .with_step_duration(step_seconds)
         .build()
+        .map_err(OtpError)
 }
 
 #[cfg(test)]
