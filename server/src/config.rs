@@ -23,6 +23,7 @@
 //! | `cookie_secure`     | `TIGR_COOKIE_SECURE`    | `auto` (Secure when public URL is https) |
 //! | `metrics`           | `TIGR_METRICS`          | `true` (serve `GET /metrics`)    |
 //! | `metrics_token`     | `TIGR_METRICS_TOKEN`    | none (set: `/metrics` needs `Authorization: Bearer <token>`) |
+//! | `time_zone`         | `TIGR_TIME_ZONE`        | `Europe/Paris` (IANA name: times shown to people) |
 //! | `rate_limit_challenges` | `TIGR_RATE_LIMIT_CHALLENGES` | `1200` (login QR codes a minute per client address; 0: off) |
 //! | `rate_limit_answers` | `TIGR_RATE_LIMIT_ANSWERS` | `600` (phones' scans and answers a minute per address; 0: off) |
 //! | `rate_limit_offline` | `TIGR_RATE_LIMIT_OFFLINE` | `60` (offline codes typed a minute per address; 0: off) |
@@ -37,7 +38,7 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
 use serde::Deserialize;
-use tigr_core::clock::{Clock, SystemClock};
+use tigr_core::clock::{Clock, SystemClock, TimeZone};
 use tigr_core::payload::Origin;
 use tigr_core::random::{SecureRandom, SystemRandom};
 
@@ -109,6 +110,9 @@ pub struct Config {
     pub metrics_token: Option<String>,
     /// Requests per client address and minute, per kind of request.
     pub rate_limits: RateLimits,
+    /// The time zone of the times shown to people (pages, command line); logs and CSV
+    /// exports are in UTC.
+    pub time_zone: TimeZone,
     /// Source of time (the system clock; tests put a `FixedClock` here).
     pub clock: Arc<dyn Clock>,
     /// Source of randomness (the OS CSPRNG; tests may put a `SeededRandom` here).
@@ -144,6 +148,7 @@ impl std::fmt::Debug for Config {
             .field("cookie_secure", &self.cookie_secure)
             .field("metrics", &self.metrics)
             .field("rate_limits", &self.rate_limits)
+            .field("time_zone", &self.time_zone.iana_name())
             .field(
                 "metrics_token",
                 &self.metrics_token.as_ref().map(|_| "(redacted)"),
@@ -210,6 +215,7 @@ struct FileConfig {
     rate_limit_answers: Option<i64>,
     rate_limit_offline: Option<i64>,
     rate_limit_enrollments: Option<i64>,
+    time_zone: Option<String>,
 }
 
 /// A raw setting and where it came from, for error messages.
@@ -225,6 +231,8 @@ impl Config {
     pub const DEFAULT_DATABASE_URL: &'static str = "sqlite://tigr-data/tigr.db";
     /// Default key file.
     pub const DEFAULT_MASTER_KEY_FILE: &'static str = "tigr-data/master.key";
+    /// Default time zone of the times shown to people.
+    pub const DEFAULT_TIME_ZONE: &'static str = "Europe/Paris";
 
     /// Loads the file named by `path` (or by `TIGR_CONFIG`), then applies the environment.
     pub fn load(path: Option<&Path>) -> Result<Self, ConfigError> {
@@ -562,6 +570,14 @@ impl Config {
             )?,
         };
 
+        let time_zone = match get("TIGR_TIME_ZONE", "time_zone", parsed.time_zone) {
+            Some(s) => parse_time_zone(s)?,
+            None => TimeZone::get(Self::DEFAULT_TIME_ZONE).map_err(|e| ConfigError::Invalid {
+                setting: "the default time zone".to_owned(),
+                reason: e.to_string(),
+            })?,
+        };
+
         Ok(Self {
             listen,
             public_url,
@@ -584,6 +600,7 @@ impl Config {
             metrics,
             metrics_token,
             rate_limits,
+            time_zone,
             clock: Arc::new(SystemClock),
             random: Arc::new(SystemRandom::new()),
             bound: Arc::new(Mutex::new(None)),
@@ -680,6 +697,19 @@ fn parse_metrics_token(s: Setting) -> Result<String, ConfigError> {
                 .into(),
         })
     }
+}
+
+/// A time zone by its IANA name (`Europe/Paris`, `America/Cayenne`, `UTC`), from the
+/// database bundled in the binary (the same on every machine).
+fn parse_time_zone(s: Setting) -> Result<TimeZone, ConfigError> {
+    TimeZone::get(s.value.trim()).map_err(|_| ConfigError::Invalid {
+        setting: s.origin,
+        reason: format!(
+            "unknown time zone {:?}: expected an IANA name such as Europe/Paris, \
+             America/Cayenne, Indian/Reunion or UTC",
+            s.value
+        ),
+    })
 }
 
 fn parse_public_url(text: &str) -> Result<Origin, String> {
@@ -944,6 +974,32 @@ mod tests {
                 "token not repeated: {err}"
             );
         }
+    }
+
+    #[test]
+    fn time_zone_setting() {
+        let c = Config::from_sources(None, &env(&[])).expect("valid");
+        assert_eq!(c.time_zone.iana_name(), Some("Europe/Paris"));
+        let c = Config::from_sources(
+            Some(("tigr.toml", "time_zone = \"Indian/Reunion\"")),
+            &env(&[]),
+        )
+        .expect("valid");
+        assert_eq!(c.time_zone.iana_name(), Some("Indian/Reunion"));
+        let c = Config::from_sources(
+            Some(("tigr.toml", "time_zone = \"Indian/Reunion\"")),
+            &env(&[("TIGR_TIME_ZONE", "America/Cayenne")]),
+        )
+        .expect("valid");
+        assert_eq!(
+            c.time_zone.iana_name(),
+            Some("America/Cayenne"),
+            "environment wins"
+        );
+        let err = Config::from_sources(None, &env(&[("TIGR_TIME_ZONE", "Europe/Lutece")]))
+            .expect_err("invalid");
+        assert!(err.to_string().starts_with("TIGR_TIME_ZONE"), "{err}");
+        assert!(err.to_string().contains("Europe/Paris"), "{err}");
     }
 
     #[test]

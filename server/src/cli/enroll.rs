@@ -3,10 +3,10 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::admin::time::format_utc;
 use crate::admin::{AdminError, CreatedInvitation};
 use crate::i18n::Lang;
 use crate::qr_image;
+use tigr_core::clock::{TimeZone, local_text};
 
 /// The PNG path of an invitation: `png`, or `enroll-<account>.png` in the working directory.
 pub fn png_path(png: Option<PathBuf>, account: &str) -> PathBuf {
@@ -20,6 +20,7 @@ pub fn print(
     created: &CreatedInvitation,
     png: Option<PathBuf>,
     lang: Lang,
+    zone: &TimeZone,
     now: i64,
     bootstrap: bool,
 ) -> Result<(), AdminError> {
@@ -34,6 +35,7 @@ pub fn print(
         invite_text(
             created,
             lang,
+            zone,
             &qr,
             written.is_ok().then_some(&png),
             now,
@@ -61,6 +63,7 @@ pub fn print(
 fn invite_text(
     created: &CreatedInvitation,
     lang: Lang,
+    zone: &TimeZone,
     qr: &str,
     png: Option<&Path>,
     now: i64,
@@ -69,7 +72,7 @@ fn invite_text(
     let invitation = &created.invitation;
     let account = &invitation.account_id;
     let minutes = (invitation.expires_at - now).max(0) / 60;
-    let expiry = format_utc(invitation.expires_at);
+    let expiry = local_text(invitation.expires_at, zone, lang.into());
     let payload = &created.qr_payload;
     let id = &invitation.id;
     match lang {
@@ -89,7 +92,7 @@ fn invite_text(
             format!(
                 "{title}\n\n{qr}\n\
                  Scannez ce QR code avec l'application Tigr du téléphone à enregistrer.\n\
-                 Code à usage unique, valable jusqu'au {expiry} (dans {minutes} min).\n\
+                 Code à usage unique, valable jusqu'à {expiry} (dans {minutes} min).\n\
                  Si un téléphone est déjà enregistré pour ce compte, il sera remplacé une \
                  fois le nouveau enrôlé.\n\n\
                  Contenu du QR code : {payload}\n\
@@ -144,12 +147,37 @@ mod tests {
             qr_payload: "http://127.0.0.1:8080/t/1/E/X".into(),
         };
         let png = Path::new("a.png");
-        let fr = invite_text(&created, Lang::Fr, "QR", Some(png), 1_700_000_000, false);
+        let paris = TimeZone::get("Europe/Paris").expect("zone");
+        let fr = invite_text(
+            &created,
+            Lang::Fr,
+            &paris,
+            "QR",
+            Some(png),
+            1_700_000_000,
+            false,
+        );
         assert!(fr.contains("Scannez ce QR code") && fr.contains("dans 15 min"));
+        assert!(
+            fr.contains("valable jusqu'à 23:28:20 (UTC+01:00) le 14/11/2023"),
+            "{fr}"
+        );
         assert!(fr.contains("cancel-invitation INV"));
-        let en = invite_text(&created, Lang::En, "QR", Some(png), 1_700_000_000, true);
+        let en = invite_text(
+            &created,
+            Lang::En,
+            &paris,
+            "QR",
+            Some(png),
+            1_700_000_000,
+            true,
+        );
         assert!(en.contains("Scan this QR code") && en.contains("a.png"));
+        assert!(
+            en.contains("valid until 23:28:20 (UTC+01:00) on 14 November 2023"),
+            "{en}"
+        );
         assert!(en.starts_with("Administrator access"));
-        assert!(!invite_text(&created, Lang::En, "QR", None, 0, false).contains("PNG"));
+        assert!(!invite_text(&created, Lang::En, &paris, "QR", None, 0, false).contains("PNG"));
     }
 }

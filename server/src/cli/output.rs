@@ -1,15 +1,22 @@
-//! What the command line prints, in French or English. Times are UTC.
+//! What the command line prints, in French or English. Times are local to the server's
+//! time zone, with their offset; audit lines (a log) are in UTC.
 
 use std::fmt::Write as _;
 use std::path::Path;
 
-use crate::admin::time::{format_iso, format_utc};
+use tigr_core::clock::{TimeZone, local_text, rfc3339_utc};
+
 use crate::admin::{
     AccountDetails, AccountSummary, Invitation, InvitationStatus, Page, Phone, PhoneStatus,
 };
 use crate::domain::lockout::{BlockReason, LockStatus};
 use crate::i18n::Lang;
 use crate::storage::{Account, AuditRecord};
+
+/// A time as the operator reads it (see `tigr_core::clock::local_text`).
+fn when(lang: Lang, zone: &TimeZone, unix: i64) -> String {
+    local_text(unix, zone, lang.into())
+}
 
 fn pick(lang: Lang, fr: String, en: String) -> String {
     match lang {
@@ -55,7 +62,7 @@ fn reason_text(reason: BlockReason, lang: Lang) -> &'static str {
 }
 
 /// Short state of an account: disabled, blocked (until when), failures.
-fn state(account: &Account, lock: &LockStatus, lang: Lang) -> String {
+fn state(account: &Account, lock: &LockStatus, lang: Lang, zone: &TimeZone) -> String {
     let mut parts = Vec::new();
     if !account.is_enabled() {
         parts.push(pick(lang, "désactivé".into(), "disabled".into()));
@@ -63,8 +70,8 @@ fn state(account: &Account, lock: &LockStatus, lang: Lang) -> String {
     match lock {
         LockStatus::Temporary { until, .. } => parts.push(pick(
             lang,
-            format!("bloqué jusqu'au {}", format_utc(*until)),
-            format!("blocked until {}", format_utc(*until)),
+            format!("bloqué jusqu'à {}", when(lang, zone, *until)),
+            format!("blocked until {}", when(lang, zone, *until)),
         )),
         LockStatus::Permanent { .. } => parts.push(pick(
             lang,
@@ -95,62 +102,65 @@ fn revoked_reason(reason: &str, lang: Lang) -> String {
     }
 }
 
-fn phone_line(phone: &Phone, lang: Lang) -> String {
-    let enrolled = format_utc(phone.enrolled_at);
+fn phone_line(phone: &Phone, lang: Lang, zone: &TimeZone) -> String {
+    let enrolled = when(lang, zone, phone.enrolled_at);
     match &phone.status {
         PhoneStatus::Active => pick(
             lang,
             format!(
-                "{}, enrôlé le {enrolled} (appareil {})",
+                "{}, enrôlé à {enrolled} (appareil {})",
                 phone.name, phone.id
             ),
-            format!("{}, enrolled {enrolled} (device {})", phone.name, phone.id),
+            format!(
+                "{}, enrolled at {enrolled} (device {})",
+                phone.name, phone.id
+            ),
         ),
         PhoneStatus::Revoked { at, reason } => pick(
             lang,
             format!(
-                "{}, enrôlé le {enrolled}, révoqué le {} : {}",
+                "{}, enrôlé à {enrolled}, révoqué à {} : {}",
                 phone.name,
-                format_utc(*at),
+                when(lang, zone, *at),
                 revoked_reason(reason, lang)
             ),
             format!(
-                "{}, enrolled {enrolled}, revoked {}: {}",
+                "{}, enrolled at {enrolled}, revoked at {}: {}",
                 phone.name,
-                format_utc(*at),
+                when(lang, zone, *at),
                 revoked_reason(reason, lang)
             ),
         ),
     }
 }
 
-fn invitation_state(invitation: &Invitation, lang: Lang) -> String {
+fn invitation_state(invitation: &Invitation, lang: Lang, zone: &TimeZone) -> String {
     match &invitation.status {
         InvitationStatus::Pending { expires_at } => pick(
             lang,
-            format!("en attente jusqu'au {}", format_utc(*expires_at)),
-            format!("pending until {}", format_utc(*expires_at)),
+            format!("en attente jusqu'à {}", when(lang, zone, *expires_at)),
+            format!("pending until {}", when(lang, zone, *expires_at)),
         ),
         InvitationStatus::Completed { at, device_id } => {
             let device = device_id.as_deref().unwrap_or("?");
             pick(
                 lang,
                 format!(
-                    "utilisée le {} : téléphone {device} enrôlé",
-                    format_utc(*at)
+                    "utilisée à {} : téléphone {device} enrôlé",
+                    when(lang, zone, *at)
                 ),
-                format!("used {}: phone {device} enrolled", format_utc(*at)),
+                format!("used at {}: phone {device} enrolled", when(lang, zone, *at)),
             )
         }
         InvitationStatus::Expired { at } => pick(
             lang,
-            format!("expirée le {}", format_utc(*at)),
-            format!("expired {}", format_utc(*at)),
+            format!("expirée à {}", when(lang, zone, *at)),
+            format!("expired at {}", when(lang, zone, *at)),
         ),
         InvitationStatus::Cancelled { at } => pick(
             lang,
-            format!("annulée le {}", format_utc(*at)),
-            format!("cancelled {}", format_utc(*at)),
+            format!("annulée à {}", when(lang, zone, *at)),
+            format!("cancelled at {}", when(lang, zone, *at)),
         ),
     }
 }
@@ -235,7 +245,7 @@ pub fn unblocked(id: &str, lang: Lang) -> String {
     )
 }
 
-pub fn account_list(page: &Page<AccountSummary>, lang: Lang) -> String {
+pub fn account_list(page: &Page<AccountSummary>, lang: Lang, zone: &TimeZone) -> String {
     if page.items.is_empty() {
         return pick(
             lang,
@@ -252,10 +262,10 @@ pub fn account_list(page: &Page<AccountSummary>, lang: Lang) -> String {
                 s.account.id.clone(),
                 s.account.display_name.clone(),
                 s.role.as_str().to_owned(),
-                state(&s.account, &s.lock, lang),
+                state(&s.account, &s.lock, lang, zone),
                 s.phone.as_ref().map_or_else(
                     || none.clone(),
-                    |p| format!("{} ({})", p.name, format_utc(p.enrolled_at)),
+                    |p| format!("{} ({})", p.name, when(lang, zone, p.enrolled_at)),
                 ),
             ]
         })
@@ -286,7 +296,7 @@ pub fn account_list(page: &Page<AccountSummary>, lang: Lang) -> String {
     format!("{head}\n{}", table(&header, &rows))
 }
 
-pub fn account_details(d: &AccountDetails, lang: Lang) -> String {
+pub fn account_details(d: &AccountDetails, lang: Lang, zone: &TimeZone) -> String {
     let a = &d.account;
     let mut out = String::new();
     let fr = lang == Lang::Fr;
@@ -313,8 +323,8 @@ pub fn account_details(d: &AccountDetails, lang: Lang) -> String {
             a.email.clone().unwrap_or_else(|| "-".into()),
         ),
         (label("Rôle", "Role"), d.role.as_str().to_owned()),
-        (label("Créé le", "Created"), format_utc(a.created_at)),
-        (label("État", "State"), state(a, &d.lock, lang)),
+        (label("Créé", "Created"), when(lang, zone, a.created_at)),
+        (label("État", "State"), state(a, &d.lock, lang, zone)),
     ];
     if let Some(at) = a.disabled_at {
         let reason = a
@@ -323,8 +333,8 @@ pub fn account_details(d: &AccountDetails, lang: Lang) -> String {
             .map(|r| format!(" ({r})"))
             .unwrap_or_default();
         fields.push((
-            label("Désactivé le", "Disabled"),
-            format!("{}{reason}", format_utc(at)),
+            label("Désactivé", "Disabled"),
+            format!("{}{reason}", when(lang, zone, at)),
         ));
     }
     let block = match d.lock {
@@ -340,18 +350,18 @@ pub fn account_details(d: &AccountDetails, lang: Lang) -> String {
         } => pick(
             lang,
             format!(
-                "bloqué temporairement depuis le {} jusqu'au {} ({}) ; levée immédiate : \
+                "bloqué temporairement depuis {} jusqu'à {} ({}) ; levée immédiate : \
                  tigr-server admin unblock {}",
-                format_utc(since),
-                format_utc(until),
+                when(lang, zone, since),
+                when(lang, zone, until),
                 reason_text(reason, lang),
                 a.id
             ),
             format!(
                 "blocked for a while since {} until {} ({}); to lift it now: tigr-server admin \
                  unblock {}",
-                format_utc(since),
-                format_utc(until),
+                when(lang, zone, since),
+                when(lang, zone, until),
                 reason_text(reason, lang),
                 a.id
             ),
@@ -359,15 +369,15 @@ pub fn account_details(d: &AccountDetails, lang: Lang) -> String {
         LockStatus::Permanent { since, reason } => pick(
             lang,
             format!(
-                "bloqué définitivement depuis le {} ({}) ; déblocage : tigr-server admin \
+                "bloqué définitivement depuis {} ({}) ; déblocage : tigr-server admin \
                  unblock {}",
-                format_utc(since),
+                when(lang, zone, since),
                 reason_text(reason, lang),
                 a.id
             ),
             format!(
                 "blocked permanently since {} ({}); to unblock: tigr-server admin unblock {}",
-                format_utc(since),
+                when(lang, zone, since),
                 reason_text(reason, lang),
                 a.id
             ),
@@ -384,7 +394,7 @@ pub fn account_details(d: &AccountDetails, lang: Lang) -> String {
                     "no active phone".into(),
                 )
             },
-            |p| phone_line(p, lang),
+            |p| phone_line(p, lang, zone),
         ),
     ));
     let width = fields
@@ -400,7 +410,7 @@ pub fn account_details(d: &AccountDetails, lang: Lang) -> String {
     if !old.is_empty() {
         let _ = writeln!(out, "{}", label("Anciens téléphones :", "Former phones:"));
         for phone in old {
-            let _ = writeln!(out, "  - {}", phone_line(phone, lang));
+            let _ = writeln!(out, "  - {}", phone_line(phone, lang, zone));
         }
     }
     if !d.invitations.is_empty() {
@@ -415,9 +425,9 @@ pub fn account_details(d: &AccountDetails, lang: Lang) -> String {
                 out,
                 "  - {} : {} ({} {}, {} {by})",
                 invitation.id,
-                invitation_state(invitation, lang),
-                label("créée le", "created"),
-                format_utc(invitation.created_at),
+                invitation_state(invitation, lang, zone),
+                label("créée à", "created at"),
+                when(lang, zone, invitation.created_at),
                 label("par", "by"),
             );
         }
@@ -426,7 +436,7 @@ pub fn account_details(d: &AccountDetails, lang: Lang) -> String {
     out
 }
 
-pub fn invitation_list(invitations: &[Invitation], lang: Lang) -> String {
+pub fn invitation_list(invitations: &[Invitation], lang: Lang, zone: &TimeZone) -> String {
     if invitations.is_empty() {
         return pick(
             lang,
@@ -440,8 +450,8 @@ pub fn invitation_list(invitations: &[Invitation], lang: Lang) -> String {
             vec![
                 i.id.clone(),
                 i.account_id.clone(),
-                format_utc(i.created_at),
-                format_utc(i.expires_at),
+                when(lang, zone, i.created_at),
+                when(lang, zone, i.expires_at),
                 i.created_by.clone().unwrap_or_else(|| "?".into()),
             ]
         })
@@ -458,20 +468,20 @@ pub fn invitation_list(invitations: &[Invitation], lang: Lang) -> String {
     format!("{head}\n{}", table(&header, &rows))
 }
 
-pub fn invitation(invitation: &Invitation, lang: Lang) -> String {
+pub fn invitation(invitation: &Invitation, lang: Lang, zone: &TimeZone) -> String {
     pick(
         lang,
         format!(
             "Invitation {} (compte « {} ») : {}.",
             invitation.id,
             invitation.account_id,
-            invitation_state(invitation, lang)
+            invitation_state(invitation, lang, zone)
         ),
         format!(
             "Invitation {} (account \"{}\"): {}.",
             invitation.id,
             invitation.account_id,
-            invitation_state(invitation, lang)
+            invitation_state(invitation, lang, zone)
         ),
     )
 }
@@ -508,7 +518,7 @@ pub fn invitations_cancelled(account: &str, ids: &[String], lang: Lang) -> Strin
 pub fn audit_line(row: &AuditRecord) -> String {
     let mut line = format!(
         "{}  #{}  {}  {}  {}",
-        format_iso(row.at),
+        rfc3339_utc(row.at),
         row.id,
         row.event,
         row.actor,

@@ -19,8 +19,8 @@ pub const TEXTS: &[(&str, &str, &str)] = &[
     ("admin.nav.audit", "Journal d'audit", "Audit trail"),
     (
         "admin.session_note",
-        "Session administrateur : fermée après {minutes} min sans activité, et au plus tard le",
-        "Administrator session: closed after {minutes} min without activity, and at the latest on",
+        "Session administrateur : fermée après {minutes} min sans activité, et au plus tard à",
+        "Administrator session: closed after {minutes} min without activity, and at the latest at",
     ),
     ("admin.cancel", "Annuler", "Cancel"),
     (
@@ -174,7 +174,7 @@ pub const TEXTS: &[(&str, &str, &str)] = &[
     ("admin.col.created", "Créée le", "Created"),
     ("admin.col.invitation", "Invitation", "Invitation"),
     ("admin.col.actions", "Actions", "Actions"),
-    ("admin.col.time", "Date (UTC)", "Time (UTC)"),
+    ("admin.col.time", "Date", "Time"),
     ("admin.col.event", "Événement", "Event"),
     ("admin.col.actor", "Acteur", "Actor"),
     ("admin.col.details", "Détails", "Details"),
@@ -188,13 +188,13 @@ pub const TEXTS: &[(&str, &str, &str)] = &[
     ("admin.state.blocked", "Bloqué", "Blocked"),
     (
         "admin.state.blocked_until",
-        "Bloqué jusqu'au {until}",
+        "Bloqué jusqu'à {until}",
         "Blocked until {until}",
     ),
     (
         "admin.state.disabled",
-        "Désactivé le {at}",
-        "Disabled on {at}",
+        "Désactivé à {at}",
+        "Disabled at {at}",
     ),
     (
         "admin.lock.open",
@@ -208,12 +208,12 @@ pub const TEXTS: &[(&str, &str, &str)] = &[
     ),
     (
         "admin.lock.temporary",
-        "Bloqué depuis le {since} jusqu'au {until} : {reason}.",
+        "Bloqué depuis {since} jusqu'à {until} : {reason}.",
         "Blocked since {since} until {until}: {reason}.",
     ),
     (
         "admin.lock.permanent",
-        "Bloqué depuis le {since}, jusqu'au déblocage par un administrateur : {reason}.",
+        "Bloqué depuis {since}, jusqu'au déblocage par un administrateur : {reason}.",
         "Blocked since {since}, until an administrator unblocks it: {reason}.",
     ),
     (
@@ -227,8 +227,8 @@ pub const TEXTS: &[(&str, &str, &str)] = &[
         "repeated blocks",
     ),
     ("admin.lock.why", "Motif", "Why"),
-    ("admin.lock.since", "Depuis le", "Since"),
-    ("admin.lock.until", "Jusqu'au", "Until"),
+    ("admin.lock.since", "Depuis", "Since"),
+    ("admin.lock.until", "Jusqu'à", "Until"),
     (
         "admin.lock.until_admin",
         "déblocage par un administrateur",
@@ -238,8 +238,8 @@ pub const TEXTS: &[(&str, &str, &str)] = &[
     ("admin.phone.active", "Actif", "Active"),
     (
         "admin.phone.revoked",
-        "révoqué le {at} ({why})",
-        "revoked on {at} ({why})",
+        "révoqué à {at} ({why})",
+        "revoked at {at} ({why})",
     ),
     (
         "admin.phone.why.replaced",
@@ -254,7 +254,7 @@ pub const TEXTS: &[(&str, &str, &str)] = &[
     ("admin.phone.why.other", "révoqué", "revoked"),
     ("admin.phone.name", "Téléphone", "Phone"),
     ("admin.phone.enrolled", "Enrôlé le", "Enrolled"),
-    ("admin.phone.enrolled_on", "enrôlé le", "enrolled"),
+    ("admin.phone.enrolled_on", "enrôlé à", "enrolled at"),
     ("admin.phone.status", "État", "Status"),
     (
         "admin.phone.device",
@@ -520,28 +520,28 @@ pub const TEXTS: &[(&str, &str, &str)] = &[
     ),
     (
         "admin.invitation.pending",
-        "En attente du téléphone : invitation valable jusqu'au {until} (encore {left}).",
+        "En attente du téléphone : invitation valable jusqu'à {until} (encore {left}).",
         "Waiting for the phone: invitation valid until {until} ({left} left).",
     ),
     (
         "admin.invitation.completed",
-        "Téléphone enrôlé le {at}.",
-        "Phone enrolled on {at}.",
+        "Téléphone enrôlé à {at}.",
+        "Phone enrolled at {at}.",
     ),
     (
         "admin.invitation.completed_phone",
-        "Téléphone « {name} » enrôlé le {at} : le compte peut se connecter.",
-        "Phone \"{name}\" enrolled on {at}: the account can log in.",
+        "Téléphone « {name} » enrôlé à {at} : le compte peut se connecter.",
+        "Phone \"{name}\" enrolled at {at}: the account can log in.",
     ),
     (
         "admin.invitation.expired",
-        "Invitation expirée le {at} sans avoir servi : créez-en une nouvelle.",
-        "Invitation expired on {at} without being used: create a new one.",
+        "Invitation expirée à {at} sans avoir servi : créez-en une nouvelle.",
+        "Invitation expired at {at} without being used: create a new one.",
     ),
     (
         "admin.invitation.cancelled",
-        "Invitation annulée le {at}.",
-        "Invitation cancelled on {at}.",
+        "Invitation annulée à {at}.",
+        "Invitation cancelled at {at}.",
     ),
     (
         "admin.invitation.device_heading",
@@ -628,8 +628,8 @@ pub const TEXTS: &[(&str, &str, &str)] = &[
     ("admin.audit.until", "Au (inclus)", "To (included)"),
     (
         "admin.audit.dates_hint",
-        "Dates en temps universel (UTC).",
-        "Dates in universal time (UTC).",
+        "Dates en heure locale du serveur (l'export CSV est en UTC).",
+        "Dates in the server's local time (the CSV export is in UTC).",
     ),
     ("admin.audit.submit", "Filtrer", "Filter"),
     (
