@@ -13,5 +13,8 @@ cargo build --workspace --all-targets --locked
 echo "== Rust: tests"
 cargo test --workspace --locked
 
+echo "== Rust: tigr-core without its device side (as the server builds it)"
+cargo test -p tigr-core --no-default-features --locked
+
 echo "== Kotlin SDK on the JVM (generated bindings, real server)"
 TIGR_BUILD_PROFILE=dev android/jvm-tests/run.sh

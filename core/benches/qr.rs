@@ -1,8 +1,8 @@
 //! QR decoding speed: a real 640x480 phone photo, a synthetic 1280x720 camera frame, and
 //! frames without a code (every retry strategy runs).
 //!
-//! `cargo bench -p tigr-core --bench qr`; the corpus lives in `shared/qr-corpus` beside the
-//! repository checkout.
+//! `cargo bench -p tigr-core --bench qr`; the photo comes from the corpus in
+//! `core/tests/data/qr-corpus`.
 
 use std::hint::black_box;
 use std::path::Path;
@@ -22,7 +22,7 @@ impl Lcg {
 
 /// Corpus photo qrcode-1/1.png (640x480) as tight luma.
 fn corpus_frame() -> (Vec<u8>, u32, u32) {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/qr-corpus/qrcode-1/1.png");
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/qr-corpus/qrcode-1/1.png");
     let img = image::open(&path)
         .unwrap_or_else(|e| panic!("cannot open {}: {e}", path.display()))
         .to_luma8();

@@ -1,6 +1,14 @@
-//! Injected wall-clock time.
+//! Injected wall-clock time, and the one way times are written: RFC 3339 UTC for machines
+//! and logs ([`rfc3339_utc`]), local time with its offset for people ([`local_text`]).
+//!
+//! Formatting is pure (jiff): a [`TimeZone`] is given, never looked up here. Finding a zone
+//! by name needs a time-zone database, which the server bundles (`TIGR_TIME_ZONE`) and the
+//! phone apps take from the platform; the mobile library carries none.
 
 use std::time::{SystemTime, UNIX_EPOCH};
+
+use jiff::Timestamp;
+pub use jiff::tz::TimeZone;
 
 /// A source of the current time, in whole seconds since the Unix epoch.
 pub trait Clock: Send + Sync {
@@ -21,30 +29,39 @@ impl Clock for SystemClock {
     }
 }
 
-/// (year, month, day) of a count of days since 1970-01-01, proleptic Gregorian calendar
-/// (H. Hinnant's civil-from-days).
-pub fn civil_from_days(days: i64) -> (i64, i64, i64) {
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    (yoe + era * 400 + i64::from(month <= 2), month, day)
+/// The language of a time shown to people.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Language {
+    /// `16:04:04 (UTC+02:00) le 26/07/2018`.
+    French,
+    /// `16:04:04 (UTC+02:00) on 26 July 2018`.
+    English,
 }
 
-/// `YYYY-MM-DD HH:MM:SS UTC` for a Unix time, for people (no time-zone database needed).
-pub fn format_utc(unix: i64) -> String {
-    let (year, month, day) = civil_from_days(unix.div_euclid(86_400));
-    let secs = unix.rem_euclid(86_400);
-    format!(
-        "{year:04}-{month:02}-{day:02} {:02}:{:02}:{:02} UTC",
-        secs / 3600,
-        secs / 60 % 60,
-        secs % 60
-    )
+/// The instant of a Unix time (clamped to the years -9999 to 9999 that jiff represents).
+fn timestamp(unix: i64) -> Timestamp {
+    let unix = unix.clamp(Timestamp::MIN.as_second(), Timestamp::MAX.as_second());
+    Timestamp::from_second(unix).unwrap_or(Timestamp::UNIX_EPOCH)
+}
+
+/// A Unix time in UTC, RFC 3339 to the second (`2023-11-14T22:13:20Z`): what logs, CSV
+/// files and machine-readable attributes carry.
+pub fn rfc3339_utc(unix: i64) -> String {
+    timestamp(unix).to_string()
+}
+
+/// A Unix time as people read it: the local time in `zone` with its offset from UTC, then
+/// the date (see [`Language`]). The offset makes the text exact across daylight-saving
+/// changes, when one local hour happens twice.
+pub fn local_text(unix: i64, zone: &TimeZone, language: Language) -> String {
+    let format = match language {
+        Language::French => "%H:%M:%S (UTC%:z) le %d/%m/%Y",
+        Language::English => "%H:%M:%S (UTC%:z) on %-d %B %Y",
+    };
+    timestamp(unix)
+        .to_zoned_datetime(zone.clone())
+        .strftime(format)
+        .to_string()
 }
 
 /// A clock frozen at a given instant, for tests.
@@ -72,11 +89,59 @@ impl Clock for FixedClock {
 
 #[cfg(test)]
 mod tests {
+    use super::*;
+
+    /// Paris, built from its rule (no database in the core): CET, CEST from the last Sunday
+    /// of March 01:00 UTC to the last Sunday of October 01:00 UTC.
+    fn paris() -> TimeZone {
+        TimeZone::posix("CET-1CEST,M3.5.0,M10.5.0/3").expect("POSIX rule")
+    }
+
     #[test]
-    fn known_dates() {
-        assert_eq!(super::format_utc(0), "1970-01-01 00:00:00 UTC");
-        assert_eq!(super::format_utc(1_206_446_790), "2008-03-25 12:06:30 UTC");
-        assert_eq!(super::format_utc(1_795_000_000), "2026-11-18 11:06:40 UTC");
-        assert_eq!(super::format_utc(-1), "1969-12-31 23:59:59 UTC");
+    fn utc_for_machines() {
+        assert_eq!(rfc3339_utc(0), "1970-01-01T00:00:00Z");
+        assert_eq!(rfc3339_utc(951_782_400), "2000-02-29T00:00:00Z");
+        assert_eq!(rfc3339_utc(1_700_000_000), "2023-11-14T22:13:20Z");
+        assert_eq!(rfc3339_utc(-1), "1969-12-31T23:59:59Z");
+        assert_eq!(rfc3339_utc(i64::MAX), "9999-12-30T22:00:00Z");
+    }
+
+    #[test]
+    fn local_time_with_its_offset_for_people() {
+        // 2018-07-26T14:04:04Z, summer time in Paris.
+        assert_eq!(
+            local_text(1_532_613_844, &paris(), Language::French),
+            "16:04:04 (UTC+02:00) le 26/07/2018"
+        );
+        assert_eq!(
+            local_text(1_532_613_844, &paris(), Language::English),
+            "16:04:04 (UTC+02:00) on 26 July 2018"
+        );
+        assert_eq!(
+            local_text(1_700_000_000, &paris(), Language::French),
+            "23:13:20 (UTC+01:00) le 14/11/2023"
+        );
+        assert_eq!(
+            local_text(1_700_000_000, &TimeZone::UTC, Language::English),
+            "22:13:20 (UTC+00:00) on 14 November 2023"
+        );
+    }
+
+    #[test]
+    fn daylight_saving_edges_in_paris() {
+        let at = |unix| local_text(unix, &paris(), Language::French);
+        // Last Sunday of March 2025 (the 30th): at 01:00 UTC, 02:00 CET becomes 03:00 CEST.
+        let spring = 1_743_296_400; // 2025-03-30T01:00:00Z
+        assert_eq!(at(spring - 1), "01:59:59 (UTC+01:00) le 30/03/2025");
+        assert_eq!(at(spring), "03:00:00 (UTC+02:00) le 30/03/2025");
+        // Last Sunday of October 2025 (the 26th): at 01:00 UTC, 03:00 CEST becomes 02:00
+        // CET; the hour from 02:00 happens twice, told apart by the offset.
+        let autumn = 1_761_440_400; // 2025-10-26T01:00:00Z
+        assert_eq!(at(autumn - 3600), "02:00:00 (UTC+02:00) le 26/10/2025");
+        assert_eq!(at(autumn - 1), "02:59:59 (UTC+02:00) le 26/10/2025");
+        assert_eq!(at(autumn), "02:00:00 (UTC+01:00) le 26/10/2025");
+        // Around the new year, the local date is not the UTC date.
+        assert_eq!(at(1_735_685_999), "23:59:59 (UTC+01:00) le 31/12/2024");
+        assert_eq!(at(1_735_686_000), "00:00:00 (UTC+01:00) le 01/01/2025");
     }
 }

@@ -1,4 +1,4 @@
-//! Decode rate on the zxing real-photo corpus in `shared/qr-corpus` (see its README.md).
+//! Decode rate on the zxing real-photo corpus in `tests/data/qr-corpus` (see its README.md).
 //!
 //! Every `qrcode-N/<name>.png` is decoded and compared with `<name>.txt` (exact bytes). A
 //! payload that is not UTF-8 also counts if, read as Shift_JIS, it equals the expected text:
@@ -16,7 +16,7 @@ const MIN_DECODED: usize = 164;
 const CORPUS_IMAGES: usize = 179;
 
 fn corpus_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/qr-corpus")
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/qr-corpus")
 }
 
 /// Whether a decoded code carries the expected payload.
@@ -65,7 +65,7 @@ fn corpus_decode_rate() {
     let root = corpus_dir();
     assert!(
         root.join("README.md").is_file(),
-        "QR corpus not found at {} (expected shared/qr-corpus beside the repository checkout)",
+        "QR corpus not found at {} (part of the repository: a partial checkout?)",
         root.display()
     );
 

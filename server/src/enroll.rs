@@ -6,8 +6,6 @@ use anyhow::Context as _;
 use crate::admin::{Actor, AdminService};
 use crate::config::Config;
 
-pub use crate::admin::time::format_utc;
-
 /// A fresh enrollment code for an account, as a QR payload.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct EnrollmentInvite {

@@ -10,6 +10,15 @@ pub enum Lang {
     En,
 }
 
+impl From<Lang> for tigr_core::clock::Language {
+    fn from(lang: Lang) -> Self {
+        match lang {
+            Lang::Fr => Self::French,
+            Lang::En => Self::English,
+        }
+    }
+}
+
 impl Lang {
     /// Negotiates from an `Accept-Language` header value: the supported language with the
     /// highest quality wins; ties, absent or unparsable headers give French.

@@ -1,5 +1,6 @@
-//! Prometheus metrics: a small registry of atomic counters and histograms, written in the
-//! text exposition format 0.0.4 and served at `GET /metrics` (see `routes/metrics.rs`).
+//! Prometheus metrics on the `prometheus-client` crate, served at `GET /metrics` (see
+//! `http/metrics.rs`) in the Prometheus text exposition format, version 0.0.4
+//! ([`CONTENT_TYPE`]).
 //!
 //! | metric                                | type      | labels                    |
 //! |---------------------------------------|-----------|---------------------------|
@@ -13,247 +14,76 @@
 //! No label carries request data: `route` is the route template (`/api/v1/login/challenges/
 //! {id}/status`, never a concrete path, so no challenge id or code), `unmatched` for requests
 //! that match no route; methods outside the standard ones are `OTHER`. Nothing here names an
-//! account or holds a secret.
+//! account or holds a secret. The request families appear with their first request; the
+//! others are read from the server's state at each scrape ([`ServerState`]).
 
-use std::collections::BTreeMap;
-use std::fmt::Write as _;
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, PoisonError, RwLock};
+use std::sync::Arc;
 use std::time::Duration;
 
 use axum::http::Method;
+use prometheus_client::collector::Collector;
+use prometheus_client::encoding::{DescriptorEncoder, EncodeLabelSet, EncodeMetric as _};
+use prometheus_client::metrics::counter::{ConstCounter, Counter};
+use prometheus_client::metrics::family::Family;
+use prometheus_client::metrics::gauge::ConstGauge;
+use prometheus_client::metrics::histogram::Histogram;
+use prometheus_client::registry::Registry;
 
 use crate::hub::NotificationHub;
 use crate::sealing::{constant_time_eq, sha256};
 use crate::storage::{AuditCounters, AuditEvent};
 
-/// `Content-Type` of the text exposition format.
-pub const CONTENT_TYPE: &str = "text/plain; version=0.0.4; charset=utf-8";
+/// `Content-Type` of the text exposition format served (Prometheus text format 0.0.4).
+pub const CONTENT_TYPE: &str = prometheus_client::encoding::prometheus_text::CONTENT_TYPE;
 
 /// The `route` label of requests that matched no route.
 pub const UNMATCHED_ROUTE: &str = "unmatched";
 
-/// The upper bound of a histogram bucket: as written in `le`, and in nanoseconds (so that
-/// observations are placed without floating-point rounding).
-#[derive(Debug, Clone, Copy)]
-pub struct Bucket {
-    label: &'static str,
-    nanos: u64,
-}
-
-impl Bucket {
-    /// A bucket holding observations up to `nanos` nanoseconds, written `le="<label>"`.
-    pub const fn new(label: &'static str, nanos: u64) -> Self {
-        Self { label, nanos }
-    }
-}
-
-/// Buckets of `tigr_http_request_duration_seconds`, 1 ms to 2.5 s (then `+Inf`).
-pub const DURATION_BUCKETS: &[Bucket] = &[
-    Bucket::new("0.001", 1_000_000),
-    Bucket::new("0.0025", 2_500_000),
-    Bucket::new("0.005", 5_000_000),
-    Bucket::new("0.01", 10_000_000),
-    Bucket::new("0.025", 25_000_000),
-    Bucket::new("0.05", 50_000_000),
-    Bucket::new("0.1", 100_000_000),
-    Bucket::new("0.25", 250_000_000),
-    Bucket::new("0.5", 500_000_000),
-    Bucket::new("1", 1_000_000_000),
-    Bucket::new("2.5", 2_500_000_000),
+/// Bucket bounds of `tigr_http_request_duration_seconds`, 1 ms to 2.5 s (then `+Inf`).
+pub const DURATION_BUCKETS: [f64; 11] = [
+    0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5,
 ];
-
-/// A histogram of durations, lock-free.
-#[derive(Debug)]
-pub struct Histogram {
-    bounds: &'static [Bucket],
-    /// Observations per bucket (not cumulative); the last slot is `+Inf`.
-    counts: Box<[AtomicU64]>,
-    sum_nanos: AtomicU64,
-}
-
-impl Histogram {
-    /// An empty histogram with these (increasing) bucket bounds.
-    pub fn new(bounds: &'static [Bucket]) -> Self {
-        Self {
-            bounds,
-            counts: (0..=bounds.len()).map(|_| AtomicU64::new(0)).collect(),
-            sum_nanos: AtomicU64::new(0),
-        }
-    }
-
-    /// Records one observation.
-    pub fn observe(&self, duration: Duration) {
-        let nanos = u64::try_from(duration.as_nanos()).unwrap_or(u64::MAX);
-        let slot = self
-            .bounds
-            .iter()
-            .position(|b| nanos <= b.nanos)
-            .unwrap_or(self.bounds.len());
-        self.counts[slot].fetch_add(1, Ordering::Relaxed);
-        self.sum_nanos.fetch_add(nanos, Ordering::Relaxed);
-    }
-
-    /// Number of observations.
-    pub fn count(&self) -> u64 {
-        self.counts.iter().map(|c| c.load(Ordering::Relaxed)).sum()
-    }
-}
-
-/// Writes the text exposition format.
-#[derive(Debug, Default)]
-pub struct TextEncoder {
-    out: String,
-}
-
-impl TextEncoder {
-    /// An empty document.
-    pub fn new() -> Self {
-        Self::default()
-    }
-
-    /// Starts a metric family: its `# HELP` and `# TYPE` lines.
-    pub fn family(&mut self, name: &str, kind: &str, help: &str) {
-        self.out.push_str("# HELP ");
-        self.out.push_str(name);
-        self.out.push(' ');
-        for c in help.chars() {
-            match c {
-                '\\' => self.out.push_str("\\\\"),
-                '\n' => self.out.push_str("\\n"),
-                c => self.out.push(c),
-            }
-        }
-        let _ = writeln!(self.out, "\n# TYPE {name} {kind}");
-    }
-
-    /// One sample line: `name{label="value",...} value`.
-    pub fn sample(&mut self, name: &str, labels: &[(&str, &str)], value: impl std::fmt::Display) {
-        self.out.push_str(name);
-        self.labels(labels, None);
-        let _ = writeln!(self.out, " {value}");
-    }
-
-    /// The `_bucket` (cumulative, ending with `+Inf`), `_sum` and `_count` lines of a
-    /// histogram in seconds.
-    pub fn histogram(&mut self, name: &str, labels: &[(&str, &str)], histogram: &Histogram) {
-        let mut cumulative = 0u64;
-        let les = histogram
-            .bounds
-            .iter()
-            .map(|b| b.label)
-            .chain(std::iter::once("+Inf"));
-        for (le, count) in les.zip(histogram.counts.iter()) {
-            cumulative += count.load(Ordering::Relaxed);
-            let _ = write!(self.out, "{name}_bucket");
-            self.labels(labels, Some(le));
-            let _ = writeln!(self.out, " {cumulative}");
-        }
-        let sum = histogram.sum_nanos.load(Ordering::Relaxed) as f64 / 1e9;
-        let _ = write!(self.out, "{name}_sum");
-        self.labels(labels, None);
-        let _ = writeln!(self.out, " {sum}");
-        let _ = write!(self.out, "{name}_count");
-        self.labels(labels, None);
-        let _ = writeln!(self.out, " {cumulative}");
-    }
-
-    /// The document.
-    pub fn finish(self) -> String {
-        self.out
-    }
-
-    fn labels(&mut self, labels: &[(&str, &str)], le: Option<&str>) {
-        if labels.is_empty() && le.is_none() {
-            return;
-        }
-        self.out.push('{');
-        let all = labels.iter().copied().chain(le.map(|le| ("le", le)));
-        for (i, (name, value)) in all.enumerate() {
-            if i > 0 {
-                self.out.push(',');
-            }
-            self.out.push_str(name);
-            self.out.push_str("=\"");
-            escape_label_value(value, &mut self.out);
-            self.out.push('"');
-        }
-        self.out.push('}');
-    }
-}
-
-/// Appends `value` escaped for a label: backslash, double quote and line feed.
-fn escape_label_value(value: &str, out: &mut String) {
-    for c in value.chars() {
-        match c {
-            '\\' => out.push_str("\\\\"),
-            '"' => out.push_str("\\\""),
-            '\n' => out.push_str("\\n"),
-            c => out.push(c),
-        }
-    }
-}
 
 /// The `method` labels; anything else is `OTHER` (so clients cannot create series at will).
-const METHODS: [&str; 10] = [
-    "GET", "HEAD", "POST", "PUT", "DELETE", "PATCH", "OPTIONS", "CONNECT", "TRACE", "OTHER",
+const METHODS: [&str; 9] = [
+    "GET", "HEAD", "POST", "PUT", "DELETE", "PATCH", "OPTIONS", "CONNECT", "TRACE",
 ];
 
-fn method_slot(method: &Method) -> usize {
+fn method_label(method: &Method) -> &'static str {
     METHODS
         .iter()
-        .position(|m| *m == method.as_str())
-        .unwrap_or(METHODS.len() - 1)
+        .find(|m| **m == method.as_str())
+        .unwrap_or(&"OTHER")
+}
+
+/// Labels of `tigr_http_requests_total`.
+#[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct RequestLabels {
+    route: String,
+    method: &'static str,
+    status: u16,
+}
+
+/// Labels of `tigr_http_request_duration_seconds`.
+#[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct RouteLabels {
+    route: String,
+    method: &'static str,
 }
 
 /// Request counts and durations per route template, method and status.
-#[derive(Debug, Default)]
+#[derive(Debug, Clone)]
 pub struct HttpMetrics {
-    /// By route template. Routes are a fixed set, so after the first request of each one
-    /// only the read lock is taken.
-    routes: RwLock<BTreeMap<String, RouteSeries>>,
+    requests: Family<RequestLabels, Counter>,
+    durations: Family<RouteLabels, Histogram, fn() -> Histogram>,
 }
 
-#[derive(Debug)]
-struct RouteSeries {
-    methods: [MethodSeries; METHODS.len()],
-}
-
-#[derive(Debug)]
-struct MethodSeries {
-    statuses: RwLock<BTreeMap<u16, AtomicU64>>,
-    duration: Histogram,
-}
-
-impl RouteSeries {
-    fn new() -> Self {
+impl Default for HttpMetrics {
+    fn default() -> Self {
         Self {
-            methods: std::array::from_fn(|_| MethodSeries {
-                statuses: RwLock::default(),
-                duration: Histogram::new(DURATION_BUCKETS),
-            }),
+            requests: Family::default(),
+            durations: Family::new_with_constructor(|| Histogram::new(DURATION_BUCKETS)),
         }
-    }
-
-    fn record(&self, method: usize, status: u16, elapsed: Duration) {
-        let series = &self.methods[method];
-        let counted = series
-            .statuses
-            .read()
-            .unwrap_or_else(PoisonError::into_inner)
-            .get(&status)
-            .map(|c| c.fetch_add(1, Ordering::Relaxed))
-            .is_some();
-        if !counted {
-            series
-                .statuses
-                .write()
-                .unwrap_or_else(PoisonError::into_inner)
-                .entry(status)
-                .or_default()
-                .fetch_add(1, Ordering::Relaxed);
-        }
-        series.duration.observe(elapsed);
     }
 }
 
@@ -261,75 +91,94 @@ impl HttpMetrics {
     /// Counts a request to `route` (a route template, or [`UNMATCHED_ROUTE`]) answered with
     /// `status` after `elapsed`.
     pub fn record(&self, route: &str, method: &Method, status: u16, elapsed: Duration) {
-        let method = method_slot(method);
-        {
-            let routes = self.routes.read().unwrap_or_else(PoisonError::into_inner);
-            if let Some(series) = routes.get(route) {
-                series.record(method, status, elapsed);
-                return;
-            }
-        }
-        self.routes
-            .write()
-            .unwrap_or_else(PoisonError::into_inner)
-            .entry(route.to_owned())
-            .or_insert_with(RouteSeries::new)
-            .record(method, status, elapsed);
+        let method = method_label(method);
+        self.requests
+            .get_or_create(&RequestLabels {
+                route: route.to_owned(),
+                method,
+                status,
+            })
+            .inc();
+        self.durations
+            .get_or_create(&RouteLabels {
+                route: route.to_owned(),
+                method,
+            })
+            .observe(elapsed.as_secs_f64());
     }
 
-    fn encode(&self, out: &mut TextEncoder) {
-        let routes = self.routes.read().unwrap_or_else(PoisonError::into_inner);
-        out.family(
-            "tigr_http_requests_total",
-            "counter",
-            "HTTP requests answered, by route template, method and status.",
+    /// Adds the request families to `registry` (they share their series with `self`).
+    fn register(&self, registry: &mut Registry) {
+        registry.register(
+            "tigr_http_requests",
+            "HTTP requests answered, by route template, method and status",
+            self.requests.clone(),
         );
-        for (route, series) in routes.iter() {
-            for (method, per_method) in METHODS.iter().zip(&series.methods) {
-                let statuses = per_method
-                    .statuses
-                    .read()
-                    .unwrap_or_else(PoisonError::into_inner);
-                for (status, count) in statuses.iter() {
-                    out.sample(
-                        "tigr_http_requests_total",
-                        &[
-                            ("route", route),
-                            ("method", method),
-                            ("status", &status.to_string()),
-                        ],
-                        count.load(Ordering::Relaxed),
-                    );
-                }
-            }
-        }
-        out.family(
+        registry.register(
             "tigr_http_request_duration_seconds",
-            "histogram",
             "Time from receiving an HTTP request to sending its response headers (the body \
-             of event streams is not included), by route template and method.",
+             of event streams is not included), by route template and method",
+            self.durations.clone(),
         );
-        for (route, series) in routes.iter() {
-            for (method, per_method) in METHODS.iter().zip(&series.methods) {
-                if per_method.duration.count() > 0 {
-                    out.histogram(
-                        "tigr_http_request_duration_seconds",
-                        &[("route", route), ("method", method)],
-                        &per_method.duration,
-                    );
-                }
-            }
+    }
+}
+
+/// The metrics read from the running server at each scrape: build, start time, live
+/// channels and audit counters (every event, from 0).
+#[derive(Debug)]
+struct ServerState {
+    audit: Arc<AuditCounters>,
+    hub: Arc<NotificationHub>,
+    start_time: i64,
+}
+
+impl Collector for ServerState {
+    fn encode(&self, mut encoder: DescriptorEncoder<'_>) -> Result<(), std::fmt::Error> {
+        let build = ConstGauge::new(1i64);
+        let mut family = encoder.encode_descriptor(
+            "tigr_build_info",
+            "Version of the running tigr-server (always 1).",
+            None,
+            build.metric_type(),
+        )?;
+        build.encode(family.encode_family(&[("version", env!("CARGO_PKG_VERSION"))])?)?;
+
+        let start = ConstGauge::new(self.start_time);
+        start.encode(encoder.encode_descriptor(
+            "process_start_time_seconds",
+            "Start time of the server since the Unix epoch, in seconds.",
+            None,
+            start.metric_type(),
+        )?)?;
+
+        let live = ConstGauge::new(u64::try_from(self.hub.waiters()).unwrap_or(u64::MAX));
+        live.encode(encoder.encode_descriptor(
+            "tigr_live_channels",
+            "Browser requests currently waiting for a login challenge to change (event \
+             streams and long polls).",
+            None,
+            live.metric_type(),
+        )?)?;
+
+        let mut family = encoder.encode_descriptor(
+            "tigr_audit_events",
+            "Audit trail rows committed by this server since it started, by event.",
+            None,
+            ConstCounter::new(0u64).metric_type(),
+        )?;
+        for event in AuditEvent::ALL {
+            ConstCounter::new(self.audit.get(*event))
+                .encode(family.encode_family(&[("event", event.as_str())])?)?;
         }
+        Ok(())
     }
 }
 
 /// Everything `GET /metrics` reports, for one running server.
 #[derive(Debug)]
 pub struct Metrics {
+    registry: Registry,
     http: HttpMetrics,
-    audit: Arc<AuditCounters>,
-    hub: Arc<NotificationHub>,
-    start_time: i64,
     /// SHA-256 of the bearer token, when one is required.
     token_hash: Option<[u8; 32]>,
 }
@@ -344,11 +193,17 @@ impl Metrics {
         start_time: i64,
         token: Option<&str>,
     ) -> Self {
-        Self {
-            http: HttpMetrics::default(),
+        let mut registry = Registry::default();
+        registry.register_collector(Box::new(ServerState {
             audit,
             hub,
             start_time,
+        }));
+        let http = HttpMetrics::default();
+        http.register(&mut registry);
+        Self {
+            registry,
+            http,
             token_hash: token.map(|t| sha256(t.as_bytes())),
         }
     }
@@ -372,44 +227,10 @@ impl Metrics {
 
     /// The text exposition document.
     pub fn render(&self) -> String {
-        let mut out = TextEncoder::new();
-        out.family(
-            "tigr_build_info",
-            "gauge",
-            "Version of the running tigr-server (always 1).",
-        );
-        out.sample(
-            "tigr_build_info",
-            &[("version", env!("CARGO_PKG_VERSION"))],
-            1,
-        );
-        out.family(
-            "process_start_time_seconds",
-            "gauge",
-            "Start time of the server since the Unix epoch, in seconds.",
-        );
-        out.sample("process_start_time_seconds", &[], self.start_time);
-        out.family(
-            "tigr_live_channels",
-            "gauge",
-            "Browser requests currently waiting for a login challenge to change (event \
-             streams and long polls).",
-        );
-        out.sample("tigr_live_channels", &[], self.hub.waiters());
-        out.family(
-            "tigr_audit_events_total",
-            "counter",
-            "Audit trail rows committed by this server since it started, by event.",
-        );
-        for event in AuditEvent::ALL {
-            out.sample(
-                "tigr_audit_events_total",
-                &[("event", event.as_str())],
-                self.audit.get(*event),
-            );
-        }
-        self.http.encode(&mut out);
-        out.finish()
+        let mut out = String::new();
+        // Writing to a `String` cannot fail.
+        let _ = prometheus_client::encoding::prometheus_text::encode(&mut out, &self.registry);
+        out
     }
 }
 
@@ -419,57 +240,14 @@ mod tests {
 
     const MS: Duration = Duration::from_millis(1);
 
-    #[test]
-    fn label_values_and_help_are_escaped() {
-        let mut out = TextEncoder::new();
-        out.family("x_total", "counter", "Back\\slash and\nnewline \"kept\".");
-        out.sample("x_total", &[("a", "q\"uo\\te\nline"), ("b", "plain")], 3);
-        out.sample("x_total", &[], 4);
-        assert_eq!(
-            out.finish(),
-            "# HELP x_total Back\\\\slash and\\nnewline \"kept\".\n\
-             # TYPE x_total counter\n\
-             x_total{a=\"q\\\"uo\\\\te\\nline\",b=\"plain\"} 3\n\
-             x_total 4\n"
-        );
-    }
-
-    #[test]
-    fn histogram_buckets_are_cumulative_with_sum_and_count() {
-        const BOUNDS: &[Bucket] = &[
-            Bucket::new("0.01", 10_000_000),
-            Bucket::new("1", 1_000_000_000),
-        ];
-        let h = Histogram::new(BOUNDS);
-        h.observe(5 * MS);
-        h.observe(10 * MS); // on the bound: `le` is inclusive
-        h.observe(500 * MS);
-        h.observe(Duration::from_secs(3));
-        assert_eq!(h.count(), 4);
-        let mut out = TextEncoder::new();
-        out.histogram("d_seconds", &[("route", "/r")], &h);
-        assert_eq!(
-            out.finish(),
-            "d_seconds_bucket{route=\"/r\",le=\"0.01\"} 2\n\
-             d_seconds_bucket{route=\"/r\",le=\"1\"} 3\n\
-             d_seconds_bucket{route=\"/r\",le=\"+Inf\"} 4\n\
-             d_seconds_sum{route=\"/r\"} 3.515\n\
-             d_seconds_count{route=\"/r\"} 4\n"
-        );
-    }
-
-    #[test]
-    fn duration_buckets_increase() {
-        assert!(DURATION_BUCKETS.windows(2).all(|w| w[0].nanos < w[1].nanos));
-        for b in DURATION_BUCKETS {
-            let seconds: f64 = b.label.parse().expect("number");
-            assert_eq!((seconds * 1e9).round() as u64, b.nanos, "{}", b.label);
-        }
+    fn fresh() -> Metrics {
+        Metrics::new(Arc::default(), NotificationHub::new(), 1_700_000_000, None)
     }
 
     #[test]
     fn requests_by_route_method_and_status() {
-        let http = HttpMetrics::default();
+        let metrics = fresh();
+        let http = metrics.http();
         let route = "/api/v1/login/challenges/{id}/status";
         http.record(route, &Method::GET, 200, 2 * MS);
         http.record(route, &Method::GET, 200, 20 * MS);
@@ -481,16 +259,21 @@ mod tests {
             MS,
         );
         http.record(UNMATCHED_ROUTE, &Method::GET, 404, MS);
-        let mut out = TextEncoder::new();
-        http.encode(&mut out);
-        let text = out.finish();
+        let text = metrics.render();
         for line in [
+            "# HELP tigr_http_requests_total HTTP requests answered, by route template, method and status.\n",
+            "# TYPE tigr_http_requests_total counter\n",
+            "# TYPE tigr_http_request_duration_seconds histogram\n",
             "tigr_http_requests_total{route=\"/api/v1/login/challenges/{id}/status\",method=\"GET\",status=\"200\"} 2\n",
             "tigr_http_requests_total{route=\"/api/v1/login/challenges/{id}/status\",method=\"GET\",status=\"404\"} 1\n",
             "tigr_http_requests_total{route=\"/api/v1/login/challenges/{id}/status\",method=\"OTHER\",status=\"405\"} 1\n",
             "tigr_http_requests_total{route=\"unmatched\",method=\"GET\",status=\"404\"} 1\n",
+            "tigr_http_request_duration_seconds_bucket{route=\"/api/v1/login/challenges/{id}/status\",method=\"GET\",le=\"0.001\"} 1\n",
             "tigr_http_request_duration_seconds_bucket{route=\"/api/v1/login/challenges/{id}/status\",method=\"GET\",le=\"0.0025\"} 2\n",
             "tigr_http_request_duration_seconds_bucket{route=\"/api/v1/login/challenges/{id}/status\",method=\"GET\",le=\"0.025\"} 3\n",
+            "tigr_http_request_duration_seconds_bucket{route=\"/api/v1/login/challenges/{id}/status\",method=\"GET\",le=\"1\"} 3\n",
+            "tigr_http_request_duration_seconds_bucket{route=\"/api/v1/login/challenges/{id}/status\",method=\"GET\",le=\"2.5\"} 3\n",
+            "tigr_http_request_duration_seconds_bucket{route=\"/api/v1/login/challenges/{id}/status\",method=\"GET\",le=\"+Inf\"} 3\n",
             "tigr_http_request_duration_seconds_count{route=\"/api/v1/login/challenges/{id}/status\",method=\"GET\"} 3\n",
             "tigr_http_request_duration_seconds_sum{route=\"/api/v1/login/challenges/{id}/status\",method=\"GET\"} 0.023\n",
         ] {
@@ -498,12 +281,15 @@ mod tests {
         }
         assert!(!text.contains("BREW"), "{text}");
         assert!(!text.contains("method=\"POST\""), "no empty series: {text}");
+        // Eleven bounds and +Inf per series.
+        let series =
+            "tigr_http_request_duration_seconds_bucket{route=\"unmatched\",method=\"GET\",";
+        assert_eq!(text.matches(series).count(), DURATION_BUCKETS.len() + 1);
     }
 
     #[test]
     fn every_audit_event_is_reported_from_the_start() {
-        let metrics = Metrics::new(Arc::default(), NotificationHub::new(), 1_700_000_000, None);
-        let text = metrics.render();
+        let text = fresh().render();
         for event in AuditEvent::ALL {
             let line = format!(
                 "tigr_audit_events_total{{event=\"{}\"}} 0\n",
@@ -511,18 +297,43 @@ mod tests {
             );
             assert!(text.contains(&line), "missing {line:?}");
         }
-        assert!(
-            text.contains("\nprocess_start_time_seconds 1700000000\n"),
-            "{text}"
-        );
-        assert!(text.contains("\ntigr_live_channels 0\n"), "{text}");
+        for line in [
+            "# TYPE tigr_audit_events_total counter\n",
+            "# TYPE process_start_time_seconds gauge\n",
+            "\nprocess_start_time_seconds 1700000000\n",
+            "# TYPE tigr_live_channels gauge\n",
+            "\ntigr_live_channels 0\n",
+            "# TYPE tigr_build_info gauge\n",
+        ] {
+            assert!(text.contains(line), "missing {line:?} in\n{text}");
+        }
         assert!(text.contains(&format!(
             "\ntigr_build_info{{version=\"{}\"}} 1\n",
             env!("CARGO_PKG_VERSION")
         )));
-        // Every family has its HELP and TYPE, and every line ends with a line feed.
-        assert_eq!(text.matches("# TYPE ").count(), 6);
+        // Every family has its HELP and TYPE (the request families come with their first
+        // request), and every line ends with a line feed.
+        assert_eq!(text.matches("# TYPE ").count(), 4);
+        assert_eq!(text.matches("# HELP ").count(), 4);
         assert!(text.ends_with('\n'));
+        assert!(
+            !text.contains("# EOF"),
+            "text format 0.0.4, not OpenMetrics"
+        );
+    }
+
+    #[test]
+    fn label_values_are_escaped() {
+        let metrics = fresh();
+        metrics
+            .http()
+            .record("/q\"uo\\te\nline", &Method::GET, 200, MS);
+        let text = metrics.render();
+        assert!(
+            text.contains("route=\"/q\\\"uo\\\\te\\nline\",method=\"GET\",status=\"200\"} 1\n"),
+            "{text}"
+        );
+        assert_eq!(text.matches("# TYPE ").count(), 6);
     }
 
     #[test]

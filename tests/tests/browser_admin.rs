@@ -297,7 +297,7 @@ async fn an_administrator_creates_an_account_and_sees_its_phone_enroll_live() {
     assert_eq!(text(c, "#device-name").await, "Pixel 8 de Claire");
     let status = text(c, "#enroll-status").await;
     assert!(
-        status.contains("Téléphone « Pixel 8 de Claire » enrôlé le"),
+        status.contains("Téléphone « Pixel 8 de Claire » enrôlé à"),
         "{status}"
     );
     assert!(
@@ -423,9 +423,9 @@ async fn an_administrator_unblocks_then_revokes_a_phone() {
     click(c, "#blocked-table a").await;
     wait_for_path(c, "/admin/accounts/d.moreau", Duration::from_secs(10)).await;
     let state = text(c, "#account-state").await;
-    assert!(state.starts_with("Bloqué jusqu'au"), "{state}");
+    assert!(state.starts_with("Bloqué jusqu'à"), "{state}");
     let lock = text(c, "#lock-section").await;
-    assert!(lock.contains("Bloqué depuis le"), "{lock}");
+    assert!(lock.contains("Bloqué depuis "), "{lock}");
     assert!(lock.contains("trop d'échecs consécutifs"), "{lock}");
     assert_eq!(
         js_string(

@@ -1,7 +1,13 @@
 //! One-time passwords: HOTP (RFC 4226), TOTP (RFC 6238) and OCRA (RFC 6287).
 //!
-//! All three share one HMAC and one dynamic truncation ([`truncate`]); OCRA is what Tigr uses
-//! for offline codes (see [`crate::offline`]).
+//! * [`ocra`] is what Tigr uses for offline codes (see [`crate::offline`]). No maintained crate
+//!   implements RFC 6287, so it is computed here on `ring`'s HMAC and the RFC 4226 dynamic
+//!   truncation, which it extends to 4-10 digits.
+//! * [`Hotp`] and [`Totp`] are the codes of hardware tokens and authenticator apps, for
+//!   one-time-password logins and for the app as an authenticator. They wrap the `totp-rs`
+//!   crate, so that callers name the algorithm with [`HashAlgorithm`] and never see its types.
+//!
+//! The unit tests check all three against the published RFC vectors in `tests/data/vectors`.
 
 pub mod ocra;
 
@@ -30,7 +36,7 @@ impl HashAlgorithm {
     }
 
     /// Digest length in bytes.
-    pub fn output_len(self) -> usize {
+    pub(crate) fn output_len(self) -> usize {
         match self {
             Self::Sha1 => 20,
             Self::Sha256 => 32,
@@ -47,7 +53,7 @@ impl HashAlgorithm {
     }
 
     /// HMAC of `data` under `key`.
-    pub fn hmac(self, key: &[u8], data: &[u8]) -> Vec<u8> {
+    pub(crate) fn hmac(self, key: &[u8], data: &[u8]) -> Vec<u8> {
         let key = hmac::Key::new(self.hmac_algorithm(), key);
         hmac::sign(&key, data).as_ref().to_vec()
     }
@@ -55,7 +61,7 @@ impl HashAlgorithm {
 
 /// RFC 4226 §5.3 dynamic truncation of an HMAC to `digits` decimal digits (1 to 10),
 /// left-padded with '0'.
-pub fn truncate(digest: &[u8], digits: u32) -> String {
+pub(crate) fn truncate(digest: &[u8], digits: u32) -> String {
     let offset = usize::from(digest[digest.len() - 1] & 0x0f);
     let code = (u32::from(digest[offset] & 0x7f) << 24)
         | (u32::from(digest[offset + 1]) << 16)
@@ -69,35 +75,82 @@ pub fn truncate(digest: &[u8], digits: u32) -> String {
     )
 }
 
-/// HOTP (RFC 4226): the OTP for `counter`.
-pub fn hotp(algorithm: HashAlgorithm, key: &[u8], counter: u64, digits: u32) -> String {
-    truncate(&algorithm.hmac(key, &counter.to_be_bytes()), digits)
+/// Why HOTP or TOTP parameters are refused.
+#[derive(Debug, PartialEq, Eq, thiserror::Error)]
+#[error("invalid one-time-password parameters: {0}")]
+pub struct OtpError(totp_rs::TotpError);
+
+/// A counter-based code generator (HOTP, RFC 4226): what event tokens and authenticator apps
+/// hold for `otpauth://hotp/` entries. Built on `totp-rs` (a TOTP with a one-second step
+/// counts in steps of one), and zeroizes its key on drop.
+#[derive(Debug, Clone)]
+pub struct Hotp(totp_rs::Totp);
+
+impl Hotp {
+    /// Refuses fewer than 6 digits (RFC 4226 §5.3) or more than 8, and a key under 128 bits
+    /// (RFC 4226 §4).
+    pub fn new(algorithm: HashAlgorithm, key: &[u8], digits: u8) -> Result<Self, OtpError> {
+        code_generator(algorithm, key, digits, 1).map(Self)
+    }
+
+    /// The code for `counter`, left-padded with '0'.
+    pub fn code(&self, counter: u64) -> String {
+        self.0.generate(counter).to_string()
+    }
 }
 
-/// TOTP (RFC 6238): the OTP at Unix time `time` with time step `step` seconds from `t0`.
-pub fn totp(
+/// A time-based code generator (TOTP, RFC 6238): the six- or eight-digit codes of
+/// authenticator apps, counted from the Unix epoch (T0 = 0, as those apps do). Built on
+/// `totp-rs`, and zeroizes its key on drop.
+#[derive(Debug, Clone)]
+pub struct Totp(totp_rs::Totp);
+
+impl Totp {
+    /// Refuses fewer than 6 digits or more than 8, a key under 128 bits, and a time step of
+    /// 0 seconds (30 is the usual step, RFC 6238 §5.2).
+    pub fn new(
+        algorithm: HashAlgorithm,
+        key: &[u8],
+        digits: u8,
+        step_seconds: u64,
+    ) -> Result<Self, OtpError> {
+        code_generator(algorithm, key, digits, step_seconds).map(Self)
+    }
+
+    /// The code at Unix time `time` (seconds; injected, never read from the system clock).
+    pub fn code_at(&self, time: u64) -> String {
+        self.0.generate(time).to_string()
+    }
+}
+
+fn code_generator(
     algorithm: HashAlgorithm,
     key: &[u8],
-    time: u64,
-    step: u64,
-    t0: u64,
-    digits: u32,
-) -> String {
-    hotp(
-        algorithm,
-        key,
-        time.saturating_sub(t0) / step.max(1),
-        digits,
-    )
+    digits: u8,
+    step_seconds: u64,
+) -> Result<totp_rs::Totp, OtpError> {
+    let algorithm = match algorithm {
+        HashAlgorithm::Sha1 => totp_rs::Algorithm::SHA1,
+        HashAlgorithm::Sha256 => totp_rs::Algorithm::SHA256,
+        HashAlgorithm::Sha512 => totp_rs::Algorithm::SHA512,
+    };
+    totp_rs::Builder::new()
+        .with_algorithm(algorithm)
+        .with_secret(key)
+        .with_digits(digits)
+        .with_step_duration(step_seconds)
+        .build()
+        .map_err(OtpError)
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use serde_json::Value;
 
-    fn vectors(name: &str) -> Value {
-        let path = format!("{}/../../shared/vectors/{name}", env!("CARGO_MANIFEST_DIR"));
+    /// A vector file of `tests/data/vectors` (see its README.md).
+    pub(crate) fn vectors(name: &str) -> Value {
+        let path = format!("{}/tests/data/vectors/{name}", env!("CARGO_MANIFEST_DIR"));
         let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
         serde_json::from_str(&text).expect("vector file is JSON")
     }
@@ -110,18 +163,18 @@ mod tests {
     fn rfc4226_hotp_vectors() {
         let v = vectors("hotp.json");
         let key = hex(&v["key_hex"]);
+        let digits = v["digits"].as_u64().expect("digits");
+        let hotp = Hotp::new(HashAlgorithm::Sha1, &key, digits as u8).expect("RFC parameters");
         let cases = v["cases"].as_array().expect("cases");
         assert_eq!(cases.len(), 10);
         for case in cases {
             let counter = case["counter"].as_u64().expect("counter");
-            assert_eq!(
-                HashAlgorithm::Sha1.hmac(&key, &counter.to_be_bytes()),
-                hex(&case["hmac_sha1_hex"])
-            );
-            assert_eq!(
-                hotp(HashAlgorithm::Sha1, &key, counter, 6),
-                case["otp"].as_str().expect("otp")
-            );
+            let otp = case["otp"].as_str().expect("otp");
+            assert_eq!(hotp.code(counter), otp, "{case}");
+            // OCRA's HMAC and truncation give the same code (RFC 6287 builds on RFC 4226).
+            let digest = HashAlgorithm::Sha1.hmac(&key, &counter.to_be_bytes());
+            assert_eq!(digest, hex(&case["hmac_sha1_hex"]), "{case}");
+            assert_eq!(truncate(&digest, digits as u32), otp, "{case}");
         }
     }
 
@@ -133,16 +186,51 @@ mod tests {
         for case in cases {
             let alg =
                 HashAlgorithm::parse(case["algorithm"].as_str().expect("alg")).expect("known alg");
-            let key = hex(&case["key_hex"]);
-            let otp = totp(
+            let totp = Totp::new(
                 alg,
-                &key,
-                case["time"].as_u64().expect("time"),
+                &hex(&case["key_hex"]),
+                case["digits"].as_u64().expect("digits") as u8,
                 case["step"].as_u64().expect("step"),
-                case["t0"].as_u64().expect("t0"),
-                case["digits"].as_u64().expect("digits") as u32,
+            )
+            .expect("RFC parameters");
+            // A T0 other than 0 shifts the clock: the code at `time` is the epoch code at time - T0.
+            let time = case["time"].as_u64().expect("time") - case["t0"].as_u64().expect("t0");
+            assert_eq!(
+                totp.code_at(time),
+                case["otp"].as_str().expect("otp"),
+                "{case}"
             );
-            assert_eq!(otp, case["otp"].as_str().expect("otp"), "{case}");
+        }
+    }
+
+    #[test]
+    fn parameters_outside_the_rfcs_are_refused() {
+        let key = [7u8; 20];
+        for digits in [5, 9] {
+            assert!(
+                Hotp::new(HashAlgorithm::Sha1, &key, digits).is_err(),
+                "{digits}"
+            );
+            assert!(
+                Totp::new(HashAlgorithm::Sha1, &key, digits, 30).is_err(),
+                "{digits}"
+            );
+        }
+        // RFC 4226 §4: keys of at least 128 bits.
+        assert!(Hotp::new(HashAlgorithm::Sha1, &[7u8; 15], 6).is_err());
+        assert!(Hotp::new(HashAlgorithm::Sha1, &[7u8; 16], 6).is_ok());
+        assert!(Totp::new(HashAlgorithm::Sha256, &key, 8, 0).is_err());
+    }
+
+    #[test]
+    fn debug_output_hides_the_key() {
+        let key = *b"0123456789abcdefKEY!";
+        let totp = Totp::new(HashAlgorithm::Sha1, &key, 6, 30).expect("valid");
+        let hotp = Hotp::new(HashAlgorithm::Sha1, &key, 6).expect("valid");
+        for text in [format!("{totp:?}"), format!("{hotp:?}")] {
+            assert!(!text.contains("KEY!"), "{text}");
+            assert!(!text.contains(&hex::encode(key)), "{text}");
+            assert!(!text.contains(&format!("{:?}", &key[..4])), "{text}");
         }
     }
 }

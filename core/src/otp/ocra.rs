@@ -451,12 +451,7 @@ mod tests {
     use serde_json::Value;
 
     fn vectors() -> Value {
-        let path = format!(
-            "{}/../../shared/vectors/ocra.json",
-            env!("CARGO_MANIFEST_DIR")
-        );
-        let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
-        serde_json::from_str(&text).expect("JSON")
+        crate::otp::tests::vectors("ocra.json")
     }
 
     fn field<'a>(case: &'a Value, name: &str) -> &'a str {

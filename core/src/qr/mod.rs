@@ -633,7 +633,7 @@ mod tests {
     #[test]
     fn rqrr_panic_is_contained() {
         let path =
-            Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/qr-corpus/qrcode-6/7.png");
+            Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/qr-corpus/qrcode-6/7.png");
         assert!(path.is_file(), "corpus image missing: {}", path.display());
         // The result itself does not matter (rqrr finds nothing readable here); not panicking does.
         decode_image_file(&path).expect("a readable PNG");

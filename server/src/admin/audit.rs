@@ -4,7 +4,7 @@ use std::io::Write;
 
 use crate::storage::{AuditEvent, AuditQuery, AuditRecord};
 
-use super::csv::{AUDIT_HEADER, write_audit_row, write_record};
+use super::csv::AuditCsv;
 use super::rules;
 use super::{Actor, AdminError, AdminService, Page, PageRequest};
 
@@ -141,13 +141,13 @@ impl AdminService {
     ) -> Result<u64, AdminError> {
         let checked = filter.checked()?;
         let query = checked.query();
-        write_record(out, &AUDIT_HEADER)?;
+        let mut csv = AuditCsv::new(&mut *out)?;
         let mut after = 0;
         let mut count = 0u64;
         loop {
             let rows = self.store.audit_after(&query, after, EXPORT_BATCH).await?;
             for row in &rows {
-                write_audit_row(out, row)?;
+                csv.row(row)?;
             }
             count += rows.len() as u64;
             match rows.last() {
@@ -155,6 +155,7 @@ impl AdminService {
                 _ => break,
             }
         }
+        csv.finish()?;
         out.flush()?;
         let now = self.now();
         let who = actor.audit_name();

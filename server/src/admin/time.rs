@@ -1,41 +1,9 @@
-//! Times of the administration, always UTC: formatting Unix seconds, and reading the dates
-//! and durations operators type (`2025-03-01`, `2025-03-01T08:30`, `@1740000000`, `24h`).
+//! Times that operators type (`2025-03-01`, `2025-03-01T08:30`, `@1740000000`, `24h`), read
+//! in the server's time zone unless they say otherwise; times are written by
+//! `tigr_core::clock` (RFC 3339 UTC for machines, local time with its offset for people).
 
-use tigr_core::clock::civil_from_days;
-
-/// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's days_from_civil).
-fn days_from_civil(year: i64, month: i64, day: i64) -> i64 {
-    let y = if month <= 2 { year - 1 } else { year };
-    let era = y.div_euclid(400);
-    let yoe = y.rem_euclid(400);
-    let mp = (month + 9) % 12;
-    let doy = (153 * mp + 2) / 5 + day - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    era * 146_097 + doe - 719_468
-}
-
-/// `YYYY-MM-DD HH:MM UTC`.
-pub fn format_utc(unix: i64) -> String {
-    let (year, month, day) = civil_from_days(unix.div_euclid(86_400));
-    let secs = unix.rem_euclid(86_400);
-    format!(
-        "{year:04}-{month:02}-{day:02} {:02}:{:02} UTC",
-        secs / 3600,
-        secs % 3600 / 60
-    )
-}
-
-/// ISO 8601 / RFC 3339 `YYYY-MM-DDTHH:MM:SSZ`.
-pub fn format_iso(unix: i64) -> String {
-    let (year, month, day) = civil_from_days(unix.div_euclid(86_400));
-    let secs = unix.rem_euclid(86_400);
-    format!(
-        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}Z",
-        secs / 3600,
-        secs % 3600 / 60,
-        secs % 60
-    )
-}
+use jiff::civil::{Date, DateTime, Time};
+use tigr_core::clock::TimeZone;
 
 /// A duration such as `900` (seconds), `90s`, `15m`, `2h` or `7d`.
 pub fn parse_duration(text: &str) -> Option<i64> {
@@ -55,9 +23,11 @@ pub fn parse_duration(text: &str) -> Option<i64> {
     Some(n * factor)
 }
 
-/// A point in time, UTC: `YYYY-MM-DD`, `YYYY-MM-DD[T ]HH:MM[:SS][Z]`, `@<unix seconds>`, or
-/// a duration ago (`24h`, `7d`, `30m`) relative to `now`.
-pub fn parse_time(text: &str, now: i64) -> Option<i64> {
+/// A point in time: `YYYY-MM-DD` (midnight), `YYYY-MM-DD[T ]HH:MM[:SS]` in `zone`, or in
+/// UTC with a final `Z`; `@<unix seconds>`; or a duration ago (`24h`, `7d`, `30m`) relative
+/// to `now`. A local time that a daylight-saving change skips or repeats is read as jiff's
+/// "compatible" choice: the later instant of a gap, the earlier of a repeated hour.
+pub fn parse_time(text: &str, now: i64, zone: &TimeZone) -> Option<i64> {
     let text = text.trim();
     if let Some(unix) = text.strip_prefix('@') {
         return unix.parse().ok();
@@ -67,90 +37,129 @@ pub fn parse_time(text: &str, now: i64) -> Option<i64> {
             .filter(|_| text.ends_with(|c: char| c.is_ascii_alphabetic()))
             .map(|ago| now - ago);
     }
-    let (date, time) = match text.split_once(['T', ' ']) {
-        Some((date, time)) => (date, Some(time.trim_end_matches('Z'))),
-        None => (text, None),
+    let (local, zone) = match text.strip_suffix('Z') {
+        Some(utc) => (utc, &TimeZone::UTC),
+        None => (text, zone),
     };
-    let mut parts = date.split('-');
-    let year: i64 = parts
-        .next()?
-        .parse()
-        .ok()
-        .filter(|y| (1970..=9999).contains(y))?;
-    let month: i64 = parts
-        .next()?
-        .parse()
-        .ok()
-        .filter(|m| (1..=12).contains(m))?;
-    let day: i64 = parts.next()?.parse().ok()?;
-    if parts.next().is_some() || !(1..=days_in_month(year, month)).contains(&day) {
-        return None;
-    }
-    let mut seconds = 0;
-    if let Some(time) = time {
-        let fields: Vec<&str> = time.split(':').collect();
-        if !(2..=3).contains(&fields.len()) {
-            return None;
-        }
-        let hour: i64 = fields[0].parse().ok().filter(|h| (0..24).contains(h))?;
-        let minute: i64 = fields[1].parse().ok().filter(|m| (0..60).contains(m))?;
-        let second: i64 = match fields.get(2) {
-            Some(s) => s.parse().ok().filter(|s| (0..60).contains(s))?,
-            None => 0,
-        };
-        seconds = hour * 3600 + minute * 60 + second;
-    }
-    Some(days_from_civil(year, month, day) * 86_400 + seconds)
+    let civil = match local.split_once(['T', ' ']) {
+        Some((date, time)) => DateTime::from_parts(civil_date(date)?, time.parse().ok()?),
+        None => DateTime::from_parts(civil_date(local)?, Time::midnight()),
+    };
+    unix_of(civil, zone)
 }
 
-fn days_in_month(year: i64, month: i64) -> i64 {
-    match month {
-        2 if year % 4 == 0 && (year % 100 != 0 || year % 400 == 0) => 29,
-        2 => 28,
-        4 | 6 | 9 | 11 => 30,
-        _ => 31,
+/// The end of a period typed as its last day (`YYYY-MM-DD`: the whole day, so the next
+/// local midnight) or as a time (that time, see [`parse_time`]).
+pub fn parse_until(text: &str, now: i64, zone: &TimeZone) -> Option<i64> {
+    match civil_date(text.trim()) {
+        Some(day) => unix_of(
+            DateTime::from_parts(day.tomorrow().ok()?, Time::midnight()),
+            zone,
+        ),
+        None => parse_time(text, now, zone),
     }
+}
+
+/// A calendar date `YYYY-MM-DD` of the years 1970 to 9999.
+fn civil_date(text: &str) -> Option<Date> {
+    let date: Date = text.parse().ok()?;
+    (text.len() == 10 && date.year() >= 1970).then_some(date)
+}
+
+fn unix_of(civil: DateTime, zone: &TimeZone) -> Option<i64> {
+    Some(
+        civil
+            .to_zoned_datetime(zone.clone())
+            .ok()?
+            .timestamp()
+            .as_second(),
+    )
 }
 
 #[cfg(test)]
 mod tests {
+    use tigr_core::clock::rfc3339_utc;
+
     use super::*;
 
-    #[test]
-    fn formatting() {
-        assert_eq!(format_utc(0), "1970-01-01 00:00 UTC");
-        assert_eq!(format_utc(951_782_400), "2000-02-29 00:00 UTC");
-        assert_eq!(format_utc(1_700_000_000), "2023-11-14 22:13 UTC");
-        assert_eq!(format_utc(-1), "1969-12-31 23:59 UTC");
-        assert_eq!(format_iso(1_700_000_000), "2023-11-14T22:13:20Z");
+    fn paris() -> TimeZone {
+        TimeZone::get("Europe/Paris").expect("bundled database")
     }
 
     #[test]
     fn dates_round_trip() {
+        let utc = &TimeZone::UTC;
         for unix in [0, 951_782_400, 1_700_000_000, 4_102_444_799] {
-            let iso = format_iso(unix);
-            assert_eq!(parse_time(&iso, 0), Some(unix), "{iso}");
+            let iso = rfc3339_utc(unix);
+            assert_eq!(parse_time(&iso, 0, &paris()), Some(unix), "{iso}");
         }
-        assert_eq!(parse_time("2023-11-14", 0), Some(1_699_920_000));
-        assert_eq!(parse_time("2023-11-14 22:13", 0), Some(1_700_000_000 - 20));
-        assert_eq!(parse_time("@1700000000", 0), Some(1_700_000_000));
+        assert_eq!(parse_time("2023-11-14", 0, utc), Some(1_699_920_000));
         assert_eq!(
-            parse_time("24h", 1_700_000_000),
+            parse_time("2023-11-14 22:13", 0, utc),
+            Some(1_700_000_000 - 20)
+        );
+        assert_eq!(
+            parse_time("2023-11-14T22:13:20", 0, utc),
+            Some(1_700_000_000)
+        );
+        assert_eq!(parse_time("@1700000000", 0, utc), Some(1_700_000_000));
+        assert_eq!(
+            parse_time("24h", 1_700_000_000, utc),
             Some(1_700_000_000 - 86_400)
         );
-        assert_eq!(parse_time("7d", 1_000_000), Some(1_000_000 - 7 * 86_400));
+        assert_eq!(
+            parse_time("7d", 1_000_000, utc),
+            Some(1_000_000 - 7 * 86_400)
+        );
         for bad in [
             "",
             "2023-02-29",
             "2023-13-01",
             "2023-11-14T25:00",
+            "1969-12-31",
+            "2023-1-5",
             "yesterday",
             "12",
             "x-y",
         ] {
-            assert_eq!(parse_time(bad, 0), None, "{bad}");
+            assert_eq!(parse_time(bad, 0, utc), None, "{bad}");
         }
-        assert!(parse_time("2024-02-29", 0).is_some());
+        assert!(parse_time("2024-02-29", 0, utc).is_some());
+    }
+
+    #[test]
+    fn local_dates_follow_the_zone_and_its_daylight_saving_changes() {
+        let paris = &paris();
+        // Winter: UTC+1; summer: UTC+2.
+        assert_eq!(parse_time("2023-11-14", 0, paris), Some(1_699_916_400));
+        assert_eq!(
+            parse_time("2023-11-14T23:13:20", 0, paris),
+            Some(1_700_000_000)
+        );
+        assert_eq!(
+            parse_time("2018-07-26 16:04:04", 0, paris),
+            Some(1_532_613_844)
+        );
+        // 2025-03-30, the last Sunday of March: 02:30 does not exist, read as 03:30 CEST.
+        assert_eq!(
+            parse_time("2025-03-30T02:30", 0, paris),
+            Some(1_743_298_200)
+        );
+        // 2025-10-26, the last Sunday of October: 02:30 happens twice, the first (CEST).
+        assert_eq!(
+            parse_time("2025-10-26T02:30", 0, paris),
+            Some(1_761_438_600)
+        );
+        // Whole days: that Sunday lasts 23 hours in March and 25 in October.
+        let day =
+            |d| parse_until(d, 0, paris).expect("end") - parse_time(d, 0, paris).expect("start");
+        assert_eq!(day("2025-03-30"), 23 * 3600);
+        assert_eq!(day("2025-10-26"), 25 * 3600);
+        assert_eq!(day("2025-06-01"), 24 * 3600);
+        assert_eq!(
+            parse_until("2025-06-01T12:00", 0, paris),
+            parse_time("2025-06-01T12:00", 0, paris)
+        );
     }
 
     #[test]

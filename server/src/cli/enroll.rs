@@ -3,7 +3,8 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::admin::time::format_utc;
+use tigr_core::clock::{TimeZone, local_text};
+
 use crate::admin::{AdminError, CreatedInvitation};
 use crate::i18n::Lang;
 use crate::qr_image;
@@ -21,6 +22,7 @@ pub fn print(
     created: &CreatedInvitation,
     png: Option<PathBuf>,
     lang: Lang,
+    zone: &TimeZone,
     now: i64,
     bootstrap: bool,
 ) -> Result<(), AdminError> {
@@ -35,6 +37,7 @@ pub fn print(
         invite_text(
             created,
             lang,
+            zone,
             &qr,
             written.is_ok().then_some(&png),
             now,
@@ -58,6 +61,7 @@ pub fn print(
 fn invite_text(
     created: &CreatedInvitation,
     lang: Lang,
+    zone: &TimeZone,
     qr: &str,
     png: Option<&Path>,
     now: i64,
@@ -90,7 +94,10 @@ fn invite_text(
             lang,
             "cli-enroll-valid",
             &[
-                ("expiry", format_utc(invitation.expires_at).into()),
+                (
+                    "expiry",
+                    local_text(invitation.expires_at, zone, lang.into()).into(),
+                ),
                 ("minutes", minutes.into()),
             ],
         ),
@@ -125,12 +132,37 @@ mod tests {
             qr_payload: "http://127.0.0.1:8080/t/1/E/X".into(),
         };
         let png = Path::new("a.png");
-        let fr = invite_text(&created, Lang::Fr, "QR", Some(png), 1_700_000_000, false);
+        let paris = TimeZone::get("Europe/Paris").expect("zone");
+        let fr = invite_text(
+            &created,
+            Lang::Fr,
+            &paris,
+            "QR",
+            Some(png),
+            1_700_000_000,
+            false,
+        );
         assert!(fr.contains("Scannez ce QR code") && fr.contains("dans 15 min"));
+        assert!(
+            fr.contains("valable jusqu'à 23:28:20 (UTC+01:00) le 14/11/2023"),
+            "{fr}"
+        );
         assert!(fr.contains("cancel-invitation INV"));
-        let en = invite_text(&created, Lang::En, "QR", Some(png), 1_700_000_000, true);
+        let en = invite_text(
+            &created,
+            Lang::En,
+            &paris,
+            "QR",
+            Some(png),
+            1_700_000_000,
+            true,
+        );
         assert!(en.contains("Scan this QR code") && en.contains("a.png"));
+        assert!(
+            en.contains("valid until 23:28:20 (UTC+01:00) on 14 November 2023"),
+            "{en}"
+        );
         assert!(en.starts_with("Administrator access"));
-        assert!(!invite_text(&created, Lang::En, "QR", None, 0, false).contains("PNG"));
+        assert!(!invite_text(&created, Lang::En, &paris, "QR", None, 0, false).contains("PNG"));
     }
 }

@@ -14,6 +14,8 @@ use std::time::Duration;
 
 use clap::{Args, Subcommand};
 
+use tigr_core::clock::TimeZone;
+
 use crate::admin::time::{parse_duration, parse_time};
 use crate::admin::{
     AccountChanges, AccountFilter, Actor, AdminError, AdminService, AuditFilter, NewAccount,
@@ -53,10 +55,11 @@ pub struct AuditFilterArgs {
     /// Only this actor (cli:root, web:dr.martin, phone) or kind of actor (cli, web).
     #[arg(long, value_name = "ACTOR")]
     pub actor: Option<String>,
-    /// From this time (UTC): 2025-03-01, 2025-03-01T08:30, @1740000000, or 24h / 7d ago.
+    /// From this time (in the server's time zone, or UTC with a final Z): 2025-03-01,
+    /// 2025-03-01T08:30, 2025-03-01T07:30Z, @1740000000, or 24h / 7d ago.
     #[arg(long, value_name = "TIME")]
     pub since: Option<String>,
-    /// Until this time (UTC, exclusive), same forms as --since.
+    /// Until this time (exclusive), same forms as --since.
     #[arg(long, value_name = "TIME")]
     pub until: Option<String>,
 }
@@ -254,6 +257,7 @@ pub async fn run_admin(config: &Config, command: AdminCommand) -> ExitCode {
 async fn run(service: &AdminService, lang: Lang, command: AdminCommand) -> Result<(), AdminError> {
     let actor = Actor::cli_from_env();
     let now = service.now();
+    let zone = &service.config().time_zone;
     match command {
         AdminCommand::Create {
             account,
@@ -333,11 +337,11 @@ async fn run(service: &AdminService, lang: Lang, command: AdminCommand) -> Resul
                     PageRequest::new(page, per_page),
                 )
                 .await?;
-            println!("{}", output::account_list(&page, lang));
+            println!("{}", output::account_list(&page, lang, zone));
         }
         AdminCommand::Show { account } => {
             let details = service.account_details(&account).await?;
-            println!("{}", output::account_details(&details, lang));
+            println!("{}", output::account_details(&details, lang, zone));
         }
         AdminCommand::Enroll(args) => {
             let ttl = parse_ttl(args.ttl.as_deref())?;
@@ -345,7 +349,7 @@ async fn run(service: &AdminService, lang: Lang, command: AdminCommand) -> Resul
             let created = service
                 .enroll(&actor, &args.account, args.display_name.as_deref(), ttl)
                 .await?;
-            enroll::print(&created, args.png, lang, now, false)?;
+            enroll::print(&created, args.png, lang, zone, now, false)?;
         }
         AdminCommand::Revoke { account, reason } => {
             let phone = service
@@ -359,11 +363,11 @@ async fn run(service: &AdminService, lang: Lang, command: AdminCommand) -> Resul
         }
         AdminCommand::Invitations { account } => {
             let invitations = service.pending_invitations(account.as_deref()).await?;
-            println!("{}", output::invitation_list(&invitations, lang));
+            println!("{}", output::invitation_list(&invitations, lang, zone));
         }
         AdminCommand::Invitation { id } => {
             let invitation = service.invitation(&id).await?;
-            println!("{}", output::invitation(&invitation, lang));
+            println!("{}", output::invitation(&invitation, lang, zone));
         }
         AdminCommand::CancelInvitation { id, account } => match (id, account) {
             (Some(id), _) => {
@@ -387,7 +391,7 @@ async fn run(service: &AdminService, lang: Lang, command: AdminCommand) -> Resul
             let created = service
                 .bootstrap(&actor, &account, display_name.as_deref(), force)
                 .await?;
-            enroll::print(&created, png, lang, now, true)?;
+            enroll::print(&created, png, lang, zone, now, true)?;
         }
     }
     Ok(())
@@ -400,13 +404,14 @@ async fn audit(
     args: AuditArgs,
 ) -> Result<(), AdminError> {
     let now = service.now();
+    let zone = &service.config().time_zone;
     if let Some(AuditTail::Tail {
         filter,
         lines,
         follow,
     }) = args.tail
     {
-        let filter = audit_filter(&filter, now)?;
+        let filter = audit_filter(&filter, now, zone)?;
         let rows = service.audit_latest(&filter, lines).await?;
         let mut last = rows.last().map_or(0, |r| r.id);
         if rows.is_empty() && !follow {
@@ -441,7 +446,7 @@ async fn audit(
             }
         }
     }
-    let filter = audit_filter(&args.filter, now)?;
+    let filter = audit_filter(&args.filter, now, zone)?;
     match args.csv {
         Some(path) if path == Path::new("-") => {
             let mut stdout = std::io::stdout().lock();
@@ -510,9 +515,13 @@ async fn export_to_file(
     finished
 }
 
-fn audit_filter(args: &AuditFilterArgs, now: i64) -> Result<AuditFilter, AdminError> {
+fn audit_filter(
+    args: &AuditFilterArgs,
+    now: i64,
+    zone: &TimeZone,
+) -> Result<AuditFilter, AdminError> {
     let time = |text: Option<&str>, what| {
-        text.map(|t| parse_time(t, now).ok_or(AdminError::InvalidFilter(what)))
+        text.map(|t| parse_time(t, now, zone).ok_or(AdminError::InvalidFilter(what)))
             .transpose()
     };
     Ok(AuditFilter {

@@ -1,10 +1,12 @@
 //! What the command line prints, in French or English (texts `cli-*` of the catalogue,
-//! [`crate::text`]). Times are UTC.
+//! [`crate::text`]). Times are local to the server's time zone, with their offset; audit
+//! lines (a log) are in UTC.
 
 use std::fmt::Write as _;
 use std::path::Path;
 
-use crate::admin::time::{format_iso, format_utc};
+use tigr_core::clock::{TimeZone, local_text, rfc3339_utc};
+
 use crate::admin::{Account, AuditRecord};
 use crate::admin::{
     AccountDetails, AccountSummary, Invitation, InvitationStatus, Page, Phone, PhoneStatus,
@@ -14,6 +16,11 @@ use crate::domain::lockout::{BlockReason, LockStatus};
 use crate::i18n::Lang;
 use crate::login::REVOKED_REPLACED;
 use crate::text::{Arg, text, text_with};
+
+/// A time as the operator reads it (see `tigr_core::clock::local_text`).
+fn when(lang: Lang, zone: &TimeZone, unix: i64) -> String {
+    local_text(unix, zone, lang.into())
+}
 
 /// A text of the catalogue with its variables.
 fn t(lang: Lang, key: &str, args: &[(&str, Arg<'_>)]) -> String {
@@ -55,7 +62,7 @@ fn reason_text(reason: BlockReason, lang: Lang) -> String {
 }
 
 /// Short state of an account: disabled, blocked (until when), failures.
-fn state(account: &Account, lock: &LockStatus, lang: Lang) -> String {
+fn state(account: &Account, lock: &LockStatus, lang: Lang, zone: &TimeZone) -> String {
     let mut parts = Vec::new();
     if !account.is_enabled() {
         parts.push(text(lang, "cli-state-disabled"));
@@ -64,7 +71,7 @@ fn state(account: &Account, lock: &LockStatus, lang: Lang) -> String {
         LockStatus::Temporary { until, .. } => parts.push(t(
             lang,
             "cli-state-blocked-until",
-            &[("until", format_utc(*until).into())],
+            &[("until", when(lang, zone, *until).into())],
         )),
         LockStatus::Permanent { .. } => parts.push(text(lang, "cli-state-blocked-permanent")),
         LockStatus::Open { failures } if *failures > 0 => {
@@ -87,8 +94,8 @@ fn revoked_reason(reason: &str, lang: Lang) -> String {
     }
 }
 
-fn phone_line(phone: &Phone, lang: Lang) -> String {
-    let enrolled = format_utc(phone.enrolled_at);
+fn phone_line(phone: &Phone, lang: Lang, zone: &TimeZone) -> String {
+    let enrolled = when(lang, zone, phone.enrolled_at);
     match &phone.status {
         PhoneStatus::Active => t(
             lang,
@@ -105,37 +112,37 @@ fn phone_line(phone: &Phone, lang: Lang) -> String {
             &[
                 ("name", phone.name.as_str().into()),
                 ("enrolled", enrolled.into()),
-                ("at", format_utc(*at).into()),
+                ("at", when(lang, zone, *at).into()),
                 ("why", revoked_reason(reason, lang).into()),
             ],
         ),
     }
 }
 
-fn invitation_state(invitation: &Invitation, lang: Lang) -> String {
+fn invitation_state(invitation: &Invitation, lang: Lang, zone: &TimeZone) -> String {
     match &invitation.status {
         InvitationStatus::Pending { expires_at } => t(
             lang,
             "cli-invitation-pending",
-            &[("until", format_utc(*expires_at).into())],
+            &[("until", when(lang, zone, *expires_at).into())],
         ),
         InvitationStatus::Completed { at, device_id } => t(
             lang,
             "cli-invitation-used",
             &[
-                ("at", format_utc(*at).into()),
+                ("at", when(lang, zone, *at).into()),
                 ("device", device_id.as_deref().unwrap_or("?").into()),
             ],
         ),
         InvitationStatus::Expired { at } => t(
             lang,
             "cli-invitation-expired",
-            &[("at", format_utc(*at).into())],
+            &[("at", when(lang, zone, *at).into())],
         ),
         InvitationStatus::Cancelled { at } => t(
             lang,
             "cli-invitation-cancelled",
-            &[("at", format_utc(*at).into())],
+            &[("at", when(lang, zone, *at).into())],
         ),
     }
 }
@@ -203,7 +210,7 @@ fn position<'a, T>(page: &Page<T>) -> [(&'a str, Arg<'a>); 5] {
     ]
 }
 
-pub fn account_list(page: &Page<AccountSummary>, lang: Lang) -> String {
+pub fn account_list(page: &Page<AccountSummary>, lang: Lang, zone: &TimeZone) -> String {
     if page.items.is_empty() {
         return t(
             lang,
@@ -220,10 +227,10 @@ pub fn account_list(page: &Page<AccountSummary>, lang: Lang) -> String {
                 s.account.id.clone(),
                 s.account.display_name.clone(),
                 s.role.as_str().to_owned(),
-                state(&s.account, &s.lock, lang),
+                state(&s.account, &s.lock, lang, zone),
                 s.phone.as_ref().map_or_else(
                     || none.clone(),
-                    |p| format!("{} ({})", p.name, format_utc(p.enrolled_at)),
+                    |p| format!("{} ({})", p.name, when(lang, zone, p.enrolled_at)),
                 ),
             ]
         })
@@ -240,7 +247,7 @@ pub fn account_list(page: &Page<AccountSummary>, lang: Lang) -> String {
     format!("{head}\n{}", table(&header, &rows))
 }
 
-pub fn account_details(d: &AccountDetails, lang: Lang) -> String {
+pub fn account_details(d: &AccountDetails, lang: Lang, zone: &TimeZone) -> String {
     let a = &d.account;
     let mut out = String::new();
     let _ = writeln!(out, "{}", id_only(lang, "cli-account", &a.id));
@@ -252,8 +259,8 @@ pub fn account_details(d: &AccountDetails, lang: Lang) -> String {
             a.email.clone().unwrap_or_else(|| "-".into()),
         ),
         (label("cli-field-role"), d.role.as_str().to_owned()),
-        (label("cli-field-created"), format_utc(a.created_at)),
-        (label("cli-field-state"), state(a, &d.lock, lang)),
+        (label("cli-field-created"), when(lang, zone, a.created_at)),
+        (label("cli-field-state"), state(a, &d.lock, lang, zone)),
     ];
     if let Some(at) = a.disabled_at {
         let reason = a
@@ -263,7 +270,7 @@ pub fn account_details(d: &AccountDetails, lang: Lang) -> String {
             .unwrap_or_default();
         fields.push((
             label("cli-field-disabled"),
-            format!("{}{reason}", format_utc(at)),
+            format!("{}{reason}", when(lang, zone, at)),
         ));
     }
     let block = match d.lock {
@@ -276,8 +283,8 @@ pub fn account_details(d: &AccountDetails, lang: Lang) -> String {
             lang,
             "cli-lock-temporary",
             &[
-                ("since", format_utc(since).into()),
-                ("until", format_utc(until).into()),
+                ("since", when(lang, zone, since).into()),
+                ("until", when(lang, zone, until).into()),
                 ("reason", reason_text(reason, lang).into()),
                 ("id", a.id.as_str().into()),
             ],
@@ -286,7 +293,7 @@ pub fn account_details(d: &AccountDetails, lang: Lang) -> String {
             lang,
             "cli-lock-permanent",
             &[
-                ("since", format_utc(since).into()),
+                ("since", when(lang, zone, since).into()),
                 ("reason", reason_text(reason, lang).into()),
                 ("id", a.id.as_str().into()),
             ],
@@ -297,7 +304,7 @@ pub fn account_details(d: &AccountDetails, lang: Lang) -> String {
         label("cli-field-phone"),
         d.phone.as_ref().map_or_else(
             || text(lang, "cli-no-active-phone"),
-            |p| phone_line(p, lang),
+            |p| phone_line(p, lang, zone),
         ),
     ));
     let width = fields
@@ -313,7 +320,7 @@ pub fn account_details(d: &AccountDetails, lang: Lang) -> String {
     if !old.is_empty() {
         let _ = writeln!(out, "{}", text(lang, "cli-former-phones"));
         for phone in old {
-            let _ = writeln!(out, "  - {}", phone_line(phone, lang));
+            let _ = writeln!(out, "  - {}", phone_line(phone, lang, zone));
         }
     }
     if !d.invitations.is_empty() {
@@ -324,8 +331,8 @@ pub fn account_details(d: &AccountDetails, lang: Lang) -> String {
                 "cli-invitation-line",
                 &[
                     ("id", invitation.id.as_str().into()),
-                    ("state", invitation_state(invitation, lang).into()),
-                    ("created", format_utc(invitation.created_at).into()),
+                    ("state", invitation_state(invitation, lang, zone).into()),
+                    ("created", when(lang, zone, invitation.created_at).into()),
                     ("by", invitation.created_by.as_deref().unwrap_or("?").into()),
                 ],
             );
@@ -336,7 +343,7 @@ pub fn account_details(d: &AccountDetails, lang: Lang) -> String {
     out
 }
 
-pub fn invitation_list(invitations: &[Invitation], lang: Lang) -> String {
+pub fn invitation_list(invitations: &[Invitation], lang: Lang, zone: &TimeZone) -> String {
     if invitations.is_empty() {
         return text(lang, "admin-dashboard-no-pending");
     }
@@ -346,8 +353,8 @@ pub fn invitation_list(invitations: &[Invitation], lang: Lang) -> String {
             vec![
                 i.id.clone(),
                 i.account_id.clone(),
-                format_utc(i.created_at),
-                format_utc(i.expires_at),
+                when(lang, zone, i.created_at),
+                when(lang, zone, i.expires_at),
                 i.created_by.clone().unwrap_or_else(|| "?".into()),
             ]
         })
@@ -368,14 +375,14 @@ pub fn invitation_list(invitations: &[Invitation], lang: Lang) -> String {
     format!("{head}\n{}", table(&header, &rows))
 }
 
-pub fn invitation(invitation: &Invitation, lang: Lang) -> String {
+pub fn invitation(invitation: &Invitation, lang: Lang, zone: &TimeZone) -> String {
     t(
         lang,
         "cli-invitation",
         &[
             ("id", invitation.id.as_str().into()),
             ("account", invitation.account_id.as_str().into()),
-            ("state", invitation_state(invitation, lang).into()),
+            ("state", invitation_state(invitation, lang, zone).into()),
         ],
     )
 }
@@ -403,7 +410,7 @@ pub fn invitations_cancelled(account: &str, ids: &[String], lang: Lang) -> Strin
 pub fn audit_line(row: &AuditRecord) -> String {
     let mut line = format!(
         "{}  #{}  {}  {}  {}",
-        format_iso(row.at),
+        rfc3339_utc(row.at),
         row.id,
         row.event,
         row.actor,

@@ -23,6 +23,7 @@
 //! | `cookie_secure`     | `TIGR_COOKIE_SECURE`    | `auto` (Secure when public URL is https) |
 //! | `metrics`           | `TIGR_METRICS`          | `true` (serve `GET /metrics`)    |
 //! | `metrics_token`     | `TIGR_METRICS_TOKEN`    | none (set: `/metrics` needs `Authorization: Bearer <token>`) |
+//! | `time_zone`         | `TIGR_TIME_ZONE`        | `Europe/Paris` (IANA name: times shown to people) |
 //! | `rate_limit_challenges` | `TIGR_RATE_LIMIT_CHALLENGES` | `1200` (login QR codes a minute per client address; 0: off) |
 //! | `rate_limit_answers` | `TIGR_RATE_LIMIT_ANSWERS` | `600` (phones' scans and answers a minute per address; 0: off) |
 //! | `rate_limit_offline` | `TIGR_RATE_LIMIT_OFFLINE` | `60` (offline codes typed a minute per address; 0: off) |
@@ -42,7 +43,7 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use tigr_core::clock::Clock;
+use tigr_core::clock::{Clock, TimeZone};
 use tigr_core::payload::Origin;
 use tigr_core::random::SecureRandom;
 
@@ -116,6 +117,9 @@ pub struct Config {
     pub metrics_token: Option<String>,
     /// Requests per client address and minute, per kind of request.
     pub rate_limits: RateLimits,
+    /// The time zone of the times shown to people (pages, command line); logs and CSV
+    /// exports are in UTC.
+    pub time_zone: TimeZone,
     /// Source of time (the system clock; tests put a `FixedClock` here).
     pub clock: Arc<dyn Clock>,
     /// Source of randomness (the OS CSPRNG; tests may put a `SeededRandom` here).
@@ -148,6 +152,7 @@ impl std::fmt::Debug for Config {
             .field("cookie_secure", &self.cookie_secure)
             .field("metrics", &self.metrics)
             .field("rate_limits", &self.rate_limits)
+            .field("time_zone", &self.time_zone.iana_name())
             .field(
                 "metrics_token",
                 &self.metrics_token.as_ref().map(|_| "(redacted)"),
@@ -192,6 +197,8 @@ impl Config {
     pub const DEFAULT_DATABASE_URL: &'static str = "sqlite://tigr-data/tigr.db";
     /// Default key file.
     pub const DEFAULT_MASTER_KEY_FILE: &'static str = "tigr-data/master.key";
+    /// Default time zone of the times shown to people.
+    pub const DEFAULT_TIME_ZONE: &'static str = "Europe/Paris";
 
     /// A configuration for tests: database and key file inside `dir`, listening on
     /// `127.0.0.1:0`, no rate limits, defaults otherwise. Only in test builds and with the

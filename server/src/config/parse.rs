@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use serde::Deserialize;
-use tigr_core::clock::SystemClock;
+use tigr_core::clock::{SystemClock, TimeZone};
 use tigr_core::payload::Origin;
 use tigr_core::random::SystemRandom;
 
@@ -46,6 +46,7 @@ struct FileConfig {
     rate_limit_answers: Option<i64>,
     rate_limit_offline: Option<i64>,
     rate_limit_enrollments: Option<i64>,
+    time_zone: Option<String>,
 }
 
 /// A raw setting and where it came from, for error messages.
@@ -247,6 +248,7 @@ impl Config {
                     60,
                 )?,
             },
+            time_zone: time_zone(src.get("TIGR_TIME_ZONE", "time_zone", f.time_zone))?,
             clock: Arc::new(SystemClock),
             random: Arc::new(SystemRandom::new()),
         })
@@ -376,6 +378,25 @@ fn cookie_secure(text: &str) -> Result<Option<bool>, String> {
         "false" | "0" | "no" | "off" => Ok(Some(false)),
         _ => Err(format!("expected auto, true or false, got {text:?}")),
     }
+}
+
+/// A time zone by its IANA name (`Europe/Paris`, `America/Cayenne`, `UTC`), from the
+/// database bundled in the binary (the same on every machine).
+fn time_zone(setting: Option<Setting>) -> Result<TimeZone, ConfigError> {
+    let Some(s) = setting else {
+        return TimeZone::get(Config::DEFAULT_TIME_ZONE).map_err(|e| ConfigError::Invalid {
+            setting: "the default time zone".to_owned(),
+            reason: e.to_string(),
+        });
+    };
+    TimeZone::get(s.value.trim()).map_err(|_| ConfigError::Invalid {
+        setting: s.origin,
+        reason: format!(
+            "unknown time zone {:?}: expected an IANA name such as Europe/Paris, \
+             America/Cayenne, Indian/Reunion or UTC",
+            s.value
+        ),
+    })
 }
 
 /// The master key: given inline (`TIGR_MASTER_KEY`), else a key file.
@@ -692,6 +713,32 @@ mod tests {
                 "token not repeated: {err}"
             );
         }
+    }
+
+    #[test]
+    fn time_zone_setting() {
+        let c = Config::from_sources(None, &env(&[])).expect("valid");
+        assert_eq!(c.time_zone.iana_name(), Some("Europe/Paris"));
+        let c = Config::from_sources(
+            Some(("tigr.toml", "time_zone = \"Indian/Reunion\"")),
+            &env(&[]),
+        )
+        .expect("valid");
+        assert_eq!(c.time_zone.iana_name(), Some("Indian/Reunion"));
+        let c = Config::from_sources(
+            Some(("tigr.toml", "time_zone = \"Indian/Reunion\"")),
+            &env(&[("TIGR_TIME_ZONE", "America/Cayenne")]),
+        )
+        .expect("valid");
+        assert_eq!(
+            c.time_zone.iana_name(),
+            Some("America/Cayenne"),
+            "environment wins"
+        );
+        let err = Config::from_sources(None, &env(&[("TIGR_TIME_ZONE", "Europe/Lutece")]))
+            .expect_err("invalid");
+        assert!(err.to_string().starts_with("TIGR_TIME_ZONE"), "{err}");
+        assert!(err.to_string().contains("Europe/Paris"), "{err}");
     }
 
     #[test]

@@ -11,6 +11,7 @@
 //!   now >= expires_at: expired (computed when read, never stored; final)
 //! ```
 //!
+//! [`StoredState::priors`] is the table of these moves; storage executes it and nothing else.
 //! A decided challenge stays decided after its expiry time: the browser must still learn
 //! that it was approved. `blocked` ends the challenge when the account answering it is
 //! blocked (the answer that reached the threshold, or any answer while blocked), so that the
@@ -34,6 +35,32 @@ pub enum StoredState {
 }
 
 impl StoredState {
+    /// Every stored state.
+    pub const ALL: [Self; 5] = [
+        Self::Pending,
+        Self::Scanned,
+        Self::Approved,
+        Self::Denied,
+        Self::Blocked,
+    ];
+
+    /// The states a challenge may be in for it to move to `self`; besides, it must still be
+    /// unexpired at the time of the move. Nothing moves back to `pending` (a challenge is
+    /// created pending) and nothing leaves a decision: storage moves a challenge only along
+    /// this table, and the guarded statement that does so is what makes it single-use.
+    pub const fn priors(self) -> &'static [Self] {
+        match self {
+            Self::Pending => &[],
+            Self::Scanned => &[Self::Pending],
+            Self::Approved | Self::Denied | Self::Blocked => &[Self::Pending, Self::Scanned],
+        }
+    }
+
+    /// True when a challenge in state `self` may move to `next` (see [`StoredState::priors`]).
+    pub fn may_move_to(self, next: Self) -> bool {
+        next.priors().contains(&self)
+    }
+
     /// The database spelling.
     pub fn as_str(self) -> &'static str {
         match self {
@@ -228,14 +255,40 @@ mod tests {
     }
 
     #[test]
+    fn states_move_forward_only_and_decisions_are_final() {
+        use StoredState::{Approved, Blocked, Denied, Pending, Scanned};
+        // (from, to) for every pair: the whole table.
+        let allowed = [
+            (Pending, Scanned),
+            (Pending, Approved),
+            (Pending, Denied),
+            (Pending, Blocked),
+            (Scanned, Approved),
+            (Scanned, Denied),
+            (Scanned, Blocked),
+        ];
+        for from in StoredState::ALL {
+            for to in StoredState::ALL {
+                assert_eq!(
+                    from.may_move_to(to),
+                    allowed.contains(&(from, to)),
+                    "{from:?} -> {to:?}"
+                );
+            }
+        }
+        // The states a phone may answer in are exactly those a decision may follow.
+        for state in StoredState::ALL {
+            assert_eq!(
+                challenge(state).check_open(1000).is_ok(),
+                state.may_move_to(Approved),
+                "{state:?}"
+            );
+        }
+    }
+
+    #[test]
     fn stored_state_spelling_round_trips() {
-        for s in [
-            StoredState::Pending,
-            StoredState::Scanned,
-            StoredState::Approved,
-            StoredState::Denied,
-            StoredState::Blocked,
-        ] {
+        for s in StoredState::ALL {
             assert_eq!(StoredState::parse(s.as_str()), Some(s));
         }
         assert_eq!(StoredState::parse("expired"), None);

@@ -1,4 +1,4 @@
-//! The lockout state machine of an account (DESIGN §3), with temporary blocks that escalate
+//! The lockout state machine of an account (docs/security.md), with temporary blocks that escalate
 //! to permanent ones.
 //!
 //! ```text

@@ -3,38 +3,38 @@
 //! An approval is the last write of a login and, done alone, the longest: begin, read the
 //! account, check the device, consume the challenge, reset the counter, audit, commit — each
 //! statement a round trip to the writer's thread, while every other writer waits. So, like
-//! challenge inserts (`challenges.rs`), approvals queue, and whoever gets the writer commits
-//! every approval waiting at that moment in one transaction of a fixed number of statements:
+//! challenge inserts, approvals queue on the writer (`writer.rs`), and whoever gets it
+//! commits every approval waiting at that moment in one transaction of a fixed number of
+//! statements ([`Approvals`]):
 //!
 //! 1. one `SELECT` of the accounts, each with whether its device is still active;
 //! 2. per approval, in memory, the checks a lone approval makes, in the same order: account
 //!    missing or disabled, then the lockout ([`LockoutPolicy::after_success`]: the rule stays
 //!    in `domain/`), then the device;
-//! 3. one guarded `UPDATE` of the challenges (each row with its own state, account and time)
-//!    that returns the ids it changed: a challenge is consumed by this statement or not at
-//!    all, exactly as by the statement of a lone approval;
+//! 3. the single-use `UPDATE` of the challenges (`challenges::decide`, each row with its own
+//!    state, account and time) that returns the ids it changed: a challenge is consumed by
+//!    this statement or not at all, exactly as by a lone decision;
 //! 4. lockout writes only for the accounts whose state changes (a counter to reset);
 //! 5. one multi-row audit `INSERT`; then `COMMIT`, and only then the cache and the callers.
 //!
 //! The approvals of one transaction are independent: at most one per account and one per
 //! challenge. An approval sharing either with one waiting before it goes to the next
 //! transaction, so the outcome is what the callers would get one after the other, in their
-//! order. A transaction that fails is rolled back and its approvals retried one by one, so a
-//! bad one fails alone.
+//! order. A transaction that fails is rolled back and its approvals retried one by one
+//! (`writer.rs`), so a bad one fails alone.
 
 use std::collections::{HashMap, HashSet};
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
 
-use sqlx::sqlite::SqliteTransactionManager;
-use sqlx::{SqliteConnection, TransactionManager as _};
-use tokio::sync::{OwnedMutexGuard, oneshot};
+use sqlx::SqliteConnection;
 
 use crate::domain::challenge::StoredState;
 use crate::domain::lockout::{Block, LockState, LockoutPolicy};
 
 use super::accounts::{ACCOUNT_COLUMNS, Account, write_lock_state};
-use super::audit::{Actor, AuditEntry, AuditEvent, insert_audit_rows};
-use super::challenges::{Decided, MAX_BATCH, Turn, outcome, push, take};
+use super::audit::{Actor, AuditCounters, AuditEntry, AuditEvent, insert_audit_rows};
+use super::challenges::{ChallengeCache, Decision, decide};
+use super::writer::{Batch, MAX_BATCH, Tx};
 use super::{SqliteStore, StorageError};
 
 /// A checked answer to commit: a right signature or offline code for an open challenge.
@@ -86,119 +86,87 @@ impl ApprovalOutcome {
     }
 }
 
-/// An approval waiting for the writer.
+/// An approval waiting for the writer, with the lockout rules to check it against.
 #[derive(Debug)]
-pub(super) struct PendingApproval {
-    /// Tells the caller's own approval from others in the queue.
-    ticket: u64,
+pub(super) struct Approving {
     approval: Approval,
     policy: LockoutPolicy,
-    done: oneshot::Sender<Result<ApprovalOutcome, StorageError>>,
+}
+
+/// Approvals, one transaction per round (see the module docs); the cache and the audit
+/// counters follow each commit.
+#[derive(Debug)]
+struct Approvals {
+    cache: Arc<ChallengeCache>,
+    counters: Arc<AuditCounters>,
+}
+
+impl Batch for Approvals {
+    type Item = Approving;
+    type Output = ApprovalOutcome;
+
+    fn picks<'a>(&self, waiting: impl Iterator<Item = &'a Approving>) -> Vec<bool> {
+        independent(waiting.map(|a| &a.approval))
+    }
+
+    async fn write(
+        &self,
+        conn: &mut SqliteConnection,
+        round: &[&Approving],
+    ) -> Result<Vec<ApprovalOutcome>, StorageError> {
+        let done = approve_round(conn, round).await?;
+        self.cache.publish(done.decided);
+        self.counters.add(&done.audited);
+        Ok(done.outcomes)
+    }
 }
 
 impl SqliteStore {
     /// Commits `approval` under the lockout `policy` (see the module docs): one transaction
     /// re-checks the account, the lockout and the device, consumes the challenge exactly once,
-    /// resets the counter and audits. Batched with the approvals waiting at the same time;
+    /// resets the counter and audits. Committed with the approvals waiting at the same time;
     /// returns once its own outcome is committed.
     pub async fn approve(
         &self,
         approval: Approval,
         policy: &LockoutPolicy,
     ) -> Result<ApprovalOutcome, StorageError> {
-        static TICKETS: AtomicU64 = AtomicU64::new(0);
-        let ticket = TICKETS.fetch_add(1, Ordering::Relaxed);
-        let (done, mut result) = oneshot::channel();
-        push(
-            &self.queue.approvals,
-            PendingApproval {
-                ticket,
-                approval,
-                policy: *policy,
-                done,
-            },
-        );
-        let conn = match self.writer_turn(&mut result).await {
-            Turn::Done(outcome) => return outcome,
-            Turn::Writer(conn) => conn,
+        let item = Approving {
+            approval,
+            policy: *policy,
         };
-        let batch = take(&self.queue.approvals);
-        let alone = matches!(batch.as_slice(), [only] if only.ticket == ticket);
-        self.run_batch(conn, batch, alone, Self::write_approvals)
-            .await;
-        outcome(result).await
-    }
-
-    async fn write_approvals(
-        self,
-        mut conn: OwnedMutexGuard<SqliteConnection>,
-        mut waiting: Vec<PendingApproval>,
-    ) {
-        while !waiting.is_empty() {
-            let round;
-            (round, waiting) = next_round(waiting);
-            match approve_round(&mut conn, &round).await {
-                Ok(done) => self.finish(round, done),
-                Err(_) => {
-                    // Each alone, with its own outcome or error.
-                    for pending in round {
-                        match approve_round(&mut conn, std::slice::from_ref(&pending)).await {
-                            Ok(done) => self.finish(vec![pending], done),
-                            Err(error) => {
-                                let _ = pending.done.send(Err(error));
-                            }
-                        }
-                    }
-                }
-            }
-        }
-    }
-
-    /// After a commit: the cache, the audit counters, then each caller.
-    fn finish(&self, round: Vec<PendingApproval>, done: RoundDone) {
-        self.challenges.publish(done.decided);
-        self.audit_counters.add(&done.audited);
-        for (pending, outcome) in round.into_iter().zip(done.outcomes) {
-            let _ = pending.done.send(Ok(outcome));
-        }
+        let batch = Approvals {
+            cache: Arc::clone(&self.challenges),
+            counters: Arc::clone(&self.audit_counters),
+        };
+        self.writer
+            .submit(&self.queues.approvals, item, batch)
+            .await
     }
 }
 
-/// Splits the approvals to write next (in order, at most [`MAX_BATCH`], none sharing an
-/// account or a challenge with an approval before it) from those left for later.
-fn next_round(waiting: Vec<PendingApproval>) -> (Vec<PendingApproval>, Vec<PendingApproval>) {
-    let picked: Vec<bool> = {
-        let mut accounts = HashSet::new();
-        let mut challenges = HashSet::new();
-        let mut count = 0;
-        waiting
-            .iter()
-            .map(|p| {
-                let new_account = accounts.insert(p.approval.account_id.as_str());
-                let new_challenge = challenges.insert(p.approval.challenge_id.as_str());
-                let pick = new_account && new_challenge && count < MAX_BATCH;
-                count += usize::from(pick);
-                pick
-            })
-            .collect()
-    };
-    let mut round = Vec::new();
-    let mut later = Vec::new();
-    for (pending, pick) in waiting.into_iter().zip(picked) {
-        if pick {
-            round.push(pending);
-        } else {
-            later.push(pending);
-        }
-    }
-    (round, later)
+/// Which of `waiting` (in order) one transaction takes: at most [`MAX_BATCH`], none sharing
+/// an account or a challenge with an approval before it (taken or not).
+fn independent<'a>(waiting: impl Iterator<Item = &'a Approval>) -> Vec<bool> {
+    let mut accounts = HashSet::new();
+    let mut challenges = HashSet::new();
+    let mut count = 0;
+    waiting
+        .map(|a| {
+            let new_account = accounts.insert(a.account_id.as_str());
+            let new_challenge = challenges.insert(a.challenge_id.as_str());
+            let pick = new_account && new_challenge && count < MAX_BATCH;
+            count += usize::from(pick);
+            pick
+        })
+        .collect()
 }
 
 /// A committed round: the outcome of each approval (in order), the challenges it decided
 /// and the events it audited.
 struct RoundDone {
     outcomes: Vec<ApprovalOutcome>,
-    decided: Vec<Decided>,
+    decided: Vec<Decision>,
     audited: Vec<AuditEvent>,
 }
 
@@ -220,42 +188,13 @@ struct AccountCheck {
     device_active: bool,
 }
 
-/// A write transaction on the writer that rolls back unless committed (also when the
-/// future running it is dropped).
-struct RoundTx<'c> {
-    conn: &'c mut SqliteConnection,
-    open: bool,
-}
-
-impl<'c> RoundTx<'c> {
-    async fn begin(conn: &'c mut SqliteConnection) -> Result<Self, StorageError> {
-        SqliteTransactionManager::begin(conn, Some("BEGIN IMMEDIATE".into())).await?;
-        Ok(Self { conn, open: true })
-    }
-
-    async fn commit(mut self) -> Result<(), StorageError> {
-        SqliteTransactionManager::commit(self.conn).await?;
-        self.open = false;
-        Ok(())
-    }
-}
-
-impl Drop for RoundTx<'_> {
-    fn drop(&mut self) {
-        if self.open {
-            // Queued before the writer is released (see `WriteTx`'s drop).
-            SqliteTransactionManager::start_rollback(self.conn);
-        }
-    }
-}
-
 /// One transaction for `round` (approvals with distinct accounts and challenges).
 async fn approve_round(
     conn: &mut SqliteConnection,
-    round: &[PendingApproval],
+    round: &[&Approving],
 ) -> Result<RoundDone, StorageError> {
-    let tx = RoundTx::begin(conn).await?;
-    let checks = read_accounts(tx.conn, round).await?;
+    let mut tx = Tx::begin(conn).await?;
+    let checks = read_accounts(&mut tx, round).await?;
 
     let plans: Vec<Plan> = round
         .iter()
@@ -274,25 +213,28 @@ async fn approve_round(
         })
         .collect();
 
-    let closes: Vec<Close<'_>> = round
+    // The decision each plan asks for (`None`: refused, nothing to decide).
+    let mut decisions: Vec<Option<Decision>> = round
         .iter()
         .zip(&plans)
-        .filter_map(|(p, plan)| {
+        .map(|(p, plan)| {
             let (state, blocked_until) = match plan {
                 Plan::Refuse(_) => return None,
                 Plan::EndBlocked(block) => (StoredState::Blocked, block.until),
                 Plan::Approve { .. } => (StoredState::Approved, None),
             };
-            Some(Close {
-                id: &p.approval.challenge_id,
+            let a = &p.approval;
+            Some(Decision {
+                id: a.challenge_id.clone(),
                 state,
-                account: &p.approval.account_id,
-                at: p.approval.now,
+                account: a.account_id.clone(),
+                at: a.now,
                 blocked_until,
             })
         })
         .collect();
-    let closed = close_challenges(tx.conn, &closes).await?;
+    let asked: Vec<&Decision> = decisions.iter().flatten().collect();
+    let closed = decide(&mut tx, &asked).await?;
 
     let mut done = RoundDone {
         outcomes: Vec::with_capacity(round.len()),
@@ -300,33 +242,30 @@ async fn approve_round(
         audited: Vec::new(),
     };
     let mut audit = Vec::new();
-    for (p, plan) in round.iter().zip(plans) {
+    for ((p, plan), decision) in round.iter().zip(plans).zip(&mut decisions) {
         let a = &p.approval;
         let ended = closed.contains(a.challenge_id.as_str());
+        if ended {
+            done.decided.extend(decision.take());
+        }
         let outcome = match plan {
             Plan::Refuse(outcome) => outcome,
             Plan::EndBlocked(block) => {
                 audit.push(entry(a, AuditEvent::RefusedBlocked));
-                if ended {
-                    done.decided
-                        .push(Decided::new(a, StoredState::Blocked, block.until));
-                }
                 ApprovalOutcome::Blocked { block, ended }
             }
             Plan::Approve { .. } if !ended => ApprovalOutcome::ChallengeClosed,
             Plan::Approve { read, next } => {
                 if next != read {
-                    write_lock_state(tx.conn, &a.account_id, next).await?;
+                    write_lock_state(&mut tx, &a.account_id, next).await?;
                 }
                 audit.push(entry(a, AuditEvent::Approved));
-                done.decided
-                    .push(Decided::new(a, StoredState::Approved, None));
                 ApprovalOutcome::Approved
             }
         };
         done.outcomes.push(outcome);
     }
-    insert_audit_rows(tx.conn, &audit).await?;
+    insert_audit_rows(&mut tx, &audit).await?;
     tx.commit().await?;
     done.audited = audit.iter().map(|e| e.event).collect();
     Ok(done)
@@ -345,23 +284,11 @@ fn entry(a: &Approval, event: AuditEvent) -> AuditEntry<'_> {
     }
 }
 
-impl Decided {
-    fn new(a: &Approval, state: StoredState, blocked_until: Option<i64>) -> Self {
-        Self {
-            id: a.challenge_id.clone(),
-            state,
-            account: a.account_id.clone(),
-            at: a.now,
-            blocked_until,
-        }
-    }
-}
-
 /// The round's accounts (by id), each with whether the approval's device is its active
 /// device: one statement.
 async fn read_accounts(
     conn: &mut SqliteConnection,
-    round: &[PendingApproval],
+    round: &[&Approving],
 ) -> Result<HashMap<String, AccountCheck>, StorageError> {
     let values = vec!["(?, ?)"; round.len()].join(", ");
     let sql = format!(
@@ -383,49 +310,8 @@ async fn read_accounts(
         .collect())
 }
 
-/// A challenge to close if still open at `at`.
-struct Close<'a> {
-    id: &'a str,
-    state: StoredState,
-    account: &'a str,
-    at: i64,
-    blocked_until: Option<i64>,
-}
-
-/// One guarded `UPDATE` closing each challenge of `closes` (distinct ids) that is still
-/// `pending`/`scanned` and unexpired at its own time; returns the ids it closed. The same
-/// guard as a lone decision (`WriteTx::decide_challenge`): what makes a challenge
-/// single-use.
-async fn close_challenges<'a>(
-    conn: &mut SqliteConnection,
-    closes: &[Close<'a>],
-) -> Result<HashSet<String>, StorageError> {
-    if closes.is_empty() {
-        return Ok(HashSet::new());
-    }
-    let values = vec!["(?, ?, ?, ?, ?)"; closes.len()].join(", ");
-    let sql = format!(
-        "WITH d (id, state, account_id, at, blocked_until) AS (VALUES {values}) \
-         UPDATE challenges SET state = d.state, account_id = d.account_id, decided_at = d.at, \
-         blocked_until = d.blocked_until FROM d WHERE challenges.id = d.id \
-         AND challenges.state IN ('pending', 'scanned') AND challenges.expires_at > d.at \
-         RETURNING challenges.id"
-    );
-    let mut query = sqlx::query_scalar::<_, String>(&sql);
-    for c in closes {
-        query = query
-            .bind(c.id)
-            .bind(c.state.as_str())
-            .bind(c.account)
-            .bind(c.at)
-            .bind(c.blocked_until);
-    }
-    Ok(query.fetch_all(&mut *conn).await?.into_iter().collect())
-}
-
 #[cfg(test)]
 mod tests {
-    use std::sync::Arc;
     use std::time::Duration;
 
     use crate::domain::lockout::BlockReason;
@@ -503,7 +389,7 @@ mod tests {
     ) -> Vec<Result<ApprovalOutcome, StorageError>> {
         let policy = LockoutPolicy::new(5);
         let held = if together {
-            Some(Arc::clone(&store.writer).lock_owned().await)
+            Some(store.writer.lock_owned().await)
         } else {
             None
         };
@@ -516,7 +402,7 @@ mod tests {
             })
             .collect();
         if let Some(held) = held {
-            while store.queue.approvals.lock().expect("queue").len() < count {
+            while store.queues.approvals.len() < count {
                 tokio::time::sleep(Duration::from_millis(1)).await;
             }
             drop(held);
@@ -717,29 +603,36 @@ mod tests {
 
     #[test]
     fn rounds_keep_accounts_and_challenges_distinct_and_in_order() {
-        let pending = |challenge: &str, account: &str| PendingApproval {
-            ticket: 0,
-            approval: approval(challenge, account),
-            policy: LockoutPolicy::new(5),
-            done: oneshot::channel().0,
-        };
+        /// The waiting approvals the next round takes, and those left for later.
+        fn split(waiting: Vec<Approval>) -> (Vec<String>, Vec<Approval>) {
+            let picks = independent(waiting.iter());
+            let (round, later): (Vec<_>, Vec<_>) =
+                waiting.into_iter().zip(picks).partition(|(_, pick)| *pick);
+            let keys = round
+                .iter()
+                .map(|(a, _)| format!("{}/{}", a.challenge_id, a.account_id))
+                .collect();
+            (keys, later.into_iter().map(|(a, _)| a).collect())
+        }
         let waiting = vec![
-            pending("A", "alice"),
-            pending("A", "bob"),   // same challenge: later
-            pending("B", "alice"), // same account: later
-            pending("B", "carol"), // its challenge waits behind alice's B: later
-            pending("C", "dave"),
+            approval("A", "alice"),
+            approval("A", "bob"),   // same challenge: later
+            approval("B", "alice"), // same account: later
+            approval("B", "carol"), // its challenge waits behind alice's B: later
+            approval("C", "dave"),
         ];
-        let (round, later) = next_round(waiting);
-        let keys = |v: &[PendingApproval]| {
-            v.iter()
-                .map(|p| format!("{}/{}", p.approval.challenge_id, p.approval.account_id))
-                .collect::<Vec<_>>()
-        };
-        assert_eq!(keys(&round), ["A/alice", "C/dave"]);
-        assert_eq!(keys(&later), ["A/bob", "B/alice", "B/carol"]);
-        let (round, later) = next_round(later);
-        assert_eq!(keys(&round), ["A/bob", "B/alice"]);
-        assert_eq!(keys(&later), ["B/carol"]);
+        let (round, later) = split(waiting);
+        assert_eq!(round, ["A/alice", "C/dave"]);
+        let (round, later) = split(later);
+        assert_eq!(round, ["A/bob", "B/alice"]);
+        let (round, later) = split(later);
+        assert_eq!(round, ["B/carol"]);
+        assert!(later.is_empty());
+
+        let many: Vec<Approval> = (0..MAX_BATCH + 3)
+            .map(|i| approval(&format!("C{i}"), &format!("u{i}")))
+            .collect();
+        let (round, later) = split(many);
+        assert_eq!((round.len(), later.len()), (MAX_BATCH, 3));
     }
 }

@@ -8,24 +8,29 @@
 //!
 //! * the cache is filled only by [`SqliteStore::insert_challenge`], never from a read (a read
 //!   racing with a write could otherwise store an old state);
-//! * every statement that changes a challenge updates the cache after it succeeded (for
-//!   [`WriteTx::decide_challenge`], when the transaction commits), and states only move
-//!   forward (pending -> scanned -> approved/denied), as in the database, so late updates
-//!   cannot undo newer ones;
+//! * every statement that changes a challenge updates the cache after it succeeded (for a
+//!   [`Decision`], when its transaction commits), and states only move as
+//!   [`StoredState::priors`] allows, as in the database, so late updates cannot undo newer
+//!   ones;
 //! * a miss reads the database; entries may be dropped at any time (capacity, expiry, purge).
+//!
+//! Inserts and scans are written in groups by the writer (`writer.rs`): [`Inserts`] and
+//! [`Scans`] say how. Every decision (approval, denial, end on a block), alone or in a group,
+//! goes through [`decide`]: the one guarded statement that makes a challenge single-use.
 //!
 //! Any new statement that modifies `challenges` must update or drop the cached entry. Two
 //! server processes on one database file would each miss the other's changes (the
 //! notification hub is per process too: run one server per SQLite file).
 
 use std::collections::{HashMap, HashSet};
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::fmt::Write as _;
+use std::sync::{Arc, LazyLock, Mutex, MutexGuard};
 
 use sqlx::SqliteConnection;
-use tokio::sync::{OwnedMutexGuard, oneshot};
 
 use crate::domain::challenge::{LoginChallenge, StoredState};
 
+use super::writer::Batch;
 use super::{SqliteStore, StorageError, WriteTx};
 
 /// Entries kept at most (about 250 bytes each). At 5,000 logins/s with 120 s challenges,
@@ -72,17 +77,12 @@ impl ChallengeCache {
         inner.map.insert(challenge.id.clone(), challenge);
     }
 
-    /// Moves a cached challenge forward to `state` (never backward), with the details of
-    /// its decision when `state` is final.
-    fn advance(&self, id: &str, state: StoredState, decision: Option<&Decided>) {
-        let rank = |s: StoredState| match s {
-            StoredState::Pending => 0,
-            StoredState::Scanned => 1,
-            StoredState::Approved | StoredState::Denied | StoredState::Blocked => 2,
-        };
+    /// Moves a cached challenge to `state` if the domain allows it from the state it is
+    /// in, with the details of its decision when `state` is final.
+    fn advance(&self, id: &str, state: StoredState, decision: Option<&Decision>) {
         let mut inner = self.lock();
         if let Some(c) = inner.map.get_mut(id)
-            && rank(state) > rank(c.state)
+            && c.state.may_move_to(state)
         {
             c.state = state;
             if let Some(d) = decision {
@@ -98,74 +98,23 @@ impl ChallengeCache {
     }
 
     /// Applies the decisions of a committed transaction.
-    pub(super) fn publish(&self, decided: Vec<Decided>) {
+    pub(super) fn publish(&self, decided: Vec<Decision>) {
         for d in decided {
             self.advance(&d.id, d.state, Some(&d));
         }
     }
 }
 
-/// A decision to copy into the cache once its transaction commits.
+/// A challenge to decide: moved to `state` (approved, denied or blocked) by `account` at
+/// `at`, if it may still move there then (see [`decide`]).
 #[derive(Debug)]
-pub(super) struct Decided {
+pub(super) struct Decision {
     pub(super) id: String,
     pub(super) state: StoredState,
     pub(super) account: String,
     pub(super) at: i64,
+    /// For a challenge ended on a block: the end of a temporary block.
     pub(super) blocked_until: Option<i64>,
-}
-
-/// Most rows one batched statement writes (7 parameters each: far below SQLite's limit).
-pub(super) const MAX_BATCH: usize = 64;
-
-/// Challenge writes waiting for the writer connection. Under load, logins queue on the
-/// writer; whichever of them gets it writes every insert (or scan) waiting at that moment in
-/// one statement, so a burst costs one round trip instead of one each. Each caller still
-/// returns only once its own row is written. A batch that fails is retried row by row, so one
-/// bad row cannot fail the others.
-#[derive(Debug, Default)]
-pub(super) struct WriteQueue {
-    inserts: Mutex<Vec<PendingInsert>>,
-    scans: Mutex<Vec<PendingScan>>,
-    pub(super) approvals: Mutex<Vec<super::approvals::PendingApproval>>,
-}
-
-#[derive(Debug)]
-struct PendingInsert {
-    row: LoginChallenge,
-    done: oneshot::Sender<Result<(), StorageError>>,
-}
-
-#[derive(Debug)]
-struct PendingScan {
-    id: String,
-    now: i64,
-    done: oneshot::Sender<Result<bool, StorageError>>,
-}
-
-pub(super) fn take<T>(queue: &Mutex<Vec<T>>) -> Vec<T> {
-    std::mem::take(&mut *queue.lock().unwrap_or_else(|e| e.into_inner()))
-}
-
-pub(super) fn push<T>(queue: &Mutex<Vec<T>>, item: T) {
-    queue.lock().unwrap_or_else(|e| e.into_inner()).push(item);
-}
-
-/// What a caller with a queued write gets first (see [`SqliteStore::writer_turn`]).
-pub(super) enum Turn<T> {
-    /// Another caller's batch wrote it: the result.
-    Done(Result<T, StorageError>),
-    /// The writer: take the queue and write it.
-    Writer(OwnedMutexGuard<SqliteConnection>),
-}
-
-/// The caller's result, or an error when the batch that held its row was lost.
-pub(super) async fn outcome<T>(
-    result: oneshot::Receiver<Result<T, StorageError>>,
-) -> Result<T, StorageError> {
-    result
-        .await
-        .unwrap_or(Err(StorageError::Database(sqlx::Error::WorkerCrashed)))
 }
 
 #[derive(sqlx::FromRow)]
@@ -224,8 +173,66 @@ pub struct NewChallenge<'a> {
     pub browser_summary: &'a str,
 }
 
+/// A scan waiting for the writer: challenge `id` seen by a phone at `now`.
+#[derive(Debug)]
+pub(super) struct Scan {
+    id: String,
+    now: i64,
+}
+
+/// Challenge inserts, one `INSERT` per round; each row is cached once written.
+#[derive(Debug)]
+pub(super) struct Inserts(pub(super) Arc<ChallengeCache>);
+
+impl Batch for Inserts {
+    type Item = LoginChallenge;
+    type Output = ();
+
+    async fn write(
+        &self,
+        conn: &mut SqliteConnection,
+        rows: &[&LoginChallenge],
+    ) -> Result<Vec<()>, StorageError> {
+        insert_rows(conn, rows).await?;
+        for row in rows {
+            self.0.insert((*row).clone());
+        }
+        Ok(vec![(); rows.len()])
+    }
+}
+
+/// Scans (pending -> scanned), one `UPDATE` per round; true for each scan that moved its
+/// challenge.
+#[derive(Debug)]
+pub(super) struct Scans(pub(super) Arc<ChallengeCache>);
+
+impl Batch for Scans {
+    type Item = Scan;
+    type Output = bool;
+
+    async fn write(
+        &self,
+        conn: &mut SqliteConnection,
+        scans: &[&Scan],
+    ) -> Result<Vec<bool>, StorageError> {
+        let mut changed = scan_rows(conn, scans).await?;
+        Ok(scans
+            .iter()
+            .map(|scan| {
+                // Removed once seen: of two scans of one challenge, only the first changed
+                // it (as if they had run one after the other).
+                let moved = changed.remove(&scan.id);
+                if moved {
+                    self.0.advance(&scan.id, StoredState::Scanned, None);
+                }
+                moved
+            })
+            .collect())
+    }
+}
+
 impl SqliteStore {
-    /// Stores a new pending challenge (batched with the inserts waiting at the same time).
+    /// Stores a new pending challenge (written with the inserts waiting at the same time).
     pub async fn insert_challenge(&self, c: &NewChallenge<'_>) -> Result<(), StorageError> {
         let row = LoginChallenge {
             id: c.id.to_owned(),
@@ -240,80 +247,8 @@ impl SqliteStore {
             decided_at: None,
             blocked_until: None,
         };
-        let (done, mut result) = oneshot::channel();
-        push(&self.queue.inserts, PendingInsert { row, done });
-        let conn = match self.writer_turn(&mut result).await {
-            Turn::Done(written) => return written,
-            Turn::Writer(conn) => conn,
-        };
-        let batch = take(&self.queue.inserts);
-        let alone = matches!(batch.as_slice(), [only] if only.row.id == c.id);
-        self.run_batch(conn, batch, alone, Self::write_inserts)
-            .await;
-        outcome(result).await
-    }
-
-    /// Waits for the writer, unless the batch of another caller writes this caller's queued
-    /// row first: then its result, without taking the writer in turn for nothing (each
-    /// hand-off of the writer wakes a task, often on another thread).
-    pub(super) async fn writer_turn<T>(
-        &self,
-        result: &mut oneshot::Receiver<Result<T, StorageError>>,
-    ) -> Turn<T> {
-        tokio::select! {
-            biased;
-            written = result => Turn::Done(
-                written.unwrap_or(Err(StorageError::Database(sqlx::Error::WorkerCrashed))),
-            ),
-            conn = Arc::clone(&self.writer).lock_owned() => Turn::Writer(conn),
-        }
-    }
-
-    /// Runs a batch taken from the queue while holding the writer: inline when it holds only
-    /// the caller's own row (`alone`, the usual case without load), else in its own task, so
-    /// that the other callers' rows are written even if this caller's request is cancelled.
-    pub(super) async fn run_batch<T, F, Fut>(
-        &self,
-        conn: OwnedMutexGuard<SqliteConnection>,
-        batch: Vec<T>,
-        alone: bool,
-        write: F,
-    ) where
-        T: Send + 'static,
-        F: FnOnce(Self, OwnedMutexGuard<SqliteConnection>, Vec<T>) -> Fut,
-        Fut: Future<Output = ()> + Send + 'static,
-    {
-        if batch.is_empty() {
-            // Another caller took this caller's row with theirs: it replies.
-        } else if alone {
-            write(self.clone(), conn, batch).await;
-        } else {
-            // Detached on purpose: the task replies to every caller of the batch.
-            drop(tokio::spawn(write(self.clone(), conn, batch)));
-        }
-    }
-
-    async fn write_inserts(
-        self,
-        mut conn: OwnedMutexGuard<SqliteConnection>,
-        mut batch: Vec<PendingInsert>,
-    ) {
-        while !batch.is_empty() {
-            let chunk: Vec<PendingInsert> = batch.drain(..batch.len().min(MAX_BATCH)).collect();
-            let rows: Vec<&LoginChallenge> = chunk.iter().map(|p| &p.row).collect();
-            let together = insert_rows(&mut conn, &rows).await;
-            for pending in chunk {
-                // After a failed batch, each row alone (and its own error).
-                let result = match &together {
-                    Ok(()) => Ok(()),
-                    Err(_) => insert_rows(&mut conn, &[&pending.row]).await,
-                };
-                if result.is_ok() {
-                    self.challenges.insert(pending.row.clone());
-                }
-                let _ = pending.done.send(result);
-            }
-        }
+        let batch = Inserts(Arc::clone(&self.challenges));
+        self.writer.submit(&self.queues.inserts, row, batch).await
     }
 
     /// The challenge with this identifier (from memory when this process issued it).
@@ -334,53 +269,14 @@ impl SqliteStore {
     }
 
     /// pending -> scanned, if still pending and unexpired at `now`; true when changed
-    /// (batched with the scans waiting at the same time).
+    /// (written with the scans waiting at the same time).
     pub async fn mark_scanned(&self, id: &str, now: i64) -> Result<bool, StorageError> {
-        let (done, mut result) = oneshot::channel();
-        push(
-            &self.queue.scans,
-            PendingScan {
-                id: id.to_owned(),
-                now,
-                done,
-            },
-        );
-        let conn = match self.writer_turn(&mut result).await {
-            Turn::Done(changed) => return changed,
-            Turn::Writer(conn) => conn,
+        let scan = Scan {
+            id: id.to_owned(),
+            now,
         };
-        let batch = take(&self.queue.scans);
-        let alone = matches!(batch.as_slice(), [only] if only.id == id);
-        self.run_batch(conn, batch, alone, Self::write_scans).await;
-        outcome(result).await
-    }
-
-    async fn write_scans(
-        self,
-        mut conn: OwnedMutexGuard<SqliteConnection>,
-        mut batch: Vec<PendingScan>,
-    ) {
-        while !batch.is_empty() {
-            let chunk: Vec<PendingScan> = batch.drain(..batch.len().min(MAX_BATCH)).collect();
-            let keys: Vec<(&str, i64)> = chunk.iter().map(|p| (p.id.as_str(), p.now)).collect();
-            let mut together = scan_rows(&mut conn, &keys).await;
-            for pending in chunk {
-                // After a failed batch, each row alone (and its own error).
-                let result = match &mut together {
-                    // Removed once seen: of two scans of one challenge, only the first
-                    // changed it (as if they had run one after the other).
-                    Ok(changed) => Ok(changed.remove(&pending.id)),
-                    Err(_) => scan_rows(&mut conn, &[(&pending.id, pending.now)])
-                        .await
-                        .map(|changed| !changed.is_empty()),
-                };
-                if result.as_ref().is_ok_and(|changed| *changed) {
-                    self.challenges
-                        .advance(&pending.id, StoredState::Scanned, None);
-                }
-                let _ = pending.done.send(result);
-            }
-        }
+        let batch = Scans(Arc::clone(&self.challenges));
+        self.writer.submit(&self.queues.scans, scan, batch).await
     }
 
     /// Deletes challenges that expired before `before`; returns how many.
@@ -393,6 +289,30 @@ impl SqliteStore {
         self.challenges.purge(before);
         Ok(done.rows_affected())
     }
+}
+
+/// SQL that is true when a challenge whose state is the column `current` may move to the
+/// state `next` (an SQL expression): the domain's table ([`StoredState::priors`]), for
+/// SQLite to execute.
+fn may_move_sql(current: &str, next: &str) -> String {
+    let mut sql = format!("CASE {next}");
+    for state in StoredState::ALL {
+        let priors: Vec<String> = state
+            .priors()
+            .iter()
+            .map(|p| format!("'{}'", p.as_str()))
+            .collect();
+        if !priors.is_empty() {
+            let _ = write!(
+                sql,
+                " WHEN '{}' THEN {current} IN ({})",
+                state.as_str(),
+                priors.join(", ")
+            );
+        }
+    }
+    sql.push_str(" ELSE 0 END");
+    sql
 }
 
 /// One `INSERT` of `rows` (all or nothing).
@@ -423,30 +343,64 @@ async fn insert_rows(
     Ok(())
 }
 
-/// One `UPDATE` moving each `(id, now)` from pending to scanned if unexpired at its `now`;
-/// returns the ids it changed.
+/// One `UPDATE` moving each scanned challenge to `scanned` if it may move there and is
+/// unexpired at its scan's `now`; returns the ids it changed.
 async fn scan_rows(
     conn: &mut SqliteConnection,
-    keys: &[(&str, i64)],
+    scans: &[&Scan],
 ) -> Result<HashSet<String>, StorageError> {
-    let mut sql =
-        String::from("UPDATE challenges SET state = 'scanned' WHERE state = 'pending' AND (");
-    for i in 0..keys.len() {
+    static GUARD: LazyLock<String> = LazyLock::new(|| may_move_sql("state", "'scanned'"));
+    let mut sql = format!(
+        "UPDATE challenges SET state = 'scanned' WHERE {} AND (",
+        *GUARD
+    );
+    for i in 0..scans.len() {
         sql.push_str(if i == 0 { "" } else { " OR " });
         sql.push_str("(id = ? AND expires_at > ?)");
     }
     sql.push_str(") RETURNING id");
     let mut query = sqlx::query_scalar::<_, String>(&sql);
-    for (id, now) in keys {
-        query = query.bind(*id).bind(*now);
+    for scan in scans {
+        query = query.bind(&scan.id).bind(scan.now);
+    }
+    Ok(query.fetch_all(&mut *conn).await?.into_iter().collect())
+}
+
+/// The single-use rule: one guarded `UPDATE` moving each challenge of `decisions` (distinct
+/// ids) to its decision, if the domain allows that move from the state it is in and it is
+/// unexpired at the decision's time; returns the ids it moved. A challenge is consumed by
+/// this statement or not at all, whether it runs for one decision or for a group.
+pub(super) async fn decide(
+    conn: &mut SqliteConnection,
+    decisions: &[&Decision],
+) -> Result<HashSet<String>, StorageError> {
+    static GUARD: LazyLock<String> = LazyLock::new(|| may_move_sql("challenges.state", "d.state"));
+    if decisions.is_empty() {
+        return Ok(HashSet::new());
+    }
+    let values = vec!["(?, ?, ?, ?, ?)"; decisions.len()].join(", ");
+    let sql = format!(
+        "WITH d (id, state, account_id, at, blocked_until) AS (VALUES {values}) \
+         UPDATE challenges SET state = d.state, account_id = d.account_id, decided_at = d.at, \
+         blocked_until = d.blocked_until FROM d WHERE challenges.id = d.id \
+         AND {} AND challenges.expires_at > d.at RETURNING challenges.id",
+        *GUARD
+    );
+    let mut query = sqlx::query_scalar::<_, String>(&sql);
+    for d in decisions {
+        query = query
+            .bind(&d.id)
+            .bind(d.state.as_str())
+            .bind(&d.account)
+            .bind(d.at)
+            .bind(d.blocked_until);
     }
     Ok(query.fetch_all(&mut *conn).await?.into_iter().collect())
 }
 
 impl WriteTx {
     /// Consumes the challenge: `pending`/`scanned` and unexpired at `now` becomes `decision`
-    /// for `account`. False when it was not open any more (already decided, or expired):
-    /// this single guarded statement is what makes a challenge single-use.
+    /// for `account`. False when it was not open any more (already decided, or expired).
     pub async fn decide_challenge(
         &mut self,
         id: &str,
@@ -458,7 +412,7 @@ impl WriteTx {
             decision,
             StoredState::Approved | StoredState::Denied
         ));
-        self.close_challenge(id, decision, account, now, None).await
+        self.decide(id, decision, account, now, None).await
     }
 
     /// Ends the challenge because `account`, which answered it, is blocked (until
@@ -471,11 +425,11 @@ impl WriteTx {
         now: i64,
         blocked_until: Option<i64>,
     ) -> Result<bool, StorageError> {
-        self.close_challenge(id, StoredState::Blocked, account, now, blocked_until)
+        self.decide(id, StoredState::Blocked, account, now, blocked_until)
             .await
     }
 
-    async fn close_challenge(
+    async fn decide(
         &mut self,
         id: &str,
         state: StoredState,
@@ -483,29 +437,18 @@ impl WriteTx {
         now: i64,
         blocked_until: Option<i64>,
     ) -> Result<bool, StorageError> {
-        let done = sqlx::query(
-            "UPDATE challenges SET state = ?, account_id = ?, decided_at = ?, blocked_until = ? \
-             WHERE id = ? AND state IN ('pending', 'scanned') AND expires_at > ?",
-        )
-        .bind(state.as_str())
-        .bind(account)
-        .bind(now)
-        .bind(blocked_until)
-        .bind(id)
-        .bind(now)
-        .execute(&mut *self.tx)
-        .await?;
-        let closed = done.rows_affected() == 1;
-        if closed {
-            self.decided.push(Decided {
-                id: id.to_owned(),
-                state,
-                account: account.to_owned(),
-                at: now,
-                blocked_until,
-            });
+        let decision = Decision {
+            id: id.to_owned(),
+            state,
+            account: account.to_owned(),
+            at: now,
+            blocked_until,
+        };
+        let decided = !decide(&mut self.tx, &[&decision]).await?.is_empty();
+        if decided {
+            self.decided.push(decision);
         }
-        Ok(closed)
+        Ok(decided)
     }
 }
 
@@ -688,7 +631,7 @@ mod tests {
             blocked_until: None,
         };
         cache.insert(challenge("A", 0));
-        let denial = Decided {
+        let denial = Decision {
             id: "A".to_owned(),
             state: StoredState::Denied,
             account: "bob".to_owned(),

@@ -12,8 +12,14 @@
 //! connection's own thread (two thread wake-ups): the write path is kept to as few statements
 //! as possible (see docs/benchmarks.md). That is why no connection comes from an sqlx pool (a
 //! pool pings the connection on every release, in a spawned task), why challenges are served
-//! from memory and their inserts and scans batched (`challenges.rs`), and why approvals are
-//! committed in groups (`approvals.rs`).
+//! from memory (`challenges.rs`), and why challenge inserts, scans and approvals are written
+//! in groups (`writer.rs` queues them and runs the rounds; `challenges.rs` and `approvals.rs`
+//! say how each kind is written).
+//!
+//! Modules depend on each other in one direction only: `writer` (connection, transactions,
+//! group commit) <- `challenges` (cache, inserts, scans, the single-use decision) <-
+//! `approvals`; `accounts` and `audit` <- `approvals`. Challenge state rules come from
+//! `domain::challenge`; storage executes them.
 
 mod accounts;
 mod admin;
@@ -24,6 +30,7 @@ mod devices;
 mod enrollments;
 mod meta;
 mod web_sessions;
+mod writer;
 
 use std::path::Path;
 use std::str::FromStr as _;
@@ -31,12 +38,13 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
+use sqlx::ConnectOptions as _;
 use sqlx::sqlite::{
-    SqliteConnectOptions, SqliteConnection, SqliteJournalMode, SqlitePoolOptions,
-    SqliteSynchronous, SqliteTransactionManager,
+    SqliteConnectOptions, SqliteConnection, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous,
 };
-use sqlx::{ConnectOptions as _, TransactionManager as _};
 use tokio::sync::{Mutex, MutexGuard, OwnedMutexGuard};
+
+use crate::domain::challenge::LoginChallenge;
 
 pub use accounts::Account;
 pub use admin::{AccountQuery, AccountRow, AuditQuery, DeviceRow, InvitationRow, NewInvitation};
@@ -87,14 +95,22 @@ struct Readers {
 pub struct SqliteStore {
     /// Read connections (see [`SqliteStore::read_conn`]).
     readers: Arc<Readers>,
-    /// The only write connection (see [`SqliteStore::write_conn`]).
-    writer: Arc<Mutex<SqliteConnection>>,
+    /// The only write connection (see `writer.rs`).
+    writer: writer::Writer,
     /// Write-through copy of the challenges issued by this process (see `challenges.rs`).
     challenges: Arc<challenges::ChallengeCache>,
-    /// Challenge inserts and scans waiting for the writer (see `challenges.rs`).
-    queue: Arc<challenges::WriteQueue>,
+    /// Writes waiting for the writer, to be written in groups (see `writer.rs`).
+    queues: Arc<Queues>,
     /// Audit rows committed through this store, per event (see `audit.rs`).
     audit_counters: Arc<AuditCounters>,
+}
+
+/// The writes that wait for the writer, per kind.
+#[derive(Debug, Default)]
+struct Queues {
+    inserts: writer::Queue<LoginChallenge, ()>,
+    scans: writer::Queue<challenges::Scan, bool>,
+    approvals: writer::Queue<approvals::Approving, ApprovalOutcome>,
 }
 
 /// What [`SqliteStore::open`] found.
@@ -155,9 +171,9 @@ impl SqliteStore {
                     conns: readers,
                     next: AtomicUsize::new(0),
                 }),
-                writer: Arc::new(Mutex::new(writer)),
+                writer: writer::Writer::new(writer),
                 challenges: Arc::default(),
-                queue: Arc::default(),
+                queues: Arc::default(),
                 audit_counters: Arc::default(),
             },
             outcome,
@@ -175,11 +191,8 @@ impl SqliteStore {
     /// Starts a write transaction (`BEGIN IMMEDIATE`). Dropping it without
     /// [`WriteTx::commit`] rolls everything back.
     pub async fn begin_write(&self) -> Result<WriteTx, StorageError> {
-        let mut tx = Arc::clone(&self.writer).lock_owned().await;
-        SqliteTransactionManager::begin(&mut tx, Some("BEGIN IMMEDIATE".into())).await?;
         Ok(WriteTx {
-            tx,
-            committed: false,
+            tx: self.writer.begin().await?,
             challenges: Arc::clone(&self.challenges),
             decided: Vec::new(),
             lock_read: None,
@@ -214,8 +227,7 @@ impl SqliteStore {
         conns[start % conns.len()].lock().await
     }
 
-    /// The write connection, for statements in autocommit mode. Writers queue on the mutex
-    /// in FIFO order; keep the guard for as few statements as possible.
+    /// The write connection, for statements in autocommit mode (see [`writer::Writer::lock`]).
     async fn write_conn(&self) -> MutexGuard<'_, SqliteConnection> {
         self.writer.lock().await
     }
@@ -224,12 +236,11 @@ impl SqliteStore {
 /// An open write transaction. Its methods are the only writes that span several statements.
 #[derive(Debug)]
 pub struct WriteTx {
-    /// The write connection, inside `BEGIN IMMEDIATE`.
-    tx: OwnedMutexGuard<SqliteConnection>,
-    committed: bool,
+    /// The write connection, inside `BEGIN IMMEDIATE` (rolled back when dropped uncommitted).
+    tx: writer::Tx<OwnedMutexGuard<SqliteConnection>>,
     challenges: Arc<challenges::ChallengeCache>,
     /// Challenge decisions to copy into the cache once committed.
-    decided: Vec<challenges::Decided>,
+    decided: Vec<challenges::Decision>,
     /// The lockout state of the account last read or written in this transaction.
     lock_read: Option<(String, crate::domain::lockout::LockState)>,
     /// Events of the audit rows written so far, counted once committed.
@@ -240,20 +251,9 @@ pub struct WriteTx {
 impl WriteTx {
     /// Makes every write of the transaction durable at once.
     pub async fn commit(mut self) -> Result<(), StorageError> {
-        SqliteTransactionManager::commit(&mut self.tx).await?;
-        self.committed = true;
+        self.tx.commit().await?;
         self.challenges.publish(std::mem::take(&mut self.decided));
         self.count_audited();
         Ok(())
-    }
-}
-
-impl Drop for WriteTx {
-    fn drop(&mut self) {
-        if !self.committed {
-            // Queued on the connection's command channel before the mutex is released, so
-            // the next writer finds the transaction rolled back.
-            SqliteTransactionManager::start_rollback(&mut self.tx);
-        }
     }
 }

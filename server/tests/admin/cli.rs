@@ -298,7 +298,12 @@ async fn enroll_and_its_alias_print_the_qr_code_and_write_a_png() {
     );
     assert!(out.starts_with("Enrôlement du compte « alice »\n"), "{out}");
     assert!(
-        out.contains("Code à usage unique, valable jusqu'au"),
+        out.contains("Code à usage unique, valable jusqu'à "),
+        "{out}"
+    );
+    // Local time of the server's zone (Europe/Paris by default), with its offset.
+    assert!(
+        out.contains(" (UTC+01:00) le ") || out.contains(" (UTC+02:00) le "),
         "{out}"
     );
     assert!(out.contains("(dans 15 min)"), "{out}");
@@ -339,7 +344,7 @@ async fn enroll_and_its_alias_print_the_qr_code_and_write_a_png() {
     let out = cli_ok(d, FR, &["admin", "invitation", &first_id]);
     assert!(
         out.starts_with(&format!(
-            "Invitation {first_id} (compte « alice ») : en attente jusqu'au"
+            "Invitation {first_id} (compte « alice ») : en attente jusqu'à"
         )),
         "{out}"
     );
@@ -349,7 +354,7 @@ async fn enroll_and_its_alias_print_the_qr_code_and_write_a_png() {
         "{out}"
     );
     let out = cli_ok(d, FR, &["admin", "invitation", &first_id]);
-    assert!(out.contains(": annulée le "), "{out}");
+    assert!(out.contains(": annulée à "), "{out}");
     let out = cli_ok(d, EN, &["admin", "cancel-invitation", "--account", "alice"]);
     assert_eq!(
         out.trim(),
@@ -382,10 +387,10 @@ async fn show_unblock_and_revoke_act_on_a_running_server() {
             .await;
     }
     let out = cli_ok(&d, FR, &["admin", "show", "alice"]);
-    assert!(out.contains("bloqué temporairement depuis le "), "{out}");
+    assert!(out.contains("bloqué temporairement depuis "), "{out}");
     assert!(out.contains("(trop d'échecs consécutifs)"), "{out}");
     assert!(out.contains("tigr-server admin unblock alice"), "{out}");
-    assert!(out.contains("Pixel 8, enrôlé le "), "{out}");
+    assert!(out.contains("Pixel 8, enrôlé à "), "{out}");
     let out = cli_ok(&d, EN, &["admin", "list", "--blocked"]);
     assert!(
         out.contains("alice") && out.contains("blocked until"),
@@ -415,7 +420,7 @@ async fn show_unblock_and_revoke_act_on_a_running_server() {
     let out = squash(&cli_ok(&d, FR, &["admin", "show", "alice"]));
     assert!(out.contains("\nTéléphone : aucun téléphone actif"), "{out}");
     assert!(
-        out.contains("Anciens téléphones :\n- Pixel 8, enrôlé le "),
+        out.contains("Anciens téléphones :\n- Pixel 8, enrôlé à "),
         "{out}"
     );
     assert!(out.contains("révoqué par un administrateur"), "{out}");

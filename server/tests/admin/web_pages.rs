@@ -364,7 +364,8 @@ async fn every_admin_action_is_audited_with_the_web_actor() {
             .await;
     }
     let page = tab.get("/admin/accounts/e.martin").await;
-    assert!(page.body.contains("Bloqué depuis le"), "{}", page.body);
+    assert!(page.body.contains("Bloqué depuis "), "{}", page.body);
+    assert!(page.body.contains(" (UTC+0"), "local time with its offset");
     assert!(tab.get("/admin/blocked").await.body.contains("e.martin"));
     let r = submit(
         &mut tab,

@@ -1,4 +1,4 @@
-//! DESIGN §3 "Bound to the browser", nonce and origin binding, context before the PIN, and
+//! docs/security.md "Browser binding", nonce and origin binding, context before the PIN, and
 //! the browser's view (status, long poll, QR images).
 
 use std::time::{Duration, Instant};

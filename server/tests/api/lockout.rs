@@ -1,4 +1,4 @@
-//! DESIGN §3 "Lockout on the server".
+//! docs/security.md "Lockout".
 
 use serde_json::json;
 

@@ -1,4 +1,4 @@
-//! Integration tests of tigr-server over real HTTP, one test per rule of DESIGN §3 and more.
+//! Integration tests of tigr-server over real HTTP, one test per rule of docs/security.md and more.
 
 // Shared with the admin suite, which uses more of it.
 #[allow(dead_code)]

@@ -1,4 +1,4 @@
-//! DESIGN §3 "Single use", and expiry.
+//! docs/security.md "Single use", and expiry.
 
 use std::sync::Arc;
 

@@ -1,4 +1,4 @@
-//! `tigr-notify-bench`: how fast a browser learns that the phone approved (DESIGN §4: p99 of
+//! `tigr-notify-bench`: how fast a browser learns that the phone approved (docs/benchmarks.md: p99 of
 //! phone approval → browser notified < 50 ms).
 //!
 //! Starts a real server on loopback (temporary SQLite file), enrolls a phone through the API

@@ -17,7 +17,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 use tigr_core::authenticator::{Authenticator, DeviceError};
 use tigr_core::client::ClientError;
-use tigr_core::clock::format_utc as utc;
+use tigr_core::clock::{Language, TimeZone, local_text};
 use tigr_core::payload::{EnrollmentQr, LoginQr, PayloadError, QrPayload};
 use tigr_core::pin::PinError;
 use tigr_tests::phone::{PHONE_KDF_ITERATIONS, open_phone, read_code};
@@ -101,6 +101,16 @@ struct Lang(bool);
 impl Lang {
     fn t<'a>(&self, fr: &'a str, en: &'a str) -> &'a str {
         if self.0 { en } else { fr }
+    }
+
+    /// A time as this phone's user reads it: local time of the machine, with its offset.
+    fn time(&self, unix: i64) -> String {
+        let language = if self.0 {
+            Language::English
+        } else {
+            Language::French
+        };
+        local_text(unix, &TimeZone::system(), language)
     }
 }
 
@@ -199,7 +209,7 @@ fn run(cli: &Cli, lang: &Lang) -> anyhow::Result<()> {
                     a.service_name,
                     a.server_host,
                     lang.t("enrôlé le", "enrolled"),
-                    utc(a.enrolled_at)
+                    lang.time(a.enrolled_at)
                 );
             }
             Ok(())
@@ -284,7 +294,7 @@ fn enroll(
     println!(
         "  {} {}",
         lang.t("Expire :", "Expires:"),
-        utc(offer.expires_at)
+        lang.time(offer.expires_at)
     );
     let pin = ask_pin(cli, lang.t("Choisissez un code PIN : ", "Choose a PIN: "))?;
     let confirmation = match &cli.pin {
@@ -317,7 +327,7 @@ fn show_context(phone: &Authenticator, qr: &LoginQr, lang: &Lang) -> anyhow::Res
     println!(
         "  {} {}",
         lang.t("Heure :     ", "Time:   "),
-        utc(context.created_at)
+        lang.time(context.created_at)
     );
     println!(
         "  {} {} ({})",

@@ -287,6 +287,8 @@ fn page_lang(headers: &HeaderMap, query: Option<&str>, jar: CookieJar) -> (Lang,
 pub struct PageContext {
     /// The page language.
     pub lang: Lang,
+    /// The time zone of the times shown (the server's, `TIGR_TIME_ZONE`).
+    pub time_zone: tigr_core::clock::TimeZone,
     /// The request asked for JSON (`Accept: application/json`, as the page's script does).
     pub wants_json: bool,
     path: String,
@@ -317,6 +319,7 @@ impl PageContext {
             .unwrap_or_default();
         Self {
             lang,
+            time_zone: app.admin.config().time_zone.clone(),
             wants_json,
             path: parts.uri.path().to_owned(),
             query,

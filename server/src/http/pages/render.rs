@@ -11,6 +11,8 @@
 use minijinja::value::{Kwargs, Value};
 use minijinja::{Environment, Error, ErrorKind, State};
 
+use tigr_core::clock::{TimeZone, local_text, rfc3339_utc};
+
 use crate::i18n::Lang;
 use crate::text::{self, Arg};
 
@@ -164,16 +166,10 @@ fn hex_prefix(bytes: &[u8], n: usize) -> String {
     bytes.iter().take(n).map(|b| format!("{b:02x}")).collect()
 }
 
-/// `2025-03-12 14:05 UTC` and `2025-03-12T14:05:00Z` for a Unix time.
-pub fn utc_texts(unix: i64) -> (String, String) {
-    let days = unix.div_euclid(86_400);
-    let secs = unix.rem_euclid(86_400);
-    let (y, m, d) = tigr_core::clock::civil_from_days(days);
-    let (hh, mm, ss) = (secs / 3600, (secs % 3600) / 60, secs % 60);
-    (
-        format!("{y:04}-{m:02}-{d:02} {hh:02}:{mm:02} UTC"),
-        format!("{y:04}-{m:02}-{d:02}T{hh:02}:{mm:02}:{ss:02}Z"),
-    )
+/// A time for a page: as its reader reads it (local time in `zone` with its offset, in
+/// `lang`), and RFC 3339 UTC for the `datetime` attribute.
+pub fn time_texts(unix: i64, zone: &TimeZone, lang: Lang) -> (String, String) {
+    (local_text(unix, zone, lang.into()), rfc3339_utc(unix))
 }
 
 #[cfg(test)]
@@ -251,14 +247,21 @@ mod tests {
 
     #[test]
     fn dates() {
+        let paris = TimeZone::get("Europe/Paris").expect("zone");
         assert_eq!(
-            utc_texts(0),
+            time_texts(0, &paris, Lang::Fr),
             (
-                "1970-01-01 00:00 UTC".to_owned(),
+                "01:00:00 (UTC+01:00) le 01/01/1970".to_owned(),
                 "1970-01-01T00:00:00Z".to_owned()
             )
         );
-        assert_eq!(utc_texts(1_741_788_300).0, "2025-03-12 14:05 UTC");
-        assert_eq!(utc_texts(951_782_400).0, "2000-02-29 00:00 UTC");
+        assert_eq!(
+            time_texts(1_741_788_300, &paris, Lang::En).0,
+            "15:05:00 (UTC+01:00) on 12 March 2025"
+        );
+        assert_eq!(
+            time_texts(951_782_400, &TimeZone::UTC, Lang::Fr).0,
+            "00:00:00 (UTC+00:00) le 29/02/2000"
+        );
     }
 }

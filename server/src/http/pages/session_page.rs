@@ -11,7 +11,7 @@ use crate::login::ClientInfo;
 
 use super::super::AppState;
 use super::csrf::{same_origin, submitted_token};
-use super::render::{STATIC_FILES, utc_texts};
+use super::render::{STATIC_FILES, time_texts};
 use super::session;
 use super::{
     CookieName, Failure, MaybeSession, PageContext, WebError, WebSession, add_cookie, see_other,
@@ -32,8 +32,8 @@ pub async fn session_page(
     ctx: PageContext,
     session: WebSession,
 ) -> Response {
-    let (since_text, since_iso) = utc_texts(session.record.created_at);
-    let (ends_text, ends_iso) = utc_texts(session.record.expires_at);
+    let (since_text, since_iso) = time_texts(session.record.created_at, &ctx.time_zone, ctx.lang);
+    let (ends_text, ends_iso) = time_texts(session.record.expires_at, &ctx.time_zone, ctx.lang);
     ctx.render(
         &app,
         "session.html",

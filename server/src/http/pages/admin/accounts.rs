@@ -74,6 +74,8 @@ const ROLE_OPTIONS: &[(&str, &str)] = &[
 /// `GET /admin/accounts?q=&status=&role=&page=`.
 pub async fn list(admin: Admin, Query(query): Query<ListQuery>) -> Result<Response, WebError> {
     let lang = admin.lang();
+    let zone = admin.zone().clone();
+    let zone = &zone;
     let text = query.q.clone().unwrap_or_default();
     let status_text = query.status.clone().unwrap_or_default();
     let role_text = query.role.clone().unwrap_or_default();
@@ -106,7 +108,7 @@ pub async fn list(admin: Admin, Query(query): Query<ListQuery>) -> Result<Respon
         Ok((filter, listed)) => (
             StatusCode::OK,
             context! {
-                accounts => listed.items.iter().map(|s| view::account_row(lang, s)).collect::<Vec<_>>(),
+                accounts => listed.items.iter().map(|s| view::account_row(lang, zone, s)).collect::<Vec<_>>(),
                 pager => view::pager(&admin.ctx, &listed),
                 status_choices => choices(&admin, STATUS_OPTIONS, status_value(&filter)),
                 role_choices => choices(
@@ -284,15 +286,17 @@ async fn account_page(
 
 fn account_view(admin: &Admin, details: &AccountDetails) -> minijinja::Value {
     let lang = admin.lang();
+    let zone = admin.zone().clone();
+    let zone = &zone;
     let now = admin.service().now();
     let account = &details.account;
     let history: Vec<_> = details
         .phones
         .iter()
         .filter(|p| !p.is_active())
-        .map(|p| view::phone(lang, p))
+        .map(|p| view::phone(lang, zone, p))
         .collect();
-    let (state, state_text) = view::state(lang, account, &details.lock);
+    let (state, state_text) = view::state(lang, zone, account, &details.lock);
     context! {
         id => account.id.as_str(),
         href => account_path(&account.id),
@@ -302,17 +306,17 @@ fn account_view(admin: &Admin, details: &AccountDetails) -> minijinja::Value {
         email => account.email.as_deref(),
         role => details.role.as_str(),
         role_label => view::role_label(lang, details.role),
-        created => Time::at(account.created_at),
+        created => Time::at(account.created_at, zone, lang),
         enabled => account.is_enabled(),
-        disabled => account.disabled_at.map(Time::at),
+        disabled => account.disabled_at.map(|at| Time::at(at, zone, lang)),
         disabled_reason => account.disabled_reason.as_deref(),
-        lock => view::lock(lang, &details.lock),
-        phone => details.phone.as_ref().map(|p| view::phone(lang, p)),
+        lock => view::lock(lang, zone, &details.lock),
+        phone => details.phone.as_ref().map(|p| view::phone(lang, zone, p)),
         history,
         invitations => details
             .invitations
             .iter()
-            .map(|i| view::invitation(lang, i, now))
+            .map(|i| view::invitation(lang, zone, i, now))
             .collect::<Vec<_>>(),
         is_self => account.id == admin.session.account.id,
     }

@@ -7,8 +7,10 @@ use axum::response::{IntoResponse, Response};
 use minijinja::context;
 use serde::{Deserialize, Serialize};
 
+use tigr_core::clock::{TimeZone, rfc3339_utc};
+
 use crate::admin::AuditEvent;
-use crate::admin::time::parse_time;
+use crate::admin::time::{parse_time, parse_until};
 use crate::admin::{AdminError, AuditFilter, PageRequest};
 
 use super::dashboard::parse_page;
@@ -27,10 +29,11 @@ pub struct AuditFields {
     event: String,
     #[serde(default)]
     actor: String,
-    /// First day (`YYYY-MM-DD`, UTC), or any time `tigr-server admin audit --since` reads.
+    /// First day (`YYYY-MM-DD`, in the server's time zone), or any time `tigr-server admin
+    /// audit --since` reads.
     #[serde(default)]
     since: String,
-    /// Last day, included (`YYYY-MM-DD`, UTC), or a time (excluded).
+    /// Last day, included (`YYYY-MM-DD`, in the server's time zone), or a time (excluded).
     #[serde(default)]
     until: String,
     #[serde(default, skip_serializing)]
@@ -42,19 +45,17 @@ fn optional(text: &str) -> Option<String> {
 }
 
 impl AuditFields {
-    /// The filter of the service; `now` reads relative times (`7d`).
-    fn filter(&self, now: i64) -> Result<AuditFilter, AdminError> {
+    /// The filter of the service; `now` reads relative times (`7d`), dates are days of
+    /// `zone`.
+    fn filter(&self, now: i64, zone: &TimeZone) -> Result<AuditFilter, AdminError> {
         let since = match optional(&self.since) {
             None => None,
-            Some(t) => Some(parse_time(&t, now).ok_or(AdminError::InvalidFilter("since"))?),
+            Some(t) => Some(parse_time(&t, now, zone).ok_or(AdminError::InvalidFilter("since"))?),
         };
         let until = match optional(&self.until) {
             None => None,
-            Some(t) => {
-                let at = parse_time(&t, now).ok_or(AdminError::InvalidFilter("until"))?;
-                // A bare date is a whole day, included.
-                Some(if is_date(&t) { at + 86_400 } else { at })
-            }
+            // A bare date is a whole day, included.
+            Some(t) => Some(parse_until(&t, now, zone).ok_or(AdminError::InvalidFilter("until"))?),
         };
         Ok(AuditFilter {
             account: optional(&self.account),
@@ -64,10 +65,6 @@ impl AuditFields {
             until,
         })
     }
-}
-
-fn is_date(text: &str) -> bool {
-    text.len() == 10 && text.bytes().filter(|b| *b == b'-').count() == 2
 }
 
 /// An event of the filter's `<select>`.
@@ -81,9 +78,11 @@ struct EventChoice {
 /// `GET /admin/audit?account=&event=&actor=&since=&until=&page=`, newest first.
 pub async fn page(admin: Admin, Query(fields): Query<AuditFields>) -> Result<Response, WebError> {
     let lang = admin.lang();
+    let zone = admin.zone().clone();
+    let zone = &zone;
     let now = admin.service().now();
     let read = async {
-        let filter = fields.filter(now)?;
+        let filter = fields.filter(now, zone)?;
         let page = parse_page(Some(&fields.page))?;
         admin
             .service()
@@ -102,7 +101,7 @@ pub async fn page(admin: Admin, Query(fields): Query<AuditFields>) -> Result<Res
         Ok(listed) => (
             StatusCode::OK,
             context! {
-                rows => listed.items.iter().map(|r| view::audit_row(lang, r)).collect::<Vec<_>>(),
+                rows => listed.items.iter().map(|r| view::audit_row(lang, zone, r)).collect::<Vec<_>>(),
                 pager => view::pager(&admin.ctx, &listed),
             },
         ),
@@ -129,7 +128,7 @@ pub async fn page(admin: Admin, Query(fields): Query<AuditFields>) -> Result<Res
         "audit",
         context! {
             ..body,
-            ..context! { fields, events, filtered, now => Time::at(now) }
+            ..context! { fields, events, filtered, now => Time::at(now, zone, lang) }
         },
     ))
 }
@@ -140,7 +139,7 @@ pub async fn export(
     AdminForm { admin, form }: AdminForm<AuditFields>,
 ) -> Result<Response, WebError> {
     let now = admin.service().now();
-    let filter = match form.filter(now) {
+    let filter = match form.filter(now, admin.zone()) {
         Ok(filter) => filter,
         Err(error) => return Err(admin.fail(error)),
     };
@@ -150,8 +149,7 @@ pub async fn export(
         .export_audit_csv(&admin.actor, &filter, &mut csv)
         .await
         .map_err(|e| admin.fail(e))?;
-    let stamp: String = Time::at(now)
-        .iso
+    let stamp: String = rfc3339_utc(now)
         .chars()
         .filter(char::is_ascii_digit)
         .take(12)

@@ -60,6 +60,8 @@ pub async fn page(admin: Admin) -> Result<Response, WebError> {
         });
     }
     let lang = admin.lang();
+    let zone = admin.zone().clone();
+    let zone = &zone;
     let now = service.now();
     let blocked = service
         .blocked_accounts(PageRequest::new(1, DASHBOARD_ROWS))
@@ -84,16 +86,16 @@ pub async fn page(admin: Admin) -> Result<Response, WebError> {
         "dashboard",
         context! {
             counts,
-            blocked => blocked.items.iter().map(|s| view::account_row(lang, s)).collect::<Vec<_>>(),
+            blocked => blocked.items.iter().map(|s| view::account_row(lang, zone, s)).collect::<Vec<_>>(),
             blocked_total => blocked.total,
             pending => pending
                 .iter()
                 .take(DASHBOARD_ROWS as usize)
-                .map(|i| view::invitation(lang, i, now))
+                .map(|i| view::invitation(lang, zone, i, now))
                 .collect::<Vec<_>>(),
             pending_total => pending.len(),
-            recent => recent.items.iter().map(|r| view::audit_row(lang, r)).collect::<Vec<_>>(),
-            now => Time::at(now),
+            recent => recent.items.iter().map(|r| view::audit_row(lang, zone, r)).collect::<Vec<_>>(),
+            now => Time::at(now, zone, lang),
         },
     ))
 }
@@ -112,6 +114,8 @@ pub async fn blocked(
 ) -> Result<Response, WebError> {
     let page = parse_page(query.page.as_deref()).map_err(|e| admin.fail(e))?;
     let lang = admin.lang();
+    let zone = admin.zone().clone();
+    let zone = &zone;
     let listed = admin
         .service()
         .blocked_accounts(PageRequest::new(page, BLOCKED_PER_PAGE))
@@ -121,7 +125,7 @@ pub async fn blocked(
         "admin/blocked.html",
         "blocked",
         context! {
-            accounts => listed.items.iter().map(|s| view::account_row(lang, s)).collect::<Vec<_>>(),
+            accounts => listed.items.iter().map(|s| view::account_row(lang, zone, s)).collect::<Vec<_>>(),
             pager => view::pager(&admin.ctx, &listed),
         },
     ))

@@ -76,7 +76,7 @@ async fn account_facts(admin: &Admin, id: &str) -> Result<minijinja::Value, WebE
         href => account_path(&details.account.id),
         display_name => details.account.display_name.as_str(),
         enabled => details.account.is_enabled(),
-        phone => details.phone.as_ref().map(|p| view::phone(admin.lang(), p)),
+        phone => details.phone.as_ref().map(|p| view::phone(admin.lang(), admin.zone(), p)),
     })
 }
 
@@ -151,10 +151,10 @@ pub async fn create(
         "accounts",
         context! {
             account,
-            invitation => view::invitation(admin.lang(), invitation, now),
-            status_text => view::invitation_status(admin.lang(), invitation, now, None),
+            invitation => view::invitation(admin.lang(), admin.zone(), invitation, now),
+            status_text => view::invitation_status(admin.lang(), admin.zone(), invitation, now, None),
             lifetime => view::duration(admin.lang(), invitation.expires_at - invitation.created_at),
-            expires_fr => Time::at(invitation.expires_at),
+            expires_fr => Time::at(invitation.expires_at, admin.zone(), Lang::Fr),
             server_host => admin.app.origin.display_host(),
             qr_svg,
         },
@@ -206,6 +206,7 @@ struct StatusJson {
 /// The invitation and the phone it enrolled, if any.
 async fn status_of(app: &AppState, lang: Lang, id: &str) -> Result<StatusJson, AdminError> {
     let service = &app.admin;
+    let zone = &service.config().time_zone;
     let invitation: Invitation = service.invitation(id).await?;
     let now = service.now();
     let phone: Option<Phone> = match &invitation.status {
@@ -221,10 +222,10 @@ async fn status_of(app: &AppState, lang: Lang, id: &str) -> Result<StatusJson, A
     };
     Ok(StatusJson {
         status: invitation.status.as_str(),
-        text: view::invitation_status(lang, &invitation, now, phone.as_ref()),
+        text: view::invitation_status(lang, zone, &invitation, now, phone.as_ref()),
         expires_at: invitation.expires_at,
         device: phone.map(|p| PhoneJson {
-            enrolled: Time::at(p.enrolled_at),
+            enrolled: Time::at(p.enrolled_at, zone, lang),
             id: p.id,
             name: p.name,
         }),

@@ -162,6 +162,10 @@ impl Admin {
         self.ctx.lang
     }
 
+    fn zone(&self) -> &tigr_core::clock::TimeZone {
+        &self.ctx.time_zone
+    }
+
     fn t(&self, key: &str) -> String {
         self.ctx.t(key)
     }
@@ -169,7 +173,8 @@ impl Admin {
     /// Renders an admin template; `nav` names the menu entry of the page.
     fn render(&self, template: &str, nav: &str, extra: Value) -> Response {
         let limits = super::session::limits(&self.app, &self.session.account);
-        let (ends_text, ends_iso) = super::render::utc_texts(self.session.record.expires_at);
+        let (ends_text, ends_iso) =
+            super::render::time_texts(self.session.record.expires_at, self.zone(), self.lang());
         self.ctx.render(
             &self.app,
             template,

@@ -4,16 +4,18 @@
 use serde::Serialize;
 
 use super::super::PageContext;
-use super::super::render::utc_texts;
+use super::super::render::time_texts;
 use crate::admin::{Account, AuditEvent, AuditRecord};
 use crate::admin::{AccountSummary, Invitation, InvitationStatus, Page, Phone, PhoneStatus, Role};
 use crate::domain::lockout::{BlockReason, LockStatus};
 use crate::i18n::Lang;
+use tigr_core::clock::TimeZone;
 
 use super::account_path;
 use crate::text::{text as tr, text_with};
 
-/// A time as shown (`2025-03-01 08:30 UTC`) and as machine-readable `datetime`.
+/// A time as shown (local time with its offset, `09:30:00 (UTC+01:00) le 01/03/2025`) and
+/// as machine-readable `datetime` (RFC 3339 UTC).
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
 pub struct Time {
     /// For people.
@@ -23,9 +25,9 @@ pub struct Time {
 }
 
 impl Time {
-    /// The time `unix`.
-    pub fn at(unix: i64) -> Self {
-        let (text, iso) = utc_texts(unix);
+    /// The time `unix`, for a reader in `zone` who reads `lang`.
+    pub fn at(unix: i64, zone: &TimeZone, lang: Lang) -> Self {
+        let (text, iso) = time_texts(unix, zone, lang);
         Self { text, iso }
     }
 }
@@ -91,7 +93,7 @@ pub struct Lock {
 }
 
 /// The lockout state in words.
-pub fn lock(lang: Lang, status: &LockStatus) -> Lock {
+pub fn lock(lang: Lang, zone: &TimeZone, status: &LockStatus) -> Lock {
     match *status {
         LockStatus::Open { failures } => Lock {
             state: "open",
@@ -112,7 +114,7 @@ pub fn lock(lang: Lang, status: &LockStatus) -> Lock {
             until,
             reason,
         } => {
-            let (since, until) = (Time::at(since), Time::at(until));
+            let (since, until) = (Time::at(since, zone, lang), Time::at(until, zone, lang));
             Lock {
                 state: "temporary",
                 blocked: true,
@@ -133,7 +135,7 @@ pub fn lock(lang: Lang, status: &LockStatus) -> Lock {
             }
         }
         LockStatus::Permanent { since, reason } => {
-            let since = Time::at(since);
+            let since = Time::at(since, zone, lang);
             Lock {
                 state: "permanent",
                 blocked: true,
@@ -157,14 +159,19 @@ pub fn lock(lang: Lang, status: &LockStatus) -> Lock {
 
 /// The state of an account: `disabled`, `blocked` or `active`, and in words (until when
 /// it is blocked, failures counted).
-pub fn state(lang: Lang, account: &Account, lock: &LockStatus) -> (&'static str, String) {
+pub fn state(
+    lang: Lang,
+    zone: &TimeZone,
+    account: &Account,
+    lock: &LockStatus,
+) -> (&'static str, String) {
     if let Some(at) = account.disabled_at {
         return (
             "disabled",
             text_with(
                 lang,
                 "admin-state-disabled",
-                &[("at", Time::at(at).text.as_str().into())],
+                &[("at", Time::at(at, zone, lang).text.as_str().into())],
             ),
         );
     }
@@ -174,7 +181,7 @@ pub fn state(lang: Lang, account: &Account, lock: &LockStatus) -> (&'static str,
             text_with(
                 lang,
                 "admin-state-blocked-until",
-                &[("until", Time::at(until).text.as_str().into())],
+                &[("until", Time::at(until, zone, lang).text.as_str().into())],
             ),
         ),
         LockStatus::Permanent { .. } => ("blocked", tr(lang, "admin-state-blocked")),
@@ -206,7 +213,7 @@ pub struct PhoneView {
 }
 
 /// A phone in words.
-pub fn phone(lang: Lang, phone: &Phone) -> PhoneView {
+pub fn phone(lang: Lang, zone: &TimeZone, phone: &Phone) -> PhoneView {
     let status = match &phone.status {
         PhoneStatus::Active => tr(lang, "admin-phone-active"),
         PhoneStatus::Revoked { at, reason } => {
@@ -219,7 +226,7 @@ pub fn phone(lang: Lang, phone: &Phone) -> PhoneView {
                 lang,
                 "admin-phone-revoked",
                 &[
-                    ("at", Time::at(*at).text.as_str().into()),
+                    ("at", Time::at(*at, zone, lang).text.as_str().into()),
                     ("why", why.as_str().into()),
                 ],
             )
@@ -228,7 +235,7 @@ pub fn phone(lang: Lang, phone: &Phone) -> PhoneView {
     PhoneView {
         id: phone.id.clone(),
         name: phone.name.clone(),
-        enrolled: Time::at(phone.enrolled_at),
+        enrolled: Time::at(phone.enrolled_at, zone, lang),
         active: phone.is_active(),
         status,
     }
@@ -260,8 +267,8 @@ pub struct AccountRow {
 }
 
 /// An account of a listing, in words.
-pub fn account_row(lang: Lang, summary: &AccountSummary) -> AccountRow {
-    let (state, state_text) = state(lang, &summary.account, &summary.lock);
+pub fn account_row(lang: Lang, zone: &TimeZone, summary: &AccountSummary) -> AccountRow {
+    let (state, state_text) = state(lang, zone, &summary.account, &summary.lock);
     AccountRow {
         id: summary.account.id.clone(),
         href: account_path(&summary.account.id),
@@ -271,8 +278,8 @@ pub fn account_row(lang: Lang, summary: &AccountSummary) -> AccountRow {
         role_label: role_label(lang, summary.role),
         state,
         state_text,
-        lock: lock(lang, &summary.lock),
-        phone: summary.phone.as_ref().map(|p| phone(lang, p)),
+        lock: lock(lang, zone, &summary.lock),
+        phone: summary.phone.as_ref().map(|p| phone(lang, zone, p)),
     }
 }
 
@@ -300,6 +307,7 @@ pub struct InvitationView {
 /// The status of an invitation in words (`phone` names the phone it enrolled, if known).
 pub fn invitation_status(
     lang: Lang,
+    zone: &TimeZone,
     invitation: &Invitation,
     now: i64,
     phone: Option<&Phone>,
@@ -309,7 +317,10 @@ pub fn invitation_status(
             lang,
             "admin-invitation-pending",
             &[
-                ("until", Time::at(*expires_at).text.as_str().into()),
+                (
+                    "until",
+                    Time::at(*expires_at, zone, lang).text.as_str().into(),
+                ),
                 ("left", duration(lang, expires_at - now).into()),
             ],
         ),
@@ -319,38 +330,43 @@ pub fn invitation_status(
                 "admin-invitation-completed-phone",
                 &[
                     ("name", phone.name.as_str().into()),
-                    ("at", Time::at(*at).text.as_str().into()),
+                    ("at", Time::at(*at, zone, lang).text.as_str().into()),
                 ],
             ),
             None => text_with(
                 lang,
                 "admin-invitation-completed",
-                &[("at", Time::at(*at).text.as_str().into())],
+                &[("at", Time::at(*at, zone, lang).text.as_str().into())],
             ),
         },
         InvitationStatus::Expired { at } => text_with(
             lang,
             "admin-invitation-expired",
-            &[("at", Time::at(*at).text.as_str().into())],
+            &[("at", Time::at(*at, zone, lang).text.as_str().into())],
         ),
         InvitationStatus::Cancelled { at } => text_with(
             lang,
             "admin-invitation-cancelled",
-            &[("at", Time::at(*at).text.as_str().into())],
+            &[("at", Time::at(*at, zone, lang).text.as_str().into())],
         ),
     }
 }
 
 /// An invitation in words.
-pub fn invitation(lang: Lang, invitation: &Invitation, now: i64) -> InvitationView {
+pub fn invitation(
+    lang: Lang,
+    zone: &TimeZone,
+    invitation: &Invitation,
+    now: i64,
+) -> InvitationView {
     InvitationView {
         id: invitation.id.clone(),
         account: invitation.account_id.clone(),
         account_href: account_path(&invitation.account_id),
         status: invitation.status.as_str(),
-        status_text: invitation_status(lang, invitation, now, None),
-        created: Time::at(invitation.created_at),
-        expires: Time::at(invitation.expires_at),
+        status_text: invitation_status(lang, zone, invitation, now, None),
+        created: Time::at(invitation.created_at, zone, lang),
+        expires: Time::at(invitation.expires_at, zone, lang),
         created_by: invitation
             .created_by
             .clone()
@@ -415,10 +431,10 @@ pub struct AuditRow {
 }
 
 /// An audit row as shown.
-pub fn audit_row(lang: Lang, row: &AuditRecord) -> AuditRow {
+pub fn audit_row(lang: Lang, zone: &TimeZone, row: &AuditRecord) -> AuditRow {
     AuditRow {
         id: row.id,
-        at: Time::at(row.at),
+        at: Time::at(row.at, zone, lang),
         event_label: event_label(lang, &row.event),
         event: row.event.clone(),
         actor: row.actor.clone(),
@@ -507,12 +523,14 @@ mod tests {
     #[test]
     fn lock_states_in_both_languages() {
         for lang in [Lang::Fr, Lang::En] {
-            let open = lock(lang, &LockStatus::Open { failures: 0 });
+            let open = lock(lang, &TimeZone::UTC, &LockStatus::Open { failures: 0 });
             assert!(!open.blocked && !open.can_unblock);
-            let counting = lock(lang, &LockStatus::Open { failures: 3 });
+            let counting = lock(lang, &TimeZone::UTC, &LockStatus::Open { failures: 3 });
             assert!(counting.text.contains('3') && counting.can_unblock);
+            let paris = TimeZone::get("Europe/Paris").expect("zone");
             let temporary = lock(
                 lang,
+                &paris,
                 &LockStatus::Temporary {
                     since: 1_741_788_300,
                     until: 1_741_789_200,
@@ -520,18 +538,21 @@ mod tests {
                 },
             );
             assert!(temporary.blocked);
-            assert!(
-                temporary.text.contains("2025-03-12 14:05 UTC"),
-                "{}",
-                temporary.text
-            );
-            assert!(
-                temporary.text.contains("2025-03-12 14:20 UTC"),
-                "{}",
-                temporary.text
-            );
+            let (since, until) = match lang {
+                Lang::Fr => (
+                    "15:05:00 (UTC+01:00) le 12/03/2025",
+                    "15:20:00 (UTC+01:00) le 12/03/2025",
+                ),
+                Lang::En => (
+                    "15:05:00 (UTC+01:00) on 12 March 2025",
+                    "15:20:00 (UTC+01:00) on 12 March 2025",
+                ),
+            };
+            assert!(temporary.text.contains(since), "{}", temporary.text);
+            assert!(temporary.text.contains(until), "{}", temporary.text);
             let permanent = lock(
                 lang,
+                &paris,
                 &LockStatus::Permanent {
                     since: 0,
                     reason: BlockReason::RepeatedBlocks,
@@ -544,6 +565,7 @@ mod tests {
         }
         let fr = lock(
             Lang::Fr,
+            &TimeZone::UTC,
             &LockStatus::Permanent {
                 since: 0,
                 reason: BlockReason::TooManyFailures,

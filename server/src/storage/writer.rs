@@ -1,0 +1,394 @@
+//! The writer: the one connection every write goes through, its transactions, and the group
+//! commit of the writes of the login path.
+//!
+//! * [`Writer::lock`]: the connection, for statements in autocommit mode.
+//! * [`Writer::begin`]: a write transaction (`BEGIN IMMEDIATE`), rolled back unless
+//!   committed ([`Tx`]).
+//! * [`Writer::submit`]: group commit. Under load, logins queue on the writer; so the
+//!   caller's write waits in a [`Queue`], and whoever gets the writer takes every write
+//!   waiting there at that moment and writes them in rounds, one statement or one
+//!   transaction per round ([`Batch::write`]), so that a burst costs one round trip instead
+//!   of one each. A round that fails is retried item by item, so a bad item fails alone.
+//!   Each caller returns once its own item is written. A caller whose item was written by
+//!   someone else's round leaves the writer's queue at once instead of taking the writer in
+//!   turn for nothing (each hand-off of the writer wakes a task, often on another thread).
+//!   Rounds that hold other callers' items run in their own task, so that a cancelled
+//!   request cannot lose them.
+
+use std::fmt;
+use std::ops::{Deref, DerefMut};
+use std::sync::{Arc, Mutex as SyncMutex};
+
+use sqlx::TransactionManager as _;
+use sqlx::sqlite::{SqliteConnection, SqliteTransactionManager};
+use tokio::sync::{Mutex, MutexGuard, OwnedMutexGuard, oneshot};
+
+use super::StorageError;
+
+/// Most items one round writes (a batched statement binds at most 7 parameters per row:
+/// far below SQLite's limit).
+pub(super) const MAX_BATCH: usize = 64;
+
+/// The only write connection, behind a FIFO async mutex.
+#[derive(Debug, Clone)]
+pub(super) struct Writer {
+    conn: Arc<Mutex<SqliteConnection>>,
+}
+
+impl Writer {
+    /// The writer of `conn`.
+    pub(super) fn new(conn: SqliteConnection) -> Self {
+        Self {
+            conn: Arc::new(Mutex::new(conn)),
+        }
+    }
+
+    /// The connection, for statements in autocommit mode. Writers queue on the mutex in
+    /// FIFO order; keep the guard for as few statements as possible.
+    pub(super) async fn lock(&self) -> MutexGuard<'_, SqliteConnection> {
+        self.conn.lock().await
+    }
+
+    /// The connection, for as long as the caller (or a task it spawns) holds it.
+    pub(super) async fn lock_owned(&self) -> OwnedMutexGuard<SqliteConnection> {
+        Arc::clone(&self.conn).lock_owned().await
+    }
+
+    /// Starts a write transaction on the connection.
+    pub(super) async fn begin(
+        &self,
+    ) -> Result<Tx<OwnedMutexGuard<SqliteConnection>>, StorageError> {
+        Tx::begin(self.lock_owned().await).await
+    }
+
+    /// Writes `item` with the items of the same kind waiting in `queue` (see the module
+    /// docs); returns its own output once written.
+    pub(super) async fn submit<B: Batch>(
+        &self,
+        queue: &Queue<B::Item, B::Output>,
+        item: B::Item,
+        batch: B,
+    ) -> Result<B::Output, StorageError> {
+        let (ticket, mut result) = queue.push(item);
+        let conn = tokio::select! {
+            biased;
+            written = &mut result => return received(written),
+            conn = self.lock_owned() => conn,
+        };
+        let waiting = queue.take();
+        if waiting.is_empty() {
+            // Another caller's round took this item with its own: it replies.
+        } else if matches!(waiting.as_slice(), [only] if only.ticket == ticket) {
+            // The usual case without load: inline.
+            write_rounds(batch, conn, waiting).await;
+        } else {
+            // Detached on purpose: the task replies to every caller of the batch.
+            drop(tokio::spawn(write_rounds(batch, conn, waiting)));
+        }
+        received(result.await)
+    }
+}
+
+/// The caller's result, or an error when the round that held its item was lost.
+fn received<T>(
+    result: Result<Result<T, StorageError>, oneshot::error::RecvError>,
+) -> Result<T, StorageError> {
+    result.unwrap_or(Err(StorageError::Database(sqlx::Error::WorkerCrashed)))
+}
+
+/// A write transaction (`BEGIN IMMEDIATE`) on the writer's connection, held as `C` (owned
+/// guard, or borrowed by a round). Dropped without [`Tx::commit`] (also when the future
+/// running it is dropped), it queues its `ROLLBACK` on the connection's command channel
+/// before the connection is released, so the next writer finds it rolled back.
+#[derive(Debug)]
+pub(super) struct Tx<C: DerefMut<Target = SqliteConnection>> {
+    conn: C,
+    open: bool,
+}
+
+impl<C: DerefMut<Target = SqliteConnection>> Tx<C> {
+    /// Begins the transaction (`BEGIN IMMEDIATE`: the checks a transaction makes and the
+    /// writes it does are atomic even against another process writing the same file).
+    pub(super) async fn begin(mut conn: C) -> Result<Self, StorageError> {
+        SqliteTransactionManager::begin(&mut conn, Some("BEGIN IMMEDIATE".into())).await?;
+        Ok(Self { conn, open: true })
+    }
+
+    /// Makes every write of the transaction durable at once.
+    pub(super) async fn commit(&mut self) -> Result<(), StorageError> {
+        SqliteTransactionManager::commit(&mut self.conn).await?;
+        self.open = false;
+        Ok(())
+    }
+}
+
+impl<C: DerefMut<Target = SqliteConnection>> Deref for Tx<C> {
+    type Target = SqliteConnection;
+
+    fn deref(&self) -> &SqliteConnection {
+        &self.conn
+    }
+}
+
+impl<C: DerefMut<Target = SqliteConnection>> DerefMut for Tx<C> {
+    fn deref_mut(&mut self) -> &mut SqliteConnection {
+        &mut self.conn
+    }
+}
+
+impl<C: DerefMut<Target = SqliteConnection>> Drop for Tx<C> {
+    fn drop(&mut self) {
+        if self.open {
+            SqliteTransactionManager::start_rollback(&mut self.conn);
+        }
+    }
+}
+
+/// How one kind of write is written in rounds.
+pub(super) trait Batch: Send + Sync + 'static {
+    /// What a caller asks to write.
+    type Item: Send + Sync + 'static;
+    /// What the caller gets back once it is written.
+    type Output: Send + 'static;
+
+    /// Which of the waiting items (in order) the next round writes; the others wait for a
+    /// later round. By default, the first [`MAX_BATCH`].
+    fn picks<'a>(&self, waiting: impl Iterator<Item = &'a Self::Item>) -> Vec<bool> {
+        waiting.enumerate().map(|(i, _)| i < MAX_BATCH).collect()
+    }
+
+    /// Writes `items` in one statement or one transaction, all or nothing, then does what
+    /// follows its success (the challenge cache, the counters): one output per item, in
+    /// order.
+    fn write(
+        &self,
+        conn: &mut SqliteConnection,
+        items: &[&Self::Item],
+    ) -> impl Future<Output = Result<Vec<Self::Output>, StorageError>> + Send;
+}
+
+/// Writes `waiting` in rounds while holding the writer, replying to each caller.
+async fn write_rounds<B: Batch>(
+    batch: B,
+    mut conn: OwnedMutexGuard<SqliteConnection>,
+    mut waiting: Vec<Waiting<B::Item, B::Output>>,
+) {
+    while !waiting.is_empty() {
+        let picks = batch.picks(waiting.iter().map(|w| &w.item));
+        let (round, later): (Vec<_>, Vec<_>) = waiting
+            .into_iter()
+            .zip(picks)
+            .partition(|(_, picked)| *picked);
+        waiting = later.into_iter().map(|(w, _)| w).collect();
+        let round: Vec<_> = round.into_iter().map(|(w, _)| w).collect();
+        let items: Vec<&B::Item> = round.iter().map(|w| &w.item).collect();
+        let together = batch.write(&mut conn, &items).await;
+        drop(items);
+        match together {
+            Ok(outputs) => {
+                debug_assert_eq!(outputs.len(), round.len());
+                for (w, output) in round.into_iter().zip(outputs) {
+                    let _ = w.done.send(Ok(output));
+                }
+            }
+            Err(_) => {
+                // Each alone, with its own output or error.
+                for w in round {
+                    let alone = batch.write(&mut conn, &[&w.item]).await;
+                    let output = alone.and_then(|outputs| {
+                        outputs.into_iter().next().ok_or_else(|| {
+                            StorageError::Corrupt("a round wrote no output".to_owned())
+                        })
+                    });
+                    let _ = w.done.send(output);
+                }
+            }
+        }
+    }
+}
+
+/// Writes of one kind waiting for the writer.
+pub(super) struct Queue<T, R> {
+    inner: SyncMutex<Waitlist<T, R>>,
+}
+
+struct Waitlist<T, R> {
+    waiting: Vec<Waiting<T, R>>,
+    /// The ticket of the next item pushed.
+    next_ticket: u64,
+}
+
+/// An item waiting in a [`Queue`], with where its caller waits for the result.
+struct Waiting<T, R> {
+    /// Tells the caller's own item from the others in the queue.
+    ticket: u64,
+    item: T,
+    done: oneshot::Sender<Result<R, StorageError>>,
+}
+
+impl<T, R> Default for Queue<T, R> {
+    fn default() -> Self {
+        Self {
+            inner: SyncMutex::new(Waitlist {
+                waiting: Vec::new(),
+                next_ticket: 0,
+            }),
+        }
+    }
+}
+
+impl<T, R> fmt::Debug for Queue<T, R> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Queue")
+            .field("waiting", &self.len())
+            .finish()
+    }
+}
+
+impl<T, R> Queue<T, R> {
+    fn lock(&self) -> std::sync::MutexGuard<'_, Waitlist<T, R>> {
+        // Every operation leaves the list consistent: a panicking holder cannot corrupt it.
+        self.inner.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Queues `item`: its ticket, and where its result will come.
+    fn push(&self, item: T) -> (u64, oneshot::Receiver<Result<R, StorageError>>) {
+        let (done, result) = oneshot::channel();
+        let mut list = self.lock();
+        let ticket = list.next_ticket;
+        list.next_ticket += 1;
+        list.waiting.push(Waiting { ticket, item, done });
+        (ticket, result)
+    }
+
+    /// Every item waiting now, oldest first.
+    fn take(&self) -> Vec<Waiting<T, R>> {
+        std::mem::take(&mut self.lock().waiting)
+    }
+
+    /// How many items wait.
+    pub(super) fn len(&self) -> usize {
+        self.lock().waiting.len()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashSet;
+    use std::str::FromStr as _;
+    use std::time::Duration;
+
+    use sqlx::ConnectOptions as _;
+    use sqlx::sqlite::SqliteConnectOptions;
+
+    use super::*;
+
+    /// Writes numbers into `t`, one `INSERT` per round; 13 is refused by a trigger.
+    #[derive(Debug, Clone, Copy)]
+    struct Numbers;
+
+    impl Batch for Numbers {
+        type Item = i64;
+        type Output = i64;
+
+        /// Never two equal numbers in one round.
+        fn picks<'a>(&self, waiting: impl Iterator<Item = &'a i64>) -> Vec<bool> {
+            let mut seen = HashSet::new();
+            waiting.map(|n| seen.insert(*n)).collect()
+        }
+
+        async fn write(
+            &self,
+            conn: &mut SqliteConnection,
+            items: &[&i64],
+        ) -> Result<Vec<i64>, StorageError> {
+            let sql = format!(
+                "INSERT INTO t (n) VALUES {}",
+                vec!["(?)"; items.len()].join(", ")
+            );
+            let mut query = sqlx::query(&sql);
+            for n in items {
+                query = query.bind(**n);
+            }
+            query.execute(&mut *conn).await?;
+            Ok(items.iter().map(|n| **n * 10).collect())
+        }
+    }
+
+    async fn writer() -> Writer {
+        let mut conn = SqliteConnectOptions::from_str("sqlite::memory:")
+            .expect("url")
+            .connect()
+            .await
+            .expect("connect");
+        sqlx::raw_sql(
+            "CREATE TABLE t (n INTEGER NOT NULL); \
+             CREATE TRIGGER no_13 BEFORE INSERT ON t WHEN NEW.n = 13 \
+             BEGIN SELECT RAISE(ABORT, 'no 13'); END",
+        )
+        .execute(&mut conn)
+        .await
+        .expect("schema");
+        Writer::new(conn)
+    }
+
+    async fn rows(writer: &Writer) -> Vec<i64> {
+        sqlx::query_scalar("SELECT n FROM t ORDER BY rowid")
+            .fetch_all(&mut *writer.lock().await)
+            .await
+            .expect("rows")
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn waiting_writes_go_in_rounds_and_a_bad_one_fails_alone() {
+        let writer = writer().await;
+        let queue = Arc::new(Queue::default());
+        // Hold the writer until every caller waits, so that one of them writes them all.
+        let held = writer.lock_owned().await;
+        let numbers = [1, 2, 13, 2, 3];
+        let tasks: Vec<_> = numbers
+            .into_iter()
+            .map(|n| {
+                let (writer, queue) = (writer.clone(), Arc::clone(&queue));
+                tokio::spawn(async move { writer.submit(&queue, n, Numbers).await })
+            })
+            .collect();
+        while queue.len() < numbers.len() {
+            tokio::time::sleep(Duration::from_millis(1)).await;
+        }
+        drop(held);
+        let mut outputs = Vec::new();
+        for task in tasks {
+            outputs.push(task.await.expect("task").map_err(|e| e.to_string()));
+        }
+        assert_eq!(outputs[0], Ok(10));
+        assert_eq!(outputs[1], Ok(20));
+        assert!(outputs[2].as_ref().is_err_and(|e| e.contains("no 13")));
+        assert_eq!(outputs[3], Ok(20));
+        assert_eq!(outputs[4], Ok(30));
+        let mut written = rows(&writer).await;
+        written.sort_unstable();
+        assert_eq!(written, [1, 2, 2, 3]);
+        assert_eq!(queue.len(), 0);
+    }
+
+    #[tokio::test]
+    async fn a_dropped_transaction_rolls_back() {
+        let writer = writer().await;
+        let mut tx = writer.begin().await.expect("begin");
+        sqlx::query("INSERT INTO t (n) VALUES (1)")
+            .execute(&mut *tx)
+            .await
+            .expect("insert");
+        drop(tx);
+        assert!(rows(&writer).await.is_empty());
+        let mut tx = writer.begin().await.expect("begin");
+        sqlx::query("INSERT INTO t (n) VALUES (2)")
+            .execute(&mut *tx)
+            .await
+            .expect("insert");
+        tx.commit().await.expect("commit");
+        drop(tx);
+        assert_eq!(rows(&writer).await, [2]);
+    }
+}
