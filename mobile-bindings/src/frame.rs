@@ -2,7 +2,7 @@
 
 use tigr_core::payload::QrPayload;
 
-use crate::error::{TigrError, from_payload, from_qr};
+use crate::error::TigrError;
 use crate::types::ScannedCode;
 
 /// The texts of the QR codes found in a camera frame, given as its luminance (Y) plane:
@@ -18,13 +18,13 @@ pub fn decode_frame(
     height: u32,
     stride: u32,
 ) -> Result<Vec<String>, TigrError> {
-    let codes = tigr_core::qr::decode_luma(&luma, width, height, stride).map_err(from_qr)?;
+    let codes = tigr_core::qr::decode_luma(&luma, width, height, stride)?;
     Ok(codes.into_iter().map(|c| c.text).collect())
 }
 
 /// Parses a scanned text as a Tigr code, without any network call.
 #[uniffi::export]
 pub fn parse_code(text: String) -> Result<ScannedCode, TigrError> {
-    let payload = QrPayload::parse(&text).map_err(from_payload)?;
+    let payload = QrPayload::parse(&text)?;
     Ok(ScannedCode::from(&payload))
 }
