@@ -12,7 +12,8 @@ use tigr_core::payload::{EnrollmentQr, LoginQr, QrPayload};
 use tigr_core::random::SystemRandom;
 use tigr_core::vault::FileVaultStore;
 
-use crate::error::{InvalidCodeReason, TigrError};
+use crate::error::TigrError;
+use crate::frame::{expect_invitation, expect_login};
 use crate::key_protector::{KeyProtector, ProtectorKeyStore, software_key_store};
 use crate::text::Language;
 use crate::types::{
@@ -47,24 +48,12 @@ impl std::fmt::Debug for Authenticator {
 
 /// The login code in `payload`; an invitation is refused.
 fn login_qr(payload: &str) -> Result<LoginQr, TigrError> {
-    match QrPayload::parse(payload)? {
-        QrPayload::Login(qr) => Ok(qr),
-        QrPayload::Enrollment(_) => Err(TigrError::InvalidCode {
-            reason: InvalidCodeReason::NotALoginCode,
-            detail: "an invitation, not a login code".into(),
-        }),
-    }
+    expect_login(QrPayload::parse(payload)?)
 }
 
 /// The invitation in `payload`; a login code is refused.
 fn invitation_qr(payload: &str) -> Result<EnrollmentQr, TigrError> {
-    match QrPayload::parse(payload)? {
-        QrPayload::Enrollment(qr) => Ok(qr),
-        QrPayload::Login(_) => Err(TigrError::InvalidCode {
-            reason: InvalidCodeReason::NotAnInvitation,
-            detail: "a login code, not an invitation".into(),
-        }),
-    }
+    expect_invitation(QrPayload::parse(payload)?)
 }
 
 impl Authenticator {

@@ -34,7 +34,7 @@ pub use authenticator::Authenticator;
 pub use error::{
     InvalidCodeReason, InvalidInvitationReason, InvalidPinReason, TigrError, minutes_until,
 };
-pub use frame::{decode_frame, parse_code};
+pub use frame::{decode_frame, expect_invitation, expect_login, parse_code};
 pub use key_protector::{KeyProtector, KeyProtectorError};
 pub use text::{Language, error_message};
 pub use types::{
