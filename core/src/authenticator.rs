@@ -40,10 +40,12 @@ pub enum DeviceError {
         accounts: Vec<String>,
     },
     /// The named account is not in this phone.
-    #[error("no account {account} on this phone for this server")]
+    #[error("no account {account} on this phone for {server}")]
     UnknownAccount {
         /// The Tigr ID asked for.
         account: String,
+        /// The server's host.
+        server: String,
     },
     /// Talking to the server failed or the server refused.
     #[error(transparent)]
@@ -292,6 +294,7 @@ impl Authenticator {
                 .find(|a| a.account == name)
                 .ok_or_else(|| DeviceError::UnknownAccount {
                     account: name.to_owned(),
+                    server: qr.origin.display_host(),
                 }),
         }
     }

@@ -29,13 +29,33 @@ impl Clock for SystemClock {
     }
 }
 
-/// The language of a time shown to people.
+/// The language of text shown to people (times here; the catalogues of the server and the
+/// SDK use the same value).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Language {
-    /// `16:04:04 (UTC+02:00) le 26/07/2018`.
+    /// The default. Times read `16:04:04 (UTC+02:00) le 26/07/2018`.
     French,
-    /// `16:04:04 (UTC+02:00) on 26 July 2018`.
+    /// For `en`, `en-GB`... Times read `16:04:04 (UTC+02:00) on 26 July 2018`.
     English,
+}
+
+impl Language {
+    /// English for `en`, `en-GB`, `EN`...; French, the default, for any other tag.
+    pub fn from_tag(tag: &str) -> Self {
+        if tag.trim().to_ascii_lowercase().starts_with("en") {
+            Self::English
+        } else {
+            Self::French
+        }
+    }
+
+    /// The BCP 47 tag (`fr`, `en`).
+    pub fn tag(self) -> &'static str {
+        match self {
+            Self::French => "fr",
+            Self::English => "en",
+        }
+    }
 }
 
 /// The instant of a Unix time (clamped to the years -9999 to 9999 that jiff represents).

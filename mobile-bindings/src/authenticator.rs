@@ -12,10 +12,12 @@ use tigr_core::payload::{EnrollmentQr, LoginQr, QrPayload};
 use tigr_core::random::SystemRandom;
 use tigr_core::vault::FileVaultStore;
 
-use crate::error::{Error, TigrError, from_payload, is_english, message};
+use crate::error::TigrError;
+use crate::frame::{expect_invitation, expect_login};
 use crate::key_protector::{KeyProtector, ProtectorKeyStore, software_key_store};
+use crate::text::Language;
 use crate::types::{
-    Account, EnrollmentOffer, LoginCode, LoginContext, LoginRequest, OfflineCode, ScanResult,
+    Account, InvitationOffer, LoginCode, LoginContext, LoginRequest, OfflineCode, ScanResult,
 };
 
 /// File name of the (wrapped) vault inside the storage folder.
@@ -30,56 +32,37 @@ pub const VAULT_FILE: &str = "tigr-vault.bin";
 #[derive(uniffi::Object)]
 pub struct Authenticator {
     inner: core::Authenticator,
-    /// The clock `inner` was given, for the minutes left of a temporary block.
+    language: Language,
+    /// The clock `inner` was given, read for the text of an offline reason.
     clock: Arc<dyn Clock>,
-    english: bool,
 }
 
 impl std::fmt::Debug for Authenticator {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Authenticator")
             .field("inner", &self.inner)
+            .field("language", &self.language)
             .finish()
     }
 }
 
-/// Converts core errors, naming the server when an asked-for account is not on this phone.
-fn on_server(qr: &LoginQr, error: DeviceError) -> Error {
-    match error {
-        DeviceError::UnknownAccount { .. } => Error::UnknownAccount {
-            server: qr.origin.display_host(),
-        },
-        other => Error::Device(other),
-    }
+/// The login code in `payload`; an invitation is refused.
+fn login_qr(payload: &str) -> Result<LoginQr, TigrError> {
+    expect_login(QrPayload::parse(payload)?)
 }
 
-fn login_qr(payload: &str) -> Result<LoginQr, Error> {
-    match QrPayload::parse(payload)? {
-        QrPayload::Login(qr) => Ok(qr),
-        QrPayload::Enrollment(_) => Err(Error::WrongKind("an enrollment code, not a login code")),
-    }
-}
-
-fn enrollment_qr(payload: &str) -> Result<EnrollmentQr, Error> {
-    match QrPayload::parse(payload)? {
-        QrPayload::Enrollment(qr) => Ok(qr),
-        QrPayload::Login(_) => Err(Error::WrongKind("a login code, not an enrollment code")),
-    }
+/// The invitation in `payload`; a login code is refused.
+fn invitation_qr(payload: &str) -> Result<EnrollmentQr, TigrError> {
+    expect_invitation(QrPayload::parse(payload)?)
 }
 
 impl Authenticator {
-    /// `error` as apps see it, read with this authenticator's clock.
-    fn fail(&self, error: impl Into<Error>) -> TigrError {
-        error.into().into_tigr(self.clock.as_ref())
-    }
-
-    fn scan_login(&self, qr: LoginQr) -> Result<LoginRequest, Error> {
+    fn scan_login(&self, qr: LoginQr) -> Result<LoginRequest, TigrError> {
         let accounts = self.inner.accounts_for(&qr)?;
         if accounts.is_empty() {
-            return Err(DeviceError::NotEnrolled {
+            return Err(TigrError::NotEnrolled {
                 server: qr.origin.display_host(),
-            }
-            .into());
+            });
         }
         let (context, offline_reason) = match self.inner.login_context(&qr) {
             Ok(c) => (
@@ -98,8 +81,8 @@ impl Authenticator {
             Err(DeviceError::Client(
                 e @ (ClientError::Network(_) | ClientError::Protocol { .. }),
             )) => {
-                let error = self.fail(DeviceError::Client(e));
-                (None, Some(message(&error, self.english)))
+                let reason = TigrError::from(e).message(self.language, self.clock.now_unix());
+                (None, Some(reason))
             }
             Err(e) => return Err(e.into()),
         };
@@ -127,16 +110,16 @@ impl Authenticator {
         key_protector: Option<Arc<dyn KeyProtector>>,
         language: String,
     ) -> Result<Arc<Self>, TigrError> {
-        let clock: Arc<dyn Clock> = Arc::new(SystemClock);
-        let fail = |e: Error| e.into_tigr(clock.as_ref());
         let dir = PathBuf::from(storage_dir);
-        std::fs::create_dir_all(&dir)
-            .map_err(|e| fail(Error::Setup(format!("{}: {e}", dir.display()))))?;
+        std::fs::create_dir_all(&dir).map_err(|e| TigrError::Storage {
+            detail: format!("{}: {e}", dir.display()),
+        })?;
         let keystore: Arc<dyn KeyStore> = match key_protector {
             Some(protector) => Arc::new(ProtectorKeyStore(protector)),
-            None => Arc::new(software_key_store(&dir).map_err(fail)?),
+            None => Arc::new(software_key_store(&dir)?),
         };
-        let english = is_english(&language);
+        let language = Language::from_tag(&language);
+        let clock: Arc<dyn Clock> = Arc::new(SystemClock);
         let inner = core::Authenticator::new(AuthenticatorDeps {
             store: Arc::new(FileVaultStore::new(dir.join(VAULT_FILE))),
             keystore,
@@ -144,35 +127,32 @@ impl Authenticator {
             rng: Arc::new(SystemRandom::new()),
             clock: clock.clone(),
         })
-        .with_language(if english { "en" } else { "fr" });
+        .with_language(language.tag());
         Ok(Arc::new(Self {
             inner,
+            language,
             clock,
-            english,
         }))
     }
 
     /// The accounts enrolled on this phone.
     pub fn accounts(&self) -> Result<Vec<Account>, TigrError> {
-        let accounts = self.inner.accounts().map_err(|e| self.fail(e))?;
+        let accounts = self.inner.accounts()?;
         Ok(accounts.into_iter().map(Account::from).collect())
     }
 
-    /// Reads a scanned text and asks its server what it is about: for an enrollment code, the
+    /// Reads a scanned text and asks its server what it is about: for an invitation, the
     /// offer (needs the network: a `TigrError.Network` otherwise); for a login code, who is
     /// asking. A login code whose server cannot be reached is *not* an error: the request then
     /// has no context and an `offline_reason`, and the app offers
     /// `Authenticator.offline_code`. A login code of a server this phone is not enrolled on
     /// gives `TigrError.NotEnrolled`.
     pub fn scan(&self, text: String) -> Result<ScanResult, TigrError> {
-        let result = match QrPayload::parse(&text).map_err(from_payload)? {
+        let result = match QrPayload::parse(&text)? {
             QrPayload::Enrollment(qr) => {
-                let offer = self
-                    .inner
-                    .lookup_enrollment(&qr)
-                    .map_err(|e| self.fail(e))?;
-                ScanResult::Enrollment {
-                    offer: EnrollmentOffer {
+                let offer = self.inner.lookup_enrollment(&qr)?;
+                ScanResult::Invitation {
+                    offer: InvitationOffer {
                         payload: QrPayload::Enrollment(qr.clone()).to_string(),
                         server_host: qr.origin.display_host(),
                         service_name: offer.service_name,
@@ -183,15 +163,16 @@ impl Authenticator {
                 }
             }
             QrPayload::Login(qr) => ScanResult::Login {
-                request: self.scan_login(qr).map_err(|e| self.fail(e))?,
+                request: self.scan_login(qr)?,
             },
         };
         Ok(result)
     }
 
-    /// Enrolls this phone with an enrollment code and a new PIN (typed twice). The PIN is
-    /// checked first (4–12 digits, not a run nor one repeated digit: `TigrError.InvalidPin`).
-    /// Enrolling again for the same account replaces the earlier entry.
+    /// Enrolls this phone with an invitation and a new PIN (typed twice). The PIN is checked
+    /// first (4–12 digits, not a run nor one repeated digit: `TigrError.InvalidPin`).
+    /// `device_name` is the name administrators see for this phone. Enrolling again for the
+    /// same account replaces the earlier entry.
     pub fn enroll(
         &self,
         payload: String,
@@ -201,18 +182,17 @@ impl Authenticator {
     ) -> Result<Account, TigrError> {
         let pin = zeroize::Zeroizing::new(pin);
         let pin_confirmation = zeroize::Zeroizing::new(pin_confirmation);
-        let qr = enrollment_qr(&payload).map_err(|e| self.fail(e))?;
+        let qr = invitation_qr(&payload)?;
         let account = self
             .inner
-            .enroll(&qr, &pin, &pin_confirmation, &device_name)
-            .map_err(|e| self.fail(e))?;
+            .enroll(&qr, &pin, &pin_confirmation, &device_name)?;
         Ok(account.into())
     }
 
     /// Approves a login with the PIN. `tigr_id` picks the account when this phone has several
     /// on that server (`TigrError.AccountChoiceNeeded` otherwise). A wrong PIN is only
     /// detected by the server: `TigrError.WrongPin` with the attempts left, then
-    /// `TigrError.AccountBlocked` (with the minutes left when the block lifts by itself).
+    /// `TigrError.AccountBlocked` (with the time the block lifts when it lifts by itself).
     pub fn approve(
         &self,
         payload: String,
@@ -220,19 +200,15 @@ impl Authenticator {
         pin: String,
     ) -> Result<(), TigrError> {
         let pin = zeroize::Zeroizing::new(pin);
-        let qr = login_qr(&payload).map_err(|e| self.fail(e))?;
-        self.inner
-            .approve(&qr, tigr_id.as_deref(), &pin)
-            .map_err(|e| self.fail(on_server(&qr, e)))?;
+        let qr = login_qr(&payload)?;
+        self.inner.approve(&qr, tigr_id.as_deref(), &pin)?;
         Ok(())
     }
 
     /// "This wasn't me": refuses the login (no PIN needed); the server records it.
     pub fn deny(&self, payload: String, tigr_id: Option<String>) -> Result<(), TigrError> {
-        let qr = login_qr(&payload).map_err(|e| self.fail(e))?;
-        self.inner
-            .deny(&qr, tigr_id.as_deref())
-            .map_err(|e| self.fail(on_server(&qr, e)))?;
+        let qr = login_qr(&payload)?;
+        self.inner.deny(&qr, tigr_id.as_deref())?;
         Ok(())
     }
 
@@ -245,20 +221,15 @@ impl Authenticator {
         pin: String,
     ) -> Result<OfflineCode, TigrError> {
         let pin = zeroize::Zeroizing::new(pin);
-        let qr = login_qr(&payload).map_err(|e| self.fail(e))?;
-        let code = self
-            .inner
-            .offline_code(&qr, tigr_id.as_deref(), &pin)
-            .map_err(|e| self.fail(on_server(&qr, e)))?;
+        let qr = login_qr(&payload)?;
+        let code = self.inner.offline_code(&qr, tigr_id.as_deref(), &pin)?;
         Ok(code.into())
     }
 
     /// Forgets an account on this phone (nothing happens if it is not there). The server keeps
     /// the phone listed until an administrator revokes it or another phone is enrolled.
     pub fn remove_account(&self, server_origin: String, tigr_id: String) -> Result<(), TigrError> {
-        self.inner
-            .remove_account(&server_origin, &tigr_id)
-            .map_err(|e| self.fail(e))?;
+        self.inner.remove_account(&server_origin, &tigr_id)?;
         Ok(())
     }
 }

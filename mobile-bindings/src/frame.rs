@@ -1,8 +1,8 @@
 //! Reading codes: QR codes in camera frames, and Tigr payloads in scanned texts (no network).
 
-use tigr_core::payload::QrPayload;
+use tigr_core::payload::{EnrollmentQr, LoginQr, QrPayload};
 
-use crate::error::{TigrError, from_payload, from_qr};
+use crate::error::{InvalidCodeReason, TigrError};
 use crate::types::ScannedCode;
 
 /// The texts of the QR codes found in a camera frame, given as its luminance (Y) plane:
@@ -18,13 +18,36 @@ pub fn decode_frame(
     height: u32,
     stride: u32,
 ) -> Result<Vec<String>, TigrError> {
-    let codes = tigr_core::qr::decode_luma(&luma, width, height, stride).map_err(from_qr)?;
+    let codes = tigr_core::qr::decode_luma(&luma, width, height, stride)?;
     Ok(codes.into_iter().map(|c| c.text).collect())
 }
 
 /// Parses a scanned text as a Tigr code, without any network call.
 #[uniffi::export]
 pub fn parse_code(text: String) -> Result<ScannedCode, TigrError> {
-    let payload = QrPayload::parse(&text).map_err(from_payload)?;
+    let payload = QrPayload::parse(&text)?;
     Ok(ScannedCode::from(&payload))
+}
+
+/// The login code of a parsed payload; an invitation is refused (for Rust callers: the
+/// authenticator and the desktop virtual phone).
+pub fn expect_login(payload: QrPayload) -> Result<LoginQr, TigrError> {
+    match payload {
+        QrPayload::Login(qr) => Ok(qr),
+        QrPayload::Enrollment(_) => Err(TigrError::InvalidCode {
+            reason: InvalidCodeReason::NotALoginCode,
+            detail: "an invitation, not a login code".into(),
+        }),
+    }
+}
+
+/// The invitation of a parsed payload; a login code is refused.
+pub fn expect_invitation(payload: QrPayload) -> Result<EnrollmentQr, TigrError> {
+    match payload {
+        QrPayload::Enrollment(qr) => Ok(qr),
+        QrPayload::Login(_) => Err(TigrError::InvalidCode {
+            reason: InvalidCodeReason::NotAnInvitation,
+            detail: "a login code, not an invitation".into(),
+        }),
+    }
 }

@@ -18,7 +18,7 @@ use tigr_core::keystore::{KeyStore, KeyStoreError, SoftwareKeyStore};
 use tigr_core::random::SystemRandom;
 use zeroize::Zeroizing;
 
-use crate::error::Error;
+use crate::error::TigrError;
 
 /// Why a `KeyProtector` call failed (Kotlin: `KeyProtectorException.Failed`).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, uniffi::Error)]
@@ -90,29 +90,28 @@ pub const SOFTWARE_KEY_FILE: &str = "keystore.key";
 
 /// The software key store of `dir`: its key is read from `dir/keystore.key`, or created there
 /// (32 random bytes, mode 0600) the first time.
-pub(crate) fn software_key_store(dir: &Path) -> Result<SoftwareKeyStore, Error> {
+pub(crate) fn software_key_store(dir: &Path) -> Result<SoftwareKeyStore, TigrError> {
     let rng = Arc::new(SystemRandom::new());
     let path = dir.join(SOFTWARE_KEY_FILE);
-    let setup = |e: std::io::Error| Error::Setup(format!("{}: {e}", path.display()));
+    let storage = |detail: String| TigrError::Storage {
+        detail: format!("{}: {detail}", path.display()),
+    };
     let key = match std::fs::read(&path) {
         Ok(bytes) => {
             let bytes = Zeroizing::new(bytes);
             let mut key = Zeroizing::new([0u8; 32]);
             if bytes.len() != key.len() {
-                return Err(Error::Setup(format!(
-                    "{}: not a 32-byte key",
-                    path.display()
-                )));
+                return Err(storage("not a 32-byte key".into()));
             }
             key.copy_from_slice(&bytes);
             key
         }
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
             let key = SoftwareKeyStore::generate_key(rng.as_ref());
-            write_private(&path, &key[..]).map_err(setup)?;
+            write_private(&path, &key[..]).map_err(|e| storage(e.to_string()))?;
             key
         }
-        Err(e) => return Err(setup(e)),
+        Err(e) => return Err(storage(e.to_string())),
     };
     Ok(SoftwareKeyStore::new(&key, rng))
 }

@@ -4,8 +4,9 @@
 //!
 //! * [`Authenticator`] wraps [`tigr_core::authenticator::Authenticator`] (enroll, scan, approve,
 //!   deny, offline code) and turns core types into plain records ([`types`]).
-//! * [`TigrError`] is the one error apps see, converted from core errors in one place
-//!   ([`error`]); [`error_message`] gives the sentence to show, in French or English.
+//! * [`TigrError`] is the one error apps see, converted from core errors by `From` impls in one
+//!   place ([`error`]), with reason enums to switch on; [`error_message`] gives the sentence to
+//!   show, in French or English, from the text catalogue ([`text`], Project Fluent files).
 //! * [`KeyProtector`] is a *foreign* trait (Android Keystore, iOS Secure Enclave / Keychain),
 //!   bridged to core's plain [`tigr_core::keystore::KeyStore`] by a newtype, so that core never
 //!   depends on uniffi ([`key_protector`]).
@@ -26,14 +27,18 @@ mod authenticator;
 pub mod error;
 mod frame;
 pub mod key_protector;
+pub mod text;
 pub mod types;
 
 pub use authenticator::Authenticator;
-pub use error::{TigrError, error_message};
-pub use frame::{decode_frame, parse_code};
+pub use error::{
+    InvalidCodeReason, InvalidInvitationReason, InvalidPinReason, TigrError, minutes_until,
+};
+pub use frame::{decode_frame, expect_invitation, expect_login, parse_code};
 pub use key_protector::{KeyProtector, KeyProtectorError};
+pub use text::{Language, error_message};
 pub use types::{
-    Account, EnrollmentCode, EnrollmentOffer, LoginCode, LoginContext, LoginRequest, OfflineCode,
+    Account, InvitationCode, InvitationOffer, LoginCode, LoginContext, LoginRequest, OfflineCode,
     ScanResult, ScannedCode,
 };
 

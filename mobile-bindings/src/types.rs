@@ -37,9 +37,9 @@ impl From<AccountSummary> for Account {
     }
 }
 
-/// A parsed enrollment QR code.
+/// A parsed invitation: the single-use QR code an administrator issues to enroll a phone.
 #[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
-pub struct EnrollmentCode {
+pub struct InvitationCode {
     /// The code in canonical form: pass it back to `Authenticator.enroll`.
     pub payload: String,
     /// The server that issued it.
@@ -48,7 +48,7 @@ pub struct EnrollmentCode {
     pub server_host: String,
 }
 
-impl From<&EnrollmentQr> for EnrollmentCode {
+impl From<&EnrollmentQr> for InvitationCode {
     fn from(qr: &EnrollmentQr) -> Self {
         Self {
             payload: QrPayload::Enrollment(qr.clone()).to_string(),
@@ -89,9 +89,9 @@ impl From<&LoginQr> for LoginCode {
 #[derive(Debug, Clone, PartialEq, Eq, uniffi::Enum)]
 pub enum ScannedCode {
     /// An invitation to enroll this phone.
-    Enrollment {
+    Invitation {
         /// The parsed code.
-        code: EnrollmentCode,
+        code: InvitationCode,
     },
     /// A login challenge shown by a web page.
     Login {
@@ -103,15 +103,15 @@ pub enum ScannedCode {
 impl From<&QrPayload> for ScannedCode {
     fn from(payload: &QrPayload) -> Self {
         match payload {
-            QrPayload::Enrollment(qr) => Self::Enrollment { code: qr.into() },
+            QrPayload::Enrollment(qr) => Self::Invitation { code: qr.into() },
             QrPayload::Login(qr) => Self::Login { code: qr.into() },
         }
     }
 }
 
-/// What an enrollment code offers, shown before the user chooses a PIN.
+/// What an invitation offers (asked to its server), shown before the user chooses a PIN.
 #[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
-pub struct EnrollmentOffer {
+pub struct InvitationOffer {
     /// The code in canonical form: pass it to `Authenticator.enroll`.
     pub payload: String,
     /// The server's host (from the QR: the one this phone talked to).
@@ -122,7 +122,7 @@ pub struct EnrollmentOffer {
     pub tigr_id: String,
     /// The account holder's name.
     pub display_name: String,
-    /// When the enrollment code stops working (Unix seconds).
+    /// When the invitation stops working (Unix seconds).
     pub expires_at: i64,
 }
 
@@ -161,10 +161,10 @@ pub struct LoginRequest {
 /// The result of `Authenticator.scan`.
 #[derive(Debug, Clone, PartialEq, Eq, uniffi::Enum)]
 pub enum ScanResult {
-    /// An enrollment code and what it offers.
-    Enrollment {
+    /// An invitation and what it offers.
+    Invitation {
         /// The offer.
-        offer: EnrollmentOffer,
+        offer: InvitationOffer,
     },
     /// A login code and who is asking.
     Login {

@@ -124,8 +124,8 @@ final class TestServer {
         try? FileManager.default.removeItem(at: dir)
     }
 
-    /// `tigr-server enroll <account> --png <path>`: the enrollment payload.
-    func enrollmentPayload(_ account: String) throws -> String {
+    /// `tigr-server enroll <account> --png <path>`: the invitation's payload.
+    func invitationPayload(_ account: String) throws -> String {
         let p = Process()
         p.executableURL = binary
         p.arguments = ["enroll", account, "--png", dir.appendingPathComponent("\(account).png").path]
@@ -230,6 +230,9 @@ final class TigrSDKTests: XCTestCase {
     nonisolated(unsafe) static var counter = 0
     let pin = "2580"
 
+    /// The app's clock (Unix seconds), as the app hands it to `errorMessage` and `minutesUntil`.
+    var now: Int64 { Int64(Date().timeIntervalSince1970) }
+
     override class func setUp() {
         super.setUp()
         server = try! TestServer()
@@ -254,8 +257,8 @@ final class TigrSDKTests: XCTestCase {
 
     func enrolled(_ phone: Authenticator, _ tigrId: String? = nil) throws -> Account {
         let tigrId = tigrId ?? newAccountName()
-        guard case let .enrollment(offer) = try phone.scan(text: try server.enrollmentPayload(tigrId)) else {
-            XCTFail("not an enrollment offer"); throw NSError(domain: "scan", code: 1)
+        guard case let .invitation(offer) = try phone.scan(text: try server.invitationPayload(tigrId)) else {
+            XCTFail("not an invitation offer"); throw NSError(domain: "scan", code: 1)
         }
         XCTAssertEqual(offer.tigrId, tigrId)
         return try phone.enroll(payload: offer.payload, pin: pin, pinConfirmation: pin, deviceName: "Swift test phone")
@@ -274,9 +277,12 @@ final class TigrSDKTests: XCTestCase {
         guard case let .login(code) = try parseCode(text: challenge.qrPayload) else { return XCTFail("login expected") }
         XCTAssertEqual(code.challengeId, challenge.id)
         XCTAssertEqual(code.serverOrigin, server.publicUrl)
-        guard case .InvalidCode = tigrError({ _ = try parseCode(text: "https://example.com/") }) else { return XCTFail() }
+        guard case .InvalidCode(.notTigr, _) = tigrError({ _ = try parseCode(text: "https://example.com/") }) else {
+            return XCTFail()
+        }
         let newer = tigrError { _ = try parseCode(text: "https://auth.example.fr/t/2/L/x") }!
-        XCTAssertTrue(errorMessage(error: newer, language: "en").contains("newer version"))
+        guard case .InvalidCode(.unsupportedVersion, _) = newer else { return XCTFail() }
+        XCTAssertTrue(errorMessage(error: newer, language: "en", nowUnix: now).contains("newer version"))
     }
 
     func testEnrollThenApproveLogsTheBrowserIn() throws {
@@ -306,7 +312,9 @@ final class TigrSDKTests: XCTestCase {
     func testPinRulesComeBeforeTheNetwork() throws {
         let phone = try newPhone()
         let payload = "http://127.0.0.1:9/t/1/E/GEZDGNBVGY3TQOJQGEZDGNBVGY"
-        for (a, b, reason) in [("1234", "1234", "too_simple"), ("2580", "2581", "mismatch"), ("25a0", "25a0", "format")] {
+        let cases: [(String, String, InvalidPinReason)] =
+            [("1234", "1234", .tooSimple), ("2580", "2581", .mismatch), ("25a0", "25a0", .format)]
+        for (a, b, reason) in cases {
             guard case let .InvalidPin(got) = tigrError({ _ = try phone.enroll(payload: payload, pin: a, pinConfirmation: b, deviceName: "x") }) else {
                 return XCTFail()
             }
@@ -327,11 +335,14 @@ final class TigrSDKTests: XCTestCase {
             left.append(n)
         }
         XCTAssertEqual(left, [4, 3, 2, 1])
-        // The default block is temporary (15 min): the SDK says how long.
+        // The default block is temporary (15 min): the error says until when, the app counts the
+        // minutes with its own clock.
         let blocked = tigrError({ try phone.approve(payload: payload, tigrId: nil, pin: "99999") })
-        guard case let .AccountBlocked(minutesLeft) = blocked else { return XCTFail() }
-        XCTAssertEqual(minutesLeft, 15)
-        XCTAssertTrue(errorMessage(error: blocked!, language: "fr").contains("bloqué pour 15 min"))
+        guard case let .AccountBlocked(blockedUntil) = blocked, let until = blockedUntil else { return XCTFail() }
+        let now = self.now
+        XCTAssertEqual(minutesUntil(until: until, nowUnix: now), 15)
+        XCTAssertEqual(minutesUntil(until: until, nowUnix: now + 600), 5)
+        XCTAssertTrue(errorMessage(error: blocked!, language: "fr", nowUnix: now).contains("bloqué pour 15 min"))
         guard case .AccountBlocked = tigrError({ try phone.approve(payload: payload, tigrId: nil, pin: self.pin) }) else { return XCTFail() }
     }
 
@@ -375,7 +386,7 @@ final class TigrSDKTests: XCTestCase {
 
         _ = try enrolled(try newPhone(), alice.tigrId)  // Alice's new phone
         let next = try scanLogin(phone, try server.createChallenge().qrPayload).code.payload
-        guard case .DeviceRevoked = tigrError({ try phone.approve(payload: next, tigrId: alice.tigrId, pin: self.pin) }) else {
+        guard case .PhoneRevoked = tigrError({ try phone.approve(payload: next, tigrId: alice.tigrId, pin: self.pin) }) else {
             return XCTFail()
         }
         try phone.removeAccount(serverOrigin: alice.serverOrigin, tigrId: alice.tigrId)
@@ -397,18 +408,41 @@ final class TigrSDKTests: XCTestCase {
         let protectors: [KeyProtector] = [LockedKeyProtector(), BuggyKeyProtector(), AesKeyProtector()]
         for protector in protectors {
             let phone = try newPhone(protector, dir: storage)
-            guard case let .KeyStore(reason) = tigrError({ _ = try phone.accounts() }) else { return XCTFail() }
-            XCTAssertFalse(reason.contains(pin))
+            guard case let .KeyStore(detail) = tigrError({ _ = try phone.accounts() }) else { return XCTFail() }
+            XCTAssertFalse(detail.contains(pin))
         }
         XCTAssertEqual(try newPhone(good, dir: storage).accounts(), [account])
     }
 
     func testErrorMessages() {
-        XCTAssertEqual(errorMessage(error: .WrongPin(attemptsLeft: 3), language: "fr"),
+        let now: Int64 = 1_795_000_000
+        XCTAssertEqual(errorMessage(error: .WrongPin(attemptsLeft: 3), language: "fr", nowUnix: now),
                        "Code PIN incorrect. Il vous reste 3 essais.")
-        XCTAssertEqual(errorMessage(error: .WrongPin(attemptsLeft: 3), language: "en"), "Wrong PIN. 3 attempts left.")
-        XCTAssertEqual(errorMessage(error: .AccountBlocked(minutesLeft: 15), language: "en"),
+        XCTAssertEqual(errorMessage(error: .WrongPin(attemptsLeft: 3), language: "en", nowUnix: now), "Wrong PIN. 3 attempts left.")
+        XCTAssertEqual(errorMessage(error: .AccountBlocked(blockedUntil: now + 900), language: "en", nowUnix: now),
                        "Your account is blocked for 15 min after too many wrong attempts. Try again afterwards, or contact your administrator.")
-        XCTAssertTrue(errorMessage(error: .AccountBlocked(minutesLeft: nil), language: "fr").contains("Contactez votre administrateur"))
+        XCTAssertTrue(errorMessage(error: .AccountBlocked(blockedUntil: nil), language: "fr", nowUnix: now)
+            .contains("Contactez votre administrateur"))
+        // Every reason reads differently.
+        let codes: [InvalidCodeReason] = [.notTigr, .unsupportedVersion, .unknownChallenge, .notALoginCode, .notAnInvitation]
+        let pins: [InvalidPinReason] = [.format, .mismatch, .tooSimple]
+        let invitations: [InvalidInvitationReason] = [.unknown, .expired, .used]
+        var reasons: [TigrError] = codes.map { TigrError.InvalidCode(reason: $0, detail: "") }
+        reasons += pins.map { TigrError.InvalidPin(reason: $0) }
+        reasons += invitations.map { TigrError.InvalidInvitation(reason: $0) }
+        let sentences = Set(reasons.map { errorMessage(error: $0, language: "fr", nowUnix: now) })
+        XCTAssertEqual(sentences.count, reasons.count)
+    }
+
+    func testWrongKindOfCodeHasItsReason() throws {
+        let phone = try newPhone()
+        _ = try enrolled(phone)
+        let invitation = try server.invitationPayload(newAccountName())
+        let login = try server.createChallenge().qrPayload
+        guard case let .InvalidCode(first, _) = tigrError({ try phone.approve(payload: invitation, tigrId: nil, pin: self.pin) }),
+              case let .InvalidCode(second, _) = tigrError({ _ = try phone.enroll(payload: login, pin: self.pin, pinConfirmation: self.pin, deviceName: "x") })
+        else { return XCTFail() }
+        XCTAssertEqual(first, .notALoginCode)
+        XCTAssertEqual(second, .notAnInvitation)
     }
 }

@@ -17,8 +17,9 @@ use tigr_core::clock::{Clock, FixedClock, SystemClock};
 use tigr_core::payload::Origin;
 use tigr_core::wire::{ChallengeState, CreatedChallenge, OfflineAnswer};
 use tigr_mobile::{
-    Account, Authenticator, KeyProtector, KeyProtectorError, LoginRequest, ScanResult, ScannedCode,
-    TigrError, decode_frame, error_message, parse_code, sdk_version,
+    Account, Authenticator, InvalidCodeReason, InvalidInvitationReason, InvalidPinReason,
+    KeyProtector, KeyProtectorError, LoginRequest, ScanResult, ScannedCode, TigrError,
+    decode_frame, error_message, minutes_until, parse_code, sdk_version,
 };
 use tigr_server::{Config, RunningServer, create_enrollment};
 
@@ -129,8 +130,8 @@ impl Harness {
         self.server.as_ref().expect("running")
     }
 
-    /// `tigr-server enroll <account>`: the payload of the enrollment QR.
-    fn enrollment(&self, account: &str) -> String {
+    /// `tigr-server enroll <account>`: the payload of the invitation QR.
+    fn invitation(&self, account: &str) -> String {
         self.rt
             .block_on(create_enrollment(self.server().config(), account, None))
             .expect("enrollment")
@@ -153,9 +154,9 @@ impl Harness {
 
     /// `phone` enrolled for `account` through the scan → offer → enroll screens.
     fn enroll(&self, phone: &Authenticator, account: &str) -> Account {
-        let payload = self.enrollment(account);
-        let ScanResult::Enrollment { offer } = phone.scan(payload).expect("scan") else {
-            panic!("not an enrollment offer")
+        let payload = self.invitation(account);
+        let ScanResult::Invitation { offer } = phone.scan(payload).expect("scan") else {
+            panic!("not an invitation offer")
         };
         assert_eq!(offer.tigr_id, account);
         assert_eq!(offer.service_name, "Tigr tests");
@@ -209,11 +210,11 @@ fn parse_code_and_version_need_no_network() {
     assert_eq!(code.challenge_id, "KRSXG5CJIRJUKQ2SIVKC2MJRGE");
     assert_eq!(code.expires_at, 1_795_000_120);
 
-    let ScannedCode::Enrollment { code } =
+    let ScannedCode::Invitation { code } =
         parse_code("tigr://auth.example.fr:8443/t/1/E/GEZDGNBVGY3TQOJQGEZDGNBVGY".into())
             .expect("valid")
     else {
-        panic!("enrollment expected")
+        panic!("invitation expected")
     };
     assert_eq!(
         code.payload,
@@ -223,14 +224,27 @@ fn parse_code_and_version_need_no_network() {
 
     assert!(matches!(
         parse_code("hello".into()),
-        Err(TigrError::InvalidCode { .. })
+        Err(TigrError::InvalidCode {
+            reason: InvalidCodeReason::NotTigr,
+            ..
+        })
     ));
     assert!(matches!(
         parse_code("http://auth.example.fr/t/1/E/GEZDGNBVGY3TQOJQGEZDGNBVGY".into()),
-        Err(TigrError::InvalidCode { .. })
+        Err(TigrError::InvalidCode {
+            reason: InvalidCodeReason::NotTigr,
+            ..
+        })
     ));
     let newer = parse_code("https://auth.example.fr/t/2/L/x".into()).expect_err("newer");
-    assert!(error_message(newer, "en".into()).contains("newer version"));
+    assert!(matches!(
+        newer,
+        TigrError::InvalidCode {
+            reason: InvalidCodeReason::UnsupportedVersion,
+            ..
+        }
+    ));
+    assert!(error_message(newer, "en".into(), SystemClock.now_unix()).contains("newer version"));
 }
 
 /// A 640x480 camera frame (Y plane, rows padded to `stride`) showing the QR code of `text`.
@@ -273,7 +287,10 @@ fn decode_frame_reads_a_login_qr() {
     );
     assert!(matches!(
         decode_frame(vec![0; 100], 640, 480, 704),
-        Err(TigrError::InvalidCode { .. })
+        Err(TigrError::InvalidCode {
+            reason: InvalidCodeReason::NotTigr,
+            ..
+        })
     ));
 }
 
@@ -335,19 +352,27 @@ fn wrong_pins_count_down_then_block_even_the_right_pin() {
         }
     }
     assert_eq!(left, vec![4, 3, 2, 1]);
-    // The default block is temporary (15 min): the phone says how long, by its own clock.
-    let blocked = TigrError::AccountBlocked {
-        minutes_left: Some(15),
-    };
+    // The default block is temporary (15 min): the error says until when, the app counts the
+    // minutes with its own clock.
     let wrong = phone
         .approve(payload.clone(), None, "99999".into())
         .expect_err("blocked");
-    assert_eq!(wrong, blocked);
+    let now = SystemClock.now_unix();
+    let TigrError::AccountBlocked {
+        blocked_until: Some(until),
+    } = wrong
+    else {
+        panic!("expected a temporary block, got {wrong:?}")
+    };
+    assert!((until - (now + 900)).abs() <= 5, "{until} vs {now}");
+    assert_eq!(minutes_until(until, now), 15);
     assert_eq!(
-        error_message(wrong.clone(), "fr".into()),
+        error_message(wrong.clone(), "fr".into(), now),
         "Votre compte est bloqué pour 15 min après trop d'essais incorrects. Réessayez ensuite, ou contactez votre administrateur."
     );
-    assert!(error_message(wrong, "en".into()).contains("blocked for 15 min"));
+    assert!(error_message(wrong.clone(), "en".into(), now).contains("blocked for 15 min"));
+    assert!(error_message(wrong.clone(), "en".into(), now + 600).contains("blocked for 5 min"));
+    let blocked = wrong;
     assert_eq!(
         phone.approve(payload, None, PIN.into()),
         Err(blocked.clone())
@@ -374,14 +399,21 @@ fn a_block_only_an_administrator_lifts_says_so() {
     let wrong = phone
         .approve(payload.clone(), None, "99999".into())
         .expect_err("blocked");
-    assert_eq!(wrong, TigrError::AccountBlocked { minutes_left: None });
     assert_eq!(
-        error_message(wrong, "fr".into()),
+        wrong,
+        TigrError::AccountBlocked {
+            blocked_until: None
+        }
+    );
+    assert_eq!(
+        error_message(wrong, "fr".into(), SystemClock.now_unix()),
         "Votre compte est bloqué après trop d'essais incorrects. Contactez votre administrateur pour le débloquer."
     );
     assert_eq!(
         phone.approve(payload, None, PIN.into()),
-        Err(TigrError::AccountBlocked { minutes_left: None })
+        Err(TigrError::AccountBlocked {
+            blocked_until: None
+        })
     );
 }
 
@@ -472,7 +504,7 @@ fn deny_refuses_the_login() {
 }
 
 #[test]
-fn accounts_choice_revocation_and_used_enrollment() {
+fn accounts_choice_revocation_and_used_invitation() {
     let h = Harness::start();
     let phone = h.phone();
     let alice = h.enroll(&phone, "alice");
@@ -507,32 +539,28 @@ fn accounts_choice_revocation_and_used_enrollment() {
     let next = login(&phone, &h.challenge().qr_payload).code.payload;
     assert_eq!(
         phone.approve(next.clone(), Some("alice".into()), PIN.into()),
-        Err(TigrError::DeviceRevoked)
+        Err(TigrError::PhoneRevoked)
     );
     assert_eq!(
         phone.deny(next.clone(), Some("alice".into())),
-        Err(TigrError::DeviceRevoked)
+        Err(TigrError::PhoneRevoked)
     );
     phone
         .approve(next, Some("bob".into()), PIN.into())
         .expect("bob still works");
 
-    // An enrollment code works once.
-    let payload = h.enrollment("erin");
+    // An invitation works once.
+    let payload = h.invitation("erin");
     new_phone
         .enroll(payload.clone(), PIN.into(), PIN.into(), "x".into())
         .expect("first use");
-    assert_eq!(
-        phone.scan(payload.clone()),
-        Err(TigrError::EnrollmentInvalid {
-            reason: "used".into()
-        })
-    );
+    let used = TigrError::InvalidInvitation {
+        reason: InvalidInvitationReason::Used,
+    };
+    assert_eq!(phone.scan(payload.clone()), Err(used.clone()));
     assert_eq!(
         phone.enroll(payload, PIN.into(), PIN.into(), "x".into()),
-        Err(TigrError::EnrollmentInvalid {
-            reason: "used".into()
-        })
+        Err(used)
     );
 
     phone
@@ -551,7 +579,7 @@ fn expiry_is_reported() {
     let h = Harness::with(move |c| c.clock = server_clock);
     let phone = h.phone();
     h.enroll(&phone, "frank");
-    let enrollment = h.enrollment("grace");
+    let invitation = h.invitation("grace");
     let challenge = h.challenge();
     let payload = login(&phone, &challenge.qr_payload).code.payload;
     clock.advance(3600);
@@ -565,9 +593,9 @@ fn expiry_is_reported() {
         "an expired login code is an error, not offline mode"
     );
     assert_eq!(
-        phone.scan(enrollment),
-        Err(TigrError::EnrollmentInvalid {
-            reason: "expired".into()
+        phone.scan(invitation),
+        Err(TigrError::InvalidInvitation {
+            reason: InvalidInvitationReason::Expired
         })
     );
 }
@@ -582,17 +610,15 @@ fn local_checks_come_before_the_network() {
     drop(closed);
     let payload = format!("http://127.0.0.1:{port}/t/1/E/GEZDGNBVGY3TQOJQGEZDGNBVGY");
     for (pin, confirmation, reason) in [
-        ("1234", "1234", "too_simple"),
-        ("7777", "7777", "too_simple"),
-        ("2580", "2581", "mismatch"),
-        ("25a0", "25a0", "format"),
-        ("12", "12", "format"),
+        ("1234", "1234", InvalidPinReason::TooSimple),
+        ("7777", "7777", InvalidPinReason::TooSimple),
+        ("2580", "2581", InvalidPinReason::Mismatch),
+        ("25a0", "25a0", InvalidPinReason::Format),
+        ("12", "12", InvalidPinReason::Format),
     ] {
         assert_eq!(
             phone.enroll(payload.clone(), pin.into(), confirmation.into(), "x".into()),
-            Err(TigrError::InvalidPin {
-                reason: reason.into()
-            })
+            Err(TigrError::InvalidPin { reason })
         );
     }
     assert!(matches!(
@@ -603,15 +629,21 @@ fn local_checks_come_before_the_network() {
         phone.scan(payload.clone()),
         Err(TigrError::Network { .. })
     ));
-    // An enrollment code where a login code is expected, and back.
+    // An invitation where a login code is expected, and back.
     assert!(matches!(
         phone.approve(payload, None, PIN.into()),
-        Err(TigrError::InvalidCode { .. })
+        Err(TigrError::InvalidCode {
+            reason: InvalidCodeReason::NotALoginCode,
+            ..
+        })
     ));
     let login_payload = h.challenge().qr_payload;
     assert!(matches!(
         phone.enroll(login_payload.clone(), PIN.into(), PIN.into(), "x".into()),
-        Err(TigrError::InvalidCode { .. })
+        Err(TigrError::InvalidCode {
+            reason: InvalidCodeReason::NotAnInvitation,
+            ..
+        })
     ));
     // Not enrolled on this server: nothing to approve with, online or offline.
     let host = h.public_origin.trim_start_matches("http://").to_owned();
@@ -631,7 +663,7 @@ fn local_checks_come_before_the_network() {
     assert_eq!(
         phone.approve(login_payload, None, "12a4".into()),
         Err(TigrError::InvalidPin {
-            reason: "format".into()
+            reason: InvalidPinReason::Format
         })
     );
 }
@@ -703,7 +735,10 @@ fn failing_key_protectors_give_key_store_errors() {
         let phone = Authenticator::new(dir.clone(), Some(protector), "fr".into()).expect("phone");
         match phone.accounts() {
             Err(e @ TigrError::KeyStore { .. }) => {
-                assert!(error_message(e, "fr".into()).contains("stockage sécurisé"));
+                assert!(
+                    error_message(e, "fr".into(), SystemClock.now_unix())
+                        .contains("stockage sécurisé")
+                );
             }
             other => panic!("expected KeyStore, got {other:?}"),
         }
@@ -711,9 +746,9 @@ fn failing_key_protectors_give_key_store_errors() {
     let locked =
         Authenticator::new(h.phone_dir(), Some(Arc::new(Locked)), "fr".into()).expect("phone");
     assert_eq!(
-        locked.enroll(h.enrollment("ivan"), PIN.into(), PIN.into(), "x".into()),
+        locked.enroll(h.invitation("ivan"), PIN.into(), PIN.into(), "x".into()),
         Err(TigrError::KeyStore {
-            reason: "device locked".into()
+            detail: "device locked".into()
         })
     );
 

@@ -17,9 +17,9 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 use tigr_core::authenticator::{Authenticator, DeviceError};
 use tigr_core::client::ClientError;
-use tigr_core::clock::{Language, TimeZone, local_text};
-use tigr_core::payload::{EnrollmentQr, LoginQr, PayloadError, QrPayload};
-use tigr_core::pin::PinError;
+use tigr_core::clock::{Clock as _, SystemClock, TimeZone, local_text};
+use tigr_core::payload::{EnrollmentQr, LoginQr, PayloadError};
+use tigr_mobile::{Language, TigrError, expect_invitation, expect_login};
 use tigr_tests::phone::{PHONE_KDF_ITERATIONS, open_phone, read_code};
 
 #[derive(Parser, Debug)]
@@ -95,28 +95,26 @@ enum Command {
     },
 }
 
-/// Picks the French or English text.
-struct Lang(bool);
+/// Picks the French or English text of this program's own labels.
+struct Lang(Language);
 
 impl Lang {
     fn t<'a>(&self, fr: &'a str, en: &'a str) -> &'a str {
-        if self.0 { en } else { fr }
+        match self.0 {
+            Language::French => fr,
+            Language::English => en,
+        }
     }
 
     /// A time as this phone's user reads it: local time of the machine, with its offset.
     fn time(&self, unix: i64) -> String {
-        let language = if self.0 {
-            Language::English
-        } else {
-            Language::French
-        };
-        local_text(unix, &TimeZone::system(), language)
+        local_text(unix, &TimeZone::system(), self.0)
     }
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    let lang = Lang(cli.lang.starts_with("en"));
+    let lang = Lang(Language::from_tag(&cli.lang));
     match run(&cli, &lang) {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
@@ -127,22 +125,18 @@ fn main() -> ExitCode {
 }
 
 fn run(cli: &Cli, lang: &Lang) -> anyhow::Result<()> {
-    let phone = open_phone(
-        &cli.home,
-        if lang.0 { "en" } else { "fr" },
-        cli.kdf_iterations,
-    )?;
+    let phone = open_phone(&cli.home, lang.0.tag(), cli.kdf_iterations)?;
     match &cli.command {
         Command::Enroll { code, device_name } => {
-            let qr = expect_enrollment(read_code(code)?, lang)?;
+            let qr = expect_invitation(read_code(code)?)?;
             enroll(&phone, &qr, device_name, cli, lang)
         }
         Command::Approve { code, account } => {
-            let qr = expect_login(read_code(code)?, lang)?;
+            let qr = expect_login(read_code(code)?)?;
             approve(&phone, &qr, account.as_deref(), cli, lang)
         }
         Command::Deny { code, account } => {
-            let qr = expect_login(read_code(code)?, lang)?;
+            let qr = expect_login(read_code(code)?)?;
             show_context(&phone, &qr, lang)?;
             let outcome = phone.deny(&qr, account.as_deref())?;
             println!(
@@ -156,7 +150,7 @@ fn run(cli: &Cli, lang: &Lang) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Offline { code, account } => {
-            let qr = expect_login(read_code(code)?, lang)?;
+            let qr = expect_login(read_code(code)?)?;
             let pin = ask_pin(cli, lang.t("Code PIN : ", "PIN: "))?;
             let code = phone.offline_code(&qr, account.as_deref(), &pin)?;
             println!(
@@ -234,32 +228,6 @@ fn run(cli: &Cli, lang: &Lang) -> anyhow::Result<()> {
                 )
             }
         }
-    }
-}
-
-fn expect_enrollment(payload: QrPayload, lang: &Lang) -> anyhow::Result<EnrollmentQr> {
-    match payload {
-        QrPayload::Enrollment(e) => Ok(e),
-        QrPayload::Login(_) => anyhow::bail!(
-            lang.t(
-                "Ce QR code sert à se connecter, pas à enrôler un téléphone.",
-                "This QR code is for logging in, not for enrolling a phone."
-            )
-            .to_owned()
-        ),
-    }
-}
-
-fn expect_login(payload: QrPayload, lang: &Lang) -> anyhow::Result<LoginQr> {
-    match payload {
-        QrPayload::Login(l) => Ok(l),
-        QrPayload::Enrollment(_) => anyhow::bail!(
-            lang.t(
-                "Ce QR code sert à enrôler un téléphone, pas à se connecter.",
-                "This QR code is for enrolling a phone, not for logging in."
-            )
-            .to_owned()
-        ),
     }
 }
 
@@ -377,88 +345,45 @@ fn ask_pin(cli: &Cli, prompt: &str) -> anyhow::Result<String> {
     Ok(line.trim().to_owned())
 }
 
-/// A message for the person holding the phone, in their language.
+/// A message for the person holding the phone, in their language: the server's own words for
+/// its refusals (with the attempts left), the SDK's sentences (as the apps show them) for
+/// everything else, with a hint for this command line where it has one.
 fn explain(error: &anyhow::Error, lang: &Lang) -> String {
-    if let Some(payload) = error.downcast_ref::<PayloadError>() {
-        return explain_payload(payload, lang);
-    }
-    let Some(device) = error.downcast_ref::<DeviceError>() else {
-        return format!("{error:#}");
-    };
-    match device {
-        DeviceError::Client(ClientError::Server {
+    let sdk_error = if let Some(device) = error.downcast_ref::<DeviceError>() {
+        if let DeviceError::Client(ClientError::Server {
             message,
             attempts_left,
             ..
-        }) => match attempts_left {
-            Some(n) if *n > 0 => format!(
-                "{message} ({} {n})",
-                lang.t("tentatives restantes :", "attempts left:")
-            ),
-            _ => message.clone(),
-        },
-        DeviceError::Client(ClientError::Network(_)) => lang
-            .t(
-                "Serveur injoignable. Sans réseau, utilisez « tigr-phone offline ».",
-                "Server unreachable. Without network, use `tigr-phone offline`.",
-            )
-            .to_owned(),
-        DeviceError::Pin(PinError::Format) => lang
-            .t(
-                "Le code PIN doit comporter 4 à 12 chiffres.",
-                "The PIN must be 4 to 12 digits.",
-            )
-            .to_owned(),
-        DeviceError::Pin(PinError::Mismatch) => lang
-            .t(
-                "Les deux codes PIN ne sont pas identiques.",
-                "The two PINs differ.",
-            )
-            .to_owned(),
-        DeviceError::Pin(PinError::TooSimple) => lang
-            .t(
-                "Ce code PIN est trop facile à deviner (suite ou chiffres identiques).",
-                "This PIN is too easy to guess (sequence or repeated digits).",
-            )
-            .to_owned(),
-        DeviceError::NotEnrolled { server } => format!(
-            "{} {server}.",
+        }) = device
+        {
+            return match attempts_left {
+                Some(n) if *n > 0 => format!(
+                    "{message} ({} {n})",
+                    lang.t("tentatives restantes :", "attempts left:")
+                ),
+                _ => message.clone(),
+            };
+        }
+        TigrError::from(device.clone())
+    } else if let Some(payload) = error.downcast_ref::<PayloadError>() {
+        TigrError::from(payload.clone())
+    } else if let Some(sdk_error) = error.downcast_ref::<TigrError>() {
+        sdk_error.clone()
+    } else {
+        return format!("{error:#}");
+    };
+    let text = sdk_error.message(lang.0, SystemClock.now_unix());
+    match sdk_error {
+        TigrError::Network { .. } => format!(
+            "{text} {}",
             lang.t(
-                "Ce téléphone n'est pas enrôlé sur",
-                "This phone is not enrolled on"
+                "Sans réseau, utilisez « tigr-phone offline ».",
+                "Without network, use `tigr-phone offline`."
             )
         ),
-        DeviceError::AccountChoiceNeeded { accounts } => format!(
-            "{} --account {}",
-            lang.t(
-                "Plusieurs comptes sur ce serveur ; précisez",
-                "Several accounts on this server; add"
-            ),
-            accounts.join(" | ")
-        ),
-        DeviceError::Payload(payload) => explain_payload(payload, lang),
-        other => format!("{other}"),
+        TigrError::AccountChoiceNeeded { tigr_ids } => {
+            format!("{text} --account {}", tigr_ids.join(" | "))
+        }
+        _ => text,
     }
-}
-
-fn explain_payload(error: &PayloadError, lang: &Lang) -> String {
-    match error {
-        PayloadError::NotTigr => lang.t(
-            "Ce QR code n'est pas un code Tigr.",
-            "This QR code is not a Tigr code.",
-        ),
-        PayloadError::UnsupportedVersion(_) => lang.t(
-            "Ce code Tigr est d'une version plus récente : mettez l'application à jour.",
-            "This Tigr code is from a newer version: update the app.",
-        ),
-        PayloadError::InsecureOrigin => lang.t(
-            "Ce code désigne un serveur non sécurisé (http) : refusé.",
-            "This code points to an insecure (http) server: refused.",
-        ),
-        _ => lang.t(
-            "Ce code Tigr est illisible ou abîmé.",
-            "This Tigr code is unreadable or damaged.",
-        ),
-    }
-    .to_owned()
 }

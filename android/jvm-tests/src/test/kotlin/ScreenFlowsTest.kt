@@ -1,5 +1,6 @@
 import fr.tigr.sdk.Account
 import fr.tigr.sdk.Authenticator
+import fr.tigr.sdk.InvalidPinReason
 import fr.tigr.sdk.KeyProtector
 import fr.tigr.sdk.KeyProtectorException
 import fr.tigr.sdk.LoginRequest
@@ -8,6 +9,7 @@ import fr.tigr.sdk.ScannedCode
 import fr.tigr.sdk.TigrException
 import fr.tigr.sdk.errorMessage
 import fr.tigr.sdk.jvmtests.TestServer
+import fr.tigr.sdk.minutesUntil
 import fr.tigr.sdk.parseCode
 import org.junit.jupiter.api.AfterAll
 import org.junit.jupiter.api.Assertions.assertEquals
@@ -59,9 +61,9 @@ class ScreenFlowsTest {
      * its checks): the setup of the other flows.
      */
     private fun enrolled(phone: Authenticator, account: String): Account {
-        val payload = server.enrollmentPayload(account)
-        val code = parseCode(payload) as ScannedCode.Enrollment
-        phone.scan(code.code.payload) as ScanResult.Enrollment
+        val payload = server.invitationPayload(account)
+        val code = parseCode(payload) as ScannedCode.Invitation
+        phone.scan(code.code.payload) as ScanResult.Invitation
         phone.accounts()
         return phone.enroll(code.code.payload, PIN, PIN, DEVICE)
     }
@@ -84,15 +86,15 @@ class ScreenFlowsTest {
     @Test
     fun `enrollment screen - offer, PIN refused, PIN twice, done`(@TempDir dir: Path) {
         val phone = phone(dir)
-        val payload = server.enrollmentPayload("flow-enroll")
+        val payload = server.invitationPayload("flow-enroll")
 
-        // ScannerViewModel: parseCode routes to the enrollment flow.
+        // ScannerViewModel: parseCode routes an invitation to the enrollment flow.
         val scanned = parseCode(payload)
-        assertTrue(scanned is ScannedCode.Enrollment)
-        val routed = (scanned as ScannedCode.Enrollment).code.payload
+        assertTrue(scanned is ScannedCode.Invitation)
+        val routed = (scanned as ScannedCode.Invitation).code.payload
 
         // EnrollmentViewModel.load(): scan -> Offer, then accounts() for "replaces existing".
-        val offer = (phone.scan(routed) as ScanResult.Enrollment).offer
+        val offer = (phone.scan(routed) as ScanResult.Invitation).offer
         assertEquals("flow-enroll", offer.tigrId)
         assertEquals("127.0.0.1", offer.serverHost.substringBefore(':'))
         assertEquals(TestServer.SERVICE_NAME, offer.serviceName)
@@ -102,9 +104,11 @@ class ScreenFlowsTest {
 
         // ConfirmPin with a different PIN: InvalidPin -> back to ChoosePin with the SDK's sentence.
         val mismatch = assertThrows<TigrException.InvalidPin> { phone.enroll(routed, PIN, "1357", DEVICE) }
-        assertTrue(errorMessage(mismatch, LANGUAGE).isNotBlank())
+        assertEquals(InvalidPinReason.MISMATCH, mismatch.reason)
+        assertTrue(errorMessage(mismatch, LANGUAGE, now()).isNotBlank())
         // A run is refused by the SDK, not by the pad.
-        assertThrows<TigrException.InvalidPin> { phone.enroll(routed, "1234", "1234", DEVICE) }
+        val run = assertThrows<TigrException.InvalidPin> { phone.enroll(routed, "1234", "1234", DEVICE) }
+        assertEquals(InvalidPinReason.TOO_SIMPLE, run.reason)
 
         // ChoosePin -> ConfirmPin -> Enrolling -> Done.
         val account = phone.enroll(routed, PIN, PIN, DEVICE)
@@ -149,7 +153,7 @@ class ScreenFlowsTest {
         // Approuver with a wrong PIN -> WrongPin(attemptsLeft).
         val wrong = assertThrows<TigrException.WrongPin> { phone.approve(request.code.payload, tigrId, WRONG_PIN) }
         assertEquals(4u, wrong.attemptsLeft)
-        assertTrue(errorMessage(wrong, LANGUAGE).contains("4"), "the message says how many attempts are left")
+        assertTrue(errorMessage(wrong, LANGUAGE, now()).contains("4"), "the message says how many attempts are left")
 
         // Réessayer -> Review again with the same payload -> Approved.
         phone.approve(request.code.payload, tigrId, PIN)
@@ -170,9 +174,11 @@ class ScreenFlowsTest {
             assertEquals(left.toUInt(), wrong.attemptsLeft)
         }
         val blocked = assertThrows<TigrException.AccountBlocked> { phone.approve(request.code.payload, tigrId, WRONG_PIN) }
-        // The server's default block is temporary: the screen says for how long.
-        assertEquals(15u, blocked.minutesLeft)
-        val message = errorMessage(blocked, LANGUAGE)
+        // The server's default block is temporary: the screen says for how long, by the app's clock
+        // (LoginViewModel: minutesUntil(blockedUntil, now)).
+        val now = now()
+        assertEquals(15u, minutesUntil(checkNotNull(blocked.blockedUntil) { "temporary" }, now))
+        val message = errorMessage(blocked, LANGUAGE, now)
         assertTrue(message.contains("15 min"), "the message says how long: $message")
         assertTrue(message.contains("administrateur"), "and whom to contact: $message")
 
@@ -241,8 +247,11 @@ class ScreenFlowsTest {
         // A login QR of that server now says "not enrolled".
         val qr = server.createChallenge().qrPayload
         val notEnrolled = assertThrows<TigrException.NotEnrolled> { loginRequest(phone, qr) }
-        assertTrue(errorMessage(notEnrolled, LANGUAGE).isNotBlank())
+        assertTrue(errorMessage(notEnrolled, LANGUAGE, now()).isNotBlank())
     }
+
+    /** The app's clock (Unix seconds), as `TigrClient` hands it to the SDK. */
+    private fun now(): Long = System.currentTimeMillis() / 1000
 
     private companion object {
         const val LANGUAGE = "fr"

@@ -26,11 +26,12 @@ final class LoginModel: ObservableObject, PinEntryModel {
         case approved(LoginContext)
         case denied(LoginContext)
         case wrongPin(attemptsLeft: Int, message: String)
-        /// `minutesLeft` nil: only an administrator can unblock the account.
+        /// `minutesLeft`: counted by the app's clock from the SDK's `blockedUntil`; nil: only an
+        /// administrator can unblock the account.
         case blocked(message: String, serviceName: String?, minutesLeft: Int?)
         case expired(message: String)
         case revoked(message: String, account: Account?)
-        /// `message` nil: the code is an enrollment code.
+        /// `message` nil: the code is an invitation.
         case failed(message: String?, canRetry: Bool, offlinePossible: Bool)
     }
 
@@ -60,7 +61,7 @@ final class LoginModel: ObservableObject, PinEntryModel {
             step = failure(error, message)
         case .success(.login(let request)):
             onRequest(request)
-        case .success(.enrollment):
+        case .success(.invitation):
             step = .failed(message: nil, canRetry: false, offlinePossible: false)
         }
     }
@@ -149,6 +150,7 @@ final class LoginModel: ObservableObject, PinEntryModel {
         }
     }
 
+    /// The step for a failed call: every SDK error is mapped (a new one does not compile).
     private func failure(_ error: Error, _ message: String) -> Step {
         guard let tigr = error as? TigrError else {
             return .failed(message: message, canRetry: false, offlinePossible: false)
@@ -156,12 +158,12 @@ final class LoginModel: ObservableObject, PinEntryModel {
         switch tigr {
         case .WrongPin(let attemptsLeft):
             return .wrongPin(attemptsLeft: Int(attemptsLeft), message: message)
-        case .AccountBlocked(let minutesLeft):
+        case .AccountBlocked(let blockedUntil):
             return .blocked(message: message, serviceName: request?.context?.serviceName,
-                            minutesLeft: minutesLeft.map { Int($0) })
+                            minutesLeft: blockedUntil.map { service.minutesUntil($0) })
         case .ChallengeExpired:
             return .expired(message: message)
-        case .DeviceRevoked:
+        case .PhoneRevoked:
             return .revoked(message: message, account: request?.accounts.first { $0.tigrId == chosen?.tigrId })
         case .AccountChoiceNeeded(let tigrIds):
             let choices = tigrIds.map { id in
@@ -172,7 +174,7 @@ final class LoginModel: ObservableObject, PinEntryModel {
             return .failed(message: message, canRetry: true, offlinePossible: true)
         case .Server:
             return .failed(message: message, canRetry: true, offlinePossible: false)
-        default:
+        case .InvalidCode, .NotEnrolled, .InvalidPin, .AlreadyUsed, .InvalidInvitation, .KeyStore, .Storage:
             return .failed(message: message, canRetry: false, offlinePossible: false)
         }
     }

@@ -8,13 +8,13 @@ import TigrSDK
 final class EnrollmentModel: ObservableObject, PinEntryModel {
     enum Step {
         case loading
-        case offer(EnrollmentOffer, replacesExisting: Bool)
-        case choosePin(EnrollmentOffer, error: String?)
-        case confirmPin(EnrollmentOffer)
-        case enrolling(EnrollmentOffer)
+        case offer(InvitationOffer, replacesExisting: Bool)
+        case choosePin(InvitationOffer, error: String?)
+        case confirmPin(InvitationOffer)
+        case enrolling(InvitationOffer)
         case done(Account)
         /// `message` nil: the code is a login code. `canRetry`: network/server fault.
-        /// `needsNewCode`: used, expired or unknown code.
+        /// `needsNewCode`: used, expired or unknown invitation.
         case failed(message: String?, canRetry: Bool, needsNewCode: Bool)
     }
 
@@ -24,7 +24,7 @@ final class EnrollmentModel: ObservableObject, PinEntryModel {
 
     private let payload: String
     private let service: TigrService
-    private var offer: EnrollmentOffer?
+    private var offer: InvitationOffer?
     private var firstPin: String?
 
     init(payload: String, service: TigrService = .shared) {
@@ -38,7 +38,7 @@ final class EnrollmentModel: ObservableObject, PinEntryModel {
         switch await service.call({ try $0.scan(text: payload) }) {
         case .failure(let error, let message):
             step = failed(error, message)
-        case .success(.enrollment(let offer)):
+        case .success(.invitation(let offer)):
             self.offer = offer
             var replaces = false
             if case .success(let accounts) = await service.call({ try $0.accounts() }) {
@@ -72,7 +72,7 @@ final class EnrollmentModel: ObservableObject, PinEntryModel {
         }
     }
 
-    private func enroll(_ offer: EnrollmentOffer, _ chosen: String, _ confirmation: String, _ deviceName: String) async {
+    private func enroll(_ offer: InvitationOffer, _ chosen: String, _ confirmation: String, _ deviceName: String) async {
         step = .enrolling(offer)
         let payload = self.payload
         let result = await service.call {
@@ -95,16 +95,27 @@ final class EnrollmentModel: ObservableObject, PinEntryModel {
         if offer != nil { startPin() } else { await load() }
     }
 
+    /// The failed step of an error: every SDK error and reason is mapped (a new one does not compile).
     private func failed(_ error: Error, _ message: String) -> Step {
-        let tigr = error as? TigrError
         let canRetry: Bool
         let needsNewCode: Bool
-        switch tigr {
+        switch error as? TigrError {
+        case nil:
+            canRetry = false; needsNewCode = false
         case .Network?, .Server?:
             canRetry = true; needsNewCode = false
-        case .EnrollmentInvalid?, .AlreadyUsed?, .ChallengeExpired?, .InvalidCode?:
+        case .InvalidInvitation?, .AlreadyUsed?, .ChallengeExpired?:
             canRetry = false; needsNewCode = true
-        default:
+        case .InvalidCode(let reason, _)?:
+            canRetry = false
+            switch reason {
+            case .unsupportedVersion:
+                needsNewCode = false // a newer app is needed, not a new invitation (the message says so)
+            case .notTigr, .unknownChallenge, .notALoginCode, .notAnInvitation:
+                needsNewCode = true
+            }
+        case .NotEnrolled?, .AccountChoiceNeeded?, .InvalidPin?, .WrongPin?, .AccountBlocked?, .PhoneRevoked?,
+             .KeyStore?, .Storage?:
             canRetry = false; needsNewCode = false
         }
         return .failed(message: message, canRetry: canRetry, needsNewCode: needsNewCode)

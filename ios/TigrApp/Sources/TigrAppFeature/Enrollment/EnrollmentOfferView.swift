@@ -1,10 +1,10 @@
 import SwiftUI
 import TigrSDK
 
-/// What the enrollment QR offers, before any PIN: server first (the one to check), service,
+/// What the invitation offers, before any PIN: server first (the one to check), service,
 /// holder, Tigr ID, validity with a countdown.
 struct EnrollmentOfferView: View {
-    let offer: EnrollmentOffer
+    let offer: InvitationOffer
     let replacesExisting: Bool
     let onContinue: () -> Void
     let onCancel: () -> Void

@@ -58,10 +58,13 @@ final class OfflineModel: ObservableObject, PinEntryModel {
             case .success(let code):
                 step = .code(code, deadline: uptime() + TimeInterval(code.secondsLeft))
             case .failure(let error, let message):
+                // Every SDK error is mapped (a new one does not compile).
                 switch error as? TigrError {
                 case .InvalidPin?: step = .enterPin(tigrId: id, reason: why, pinError: message)
                 case .AccountChoiceNeeded(let ids)?: step = .chooseAccount(ids)
-                default: step = .failed(message)
+                case nil, .InvalidCode?, .NotEnrolled?, .WrongPin?, .AccountBlocked?, .ChallengeExpired?, .AlreadyUsed?,
+                     .InvalidInvitation?, .PhoneRevoked?, .Network?, .Server?, .KeyStore?, .Storage?:
+                    step = .failed(message)
                 }
             }
         }

@@ -11,7 +11,7 @@ enum Route: Hashable {
     /// The flow of a scanned code.
     static func forCode(_ code: ScannedCode) -> Route {
         switch code {
-        case .enrollment(let code): return .enroll(payload: code.payload)
+        case .invitation(let code): return .enroll(payload: code.payload)
         case .login(let code): return .login(payload: code.payload)
         }
     }

@@ -2,8 +2,9 @@ import Foundation
 import TigrSDK
 
 /// The Tigr SDK calls the screens make, one to one with `TigrSDK` (see docs/mobile.md).
-/// Every method BLOCKS (vault, PIN derivation, network): call them through ``TigrService``,
-/// which runs them off the main thread. The protocol is the seam for a fake in previews/tests.
+/// Every method but `minutesUntil` BLOCKS (vault, PIN derivation, network): call them through
+/// ``TigrService``, which runs them off the main thread. The protocol is the seam for a fake in
+/// previews/tests; it also holds the app's clock, which the SDK's texts and block times need.
 public protocol TigrClient: AnyObject {
     var language: String { get }
     func accounts() throws -> [Account]
@@ -14,23 +15,33 @@ public protocol TigrClient: AnyObject {
     func deny(payload: String, tigrId: String?) throws
     func offlineCode(payload: String, tigrId: String?, pin: String) throws -> OfflineCode
     func removeAccount(serverOrigin: String, tigrId: String) throws
+    /// The sentence to show for `error`, in `language`, counted with the app's clock.
     func errorMessage(_ error: TigrError) -> String
+    /// Minutes until a temporary block's `blockedUntil`, by the app's clock (no I/O).
+    func minutesUntil(_ blockedUntil: Int64) -> Int
 }
 
 /// The real SDK: one `Authenticator` over the vault folder, in the UI language. The
 /// authenticator is opened on first use (off the main thread); if opening fails, the next call
-/// tries again.
+/// tries again. `now` is the app's clock in Unix seconds.
 final class AuthenticatorClient: TigrClient {
     let language: String
     private let storageDir: URL
     private let keyProtector: KeyProtector
+    private let now: () -> Int64
     private let lock = NSLock()
     private var opened: Authenticator?
 
-    init(storageDir: URL, keyProtector: KeyProtector, language: String) {
+    init(
+        storageDir: URL,
+        keyProtector: KeyProtector,
+        language: String,
+        now: @escaping () -> Int64 = { Int64(Date().timeIntervalSince1970) }
+    ) {
         self.storageDir = storageDir
         self.keyProtector = keyProtector
         self.language = language
+        self.now = now
     }
 
     private func authenticator() throws -> Authenticator {
@@ -73,6 +84,10 @@ final class AuthenticatorClient: TigrClient {
     }
 
     func errorMessage(_ error: TigrError) -> String {
-        TigrSDK.errorMessage(error: error, language: language)
+        TigrSDK.errorMessage(error: error, language: language, nowUnix: now())
+    }
+
+    func minutesUntil(_ blockedUntil: Int64) -> Int {
+        Int(TigrSDK.minutesUntil(until: blockedUntil, nowUnix: now()))
     }
 }

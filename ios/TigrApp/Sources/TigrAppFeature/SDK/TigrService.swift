@@ -55,6 +55,12 @@ final class TigrService: @unchecked Sendable {
         }
     }
 
+    /// Minutes until a temporary block ends (`TigrError.AccountBlocked`'s `blockedUntil`), by the
+    /// app's clock. Pure arithmetic: safe on the main thread.
+    func minutesUntil(_ blockedUntil: Int64) -> Int {
+        currentClient().minutesUntil(blockedUntil)
+    }
+
     /// Application Support/tigr: never backed up, encrypted while the phone is locked.
     static func vaultDirectory() -> URL {
         let base = FileManager.default.urls(for: .applicationSupportDirectory, in: .userDomainMask)[0]

@@ -2,6 +2,9 @@ package fr.tigr.app
 
 import fr.tigr.app.enrollment.EnrollmentStep
 import fr.tigr.app.enrollment.EnrollmentViewModel
+import fr.tigr.sdk.InvalidCodeReason
+import fr.tigr.sdk.InvalidInvitationReason
+import fr.tigr.sdk.InvalidPinReason
 import fr.tigr.sdk.ScanResult
 import fr.tigr.sdk.TigrException
 import org.junit.Assert.assertEquals
@@ -22,7 +25,7 @@ class EnrollmentViewModelTest {
 
     @Test
     fun `offer, PIN twice, done`() {
-        client.answer(ScanResult.Enrollment(Samples.offer()), emptyList<Any>(), Samples.account())
+        client.answer(ScanResult.Invitation(Samples.offer()), emptyList<Any>(), Samples.account())
         val vm = viewModel()
         val offer = vm.step.value as EnrollmentStep.Offer
         assertEquals(false, offer.replacesExisting)
@@ -42,13 +45,13 @@ class EnrollmentViewModelTest {
 
     @Test
     fun `an existing entry is announced as replaced`() {
-        client.answer(ScanResult.Enrollment(Samples.offer()), listOf(Samples.account()))
+        client.answer(ScanResult.Invitation(Samples.offer()), listOf(Samples.account()))
         assertEquals(true, (viewModel().step.value as EnrollmentStep.Offer).replacesExisting)
     }
 
     @Test
     fun `a refused PIN goes back to the first entry with the SDK's sentence`() {
-        client.answer(ScanResult.Enrollment(Samples.offer()), emptyList<Any>(), TigrException.InvalidPin("too_simple"))
+        client.answer(ScanResult.Invitation(Samples.offer()), emptyList<Any>(), TigrException.InvalidPin(InvalidPinReason.TOO_SIMPLE))
         val vm = viewModel()
         vm.startPin()
         vm.type("1234")
@@ -60,7 +63,7 @@ class EnrollmentViewModelTest {
 
     @Test
     fun `network failure can be retried, a used code cannot`() {
-        client.answer(ScanResult.Enrollment(Samples.offer()), emptyList<Any>(), TigrException.Network("down"))
+        client.answer(ScanResult.Invitation(Samples.offer()), emptyList<Any>(), TigrException.Network("down"))
         val vm = viewModel()
         vm.startPin()
         vm.type("2580")
@@ -70,10 +73,26 @@ class EnrollmentViewModelTest {
         vm.retry()
         assertTrue(vm.step.value is EnrollmentStep.ChoosePin)
 
-        val other = FakeTigrClient().apply { answer(TigrException.EnrollmentInvalid("used")) }
+        val other = FakeTigrClient().apply { answer(TigrException.InvalidInvitation(InvalidInvitationReason.USED)) }
         val dead = EnrollmentViewModel(Samples.ENROLL, "Pixel 8", fakeSdk(other, main.dispatcher))
         val step = dead.step.value as EnrollmentStep.Failed
         assertEquals(false, step.canRetry)
         assertEquals(true, step.needsNewCode)
+    }
+
+    @Test
+    fun `a code of a newer protocol asks for an app update, not a new invitation`() {
+        val newer = FakeTigrClient().apply {
+            answer(TigrException.InvalidCode(InvalidCodeReason.UNSUPPORTED_VERSION, "version 2"))
+        }
+        val step = EnrollmentViewModel(Samples.ENROLL, "Pixel 8", fakeSdk(newer, main.dispatcher)).step.value
+            as EnrollmentStep.Failed
+        assertEquals(false, step.canRetry)
+        assertEquals(false, step.needsNewCode)
+
+        val damaged = FakeTigrClient().apply { answer(TigrException.InvalidCode(InvalidCodeReason.NOT_TIGR, "")) }
+        val other = EnrollmentViewModel(Samples.ENROLL, "Pixel 8", fakeSdk(damaged, main.dispatcher)).step.value
+            as EnrollmentStep.Failed
+        assertEquals(true, other.needsNewCode)
     }
 }

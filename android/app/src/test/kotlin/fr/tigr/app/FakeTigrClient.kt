@@ -3,8 +3,8 @@ package fr.tigr.app
 import fr.tigr.app.sdk.TigrClient
 import fr.tigr.app.sdk.TigrSdk
 import fr.tigr.sdk.Account
-import fr.tigr.sdk.EnrollmentCode
-import fr.tigr.sdk.EnrollmentOffer
+import fr.tigr.sdk.InvitationCode
+import fr.tigr.sdk.InvitationOffer
 import fr.tigr.sdk.LoginCode
 import fr.tigr.sdk.LoginContext
 import fr.tigr.sdk.LoginRequest
@@ -54,6 +54,9 @@ class FakeTigrClient : TigrClient {
         next("offlineCode($payload, $tigrId, $pin)")
     override fun removeAccount(serverOrigin: String, tigrId: String): Unit = next("removeAccount($serverOrigin, $tigrId)")
     override fun errorMessage(error: TigrException): String = "message:${error.javaClass.simpleName}"
+
+    /** Whole minutes from the fake clock [Samples.NOW] (tests use whole minutes). */
+    override fun minutesUntil(blockedUntil: Long): Int = ((blockedUntil - Samples.NOW) / 60).toInt()
 }
 
 /** A [TigrSdk] over [client] that runs calls on [dispatcher] (tests: the Main test dispatcher). */
@@ -72,11 +75,13 @@ object Samples {
     const val HOST = "auth.example.fr"
     const val LOGIN = "https://auth.example.fr/t/1/L/KRSXG5CJIRJUKQ2SIVKC2MJRGE/MFRGGZDFMZTWQ2LKNNWG23TPOA/1795000120"
     const val ENROLL = "https://auth.example.fr/t/1/E/GEZDGNBVGY3TQOJQGEZDGNBVGY"
+    /** The fake clock's time (Unix seconds). */
+    const val NOW = 1_795_000_010L
 
     fun account(tigrId: String = "marie.curie") =
         Account(ORIGIN, HOST, tigrId, "Marie Curie", "ESEA", "DEVICE", 1_700_000_000)
 
-    fun offer() = EnrollmentOffer(ENROLL, HOST, "ESEA", "marie.curie", "Marie Curie", 4_000_000_000)
+    fun offer() = InvitationOffer(ENROLL, HOST, "ESEA", "marie.curie", "Marie Curie", 4_000_000_000)
 
     fun context() = LoginContext("ESEA", HOST, 1_795_000_000, 1_795_000_120, "192.0.2.7", "Firefox 133 sur Windows")
 
@@ -88,5 +93,5 @@ object Samples {
     fun offline(vararg accounts: Account = arrayOf(account())) =
         ScanResult.Login(LoginRequest(loginCode(), null, accounts.toList(), "Le serveur est injoignable."))
 
-    fun enrollmentCode() = ScannedCode.Enrollment(EnrollmentCode(ENROLL, ORIGIN, HOST))
+    fun invitationCode() = ScannedCode.Invitation(InvitationCode(ENROLL, ORIGIN, HOST))
 }

@@ -39,7 +39,7 @@ class LoginViewModelTest {
 
     @Test
     fun `wrong PIN shows attempts left, retry returns to the pad, then blocked`() {
-        client.answer(Samples.online(), TigrException.WrongPin(2u), TigrException.AccountBlocked(15u))
+        client.answer(Samples.online(), TigrException.WrongPin(2u), TigrException.AccountBlocked(Samples.NOW + 900))
         val vm = viewModel()
         vm.typeAndApprove("1111")
         assertEquals(2, (vm.step.value as LoginStep.WrongPin).attemptsLeft)
@@ -108,7 +108,7 @@ class LoginViewModelTest {
         expired.typeAndApprove("2580")
         assertTrue(expired.step.value is LoginStep.Expired)
 
-        val revokedClient = FakeTigrClient().apply { answer(Samples.online(), TigrException.DeviceRevoked(), Unit) }
+        val revokedClient = FakeTigrClient().apply { answer(Samples.online(), TigrException.PhoneRevoked(), Unit) }
         val revoked = LoginViewModel(Samples.LOGIN, fakeSdk(revokedClient, main.dispatcher))
         revoked.typeAndApprove("2580")
         assertEquals(Samples.account(), (revoked.step.value as LoginStep.Revoked).account)

@@ -2,6 +2,7 @@ package fr.tigr.app
 
 import fr.tigr.app.offline.OfflineStep
 import fr.tigr.app.offline.OfflineViewModel
+import fr.tigr.sdk.InvalidPinReason
 import fr.tigr.sdk.OfflineCode
 import fr.tigr.sdk.TigrException
 import org.junit.Assert.assertEquals
@@ -47,7 +48,7 @@ class OfflineViewModelTest {
 
     @Test
     fun `an invalid PIN stays on the pad`() {
-        client.answer(TigrException.InvalidPin("format"))
+        client.answer(TigrException.InvalidPin(InvalidPinReason.FORMAT))
         val vm = viewModel()
         "12".forEach(vm::onDigit)
         vm.submit()

@@ -8,6 +8,7 @@ import fr.tigr.app.ui.components.PinBuffer
 import fr.tigr.app.ui.components.formatCountdown
 import fr.tigr.app.ui.components.groupedDigits
 import fr.tigr.app.ui.components.spokenDigits
+import fr.tigr.sdk.InvalidCodeReason
 import fr.tigr.sdk.TigrException
 import org.junit.Assert.assertEquals
 import org.junit.Assert.assertNull
@@ -39,12 +40,12 @@ class ScreenHelpersTest {
     @Test
     fun `scanner routes the first Tigr code and explains others`() {
         val client = FakeTigrClient()
-        client.answer(TigrException.InvalidCode("not tigr"), Samples.enrollmentCode())
+        client.answer(TigrException.InvalidCode(InvalidCodeReason.NOT_TIGR, "not tigr"), Samples.invitationCode())
         val vm = ScannerViewModel(fakeSdk(client, main.dispatcher))
         vm.onTexts(listOf("https://example.org"))
         assertEquals("message:InvalidCode", vm.state.value.notTigr)
         vm.onTexts(listOf("https://example.org", Samples.ENROLL))
-        assertEquals(Samples.enrollmentCode(), vm.state.value.found)
+        assertEquals(Samples.invitationCode(), vm.state.value.found)
         assertNull(vm.state.value.notTigr)
         // The same foreign text is not parsed twice while its hint shows.
         assertEquals(listOf("parseCode(https://example.org)", "parseCode(${Samples.ENROLL})"), client.calls)

@@ -51,7 +51,7 @@ fun LoginFlow(
             is LoginStep.WrongPin -> WrongPinScreen(s, onRetry = viewModel::retry, onCancel = onFinished)
             is LoginStep.Blocked -> BlockedScreen(s, onClose = onFinished)
             is LoginStep.Expired -> LoginExpiredScreen(s, onScanAgain = onScanAgain, onClose = onFinished)
-            is LoginStep.Revoked -> DeviceRevokedScreen(
+            is LoginStep.Revoked -> PhoneRevokedScreen(
                 step = s,
                 onRemove = viewModel::removeRevokedAccount,
                 onClose = onFinished,

@@ -48,7 +48,7 @@ fun LoginExpiredScreen(step: LoginStep.Expired, onScanAgain: () -> Unit, onClose
 
 /** This phone no longer answers for the account (replaced or revoked by an administrator). */
 @Composable
-fun DeviceRevokedScreen(step: LoginStep.Revoked, onRemove: () -> Unit, onClose: () -> Unit) {
+fun PhoneRevokedScreen(step: LoginStep.Revoked, onRemove: () -> Unit, onClose: () -> Unit) {
     val actions = buildList {
         if (step.account != null) add(StatusAction(stringResource(R.string.revoked_remove), onRemove))
         add(StatusAction(stringResource(R.string.action_close), onClose))

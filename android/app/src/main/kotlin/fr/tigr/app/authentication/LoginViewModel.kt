@@ -53,8 +53,9 @@ sealed interface LoginStep {
     data class WrongPin(val attemptsLeft: Int, val message: String) : LoginStep
 
     /**
-     * Too many wrong PINs: the account is blocked for [minutesLeft] minutes (it lifts by itself),
-     * or, when [minutesLeft] is null, until an administrator unblocks it.
+     * Too many wrong PINs: the account is blocked for [minutesLeft] minutes (it lifts by itself;
+     * counted by the app's clock from the SDK's `blockedUntil`), or, when [minutesLeft] is null,
+     * until an administrator unblocks it.
      */
     data class Blocked(val message: String, val serviceName: String?, val minutesLeft: Int? = null) : LoginStep
 
@@ -107,7 +108,7 @@ class LoginViewModel(
                 is SdkResult.Failure -> _step.value = failure(scanned)
                 is SdkResult.Success -> when (val result = scanned.value) {
                     is ScanResult.Login -> onRequest(result.request)
-                    is ScanResult.Enrollment ->
+                    is ScanResult.Invitation ->
                         _step.value = LoginStep.Failed(message = null, canRetry = false, offlinePossible = false)
                 }
             }
@@ -206,14 +207,20 @@ class LoginViewModel(
         }
     }
 
+    /** The screen for a failed call: every SDK error is mapped (a new one does not compile). */
     private fun failure(failure: SdkResult.Failure): LoginStep {
         val message = failure.message
-        return when (val error = failure.error) {
+        val error = failure.error as? TigrException
+            ?: return LoginStep.Failed(message, canRetry = false, offlinePossible = false)
+        return when (error) {
             is TigrException.WrongPin -> LoginStep.WrongPin(error.attemptsLeft.toInt(), message)
-            is TigrException.AccountBlocked ->
-                LoginStep.Blocked(message, request?.context?.serviceName, error.minutesLeft?.toInt())
+            is TigrException.AccountBlocked -> LoginStep.Blocked(
+                message,
+                request?.context?.serviceName,
+                error.blockedUntil?.let(sdk::minutesUntil),
+            )
             is TigrException.ChallengeExpired -> LoginStep.Expired(message)
-            is TigrException.DeviceRevoked -> LoginStep.Revoked(
+            is TigrException.PhoneRevoked -> LoginStep.Revoked(
                 message,
                 request?.accounts?.firstOrNull { it.tigrId == chosen?.tigrId },
             )
@@ -225,7 +232,14 @@ class LoginViewModel(
             )
             is TigrException.Network -> LoginStep.Failed(message, canRetry = true, offlinePossible = true)
             is TigrException.Server -> LoginStep.Failed(message, canRetry = true, offlinePossible = false)
-            else -> LoginStep.Failed(message, canRetry = false, offlinePossible = false)
+            is TigrException.InvalidCode,
+            is TigrException.NotEnrolled,
+            is TigrException.InvalidPin,
+            is TigrException.AlreadyUsed,
+            is TigrException.InvalidInvitation,
+            is TigrException.KeyStore,
+            is TigrException.Storage,
+            -> LoginStep.Failed(message, canRetry = false, offlinePossible = false)
         }
     }
 

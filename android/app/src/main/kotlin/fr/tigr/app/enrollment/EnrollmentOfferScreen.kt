@@ -22,7 +22,7 @@ import fr.tigr.app.ui.components.LabeledValue
 import fr.tigr.app.ui.components.formatCountdown
 import fr.tigr.app.ui.components.formatTime
 import fr.tigr.app.ui.components.secondsUntil
-import fr.tigr.sdk.EnrollmentOffer
+import fr.tigr.sdk.InvitationOffer
 
 /**
  * What the enrollment QR offers, before any PIN: server (first: it is the one to check),
@@ -30,7 +30,7 @@ import fr.tigr.sdk.EnrollmentOffer
  */
 @Composable
 fun EnrollmentOfferScreen(
-    offer: EnrollmentOffer,
+    offer: InvitationOffer,
     replacesExisting: Boolean,
     onContinue: () -> Unit,
     onCancel: () -> Unit,

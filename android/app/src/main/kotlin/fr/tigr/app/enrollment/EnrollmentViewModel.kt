@@ -14,7 +14,8 @@ import fr.tigr.app.sdk.deviceName
 import fr.tigr.app.tigrApplication
 import fr.tigr.app.ui.components.PinBuffer
 import fr.tigr.sdk.Account
-import fr.tigr.sdk.EnrollmentOffer
+import fr.tigr.sdk.InvalidCodeReason
+import fr.tigr.sdk.InvitationOffer
 import fr.tigr.sdk.ScanResult
 import fr.tigr.sdk.TigrException
 import kotlinx.coroutines.flow.MutableStateFlow
@@ -27,24 +28,25 @@ sealed interface EnrollmentStep {
     /** `scan(payload)` is asking the server what the code offers. */
     data object Loading : EnrollmentStep
 
-    /** Server, service, account and expiry, before any PIN. */
-    data class Offer(val offer: EnrollmentOffer, val replacesExisting: Boolean) : EnrollmentStep
+    /** Server, service, account and expiry of the invitation, before any PIN. */
+    data class Offer(val offer: InvitationOffer, val replacesExisting: Boolean) : EnrollmentStep
 
-    /** First PIN entry; [error] is the SDK's reason when the previous choice was refused. */
-    data class ChoosePin(val offer: EnrollmentOffer, val error: String?) : EnrollmentStep
+    /** First PIN entry; [error] is the SDK's sentence when the previous choice was refused. */
+    data class ChoosePin(val offer: InvitationOffer, val error: String?) : EnrollmentStep
 
     /** Second PIN entry. */
-    data class ConfirmPin(val offer: EnrollmentOffer) : EnrollmentStep
+    data class ConfirmPin(val offer: InvitationOffer) : EnrollmentStep
 
     /** `enroll(...)`: keys generated, registered, vault written. */
-    data class Enrolling(val offer: EnrollmentOffer) : EnrollmentStep
+    data class Enrolling(val offer: InvitationOffer) : EnrollmentStep
 
     data class Done(val account: Account) : EnrollmentStep
 
     /**
      * Enrollment failed. [canRetry]: a network or server fault, worth trying again;
-     * [needsNewCode]: the code is used, expired or unknown, only the administrator can help.
-     * [message] is the SDK's sentence; null when the code is a login code, not an enrollment.
+     * [needsNewCode]: the invitation is used, expired or unknown, only the administrator can
+     * help. [message] is the SDK's sentence; null when the code is a login code, not an
+     * invitation.
      */
     data class Failed(val message: String?, val canRetry: Boolean, val needsNewCode: Boolean) : EnrollmentStep
 }
@@ -64,7 +66,7 @@ class EnrollmentViewModel(
 
     val pin = PinBuffer()
     private var firstPin: String? = null
-    private var offer: EnrollmentOffer? = null
+    private var offer: InvitationOffer? = null
 
     init {
         load()
@@ -76,7 +78,7 @@ class EnrollmentViewModel(
             when (val scanned = sdk.call { scan(payload) }) {
                 is SdkResult.Failure -> _step.value = failed(scanned)
                 is SdkResult.Success -> when (val result = scanned.value) {
-                    is ScanResult.Enrollment -> {
+                    is ScanResult.Invitation -> {
                         val offer = result.offer
                         this@EnrollmentViewModel.offer = offer
                         val existing = (sdk.call { accounts() } as? SdkResult.Success)?.value.orEmpty()
@@ -119,7 +121,7 @@ class EnrollmentViewModel(
     /** Back from the confirmation to the first entry. */
     fun restartPin() = startPin()
 
-    private fun enroll(offer: EnrollmentOffer, chosen: String, confirmation: String) {
+    private fun enroll(offer: InvitationOffer, chosen: String, confirmation: String) {
         firstPin = null
         _step.value = EnrollmentStep.Enrolling(offer)
         viewModelScope.launch {
@@ -141,16 +143,34 @@ class EnrollmentViewModel(
         if (offer != null) startPin() else load()
     }
 
+    /** The Failed step of an error: every SDK error and reason is mapped (a new one does not compile). */
     private fun failed(failure: SdkResult.Failure): EnrollmentStep.Failed {
-        val error = failure.error
-        return EnrollmentStep.Failed(
-            message = failure.message,
-            canRetry = error is TigrException.Network || error is TigrException.Server,
-            needsNewCode = error is TigrException.EnrollmentInvalid ||
-                error is TigrException.AlreadyUsed ||
-                error is TigrException.ChallengeExpired ||
-                error is TigrException.InvalidCode,
-        )
+        val error = failure.error as? TigrException
+        val (canRetry, needsNewCode) = when (error) {
+            null -> false to false
+            is TigrException.Network, is TigrException.Server -> true to false
+            is TigrException.InvalidInvitation, is TigrException.AlreadyUsed, is TigrException.ChallengeExpired ->
+                false to true
+            is TigrException.InvalidCode -> false to when (error.reason) {
+                // A newer app is needed, not a new invitation (the message says so).
+                InvalidCodeReason.UNSUPPORTED_VERSION -> false
+                InvalidCodeReason.NOT_TIGR,
+                InvalidCodeReason.UNKNOWN_CHALLENGE,
+                InvalidCodeReason.NOT_A_LOGIN_CODE,
+                InvalidCodeReason.NOT_AN_INVITATION,
+                -> true
+            }
+            is TigrException.NotEnrolled,
+            is TigrException.AccountChoiceNeeded,
+            is TigrException.InvalidPin,
+            is TigrException.WrongPin,
+            is TigrException.AccountBlocked,
+            is TigrException.PhoneRevoked,
+            is TigrException.KeyStore,
+            is TigrException.Storage,
+            -> false to false
+        }
+        return EnrollmentStep.Failed(message = failure.message, canRetry = canRetry, needsNewCode = needsNewCode)
     }
 
     override fun onCleared() {

@@ -31,7 +31,7 @@ object Routes {
 
     /** The flow of a scanned code. */
     fun forCode(code: ScannedCode): String = when (code) {
-        is ScannedCode.Enrollment -> enroll(code.code.payload)
+        is ScannedCode.Invitation -> enroll(code.code.payload)
         is ScannedCode.Login -> login(code.code.payload)
     }
 }

@@ -81,10 +81,24 @@ class OfflineViewModel(
                     code = result.value,
                     deadline = elapsedRealtime() + result.value.secondsLeft * 1_000,
                 )
-                is SdkResult.Failure -> when (val error = result.error) {
+                // Every SDK error is mapped (a new one does not compile).
+                is SdkResult.Failure -> when (val error = result.error as? TigrException) {
                     is TigrException.InvalidPin -> entry.copy(pinError = result.message)
                     is TigrException.AccountChoiceNeeded -> OfflineStep.ChooseAccount(error.tigrIds)
-                    else -> OfflineStep.Failed(result.message)
+                    null,
+                    is TigrException.InvalidCode,
+                    is TigrException.NotEnrolled,
+                    is TigrException.WrongPin,
+                    is TigrException.AccountBlocked,
+                    is TigrException.ChallengeExpired,
+                    is TigrException.AlreadyUsed,
+                    is TigrException.InvalidInvitation,
+                    is TigrException.PhoneRevoked,
+                    is TigrException.Network,
+                    is TigrException.Server,
+                    is TigrException.KeyStore,
+                    is TigrException.Storage,
+                    -> OfflineStep.Failed(result.message)
                 }
             }
         }

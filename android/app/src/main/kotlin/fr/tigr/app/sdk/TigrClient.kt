@@ -10,8 +10,9 @@ import fr.tigr.sdk.TigrException
 
 /**
  * The Tigr SDK calls the screens make, one to one with `fr.tigr.sdk` (see docs/mobile.md).
- * Every method BLOCKS (vault, key derivation, network): call them through [TigrSdk], which runs
- * them on Dispatchers.IO. This interface is the seam that lets ViewModel tests use a fake.
+ * Every method but [minutesUntil] BLOCKS (vault, key derivation, network): call them through
+ * [TigrSdk], which runs them on Dispatchers.IO. This interface is the seam that lets ViewModel
+ * tests use a fake; it also holds the app's clock, which the SDK's texts and block times need.
  */
 interface TigrClient {
     fun accounts(): List<Account>
@@ -22,7 +23,10 @@ interface TigrClient {
     fun deny(payload: String, tigrId: String?)
     fun offlineCode(payload: String, tigrId: String?, pin: String): OfflineCode
     fun removeAccount(serverOrigin: String, tigrId: String)
+    /** The sentence to show for [error], in [language], counted with the app's clock. */
     fun errorMessage(error: TigrException): String
+    /** Minutes until a temporary block's `blockedUntil`, by the app's clock (no I/O). */
+    fun minutesUntil(blockedUntil: Long): Int
     val language: String
 }
 
@@ -30,12 +34,14 @@ interface TigrClient {
  * The real SDK: one [Authenticator] over the vault directory, in the UI language.
  *
  * The authenticator is opened on first use (on the IO dispatcher, since opening reads the vault
- * and may touch the Keystore); if opening fails the next call tries again.
+ * and may touch the Keystore); if opening fails the next call tries again. [now] is the app's
+ * clock in Unix seconds.
  */
 class AuthenticatorClient(
     private val storageDir: String,
     private val keyProtector: KeyProtector,
     override val language: String,
+    private val now: () -> Long = { System.currentTimeMillis() / 1000 },
 ) : TigrClient {
     private val authenticator: Authenticator by lazy {
         Authenticator(storageDir, keyProtector, language)
@@ -66,5 +72,8 @@ class AuthenticatorClient(
         authenticator.removeAccount(serverOrigin, tigrId)
 
     override fun errorMessage(error: TigrException): String =
-        fr.tigr.sdk.errorMessage(error, language)
+        fr.tigr.sdk.errorMessage(error, language, now())
+
+    override fun minutesUntil(blockedUntil: Long): Int =
+        fr.tigr.sdk.minutesUntil(blockedUntil, now()).toInt()
 }

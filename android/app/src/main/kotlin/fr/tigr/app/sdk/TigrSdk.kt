@@ -40,6 +40,12 @@ class TigrSdk(
         }
     }
 
+    /**
+     * Minutes until a temporary block ends (`TigrException.AccountBlocked.blockedUntil`), by the
+     * app's clock. Pure arithmetic: safe on the main thread.
+     */
+    fun minutesUntil(blockedUntil: Long): Int = client().minutesUntil(blockedUntil)
+
     private fun messageFor(sdk: TigrClient, error: TigrException): String =
         try {
             sdk.errorMessage(error)

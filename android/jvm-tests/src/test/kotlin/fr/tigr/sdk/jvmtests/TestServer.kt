@@ -144,8 +144,8 @@ class TestServer(private val settings: Map<String, String> = emptyMap()) : AutoC
         error("tigr-server not healthy after 30 s:\n${log.readText()}")
     }
 
-    /** `tigr-server enroll <account>`: the enrollment payload the admin shows as a QR code. */
-    fun enrollmentPayload(account: String): String {
+    /** `tigr-server enroll <account>`: the invitation the admin shows as a QR code. */
+    fun invitationPayload(account: String): String {
         val png = dir.resolve("$account.png")
         val out = dir.resolve("enroll-$account.txt").toFile()
         val cli = env(ProcessBuilder(binary.path, "enroll", account, "--png", png.toString()))
@@ -155,7 +155,7 @@ class TestServer(private val settings: Map<String, String> = emptyMap()) : AutoC
         check(cli.waitFor(60, TimeUnit.SECONDS)) { "tigr-server enroll hung" }
         val text = out.readText()
         check(cli.exitValue() == 0) { "tigr-server enroll $account failed:\n$text" }
-        return ENROLLMENT.find(text)?.value ?: error("no enrollment payload in:\n$text")
+        return INVITATION.find(text)?.value ?: error("no invitation payload in:\n$text")
     }
 
     private fun call(method: String, path: String, body: String?, token: String?): HttpResponse<String> {
@@ -198,7 +198,7 @@ class TestServer(private val settings: Map<String, String> = emptyMap()) : AutoC
 
     companion object {
         const val SERVICE_NAME = "Tigr JVM tests"
-        val ENROLLMENT = Regex("""https?://\S+/t/1/E/[A-Z2-7]{26}""")
+        val INVITATION = Regex("""https?://\S+/t/1/E/[A-Z2-7]{26}""")
 
         fun jsonOrNull(body: String, key: String): String? =
             Regex(""""$key"\s*:\s*"([^"]*)"""").find(body)?.groupValues?.get(1)

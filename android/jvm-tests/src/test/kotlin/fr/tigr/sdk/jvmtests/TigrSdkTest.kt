@@ -6,6 +6,9 @@ import com.google.zxing.qrcode.QRCodeWriter
 import com.google.zxing.qrcode.decoder.ErrorCorrectionLevel
 import fr.tigr.sdk.Account
 import fr.tigr.sdk.Authenticator
+import fr.tigr.sdk.InvalidCodeReason
+import fr.tigr.sdk.InvalidInvitationReason
+import fr.tigr.sdk.InvalidPinReason
 import fr.tigr.sdk.KeyProtector
 import fr.tigr.sdk.KeyProtectorException
 import fr.tigr.sdk.LoginRequest
@@ -14,6 +17,7 @@ import fr.tigr.sdk.ScannedCode
 import fr.tigr.sdk.TigrException
 import fr.tigr.sdk.decodeFrame
 import fr.tigr.sdk.errorMessage
+import fr.tigr.sdk.minutesUntil
 import fr.tigr.sdk.parseCode
 import fr.tigr.sdk.sdkVersion
 import java.nio.file.Files
@@ -93,6 +97,9 @@ class TigrSdkTest {
 
     private fun newAccountName() = "dr.test${accounts.incrementAndGet()}"
 
+    /** The app's clock, in Unix seconds: what it hands to `errorMessage` and `minutesUntil`. */
+    private fun now(): Long = System.currentTimeMillis() / 1000
+
     private fun newPhone(protector: KeyProtector? = null, dir: Path = Files.createTempDirectory("tigr-phone")): Authenticator =
         Authenticator(dir.toString(), protector, "fr")
 
@@ -102,8 +109,8 @@ class TigrSdkTest {
         tigrId: String = newAccountName(),
         server: TestServer = this.server,
     ): Account {
-        val payload = server.enrollmentPayload(tigrId)
-        val offer = (phone.scan(payload) as ScanResult.Enrollment).offer
+        val payload = server.invitationPayload(tigrId)
+        val offer = (phone.scan(payload) as ScanResult.Invitation).offer
         assertEquals(tigrId, offer.tigrId)
         return phone.enroll(offer.payload, pin, pin, "JVM test phone")
     }
@@ -121,14 +128,16 @@ class TigrSdkTest {
         assertEquals(challenge.qrPayload, login.code.payload)
         assertTrue(login.code.expiresAt > System.currentTimeMillis() / 1000)
 
-        val enrollment = parseCode(server.enrollmentPayload(newAccountName())) as ScannedCode.Enrollment
-        assertEquals(server.publicUrl, enrollment.code.serverOrigin)
+        val invitation = parseCode(server.invitationPayload(newAccountName())) as ScannedCode.Invitation
+        assertEquals(server.publicUrl, invitation.code.serverOrigin)
 
-        assertThrows<TigrException.InvalidCode> { parseCode("https://example.com/hello") }
+        val notTigr = assertThrows<TigrException.InvalidCode> { parseCode("https://example.com/hello") }
+        assertEquals(InvalidCodeReason.NOT_TIGR, notTigr.reason)
         val newer = assertThrows<TigrException.InvalidCode> {
             parseCode("https://auth.example.fr/t/2/L/x")
         }
-        assertTrue(errorMessage(newer, "en").contains("newer version"))
+        assertEquals(InvalidCodeReason.UNSUPPORTED_VERSION, newer.reason)
+        assertTrue(errorMessage(newer, "en", now()).contains("newer version"))
     }
 
     @Test
@@ -165,11 +174,11 @@ class TigrSdkTest {
         val payload = "http://127.0.0.1:9/t/1/E/GEZDGNBVGY3TQOJQGEZDGNBVGY"
         fun reason(pin: String, confirmation: String) =
             assertThrows<TigrException.InvalidPin> { phone.enroll(payload, pin, confirmation, "x") }.reason
-        assertEquals("too_simple", reason("1234", "1234"))
-        assertEquals("too_simple", reason("0000", "0000"))
-        assertEquals("mismatch", reason("2580", "2581"))
-        assertEquals("format", reason("25a0", "25a0"))
-        assertEquals("format", reason("12", "12"))
+        assertEquals(InvalidPinReason.TOO_SIMPLE, reason("1234", "1234"))
+        assertEquals(InvalidPinReason.TOO_SIMPLE, reason("0000", "0000"))
+        assertEquals(InvalidPinReason.MISMATCH, reason("2580", "2581"))
+        assertEquals(InvalidPinReason.FORMAT, reason("25a0", "25a0"))
+        assertEquals(InvalidPinReason.FORMAT, reason("12", "12"))
         // With a good PIN the network is tried, and its absence reported.
         assertThrows<TigrException.Network> { phone.enroll(payload, pin, pin, "x") }
         assertThrows<TigrException.Network> { phone.scan(payload) }
@@ -185,13 +194,20 @@ class TigrSdkTest {
             assertThrows<TigrException.WrongPin> { phone.approve(request.code.payload, null, "99999") }.attemptsLeft
         }
         assertEquals(listOf(4u, 3u, 2u, 1u), left)
-        assertEquals("Code PIN incorrect. Il vous reste 1 essai.", errorMessage(TigrException.WrongPin(1u), "fr"))
-        // The server's default block is temporary (15 min): the SDK says how long.
+        assertEquals("Code PIN incorrect. Il vous reste 1 essai.", errorMessage(TigrException.WrongPin(1u), "fr", now()))
+        // The server's default block is temporary (15 min): the error says until when, and the
+        // app counts the minutes with its own clock.
         val blocked = assertThrows<TigrException.AccountBlocked> { phone.approve(request.code.payload, null, "99999") }
-        assertEquals(15u, blocked.minutesLeft)
-        val message = errorMessage(blocked, "fr")
+        val now = now()
+        val until = requireNotNull(blocked.blockedUntil) { "a temporary block says when it lifts" }
+        assertTrue(until in now + 895..now + 905, "blocked until $until, now $now")
+        assertEquals(15u, minutesUntil(until, now))
+        val message = errorMessage(blocked, "fr", now)
         assertTrue(message.contains("bloqué pour 15 min"), message)
-        assertTrue(errorMessage(blocked, "en").contains("blocked for 15 min"))
+        assertTrue(errorMessage(blocked, "en", now).contains("blocked for 15 min"))
+        // Ten minutes later by the app's clock, the same error says 5 minutes.
+        assertEquals(5u, minutesUntil(until, now + 600))
+        assertTrue(errorMessage(blocked, "fr", now + 600).contains("bloqué pour 5 min"))
         // Blocked means blocked: the right PIN is refused too, on this QR and on a new one.
         assertThrows<TigrException.AccountBlocked> { phone.approve(request.code.payload, null, pin) }
         val next = scanLogin(phone, server.createChallenge().qrPayload)
@@ -209,10 +225,10 @@ class TigrSdkTest {
                 val request = scanLogin(phone, strict.createChallenge().qrPayload)
                 assertEquals(1u, assertThrows<TigrException.WrongPin> { phone.approve(request.code.payload, null, "99999") }.attemptsLeft)
                 val blocked = assertThrows<TigrException.AccountBlocked> { phone.approve(request.code.payload, null, "99999") }
-                assertNull(blocked.minutesLeft)
+                assertNull(blocked.blockedUntil)
                 assertEquals(
                     "Votre compte est bloqué après trop d'essais incorrects. Contactez votre administrateur pour le débloquer.",
-                    errorMessage(blocked, "fr"),
+                    errorMessage(blocked, "fr", now()),
                 )
                 assertThrows<TigrException.AccountBlocked> { phone.approve(request.code.payload, null, pin) }
             }
@@ -282,13 +298,13 @@ class TigrSdkTest {
         val alicesNewPhone = newPhone()
         enrolled(alicesNewPhone, alice.tigrId)
         val next = scanLogin(phone, server.createChallenge().qrPayload)
-        assertThrows<TigrException.DeviceRevoked> { phone.approve(next.code.payload, alice.tigrId, pin) }
+        assertThrows<TigrException.PhoneRevoked> { phone.approve(next.code.payload, alice.tigrId, pin) }
 
-        // An enrollment code works once.
-        val payload = server.enrollmentPayload(newAccountName())
+        // An invitation works once.
+        val payload = server.invitationPayload(newAccountName())
         alicesNewPhone.enroll(payload, pin, pin, "x")
-        val used = assertThrows<TigrException.EnrollmentInvalid> { phone.scan(payload) }
-        assertEquals("used", used.reason)
+        val used = assertThrows<TigrException.InvalidInvitation> { phone.scan(payload) }
+        assertEquals(InvalidInvitationReason.USED, used.reason)
 
         phone.removeAccount(alice.serverOrigin, alice.tigrId)
         assertEquals(listOf(bob.tigrId), phone.accounts().map { it.tigrId })
@@ -310,7 +326,10 @@ class TigrSdkTest {
         // A frame without a QR code: nothing found, no error.
         assertEquals(emptyList<String>(), decodeFrame(ByteArray(stride * height) { 0x7f }, width.toUInt(), height.toUInt(), stride.toUInt()))
         // A buffer too small for the announced size is refused, not read out of bounds.
-        assertThrows<TigrException> { decodeFrame(ByteArray(100), width.toUInt(), height.toUInt(), stride.toUInt()) }
+        val refused = assertThrows<TigrException.InvalidCode> {
+            decodeFrame(ByteArray(100), width.toUInt(), height.toUInt(), stride.toUInt())
+        }
+        assertEquals(InvalidCodeReason.NOT_TIGR, refused.reason)
     }
 
     @Test
@@ -324,13 +343,13 @@ class TigrSdkTest {
         for (protector in listOf(LockedKeyProtector(), BuggyKeyProtector(), AesKeyProtector())) {
             newPhone(protector, storage).use { phone ->
                 val e = assertThrows<TigrException.KeyStore> { phone.accounts() }
-                assertFalse(e.reason.contains(pin))
-                assertTrue(errorMessage(e, "fr").contains("stockage sécurisé"))
+                assertFalse(e.detail.contains(pin))
+                assertTrue(errorMessage(e, "fr", now()).contains("stockage sécurisé"))
             }
         }
         // Saving through a refusing protector fails cleanly too.
         newPhone(LockedKeyProtector()).use { phone ->
-            val payload = server.enrollmentPayload(newAccountName())
+            val payload = server.invitationPayload(newAccountName())
             assertThrows<TigrException.KeyStore> { phone.enroll(payload, pin, pin, "x") }
         }
         // The process is alive and the right key still opens the vault.
@@ -339,21 +358,74 @@ class TigrSdkTest {
 
     @Test
     fun `errorMessage speaks French and English`() {
-        assertEquals("Code PIN incorrect. Il vous reste 3 essais.", errorMessage(TigrException.WrongPin(3u), "fr"))
-        assertEquals("Wrong PIN. 3 attempts left.", errorMessage(TigrException.WrongPin(3u), "en"))
-        assertEquals(errorMessage(TigrException.AccountBlocked(null), "fr"), errorMessage(TigrException.AccountBlocked(null), "xx"))
-        assertTrue(errorMessage(TigrException.AccountBlocked(null), "en").contains("Contact your administrator to unblock it"))
+        val now = 1_795_000_000L
+        assertEquals("Code PIN incorrect. Il vous reste 3 essais.", errorMessage(TigrException.WrongPin(3u), "fr", now))
+        assertEquals("Wrong PIN. 3 attempts left.", errorMessage(TigrException.WrongPin(3u), "en", now))
+        assertEquals("Wrong PIN. 1 attempt left.", errorMessage(TigrException.WrongPin(1u), "en", now))
+        assertEquals(errorMessage(TigrException.AccountBlocked(null), "fr", now), errorMessage(TigrException.AccountBlocked(null), "xx", now))
+        assertTrue(errorMessage(TigrException.AccountBlocked(null), "en", now).contains("Contact your administrator to unblock it"))
         assertEquals(
             "Votre compte est bloqué pour 15 min après trop d'essais incorrects. Réessayez ensuite, ou contactez votre administrateur.",
-            errorMessage(TigrException.AccountBlocked(15u), "fr"),
+            errorMessage(TigrException.AccountBlocked(now + 900), "fr", now),
         )
         assertEquals(
             "Your account is blocked for 15 min after too many wrong attempts. Try again afterwards, or contact your administrator.",
-            errorMessage(TigrException.AccountBlocked(15u), "en"),
+            errorMessage(TigrException.AccountBlocked(now + 900), "en", now),
         )
-        assertTrue(errorMessage(TigrException.NotEnrolled("auth.example.fr"), "fr").contains("auth.example.fr"))
-        assertTrue(errorMessage(TigrException.Network("refused"), "en").contains("Cannot reach the server"))
-        assertTrue(errorMessage(TigrException.InvalidPin("mismatch"), "fr").contains("identiques"))
+        assertTrue(errorMessage(TigrException.NotEnrolled("auth.example.fr"), "fr", now).contains("auth.example.fr"))
+        assertTrue(errorMessage(TigrException.Network("refused"), "en", now).contains("Cannot reach the server"))
+        assertTrue(errorMessage(TigrException.InvalidPin(InvalidPinReason.MISMATCH), "fr", now).contains("identiques"))
+    }
+
+    @Test
+    fun `every reason has its own sentence in both languages`() {
+        val now = 1_795_000_000L
+        val errors: List<TigrException> =
+            InvalidCodeReason.entries.map { TigrException.InvalidCode(it, "detail") } +
+                InvalidPinReason.entries.map { TigrException.InvalidPin(it) } +
+                InvalidInvitationReason.entries.map { TigrException.InvalidInvitation(it) }
+        for (language in listOf("fr", "en")) {
+            val sentences = errors.map { errorMessage(it, language, now) }
+            assertTrue(sentences.all { it.isNotBlank() }, "$language: $sentences")
+            assertEquals(errors.size, sentences.toSet().size, "$language: one sentence per reason: $sentences")
+        }
+    }
+
+    @Test
+    fun `wrong kind and unknown login codes give typed reasons`() {
+        val phone = newPhone()
+        enrolled(phone)
+        val invitation = server.invitationPayload(newAccountName())
+        val login = server.createChallenge().qrPayload
+        val reasons = listOf(
+            assertThrows<TigrException.InvalidCode> { phone.approve(invitation, null, pin) }.reason,
+            assertThrows<TigrException.InvalidCode> { phone.enroll(login, pin, pin, "x") }.reason,
+            // A login code whose challenge the server never issued (one letter of its id changed).
+            assertThrows<TigrException.InvalidCode> { phone.scan(otherChallenge(login)) }.reason,
+        )
+        assertEquals(
+            listOf(InvalidCodeReason.NOT_A_LOGIN_CODE, InvalidCodeReason.NOT_AN_INVITATION, InvalidCodeReason.UNKNOWN_CHALLENGE),
+            reasons,
+        )
+        // What a scanner does with each reason: an exhaustive switch, checked by the compiler.
+        val actions = reasons.map { reason ->
+            when (reason) {
+                InvalidCodeReason.NOT_TIGR, InvalidCodeReason.NOT_A_LOGIN_CODE, InvalidCodeReason.NOT_AN_INVITATION -> "keep scanning"
+                InvalidCodeReason.UNSUPPORTED_VERSION -> "update the app"
+                InvalidCodeReason.UNKNOWN_CHALLENGE -> "reload the page"
+            }
+        }
+        assertEquals(listOf("keep scanning", "keep scanning", "reload the page"), actions)
+        assertTrue(errorMessage(TigrException.InvalidCode(reasons[2], ""), "fr", now()).contains("Rechargez la page"))
+    }
+
+    /** [payload] with the first letter of its challenge id changed: a challenge nobody issued. */
+    private fun otherChallenge(payload: String): String {
+        val parts = payload.split("/").toMutableList()
+        val id = parts.indexOf("L") + 1
+        val first = parts[id][0]
+        parts[id] = (if (first == 'A') 'B' else 'A') + parts[id].substring(1)
+        return parts.joinToString("/")
     }
 
     private data class Frame(val luma: ByteArray, val width: Int, val height: Int, val stride: Int)
