@@ -400,7 +400,7 @@ async fn show_unblock_and_revoke_act_on_a_running_server() {
     let out = cli_ok(&d, FR, &["admin", "unblock", "alice"]);
     assert_eq!(
         out.trim(),
-        "Compte « alice » débloqué ; compteur d'échecs remis à zéro."
+        "Compte « alice » débloqué (téléphone et saisie hors connexion) ; compteurs d'échecs remis à zéro."
     );
     let c = s.challenge().await;
     let (status, body) = s.respond(&c, &phone.approve(s.origin(), &c)).await;
