@@ -655,6 +655,62 @@ mod tests {
     }
 
     #[test]
+    fn offline_states_in_both_languages() {
+        let paused = OfflineStatus::Paused {
+            since: 1_800_000_000,
+            until: 1_800_000_900,
+            pauses: 2,
+        };
+        for lang in [Lang::Fr, Lang::En] {
+            let open = offline(lang, &TimeZone::UTC, &OfflineStatus::Open { failures: 0 });
+            assert!(!open.paused && !open.can_reset);
+            let counting = offline(lang, &TimeZone::UTC, &OfflineStatus::Open { failures: 3 });
+            assert!(counting.text.contains('3') && counting.can_reset);
+            let view = offline(lang, &TimeZone::UTC, &paused);
+            assert!(view.paused && view.can_reset);
+            assert_eq!(
+                view.until.as_ref().map(|t| t.iso.as_str()),
+                Some("2027-01-15T08:15:00Z")
+            );
+            assert!(view.text.contains("QR"), "{}", view.text);
+            for text in [open.text, counting.text, view.text] {
+                assert!(!text.contains('{') && !text.contains('?'), "{text}");
+            }
+        }
+        let account = crate::admin::Account {
+            id: "alice".into(),
+            display_name: "Alice".into(),
+            email: None,
+            role: "user".into(),
+            created_at: 0,
+            disabled_at: None,
+            disabled_reason: None,
+            failed_attempts: 0,
+            blocked_at: None,
+            blocked_until: None,
+            blocked_reason: None,
+            block_strikes: 0,
+            last_blocked_at: None,
+        };
+        let open = LockStatus::Open { failures: 0 };
+        let (state_name, text) = state(Lang::Fr, &TimeZone::UTC, &account, &open, &paused);
+        assert_eq!(state_name, "paused");
+        assert!(
+            text.starts_with("Saisie hors connexion suspendue jusqu'à 08:15:00"),
+            "{text}"
+        );
+        let blocked = LockStatus::Permanent {
+            since: 0,
+            reason: BlockReason::TooManyFailures,
+        };
+        assert_eq!(
+            state(Lang::En, &TimeZone::UTC, &account, &blocked, &paused).0,
+            "blocked",
+            "the phone channel's block comes first"
+        );
+    }
+
+    #[test]
     fn every_event_has_a_label() {
         for event in AuditEvent::ALL {
             for lang in [Lang::Fr, Lang::En] {
