@@ -1,7 +1,18 @@
 #!/usr/bin/env bash
 # Installs what the test suites need beyond Rust, Java/Maven and Node.js:
-# Debian's Chromium and ChromeDriver for the browser tests. Idempotent.
+# Debian's Chromium and ChromeDriver for the browser tests, and a real SMTP server for the
+# e-mail one-time password tests (Python's aiosmtpd, from PyPI, in a virtual environment
+# under target/test-tools/smtp-venv). Idempotent.
 set -euo pipefail
+root="$(cd "$(dirname "$0")/.." && pwd)"
+
+# The SMTP server of the e-mail tests (server/tests/api/otp.rs reads the messages it got).
+venv="$root/target/test-tools/smtp-venv"
+if ! "$venv/bin/python" -c "import aiosmtpd" >/dev/null 2>&1; then
+  echo "Installing aiosmtpd (PyPI) into $venv…"
+  python3 -m venv "$venv"
+  "$venv/bin/pip" install --quiet --disable-pip-version-check "aiosmtpd==1.4.6"
+fi
 
 need=()
 command -v chromium >/dev/null 2>&1 || need+=(chromium)

@@ -12,11 +12,12 @@
 //!   pages/           login, session and admin pages      ─┘ imports the other
 //! login/             LoginService: challenges, answers, enrollment, web sessions
 //! admin/             AdminService: accounts, phones, invitations, lockout, audit
+//! otp/               OtpService: passwords, e-mail codes, the OTP form's login
 //! domain/            pure rules, time passed in: challenge states, answer admission,
 //!                    lockout, enrollment, return URLs, browser summary
 //! storage/           SQLite through sqlx (reader pool + single writer), audit trail
-//! config/, text.rs, i18n.rs, hub.rs, sealing.rs, ratelimit.rs, metrics.rs,
-//! qr_image.rs, shutdown.rs   support for the layers above
+//! config/, text.rs, i18n.rs, hub.rs, sealing.rs, passwords.rs (argon2id), mail.rs
+//! (SMTP), ratelimit.rs, metrics.rs, qr_image.rs, shutdown.rs   support for the layers above
 //! ```
 //!
 //! The protocol (wire types, QR payloads, signed bytes, OCRA) comes from `tigr-core`.
@@ -33,7 +34,10 @@ pub mod http;
 pub mod hub;
 pub mod i18n;
 pub mod login;
+pub mod mail;
 pub mod metrics;
+pub mod otp;
+pub mod passwords;
 pub mod qr_image;
 pub mod ratelimit;
 pub mod sealing;

@@ -25,6 +25,9 @@ const KEY_CHECK_PLAINTEXT: &[u8] = b"tigr master key check";
 /// offline form.
 const TIGR_ID_KEY_LABEL: &[u8] = b"tigr/offline-tigr-id/v1";
 
+/// Label of the key derived from the master key for [`SecretSealer::email_code_mac`].
+const EMAIL_CODE_KEY_LABEL: &[u8] = b"tigr/email-code/v1";
+
 /// Problems with the master key.
 #[derive(Debug, thiserror::Error)]
 pub enum KeyError {
@@ -165,6 +168,8 @@ pub struct SecretSealer {
     key: LessSafeKey,
     /// HMAC-SHA256 key of [`SecretSealer::tigr_id_key`], derived from the master key.
     id_key: ring::hmac::Key,
+    /// HMAC-SHA256 key of [`SecretSealer::email_code_mac`], derived from the master key.
+    email_code_key: ring::hmac::Key,
 }
 
 impl std::fmt::Debug for SecretSealer {
@@ -182,9 +187,12 @@ impl SecretSealer {
             &ring::hmac::Key::new(ring::hmac::HMAC_SHA256, &key.0),
             TIGR_ID_KEY_LABEL,
         );
+        let master = ring::hmac::Key::new(ring::hmac::HMAC_SHA256, &key.0);
+        let email = ring::hmac::sign(&master, EMAIL_CODE_KEY_LABEL);
         Self {
             key: LessSafeKey::new(unbound),
             id_key: ring::hmac::Key::new(ring::hmac::HMAC_SHA256, derived.as_ref()),
+            email_code_key: ring::hmac::Key::new(ring::hmac::HMAC_SHA256, email.as_ref()),
         }
     }
 
@@ -193,6 +201,20 @@ impl SecretSealer {
     /// database holds no ID typed by anyone, and a copy of it cannot tell which were typed.
     pub fn tigr_id_key(&self, tigr_id: &str) -> [u8; 32] {
         let tag = ring::hmac::sign(&self.id_key, tigr_id.as_bytes());
+        let mut out = [0u8; 32];
+        out.copy_from_slice(tag.as_ref());
+        out
+    }
+
+    /// What the database keeps of an e-mail code: an HMAC of account and code under a key
+    /// derived from the master key (a plain hash of six digits is found by trying them
+    /// all; this one needs the master key, which is not in the database).
+    pub fn email_code_mac(&self, account: &str, code: &str) -> [u8; 32] {
+        let mut message = Vec::with_capacity(account.len() + code.len() + 1);
+        message.extend_from_slice(account.as_bytes());
+        message.push(0);
+        message.extend_from_slice(code.as_bytes());
+        let tag = ring::hmac::sign(&self.email_code_key, &message);
         let mut out = [0u8; 32];
         out.copy_from_slice(tag.as_ref());
         out
@@ -349,6 +371,21 @@ mod tests {
         assert_ne!(s.tigr_id_key("alice"), sealer(11).tigr_id_key("alice"));
         // Not a plain hash of the ID.
         assert_ne!(s.tigr_id_key("alice"), sha256(b"alice"));
+    }
+
+    #[test]
+    fn email_code_macs_depend_on_account_code_and_master_key() {
+        let (a, b) = (sealer(1), sealer(2));
+        let mac = a.email_code_mac("alice", "123456");
+        assert_eq!(mac, a.email_code_mac("alice", "123456"));
+        assert_ne!(mac, a.email_code_mac("alice", "123457"));
+        assert_ne!(
+            mac,
+            a.email_code_mac("alice1", "23456"),
+            "fields are separated"
+        );
+        assert_ne!(mac, b.email_code_mac("alice", "123456"));
+        assert_ne!(mac, sha256(b"alice\x00123456"));
     }
 
     #[test]

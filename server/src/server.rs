@@ -16,10 +16,12 @@ use crate::http::pages::PagesState;
 use crate::http::{self, AppInner, AppState};
 use crate::hub::NotificationHub;
 use crate::login::{LoginParts, LoginService, SessionSettings};
+use crate::mail::Mailer;
 use crate::metrics::Metrics;
+use crate::otp::{OtpParts, OtpService};
 use crate::sealing::{KeyFileOutcome, MasterKey, SecretSealer, load_or_create_key_file};
 use crate::shutdown::stopping;
-use crate::storage::{OpenOutcome, SqliteStore};
+use crate::storage::{OpenOutcome, PauseChannel, SqliteStore};
 
 /// How long decided or expired challenges are kept before the purge deletes them.
 const CHALLENGE_RETENTION_SECONDS: i64 = 3600;
@@ -46,7 +48,15 @@ impl RunningServer {
     pub async fn start(mut config: Config) -> anyhow::Result<Self> {
         let key = load_master_key(&config)?;
         let sealer = SecretSealer::new(&key);
+        let otp_sealer = SecretSealer::new(&key);
         drop(key);
+        let mailer = config
+            .otp
+            .smtp
+            .as_ref()
+            .map(Mailer::new)
+            .transpose()
+            .context("cannot prepare the SMTP relay")?;
 
         let (store, outcome) = SqliteStore::open(&config.database_url)
             .await
@@ -107,10 +117,21 @@ impl RunningServer {
             hub: Arc::clone(&hub),
             shutdown: shutdown_rx.clone(),
         });
+        let otp = OtpService::new(OtpParts {
+            store: store.clone(),
+            login: login.clone(),
+            sealer: otp_sealer,
+            mailer,
+            settings: config.otp.clone(),
+            service_name: config.service_name.clone(),
+            time_zone: config.time_zone.clone(),
+            random: Arc::clone(&config.random),
+        });
         let admin = AdminService::new(store.clone(), &config)
             .with_live_updates(Arc::clone(&hub), shutdown_rx.clone());
         let state = AppState::new(AppInner {
             login,
+            otp,
             admin,
             origin,
             service_name: config.service_name.clone(),
@@ -231,9 +252,9 @@ async fn check_master_key(
     }
 }
 
-/// Deletes long-expired challenges, ended web sessions and forgotten offline records
-/// (and the oldest beyond [`MAX_OFFLINE_RECORDS`]) once a minute, so the tables stay
-/// small.
+/// Deletes long-expired challenges, ended web sessions, forgotten offline and OTP-form
+/// records (and the oldest beyond [`MAX_OFFLINE_RECORDS`]), expired e-mail codes and old
+/// sends once a minute, so the tables stay small.
 async fn purge_loop(
     store: SqliteStore,
     clock: Arc<dyn tigr_core::clock::Clock>,
@@ -261,6 +282,19 @@ async fn purge_loop(
                     Ok(0) => {}
                     Ok(n) => tracing::debug!(purged = n, "old offline records deleted"),
                     Err(error) => tracing::warn!(%error, "offline record purge failed"),
+                }
+                match store
+                    .purge_records(PauseChannel::Otp, now, MAX_OFFLINE_RECORDS)
+                    .await
+                {
+                    Ok(0) => {}
+                    Ok(n) => tracing::debug!(purged = n, "old OTP-form records deleted"),
+                    Err(error) => tracing::warn!(%error, "OTP-form record purge failed"),
+                }
+                match store.purge_email_codes(now).await {
+                    Ok(0) => {}
+                    Ok(n) => tracing::debug!(purged = n, "old e-mail codes and sends deleted"),
+                    Err(error) => tracing::warn!(%error, "e-mail code purge failed"),
                 }
             }
             () = stopping(&mut shutdown) => return,

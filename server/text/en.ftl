@@ -51,6 +51,61 @@ demo-text = Without a phone, the virtual phone reads this text: tigr-phone appro
 demo-label = Text of the QR code
 demo-copy = Copy the text
 demo-copied = Copied.
+login-method-nav = Authentication method
+login-method-qr = QR code (Tigr app)
+login-method-otp = OTP (Tigr ID, password and code)
+otp-title = Sign in with an OTP
+otp-heading = Tigr ID, password and OTP
+otp-intro = Type your Tigr ID and password, then the OTP (one-time password) you received by e-mail.
+otp-tigr-id = Tigr ID
+otp-password = Password
+otp-code = OTP
+otp-code-hint = The 6 digits received by e-mail, valid { $minutes } min.
+otp-send = Send OTP by e-mail
+otp-submit = Sign in
+otp-sent = If the Tigr ID and password are right, an OTP was sent to the account's e-mail address. It is valid until { $until }.
+otp-missing = Type the Tigr ID, the password and the OTP.
+otp-missing-send = Type the Tigr ID and the password to receive an OTP by e-mail.
+otp-refused =
+    { $n ->
+        [one] Wrong Tigr ID, password or OTP. 1 attempt left before sign-in with an OTP is paused.
+       *[other] Wrong Tigr ID, password or OTP. { $n } attempts left before sign-in with an OTP is paused.
+    }
+otp-paused = Too many attempts: sign-in with an OTP is paused for this Tigr ID until { $until } (in { $minutes } min). Signing in with the QR code still works.
+otp-too-many-codes = Too many OTPs were sent to this account lately: you can ask for a new one from { $from }. The last OTP you received stays valid until it expires.
+otp-mail-unavailable = OTPs cannot be sent by e-mail right now. Try again later, or sign in with the QR code.
+email-otp-subject = Your { $service } OTP
+email-otp-body = Hello { $name },
+
+    Your OTP to sign in to { $service }: { $code }
+
+    It is valid until { $until }, once.
+    Never give it to anyone: { $service } will never ask for it by phone or by e-mail.
+    If you did not ask for this code, someone may know your password: change it and tell your administrator.
+password-title = Password
+password-heading-set = Choose your password
+password-heading-change = Change your password
+password-intro = Account: { $account }. Choose a password you use nowhere else; a phrase of several words is easy to remember.
+password-link-valid-until = This link works once, until
+password-rules = { $min } to { $max } characters, spaces and accents included. No common password, and not your Tigr ID.
+password-current = Current password
+password-new = New password
+password-confirm = New password, again
+password-submit = Save the password
+password-set-done = Your password is saved. You can now sign in with an OTP.
+password-go-login = Go to sign-in with an OTP
+password-changed = Your password is changed.
+password-back-to-session = Back to the session
+password-too-short = The password must have at least { $min } characters.
+password-too-long = The password must have at most { $max } characters.
+password-control-character = The password holds a control character (tab, line break): remove it.
+password-common = This password is too common: it is on the lists attackers try first. Choose another one.
+password-contains-name = The password must contain neither your Tigr ID nor the service's name.
+password-mismatch = The two entries of the new password differ.
+password-wrong-current = The current password is wrong.
+password-invitation-invalid = This link does not work: unknown, already used, expired or replaced by a newer one. Ask your administrator for a new link.
+session-method-otp-email = Tigr ID, password and OTP by e-mail
+session-change-password = Change my password
 session-title = Your session
 session-badge = Session open
 session-heading = Signed in as
@@ -295,6 +350,12 @@ admin-event-account-unblocked = Account unblocked
 admin-event-enrollment-cancelled = Invitation cancelled
 admin-event-admin-bootstrap = First administrator
 admin-event-audit-exported = Trail exported
+admin-event-password-invitation-created = Password link created
+admin-event-password-set = Password chosen
+admin-event-email-code-sent = OTP sent by e-mail
+admin-event-otp-failed = Failed OTP sign-in
+admin-event-otp-paused = OTP sign-in paused
+admin-event-refused-otp-paused = Attempt refused (OTP sign-in paused)
 admin-pager-label = Pages
 admin-pager-summary = Items { $first } to { $last } of { $total } (page { $page } of { $pages })
 admin-pager-none = No item.
@@ -402,6 +463,10 @@ cli-edited = Account "{ $id }" updated: name "{ $name }", e-mail { $email }, rol
 cli-disabled = Account "{ $id }" disabled: it can no longer log in or enroll a phone (its pending invitations are cancelled). To enable it again: tigr-server admin enable { $id }
 cli-enabled = Account "{ $id }" enabled again.
 cli-revoked = Phone "{ $name }" of account "{ $id }" revoked: it can no longer log in. To enroll a new phone: tigr-server admin enroll { $id }
+cli-password-first = Link for "{ $id }" to choose a password (hand it over; it works once, until { $until }):
+    { $link }
+cli-password-reset = Password reset link for "{ $id }" (hand it over; it works once, until { $until }; the old password works until then):
+    { $link }
 cli-unblocked = Account "{ $id }" unblocked (phone and offline sign-in); failure counters reset.
 cli-no-account = No account (page { $page } of { $pages }).
 cli-account-list = Accounts { $first } to { $last } of { $total } (page { $page } of { $pages })

@@ -51,6 +51,61 @@ demo-text = Sans téléphone, le téléphone virtuel lit ce texte : tigr-phone a
 demo-label = Texte du QR code
 demo-copy = Copier le texte
 demo-copied = Copié.
+login-method-nav = Méthode d'authentification
+login-method-qr = QR code (application Tigr)
+login-method-otp = OTP (identifiant, mot de passe et code)
+otp-title = Connexion par OTP
+otp-heading = Identifiant, mot de passe et OTP
+otp-intro = Saisissez votre identifiant et votre mot de passe, puis l'OTP (mot de passe à usage unique) reçu par courriel.
+otp-tigr-id = Identifiant
+otp-password = Mot de passe
+otp-code = OTP
+otp-code-hint = Les 6 chiffres reçus par courriel, valables { $minutes } min.
+otp-send = Envoyer OTP par courriel
+otp-submit = Se connecter
+otp-sent = Si l'identifiant et le mot de passe sont corrects, un OTP a été envoyé à l'adresse de courriel du compte. Il est valable jusqu'à { $until }.
+otp-missing = Saisissez l'identifiant, le mot de passe et l'OTP.
+otp-missing-send = Saisissez l'identifiant et le mot de passe pour recevoir un OTP par courriel.
+otp-refused =
+    { $n ->
+        [one] Identifiant, mot de passe ou OTP incorrect. Il reste 1 essai avant la suspension de la connexion par OTP.
+       *[other] Identifiant, mot de passe ou OTP incorrect. Il reste { $n } essais avant la suspension de la connexion par OTP.
+    }
+otp-paused = Trop d'essais : la connexion par OTP est suspendue pour cet identifiant jusqu'à { $until } (dans { $minutes } min). La connexion par QR code reste possible.
+otp-too-many-codes = Trop d'OTP envoyés récemment pour ce compte : vous pourrez en demander un nouveau à partir de { $from }. Le dernier OTP reçu reste valable jusqu'à son expiration.
+otp-mail-unavailable = L'envoi d'OTP par courriel est impossible pour le moment. Réessayez plus tard, ou connectez-vous par QR code.
+email-otp-subject = Votre OTP { $service }
+email-otp-body = Bonjour { $name },
+
+    Votre OTP pour vous connecter à { $service } : { $code }
+
+    Il est valable jusqu'à { $until }, une seule fois.
+    Ne le communiquez à personne : { $service } ne vous le demandera jamais par téléphone ni par courriel.
+    Si vous n'avez pas demandé ce code, quelqu'un connaît peut-être votre mot de passe : changez-le et prévenez votre administrateur.
+password-title = Mot de passe
+password-heading-set = Choisissez votre mot de passe
+password-heading-change = Changer votre mot de passe
+password-intro = Compte : { $account }. Choisissez un mot de passe que vous n'utilisez nulle part ailleurs ; une phrase de plusieurs mots est facile à retenir.
+password-link-valid-until = Ce lien est valable une fois, jusqu'à
+password-rules = De { $min } à { $max } caractères, espaces et accents compris. Pas de mot de passe courant, ni votre identifiant.
+password-current = Mot de passe actuel
+password-new = Nouveau mot de passe
+password-confirm = Nouveau mot de passe, une seconde fois
+password-submit = Enregistrer le mot de passe
+password-set-done = Votre mot de passe est enregistré. Vous pouvez vous connecter par OTP.
+password-go-login = Aller à la connexion par OTP
+password-changed = Votre mot de passe est changé.
+password-back-to-session = Revenir à la session
+password-too-short = Le mot de passe doit compter au moins { $min } caractères.
+password-too-long = Le mot de passe doit compter au plus { $max } caractères.
+password-control-character = Le mot de passe contient un caractère de contrôle (tabulation, retour à la ligne) : retirez-le.
+password-common = Ce mot de passe est trop courant : il figure dans les listes que les attaquants essaient en premier. Choisissez-en un autre.
+password-contains-name = Le mot de passe ne doit contenir ni votre identifiant ni le nom du service.
+password-mismatch = Les deux saisies du nouveau mot de passe sont différentes.
+password-wrong-current = Le mot de passe actuel est incorrect.
+password-invitation-invalid = Ce lien n'est pas valable : inconnu, déjà utilisé, expiré ou remplacé par un plus récent. Demandez un nouveau lien à votre administrateur.
+session-method-otp-email = identifiant, mot de passe et OTP par courriel
+session-change-password = Changer mon mot de passe
 session-title = Votre session
 session-badge = Session ouverte
 session-heading = Connecté en tant que
@@ -295,6 +350,12 @@ admin-event-account-unblocked = Compte débloqué
 admin-event-enrollment-cancelled = Invitation annulée
 admin-event-admin-bootstrap = Premier administrateur
 admin-event-audit-exported = Journal exporté
+admin-event-password-invitation-created = Lien de mot de passe créé
+admin-event-password-set = Mot de passe choisi
+admin-event-email-code-sent = OTP envoyé par courriel
+admin-event-otp-failed = Échec de connexion par OTP
+admin-event-otp-paused = Connexion par OTP suspendue
+admin-event-refused-otp-paused = Essai refusé (connexion par OTP suspendue)
 admin-pager-label = Pages
 admin-pager-summary = Entrées { $first } à { $last } sur { $total } (page { $page } sur { $pages })
 admin-pager-none = Aucune entrée.
@@ -402,6 +463,10 @@ cli-edited = Compte « { $id } » modifié : nom « { $name } », e-mail { $emai
 cli-disabled = Compte « { $id } » désactivé : il ne peut plus se connecter ni enrôler de téléphone (ses invitations en attente sont annulées). Réactivation : tigr-server admin enable { $id }
 cli-enabled = Compte « { $id } » réactivé.
 cli-revoked = Téléphone « { $name } » du compte « { $id } » révoqué : il ne peut plus se connecter. Pour enrôler un nouveau téléphone : tigr-server admin enroll { $id }
+cli-password-first = Lien pour que « { $id } » choisisse son mot de passe (à lui transmettre, valable une fois jusqu'à { $until }) :
+    { $link }
+cli-password-reset = Lien de réinitialisation du mot de passe de « { $id } » (à lui transmettre, valable une fois jusqu'à { $until } ; l'ancien mot de passe reste valable jusque-là) :
+    { $link }
 cli-unblocked = Compte « { $id } » débloqué (téléphone et saisie hors connexion) ; compteurs d'échecs remis à zéro.
 cli-no-account = Aucun compte (page { $page } sur { $pages }).
 cli-account-list = Comptes { $first } à { $last } sur { $total } (page { $page } sur { $pages })

@@ -3,7 +3,7 @@
 
 use crate::domain::lockout::{LockState, LockStatus};
 use crate::domain::offline_pause::{OfflineRecord, OfflineStatus};
-use crate::storage::{Account, AuditEvent};
+use crate::storage::{Account, AuditEvent, PauseChannel};
 
 use super::accounts::{AccountFilter, AccountSummary, StatusFilter};
 use super::rules;
@@ -42,10 +42,10 @@ impl AdminService {
             .status(self.now()))
     }
 
-    /// Lifts the account's blocks on both channels, if any: the phone channel's block,
+    /// Lifts the account's blocks on every channel, if any: the phone channel's block,
     /// failure counter and block history (the next block will be a first, temporary one),
-    /// and the offline channel's pause, counter and pause history. Refused when there is
-    /// nothing to reset.
+    /// and the offline and OTP channels' pauses, counters and pause histories. Refused when
+    /// there is nothing to reset.
     pub async fn unblock(&self, actor: &Actor, id: &str) -> Result<Account, AdminError> {
         let id = rules::account_id(id)?;
         let now = self.now();
@@ -55,7 +55,11 @@ impl AdminService {
         let account = read_account(&mut tx, &id).await?;
         let state = account.lock_state();
         let offline = tx.offline_record_of_account(&id).await?;
-        if state == LockState::default() && offline.at(now) == OfflineRecord::default() {
+        let otp = tx.pause_record_of_account(PauseChannel::Otp, &id).await?;
+        if state == LockState::default()
+            && offline.at(now) == OfflineRecord::default()
+            && otp.at(now) == OfflineRecord::default()
+        {
             return Err(AdminError::NotBlocked(id));
         }
         let phone_was = match state.status(now) {
@@ -72,16 +76,18 @@ impl AdminService {
                 format!("was=permanent since={since} reason={}", reason.as_str())
             }
         };
-        let offline_was = match offline.status(now) {
-            OfflineStatus::Open { failures } => format!("offline=open failures={failures}"),
+        let was = |channel: &str, record: OfflineRecord| match record.status(now) {
+            OfflineStatus::Open { failures } => format!("{channel}=open failures={failures}"),
             OfflineStatus::Paused {
                 since,
                 until,
                 pauses,
-            } => format!("offline=paused since={since} until={until} pauses={pauses}"),
+            } => format!("{channel}=paused since={since} until={until} pauses={pauses}"),
         };
+        let offline_was = format!("{} {}", was("offline", offline), was("otp", otp));
         tx.set_lock_state(&id, policy.unblock(state)).await?;
         tx.clear_offline_records_of(&id).await?;
+        tx.clear_records_of(PauseChannel::Otp, &id).await?;
         tx.audit(&actor.entry(
             &who,
             now,

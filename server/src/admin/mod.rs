@@ -48,6 +48,7 @@ mod error;
 mod invitations;
 mod lockout;
 mod model;
+mod passwords;
 mod phones;
 pub mod rules;
 pub mod time;
@@ -71,6 +72,7 @@ pub use accounts::{
 pub use audit::AuditFilter;
 pub use error::AdminError;
 pub use model::{CreatedInvitation, Invitation, InvitationStatus, Phone, PhoneStatus};
+pub use passwords::PasswordInvitation;
 pub use phones::REVOKED_BY_ADMIN;
 pub use rules::Role;
 

@@ -182,6 +182,12 @@ pub enum AdminCommand {
         #[arg(long, value_name = "TEXT")]
         reason: Option<String>,
     },
+    /// Issue a password invitation: a single-use link with which the account's owner
+    /// chooses a password (first password or reset; administrators never choose one).
+    Password {
+        /// Tigr ID.
+        account: String,
+    },
     /// Lift an account's block and reset its failure counter.
     Unblock {
         /// Tigr ID.
@@ -356,6 +362,10 @@ async fn run(service: &AdminService, lang: Lang, command: AdminCommand) -> Resul
                 .revoke_phone(&actor, &account, reason.as_deref())
                 .await?;
             println!("{}", output::revoked(&phone, lang));
+        }
+        AdminCommand::Password { account } => {
+            let invitation = service.invite_password(&actor, &account).await?;
+            println!("{}", output::password_invitation(&invitation, lang, zone));
         }
         AdminCommand::Unblock { account } => {
             let account = service.unblock(&actor, &account).await?;

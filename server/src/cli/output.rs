@@ -7,7 +7,7 @@ use std::path::Path;
 
 use tigr_core::clock::{TimeZone, local_text, rfc3339_utc};
 
-use crate::admin::{Account, AuditRecord};
+use crate::admin::{Account, AuditRecord, PasswordInvitation};
 use crate::admin::{
     AccountDetails, AccountSummary, Invitation, InvitationStatus, Page, Phone, PhoneStatus,
     REVOKED_BY_ADMIN,
@@ -205,6 +205,25 @@ pub fn revoked(phone: &Phone, lang: Lang) -> String {
         &[
             ("name", phone.name.as_str().into()),
             ("id", phone.account_id.as_str().into()),
+        ],
+    )
+}
+
+pub fn password_invitation(invitation: &PasswordInvitation, lang: Lang, zone: &TimeZone) -> String {
+    text_with(
+        lang,
+        if invitation.reset {
+            "cli-password-reset"
+        } else {
+            "cli-password-first"
+        },
+        &[
+            ("id", invitation.account_id.as_str().into()),
+            ("link", invitation.link.as_str().into()),
+            (
+                "until",
+                local_text(invitation.expires_at, zone, lang.into()).into(),
+            ),
         ],
     )
 }

@@ -27,6 +27,20 @@
 //! | `metrics`           | `TIGR_METRICS`          | `true` (serve `GET /metrics`)    |
 //! | `metrics_token`     | `TIGR_METRICS_TOKEN`    | none (set: `/metrics` needs `Authorization: Bearer <token>`) |
 //! | `time_zone`         | `TIGR_TIME_ZONE`        | `Europe/Paris` (IANA name: times shown to people) |
+//! | `otp_lockout_threshold` | `TIGR_OTP_LOCKOUT_THRESHOLD` | `5` (failed OTP-form logins that pause the OTP form for the Tigr ID) |
+//! | `otp_lockout_duration` | `TIGR_OTP_LOCKOUT_DURATION` | `900` (seconds of the first pause; each next one doubles) |
+//! | `otp_lockout_max_duration` | `TIGR_OTP_LOCKOUT_MAX_DURATION` | `86400` (seconds: longest pause) |
+//! | `email_otp_ttl` | `TIGR_EMAIL_OTP_TTL` | `300` (seconds an e-mail code is valid) |
+//! | `email_otp_interval` | `TIGR_EMAIL_OTP_INTERVAL` | `60` (seconds between two codes mailed to an account) |
+//! | `email_otp_per_account` | `TIGR_EMAIL_OTP_PER_ACCOUNT` | `5` (codes mailed to an account in an hour) |
+//! | `email_otp_per_address` | `TIGR_EMAIL_OTP_PER_ADDRESS` | `10` (codes mailed to an e-mail address in an hour) |
+//! | `password_invitation_ttl` | `TIGR_PASSWORD_INVITATION_TTL` | `259200` (seconds a password invitation link is valid) |
+//! | `smtp_host` | `TIGR_SMTP_HOST` | none (unset: no e-mail codes) |
+//! | `smtp_port` | `TIGR_SMTP_PORT` | `587` (465 with `tls`, 25 with `none`) |
+//! | `smtp_security` | `TIGR_SMTP_SECURITY` | `starttls` (`tls`; `none` for a loopback relay only) |
+//! | `smtp_user` | `TIGR_SMTP_USER` | none (no authentication) |
+//! | `smtp_password` / `smtp_password_file` | `TIGR_SMTP_PASSWORD` / `TIGR_SMTP_PASSWORD_FILE` | none |
+//! | `smtp_from` | `TIGR_SMTP_FROM` | required with `smtp_host` (`Tigr <no-reply@example.fr>`) |
 //! | `rate_limit_challenges` | `TIGR_RATE_LIMIT_CHALLENGES` | `1200` (login QR codes a minute per client address; 0: off) |
 //! | `rate_limit_answers` | `TIGR_RATE_LIMIT_ANSWERS` | `600` (phones' scans and answers a minute per address; 0: off) |
 //! | `rate_limit_offline` | `TIGR_RATE_LIMIT_OFFLINE` | `60` (offline codes typed a minute per address; 0: off) |
@@ -50,9 +64,11 @@ use tigr_core::clock::{Clock, TimeZone};
 use tigr_core::payload::Origin;
 use tigr_core::random::SecureRandom;
 
+use crate::domain::email_code::EmailCodePolicy;
 use crate::domain::lockout::LockoutPolicy;
 use crate::domain::offline_pause::OfflinePolicy;
 use crate::domain::return_url::ReturnPrefix;
+use crate::mail::SmtpSettings;
 use crate::ratelimit::RateLimits;
 use crate::sealing::MasterKey;
 
@@ -63,6 +79,51 @@ pub enum MasterKeySource {
     File(PathBuf),
     /// A key given directly (`TIGR_MASTER_KEY`).
     Inline(MasterKey),
+}
+
+/// The settings of the OTP mode (Tigr ID + password + one-time password).
+#[derive(Debug, Clone)]
+pub struct OtpSettings {
+    /// Consecutive failed OTP-form logins for one Tigr ID that pause the OTP form for that
+    /// ID (never the phone's QR login nor the offline form).
+    pub lockout_threshold: u32,
+    /// Seconds of the first pause; each next one lasts twice as long.
+    pub lockout_duration: i64,
+    /// Longest pause, in seconds.
+    pub lockout_max_duration: i64,
+    /// Seconds an e-mail code is valid.
+    pub email_code_ttl: i64,
+    /// Seconds between two codes mailed to one account.
+    pub email_code_interval: i64,
+    /// Codes mailed to one account in an hour at most.
+    pub email_codes_per_account: u32,
+    /// Codes mailed to one address in an hour at most.
+    pub email_codes_per_address: u32,
+    /// Seconds a password invitation link is valid.
+    pub password_invitation_ttl: i64,
+    /// The SMTP relay (`None`: e-mail codes are not offered).
+    pub smtp: Option<SmtpSettings>,
+}
+
+impl OtpSettings {
+    /// The OTP channel's lockout rules (the offline channel's machine, its own records).
+    pub fn lockout_policy(&self) -> OfflinePolicy {
+        OfflinePolicy::new(
+            self.lockout_threshold,
+            self.lockout_duration,
+            self.lockout_max_duration,
+        )
+    }
+
+    /// The rules of e-mail codes.
+    pub fn email_code_policy(&self) -> EmailCodePolicy {
+        EmailCodePolicy {
+            ttl: self.email_code_ttl,
+            min_interval: self.email_code_interval,
+            per_account: self.email_codes_per_account,
+            per_address: self.email_codes_per_address,
+        }
+    }
 }
 
 /// Everything the server needs to run. Build it with [`Config::load`] (file + environment),
@@ -104,6 +165,8 @@ pub struct Config {
     pub offline_lockout_duration: i64,
     /// Longest pause of the offline form, in seconds.
     pub offline_lockout_max_duration: i64,
+    /// The OTP mode: its lockout channel, e-mail codes, password invitations, SMTP relay.
+    pub otp: OtpSettings,
     /// Take the client address from `X-Forwarded-For` (only behind a trusted reverse proxy).
     pub trust_proxy: bool,
     /// A web session ends after this many seconds without a request.
@@ -161,6 +224,7 @@ impl std::fmt::Debug for Config {
                 "offline_lockout_max_duration",
                 &self.offline_lockout_max_duration,
             )
+            .field("otp", &self.otp)
             .field("trust_proxy", &self.trust_proxy)
             .field("session_idle", &self.session_idle)
             .field("session_max", &self.session_max)

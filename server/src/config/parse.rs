@@ -15,7 +15,11 @@ use crate::domain::return_url::ReturnPrefix;
 use crate::ratelimit::{Limit, RateLimits};
 use crate::sealing::{KeyError, MasterKey};
 
-use super::{Config, ConfigError, MasterKeySource};
+use zeroize::Zeroizing;
+
+use crate::mail::{SmtpSecurity, SmtpSettings};
+
+use super::{Config, ConfigError, MasterKeySource, OtpSettings};
 
 /// The keys of the configuration file (all optional).
 #[derive(Debug, Default, Deserialize)]
@@ -36,6 +40,21 @@ struct FileConfig {
     offline_lockout_threshold: Option<i64>,
     offline_lockout_duration: Option<i64>,
     offline_lockout_max_duration: Option<i64>,
+    otp_lockout_threshold: Option<i64>,
+    otp_lockout_duration: Option<i64>,
+    otp_lockout_max_duration: Option<i64>,
+    email_otp_ttl: Option<i64>,
+    email_otp_interval: Option<i64>,
+    email_otp_per_account: Option<i64>,
+    email_otp_per_address: Option<i64>,
+    password_invitation_ttl: Option<i64>,
+    smtp_host: Option<String>,
+    smtp_port: Option<i64>,
+    smtp_security: Option<String>,
+    smtp_user: Option<String>,
+    smtp_password: Option<String>,
+    smtp_password_file: Option<String>,
+    smtp_from: Option<String>,
     trust_proxy: Option<bool>,
     session_idle: Option<i64>,
     session_max: Option<i64>,
@@ -97,14 +116,18 @@ impl Config {
             None => (String::new(), FileConfig::default()),
         };
         let src = Sources { file_name, env };
-        let f = parsed;
+        let mut f = parsed;
         let seconds = "a number of seconds";
-        let offline = offline_lockout(
+        let offline = pause_lockout(
             &src,
-            f.offline_lockout_threshold,
-            f.offline_lockout_duration,
-            f.offline_lockout_max_duration,
+            "OFFLINE",
+            (
+                f.offline_lockout_threshold,
+                f.offline_lockout_duration,
+                f.offline_lockout_max_duration,
+            ),
         )?;
+        let otp = otp_settings(&src, &mut f)?;
         Ok(Self {
             listen: src.parse_or(
                 src.get("TIGR_LISTEN", "listen", f.listen),
@@ -175,6 +198,7 @@ impl Config {
             offline_lockout_threshold: offline.0,
             offline_lockout_duration: offline.1,
             offline_lockout_max_duration: offline.2,
+            otp,
             trust_proxy: src.flag(
                 src.get("TIGR_TRUST_PROXY", "trust_proxy", text_of(f.trust_proxy)),
                 false,
@@ -270,43 +294,186 @@ impl Config {
 /// Seconds in a day.
 const DAY: i64 = 24 * 3600;
 
-/// The offline channel's lockout: threshold, first pause, longest pause (at least the
-/// first: pauses only grow).
-fn offline_lockout(
+/// A lockout channel that pauses (offline codes: `OFFLINE`, the OTP form: `OTP`):
+/// threshold, first pause, longest pause (at least the first: pauses only grow).
+fn pause_lockout(
     src: &Sources<'_>,
-    threshold: Option<i64>,
-    duration: Option<i64>,
-    max_duration: Option<i64>,
+    channel: &str,
+    (threshold, duration, max_duration): (Option<i64>, Option<i64>, Option<i64>),
 ) -> Result<(u32, i64, i64), ConfigError> {
+    let env = |what: &str| format!("TIGR_{channel}_LOCKOUT{what}");
+    let key = |what: &str| format!("{}_lockout{what}", channel.to_ascii_lowercase());
     let threshold = src.number(
-        (
-            "TIGR_OFFLINE_LOCKOUT_THRESHOLD",
-            "offline_lockout_threshold",
-            threshold,
-        ),
+        (&env("_THRESHOLD"), &key("_threshold"), threshold),
         (5, 1, 100),
         "a number of attempts",
     )? as u32;
     let duration = src.number(
-        (
-            "TIGR_OFFLINE_LOCKOUT_DURATION",
-            "offline_lockout_duration",
-            duration,
-        ),
+        (&env("_DURATION"), &key("_duration"), duration),
         (900, 1, 30 * DAY),
         "a number of seconds (a pause always ends)",
     )?;
-    let max_setting = (
-        "TIGR_OFFLINE_LOCKOUT_MAX_DURATION",
-        "offline_lockout_max_duration",
-        max_duration,
-    );
     let max_duration = src.number(
-        max_setting,
+        (&env("_MAX_DURATION"), &key("_max_duration"), max_duration),
         (DAY.max(duration), duration, 365 * DAY),
-        "a number of seconds, at least the offline lockout duration,",
+        &format!(
+            "a number of seconds, at least the {} lockout duration,",
+            channel.to_ascii_lowercase()
+        ),
     )?;
     Ok((threshold, duration, max_duration))
+}
+
+/// The OTP mode's settings (taken out of the file's keys).
+fn otp_settings(src: &Sources<'_>, f: &mut FileConfig) -> Result<OtpSettings, ConfigError> {
+    let seconds = "a number of seconds";
+    let (lockout_threshold, lockout_duration, lockout_max_duration) = pause_lockout(
+        src,
+        "OTP",
+        (
+            f.otp_lockout_threshold,
+            f.otp_lockout_duration,
+            f.otp_lockout_max_duration,
+        ),
+    )?;
+    Ok(OtpSettings {
+        lockout_threshold,
+        lockout_duration,
+        lockout_max_duration,
+        email_code_ttl: src.number(
+            ("TIGR_EMAIL_OTP_TTL", "email_otp_ttl", f.email_otp_ttl),
+            (300, 30, 3600),
+            seconds,
+        )?,
+        email_code_interval: src.number(
+            (
+                "TIGR_EMAIL_OTP_INTERVAL",
+                "email_otp_interval",
+                f.email_otp_interval,
+            ),
+            (60, 0, 3600),
+            seconds,
+        )?,
+        email_codes_per_account: src.number(
+            (
+                "TIGR_EMAIL_OTP_PER_ACCOUNT",
+                "email_otp_per_account",
+                f.email_otp_per_account,
+            ),
+            (5, 1, 1000),
+            "a number of e-mails an hour",
+        )? as u32,
+        email_codes_per_address: src.number(
+            (
+                "TIGR_EMAIL_OTP_PER_ADDRESS",
+                "email_otp_per_address",
+                f.email_otp_per_address,
+            ),
+            (10, 1, 10_000),
+            "a number of e-mails an hour",
+        )? as u32,
+        password_invitation_ttl: src.number(
+            (
+                "TIGR_PASSWORD_INVITATION_TTL",
+                "password_invitation_ttl",
+                f.password_invitation_ttl,
+            ),
+            (3 * DAY, 60, 30 * DAY),
+            seconds,
+        )?,
+        smtp: smtp_settings(src, f)?,
+    })
+}
+
+/// The SMTP relay, when `TIGR_SMTP_HOST` is set.
+fn smtp_settings(
+    src: &Sources<'_>,
+    f: &mut FileConfig,
+) -> Result<Option<SmtpSettings>, ConfigError> {
+    let Some(host) = src.get("TIGR_SMTP_HOST", "smtp_host", f.smtp_host.take()) else {
+        return Ok(None);
+    };
+    let security = src.parse_or(
+        src.get(
+            "TIGR_SMTP_SECURITY",
+            "smtp_security",
+            f.smtp_security.take(),
+        ),
+        SmtpSecurity::StartTls,
+        |text| {
+            SmtpSecurity::parse(text)
+                .ok_or_else(|| format!("expected starttls, tls or none, got {text:?}"))
+        },
+    )?;
+    if security == SmtpSecurity::None && !is_loopback_host(&host.value) {
+        return Err(ConfigError::Invalid {
+            setting: "TIGR_SMTP_SECURITY".to_owned(),
+            reason: "plain SMTP (none) is allowed only to a loopback relay \
+                     (localhost, 127.0.0.1, ::1): use starttls or tls"
+                .to_owned(),
+        });
+    }
+    let port = src.number(
+        ("TIGR_SMTP_PORT", "smtp_port", f.smtp_port),
+        (i64::from(security.default_port()), 1, 65_535),
+        "a port number",
+    )? as u16;
+    let password = match src.get(
+        "TIGR_SMTP_PASSWORD",
+        "smtp_password",
+        f.smtp_password.take(),
+    ) {
+        Some(s) => Some(Zeroizing::new(s.value)),
+        None => match src.get(
+            "TIGR_SMTP_PASSWORD_FILE",
+            "smtp_password_file",
+            f.smtp_password_file.take(),
+        ) {
+            Some(s) => Some(Zeroizing::new(
+                std::fs::read_to_string(s.value.trim())
+                    .map_err(|e| ConfigError::Invalid {
+                        setting: s.origin,
+                        reason: format!("cannot read the SMTP password file: {e}"),
+                    })?
+                    .trim_end_matches(['\r', '\n'])
+                    .to_owned(),
+            )),
+            None => None,
+        },
+    };
+    let from = src
+        .get("TIGR_SMTP_FROM", "smtp_from", f.smtp_from.take())
+        .ok_or_else(|| ConfigError::Invalid {
+            setting: "TIGR_SMTP_FROM".to_owned(),
+            reason: "the sender address is required with TIGR_SMTP_HOST \
+                     (\"Tigr <no-reply@example.fr>\")"
+                .to_owned(),
+        })?;
+    if from.value.parse::<lettre::message::Mailbox>().is_err() {
+        return Err(ConfigError::Invalid {
+            setting: from.origin,
+            reason: "expected an e-mail address, optionally with a name".to_owned(),
+        });
+    }
+    Ok(Some(SmtpSettings {
+        host: host.value.trim().to_owned(),
+        port,
+        security,
+        username: src
+            .get("TIGR_SMTP_USER", "smtp_user", f.smtp_user.take())
+            .map(|s| s.value),
+        password,
+        from: from.value,
+    }))
+}
+
+/// `localhost` or a loopback address.
+fn is_loopback_host(host: &str) -> bool {
+    let host = host.trim().trim_start_matches('[').trim_end_matches(']');
+    host.eq_ignore_ascii_case("localhost")
+        || host
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback())
 }
 
 /// A numeric setting: environment variable, file key, value in the file.

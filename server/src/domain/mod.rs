@@ -6,7 +6,10 @@
 //!   diagram inside).
 //! * [`offline_pause`]: the offline channel's failure counter and pause, per Tigr ID typed
 //!   (state diagram inside).
+//!   The OTP form's channel follows the same rules, on records of its own.
 //! * [`enrollment`]: enrollment codes and validation of a phone's registration.
+//! * [`password`]: what a new password must be (NIST SP 800-63B).
+//! * [`email_code`]: e-mail one-time passwords and their send limits.
 //! * [`answer`]: what makes a phone's signature or an offline code right.
 //! * [`browser`]: the short browser description shown on the phone.
 //! * [`return_url`]: where a login may send the browser afterwards.
@@ -14,7 +17,9 @@
 pub mod answer;
 pub mod browser;
 pub mod challenge;
+pub mod email_code;
 pub mod enrollment;
 pub mod lockout;
 pub mod offline_pause;
+pub mod password;
 pub mod return_url;

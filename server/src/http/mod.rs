@@ -57,6 +57,8 @@ pub struct AppState(Arc<AppInner>);
 pub struct AppInner {
     /// Logins, answers, enrollments and web sessions.
     pub login: LoginService,
+    /// The OTP mode: passwords, e-mail codes, the OTP form's login.
+    pub otp: crate::otp::OtpService,
     /// The administration (admin pages).
     pub admin: AdminService,
     /// The public origin (same-origin checks, return URLs).

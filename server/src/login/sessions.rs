@@ -109,14 +109,36 @@ pub enum LoginMethod {
     Qr,
     /// An offline code was typed.
     OfflineCode,
+    /// Tigr ID + password + a code sent by e-mail (the OTP form).
+    PasswordEmailCode,
 }
 
 impl LoginMethod {
-    /// The stored spelling (`qr`, `offline`).
+    /// The stored spelling (`qr`, `offline`, `otp_email`).
     pub fn as_str(self) -> &'static str {
         match self {
             Self::Qr => "qr",
             Self::OfflineCode => "offline",
+            Self::PasswordEmailCode => "otp_email",
+        }
+    }
+
+    /// The method of a stored spelling.
+    pub fn parse(text: &str) -> Option<Self> {
+        [Self::Qr, Self::OfflineCode, Self::PasswordEmailCode]
+            .into_iter()
+            .find(|m| m.as_str() == text)
+    }
+
+    /// The authentication methods it proves, as RFC 8176 names them (the `amr` claim of an
+    /// OpenID Connect ID token): the phone's hardware-held key and its PIN for a QR
+    /// approval, a one-time password and the PIN for an offline code, a password and a
+    /// one-time password for the OTP form.
+    pub fn amr(self) -> &'static [&'static str] {
+        match self {
+            Self::Qr => &["hwk", "pin"],
+            Self::OfflineCode => &["otp", "pin"],
+            Self::PasswordEmailCode => &["pwd", "otp"],
         }
     }
 }
@@ -175,17 +197,17 @@ impl LoginService {
             .approved_account()
             .filter(|_| recent)
             .ok_or(LoginError::NotApproved)?;
-        self.open_session(account, challenge_id, LoginMethod::Qr, client)
+        self.open_session(account, Some(challenge_id), LoginMethod::Qr, client)
             .await
     }
 
     /// Opens a session for `account_id` from the approved `challenge_id` (one session per
-    /// challenge: a second attempt is [`LoginError::SessionAlreadyOpened`]), audited in the
-    /// same transaction.
+    /// challenge: a second attempt is [`LoginError::SessionAlreadyOpened`]), or without a
+    /// challenge for the OTP form, audited in the same transaction.
     pub async fn open_session(
         &self,
         account_id: &str,
-        challenge_id: &str,
+        challenge_id: Option<&str>,
         method: LoginMethod,
         client: &ClientInfo,
     ) -> Result<OpenedSession, LoginError> {
@@ -218,7 +240,7 @@ impl LoginService {
         }
         tx.audit(&AuditEntry {
             account_id: Some(account_id),
-            challenge_id: Some(challenge_id),
+            challenge_id,
             ip: Some(&client.ip),
             user_agent: Some(&client.summary),
             detail: Some(format!("method={}", method.as_str())),

@@ -61,6 +61,21 @@ pub enum AuditEvent {
     AdminBootstrap,
     /// An administrator exported (part of) the audit trail.
     AuditExported,
+    /// An administrator issued a password invitation (first password or reset).
+    PasswordInvitationCreated,
+    /// A password was set (`via=invitation`) or changed by its owner (`via=change`).
+    PasswordSet,
+    /// A one-time password was mailed (after a right Tigr ID and password).
+    EmailCodeSent,
+    /// A failed login of the OTP form (wrong Tigr ID, password or code, or a wrong password
+    /// before a send), counted on the OTP channel of the Tigr ID typed.
+    OtpFailed,
+    /// The OTP channel's failure threshold was reached for a Tigr ID: the OTP form is
+    /// paused for it for a while (`until=`), the QR login is not.
+    OtpPaused,
+    /// An attempt of the OTP form for a Tigr ID whose OTP form is paused, refused without
+    /// being checked.
+    RefusedOtpPaused,
 }
 
 impl AuditEvent {
@@ -89,6 +104,12 @@ impl AuditEvent {
             Self::EnrollmentCancelled => "enrollment_cancelled",
             Self::AdminBootstrap => "admin_bootstrap",
             Self::AuditExported => "audit_exported",
+            Self::PasswordInvitationCreated => "password_invitation_created",
+            Self::PasswordSet => "password_set",
+            Self::EmailCodeSent => "email_code_sent",
+            Self::OtpFailed => "otp_failed",
+            Self::OtpPaused => "otp_paused",
+            Self::RefusedOtpPaused => "refused_otp_paused",
         }
     }
 
@@ -116,6 +137,12 @@ impl AuditEvent {
         Self::EnrollmentCancelled,
         Self::AdminBootstrap,
         Self::AuditExported,
+        Self::PasswordInvitationCreated,
+        Self::PasswordSet,
+        Self::EmailCodeSent,
+        Self::OtpFailed,
+        Self::OtpPaused,
+        Self::RefusedOtpPaused,
     ];
 
     /// The event with this stored spelling.

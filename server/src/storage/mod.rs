@@ -31,6 +31,7 @@ mod devices;
 mod enrollments;
 mod meta;
 mod offline;
+mod otp;
 mod web_sessions;
 mod writer;
 
@@ -54,6 +55,8 @@ pub use approvals::{Approval, ApprovalOutcome};
 pub use audit::{Actor, AuditCounters, AuditEntry, AuditEvent, AuditRecord};
 pub use challenges::NewChallenge;
 pub use devices::{Device, NewDevice};
+pub use offline::PauseChannel;
+pub use otp::NewPasswordInvitation;
 pub use web_sessions::{NewWebSession, WebSessionRecord};
 
 /// A storage failure. Logged by the caller; never shown to clients.

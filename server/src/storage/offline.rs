@@ -1,7 +1,10 @@
-//! The offline channel's records (table `offline_attempts`): one per Tigr ID typed with a
-//! wrong offline code, enrolled or not, keyed by a keyed hash of the ID (the key comes from
+//! The records of the channels that pause per Tigr ID typed: the offline channel (table
+//! `offline_attempts`, wrong offline codes) and the OTP channel (table `otp_attempts`,
+//! failed Tigr ID + password + one-time password logins). One row per Tigr ID typed with a
+//! wrong answer, enrolled or not, keyed by a keyed hash of the ID (the key comes from
 //! `crate::sealing`; storage never sees the ID of an unknown one). The rules are
-//! `domain::offline_pause`'s; storage reads and writes what they decide.
+//! `domain::offline_pause`'s; storage reads and writes what they decide, each channel in
+//! its own table.
 //!
 //! Every write for a key is the same statement whatever the ID names, so that an enrolled
 //! ID costs the same work as any other (docs/security.md, "Account enumeration").
@@ -34,12 +37,39 @@ impl OfflineRow {
     }
 }
 
-const SELECT_BY_KEY: &str = "SELECT failures, paused_at, paused_until, pauses, last_failure_at \
-     FROM offline_attempts WHERE tigr_id_key = ?";
+/// A channel whose records pause per Tigr ID.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PauseChannel {
+    /// Offline codes typed into a login page.
+    Offline,
+    /// The OTP form (Tigr ID + password + one-time password).
+    Otp,
+}
 
-const SELECT_BY_ACCOUNT: &str = "SELECT failures, paused_at, paused_until, pauses, \
-     last_failure_at FROM offline_attempts WHERE account_id = ? \
-     ORDER BY last_failure_at DESC LIMIT 1";
+impl PauseChannel {
+    fn table(self) -> &'static str {
+        match self {
+            Self::Offline => "offline_attempts",
+            Self::Otp => "otp_attempts",
+        }
+    }
+
+    fn select_by_key(self) -> String {
+        format!(
+            "SELECT failures, paused_at, paused_until, pauses, last_failure_at \
+             FROM {} WHERE tigr_id_key = ?",
+            self.table()
+        )
+    }
+
+    fn select_by_account(self) -> String {
+        format!(
+            "SELECT failures, paused_at, paused_until, pauses, last_failure_at FROM {} \
+             WHERE account_id = ? ORDER BY last_failure_at DESC LIMIT 1",
+            self.table()
+        )
+    }
+}
 
 /// The record that `sql` selects with `value` (a key, or an account id; the default when
 /// none).
@@ -59,51 +89,81 @@ where
 }
 
 impl SqliteStore {
-    /// The record of the Tigr ID whose key is `key` (the default when there is none).
+    /// The offline record of the Tigr ID whose key is `key` (the default when there is none).
     pub async fn offline_record(&self, key: &[u8]) -> Result<OfflineRecord, StorageError> {
-        read(&mut *self.read_conn().await, SELECT_BY_KEY, key).await
+        self.pause_record(PauseChannel::Offline, key).await
     }
 
-    /// The record linked to `account` (its own Tigr ID), for the administration.
+    /// The record of `channel` for the Tigr ID whose key is `key`.
+    pub async fn pause_record(
+        &self,
+        channel: PauseChannel,
+        key: &[u8],
+    ) -> Result<OfflineRecord, StorageError> {
+        read(&mut *self.read_conn().await, &channel.select_by_key(), key).await
+    }
+
+    /// The offline record linked to `account` (its own Tigr ID), for the administration.
     pub async fn offline_record_of_account(
         &self,
         account: &str,
     ) -> Result<OfflineRecord, StorageError> {
-        let mut conn = self.read_conn().await;
-        read(&mut conn, SELECT_BY_ACCOUNT, account).await
+        self.pause_record_of_account(PauseChannel::Offline, account)
+            .await
     }
 
-    /// Deletes the records forgotten at `now` (last failure a week old, no pause in force),
-    /// then, beyond `max_records`, those that stop mattering first (by the end of their
-    /// pause, else their last failure): a flood of garbage IDs cannot grow the table
-    /// without bound, and lifts long pauses last. Returns how many went.
+    /// The record of `channel` linked to `account`, for the administration.
+    pub async fn pause_record_of_account(
+        &self,
+        channel: PauseChannel,
+        account: &str,
+    ) -> Result<OfflineRecord, StorageError> {
+        let mut conn = self.read_conn().await;
+        read(&mut conn, &channel.select_by_account(), account).await
+    }
+
+    /// Deletes the offline records forgotten at `now` (see [`SqliteStore::purge_records`]).
     pub async fn purge_offline_records(
         &self,
         now: i64,
         max_records: i64,
     ) -> Result<u64, StorageError> {
+        self.purge_records(PauseChannel::Offline, now, max_records)
+            .await
+    }
+
+    /// Deletes the records of `channel` forgotten at `now` (last failure a week old, no
+    /// pause in force), then, beyond `max_records`, those that stop mattering first (by the
+    /// end of their pause, else their last failure): a flood of garbage IDs cannot grow the
+    /// table without bound, and lifts long pauses last. Returns how many went.
+    pub async fn purge_records(
+        &self,
+        channel: PauseChannel,
+        now: i64,
+        max_records: i64,
+    ) -> Result<u64, StorageError> {
+        let table = channel.table();
         let mut conn = self.write_conn().await;
-        let old = sqlx::query(
-            "DELETE FROM offline_attempts WHERE last_failure_at <= ? \
-             AND (paused_until IS NULL OR paused_until <= ?)",
-        )
+        let old = sqlx::query(&format!(
+            "DELETE FROM {table} WHERE last_failure_at <= ? \
+             AND (paused_until IS NULL OR paused_until <= ?)"
+        ))
         .bind(now.saturating_sub(OFFLINE_MEMORY_SECONDS))
         .bind(now)
         .execute(&mut *conn)
         .await?
         .rows_affected();
-        let count: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM offline_attempts")
+        let count: i64 = sqlx::query_scalar(&format!("SELECT COUNT(*) FROM {table}"))
             .fetch_one(&mut *conn)
             .await?;
         let excess = count - max_records.max(0);
         if excess <= 0 {
             return Ok(old);
         }
-        let over = sqlx::query(
-            "DELETE FROM offline_attempts WHERE tigr_id_key IN (SELECT tigr_id_key \
-             FROM offline_attempts \
-             ORDER BY max(last_failure_at, IFNULL(paused_until, 0)) LIMIT ?)",
-        )
+        let over = sqlx::query(&format!(
+            "DELETE FROM {table} WHERE tigr_id_key IN (SELECT tigr_id_key FROM {table} \
+             ORDER BY max(last_failure_at, IFNULL(paused_until, 0)) LIMIT ?)"
+        ))
         .bind(excess)
         .execute(&mut *conn)
         .await?
@@ -113,34 +173,56 @@ impl SqliteStore {
 }
 
 impl WriteTx {
-    /// The record of `key`, read inside the transaction.
+    /// The offline record of `key`, read inside the transaction.
     pub async fn offline_record(&mut self, key: &[u8]) -> Result<OfflineRecord, StorageError> {
-        read(&mut self.tx, SELECT_BY_KEY, key).await
+        self.pause_record(PauseChannel::Offline, key).await
     }
 
-    /// Stores the record of `key`, linked to `account` when the Tigr ID names one (`None`
-    /// otherwise). A default record deletes the row.
+    /// The record of `channel` for `key`, read inside the transaction.
+    pub async fn pause_record(
+        &mut self,
+        channel: PauseChannel,
+        key: &[u8],
+    ) -> Result<OfflineRecord, StorageError> {
+        read(&mut self.tx, &channel.select_by_key(), key).await
+    }
+
+    /// Stores the offline record of `key` (see [`WriteTx::set_pause_record`]).
     pub async fn set_offline_record(
         &mut self,
         key: &[u8],
         account: Option<&str>,
         record: OfflineRecord,
     ) -> Result<(), StorageError> {
+        self.set_pause_record(PauseChannel::Offline, key, account, record)
+            .await
+    }
+
+    /// Stores the record of `channel` for `key`, linked to `account` when the Tigr ID names
+    /// one (`None` otherwise). A default record deletes the row.
+    pub async fn set_pause_record(
+        &mut self,
+        channel: PauseChannel,
+        key: &[u8],
+        account: Option<&str>,
+        record: OfflineRecord,
+    ) -> Result<(), StorageError> {
+        let table = channel.table();
         if record == OfflineRecord::default() {
-            sqlx::query("DELETE FROM offline_attempts WHERE tigr_id_key = ?")
+            sqlx::query(&format!("DELETE FROM {table} WHERE tigr_id_key = ?"))
                 .bind(key)
                 .execute(&mut *self.tx)
                 .await?;
             return Ok(());
         }
-        sqlx::query(
-            "INSERT INTO offline_attempts (tigr_id_key, account_id, failures, paused_at, \
+        sqlx::query(&format!(
+            "INSERT INTO {table} (tigr_id_key, account_id, failures, paused_at, \
              paused_until, pauses, last_failure_at) VALUES (?, ?, ?, ?, ?, ?, ?) \
              ON CONFLICT (tigr_id_key) DO UPDATE SET account_id = excluded.account_id, \
              failures = excluded.failures, paused_at = excluded.paused_at, \
              paused_until = excluded.paused_until, pauses = excluded.pauses, \
-             last_failure_at = excluded.last_failure_at",
-        )
+             last_failure_at = excluded.last_failure_at"
+        ))
         .bind(key)
         .bind(account)
         .bind(i64::from(record.failures))
@@ -153,7 +235,7 @@ impl WriteTx {
         Ok(())
     }
 
-    /// Links the record of `key` (if any) to `account`: a record written before the
+    /// Links the offline record of `key` (if any) to `account`: a record written before the
     /// account existed is found by the administration from the next attempt on.
     pub async fn link_offline_record(
         &mut self,
@@ -168,24 +250,44 @@ impl WriteTx {
         Ok(())
     }
 
-    /// The record linked to `account`, read inside the transaction.
+    /// The offline record linked to `account`, read inside the transaction.
     pub async fn offline_record_of_account(
         &mut self,
         account: &str,
     ) -> Result<OfflineRecord, StorageError> {
-        read(&mut self.tx, SELECT_BY_ACCOUNT, account).await
+        self.pause_record_of_account(PauseChannel::Offline, account)
+            .await
     }
 
-    /// Forgets every record linked to `account` (an administrator's unblock). Returns how
-    /// many there were.
+    /// The record of `channel` linked to `account`, read inside the transaction.
+    pub async fn pause_record_of_account(
+        &mut self,
+        channel: PauseChannel,
+        account: &str,
+    ) -> Result<OfflineRecord, StorageError> {
+        read(&mut self.tx, &channel.select_by_account(), account).await
+    }
+
+    /// Forgets every offline record linked to `account` (an administrator's unblock).
+    /// Returns how many there were.
     pub async fn clear_offline_records_of(&mut self, account: &str) -> Result<u64, StorageError> {
-        Ok(
-            sqlx::query("DELETE FROM offline_attempts WHERE account_id = ?")
-                .bind(account)
-                .execute(&mut *self.tx)
-                .await?
-                .rows_affected(),
-        )
+        self.clear_records_of(PauseChannel::Offline, account).await
+    }
+
+    /// Forgets every record of `channel` linked to `account`. Returns how many there were.
+    pub async fn clear_records_of(
+        &mut self,
+        channel: PauseChannel,
+        account: &str,
+    ) -> Result<u64, StorageError> {
+        Ok(sqlx::query(&format!(
+            "DELETE FROM {} WHERE account_id = ?",
+            channel.table()
+        ))
+        .bind(account)
+        .execute(&mut *self.tx)
+        .await?
+        .rows_affected())
     }
 }
 

@@ -21,9 +21,9 @@ pub struct WebSessionRecord {
     pub last_seen_at: i64,
     /// Absolute end.
     pub expires_at: i64,
-    /// The challenge that opened the session.
-    pub challenge_id: String,
-    /// `qr` or `offline`.
+    /// The challenge that opened the session (none for the OTP form).
+    pub challenge_id: Option<String>,
+    /// `qr`, `offline` or `otp_email`.
     pub method: String,
     /// Browser IP at login.
     pub ip: String,
@@ -42,9 +42,9 @@ pub struct NewWebSession<'a> {
     pub created_at: i64,
     /// Absolute end.
     pub expires_at: i64,
-    /// The approved challenge.
-    pub challenge_id: &'a str,
-    /// `qr` or `offline`.
+    /// The approved challenge (none for the OTP form).
+    pub challenge_id: Option<&'a str>,
+    /// `qr`, `offline` or `otp_email`.
     pub method: &'a str,
     /// Browser IP.
     pub ip: &'a str,

@@ -12,6 +12,7 @@ mod enumeration;
 mod http;
 mod lockout;
 mod metrics;
+mod otp;
 mod rate_limits;
 mod single_use;
 mod storage;

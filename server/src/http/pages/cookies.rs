@@ -5,6 +5,7 @@
 //! | `__Host-tigr_session` / `tigr_session`   | session id (server keeps SHA-256 of it) | HttpOnly, SameSite=Lax, Path=/, until the absolute end |
 //! | `__Host-tigr_login` / `tigr_login`       | browser token of the login page's QR codes | HttpOnly, SameSite=Lax, Path=/, browser session |
 //! | `tigr_lang`                              | `fr` or `en` (chosen with `?lang=`)     | HttpOnly, SameSite=Lax, Path=/, one year |
+//! | `tigr_method`                            | `qr` or `otp`: the login method chosen last | HttpOnly, SameSite=Lax, Path=/, one year |
 //!
 //! The `__Host-` prefix (Secure, no Domain, Path=/) is used whenever cookies are Secure.
 
@@ -20,6 +21,8 @@ pub enum CookieName {
     Login,
     /// The chosen language.
     Lang,
+    /// The login method chosen last.
+    Method,
 }
 
 /// Cookie names and attributes of this server.
@@ -38,6 +41,7 @@ impl CookieJar {
             (CookieName::Login, true) => "__Host-tigr_login",
             (CookieName::Login, false) => "tigr_login",
             (CookieName::Lang, _) => "tigr_lang",
+            (CookieName::Method, _) => "tigr_method",
         }
     }
 

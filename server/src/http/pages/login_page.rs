@@ -29,6 +29,7 @@ use super::super::AppState;
 use super::super::error::ApiError;
 use super::super::extract::{StatusQuery, wait_of};
 use super::csrf::{same_origin, submitted_token};
+use super::method::{PageMethod, method_links};
 use super::{
     CookieName, Failure, MAX_AUTO_RENEWALS, MaybeSession, PageContext, WebError, add_cookie,
     see_other,
@@ -44,11 +45,21 @@ pub struct LoginQuery {
     mode: Option<String>,
     /// Set after a logout.
     bye: Option<String>,
+    /// `qr` chooses the QR method (remembered); without it, a browser that chose the OTP
+    /// method last goes to `/login/otp`.
+    method: Option<String>,
+}
+
+impl LoginQuery {
+    /// The `return` parameter, unchecked.
+    pub fn return_to(&self) -> Option<&str> {
+        self.return_to.as_deref()
+    }
 }
 
 /// The browser token of this browser's login cookie, or a new one (then `true`: the cookie
 /// must be set).
-fn login_token(app: &AppState, headers: &HeaderMap) -> (String, bool) {
+pub(super) fn login_token(app: &AppState, headers: &HeaderMap) -> (String, bool) {
     match existing_token(app, headers) {
         Some(token) => (token, false),
         None => (app.login.new_browser_token(), true),
@@ -108,6 +119,15 @@ pub async fn page(
     if session.is_some() {
         return Ok(see_other(return_to.as_deref().unwrap_or("/session")));
     }
+    let chose_qr = query.method.as_deref() == Some("qr");
+    if !chose_qr && PageMethod::remembered(&app, &headers) == PageMethod::Otp {
+        let mut target = String::from("/login/otp");
+        if let Some(r) = &return_to {
+            target.push('?');
+            target.push_str(&serde_urlencoded::to_string([("return", r)]).unwrap_or_default());
+        }
+        return Ok(see_other(&target));
+    }
     let (token, new_cookie) = login_token(&app, &headers);
     let challenge = create_challenge(&app, &client, &token)
         .await
@@ -138,6 +158,9 @@ pub async fn page(
             &app.pages.jar.set(CookieName::Login, &token, None),
         );
     }
+    if chose_qr {
+        add_cookie(&mut response, &PageMethod::Qr.cookie(&app));
+    }
     Ok(response)
 }
 
@@ -158,11 +181,14 @@ fn render_page(
 ) -> Result<Response, Failure> {
     let now = app.now();
     let remaining = (challenge.expires_at - now).max(0);
+    let links = method_links(PageMethod::Qr, extras.return_to.unwrap_or(""));
     Ok(ctx.render(
         app,
         "login.html",
         None,
         context! {
+            ..links,
+            ..context! {
             mode => extras.mode,
             challenge_id => challenge.id.as_str(),
             expires_at => challenge.expires_at,
@@ -180,13 +206,14 @@ fn render_page(
             qr_mode_url => ctx.url_with("mode", None),
             offline_mode_url => ctx.url_with("mode", Some("offline")),
             demo_payload => app.pages.demo.then_some(challenge.payload.as_str()),
+            }
         },
     ))
 }
 
 /// Checks a script's or form's POST: same origin, login cookie present, CSRF token bound to
 /// it. Returns the browser token.
-fn check_login_post(
+pub(super) fn check_login_post(
     app: &AppState,
     ctx: &PageContext,
     headers: &HeaderMap,
@@ -330,7 +357,7 @@ fn destination(app: &AppState, return_to: &str) -> String {
 
 /// The reply to a completed login: session cookie set, login cookie cleared, then JSON
 /// `{"redirect", "account", "display_name"}` for the script or a 303 for a plain form.
-fn logged_in(
+pub(super) fn logged_in(
     app: &AppState,
     ctx: &PageContext,
     opened: crate::login::OpenedSession,
@@ -419,7 +446,7 @@ pub async fn offline(
                 .login
                 .open_session(
                     &outcome.account,
-                    &challenge.id,
+                    Some(&challenge.id),
                     LoginMethod::OfflineCode,
                     &client,
                 )

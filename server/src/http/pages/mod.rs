@@ -6,12 +6,15 @@
 //! | route                          | what                                                   |
 //! |--------------------------------|--------------------------------------------------------|
 //! | `GET  /`                       | to `/session` when logged in, else to `/login`         |
-//! | `GET  /login[?return=&mode=offline&lang=]` | the QR login page (a new challenge bound to this browser) |
+//! | `GET  /login[?return=&mode=offline&lang=&method=qr]` | the QR login page (a new challenge bound to this browser); to `/login/otp` when the browser chose OTP last |
 //! | `POST /login/renew`            | a new QR for the same browser (JSON; before expiry)    |
 //! | `GET  /login/events/{id}`      | server-sent events of the challenge's state            |
 //! | `GET  /login/status/{id}?wait=`| long-poll fallback of the same (the API's status JSON)  |
 //! | `POST /login/complete`         | approved challenge → session cookie (JSON or 303)      |
 //! | `POST /login/offline`          | Tigr ID + one-time password → session (JSON or 303)    |
+//! | `GET/POST /login/otp`          | the OTP mode: Tigr ID + password + e-mail code → session |
+//! | `GET/POST /password/{code}`    | choose a password from an invitation link              |
+//! | `GET/POST /session/password`   | change one's password                                  |
 //! | `GET  /session`                | "Connecté en tant que …", logout button                |
 //! | `POST /logout`                 | ends the session server-side                           |
 //! | `GET  /static/{file}`          | scripts, styles, icon (embedded in the binary)         |
@@ -44,6 +47,8 @@ pub mod app_link;
 pub mod cookies;
 pub mod csrf;
 mod login_page;
+mod method;
+mod otp_page;
 pub mod render;
 pub mod session;
 mod session_page;
@@ -182,7 +187,26 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .route("/login/events/{id}", get(login_page::events))
         .route("/login/status/{id}", get(login_page::status))
         .route("/login/complete", post(login_page::complete))
-        .route("/login/offline", post(login_page::offline).layer(offline))
+        .route(
+            "/login/offline",
+            post(login_page::offline).layer(offline.clone()),
+        )
+        .route(
+            "/login/otp",
+            get(otp_page::page)
+                .post(otp_page::post)
+                .layer(offline.clone()),
+        )
+        .route(
+            "/password/{code}",
+            get(otp_page::invitation_page)
+                .post(otp_page::invitation_post)
+                .layer(offline),
+        )
+        .route(
+            "/session/password",
+            get(otp_page::change_page).post(otp_page::change_post),
+        )
         .route("/session", get(session_page::session_page))
         .route("/logout", post(session_page::logout))
         .route("/static/{file}", get(session_page::static_file))

@@ -24,6 +24,18 @@ pub const TEMPLATES: &[(&str, &str)] = &[
     ),
     ("login.html", include_str!("../../../templates/login.html")),
     (
+        "login_otp.html",
+        include_str!("../../../templates/login_otp.html"),
+    ),
+    (
+        "method_nav.html",
+        include_str!("../../../templates/method_nav.html"),
+    ),
+    (
+        "password.html",
+        include_str!("../../../templates/password.html"),
+    ),
+    (
         "session.html",
         include_str!("../../../templates/session.html"),
     ),

@@ -34,6 +34,11 @@ pub async fn session_page(
 ) -> Response {
     let (since_text, since_iso) = time_texts(session.record.created_at, &ctx.time_zone, ctx.lang);
     let (ends_text, ends_iso) = time_texts(session.record.expires_at, &ctx.time_zone, ctx.lang);
+    let has_password = app
+        .otp
+        .has_password(&session.account.id)
+        .await
+        .unwrap_or(false);
     ctx.render(
         &app,
         "session.html",
@@ -42,6 +47,7 @@ pub async fn session_page(
             since_text, since_iso, ends_text, ends_iso,
             idle_minutes => (session::limits(&app, &session.account).idle / 60).max(1),
             method => session.record.method.as_str(),
+            has_password,
         },
     )
 }

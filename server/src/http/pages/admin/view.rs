@@ -478,6 +478,12 @@ pub fn event_label(lang: Lang, event: &str) -> String {
         Some(AuditEvent::EnrollmentCancelled) => "admin-event-enrollment-cancelled",
         Some(AuditEvent::AdminBootstrap) => "admin-event-admin-bootstrap",
         Some(AuditEvent::AuditExported) => "admin-event-audit-exported",
+        Some(AuditEvent::PasswordInvitationCreated) => "admin-event-password-invitation-created",
+        Some(AuditEvent::PasswordSet) => "admin-event-password-set",
+        Some(AuditEvent::EmailCodeSent) => "admin-event-email-code-sent",
+        Some(AuditEvent::OtpFailed) => "admin-event-otp-failed",
+        Some(AuditEvent::OtpPaused) => "admin-event-otp-paused",
+        Some(AuditEvent::RefusedOtpPaused) => "admin-event-refused-otp-paused",
         None => return event.to_owned(),
     };
     tr(lang, key)

@@ -1,0 +1,747 @@
+//! The OTP mode over real HTTP and a real SMTP server: passwords chosen through invitation
+//! links, codes mailed through an SMTP server process on loopback (aiosmtpd, installed by
+//! scripts/install-deps.sh) and read back from its mailbox, the OTP form's login, its own
+//! lockout channel, send limits, an SMTP outage.
+
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use base64::Engine as _;
+use tigr_server::Config;
+use tigr_server::admin::{Actor, AdminService, NewAccount, Role};
+use tigr_server::mail::{SmtpSecurity, SmtpSettings};
+
+use crate::browser::{Reply, Tab, attr};
+use crate::common::TestServer;
+
+/// An SMTP server process (Python's aiosmtpd) on a free loopback port, keeping every message
+/// it accepts in a maildir.
+struct SmtpServer {
+    child: Child,
+    port: u16,
+    maildir: tempfile::TempDir,
+}
+
+/// The Python of the virtual environment that scripts/install-deps.sh makes.
+fn smtp_python() -> PathBuf {
+    if let Some(python) = std::env::var_os("TIGR_AIOSMTPD_PYTHON") {
+        return python.into();
+    }
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..");
+    let python = root.join("target/test-tools/smtp-venv/bin/python");
+    assert!(
+        python.exists(),
+        "{} is missing: run scripts/install-deps.sh (it installs aiosmtpd)",
+        python.display()
+    );
+    python
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .expect("bind")
+        .local_addr()
+        .expect("addr")
+        .port()
+}
+
+impl SmtpServer {
+    async fn start() -> Self {
+        let maildir = tempfile::tempdir().expect("maildir");
+        let port = free_port();
+        let child = Command::new(smtp_python())
+            .args(["-m", "aiosmtpd", "-n", "-l"])
+            .arg(format!("127.0.0.1:{port}"))
+            .args(["-c", "aiosmtpd.handlers.Mailbox"])
+            .arg(maildir.path().join("box"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("aiosmtpd starts");
+        // Dropped (and so stopped) if it never listens.
+        let server = Self {
+            child,
+            port,
+            maildir,
+        };
+        for _ in 0..100 {
+            if tokio::net::TcpStream::connect(("127.0.0.1", port))
+                .await
+                .is_ok()
+            {
+                return server;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        panic!("aiosmtpd did not listen on port {port}");
+    }
+
+    /// The messages received so far: (headers, decoded body), oldest first.
+    fn messages(&self) -> Vec<Mail> {
+        let new = self.maildir.path().join("box/new");
+        let mut files: Vec<_> = std::fs::read_dir(&new)
+            .map(|d| d.filter_map(Result::ok).map(|e| e.path()).collect())
+            .unwrap_or_default();
+        files.sort_by_key(|p| std::fs::metadata(p).and_then(|m| m.modified()).ok());
+        files
+            .iter()
+            .map(|p| Mail::parse(&std::fs::read_to_string(p).expect("message")))
+            .collect()
+    }
+
+    /// Waits for the `n`-th message (1-based).
+    async fn message(&self, n: usize) -> Mail {
+        for _ in 0..100 {
+            let mut all = self.messages();
+            if all.len() >= n {
+                return all.swap_remove(n - 1);
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        panic!("message {n} never arrived");
+    }
+}
+
+impl Drop for SmtpServer {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// A received message.
+#[derive(Debug)]
+struct Mail {
+    headers: String,
+    body: String,
+}
+
+impl Mail {
+    fn parse(raw: &str) -> Self {
+        let raw = raw.replace("\r\n", "\n");
+        let (headers, body) = raw.split_once("\n\n").expect("headers and body");
+        let encoding = header(headers, "content-transfer-encoding").to_ascii_lowercase();
+        let body = match encoding.as_str() {
+            "base64" => String::from_utf8(
+                base64::engine::general_purpose::STANDARD
+                    .decode(body.split_whitespace().collect::<String>())
+                    .expect("base64 body"),
+            )
+            .expect("utf-8 body"),
+            "quoted-printable" => quoted_printable(body),
+            _ => body.to_owned(),
+        };
+        Self {
+            headers: headers.to_owned(),
+            body,
+        }
+    }
+
+    fn header(&self, name: &str) -> String {
+        header(&self.headers, name)
+    }
+
+    /// The six-digit code in the body.
+    fn code(&self) -> String {
+        let digits: Vec<&str> = self
+            .body
+            .split(|c: char| !c.is_ascii_digit())
+            .filter(|w| w.len() == 6)
+            .collect();
+        assert_eq!(digits.len(), 1, "one 6-digit code in {:?}", self.body);
+        digits[0].to_owned()
+    }
+}
+
+fn header(headers: &str, name: &str) -> String {
+    let mut out = String::new();
+    let mut inside = false;
+    for line in headers.lines() {
+        if line.starts_with([' ', '\t']) {
+            if inside {
+                out.push_str(line.trim_start());
+            }
+            continue;
+        }
+        inside = line
+            .split_once(':')
+            .is_some_and(|(n, _)| n.eq_ignore_ascii_case(name));
+        if inside {
+            out = line.split_once(':').expect("colon").1.trim().to_owned();
+        }
+    }
+    out
+}
+
+fn quoted_printable(body: &str) -> String {
+    let joined = body.replace("=\n", "");
+    let mut bytes = Vec::new();
+    let raw = joined.as_bytes();
+    let mut i = 0;
+    while i < raw.len() {
+        if raw[i] == b'='
+            && i + 2 < raw.len()
+            && let Ok(b) = u8::from_str_radix(&joined[i + 1..i + 3], 16)
+        {
+            bytes.push(b);
+            i += 3;
+            continue;
+        }
+        bytes.push(raw[i]);
+        i += 1;
+    }
+    String::from_utf8(bytes).expect("utf-8 body")
+}
+
+/// The relay settings for `port` (plain SMTP on loopback).
+fn relay(port: u16) -> SmtpSettings {
+    SmtpSettings {
+        host: "127.0.0.1".to_owned(),
+        port,
+        security: SmtpSecurity::None,
+        username: None,
+        password: None,
+        from: "Tigr <no-reply@tigr.test>".to_owned(),
+    }
+}
+
+/// A server mailing through `port`, adjusted by `adjust`.
+async fn server(port: u16, adjust: impl FnOnce(&mut Config)) -> TestServer {
+    TestServer::start_with(|c| {
+        c.otp.smtp = Some(relay(port));
+        adjust(c);
+    })
+    .await
+}
+
+fn operator() -> Actor {
+    Actor::cli("tester")
+}
+
+const PASSWORD: &str = "tranquille chevreuil du matin";
+
+/// Creates `id` with an e-mail address and lets its owner choose [`PASSWORD`] through an
+/// invitation link, as a browser does.
+async fn account_with_password(s: &TestServer, id: &str) {
+    let admin = AdminService::open(s.config()).await.expect("admin");
+    admin
+        .create_account(
+            &operator(),
+            NewAccount {
+                id: id.to_owned(),
+                display_name: format!("Dr {id}"),
+                email: Some(format!("{id}@hopital.test")),
+                role: Role::User,
+            },
+        )
+        .await
+        .expect("account");
+    let invitation = admin
+        .invite_password(&operator(), id)
+        .await
+        .expect("invite");
+    assert!(!invitation.reset);
+    let path = invitation
+        .link
+        .strip_prefix(s.origin())
+        .expect("link on this server")
+        .to_owned();
+    let mut tab = Tab::new(s);
+    let page = tab.get(&path).await;
+    assert_eq!(page.status, 200, "{}", page.body);
+    let csrf = attr(&page.body, "name=\"csrf\" value");
+    let origin = tab.origin();
+    let done = tab
+        .submit(
+            &path,
+            &[
+                ("csrf", &csrf),
+                ("password", PASSWORD),
+                ("confirmation", PASSWORD),
+            ],
+            Some(&origin),
+        )
+        .await;
+    assert_eq!(done.status, 200, "{}", done.body);
+    assert!(done.body.contains("id=\"password-done\""), "{}", done.body);
+}
+
+/// The OTP page's CSRF token (and its cookies in `tab`).
+async fn otp_form(tab: &mut Tab) -> String {
+    let page = tab.get("/login/otp").await;
+    assert_eq!(page.status, 200, "{}", page.body);
+    attr(&page.body, "name=\"csrf\" value")
+}
+
+async fn send_code(tab: &mut Tab, csrf: &str, id: &str, password: &str) -> Reply {
+    let origin = tab.origin();
+    tab.submit(
+        "/login/otp",
+        &[
+            ("csrf", csrf),
+            ("action", "send"),
+            ("tigr_id", id),
+            ("password", password),
+        ],
+        Some(&origin),
+    )
+    .await
+}
+
+async fn log_in(tab: &mut Tab, csrf: &str, id: &str, password: &str, otp: &str) -> Reply {
+    let origin = tab.origin();
+    tab.submit(
+        "/login/otp",
+        &[
+            ("csrf", csrf),
+            ("action", "login"),
+            ("tigr_id", id),
+            ("password", password),
+            ("otp", otp),
+        ],
+        Some(&origin),
+    )
+    .await
+}
+
+/// The refusal message shown in the form.
+fn form_error(reply: &Reply) -> String {
+    let start = reply
+        .body
+        .find("id=\"otp-error\" role=\"alert\">")
+        .expect("error paragraph")
+        + "id=\"otp-error\" role=\"alert\">".len();
+    let end = start + reply.body[start..].find("</p>").expect("end");
+    crate::browser::unescape(&reply.body[start..end])
+}
+
+async fn events(s: &TestServer) -> Vec<(String, Option<String>, Option<String>)> {
+    sqlx::query_as("SELECT event, account_id, detail FROM audit ORDER BY id")
+        .fetch_all(&s.db().await)
+        .await
+        .expect("audit")
+}
+
+#[tokio::test]
+async fn a_password_and_a_mailed_code_open_the_same_session_as_a_qr_login() {
+    let smtp = SmtpServer::start().await;
+    let s = server(smtp.port, |_| {}).await;
+    account_with_password(&s, "alice").await;
+
+    let mut tab = Tab::new(&s);
+    let csrf = otp_form(&mut tab).await;
+    assert_eq!(
+        tab.cookies.get("tigr_method").map(String::as_str),
+        Some("otp")
+    );
+    let sent = send_code(&mut tab, &csrf, " Alice ", PASSWORD).await;
+    assert_eq!(sent.status, 200, "{}", sent.body);
+    assert!(sent.body.contains("un OTP a été envoyé"), "{}", sent.body);
+
+    let mail = smtp.message(1).await;
+    assert_eq!(mail.header("to"), "alice@hopital.test");
+    assert!(mail.header("from").contains("no-reply@tigr.test"));
+    assert!(mail.header("subject").contains("OTP"), "{}", mail.headers);
+    // "valable jusqu'à 16:04:04 (UTC+02:00) le 26/07/2018", five minutes after sending.
+    let until = mail
+        .body
+        .split("valable jusqu'à ")
+        .nth(1)
+        .expect("validity end in the mail");
+    let shape: String = until
+        .chars()
+        .take(34)
+        .map(|c| if c.is_ascii_digit() { 'd' } else { c })
+        .collect();
+    assert!(
+        shape == "dd:dd:dd (UTC+dd:dd) le dd/dd/dddd",
+        "validity end like the guide's: {until:?}"
+    );
+    let code = mail.code();
+
+    let stored: Vec<u8> = sqlx::query_scalar("SELECT code_mac FROM email_codes")
+        .fetch_one(&s.db().await)
+        .await
+        .expect("one code");
+    assert_eq!(stored.len(), 32);
+    assert_ne!(
+        stored,
+        tigr_server::sealing::sha256(code.as_bytes()).to_vec()
+    );
+
+    let done = log_in(&mut tab, &csrf, "alice", PASSWORD, &code).await;
+    assert_eq!(done.status, 303, "{}", done.body);
+    assert_eq!(done.header("location"), "/session");
+    let session = tab.get("/session").await;
+    assert_eq!(session.status, 200);
+    assert!(
+        session
+            .body
+            .contains("identifiant, mot de passe et OTP par courriel")
+    );
+    let method: String = sqlx::query_scalar("SELECT method FROM web_sessions")
+        .fetch_one(&s.db().await)
+        .await
+        .expect("session row");
+    assert_eq!(method, "otp_email");
+    assert_eq!(
+        tigr_server::login::LoginMethod::parse(&method).map(|m| m.amr()),
+        Some(&["pwd", "otp"][..])
+    );
+
+    // The code works once.
+    let mut other = Tab::new(&s);
+    let csrf = otp_form(&mut other).await;
+    let replay = log_in(&mut other, &csrf, "alice", PASSWORD, &code).await;
+    assert_eq!(replay.status, 401);
+    assert_eq!(
+        form_error(&replay),
+        "Identifiant, mot de passe ou OTP incorrect. Il reste 4 essais avant la suspension \
+         de la connexion par OTP."
+    );
+    let names: Vec<String> = events(&s).await.into_iter().map(|e| e.0).collect();
+    for expected in [
+        "password_invitation_created",
+        "password_set",
+        "email_code_sent",
+        "web_login",
+        "otp_failed",
+    ] {
+        assert!(
+            names.iter().any(|n| n == expected),
+            "{expected} in {names:?}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn failures_count_down_then_pause_the_otp_form_and_never_the_qr_login() {
+    let smtp = SmtpServer::start().await;
+    let s = server(smtp.port, |c| c.otp.email_code_interval = 0).await;
+    account_with_password(&s, "bob").await;
+    let phone = s.enroll("bob").await;
+
+    let mut tab = Tab::new(&s);
+    let csrf = otp_form(&mut tab).await;
+    assert_eq!(
+        send_code(&mut tab, &csrf, "bob", PASSWORD).await.status,
+        200
+    );
+    let code = smtp.message(1).await.code();
+    let wrong = if code == "000000" { "111111" } else { "000000" };
+    for left in (1..=4).rev() {
+        let reply = log_in(&mut tab, &csrf, "bob", PASSWORD, wrong).await;
+        assert_eq!(reply.status, 401);
+        assert!(
+            form_error(&reply).contains(&format!("Il reste {left} essai")),
+            "{}",
+            form_error(&reply)
+        );
+    }
+    let paused = log_in(&mut tab, &csrf, "bob", "not the password", &code).await;
+    assert_eq!(paused.status, 423);
+    assert!(form_error(&paused).contains("suspendue pour cet identifiant"));
+    // Even the right password and code are refused now, and sending is paused too.
+    let right = log_in(&mut tab, &csrf, "bob", PASSWORD, &code).await;
+    assert_eq!(right.status, 423);
+    assert_eq!(
+        send_code(&mut tab, &csrf, "bob", PASSWORD).await.status,
+        423
+    );
+
+    // The phone's QR login is untouched.
+    let mut qr = Tab::new(&s);
+    let session = qr.log_in(&s, &phone).await;
+    assert!(session.body.contains("bob"));
+    let failed: i64 = sqlx::query_scalar("SELECT failed_attempts FROM accounts WHERE id = 'bob'")
+        .fetch_one(&s.db().await)
+        .await
+        .expect("account");
+    assert_eq!(failed, 0, "the phone channel counted nothing");
+
+    // An administrator's unblock lifts the pause.
+    let admin = AdminService::open(s.config()).await.expect("admin");
+    admin.unblock(&operator(), "bob").await.expect("unblock");
+    let right = log_in(&mut tab, &csrf, "bob", PASSWORD, &code).await;
+    assert_eq!(right.status, 303, "{}", right.body);
+    let names: Vec<String> = events(&s).await.into_iter().map(|e| e.0).collect();
+    assert!(names.contains(&"otp_paused".to_owned()));
+    assert!(names.contains(&"refused_otp_paused".to_owned()));
+}
+
+#[tokio::test]
+async fn unknown_ids_and_wrong_passwords_get_the_same_replies_and_no_mail() {
+    let smtp = SmtpServer::start().await;
+    let s = server(smtp.port, |_| {}).await;
+    account_with_password(&s, "carol").await;
+    let mut tab = Tab::new(&s);
+    let csrf = otp_form(&mut tab).await;
+
+    let wrong_password = send_code(&mut tab, &csrf, "carol", "not her password").await;
+    let unknown = send_code(&mut tab, &csrf, "nobody", PASSWORD).await;
+    assert_eq!(wrong_password.status, 200);
+    assert_eq!(unknown.status, 200);
+    // The same page but for the Tigr ID typed and the time (the next second, maybe).
+    let same = |r: &Reply, id: &str| {
+        r.body
+            .replace(&format!("value=\"{id}\""), "value=\"\"")
+            .replace(|c: char| c.is_ascii_digit(), "0")
+    };
+    assert_eq!(same(&wrong_password, "carol"), same(&unknown, "nobody"));
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert!(
+        smtp.messages().is_empty(),
+        "no mail without the right password"
+    );
+
+    let known = log_in(&mut tab, &csrf, "carol", PASSWORD, "123456").await;
+    let nobody = log_in(&mut tab, &csrf, "nobody", PASSWORD, "123456").await;
+    assert_eq!(known.status, 401);
+    assert_eq!(nobody.status, 401);
+    assert_eq!(
+        form_error(&known),
+        form_error(&nobody),
+        "the same count for every Tigr ID (each had one failed send)"
+    );
+}
+
+#[tokio::test]
+async fn a_new_code_voids_the_previous_one_and_sends_are_limited_per_account() {
+    let smtp = SmtpServer::start().await;
+    let s = server(smtp.port, |c| {
+        c.otp.email_code_interval = 0;
+        c.otp.email_codes_per_account = 2;
+    })
+    .await;
+    account_with_password(&s, "dave").await;
+    let mut tab = Tab::new(&s);
+    let csrf = otp_form(&mut tab).await;
+    assert_eq!(
+        send_code(&mut tab, &csrf, "dave", PASSWORD).await.status,
+        200
+    );
+    let first = smtp.message(1).await.code();
+    assert_eq!(
+        send_code(&mut tab, &csrf, "dave", PASSWORD).await.status,
+        200
+    );
+    let second = smtp.message(2).await.code();
+    let limited = send_code(&mut tab, &csrf, "dave", PASSWORD).await;
+    assert_eq!(limited.status, 429);
+    assert!(
+        form_error(&limited).contains("Trop d'OTP envoyés"),
+        "{}",
+        form_error(&limited)
+    );
+    assert_eq!(smtp.messages().len(), 2);
+    if first != second {
+        let old = log_in(&mut tab, &csrf, "dave", PASSWORD, &first).await;
+        assert_eq!(old.status, 401, "the previous code is void");
+    }
+    let new = log_in(&mut tab, &csrf, "dave", PASSWORD, &second).await;
+    assert_eq!(new.status, 303, "{}", new.body);
+}
+
+#[tokio::test]
+async fn an_smtp_outage_is_told_and_no_code_is_recorded() {
+    let port = free_port();
+    let s = server(port, |_| {}).await;
+    account_with_password(&s, "erin").await;
+    let mut tab = Tab::new(&s);
+    tab.lang = Some("en");
+    let csrf = otp_form(&mut tab).await;
+    let down = send_code(&mut tab, &csrf, "erin", PASSWORD).await;
+    assert_eq!(down.status, 503);
+    assert_eq!(
+        form_error(&down),
+        "OTPs cannot be sent by e-mail right now. Try again later, or sign in with the QR code."
+    );
+    let codes: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM email_codes")
+        .fetch_one(&s.db().await)
+        .await
+        .expect("count");
+    assert_eq!(codes, 0);
+    assert!(!events(&s).await.iter().any(|e| e.0 == "email_code_sent"));
+}
+
+#[tokio::test]
+async fn the_mail_speaks_english_to_an_english_page() {
+    let smtp = SmtpServer::start().await;
+    let s = server(smtp.port, |_| {}).await;
+    account_with_password(&s, "frank").await;
+    let mut tab = Tab::new(&s);
+    tab.lang = Some("en");
+    let csrf = otp_form(&mut tab).await;
+    let sent = send_code(&mut tab, &csrf, "frank", PASSWORD).await;
+    assert!(sent.body.contains("an OTP was sent"), "{}", sent.body);
+    let mail = smtp.message(1).await;
+    assert!(mail.body.contains("It is valid until "), "{}", mail.body);
+    assert!(mail.body.contains(" (UTC+"), "{}", mail.body);
+    assert_eq!(mail.code().len(), 6);
+}
+
+#[tokio::test]
+async fn passwords_follow_the_rules_and_an_invitation_works_once() {
+    let s = TestServer::start().await;
+    account_with_password(&s, "gina").await;
+    let admin = AdminService::open(s.config()).await.expect("admin");
+    let reset = admin
+        .invite_password(&operator(), "gina")
+        .await
+        .expect("reset");
+    assert!(reset.reset);
+    let path = reset
+        .link
+        .strip_prefix(s.origin())
+        .expect("local")
+        .to_owned();
+    let mut tab = Tab::new(&s);
+    let page = tab.get(&path).await;
+    let csrf = attr(&page.body, "name=\"csrf\" value");
+    let origin = tab.origin();
+    for (password, confirmation, expected) in [
+        ("court", "court", "au moins 8 caractères"),
+        ("azertyuiop", "azertyuiop", "trop courant"),
+        ("Motdepasse2024!", "Motdepasse2024!", "trop courant"),
+        (
+            "gina est là ce matin",
+            "gina est là ce matin",
+            "ni votre identifiant",
+        ),
+        ("tranquille chevreuil", "tranquille chevreui", "différentes"),
+    ] {
+        let reply = tab
+            .submit(
+                &path,
+                &[
+                    ("csrf", &csrf),
+                    ("password", password),
+                    ("confirmation", confirmation),
+                ],
+                Some(&origin),
+            )
+            .await;
+        assert_eq!(reply.status, 400, "{password}");
+        assert!(reply.body.contains(expected), "{password}: {}", reply.body);
+    }
+    let new_password = "une phrase de passe toute neuve";
+    let fields = [
+        ("csrf", csrf.as_str()),
+        ("password", new_password),
+        ("confirmation", new_password),
+    ];
+    assert_eq!(tab.submit(&path, &fields, Some(&origin)).await.status, 200);
+    let again = tab.submit(&path, &fields, Some(&origin)).await;
+    assert_eq!(again.status, 410, "single use");
+    assert_eq!(tab.get(&path).await.status, 410);
+    // Without the same-origin post and token, nothing happens.
+    let forged = tab
+        .submit(
+            &path,
+            &[("password", new_password)],
+            Some("https://evil.test"),
+        )
+        .await;
+    assert_eq!(forged.status, 403);
+    let phc: String = sqlx::query_scalar("SELECT phc FROM passwords WHERE account_id = 'gina'")
+        .fetch_one(&s.db().await)
+        .await
+        .expect("hash");
+    assert!(phc.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"), "{phc}");
+    assert!(!phc.contains(new_password));
+    let sets: Vec<Option<String>> = events(&s)
+        .await
+        .into_iter()
+        .filter(|e| e.0 == "password_set")
+        .map(|e| e.2)
+        .collect();
+    assert_eq!(
+        sets,
+        [
+            Some("via=invitation".to_owned()),
+            Some("via=invitation".to_owned())
+        ]
+    );
+}
+
+#[tokio::test]
+async fn a_logged_in_person_changes_the_password_with_the_current_one() {
+    let smtp = SmtpServer::start().await;
+    let s = server(smtp.port, |_| {}).await;
+    account_with_password(&s, "hugo").await;
+    let mut tab = Tab::new(&s);
+    let csrf = otp_form(&mut tab).await;
+    send_code(&mut tab, &csrf, "hugo", PASSWORD).await;
+    let code = smtp.message(1).await.code();
+    assert_eq!(
+        log_in(&mut tab, &csrf, "hugo", PASSWORD, &code)
+            .await
+            .status,
+        303
+    );
+    let session = tab.get("/session").await;
+    assert!(session.body.contains("id=\"change-password\""));
+    let page = tab.get("/session/password").await;
+    assert_eq!(page.status, 200);
+    let csrf = attr(&page.body, "name=\"csrf\" value");
+    let origin = tab.origin();
+    let new_password = "encore une autre phrase";
+    let wrong = tab
+        .submit(
+            "/session/password",
+            &[
+                ("csrf", &csrf),
+                ("current", "pas le bon"),
+                ("password", new_password),
+                ("confirmation", new_password),
+            ],
+            Some(&origin),
+        )
+        .await;
+    assert_eq!(wrong.status, 401);
+    assert!(wrong.body.contains("Le mot de passe actuel est incorrect."));
+    let done = tab
+        .submit(
+            "/session/password",
+            &[
+                ("csrf", &csrf),
+                ("current", PASSWORD),
+                ("password", new_password),
+                ("confirmation", new_password),
+            ],
+            Some(&origin),
+        )
+        .await;
+    assert_eq!(done.status, 200, "{}", done.body);
+    assert!(done.body.contains("Votre mot de passe est changé."));
+    assert!(
+        events(&s)
+            .await
+            .iter()
+            .any(|e| e.0 == "password_set" && e.2.as_deref() == Some("via=change"))
+    );
+}
+
+#[tokio::test]
+async fn the_method_choice_is_remembered_per_browser() {
+    let s = TestServer::start().await;
+    let mut tab = Tab::new(&s);
+    let qr = tab.get("/login").await;
+    assert_eq!(qr.status, 200);
+    assert!(
+        qr.body.contains("aria-current=\"page\">QR code"),
+        "QR by default"
+    );
+    assert_eq!(tab.get("/login/otp").await.status, 200);
+    let back = tab.get("/login?return=%2Fsession").await;
+    assert_eq!(back.status, 303, "OTP was chosen last");
+    assert_eq!(back.header("location"), "/login/otp?return=%2Fsession");
+    let chosen = tab.get("/login?method=qr").await;
+    assert_eq!(chosen.status, 200);
+    assert_eq!(
+        tab.cookies.get("tigr_method").map(String::as_str),
+        Some("qr")
+    );
+    assert_eq!(tab.get("/login").await.status, 200);
+}
