@@ -24,6 +24,12 @@ pub struct PasswordInvitation {
 }
 
 impl AdminService {
+    /// When the account's owner chose the current password (`None`: no password yet).
+    pub async fn password_set_at(&self, id: &str) -> Result<Option<i64>, AdminError> {
+        let id = rules::account_id(id)?;
+        Ok(self.store.password_set_at(&id).await?)
+    }
+
     /// Issues a password invitation for an existing, enabled account, valid the configured
     /// time; earlier unused ones stop working. The current password, if any, stays valid
     /// until the owner chooses a new one. Audited as `password_invitation_created`.

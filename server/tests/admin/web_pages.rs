@@ -41,6 +41,7 @@ const POSTS: &[(&str, &[(&str, &str)])] = &[
     ("/admin/accounts/bob/disable", &[("reason", "x")]),
     ("/admin/accounts/bob/enable", &[]),
     ("/admin/accounts/bob/unblock", &[]),
+    ("/admin/accounts/bob/password", &[]),
     ("/admin/accounts/bob/revoke", &[]),
     ("/admin/accounts/bob/enroll", &[("ttl", "900")]),
     ("/admin/invitations/AAAAAAAAAAAAAAAAAAAAAAAAAA/cancel", &[]),
@@ -813,4 +814,65 @@ async fn the_pages_say_which_channel_is_blocked_until_when() {
         .offline(&c, "bob", &bob.offline_code(s.origin(), &c))
         .await;
     assert_eq!(status, 200, "{body}");
+}
+
+#[tokio::test]
+async fn an_administrator_issues_a_password_link_and_never_sees_a_password() {
+    let (s, root, _) = setup(|_| {}).await;
+    let mut tab = logged_in(&s, &root).await;
+    let page = tab.get("/admin/accounts/bob").await;
+    assert!(
+        page.body
+            .contains("id=\"password-state\">Pas encore de mot de passe.")
+    );
+    let r = submit(&mut tab, "/admin/accounts/bob/password", &[]).await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    let link = attr(&r.body, "id=\"password-link\" type=\"text\" readonly value");
+    let path = link
+        .strip_prefix(s.origin())
+        .expect("a link of this server")
+        .to_owned();
+    assert!(path.starts_with("/password/"), "{link}");
+
+    // Bob chooses his password with the link, in his own browser.
+    let mut bob = Tab::new(&s);
+    let form = bob.get(&path).await;
+    assert_eq!(form.status, 200);
+    let origin = bob.origin();
+    let chosen = "la mer est calme ce soir";
+    let done = bob
+        .submit(
+            &path,
+            &[
+                ("csrf", &csrf_of(&form)),
+                ("password", chosen),
+                ("confirmation", chosen),
+            ],
+            Some(&origin),
+        )
+        .await;
+    assert_eq!(done.status, 200, "{}", done.body);
+
+    let page = tab.get("/admin/accounts/bob").await;
+    assert!(
+        page.body.contains("Mot de passe choisi le"),
+        "{}",
+        page.body
+    );
+    assert!(!page.body.contains(chosen));
+    let reset = submit(&mut tab, "/admin/accounts/bob/password", &[]).await;
+    assert!(
+        reset.body.contains("Lien de réinitialisation"),
+        "{}",
+        reset.body
+    );
+    let rows = audit_rows(&s).await;
+    let created: Vec<_> = rows
+        .iter()
+        .filter(|r| r.0 == "password_invitation_created")
+        .collect();
+    assert_eq!(created.len(), 2);
+    assert_eq!(created[0].1, "web:root");
+    assert!(created[1].5.contains("reset=true"), "{:?}", created[1]);
+    assert!(rows.iter().all(|r| !r.5.contains(chosen)));
 }

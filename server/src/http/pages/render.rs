@@ -85,6 +85,10 @@ pub const TEMPLATES: &[(&str, &str)] = &[
         include_str!("../../../templates/admin/invitation.html"),
     ),
     (
+        "admin/password_link.html",
+        include_str!("../../../templates/admin/password_link.html"),
+    ),
+    (
         "admin/blocked.html",
         include_str!("../../../templates/admin/blocked.html"),
     ),

@@ -272,6 +272,12 @@ async fn account_page(
         .account_details(id)
         .await
         .map_err(|e| admin.fail(e))?;
+    let password_set = admin
+        .service()
+        .password_set_at(&details.account.id)
+        .await
+        .map_err(|e| admin.fail(e))?
+        .map(|at| Time::at(at, admin.zone(), admin.lang()));
     Ok(admin.render_status(
         status,
         "admin/account.html",
@@ -280,6 +286,7 @@ async fn account_page(
             account => account_view(admin, &details),
             flash => done,
             error,
+            password_set,
         },
     ))
 }
@@ -482,4 +489,32 @@ pub async fn revoke(
         .await
         .map(drop);
     after(&admin, &id, &form.from, "revoked", result).await
+}
+
+/// `POST /admin/accounts/{id}/password`: a password invitation; the page shows its link,
+/// the only copy, to hand to the account's owner (administrators never choose passwords).
+pub async fn password(
+    Path(id): Path<String>,
+    AdminForm { admin, form: _ }: AdminForm<ActionForm>,
+) -> Result<Response, WebError> {
+    match admin.service().invite_password(&admin.actor, &id).await {
+        Ok(invitation) => Ok(admin.render(
+            "admin/password_link.html",
+            "accounts",
+            context! {
+                account => invitation.account_id.as_str(),
+                href => account_path(&invitation.account_id),
+                link => invitation.link.as_str(),
+                reset => invitation.reset,
+                until => Time::at(invitation.expires_at, admin.zone(), admin.lang()),
+            },
+        )),
+        Err(error @ (AdminError::UnknownAccount(_) | AdminError::InvalidAccountId(_))) => {
+            Err(admin.fail(error))
+        }
+        Err(error) => {
+            let (status, message) = admin.refusal(error)?;
+            account_page(&admin, &id, status, None, Some(message)).await
+        }
+    }
 }

@@ -10,6 +10,7 @@
 //! | `GET  /admin/accounts/{id}`             | one account: phone, block state, invitations, actions |
 //! | `GET/POST /admin/accounts/{id}/edit`    | name, e-mail, role                                |
 //! | `POST /admin/accounts/{id}/disable`, `/enable`, `/unblock`, `/revoke` | the actions of the account page |
+//! | `POST /admin/accounts/{id}/password`    | a password invitation; its link, shown once       |
 //! | `GET  /admin/accounts/{id}/enroll`      | "Enroll a smartphone": choose the invitation's lifetime |
 //! | `POST /admin/accounts/{id}/enroll`      | creates the invitation; its QR and printable sheet, shown once |
 //! | `GET  /admin/invitations/{id}/events`   | server-sent events of the invitation's status (live page) |
@@ -76,6 +77,7 @@ pub fn router() -> Router<AppState> {
         .route("/admin/accounts/{id}/disable", post(accounts::disable))
         .route("/admin/accounts/{id}/enable", post(accounts::enable))
         .route("/admin/accounts/{id}/unblock", post(accounts::unblock))
+        .route("/admin/accounts/{id}/password", post(accounts::password))
         .route("/admin/accounts/{id}/revoke", post(accounts::revoke))
         .route(
             "/admin/accounts/{id}/enroll",
