@@ -17,6 +17,9 @@
   const live = byId('live-part');
   const qrArea = byId('qr-area');
   const qrButton = byId('qr-button');
+  // The button's accessible name holds its visible badge once scanned (WCAG 2.5.3).
+  const qrLabel = qrButton.getAttribute('aria-label');
+  const scannedBadge = qrButton.querySelector('.qr-scanned-badge');
   const qrImage = byId('qr-image');
   const form = byId('offline-form');
   const formChallenge = byId('offline-challenge');
@@ -70,6 +73,8 @@
     qrArea.hidden = !active || mode !== 'qr';
     form.hidden = !active || mode !== 'offline';
     byId('instructions').hidden = mode === 'offline';
+    qrButton.setAttribute('aria-label', next === 'scanned' && scannedBadge
+      ? `${scannedBadge.textContent.trim()}. ${qrLabel}` : qrLabel);
     let panel = null;
     for (const p of root.querySelectorAll('.state-panel')) {
       const on = p.dataset.for === next && next !== 'pending';

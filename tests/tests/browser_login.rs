@@ -180,6 +180,16 @@ async fn approving_on_the_phone_logs_the_page_in_by_itself() {
     .expect("context thread");
     wait_state(c, "scanned", Duration::from_secs(5)).await;
     assert!(body_text(c).await.contains("QR code scanné"));
+    // The button's accessible name says what its badge shows (WCAG 2.5.3).
+    let label = c
+        .find(Locator::Id("qr-button"))
+        .await
+        .expect("QR button")
+        .attr("aria-label")
+        .await
+        .expect("label")
+        .unwrap_or_default();
+    assert!(label.starts_with("Scanné. "), "{label}");
     shot(&chrome, "02-scanned").await;
 
     // Approve with the PIN; the page must get there by itself.

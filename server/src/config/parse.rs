@@ -767,6 +767,92 @@ mod tests {
     }
 
     #[test]
+    fn otp_mode_settings() {
+        let c = Config::from_sources(None, &env(&[])).expect("defaults");
+        assert_eq!(c.otp.lockout_policy(), OfflinePolicy::new(5, 900, 86_400));
+        assert_eq!(
+            (
+                c.otp.email_code_ttl,
+                c.otp.email_code_interval,
+                c.otp.email_codes_per_account,
+                c.otp.email_codes_per_address,
+                c.otp.password_invitation_ttl,
+            ),
+            (300, 60, 5, 10, 259_200)
+        );
+        assert!(c.otp.smtp.is_none(), "no relay unless configured");
+        let dir = tempfile::tempdir().expect("dir");
+        let secret = dir.path().join("smtp-password");
+        std::fs::write(&secret, "relay-secret-42\n").expect("write");
+        let file = format!(
+            "otp_lockout_threshold = 3\nemail_otp_ttl = 600\nsmtp_host = \"smtp.example.fr\"\n\
+             smtp_user = \"tigr\"\nsmtp_password_file = \"{}\"\n\
+             smtp_from = \"Tigr <no-reply@example.fr>\"",
+            secret.display()
+        );
+        let c = Config::from_sources(
+            Some(("tigr.toml", &file)),
+            &env(&[
+                ("TIGR_SMTP_SECURITY", "tls"),
+                ("TIGR_OTP_LOCKOUT_DURATION", "60"),
+            ]),
+        )
+        .expect("valid");
+        assert_eq!(c.otp.lockout_policy(), OfflinePolicy::new(3, 60, 86_400));
+        assert_eq!(c.otp.email_code_ttl, 600);
+        let smtp = c.otp.smtp.as_ref().expect("relay");
+        assert_eq!(
+            (smtp.host.as_str(), smtp.port, smtp.security),
+            ("smtp.example.fr", 465, SmtpSecurity::Tls)
+        );
+        assert_eq!(smtp.username.as_deref(), Some("tigr"));
+        assert_eq!(
+            smtp.password.as_deref().map(String::as_str),
+            Some("relay-secret-42")
+        );
+        assert!(!format!("{c:?}").contains("relay-secret-42"), "redacted");
+        for (vars, setting) in [
+            (
+                &[("TIGR_SMTP_HOST", "smtp.example.fr")][..],
+                "TIGR_SMTP_FROM",
+            ),
+            (
+                &[
+                    ("TIGR_SMTP_HOST", "smtp.example.fr"),
+                    ("TIGR_SMTP_SECURITY", "none"),
+                    ("TIGR_SMTP_FROM", "a@b.fr"),
+                ][..],
+                "TIGR_SMTP_SECURITY",
+            ),
+            (
+                &[
+                    ("TIGR_SMTP_HOST", "localhost"),
+                    ("TIGR_SMTP_FROM", "not an address"),
+                ][..],
+                "TIGR_SMTP_FROM",
+            ),
+            (&[("TIGR_EMAIL_OTP_TTL", "10")][..], "TIGR_EMAIL_OTP_TTL"),
+            (
+                &[("TIGR_OTP_LOCKOUT_THRESHOLD", "0")][..],
+                "TIGR_OTP_LOCKOUT_THRESHOLD",
+            ),
+        ] {
+            let err = Config::from_sources(None, &env(vars)).expect_err("invalid");
+            assert!(err.to_string().starts_with(setting), "{err}");
+        }
+        let loopback = Config::from_sources(
+            None,
+            &env(&[
+                ("TIGR_SMTP_HOST", "127.0.0.1"),
+                ("TIGR_SMTP_SECURITY", "none"),
+                ("TIGR_SMTP_FROM", "a@b.fr"),
+            ]),
+        )
+        .expect("plain SMTP to a loopback relay");
+        assert_eq!(loopback.otp.smtp.map(|s| s.port), Some(25));
+    }
+
+    #[test]
     fn file_then_environment() {
         let file = r#"
             listen = "0.0.0.0:9000"
