@@ -51,6 +51,9 @@ pub struct OtpService {
     login: LoginService,
     sealer: Arc<SecretSealer>,
     hasher: Arc<PasswordHasher>,
+    /// At most this many argon2id computations at once (one per core): each takes 19 MiB,
+    /// and a burst of logins waits its turn instead of growing memory without bound.
+    hashing: Arc<tokio::sync::Semaphore>,
     mailer: Option<Arc<Mailer>>,
     lockout: OfflinePolicy,
     email: EmailCodePolicy,
@@ -98,6 +101,9 @@ impl OtpService {
             login: parts.login,
             sealer: Arc::new(parts.sealer),
             hasher: Arc::new(PasswordHasher::new(parts.random.as_ref())),
+            hashing: Arc::new(tokio::sync::Semaphore::new(
+                std::thread::available_parallelism().map_or(2, |n| n.get()),
+            )),
             mailer: parts.mailer.map(Arc::new),
             lockout: parts.settings.lockout_policy(),
             email: parts.settings.email_code_policy(),
@@ -129,6 +135,9 @@ impl OtpService {
     /// Checks `password` against the account's hash (or the stand-in hash: same work) on
     /// a blocking thread, so that argon2id's ~20 ms do not hold up the async workers.
     async fn password_matches(&self, password: &str, phc: Option<String>) -> bool {
+        let Ok(_turn) = self.hashing.acquire().await else {
+            return false;
+        };
         let hasher = Arc::clone(&self.hasher);
         let password = zeroize::Zeroizing::new(password.as_bytes().to_vec());
         tokio::task::spawn_blocking(move || hasher.verify(&password, phc.as_deref()))
@@ -138,6 +147,11 @@ impl OtpService {
 
     /// The PHC string of `password` with a fresh salt, computed on a blocking thread.
     async fn hash_password(&self, password: &str) -> Result<String, OtpError> {
+        let _turn = self
+            .hashing
+            .acquire()
+            .await
+            .map_err(|_| OtpError::Internal)?;
         let hasher = Arc::clone(&self.hasher);
         let random = Arc::clone(&self.random);
         let password = zeroize::Zeroizing::new(password.as_bytes().to_vec());
