@@ -16,7 +16,7 @@
 //!                    lockout, enrollment, return URLs, browser summary
 //! storage/           SQLite through sqlx (reader pool + single writer), audit trail
 //! config/, text.rs, i18n.rs, hub.rs, sealing.rs, ratelimit.rs, metrics.rs,
-//! qr_image.rs, shutdown.rs   support for the layers above
+//! qr_image.rs, shutdown.rs, card_trust.rs   support for the layers above
 //! ```
 //!
 //! The protocol (wire types, QR payloads, signed bytes, OCRA) comes from `tigr-core`.
@@ -25,6 +25,7 @@
 //! (feature `test-support`) and [`create_enrollment`].
 
 pub mod admin;
+pub mod card_trust;
 pub mod cli;
 pub mod config;
 pub mod domain;
@@ -40,6 +41,8 @@ pub mod sealing;
 mod server;
 pub mod shutdown;
 pub mod storage;
+#[cfg(any(test, feature = "test-support"))]
+pub mod test_pki;
 pub mod text;
 
 pub use config::Config;

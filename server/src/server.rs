@@ -10,6 +10,7 @@ use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
 use crate::admin::AdminService;
+use crate::card_trust::{CardTrustStore, refresh_loop};
 use crate::config::{Config, MasterKeySource};
 use crate::http::pages::PagesState;
 use crate::http::{self, AppInner, AppState};
@@ -32,6 +33,8 @@ pub struct RunningServer {
     pub addr: SocketAddr,
     /// The public origin phones see (bound into signatures and QR codes).
     pub public_url: String,
+    /// The address of the card TLS listener, when one is configured.
+    pub card_addr: Option<SocketAddr>,
     /// The configuration, its listen address the bound one (so that its public URL is
     /// known even for port 0).
     config: Config,
@@ -65,6 +68,25 @@ impl RunningServer {
             .with_context(|| format!("cannot listen on {}", config.listen))?;
         let addr = listener.local_addr()?;
         config.listen = addr;
+        let cards = if config.card.enabled() {
+            Some(Arc::new(CardTrustStore::load(&config.card).await?))
+        } else {
+            None
+        };
+        let card_listener = match (&cards, config.card.listen) {
+            (Some(cards), Some(listen)) => {
+                let tls = http::card_listener::tls_config(&config.card, &cards.current())?;
+                let listener = TcpListener::bind(listen)
+                    .await
+                    .with_context(|| format!("cannot listen on {listen} (TIGR_CARD_LISTEN)"))?;
+                config.card.listen = Some(listener.local_addr()?);
+                Some((listener, tls))
+            }
+            (None, Some(_)) => anyhow::bail!(
+                "TIGR_CARD_LISTEN is set but no card root is configured (TIGR_CARD_ROOTS)"
+            ),
+            _ => None,
+        };
         let origin = config.public_origin()?;
         let public_url = origin.to_string();
 
@@ -103,6 +125,7 @@ impl RunningServer {
             random: Arc::clone(&config.random),
             hub: Arc::clone(&hub),
             shutdown: shutdown_rx.clone(),
+            cards: cards.clone(),
         });
         let admin = AdminService::new(store.clone(), &config)
             .with_live_updates(Arc::clone(&hub), shutdown_rx.clone());
@@ -120,6 +143,22 @@ impl RunningServer {
             ),
             pages,
             metrics,
+        });
+        let card_task = card_listener.map(|(listener, tls)| {
+            let card_app = http::card_router(state.clone());
+            tokio::spawn(http::card_listener::serve(
+                listener,
+                tls,
+                card_app,
+                shutdown_rx.clone(),
+            ))
+        });
+        let crl_task = cards.clone().map(|cards| {
+            tokio::spawn(refresh_loop(
+                cards,
+                Duration::from_secs(config.card.crl_refresh.unsigned_abs()),
+                shutdown_rx.clone(),
+            ))
         });
         let app = http::router(state);
         let purge = tokio::spawn(purge_loop(
@@ -140,6 +179,9 @@ impl RunningServer {
                 tracing::error!(%error, "server stopped with an error");
             }
             let _ = purge.await;
+            for task in [card_task, crl_task].into_iter().flatten() {
+                let _ = task.await;
+            }
             store.close().await;
             tracing::info!("server stopped");
         });
@@ -148,6 +190,16 @@ impl RunningServer {
             public_url = %public_url,
             "Tigr server listening on http://{addr} (public URL {public_url})"
         );
+        if let Some(card_addr) = config.card.listen.filter(|_| config.card.enabled()) {
+            tracing::info!(listen = %card_addr, "card login: TLS listener on https://{card_addr}");
+        }
+        if !config.card.proxies.is_empty() {
+            tracing::info!(
+                proxies = ?config.card.proxies,
+                header = %config.card.proxy_header,
+                "card login: certificates forwarded by the configured reverse proxies"
+            );
+        }
         match (config.metrics, config.metrics_token.is_some()) {
             (false, _) => tracing::info!("metrics disabled"),
             (true, false) => tracing::info!("Prometheus metrics at /metrics (no token)"),
@@ -155,6 +207,7 @@ impl RunningServer {
         }
         Ok(Self {
             addr,
+            card_addr: config.card.listen.filter(|_| config.card.enabled()),
             public_url,
             config,
             shutdown,

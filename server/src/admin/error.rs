@@ -81,6 +81,20 @@ pub enum AdminError {
     /// The account is not an (enabled) administrator.
     #[error("account {0:?} is not an administrator")]
     NotAdmin(String),
+    /// Neither a national identifier nor a certificate fingerprint.
+    #[error("{0:?} is neither a national identifier nor a SHA-256 fingerprint")]
+    InvalidCardKey(String),
+    /// The card is bound to an account already.
+    #[error("card {card:?} is already bound to account {account:?}")]
+    CardAlreadyBound {
+        /// The identifier or fingerprint.
+        card: String,
+        /// The account it logs in.
+        account: String,
+    },
+    /// The card is not bound to this account.
+    #[error("card {0:?} is not bound to this account")]
+    CardNotBound(String),
     /// The public URL that QR codes carry is unknown.
     #[error("{0}")]
     PublicUrl(String),
@@ -146,6 +160,24 @@ impl AdminError {
                 lang,
                 "admin-error-invitation-not-pending",
                 &[("id", id.as_str().into()), ("status", (*status).into())],
+            ),
+            Self::InvalidCardKey(value) => text_with(
+                lang,
+                "admin-error-invalid-card-key",
+                &[("card", value.as_str().into())],
+            ),
+            Self::CardAlreadyBound { card, account } => text_with(
+                lang,
+                "admin-error-card-already-bound",
+                &[
+                    ("card", card.as_str().into()),
+                    ("id", account.as_str().into()),
+                ],
+            ),
+            Self::CardNotBound(card) => text_with(
+                lang,
+                "admin-error-card-not-bound",
+                &[("card", card.as_str().into())],
             ),
             Self::AdminExists => text(lang, "admin-error-admin-exists"),
             Self::NotAdmin(value) => id("admin-error-not-admin", value),

@@ -12,6 +12,7 @@
 //! | phones      | [`phones`], [`active_phone`], [`revoke_phone`]                            |
 //! | invitations | [`create_invitation`], [`enroll`], [`pending_invitations`], [`invitation`], [`cancel_invitation`], [`cancel_invitations`] |
 //! | lockout     | [`blocked_accounts`], [`lock_status`], [`unblock`]                        |
+//! | cards       | [`card_bindings`], [`bind_card`], [`unbind_card`]                         |
 //! | audit       | [`audit`], [`audit_after`], [`audit_latest`], [`export_audit_csv`]        |
 //!
 //! [`create_account`]: AdminService::create_account
@@ -36,6 +37,9 @@
 //! [`blocked_accounts`]: AdminService::blocked_accounts
 //! [`lock_status`]: AdminService::lock_status
 //! [`unblock`]: AdminService::unblock
+//! [`card_bindings`]: AdminService::card_bindings
+//! [`bind_card`]: AdminService::bind_card
+//! [`unbind_card`]: AdminService::unbind_card
 //! [`audit`]: AdminService::audit
 //! [`audit_after`]: AdminService::audit_after
 //! [`audit_latest`]: AdminService::audit_latest
@@ -43,6 +47,7 @@
 
 mod accounts;
 mod audit;
+mod cards;
 pub mod csv;
 mod error;
 mod invitations;
@@ -63,12 +68,13 @@ use crate::shutdown::stopping;
 use crate::storage::{AuditEntry, SqliteStore, WriteTx};
 
 /// The records the service hands out, as stored.
-pub use crate::storage::{Account, AuditEvent, AuditRecord};
+pub use crate::storage::{Account, AuditEvent, AuditRecord, CardBinding};
 
 pub use accounts::{
     AccountChanges, AccountDetails, AccountFilter, AccountSummary, NewAccount, StatusFilter,
 };
 pub use audit::AuditFilter;
+pub use cards::CardKey;
 pub use error::AdminError;
 pub use model::{CreatedInvitation, Invitation, InvitationStatus, Phone, PhoneStatus};
 pub use phones::REVOKED_BY_ADMIN;

@@ -28,6 +28,18 @@
 //! | `rate_limit_answers` | `TIGR_RATE_LIMIT_ANSWERS` | `600` (phones' scans and answers a minute per address; 0: off) |
 //! | `rate_limit_offline` | `TIGR_RATE_LIMIT_OFFLINE` | `60` (offline codes typed a minute per address; 0: off) |
 //! | `rate_limit_enrollments` | `TIGR_RATE_LIMIT_ENROLLMENTS` | `60` (enrollment lookups and completions a minute per address; 0: off) |
+//! | `card_roots`        | `TIGR_CARD_ROOTS`       | none (PEM/DER files of the card PKI's roots; set: card login on) |
+//! | `card_intermediates`| `TIGR_CARD_INTERMEDIATES` | none (PEM/DER files of its intermediate CAs) |
+//! | `card_crl_files`    | `TIGR_CARD_CRL_FILES`   | none (CRL files, PEM or DER, read again at each refresh) |
+//! | `card_crl_urls`     | `TIGR_CARD_CRL_URLS`    | none (CRLs fetched at start and at each refresh) |
+//! | `card_crl_refresh`  | `TIGR_CARD_CRL_REFRESH` | `3600` (seconds between refreshes) |
+//! | `card_stale_crl`    | `TIGR_CARD_STALE_CRL`   | `refuse` (no usable CRL for a CA: `refuse` or `accept`) |
+//! | `card_listen`       | `TIGR_CARD_LISTEN`      | none (address of Tigr's own TLS listener for cards) |
+//! | `card_tls_cert`     | `TIGR_CARD_TLS_CERT`    | none (its certificate chain, PEM) |
+//! | `card_tls_key`      | `TIGR_CARD_TLS_KEY`     | none (its private key, PEM) |
+//! | `card_url`          | `TIGR_CARD_URL`         | `https://<public host>:<card_listen port>`, or the public URL behind a proxy |
+//! | `card_proxies`      | `TIGR_CARD_PROXIES`     | none (addresses of the reverse proxies allowed to forward a certificate) |
+//! | `card_proxy_header` | `TIGR_CARD_PROXY_HEADER`| `x-ssl-client-cert` |
 //!
 //! Rate limits allow bursts of a quarter of the minute's number.
 //! The file is named by `--config PATH` or `TIGR_CONFIG`. Relative paths are relative to the
@@ -39,7 +51,7 @@
 
 mod parse;
 
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::path::PathBuf;
 use std::sync::Arc;
 
@@ -47,6 +59,7 @@ use tigr_core::clock::{Clock, TimeZone};
 use tigr_core::payload::Origin;
 use tigr_core::random::SecureRandom;
 
+use crate::domain::card::StaleCrlPolicy;
 use crate::domain::lockout::LockoutPolicy;
 use crate::domain::return_url::ReturnPrefix;
 use crate::ratelimit::RateLimits;
@@ -120,6 +133,8 @@ pub struct Config {
     /// The time zone of the times shown to people (pages, command line); logs and CSV
     /// exports are in UTC.
     pub time_zone: TimeZone,
+    /// Card login (docs/cps.md).
+    pub card: CardSettings,
     /// Source of time (the system clock; tests put a `FixedClock` here).
     pub clock: Arc<dyn Clock>,
     /// Source of randomness (the OS CSPRNG; tests may put a `SeededRandom` here).
@@ -153,11 +168,72 @@ impl std::fmt::Debug for Config {
             .field("metrics", &self.metrics)
             .field("rate_limits", &self.rate_limits)
             .field("time_zone", &self.time_zone.iana_name())
+            .field("card", &self.card)
             .field(
                 "metrics_token",
                 &self.metrics_token.as_ref().map(|_| "(redacted)"),
             )
             .finish_non_exhaustive()
+    }
+}
+
+/// Card login (docs/cps.md): on when roots are configured, by Tigr's own TLS listener
+/// (`listen`), by certificates forwarded by reverse proxies (`proxies`), or both.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CardSettings {
+    /// Trust anchors: the roots of the card PKI (files, PEM or DER).
+    pub roots: Vec<PathBuf>,
+    /// Intermediate CAs (files), for cards whose browser sends the card's certificate alone.
+    pub intermediates: Vec<PathBuf>,
+    /// CRL files (PEM or DER), read again at each refresh.
+    pub crl_files: Vec<PathBuf>,
+    /// CRL URLs (http or https), fetched at start and at each refresh.
+    pub crl_urls: Vec<String>,
+    /// Seconds between CRL refreshes.
+    pub crl_refresh: i64,
+    /// What to do when no usable CRL tells a certificate's status.
+    pub stale_crl: StaleCrlPolicy,
+    /// Address of Tigr's own TLS listener for cards (`None`: no listener).
+    pub listen: Option<SocketAddr>,
+    /// The listener's certificate chain (PEM file).
+    pub tls_cert: Option<PathBuf>,
+    /// The listener's private key (PEM file).
+    pub tls_key: Option<PathBuf>,
+    /// The origin where browsers present their card (`None`: derived, see
+    /// [`Config::card_origin`]).
+    pub url: Option<Origin>,
+    /// Reverse proxies allowed to forward a verified certificate in `proxy_header`.
+    pub proxies: Vec<IpAddr>,
+    /// The header they forward it in (lower case).
+    pub proxy_header: String,
+}
+
+impl CardSettings {
+    /// Default header of forwarded certificates.
+    pub const DEFAULT_PROXY_HEADER: &'static str = "x-ssl-client-cert";
+
+    /// True when card login is configured.
+    pub fn enabled(&self) -> bool {
+        !self.roots.is_empty()
+    }
+}
+
+impl Default for CardSettings {
+    fn default() -> Self {
+        Self {
+            roots: Vec::new(),
+            intermediates: Vec::new(),
+            crl_files: Vec::new(),
+            crl_urls: Vec::new(),
+            crl_refresh: 3600,
+            stale_crl: StaleCrlPolicy::Refuse,
+            listen: None,
+            tls_cert: None,
+            tls_key: None,
+            url: None,
+            proxies: Vec::new(),
+            proxy_header: Self::DEFAULT_PROXY_HEADER.to_owned(),
+        }
     }
 }
 
@@ -244,6 +320,30 @@ impl Config {
                  TIGR_PUBLIC_URL to the https address phones use to reach this server"
             )
         })
+    }
+
+    /// Where browsers present their card: `card_url`, else `https://` + the public host +
+    /// the card listener's port (bound port once started), else the public origin (a
+    /// reverse proxy asks for the certificate).
+    pub fn card_origin(&self) -> anyhow::Result<Origin> {
+        if let Some(url) = &self.card.url {
+            return Ok(url.clone());
+        }
+        let public = self.public_origin()?;
+        let Some(listen) = self.card.listen else {
+            return Ok(public);
+        };
+        let text = public.to_string();
+        let host = text
+            .split_once("://")
+            .map(|(_, rest)| rest)
+            .unwrap_or(&text);
+        let host = match host.rsplit_once(':') {
+            Some((name, port)) if port.bytes().all(|b| b.is_ascii_digit()) => name,
+            _ => host,
+        };
+        Origin::parse(&format!("https://{host}:{}", listen.port()))
+            .map_err(|e| anyhow::anyhow!("cannot derive the card URL: {e}; set TIGR_CARD_URL"))
     }
 
     /// The lockout rules of this configuration.

@@ -7,9 +7,11 @@
 //! * [`answer`]: what makes a phone's signature or an offline code right.
 //! * [`browser`]: the short browser description shown on the phone.
 //! * [`return_url`]: where a login may send the browser afterwards.
+//! * [`card`]: card certificates: chain, dates, usage, revocation, national identifier.
 
 pub mod answer;
 pub mod browser;
+pub mod card;
 pub mod challenge;
 pub mod enrollment;
 pub mod lockout;

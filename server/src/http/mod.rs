@@ -15,8 +15,12 @@
 //! | `GET /t/1/L/...`, `GET /t/1/E/...` (app links) | [`pages::app_link`]               |
 //! | `GET /healthz`                                | [`fallback::healthz`]              |
 //! | `GET /metrics` (unless disabled)              | [`metrics::scrape`]                |
+//!
+//! The card TLS listener ([`card_listener`], docs/cps.md) serves [`card_router`]: the card's
+//! step of a card login only.
 
 pub mod api;
+pub mod card_listener;
 pub mod error;
 pub mod extract;
 pub mod fallback;
@@ -122,22 +126,33 @@ pub fn router(state: AppState) -> Router {
         .method_not_allowed_fallback(fallback::method_not_allowed)
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(middleware::from_fn(common_headers))
-        .layer(
-            TraceLayer::new_for_http().make_span_with(|request: &Request<Body>| {
-                // The route template only: concrete paths of app links carry nonces and codes.
-                let route = request
-                    .extensions()
-                    .get::<MatchedPath>()
-                    .map_or("(unmatched)", MatchedPath::as_str)
-                    .to_owned();
-                tracing::debug_span!("request", method = %request.method(), route)
-            }),
-        )
+        .layer(TraceLayer::new_for_http().make_span_with(request_span))
         .layer(middleware::from_fn_with_state(
             state.metrics.clone(),
             metrics::track,
         ))
         .with_state(state)
+}
+
+/// The application of the card TLS listener (docs/cps.md): only the card's step of a card
+/// login and the static files of its page.
+pub fn card_router(state: AppState) -> Router {
+    pages::card_router(&state)
+        .fallback(fallback::not_found)
+        .layer(middleware::from_fn(common_headers))
+        .layer(TraceLayer::new_for_http().make_span_with(request_span))
+        .with_state(state)
+}
+
+/// The trace span of a request: the route template only (concrete paths of app links carry
+/// nonces and codes).
+fn request_span(request: &Request<Body>) -> tracing::Span {
+    let route = request
+        .extensions()
+        .get::<MatchedPath>()
+        .map_or("(unmatched)", MatchedPath::as_str)
+        .to_owned();
+    tracing::debug_span!("request", method = %request.method(), route)
 }
 
 /// Headers of every reply, and English error bodies for requests that prefer English.

@@ -8,6 +8,7 @@
 //! | answers                      | [`approve`], [`offline`], [`deny`]                             |
 //! | enrollment with an invitation| [`lookup_invitation`], [`enroll`]                              |
 //! | web sessions                 | [`open_session`], [`current_session`], [`end_session`]         |
+//! | card login (docs/cps.md)     | [`card_login`], [`open_card_session`]                          |
 //!
 //! The order of checks of an answer is [`crate::domain::answer::admit_answer`]; the service
 //! reads what it needs, asks the domain, writes through [`crate::storage`] (one transaction
@@ -27,8 +28,11 @@
 //! [`open_session`]: LoginService::open_session
 //! [`current_session`]: LoginService::current_session
 //! [`end_session`]: LoginService::end_session
+//! [`card_login`]: LoginService::card_login
+//! [`open_card_session`]: LoginService::open_card_session
 
 mod answers;
+mod card;
 mod challenges;
 mod enrollment;
 mod error;
@@ -41,11 +45,13 @@ use tigr_core::payload::Origin;
 use tigr_core::random::SecureRandom;
 use tokio::sync::watch;
 
+use crate::card_trust::CardTrustStore;
 use crate::domain::lockout::LockoutPolicy;
 use crate::hub::NotificationHub;
 use crate::sealing::SecretSealer;
 use crate::storage::SqliteStore;
 
+pub use card::{BY_FINGERPRINT, BY_NATIONAL_ID, CardApproval, CardPath, CardRefused};
 pub use challenges::{ChallengeUpdate, ChallengeWatch, IssuedChallenge, MAX_WAIT_SECONDS};
 pub use enrollment::REVOKED_REPLACED;
 pub use error::{AnswerKind, LoginError};
@@ -78,6 +84,7 @@ pub struct LoginService {
     random: Arc<dyn SecureRandom>,
     hub: Arc<NotificationHub>,
     shutdown: watch::Receiver<bool>,
+    cards: Option<Arc<CardTrustStore>>,
 }
 
 impl std::fmt::Debug for LoginService {
@@ -117,6 +124,8 @@ pub struct LoginParts {
     pub hub: Arc<NotificationHub>,
     /// Becomes true when the server shuts down (long waits end at once).
     pub shutdown: watch::Receiver<bool>,
+    /// The card PKI, when card login is configured.
+    pub cards: Option<Arc<CardTrustStore>>,
 }
 
 impl LoginService {
@@ -135,6 +144,7 @@ impl LoginService {
             random: parts.random,
             hub: parts.hub,
             shutdown: parts.shutdown,
+            cards: parts.cards,
         }
     }
 

@@ -109,14 +109,19 @@ pub enum LoginMethod {
     Qr,
     /// An offline code was typed.
     OfflineCode,
+    /// A card certificate (CPS) approved the login: a smart card (`sc`) whose private key
+    /// never leaves its chip (`hwk`), unlocked by its PIN (`pin`), the `amr` values of
+    /// RFC 8176 an OpenID provider derives from this method (docs/cps.md).
+    Cps,
 }
 
 impl LoginMethod {
-    /// The stored spelling (`qr`, `offline`).
+    /// The stored spelling (`qr`, `offline`, `cps`), the web session's `method`.
     pub fn as_str(self) -> &'static str {
         match self {
             Self::Qr => "qr",
             Self::OfflineCode => "offline",
+            Self::Cps => "cps",
         }
     }
 }
@@ -165,17 +170,34 @@ impl LoginService {
         browser_token: &str,
         client: &ClientInfo,
     ) -> Result<OpenedSession, LoginError> {
+        self.open_approved_session(challenge_id, browser_token, LoginMethod::Qr, client)
+            .await
+    }
+
+    /// Opens the session of `browser_token`'s challenge `challenge_id`, approved within the
+    /// last few minutes, recorded as `method`. A card session needs the card's approval
+    /// (its `card_login` audit row, written with the approval), so that a phone's approval
+    /// is never recorded as a card login.
+    pub(super) async fn open_approved_session(
+        &self,
+        challenge_id: &str,
+        browser_token: &str,
+        method: LoginMethod,
+        client: &ClientInfo,
+    ) -> Result<OpenedSession, LoginError> {
         self.bound_challenge(challenge_id, browser_token).await?;
         let challenge = self.challenge(challenge_id).await?;
         let now = self.now();
-        let recent = challenge
-            .decided_at
-            .is_some_and(|at| now - at <= COMPLETE_WINDOW_SECONDS);
+        let since = now - COMPLETE_WINDOW_SECONDS;
+        let recent = challenge.decided_at.is_some_and(|at| at >= since);
         let account = challenge
             .approved_account()
             .filter(|_| recent)
             .ok_or(LoginError::NotApproved)?;
-        self.open_session(account, challenge_id, LoginMethod::Qr, client)
+        if method == LoginMethod::Cps && !self.store.card_approved(challenge_id, since).await? {
+            return Err(LoginError::NotApproved);
+        }
+        self.open_session(account, challenge_id, method, client)
             .await
     }
 

@@ -50,6 +50,14 @@ pub enum AuditEvent {
     AdminBootstrap,
     /// An administrator exported (part of) the audit trail.
     AuditExported,
+    /// A card certificate approved a login (its identifier and how it arrived in `detail`).
+    CardLogin,
+    /// A card certificate was refused (`reason=` in `detail`: expired, revoked, unbound…).
+    CardRefused,
+    /// An administrator bound a card (national identifier or fingerprint) to an account.
+    CardBound,
+    /// An administrator removed a card binding.
+    CardUnbound,
 }
 
 impl AuditEvent {
@@ -76,6 +84,10 @@ impl AuditEvent {
             Self::EnrollmentCancelled => "enrollment_cancelled",
             Self::AdminBootstrap => "admin_bootstrap",
             Self::AuditExported => "audit_exported",
+            Self::CardLogin => "card_login",
+            Self::CardRefused => "card_refused",
+            Self::CardBound => "card_bound",
+            Self::CardUnbound => "card_unbound",
         }
     }
 
@@ -101,6 +113,10 @@ impl AuditEvent {
         Self::EnrollmentCancelled,
         Self::AdminBootstrap,
         Self::AuditExported,
+        Self::CardLogin,
+        Self::CardRefused,
+        Self::CardBound,
+        Self::CardUnbound,
     ];
 
     /// The event with this stored spelling.
@@ -147,6 +163,8 @@ pub enum Actor {
     Phone,
     /// The browser showing the QR (offline code).
     Browser,
+    /// A browser presenting a card certificate (card login).
+    Card,
     /// The command line, when no person is named (see `crate::admin::Actor` for the
     /// named actors of administration, stored as `cli:<user>` or `web:<account>`).
     Cli,
@@ -158,6 +176,7 @@ impl Actor {
         match self {
             Self::Phone => "phone",
             Self::Browser => "browser",
+            Self::Card => "card",
             Self::Cli => "cli",
         }
     }

@@ -180,6 +180,7 @@ fn render_page(
             qr_mode_url => ctx.url_with("mode", None),
             offline_mode_url => ctx.url_with("mode", Some("offline")),
             demo_payload => app.pages.demo.then_some(challenge.payload.as_str()),
+            login_methods => super::login_methods::login_methods(app, ctx, "qr"),
         },
     ))
 }

@@ -12,6 +12,9 @@
 //! | `GET  /login/status/{id}?wait=`| long-poll fallback of the same (the API's status JSON)  |
 //! | `POST /login/complete`         | approved challenge → session cookie (JSON or 303)      |
 //! | `POST /login/offline`          | Tigr ID + one-time password → session (JSON or 303)    |
+//! | `GET  /login/cps`              | card login: what to do, the link to the card origin    |
+//! | `GET  /login/cps/certificate`  | the card's step (TLS listener or trusted proxy)        |
+//! | `GET  /login/cps/complete`     | card-approved challenge → session cookie (303)         |
 //! | `GET  /session`                | "Connecté en tant que …", logout button                |
 //! | `POST /logout`                 | ends the session server-side                           |
 //! | `GET  /static/{file}`          | scripts, styles, icon (embedded in the binary)         |
@@ -41,8 +44,10 @@
 
 pub mod admin;
 pub mod app_link;
+mod card_login;
 pub mod cookies;
 pub mod csrf;
+mod login_methods;
 mod login_page;
 pub mod render;
 pub mod session;
@@ -98,6 +103,40 @@ pub struct PagesState {
     pub demo: bool,
     csp: HeaderValue,
     asset_version: String,
+    /// Card login, when configured.
+    pub card: Option<CardPages>,
+}
+
+/// What the card login pages need to know (docs/cps.md).
+#[derive(Debug, Clone)]
+pub struct CardPages {
+    /// The origin where browsers present their card (`https://auth.example.fr:8443`).
+    pub origin: String,
+    /// Reverse proxies allowed to forward a certificate.
+    pub proxies: Vec<std::net::IpAddr>,
+    /// The header they forward it in.
+    pub proxy_header: axum::http::HeaderName,
+}
+
+impl CardPages {
+    fn new(config: &Config) -> Option<Self> {
+        if !config.card.enabled() {
+            return None;
+        }
+        let origin = match config.card_origin() {
+            Ok(origin) => origin.to_string(),
+            Err(error) => {
+                tracing::error!(%error, "card login disabled: its URL is unknown");
+                return None;
+            }
+        };
+        Some(Self {
+            origin,
+            proxies: config.card.proxies.clone(),
+            proxy_header: axum::http::HeaderName::from_bytes(config.card.proxy_header.as_bytes())
+                .ok()?,
+        })
+    }
 }
 
 impl std::fmt::Debug for PagesState {
@@ -106,6 +145,7 @@ impl std::fmt::Debug for PagesState {
             .field("jar", &self.jar)
             .field("return_prefixes", &self.return_prefixes)
             .field("demo", &self.demo)
+            .field("card", &self.card)
             .finish_non_exhaustive()
     }
 }
@@ -136,6 +176,7 @@ impl PagesState {
                  connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
             )),
             asset_version: render::asset_version(),
+            card: CardPages::new(config),
         }
     }
 
@@ -178,15 +219,33 @@ pub fn router(state: &AppState) -> Router<AppState> {
     let pages = Router::new()
         .route("/", get(session_page::home))
         .route("/login", get(login_page::page).layer(challenges.clone()))
-        .route("/login/renew", post(login_page::renew).layer(challenges))
+        .route(
+            "/login/renew",
+            post(login_page::renew).layer(challenges.clone()),
+        )
         .route("/login/events/{id}", get(login_page::events))
         .route("/login/status/{id}", get(login_page::status))
         .route("/login/complete", post(login_page::complete))
         .route("/login/offline", post(login_page::offline).layer(offline))
+        .route(
+            "/login/cps",
+            get(card_login::page).layer(challenges.clone()),
+        )
+        .route("/login/cps/certificate", get(card_login::certificate))
+        .route("/login/cps/complete", get(card_login::complete))
         .route("/session", get(session_page::session_page))
         .route("/logout", post(session_page::logout))
         .route("/static/{file}", get(session_page::static_file))
         .merge(admin::router());
+    secure_pages(pages, state)
+}
+
+/// The card TLS listener's pages: the card's step of a card login, and the static files
+/// its page uses (docs/cps.md).
+pub fn card_router(state: &AppState) -> Router<AppState> {
+    let pages = Router::new()
+        .route("/login/cps/certificate", get(card_login::certificate))
+        .route("/static/{file}", get(session_page::static_file));
     secure_pages(pages, state)
 }
 
@@ -348,6 +407,21 @@ impl PageContext {
             self.path.clone()
         } else {
             format!("{}?{encoded}", self.path)
+        }
+    }
+
+    /// The URL of `path` on this server with this page's query parameters named in `keep`
+    /// (e.g. `return` and `lang` when moving between login methods).
+    pub fn url_for(&self, path: &str, keep: &[&str]) -> String {
+        let query: Vec<(&str, &str)> = self
+            .query
+            .iter()
+            .filter(|(k, _)| keep.contains(&k.as_str()))
+            .map(|(k, v)| (k.as_str(), v.as_str()))
+            .collect();
+        match serde_urlencoded::to_string(&query).unwrap_or_default() {
+            encoded if encoded.is_empty() => path.to_owned(),
+            encoded => format!("{path}?{encoded}"),
         }
     }
 

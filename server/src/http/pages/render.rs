@@ -24,6 +24,18 @@ pub const TEMPLATES: &[(&str, &str)] = &[
     ),
     ("login.html", include_str!("../../../templates/login.html")),
     (
+        "login_methods.html",
+        include_str!("../../../templates/login_methods.html"),
+    ),
+    (
+        "card_login.html",
+        include_str!("../../../templates/card_login.html"),
+    ),
+    (
+        "card_refused.html",
+        include_str!("../../../templates/card_refused.html"),
+    ),
+    (
         "session.html",
         include_str!("../../../templates/session.html"),
     ),
@@ -230,6 +242,38 @@ mod tests {
                 .expect("session renders");
             assert!(session.contains("Alice &lt;b&gt;"));
             assert!(session.contains("30 min"));
+            let card = env
+                .get_template("card_login.html")
+                .expect("card login")
+                .render(context! {
+                    ..base(lang),
+                    ..context! {
+                        card_url => "https://a.fr:8443/login/cps/certificate?challenge=C&return=/x\"y",
+                        login_methods => vec![
+                            context! { id => "qr", label => "QR <", href => "/login", current => false },
+                            context! { id => "cps", label => "CPS", href => "/login/cps", current => true },
+                        ],
+                    }
+                })
+                .expect("card login renders");
+            assert!(card.contains("challenge=C&amp;return=/x&quot;y"), "{card}");
+            assert!(card.contains("QR &lt;"));
+            assert!(card.contains("aria-current=\"page\""));
+            let refused = env
+                .get_template("card_refused.html")
+                .expect("card refused")
+                .render(context! {
+                    ..base(lang),
+                    ..context! {
+                        heading => "h", text => "t", todo => "d", reason => "unbound",
+                        audited => true, name => "Jeanne <M>", national_id => "810001234567",
+                        id_kind => "RPPS", fingerprint => "ab", login_url => "/login/cps",
+                        qr_url => "/login",
+                    }
+                })
+                .expect("card refused renders");
+            assert!(refused.contains("Jeanne &lt;M&gt;"));
+            assert!(refused.contains("810001234567"));
             env.get_template("message.html")
                 .expect("message")
                 .render(context! {

@@ -77,6 +77,11 @@ pub fn router() -> Router<AppState> {
         .route("/admin/accounts/{id}/enable", post(accounts::enable))
         .route("/admin/accounts/{id}/unblock", post(accounts::unblock))
         .route("/admin/accounts/{id}/revoke", post(accounts::revoke))
+        .route("/admin/accounts/{id}/cards", post(accounts::bind_card))
+        .route(
+            "/admin/accounts/{id}/cards/unbind",
+            post(accounts::unbind_card),
+        )
         .route(
             "/admin/accounts/{id}/enroll",
             get(enroll::form).post(enroll::create),
@@ -251,7 +256,9 @@ impl Admin {
 /// The HTTP status of a refusal.
 fn status_of(error: &AdminError) -> StatusCode {
     match error {
-        AdminError::UnknownAccount(_) | AdminError::UnknownInvitation(_) => StatusCode::NOT_FOUND,
+        AdminError::UnknownAccount(_)
+        | AdminError::UnknownInvitation(_)
+        | AdminError::CardNotBound(_) => StatusCode::NOT_FOUND,
         AdminError::NotAdmin(_) => StatusCode::FORBIDDEN,
         AdminError::DuplicateAccount(_)
         | AdminError::AccountDisabled(_)
@@ -261,6 +268,7 @@ fn status_of(error: &AdminError) -> StatusCode {
         | AdminError::NotBlocked(_)
         | AdminError::LastAdmin(_)
         | AdminError::InvitationNotPending { .. }
+        | AdminError::CardAlreadyBound { .. }
         | AdminError::AdminExists => StatusCode::CONFLICT,
         AdminError::PublicUrl(_) | AdminError::Storage(_) | AdminError::Io(_) => {
             StatusCode::INTERNAL_SERVER_ERROR
@@ -272,6 +280,7 @@ fn status_of(error: &AdminError) -> StatusCode {
         | AdminError::InvalidReason
         | AdminError::InvalidTtl { .. }
         | AdminError::InvalidFilter(_)
+        | AdminError::InvalidCardKey(_)
         | AdminError::NothingToChange => StatusCode::BAD_REQUEST,
     }
 }

@@ -398,6 +398,10 @@ pub fn event_label(lang: Lang, event: &str) -> String {
         Some(AuditEvent::EnrollmentCancelled) => "admin-event-enrollment-cancelled",
         Some(AuditEvent::AdminBootstrap) => "admin-event-admin-bootstrap",
         Some(AuditEvent::AuditExported) => "admin-event-audit-exported",
+        Some(AuditEvent::CardLogin) => "admin-event-card-login",
+        Some(AuditEvent::CardRefused) => "admin-event-card-refused",
+        Some(AuditEvent::CardBound) => "admin-event-card-bound",
+        Some(AuditEvent::CardUnbound) => "admin-event-card-unbound",
         None => return event.to_owned(),
     };
     tr(lang, key)

@@ -1,0 +1,569 @@
+//! Card login over real TLS on loopback (docs/cps.md): a test PKI shaped like IGC-Santé's,
+//! Tigr's own TLS listener asking for client certificates, a rustls client presenting card
+//! certificates, and the certificate forwarded by a reverse proxy.
+
+use std::sync::Arc;
+
+use tigr_server::admin::{Actor, AdminService, CardKey, NewAccount, Role};
+use tigr_server::test_pki::{CardSpec, TestCard, TestPki, tls_server_certificate};
+use tigr_server::{Config, RunningServer};
+
+/// The test PKI, the TLS server certificate and a server using both.
+struct CardServer {
+    server: RunningServer,
+    pki: Arc<TestPki>,
+    server_cert: reqwest::Certificate,
+    _dir: tempfile::TempDir,
+}
+
+fn now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .expect("time")
+        .as_secs() as i64
+}
+
+impl CardServer {
+    /// A server with card login: TLS listener, the PKI's CRLs (listing `revoked`), and
+    /// `adjust` applied last.
+    async fn start(
+        pki: Arc<TestPki>,
+        revoked: &[&TestCard],
+        adjust: impl FnOnce(&mut Config),
+    ) -> Self {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let write = |name: &str, bytes: &[u8]| {
+            let path = dir.path().join(name);
+            std::fs::write(&path, bytes).expect("write");
+            path
+        };
+        let (cert_pem, key_pem, _) = tls_server_certificate();
+        let crls = pki.crls(now(), revoked);
+        let mut config = Config::for_tests(dir.path());
+        config.card.roots = vec![write("root.pem", pki.root_pem().as_bytes())];
+        config.card.intermediates = vec![write("personnes.pem", pki.intermediate_pem().as_bytes())];
+        config.card.crl_files = vec![
+            write("root.crl", &crls[0]),
+            write("personnes.crl", &crls[1]),
+        ];
+        config.card.listen = Some("127.0.0.1:0".parse().expect("address"));
+        config.card.tls_cert = Some(write("tls.pem", cert_pem.as_bytes()));
+        config.card.tls_key = Some(write("tls.key", key_pem.as_bytes()));
+        adjust(&mut config);
+        let server = RunningServer::start(config).await.expect("server starts");
+        Self {
+            server,
+            pki,
+            server_cert: reqwest::Certificate::from_pem(cert_pem.as_bytes()).expect("cert"),
+            _dir: dir,
+        }
+    }
+
+    async fn admin(&self) -> AdminService {
+        AdminService::open(self.server.config())
+            .await
+            .expect("admin")
+    }
+
+    fn public(&self, path: &str) -> String {
+        format!("{}{path}", self.server.public_url)
+    }
+
+    /// A browser of the public origin (plain HTTP on loopback), no redirects followed.
+    fn browser() -> reqwest::Client {
+        reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .expect("client")
+    }
+
+    /// The same browser on the card origin, presenting `card` (or no certificate).
+    fn card_client(&self, card: Option<&TestCard>) -> reqwest::Client {
+        let mut builder = reqwest::Client::builder()
+            .use_rustls_tls()
+            .tls_built_in_root_certs(false)
+            .add_root_certificate(self.server_cert.clone())
+            .redirect(reqwest::redirect::Policy::none());
+        if let Some(card) = card {
+            builder = builder.identity(
+                reqwest::Identity::from_pem(card.identity_pem().as_bytes()).expect("identity"),
+            );
+        }
+        builder.build().expect("client")
+    }
+
+    /// Starts a card login on the public origin: (login cookie, card URL).
+    async fn start_login(&self) -> (String, String) {
+        let response = Self::browser()
+            .get(self.public("/login/cps?return=/session"))
+            .send()
+            .await
+            .expect("login page");
+        assert_eq!(response.status(), 200);
+        let cookie = set_cookie(&response, "tigr_login").expect("login cookie");
+        let html = response.text().await.expect("html");
+        assert!(html.contains("data-method=\"cps\""), "method choice shown");
+        let href = html
+            .split("id=\"card-continue\" href=\"")
+            .nth(1)
+            .and_then(|rest| rest.split('"').next())
+            .expect("card link")
+            .replace("&amp;", "&");
+        let card_addr = self.server.card_addr.expect("card listener");
+        assert!(
+            href.starts_with(&format!(
+                "https://127.0.0.1:{}/login/cps/certificate?",
+                card_addr.port()
+            )),
+            "{href}"
+        );
+        (cookie, href)
+    }
+
+    /// The whole login with `card`: Ok(account logged in), or Err((status, page)).
+    async fn login(&self, card: Option<&TestCard>) -> Result<String, (u16, String)> {
+        let (cookie, href) = self.start_login().await;
+        let response = self
+            .card_client(card)
+            .get(&href)
+            .header("cookie", &cookie)
+            .send()
+            .await
+            .expect("card step");
+        if response.status() != 303 {
+            let status = response.status().as_u16();
+            return Err((status, response.text().await.expect("page")));
+        }
+        let next = location(&response);
+        assert!(
+            next.starts_with(&self.public("/login/cps/complete?challenge=")),
+            "{next}"
+        );
+        let done = Self::browser()
+            .get(&next)
+            .header("cookie", &cookie)
+            .send()
+            .await
+            .expect("complete");
+        assert_eq!(done.status(), 303);
+        assert_eq!(location(&done), "/session");
+        let session = set_cookie(&done, "tigr_session").expect("session cookie");
+        let page = Self::browser()
+            .get(self.public("/session"))
+            .header("cookie", &session)
+            .send()
+            .await
+            .expect("session page");
+        assert_eq!(page.status(), 200);
+        Ok(page.text().await.expect("html"))
+    }
+
+    /// The audit rows of `event`, as `detail` texts, oldest first.
+    async fn audit(&self, event: &str) -> Vec<String> {
+        let rows = self
+            .admin()
+            .await
+            .audit_latest(
+                &tigr_server::admin::AuditFilter {
+                    event: Some(event.to_owned()),
+                    ..Default::default()
+                },
+                100,
+            )
+            .await
+            .expect("audit");
+        rows.into_iter()
+            .map(|r| r.detail.unwrap_or_default())
+            .collect()
+    }
+}
+
+fn set_cookie(response: &reqwest::Response, name: &str) -> Option<String> {
+    response
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|v| v.starts_with(&format!("{name}=")) && !v.starts_with(&format!("{name}=;")))
+        .and_then(|v| v.split(';').next())
+        .map(str::to_owned)
+}
+
+fn location(response: &reqwest::Response) -> String {
+    response
+        .headers()
+        .get("location")
+        .and_then(|v| v.to_str().ok())
+        .expect("location")
+        .to_owned()
+}
+
+fn reason(page: &str) -> &str {
+    page.split("data-reason=\"")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .unwrap_or("")
+}
+
+async fn create(admin: &AdminService, id: &str, name: &str) {
+    admin
+        .create_account(
+            &Actor::cli("tester"),
+            NewAccount {
+                id: id.to_owned(),
+                display_name: name.to_owned(),
+                email: None,
+                role: Role::User,
+            },
+        )
+        .await
+        .expect("account");
+}
+
+async fn bind(admin: &AdminService, id: &str, key: CardKey) {
+    admin
+        .bind_card(&Actor::cli("tester"), id, &key)
+        .await
+        .expect("bound");
+}
+
+#[tokio::test]
+async fn a_bound_card_logs_in_over_tls_and_every_bad_card_is_refused_with_its_reason() {
+    let pki = Arc::new(TestPki::new(now()));
+    let good = pki.card(&CardSpec::professional("810001234567", "Jeanne", "Martin"));
+    let revoked = pki.card(&CardSpec::professional("810001234568", "Paul", "Durand"));
+    let s = CardServer::start(Arc::clone(&pki), &[&revoked], |_| {}).await;
+    let admin = s.admin().await;
+    create(&admin, "jeanne", "Jeanne Martin").await;
+    bind(&admin, "jeanne", CardKey::NationalId("810001234567".into())).await;
+    create(&admin, "paul", "Paul Durand").await;
+    bind(&admin, "paul", CardKey::NationalId("810001234568".into())).await;
+
+    let page = s.login(Some(&good)).await.expect("logged in");
+    assert!(
+        page.contains("Jeanne Martin"),
+        "session page names the account"
+    );
+    let logins = s.audit("card_login").await;
+    assert_eq!(logins.len(), 1, "{logins:?}");
+    assert!(
+        logins[0].contains("path=tls by=national_id id=810001234567 kind=rpps"),
+        "{}",
+        logins[0]
+    );
+    assert!(logins[0].contains("revocation=checked"), "{}", logins[0]);
+    let web = s.audit("web_login").await;
+    assert_eq!(web, vec!["method=cps".to_owned()]);
+
+    let expired = s.pki.card(&CardSpec {
+        not_after: now() - 60,
+        ..CardSpec::professional("810001234567", "Jeanne", "Martin")
+    });
+    let wrong_usage = s.pki.card(&CardSpec {
+        server_auth_only: true,
+        ..CardSpec::professional("810001234567", "Jeanne", "Martin")
+    });
+    let other_pki = TestPki::another(now());
+    let foreign = other_pki.card(&CardSpec::professional("810001234567", "Jeanne", "Martin"));
+    for (card, expected) in [
+        (&expired, "expired"),
+        (&revoked, "revoked"),
+        (&wrong_usage, "wrong_usage"),
+        (&foreign, "unknown_ca"),
+    ] {
+        let (status, page) = s.login(Some(card)).await.expect_err("refused");
+        assert_eq!((status, reason(&page)), (403, expected), "{page}");
+        assert!(page.contains("Ce refus a été enregistré"), "{page}");
+    }
+    let (status, page) = s.login(None).await.expect_err("no card");
+    assert_eq!((status, reason(&page)), (403, "no_certificate"));
+    let refusals = s.audit("card_refused").await;
+    for expected in [
+        "expired",
+        "revoked",
+        "wrong_usage",
+        "unknown_ca",
+        "no_certificate",
+    ] {
+        assert!(
+            refusals
+                .iter()
+                .any(|d| d.starts_with(&format!("reason={expected} path=tls"))),
+            "{expected}: {refusals:?}"
+        );
+    }
+    assert_eq!(
+        s.audit("card_login").await.len(),
+        1,
+        "no refusal logged anyone in"
+    );
+    s.server.shutdown().await;
+}
+
+#[tokio::test]
+async fn unknown_cards_are_told_what_to_ask_and_bindings_follow_the_administrator() {
+    let pki = Arc::new(TestPki::new(now()));
+    let s = CardServer::start(Arc::clone(&pki), &[], |_| {}).await;
+    let admin = s.admin().await;
+    let unbound = pki.card(&CardSpec::professional("810007654321", "Luc", "Petit"));
+    let (status, page) = s.login(Some(&unbound)).await.expect_err("unbound");
+    assert_eq!((status, reason(&page)), (403, "unbound"));
+    assert!(page.contains("810007654321"), "identifier shown: {page}");
+    assert!(page.contains("RPPS"), "{page}");
+    assert!(page.contains("Demandez à votre administrateur"), "{page}");
+
+    let anonymous = pki.card(&CardSpec::without_identifier("Carte de secours 12"));
+    let fingerprint = tigr_server::domain::card::fingerprint(&anonymous.der());
+    let (status, page) = s.login(Some(&anonymous)).await.expect_err("unbound");
+    assert_eq!((status, reason(&page)), (403, "unbound"));
+    assert!(page.contains(&fingerprint), "fingerprint shown: {page}");
+    let refusals = s.audit("card_refused").await;
+    assert!(
+        refusals
+            .iter()
+            .any(|d| d.contains("reason=unbound")
+                && d.contains(&format!("fingerprint={fingerprint}"))),
+        "{refusals:?}"
+    );
+
+    create(&admin, "secours", "Poste de secours").await;
+    bind(
+        &admin,
+        "secours",
+        CardKey::Fingerprint(fingerprint.to_uppercase()),
+    )
+    .await;
+    let page = s
+        .login(Some(&anonymous))
+        .await
+        .expect("fingerprint binding logs in");
+    assert!(page.contains("Poste de secours"));
+    let err = admin
+        .bind_card(
+            &Actor::cli("tester"),
+            "secours",
+            &CardKey::Fingerprint(fingerprint.clone()),
+        )
+        .await
+        .expect_err("bound twice");
+    assert!(err.to_string().contains("already bound"), "{err}");
+
+    create(&admin, "luc", "Luc Petit").await;
+    bind(&admin, "luc", CardKey::NationalId("810007654321".into())).await;
+    admin
+        .disable_account(&Actor::cli("tester"), "luc", Some("left"))
+        .await
+        .expect("disabled");
+    let (status, page) = s.login(Some(&unbound)).await.expect_err("disabled");
+    assert_eq!((status, reason(&page)), (403, "account_disabled"));
+    admin
+        .enable_account(&Actor::cli("tester"), "luc")
+        .await
+        .expect("enabled");
+    s.login(Some(&unbound)).await.expect("enabled again");
+    admin
+        .unbind_card(
+            &Actor::cli("tester"),
+            "luc",
+            &CardKey::NationalId("810007654321".into()),
+        )
+        .await
+        .expect("unbound");
+    let (_, page) = s.login(Some(&unbound)).await.expect_err("binding removed");
+    assert_eq!(reason(&page), "unbound");
+    let bound = s.audit("card_bound").await;
+    assert_eq!(bound.len(), 2, "{bound:?}");
+    assert_eq!(
+        s.audit("card_unbound").await,
+        vec!["national_id=810007654321".to_owned()]
+    );
+    s.server.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_session_opens_only_for_the_browser_that_started_the_login_and_only_after_a_card() {
+    let pki = Arc::new(TestPki::new(now()));
+    let card = pki.card(&CardSpec::professional("810001234567", "Jeanne", "Martin"));
+    let s = CardServer::start(Arc::clone(&pki), &[], |_| {}).await;
+    let admin = s.admin().await;
+    create(&admin, "jeanne", "Jeanne Martin").await;
+    bind(&admin, "jeanne", CardKey::NationalId("810001234567".into())).await;
+
+    // Completion without a card's approval: refused.
+    let (cookie, href) = s.start_login().await;
+    let challenge = href
+        .split("challenge=")
+        .nth(1)
+        .and_then(|r| r.split('&').next())
+        .expect("id");
+    let early = CardServer::browser()
+        .get(s.public(&format!("/login/cps/complete?challenge={challenge}")))
+        .header("cookie", &cookie)
+        .send()
+        .await
+        .expect("complete");
+    assert_eq!(early.status(), 409);
+
+    // Another browser's login cookie on the card origin: refused, nothing approved.
+    let (other_cookie, _) = s.start_login().await;
+    let response = s
+        .card_client(Some(&card))
+        .get(&href)
+        .header("cookie", &other_cookie)
+        .send()
+        .await
+        .expect("card step");
+    assert_eq!(response.status(), 403);
+    assert_eq!(
+        reason(&response.text().await.expect("page")),
+        "no_login_started"
+    );
+
+    // The right browser: approved; another browser cannot complete it; it completes once.
+    let response = s
+        .card_client(Some(&card))
+        .get(&href)
+        .header("cookie", &cookie)
+        .send()
+        .await
+        .expect("card step");
+    assert_eq!(response.status(), 303);
+    let next = location(&response);
+    let stolen = CardServer::browser()
+        .get(&next)
+        .header("cookie", &other_cookie)
+        .send()
+        .await
+        .expect("complete");
+    assert_eq!(stolen.status(), 403);
+    let done = CardServer::browser()
+        .get(&next)
+        .header("cookie", &cookie)
+        .send()
+        .await
+        .expect("complete");
+    assert_eq!(done.status(), 303);
+    let again = CardServer::browser()
+        .get(&next)
+        .header("cookie", &cookie)
+        .send()
+        .await
+        .expect("complete");
+    assert_eq!(again.status(), 409, "one approval opens one session");
+    // A used challenge cannot be approved by a card again.
+    let replay = s
+        .card_client(Some(&card))
+        .get(&href)
+        .send()
+        .await
+        .expect("card step");
+    assert_eq!(
+        reason(&replay.text().await.expect("page")),
+        "no_login_started"
+    );
+    s.server.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_forwarded_certificate_counts_only_from_a_configured_proxy() {
+    let pki = Arc::new(TestPki::new(now()));
+    let card = pki.card(&CardSpec::professional("810001234567", "Jeanne", "Martin"));
+    let escaped: String =
+        percent_encoding::utf8_percent_encode(card.pem(), percent_encoding::NON_ALPHANUMERIC)
+            .collect();
+    // Behind a proxy on ::1 only: a header from 127.0.0.1 is refused and audited.
+    let s = CardServer::start(Arc::clone(&pki), &[], |c| {
+        c.card.proxies = vec!["::1".parse().expect("address")];
+    })
+    .await;
+    let admin = s.admin().await;
+    create(&admin, "jeanne", "Jeanne Martin").await;
+    bind(&admin, "jeanne", CardKey::NationalId("810001234567".into())).await;
+    let (cookie, href) = s.start_login().await;
+    let query = href.split_once('?').map(|(_, q)| q).expect("query");
+    let response = CardServer::browser()
+        .get(s.public(&format!("/login/cps/certificate?{query}")))
+        .header("cookie", &cookie)
+        .header("x-ssl-client-cert", &escaped)
+        .send()
+        .await
+        .expect("forged header");
+    assert_eq!(response.status(), 403);
+    assert_eq!(
+        reason(&response.text().await.expect("page")),
+        "untrusted_proxy"
+    );
+    // The same header sent to the TLS listener is refused as well.
+    let response = s
+        .card_client(None)
+        .get(&href)
+        .header("x-ssl-client-cert", &escaped)
+        .send()
+        .await
+        .expect("forged header");
+    assert_eq!(
+        reason(&response.text().await.expect("page")),
+        "untrusted_proxy"
+    );
+    let refusals = s.audit("card_refused").await;
+    assert!(
+        refusals
+            .iter()
+            .any(|d| d.starts_with("reason=untrusted_proxy path=proxy"))
+    );
+    assert!(
+        refusals
+            .iter()
+            .any(|d| d.starts_with("reason=untrusted_proxy path=tls"))
+    );
+    assert!(s.audit("card_login").await.is_empty());
+    s.server.shutdown().await;
+
+    // Behind a proxy on 127.0.0.1 (nginx's $ssl_client_escaped_cert): logged in.
+    let s = CardServer::start(Arc::clone(&pki), &[], |c| {
+        c.card.proxies = vec!["127.0.0.1".parse().expect("address")];
+        c.card.listen = None;
+    })
+    .await;
+    let admin = s.admin().await;
+    create(&admin, "jeanne", "Jeanne Martin").await;
+    bind(&admin, "jeanne", CardKey::NationalId("810001234567".into())).await;
+    let response = CardServer::browser()
+        .get(s.public("/login/cps"))
+        .send()
+        .await
+        .expect("login page");
+    let cookie = set_cookie(&response, "tigr_login").expect("cookie");
+    let html = response.text().await.expect("html");
+    let href = html
+        .split("id=\"card-continue\" href=\"")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .expect("link")
+        .replace("&amp;", "&");
+    assert!(
+        href.starts_with(&s.public("/login/cps/certificate?")),
+        "{href}"
+    );
+    let response = CardServer::browser()
+        .get(&href)
+        .header("cookie", &cookie)
+        .header("x-ssl-client-cert", &escaped)
+        .send()
+        .await
+        .expect("proxied");
+    assert_eq!(response.status(), 303);
+    let done = CardServer::browser()
+        .get(location(&response))
+        .header("cookie", &cookie)
+        .send()
+        .await
+        .expect("complete");
+    assert_eq!(done.status(), 303);
+    let logins = s.audit("card_login").await;
+    assert!(
+        logins[0].starts_with("path=proxy by=national_id id=810001234567"),
+        "{logins:?}"
+    );
+    s.server.shutdown().await;
+}
