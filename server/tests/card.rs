@@ -94,6 +94,13 @@ impl CardServer {
 
     /// Starts a card login on the public origin: (login cookie, card URL).
     async fn start_login(&self) -> (String, String) {
+        let card_addr = self.server.card_addr.expect("card listener");
+        self.start_login_via(&format!("https://127.0.0.1:{}", card_addr.port()))
+            .await
+    }
+
+    /// Starts a card login whose card step is on `card_origin`.
+    async fn start_login_via(&self, card_origin: &str) -> (String, String) {
         let response = Self::browser()
             .get(self.public("/login/cps?return=/session"))
             .send()
@@ -107,14 +114,10 @@ impl CardServer {
             .split("id=\"card-continue\" href=\"")
             .nth(1)
             .and_then(|rest| rest.split('"').next())
-            .expect("card link")
-            .replace("&amp;", "&");
-        let card_addr = self.server.card_addr.expect("card listener");
+            .map(unescape)
+            .expect("card link");
         assert!(
-            href.starts_with(&format!(
-                "https://127.0.0.1:{}/login/cps/certificate?",
-                card_addr.port()
-            )),
+            href.starts_with(&format!("{card_origin}/login/cps/certificate?")),
             "{href}"
         );
         (cookie, href)
@@ -187,6 +190,13 @@ fn set_cookie(response: &reqwest::Response, name: &str) -> Option<String> {
         .find(|v| v.starts_with(&format!("{name}=")) && !v.starts_with(&format!("{name}=;")))
         .and_then(|v| v.split(';').next())
         .map(str::to_owned)
+}
+
+/// An attribute value as the page escaped it, unescaped.
+fn unescape(text: &str) -> String {
+    text.replace("&#x2f;", "/")
+        .replace("&quot;", "\"")
+        .replace("&amp;", "&")
 }
 
 fn location(response: &reqwest::Response) -> String {
@@ -539,8 +549,8 @@ async fn a_forwarded_certificate_counts_only_from_a_configured_proxy() {
         .split("id=\"card-continue\" href=\"")
         .nth(1)
         .and_then(|rest| rest.split('"').next())
-        .expect("link")
-        .replace("&amp;", "&");
+        .map(unescape)
+        .expect("link");
     assert!(
         href.starts_with(&s.public("/login/cps/certificate?")),
         "{href}"
@@ -565,5 +575,162 @@ async fn a_forwarded_certificate_counts_only_from_a_configured_proxy() {
         logins[0].starts_with("path=proxy by=national_id id=810001234567"),
         "{logins:?}"
     );
+    s.server.shutdown().await;
+}
+
+/// nginx from Debian on loopback, terminating TLS for the card origin and forwarding the
+/// certificate to Tigr (`$ssl_client_escaped_cert`), as docs/cps.md configures it. Stopped
+/// when dropped.
+struct Nginx {
+    child: std::process::Child,
+    port: u16,
+    _dir: tempfile::TempDir,
+}
+
+impl Nginx {
+    async fn start(upstream: std::net::SocketAddr, port: u16) -> (Self, String) {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let (cert_pem, key_pem, _) = tls_server_certificate();
+        let path = |name: &str| dir.path().join(name).display().to_string();
+        std::fs::write(path("tls.pem"), &cert_pem).expect("write");
+        std::fs::write(path("tls.key"), &key_pem).expect("write");
+        let conf = format!(
+            "daemon off;\nmaster_process off;\npid {pid};\nerror_log {log} warn;\n\
+             events {{ worker_connections 64; }}\n\
+             http {{\n  access_log off;\n  client_body_temp_path {tmp};\n  proxy_temp_path {tmp};\n\
+               fastcgi_temp_path {tmp};\n  uwsgi_temp_path {tmp};\n  scgi_temp_path {tmp};\n\
+               server {{\n    listen 127.0.0.1:{port} ssl;\n    ssl_certificate {cert};\n\
+                 ssl_certificate_key {key};\n    ssl_verify_client optional_no_ca;\n\
+                 location = /login/cps/certificate {{\n      proxy_pass http://{upstream};\n\
+                   proxy_set_header X-SSL-Client-Cert $ssl_client_escaped_cert;\n\
+                   proxy_set_header X-Forwarded-For $remote_addr;\n      proxy_set_header Host $host;\n\
+                   proxy_redirect off;\n\
+                 }}\n    location / {{ return 404; }}\n  }}\n}}\n",
+            pid = path("nginx.pid"),
+            log = path("error.log"),
+            tmp = dir.path().display(),
+            cert = path("tls.pem"),
+            key = path("tls.key"),
+        );
+        std::fs::write(path("nginx.conf"), conf).expect("write");
+        let binary = if std::path::Path::new("/usr/sbin/nginx").exists() {
+            "/usr/sbin/nginx"
+        } else {
+            "nginx"
+        };
+        let child = std::process::Command::new(binary)
+            .args([
+                "-p",
+                &path(""),
+                "-e",
+                &path("error.log"),
+                "-c",
+                &path("nginx.conf"),
+            ])
+            .spawn()
+            .expect("nginx from Debian (scripts/install-deps.sh installs it)");
+        for _ in 0..100 {
+            if tokio::net::TcpStream::connect(("127.0.0.1", port))
+                .await
+                .is_ok()
+            {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        (
+            Self {
+                child,
+                port,
+                _dir: dir,
+            },
+            cert_pem,
+        )
+    }
+}
+
+impl Drop for Nginx {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+#[tokio::test]
+async fn behind_a_real_nginx_the_forwarded_card_logs_in_and_bad_cards_are_refused() {
+    let pki = Arc::new(TestPki::new(now()));
+    let good = pki.card(&CardSpec::professional("810001234567", "Jeanne", "Martin"));
+    let revoked = pki.card(&CardSpec::professional("810001234568", "Paul", "Durand"));
+    // Tigr behind nginx only: no listener of its own; its card URL is nginx's.
+    let nginx_port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("free port")
+        .port();
+    let mut s = CardServer::start(Arc::clone(&pki), &[&revoked], |c| {
+        c.card.listen = None;
+        c.card.proxies = vec!["127.0.0.1".parse().expect("address")];
+        c.card.url = Some(
+            tigr_core::payload::Origin::parse(&format!("https://127.0.0.1:{nginx_port}"))
+                .expect("origin"),
+        );
+    })
+    .await;
+    let (nginx, nginx_cert) = Nginx::start(s.server.addr, nginx_port).await;
+    s.server_cert = reqwest::Certificate::from_pem(nginx_cert.as_bytes()).expect("cert");
+    let card_origin = format!("https://127.0.0.1:{}", nginx.port);
+    let admin = s.admin().await;
+    create(&admin, "jeanne", "Jeanne Martin").await;
+    bind(&admin, "jeanne", CardKey::NationalId("810001234567".into())).await;
+    create(&admin, "paul", "Paul Durand").await;
+    bind(&admin, "paul", CardKey::NationalId("810001234568".into())).await;
+
+    for (card, expected) in [
+        (Some(&good), ""),
+        (Some(&revoked), "revoked"),
+        (None, "no_certificate"),
+    ] {
+        let (cookie, href) = s.start_login_via(&card_origin).await;
+        let response = s
+            .card_client(card)
+            .get(&href)
+            .header("cookie", &cookie)
+            .send()
+            .await
+            .expect("through nginx");
+        if expected.is_empty() {
+            assert_eq!(response.status(), 303);
+            let done = CardServer::browser()
+                .get(location(&response))
+                .header("cookie", &cookie)
+                .send()
+                .await
+                .expect("complete");
+            assert_eq!(done.status(), 303);
+            assert!(set_cookie(&done, "tigr_session").is_some());
+        } else {
+            assert_eq!(response.status(), 403);
+            assert_eq!(reason(&response.text().await.expect("page")), expected);
+        }
+    }
+    let logins = s.audit("card_login").await;
+    assert_eq!(logins.len(), 1, "{logins:?}");
+    assert!(
+        logins[0].starts_with("path=proxy by=national_id id=810001234567"),
+        "{logins:?}"
+    );
+    let refusals = s.audit("card_refused").await;
+    assert!(
+        refusals
+            .iter()
+            .any(|d| d.starts_with("reason=revoked path=proxy")),
+        "{refusals:?}"
+    );
+    assert!(
+        refusals
+            .iter()
+            .any(|d| d.starts_with("reason=no_certificate path=proxy")),
+        "{refusals:?}"
+    );
+    drop(nginx);
     s.server.shutdown().await;
 }

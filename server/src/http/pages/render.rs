@@ -220,6 +220,10 @@ mod tests {
                         countdown_text => "2:00", remaining => 120, notice => "n",
                         offline_error => "", offline_tigr_id => "", qr_mode_url => "/login",
                         offline_mode_url => "/login?mode=offline", demo_payload => "P<",
+                        login_methods => vec![
+                            context! { id => "qr", label => "QR", href => "/login", current => true },
+                            context! { id => "cps", label => "CPS", href => "/login/cps", current => false },
+                        ],
                     }
                 })
                 .expect("login renders");
@@ -227,6 +231,7 @@ mod tests {
             assert!(login.contains("ESEA &lt;Nouvelle-Aquitaine&gt;"));
             assert!(login.contains("x&quot;y"));
             assert!(login.contains("P&lt;"));
+            assert!(login.contains("data-method=\"cps\""), "{login}");
             assert!(!login.contains("style="), "no inline style (CSP)");
             assert!(!login.contains("<script>"), "no inline script (CSP)");
             let session = env
@@ -256,7 +261,8 @@ mod tests {
                     }
                 })
                 .expect("card login renders");
-            assert!(card.contains("challenge=C&amp;return=/x&quot;y"), "{card}");
+            assert!(card.contains("challenge=C&amp;return="), "{card}");
+            assert!(card.contains("x&quot;y"), "{card}");
             assert!(card.contains("QR &lt;"));
             assert!(card.contains("aria-current=\"page\""));
             let refused = env
