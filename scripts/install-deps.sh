@@ -1,13 +1,15 @@
 #!/usr/bin/env bash
 # Installs what the test suites need beyond Rust, Java/Maven and Node.js:
 # Debian's Chromium and ChromeDriver for the browser tests, nginx for the card login test
-# behind a reverse proxy. Idempotent.
+# behind a reverse proxy, NSS tools and OpenSSL to give the browser a test card. Idempotent.
 set -euo pipefail
 
 need=()
 command -v chromium >/dev/null 2>&1 || need+=(chromium)
 command -v chromedriver >/dev/null 2>&1 || need+=(chromium-driver)
 [ -x /usr/sbin/nginx ] || command -v nginx >/dev/null 2>&1 || need+=(nginx)
+command -v pk12util >/dev/null 2>&1 || need+=(libnss3-tools)
+command -v openssl >/dev/null 2>&1 || need+=(openssl)
 if [ ${#need[@]} -eq 0 ]; then
   exit 0
 fi

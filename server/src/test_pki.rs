@@ -280,6 +280,40 @@ impl TestPki {
     }
 }
 
+impl TestPki {
+    /// Turns card login on in `config` with this PKI: roots, intermediates and CRLs (listing
+    /// `revoked`, published now) written as files into `dir`, and Tigr's own TLS listener on
+    /// 127.0.0.1 with a new server certificate. Returns that certificate (PEM), for clients
+    /// to trust.
+    pub fn configure(
+        &self,
+        config: &mut crate::Config,
+        dir: &std::path::Path,
+        revoked: &[&TestCard],
+    ) -> String {
+        let write = |name: &str, bytes: &[u8]| {
+            let path = dir.join(name);
+            std::fs::write(&path, bytes).expect("write");
+            path
+        };
+        let (cert_pem, key_pem, _) = tls_server_certificate();
+        let crls = self.crls(self.now, revoked);
+        config.card.roots = vec![write("card-root.pem", self.root_pem().as_bytes())];
+        config.card.intermediates = vec![write(
+            "card-intermediate.pem",
+            self.intermediate_pem().as_bytes(),
+        )];
+        config.card.crl_files = vec![
+            write("card-root.crl", &crls[0]),
+            write("card-intermediate.crl", &crls[1]),
+        ];
+        config.card.listen = Some("127.0.0.1:0".parse().expect("address"));
+        config.card.tls_cert = Some(write("card-tls.pem", cert_pem.as_bytes()));
+        config.card.tls_key = Some(write("card-tls.key", key_pem.as_bytes()));
+        cert_pem
+    }
+}
+
 /// A self-signed TLS server certificate for `localhost` and 127.0.0.1: (certificate PEM,
 /// key PEM, certificate DER).
 pub fn tls_server_certificate() -> (String, String, CertificateDer<'static>) {

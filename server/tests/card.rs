@@ -32,23 +32,8 @@ impl CardServer {
         adjust: impl FnOnce(&mut Config),
     ) -> Self {
         let dir = tempfile::tempdir().expect("tempdir");
-        let write = |name: &str, bytes: &[u8]| {
-            let path = dir.path().join(name);
-            std::fs::write(&path, bytes).expect("write");
-            path
-        };
-        let (cert_pem, key_pem, _) = tls_server_certificate();
-        let crls = pki.crls(now(), revoked);
         let mut config = Config::for_tests(dir.path());
-        config.card.roots = vec![write("root.pem", pki.root_pem().as_bytes())];
-        config.card.intermediates = vec![write("personnes.pem", pki.intermediate_pem().as_bytes())];
-        config.card.crl_files = vec![
-            write("root.crl", &crls[0]),
-            write("personnes.crl", &crls[1]),
-        ];
-        config.card.listen = Some("127.0.0.1:0".parse().expect("address"));
-        config.card.tls_cert = Some(write("tls.pem", cert_pem.as_bytes()));
-        config.card.tls_key = Some(write("tls.key", key_pem.as_bytes()));
+        let cert_pem = pki.configure(&mut config, dir.path(), revoked);
         adjust(&mut config);
         let server = RunningServer::start(config).await.expect("server starts");
         Self {
@@ -92,6 +77,21 @@ impl CardServer {
         builder.build().expect("client")
     }
 
+    /// The card's step: `card` (or none) presented on the card origin at `href`, with the
+    /// browser's `cookie` (a browser sends it: same host, other port).
+    async fn card_step(
+        &self,
+        card: Option<&TestCard>,
+        href: &str,
+        cookie: Option<&str>,
+    ) -> reqwest::Response {
+        let mut request = self.card_client(card).get(href);
+        if let Some(cookie) = cookie {
+            request = request.header("cookie", cookie);
+        }
+        request.send().await.expect("card step")
+    }
+
     /// Starts a card login on the public origin: (login cookie, card URL).
     async fn start_login(&self) -> (String, String) {
         let card_addr = self.server.card_addr.expect("card listener");
@@ -126,13 +126,7 @@ impl CardServer {
     /// The whole login with `card`: Ok(account logged in), or Err((status, page)).
     async fn login(&self, card: Option<&TestCard>) -> Result<String, (u16, String)> {
         let (cookie, href) = self.start_login().await;
-        let response = self
-            .card_client(card)
-            .get(&href)
-            .header("cookie", &cookie)
-            .send()
-            .await
-            .expect("card step");
+        let response = self.card_step(card, &href, Some(&cookie)).await;
         if response.status() != 303 {
             let status = response.status().as_u16();
             return Err((status, response.text().await.expect("page")));
@@ -190,6 +184,16 @@ fn set_cookie(response: &reqwest::Response, name: &str) -> Option<String> {
         .find(|v| v.starts_with(&format!("{name}=")) && !v.starts_with(&format!("{name}=;")))
         .and_then(|v| v.split(';').next())
         .map(str::to_owned)
+}
+
+/// A browser's GET of the public origin with its `cookie`.
+async fn browse(url: impl reqwest::IntoUrl, cookie: &str) -> reqwest::Response {
+    CardServer::browser()
+        .get(url)
+        .header("cookie", cookie)
+        .send()
+        .await
+        .expect("request")
 }
 
 /// An attribute value as the page escaped it, unescaped.
@@ -406,23 +410,16 @@ async fn a_session_opens_only_for_the_browser_that_started_the_login_and_only_af
         .nth(1)
         .and_then(|r| r.split('&').next())
         .expect("id");
-    let early = CardServer::browser()
-        .get(s.public(&format!("/login/cps/complete?challenge={challenge}")))
-        .header("cookie", &cookie)
-        .send()
-        .await
-        .expect("complete");
+    let early = browse(
+        s.public(&format!("/login/cps/complete?challenge={challenge}")),
+        &cookie,
+    )
+    .await;
     assert_eq!(early.status(), 409);
 
     // Another browser's login cookie on the card origin: refused, nothing approved.
     let (other_cookie, _) = s.start_login().await;
-    let response = s
-        .card_client(Some(&card))
-        .get(&href)
-        .header("cookie", &other_cookie)
-        .send()
-        .await
-        .expect("card step");
+    let response = s.card_step(Some(&card), &href, Some(&other_cookie)).await;
     assert_eq!(response.status(), 403);
     assert_eq!(
         reason(&response.text().await.expect("page")),
@@ -430,43 +427,17 @@ async fn a_session_opens_only_for_the_browser_that_started_the_login_and_only_af
     );
 
     // The right browser: approved; another browser cannot complete it; it completes once.
-    let response = s
-        .card_client(Some(&card))
-        .get(&href)
-        .header("cookie", &cookie)
-        .send()
-        .await
-        .expect("card step");
+    let response = s.card_step(Some(&card), &href, Some(&cookie)).await;
     assert_eq!(response.status(), 303);
     let next = location(&response);
-    let stolen = CardServer::browser()
-        .get(&next)
-        .header("cookie", &other_cookie)
-        .send()
-        .await
-        .expect("complete");
+    let stolen = browse(&next, &other_cookie).await;
     assert_eq!(stolen.status(), 403);
-    let done = CardServer::browser()
-        .get(&next)
-        .header("cookie", &cookie)
-        .send()
-        .await
-        .expect("complete");
+    let done = browse(&next, &cookie).await;
     assert_eq!(done.status(), 303);
-    let again = CardServer::browser()
-        .get(&next)
-        .header("cookie", &cookie)
-        .send()
-        .await
-        .expect("complete");
+    let again = browse(&next, &cookie).await;
     assert_eq!(again.status(), 409, "one approval opens one session");
     // A used challenge cannot be approved by a card again.
-    let replay = s
-        .card_client(Some(&card))
-        .get(&href)
-        .send()
-        .await
-        .expect("card step");
+    let replay = s.card_step(Some(&card), &href, None).await;
     assert_eq!(
         reason(&replay.text().await.expect("page")),
         "no_login_started"
@@ -563,12 +534,7 @@ async fn a_forwarded_certificate_counts_only_from_a_configured_proxy() {
         .await
         .expect("proxied");
     assert_eq!(response.status(), 303);
-    let done = CardServer::browser()
-        .get(location(&response))
-        .header("cookie", &cookie)
-        .send()
-        .await
-        .expect("complete");
+    let done = browse(location(&response), &cookie).await;
     assert_eq!(done.status(), 303);
     let logins = s.audit("card_login").await;
     assert!(
@@ -690,21 +656,10 @@ async fn behind_a_real_nginx_the_forwarded_card_logs_in_and_bad_cards_are_refuse
         (None, "no_certificate"),
     ] {
         let (cookie, href) = s.start_login_via(&card_origin).await;
-        let response = s
-            .card_client(card)
-            .get(&href)
-            .header("cookie", &cookie)
-            .send()
-            .await
-            .expect("through nginx");
+        let response = s.card_step(card, &href, Some(&cookie)).await;
         if expected.is_empty() {
             assert_eq!(response.status(), 303);
-            let done = CardServer::browser()
-                .get(location(&response))
-                .header("cookie", &cookie)
-                .send()
-                .await
-                .expect("complete");
+            let done = browse(location(&response), &cookie).await;
             assert_eq!(done.status(), 303);
             assert!(set_cookie(&done, "tigr_session").is_some());
         } else {

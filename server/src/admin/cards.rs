@@ -4,7 +4,7 @@
 
 use crate::domain::card::{NationalId, normalize_fingerprint};
 use crate::login::{BY_FINGERPRINT, BY_NATIONAL_ID};
-use crate::storage::{AuditEvent, CardBinding};
+use crate::storage::{AuditEvent, CardBinding, WriteTx};
 
 use super::rules;
 use super::{Actor, AdminError, AdminService, read_account};
@@ -32,7 +32,51 @@ impl CardKey {
     }
 }
 
+/// A binding change about to be written: the checked account and card, the time, the
+/// actor's audit name, and the transaction in which the account exists.
+struct CardChange {
+    id: String,
+    kind: &'static str,
+    value: String,
+    now: i64,
+    who: String,
+    tx: WriteTx,
+}
+
+impl CardChange {
+    /// Audits the change as `event` by `actor` and commits it.
+    async fn commit(mut self, actor: &Actor, event: AuditEvent) -> Result<(), AdminError> {
+        let detail = format!("{}={}", self.kind, self.value);
+        self.tx
+            .audit(&actor.entry(&self.who, self.now, event, &self.id, detail))
+            .await?;
+        self.tx.commit().await?;
+        tracing::info!(account = %self.id, kind = self.kind, actor = %self.who, event = event.as_str(), "card binding changed");
+        Ok(())
+    }
+}
+
 impl AdminService {
+    async fn card_change(
+        &self,
+        actor: &Actor,
+        id: &str,
+        key: &CardKey,
+    ) -> Result<CardChange, AdminError> {
+        let id = rules::account_id(id)?;
+        let (kind, value) = key.checked()?;
+        let mut tx = self.store.begin_write().await?;
+        read_account(&mut tx, &id).await?;
+        Ok(CardChange {
+            id,
+            kind,
+            value,
+            now: self.now(),
+            who: actor.audit_name(),
+            tx,
+        })
+    }
+
     /// The cards bound to the account, oldest first.
     pub async fn card_bindings(&self, id: &str) -> Result<Vec<CardBinding>, AdminError> {
         let account = self.account(id).await?;
@@ -47,31 +91,22 @@ impl AdminService {
         id: &str,
         key: &CardKey,
     ) -> Result<CardBinding, AdminError> {
-        let id = rules::account_id(id)?;
-        let (kind, value) = key.checked()?;
-        let now = self.now();
-        let who = actor.audit_name();
-        let mut tx = self.store.begin_write().await?;
-        read_account(&mut tx, &id).await?;
-        if let Some(existing) = tx.card_binding(kind, &value).await? {
+        let mut c = self.card_change(actor, id, key).await?;
+        if let Some(existing) = c.tx.card_binding(c.kind, &c.value).await? {
             return Err(AdminError::CardAlreadyBound {
-                card: value,
+                card: c.value,
                 account: existing.account_id,
             });
         }
         let binding = CardBinding {
-            kind: kind.to_owned(),
-            value,
-            account_id: id.clone(),
-            created_at: now,
-            created_by: who.clone(),
+            kind: c.kind.to_owned(),
+            value: c.value.clone(),
+            account_id: c.id.clone(),
+            created_at: c.now,
+            created_by: c.who.clone(),
         };
-        tx.insert_card_binding(&binding).await?;
-        let detail = format!("{kind}={}", binding.value);
-        tx.audit(&actor.entry(&who, now, AuditEvent::CardBound, &id, detail))
-            .await?;
-        tx.commit().await?;
-        tracing::info!(account = %id, kind, actor = %who, "card bound");
+        c.tx.insert_card_binding(&binding).await?;
+        c.commit(actor, AuditEvent::CardBound).await?;
         Ok(binding)
     }
 
@@ -82,20 +117,11 @@ impl AdminService {
         id: &str,
         key: &CardKey,
     ) -> Result<(), AdminError> {
-        let id = rules::account_id(id)?;
-        let (kind, value) = key.checked()?;
-        let now = self.now();
-        let who = actor.audit_name();
-        let mut tx = self.store.begin_write().await?;
-        read_account(&mut tx, &id).await?;
-        if !tx.delete_card_binding(kind, &value, &id).await? {
-            return Err(AdminError::CardNotBound(value));
+        let mut c = self.card_change(actor, id, key).await?;
+        if !c.tx.delete_card_binding(c.kind, &c.value, &c.id).await? {
+            return Err(AdminError::CardNotBound(c.value));
         }
-        let detail = format!("{kind}={value}");
-        tx.audit(&actor.entry(&who, now, AuditEvent::CardUnbound, &id, detail))
-            .await?;
-        tx.commit().await?;
-        tracing::info!(account = %id, kind, actor = %who, "card binding removed");
+        c.commit(actor, AuditEvent::CardUnbound).await?;
         Ok(())
     }
 }

@@ -126,20 +126,18 @@ impl LoginService {
         path: CardPath,
         client: &ClientInfo,
     ) -> Result<CardApproval, CardRefused> {
-        let outcome = self.try_card_login(challenge_id, chain, path, client).await;
-        if let Err(refused) = &outcome
-            && !refused.internal
-        {
-            self.audit_card_refusal(
-                refused.refusal,
-                Some(challenge_id),
-                path,
-                client,
-                refused.identity.as_ref(),
-            )
-            .await?;
+        match self.try_card_login(challenge_id, chain, path, client).await {
+            Err(refused) if !refused.internal => Err(self
+                .refuse_card(
+                    refused.refusal,
+                    Some(challenge_id),
+                    path,
+                    client,
+                    refused.identity.as_ref(),
+                )
+                .await),
+            outcome => outcome,
         }
-        outcome
     }
 
     async fn try_card_login(
@@ -241,38 +239,45 @@ impl LoginService {
         })
     }
 
-    /// Audits a refusal the front end decided (no certificate, a header from an address
-    /// that is not a proxy) or the service did.
-    pub async fn audit_card_refusal(
+    /// Audits the refusal of a card, decided by the front end (no certificate, a header
+    /// from an address that is not a proxy) or by [`Self::card_login`], and returns it (a
+    /// server fault instead when the audit row cannot be written).
+    pub async fn refuse_card(
         &self,
         refusal: CardRefusal,
         challenge_id: Option<&str>,
         path: CardPath,
         client: &ClientInfo,
         identity: Option<&CardIdentity>,
-    ) -> Result<(), CardRefused> {
+    ) -> CardRefused {
         let now = self.now();
-        let mut tx = self.store.begin_write().await?;
-        tx.audit(&AuditEntry {
+        let detail = format!(
+            "reason={} path={}{}",
+            refusal.as_str(),
+            path.as_str(),
+            identity.map(identity_detail).unwrap_or_default(),
+        );
+        let entry = AuditEntry {
             challenge_id: challenge_id.filter(|id| tigr_core::ids::is_valid_id(id)),
             ip: Some(&client.ip),
             user_agent: Some(&client.summary),
-            detail: Some(format!(
-                "reason={} path={}{}",
-                refusal.as_str(),
-                path.as_str(),
-                identity.map(identity_detail).unwrap_or_default(),
-            )),
+            detail: Some(detail),
             ..AuditEntry::new(now, AuditEvent::CardRefused, Actor::Card)
-        })
-        .await?;
-        tx.commit().await?;
+        };
+        let written = async {
+            let mut tx = self.store.begin_write().await?;
+            tx.audit(&entry).await?;
+            tx.commit().await
+        };
+        if let Err(error) = written.await {
+            return error.into();
+        }
         tracing::info!(
             reason = refusal.as_str(),
             path = path.as_str(),
             "card refused"
         );
-        Ok(())
+        CardRefused::new(refusal, identity.cloned())
     }
 
     /// Opens the web session of the challenge `challenge_id` that a card approved, for the

@@ -1,6 +1,8 @@
 //! Card bindings: which account a card's national identifier or certificate fingerprint
 //! logs in (docs/cps.md).
 
+use sqlx::SqliteConnection;
+
 use super::{SqliteStore, StorageError, WriteTx};
 
 /// A stored binding.
@@ -20,6 +22,21 @@ pub struct CardBinding {
 
 const COLUMNS: &str = "kind, value, account_id, created_at, created_by";
 
+/// The binding of `(kind, value)` on `conn`, if any.
+async fn binding(
+    conn: &mut SqliteConnection,
+    kind: &str,
+    value: &str,
+) -> Result<Option<CardBinding>, StorageError> {
+    Ok(sqlx::query_as::<_, CardBinding>(&format!(
+        "SELECT {COLUMNS} FROM card_bindings WHERE kind = ? AND value = ?"
+    ))
+    .bind(kind)
+    .bind(value)
+    .fetch_optional(conn)
+    .await?)
+}
+
 impl SqliteStore {
     /// The binding of `(kind, value)`, if any.
     pub async fn card_binding(
@@ -27,13 +44,7 @@ impl SqliteStore {
         kind: &str,
         value: &str,
     ) -> Result<Option<CardBinding>, StorageError> {
-        Ok(sqlx::query_as::<_, CardBinding>(&format!(
-            "SELECT {COLUMNS} FROM card_bindings WHERE kind = ? AND value = ?"
-        ))
-        .bind(kind)
-        .bind(value)
-        .fetch_optional(&mut *self.read_conn().await)
-        .await?)
+        binding(&mut *self.read_conn().await, kind, value).await
     }
 
     /// True when a card approved the challenge `challenge_id` at `since` or later (its
@@ -76,13 +87,7 @@ impl WriteTx {
         kind: &str,
         value: &str,
     ) -> Result<Option<CardBinding>, StorageError> {
-        Ok(sqlx::query_as::<_, CardBinding>(&format!(
-            "SELECT {COLUMNS} FROM card_bindings WHERE kind = ? AND value = ?"
-        ))
-        .bind(kind)
-        .bind(value)
-        .fetch_optional(&mut *self.tx)
-        .await?)
+        binding(&mut self.tx, kind, value).await
     }
 
     /// Adds a binding; false when `(kind, value)` is already bound (nothing changed).

@@ -45,6 +45,14 @@ const POSTS: &[(&str, &[(&str, &str)])] = &[
     ("/admin/accounts/bob/enroll", &[("ttl", "900")]),
     ("/admin/invitations/AAAAAAAAAAAAAAAAAAAAAAAAAA/cancel", &[]),
     ("/admin/audit/export", &[]),
+    (
+        "/admin/accounts/bob/cards",
+        &[("kind", "national_id"), ("value", "810001234567")],
+    ),
+    (
+        "/admin/accounts/bob/cards/unbind",
+        &[("kind", "national_id"), ("value", "810001234567")],
+    ),
 ];
 
 /// A server with the administrator `root` (enrolled phone) and the user `bob` (enrolled
@@ -757,4 +765,91 @@ async fn no_session_id_csrf_token_or_enrollment_code_in_the_logs() {
     for secret in [&session_id, &csrf, &code] {
         assert!(!logs.contains(secret.as_str()), "a secret is logged");
     }
+}
+
+#[tokio::test]
+async fn cards_are_bound_and_unbound_from_the_account_page_and_audited() {
+    let (s, root, _bob) = setup(|_| {}).await;
+    let mut tab = logged_in(&s, &root).await;
+    let page = tab.get("/admin/accounts/bob").await;
+    assert!(page.body.contains("id=\"no-card\""), "{}", page.body);
+    let r = submit(
+        &mut tab,
+        "/admin/accounts/bob/cards",
+        &[("kind", "national_id"), ("value", " 810001234567 ")],
+    )
+    .await;
+    assert_eq!(r.status, 303, "{}", r.body);
+    assert_eq!(r.header("location"), "/admin/accounts/bob?done=card_bound");
+    let page = tab.get("/admin/accounts/bob?done=card_bound").await;
+    assert!(page.body.contains("Carte associée au compte."));
+    assert!(page.body.contains("data-card=\"810001234567\""));
+    let fingerprint = "AB:".repeat(31) + "AB";
+    let r = submit(
+        &mut tab,
+        "/admin/accounts/bob/cards",
+        &[("kind", "fingerprint"), ("value", &fingerprint)],
+    )
+    .await;
+    assert_eq!(r.status, 303, "{}", r.body);
+    // Refusals are explained on the page: malformed, and bound to another account.
+    let r = submit(
+        &mut tab,
+        "/admin/accounts/bob/cards",
+        &[("kind", "national_id"), ("value", "81000123")],
+    )
+    .await;
+    assert_eq!(r.status, 400, "{}", r.body);
+    assert!(
+        r.body.contains("n’est ni un identifiant national"),
+        "{}",
+        r.body
+    );
+    let r = submit(
+        &mut tab,
+        "/admin/accounts/root/cards",
+        &[("kind", "national_id"), ("value", "810001234567")],
+    )
+    .await;
+    assert_eq!(r.status, 409, "{}", r.body);
+    assert!(
+        r.body.contains("déjà associée au compte « bob »"),
+        "{}",
+        r.body
+    );
+    let r = submit(
+        &mut tab,
+        "/admin/accounts/bob/cards/unbind",
+        &[("kind", "national_id"), ("value", "810001234567")],
+    )
+    .await;
+    assert_eq!(r.status, 303, "{}", r.body);
+    let svc = service(&s).await;
+    let left: Vec<String> = svc
+        .card_bindings("bob")
+        .await
+        .expect("bindings")
+        .into_iter()
+        .map(|b| b.value)
+        .collect();
+    assert_eq!(left, vec!["ab".repeat(32)]);
+    let rows = audit_rows(&s).await;
+    let cards: Vec<(&str, &str, &str)> = rows
+        .iter()
+        .filter(|r| r.0.starts_with("card_"))
+        .map(|r| (r.0.as_str(), r.1.as_str(), r.5.as_str()))
+        .collect();
+    let print = "ab".repeat(32);
+    assert_eq!(
+        cards,
+        vec![
+            ("card_bound", "web:root", "national_id=810001234567"),
+            (
+                "card_bound",
+                "web:root",
+                format!("fingerprint={print}").as_str()
+            ),
+            ("card_unbound", "web:root", "national_id=810001234567"),
+        ]
+    );
 }

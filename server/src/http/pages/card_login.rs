@@ -24,11 +24,12 @@ use tigr_core::ids::is_valid_id;
 
 use crate::domain::card::{CardIdentity, CardRefusal, NationalIdKind};
 use crate::domain::return_url::checked_return;
-use crate::login::{CardPath, CardRefused, ClientInfo};
+use crate::login::{CardPath, ClientInfo};
 
 use super::super::AppState;
 use super::super::card_listener::PeerCertificates;
 use super::login_methods::login_methods;
+use super::login_page::login_token;
 use super::{CookieName, MaybeSession, PageContext, WebError, add_cookie, see_other};
 
 /// Query of the card pages.
@@ -68,15 +69,7 @@ pub async fn page(
         *response.status_mut() = StatusCode::NOT_FOUND;
         return Ok(response);
     };
-    let (token, new_cookie) = match app
-        .pages
-        .jar
-        .get(&headers, CookieName::Login)
-        .filter(|t| is_valid_id(t))
-    {
-        Some(token) => (token, false),
-        None => (app.login.new_browser_token(), true),
-    };
+    let (token, new_cookie) = login_token(&app, &headers);
     let challenge = app
         .login
         .issue(&client, &token)
@@ -185,44 +178,31 @@ pub async fn certificate(
         .and_then(|q| serde_urlencoded::from_str(q).ok())
         .unwrap_or_default();
     let challenge = query.challenge.clone().unwrap_or_default();
-    let presented = presented_chain(&app, &parts);
-    let result = match presented {
-        Err((refusal, path)) => {
-            let audited = app
-                .login
-                .audit_card_refusal(refusal, Some(&challenge), path, &client, None)
-                .await;
-            Err(audited.err().unwrap_or(CardRefused {
-                refusal,
-                identity: None,
-                internal: false,
-            }))
-        }
+    let result = match presented_chain(&app, &parts) {
+        Err((refusal, path)) => Err((refusal, path)),
         Ok((chain, path)) => {
             // Where the card origin shares the login cookie (same host, other port), it must
             // be the cookie of the browser that started this login.
-            let cookie = app.pages.jar.get(&parts.headers, CookieName::Login);
-            let foreign = match &cookie {
-                Some(token) => app.login.bound_challenge(&challenge, token).await.is_err(),
+            let foreign = match app.pages.jar.get(&parts.headers, CookieName::Login) {
+                Some(token) => app.login.bound_challenge(&challenge, &token).await.is_err(),
                 None => false,
             };
             if foreign {
-                let refusal = CardRefusal::NoLoginStarted;
-                let audited = app
-                    .login
-                    .audit_card_refusal(refusal, Some(&challenge), path, &client, None)
-                    .await;
-                Err(audited.err().unwrap_or(CardRefused {
-                    refusal,
-                    identity: None,
-                    internal: false,
-                }))
+                Err((CardRefusal::NoLoginStarted, path))
             } else {
-                app.login
+                Ok(app
+                    .login
                     .card_login(&challenge, &chain, path, &client)
-                    .await
+                    .await)
             }
         }
+    };
+    let result = match result {
+        Ok(checked) => checked,
+        Err((refusal, path)) => Err(app
+            .login
+            .refuse_card(refusal, Some(&challenge), path, &client, None)
+            .await),
     };
     match result {
         Ok(approval) => {

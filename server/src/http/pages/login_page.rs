@@ -48,7 +48,7 @@ pub struct LoginQuery {
 
 /// The browser token of this browser's login cookie, or a new one (then `true`: the cookie
 /// must be set).
-fn login_token(app: &AppState, headers: &HeaderMap) -> (String, bool) {
+pub(super) fn login_token(app: &AppState, headers: &HeaderMap) -> (String, bool) {
     match existing_token(app, headers) {
         Some(token) => (token, false),
         None => (app.login.new_browser_token(), true),

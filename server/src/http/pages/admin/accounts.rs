@@ -245,8 +245,8 @@ const OUTCOMES: &[(&str, &str)] = &[
     ("unblocked", "admin-done-unblocked"),
     ("revoked", "admin-done-revoked"),
     ("cancelled", "admin-done-cancelled"),
-    ("card-bound", "admin-done-card-bound"),
-    ("card-unbound", "admin-done-card-unbound"),
+    ("card_bound", "admin-done-card-bound"),
+    ("card_unbound", "admin-done-card-unbound"),
 ];
 
 /// `GET /admin/accounts/{id}`.
@@ -343,7 +343,7 @@ pub async fn bind_card(
         .bind_card(&admin.actor, &id, &form.key())
         .await
         .map(drop);
-    after(&admin, &id, "", "card-bound", result).await
+    after(&admin, &id, "", "card_bound", result).await
 }
 
 /// `POST /admin/accounts/{id}/cards/unbind` (`kind`, `value`): removes a card binding.
@@ -355,7 +355,7 @@ pub async fn unbind_card(
         .service()
         .unbind_card(&admin.actor, &id, &form.key())
         .await;
-    after(&admin, &id, "", "card-unbound", result).await
+    after(&admin, &id, "", "card_unbound", result).await
 }
 
 fn account_view(admin: &Admin, details: &AccountDetails) -> minijinja::Value {
