@@ -231,7 +231,10 @@ pub fn router(state: &AppState) -> Router<AppState> {
             "/login/cps",
             get(card_login::page).layer(challenges.clone()),
         )
-        .route("/login/cps/certificate", get(card_login::certificate))
+        .route(
+            "/login/cps/certificate",
+            get(card_login::certificate).layer(challenges.clone()),
+        )
         .route("/login/cps/complete", get(card_login::complete))
         .route("/session", get(session_page::session_page))
         .route("/logout", post(session_page::logout))
@@ -243,8 +246,14 @@ pub fn router(state: &AppState) -> Router<AppState> {
 /// The card TLS listener's pages: the card's step of a card login, and the static files
 /// its page uses (docs/cps.md).
 pub fn card_router(state: &AppState) -> Router<AppState> {
+    // Each refusal writes an audit row: as many card steps a minute as login pages.
+    let challenges =
+        middleware::from_fn_with_state((state.clone(), LimitClass::Challenges), rate_limit);
     let pages = Router::new()
-        .route("/login/cps/certificate", get(card_login::certificate))
+        .route(
+            "/login/cps/certificate",
+            get(card_login::certificate).layer(challenges),
+        )
         .route("/static/{file}", get(session_page::static_file));
     secure_pages(pages, state)
 }
