@@ -369,6 +369,79 @@ mod tests {
         assert!(err.to_string().starts_with("CRL #1"), "{err}");
     }
 
+    /// Serves `body` (or 404 when `None`) at any path of 127.0.0.1, one response per
+    /// connection.
+    async fn crl_server(body: Arc<Mutex<Option<Vec<u8>>>>) -> std::net::SocketAddr {
+        use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        let addr = listener.local_addr().expect("addr");
+        tokio::spawn(async move {
+            while let Ok((mut stream, _)) = listener.accept().await {
+                let mut request = Vec::new();
+                let mut buf = [0u8; 1024];
+                while !request.windows(4).any(|w| w == b"\r\n\r\n") {
+                    match stream.read(&mut buf).await {
+                        Ok(0) | Err(_) => break,
+                        Ok(n) => request.extend_from_slice(&buf[..n]),
+                    }
+                }
+                let current = body.lock().expect("lock").clone();
+                let response = match current {
+                    Some(crl) => [
+                        format!(
+                            "HTTP/1.1 200 OK\r\ncontent-type: application/pkix-crl\r\n\
+                             content-length: {}\r\nconnection: close\r\n\r\n",
+                            crl.len()
+                        )
+                        .into_bytes(),
+                        crl,
+                    ]
+                    .concat(),
+                    None => b"HTTP/1.1 404 Not Found\r\ncontent-length: 0\r\n\
+                              connection: close\r\n\r\n"
+                        .to_vec(),
+                };
+                let _ = stream.write_all(&response).await;
+            }
+        });
+        addr
+    }
+
+    #[tokio::test]
+    async fn crl_urls_are_fetched_and_an_unreachable_one_keeps_the_last_good() {
+        let now = tigr_core::clock::SystemClock.now_unix();
+        let pki = TestPki::new(now);
+        let card = pki.card(&CardSpec::professional("810001234567", "A", "B"));
+        let crls = pki.crls(now, &[&card]);
+        let served = Arc::new(Mutex::new(Some(crls[1].clone())));
+        let addr = crl_server(Arc::clone(&served)).await;
+        let dir = tempfile::tempdir().expect("dir");
+        let write = |name: &str, bytes: &[u8]| {
+            let path = dir.path().join(name);
+            std::fs::write(&path, bytes).expect("write");
+            path
+        };
+        let settings = CardSettings {
+            roots: vec![write("root.pem", pki.root_pem().as_bytes())],
+            intermediates: vec![write("ac.pem", pki.intermediate_pem().as_bytes())],
+            crl_files: vec![write("root.crl", &crls[0])],
+            crl_urls: vec![format!("http://{addr}/ac.crl")],
+            ..CardSettings::default()
+        };
+        let store = CardTrustStore::load(&settings).await.expect("load");
+        assert_eq!(store.current().counts(), (1, 1, 2), "file and URL");
+        let verify = || store.current().verify(&[card.der()], now, store.policy());
+        assert_eq!(verify(), Err(CardRefusal::Revoked));
+        *served.lock().expect("lock") = None;
+        store.refresh().await;
+        assert_eq!(verify(), Err(CardRefusal::Revoked), "last good CRL kept");
+        *served.lock().expect("lock") = Some(pki.crls(now, &[])[1].clone());
+        store.refresh().await;
+        assert_eq!(verify(), Ok(true), "the new CRL no longer lists the card");
+    }
+
     #[tokio::test]
     async fn crl_files_are_read_again_and_a_broken_one_keeps_the_last_good() {
         let now = tigr_core::clock::SystemClock.now_unix();

@@ -671,3 +671,134 @@ async fn bootstrap_sets_up_the_first_admin_once_unless_forced() {
     assert_eq!(bootstraps.len(), 2);
     assert!(bootstraps.iter().all(|r| r.1 == "cli:operator"));
 }
+
+#[tokio::test]
+async fn cards_are_bound_listed_and_unbound_from_the_command_line() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let d = dir.path();
+    cli_ok(
+        d,
+        FR,
+        &["admin", "create", "jeanne", "--name", "Jeanne Martin"],
+    );
+    let out = cli_ok(
+        d,
+        FR,
+        &[
+            "admin",
+            "card",
+            "bind",
+            "jeanne",
+            "--national-id",
+            "810001234567",
+        ],
+    );
+    assert_eq!(
+        out.trim(),
+        "Carte « 810001234567 » associée au compte « jeanne »."
+    );
+    // The fingerprint of a certificate file.
+    let pki = tigr_server::test_pki::TestPki::new(1_800_000_000);
+    let card = pki.card(&tigr_server::test_pki::CardSpec::without_identifier(
+        "Carte 12",
+    ));
+    std::fs::write(d.join("carte.pem"), card.pem()).expect("write");
+    let fingerprint = tigr_server::domain::card::fingerprint(&card.der());
+    let out = cli_ok(
+        d,
+        EN,
+        &[
+            "admin",
+            "card",
+            "bind",
+            "jeanne",
+            "--certificate",
+            "carte.pem",
+        ],
+    );
+    assert_eq!(
+        out.trim(),
+        format!("Card \"{fingerprint}\" bound to account \"jeanne\".")
+    );
+    let out = cli_ok(d, FR, &["admin", "card", "list", "jeanne"]);
+    assert!(out.contains("national_id 810001234567"), "{out}");
+    assert!(out.contains(&format!("fingerprint {fingerprint}")), "{out}");
+    assert!(out.contains("cli:operator"), "{out}");
+    // Refusals: malformed, bound elsewhere, two cards at once, not bound.
+    let err = cli_fails(
+        d,
+        FR,
+        &["admin", "card", "bind", "jeanne", "--national-id", "8100"],
+    );
+    assert!(err.contains("n’est ni un identifiant national"), "{err}");
+    cli_ok(d, FR, &["admin", "create", "paul", "--name", "Paul Durand"]);
+    let err = cli_fails(
+        d,
+        EN,
+        &[
+            "admin",
+            "card",
+            "bind",
+            "paul",
+            "--national-id",
+            "810001234567",
+        ],
+    );
+    assert!(err.contains("already bound to account \"jeanne\""), "{err}");
+    let output = cli(
+        d,
+        FR,
+        &[
+            "admin",
+            "card",
+            "bind",
+            "paul",
+            "--national-id",
+            "810001234567",
+            "--fingerprint",
+            "ab",
+        ],
+    );
+    assert!(!output.status.success(), "one card at a time");
+    cli_ok(
+        d,
+        FR,
+        &[
+            "admin",
+            "card",
+            "unbind",
+            "jeanne",
+            "--national-id",
+            "810001234567",
+        ],
+    );
+    let err = cli_fails(
+        d,
+        FR,
+        &[
+            "admin",
+            "card",
+            "unbind",
+            "jeanne",
+            "--national-id",
+            "810001234567",
+        ],
+    );
+    assert!(err.contains("n’est pas associée à ce compte"), "{err}");
+    let out = cli_ok(d, FR, &["admin", "card", "list", "paul"]);
+    assert_eq!(out.trim(), "Aucune carte associée au compte « paul ».");
+    let events: Vec<String> = audit_rows(d)
+        .await
+        .into_iter()
+        .filter(|(event, _, _)| event.starts_with("card_"))
+        .map(|(event, actor, account)| format!("{event} {actor} {}", account.unwrap_or_default()))
+        .collect();
+    assert_eq!(
+        events,
+        [
+            "card_bound cli:operator jeanne",
+            "card_bound cli:operator jeanne",
+            "card_unbound cli:operator jeanne"
+        ]
+    );
+}
