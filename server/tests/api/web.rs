@@ -307,6 +307,89 @@ async fn return_urls_go_only_to_configured_services() {
     }
 }
 
+/// True when a browser that follows `location` stays on this server or goes to a configured
+/// service (`allowed`: origin and path prefix), whatever it does with the text.
+fn stays_within(location: &str, allowed: &[(&str, &str)]) -> bool {
+    if location.starts_with('/') {
+        return !location.starts_with("//") && !location.contains('\\');
+    }
+    let Ok(url) = url::Url::parse(location) else {
+        return false;
+    };
+    allowed.iter().any(|(origin, prefix)| {
+        url::Url::parse(origin).is_ok_and(|o| o.origin() == url.origin())
+            && url.path().starts_with(prefix)
+            && url.username().is_empty()
+    })
+}
+
+#[tokio::test]
+async fn a_logged_in_browser_is_never_sent_off_the_allowed_places() {
+    let s = TestServer::start_with(|c| {
+        c.return_origins = tigr_server::domain::return_url::ReturnPrefix::parse_list(
+            "https://dpi.example.fr https://portail.example.fr/app/",
+        )
+        .expect("valid");
+    })
+    .await;
+    let phone = s.enroll("paula").await;
+    let mut tab = Tab::new(&s);
+    tab.log_in(&s, &phone).await;
+    let own = s.origin().to_owned();
+    let allowed = [
+        ("https://dpi.example.fr", "/"),
+        ("https://portail.example.fr", "/app"),
+    ];
+    let cases: Vec<(String, &str)> = vec![
+        (format!("{own}//evil.example/phish"), "/session"),
+        (format!("{own}///evil.example"), "/session"),
+        (format!("{own}/%2F%2Fevil.example"), "/session"),
+        (format!("{own}/session?x=1"), "/session?x=1"),
+        ("///evil.example".into(), "/session"),
+        ("//evil.example/".into(), "/session"),
+        ("/\\evil.example".into(), "/session"),
+        ("\\\\evil.example".into(), "/session"),
+        ("%2F%2Fevil.example".into(), "/session"),
+        ("/%2F%2Fevil.example".into(), "/session"),
+        ("/%252F%252Fevil.example".into(), "/session"),
+        ("/\t/evil.example".into(), "/session"),
+        ("/\n/evil.example".into(), "/session"),
+        ("/ok%0d%0aSet-Cookie:%20x=1".into(), "/session"),
+        ("https://dpi.example.fr@evil.example/".into(), "/session"),
+        ("https://evil.example#@dpi.example.fr/".into(), "/session"),
+        ("https://dpі.example.fr/".into(), "/session"),
+        (
+            "https://portail.example.fr/app/..;/admin".into(),
+            "/session",
+        ),
+        (
+            "https://portail.example.fr/app/%2e%2e/admin".into(),
+            "/session",
+        ),
+        ("https://portail.example.fr/application".into(), "/session"),
+        ("javascript:alert(1)".into(), "/session"),
+        ("data:text/html,hi".into(), "/session"),
+        ("http://dpi.example.fr/".into(), "/session"),
+        (
+            "HTTPS://DPI.EXAMPLE.FR:443/patient/42".into(),
+            "https://dpi.example.fr/patient/42",
+        ),
+        (
+            "https://portail.example.fr/app/x?y=1".into(),
+            "https://portail.example.fr/app/x?y=1",
+        ),
+        ("/admin/accounts?q=a".into(), "/admin/accounts?q=a"),
+    ];
+    for (asked, expected) in &cases {
+        let query = serde_urlencoded::to_string([("return", asked.as_str())]).expect("query");
+        let reply = tab.get(&format!("/login?{query}")).await;
+        assert_eq!(reply.status, 303, "{asked:?}");
+        let location = reply.header("location");
+        assert_eq!(location, *expected, "{asked:?}");
+        assert!(stays_within(location, &allowed), "{asked:?} -> {location}");
+    }
+}
+
 #[tokio::test]
 async fn sessions_end_after_idle_and_absolute_timeouts() {
     let clock = Arc::new(FixedClock::at(1_800_000_000));
