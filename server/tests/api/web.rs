@@ -203,6 +203,23 @@ async fn completion_needs_an_approval_csrf_token_and_same_origin() {
         fetch_cross_site.body.contains("Page expirée"),
         "HTML page for forms"
     );
+    // An Origin that matches the Host header it came with is still another site: only the
+    // configured public origin (http://127.0.0.1:port) is this one.
+    let port = s.server.addr.port();
+    let other_host = tab
+        .send(
+            tab.http
+                .post(format!("{}/login/complete", tab.base))
+                .header("host", format!("localhost:{port}"))
+                .header("origin", format!("http://localhost:{port}"))
+                .header("accept", "application/json")
+                .header("x-csrf-token", &page.csrf)
+                .header("content-type", "application/x-www-form-urlencoded")
+                .body(format!("challenge_id={}", page.challenge.id)),
+        )
+        .await;
+    assert_eq!(other_host.status, 403, "{}", other_host.body);
+    assert_eq!(other_host.json()["error"], "csrf");
     // Nothing was consumed: the right request still works.
     assert_eq!(tab.complete(&page, "").await.status, 200);
 }

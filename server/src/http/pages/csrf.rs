@@ -7,12 +7,14 @@
 //!    database does not give them (the cookie values are never stored). Sent as the form
 //!    field `csrf` or the header `x-csrf-token`.
 //! 2. **Origin**: `Sec-Fetch-Site`, when sent, must be `same-origin`; `Origin`, when sent, must
-//!    be this server (its public URL, or the `Host` the browser used).
+//!    be this server's configured public origin: scheme, host and port, compared normalised
+//!    (`HTTPS://Auth.example.fr:443` is `https://auth.example.fr`). The `Host` header is not
+//!    looked at: whoever sends the request chooses it.
 
 use axum::body::to_bytes;
 use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::HeaderMap;
-use axum::http::header::{HOST, ORIGIN};
+use axum::http::header::ORIGIN;
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
 use tigr_core::payload::Origin;
@@ -42,7 +44,9 @@ pub(crate) fn verify(key: &ring::hmac::Key, binding: &str, submitted: &str) -> b
     !binding.is_empty() && constant_time_eq(token(key, binding).as_bytes(), submitted.as_bytes())
 }
 
-/// True unless the browser says the request comes from another site.
+/// True unless the browser says the request comes from another site: `Sec-Fetch-Site` other
+/// than `same-origin`, or an `Origin` other than `own` (compared normalised; `null` and
+/// anything unparsable are other sites).
 pub fn same_origin(headers: &HeaderMap, own: &Origin) -> bool {
     if let Some(site) = headers.get("sec-fetch-site")
         && site.as_bytes() != b"same-origin"
@@ -52,21 +56,13 @@ pub fn same_origin(headers: &HeaderMap, own: &Origin) -> bool {
     let Some(origin) = headers.get(ORIGIN) else {
         return true;
     };
-    let Ok(origin) = origin.to_str() else {
+    let (Ok(origin), Ok(own)) = (
+        origin.to_str().map(url::Url::parse),
+        url::Url::parse(&own.to_string()),
+    ) else {
         return false;
     };
-    if origin == own.to_string() {
-        return true;
-    }
-    // The site as the browser reached it (e.g. http://localhost:8080 for a server whose
-    // public URL says 127.0.0.1): same origin if Origin names the Host it sent to.
-    let authority = origin
-        .strip_prefix("https://")
-        .or_else(|| origin.strip_prefix("http://"));
-    match (authority, headers.get(HOST).and_then(|h| h.to_str().ok())) {
-        (Some(authority), Some(host)) => authority.eq_ignore_ascii_case(host),
-        _ => false,
-    }
+    origin.is_ok_and(|origin| origin.origin().is_tuple() && origin.origin() == own.origin())
 }
 
 /// The token submitted with a request: header first, else the `csrf` field of a form body.
@@ -155,7 +151,8 @@ mod tests {
             &headers(&[("origin", "http://127.0.0.1:8080")]),
             &own
         ));
-        assert!(same_origin(
+        // The Host header proves nothing: it is the sender's choice.
+        assert!(!same_origin(
             &headers(&[
                 ("origin", "http://localhost:8080"),
                 ("host", "localhost:8080")
@@ -163,13 +160,18 @@ mod tests {
             &own
         ));
         assert!(!same_origin(
-            &headers(&[
-                ("origin", "https://evil.example"),
-                ("host", "127.0.0.1:8080")
-            ]),
+            &headers(&[("origin", "https://evil.example"), ("host", "evil.example")]),
+            &own
+        ));
+        assert!(!same_origin(
+            &headers(&[("origin", "http://127.0.0.1:8081")]),
             &own
         ));
         assert!(!same_origin(&headers(&[("origin", "null")]), &own));
+        assert!(!same_origin(
+            &headers(&[("origin", "127.0.0.1:8080")]),
+            &own
+        ));
         assert!(!same_origin(
             &headers(&[("sec-fetch-site", "cross-site")]),
             &own
@@ -184,6 +186,25 @@ mod tests {
                 ("origin", "http://127.0.0.1:8080")
             ]),
             &own
+        ));
+
+        // The scheme counts; case and default ports do not.
+        let https = Origin::parse("https://auth.example.fr").expect("origin");
+        assert!(!same_origin(
+            &headers(&[
+                ("origin", "http://auth.example.fr"),
+                ("host", "auth.example.fr")
+            ]),
+            &https
+        ));
+        for spelled in ["https://auth.example.fr", "HTTPS://Auth.Example.FR:443"] {
+            let mut h = HeaderMap::new();
+            h.insert("origin", spelled.parse().expect("value"));
+            assert!(same_origin(&h, &https), "{spelled}");
+        }
+        assert!(!same_origin(
+            &headers(&[("origin", "https://auth.example.fr:8443")]),
+            &https
         ));
     }
 }
