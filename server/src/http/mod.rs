@@ -29,9 +29,11 @@ use std::sync::Arc;
 
 use axum::Router;
 use axum::body::Body;
-use axum::extract::{DefaultBodyLimit, MatchedPath, Request};
+use axum::extract::{DefaultBodyLimit, MatchedPath, Request, State};
 use axum::http::HeaderValue;
-use axum::http::header::{CACHE_CONTROL, CONTENT_LENGTH, VARY, X_CONTENT_TYPE_OPTIONS};
+use axum::http::header::{
+    CACHE_CONTROL, CONTENT_LENGTH, STRICT_TRANSPORT_SECURITY, VARY, X_CONTENT_TYPE_OPTIONS,
+};
 use axum::middleware::{self, Next};
 use axum::response::Response;
 use axum::routing::get;
@@ -121,7 +123,10 @@ pub fn router(state: AppState) -> Router {
         .fallback(fallback::not_found)
         .method_not_allowed_fallback(fallback::method_not_allowed)
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
-        .layer(middleware::from_fn(common_headers))
+        .layer(middleware::from_fn_with_state(
+            Hsts(state.origin.is_secure()),
+            common_headers,
+        ))
         .layer(
             TraceLayer::new_for_http().make_span_with(|request: &Request<Body>| {
                 // The route template only: concrete paths of app links carry nonces and codes.
@@ -140,8 +145,16 @@ pub fn router(state: AppState) -> Router {
         .with_state(state)
 }
 
+/// Whether replies carry `Strict-Transport-Security`: when the public URL is https.
+#[derive(Debug, Clone, Copy)]
+struct Hsts(bool);
+
+/// One year, this host and its subdomains: browsers that once reached the server over https
+/// never try plain http again (no downgrade by a network attacker).
+const HSTS_VALUE: &str = "max-age=31536000; includeSubDomains";
+
 /// Headers of every reply, and English error bodies for requests that prefer English.
-async fn common_headers(request: Request, next: Next) -> Response {
+async fn common_headers(State(Hsts(hsts)): State<Hsts>, request: Request, next: Next) -> Response {
     let lang = lang_of(request.headers());
     let mut response = next.run(request).await;
     if let Some(ErrorToRender(error)) = response.extensions_mut().remove::<ErrorToRender>() {
@@ -161,5 +174,11 @@ async fn common_headers(request: Request, next: Next) -> Response {
         .entry(CACHE_CONTROL)
         .or_insert(HeaderValue::from_static("no-store"));
     headers.insert(X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    if hsts {
+        headers.insert(
+            STRICT_TRANSPORT_SECURITY,
+            HeaderValue::from_static(HSTS_VALUE),
+        );
+    }
     response
 }
