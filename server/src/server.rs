@@ -43,6 +43,7 @@ impl RunningServer {
     /// Loads (or generates) the master key, opens and migrates the database, binds the
     /// listener and serves in a background task.
     pub async fn start(mut config: Config) -> anyhow::Result<Self> {
+        config.check_metrics_exposure()?;
         let key = load_master_key(&config)?;
         let sealer = SecretSealer::new(&key);
         drop(key);

@@ -22,7 +22,7 @@
 //! | `return_origins`    | `TIGR_RETURN_ORIGINS`   | none (list: where `?return=` may lead) |
 //! | `cookie_secure`     | `TIGR_COOKIE_SECURE`    | `auto` (Secure when public URL is https) |
 //! | `metrics`           | `TIGR_METRICS`          | `true` (serve `GET /metrics`)    |
-//! | `metrics_token`     | `TIGR_METRICS_TOKEN`    | none (set: `/metrics` needs `Authorization: Bearer <token>`) |
+//! | `metrics_token`     | `TIGR_METRICS_TOKEN`    | none (set: `/metrics` needs `Authorization: Bearer <token>`; required when metrics are on and `listen` is not loopback) |
 //! | `time_zone`         | `TIGR_TIME_ZONE`        | `Europe/Paris` (IANA name: times shown to people) |
 //! | `rate_limit_challenges` | `TIGR_RATE_LIMIT_CHALLENGES` | `1200` (login QR codes a minute per client address; 0: off) |
 //! | `rate_limit_answers` | `TIGR_RATE_LIMIT_ANSWERS` | `600` (phones' scans and answers a minute per address; 0: off) |
@@ -113,7 +113,8 @@ pub struct Config {
     /// Serve the Prometheus metrics at `GET /metrics` (on the same listener).
     pub metrics: bool,
     /// When set, `GET /metrics` answers 401 unless the request carries
-    /// `Authorization: Bearer <token>`. Redacted from `Debug`.
+    /// `Authorization: Bearer <token>`. Required when metrics are on and the listen address
+    /// is not loopback ([`Config::check_metrics_exposure`]). Redacted from `Debug`.
     pub metrics_token: Option<String>,
     /// Requests per client address and minute, per kind of request.
     pub rate_limits: RateLimits,
@@ -246,6 +247,21 @@ impl Config {
         })
     }
 
+    /// Refuses metrics open to the network: with metrics on and a listen address beyond
+    /// loopback, `/metrics` would tell anyone who can reach the server how many logins,
+    /// failures and blocks it sees, unless a token guards it.
+    pub fn check_metrics_exposure(&self) -> anyhow::Result<()> {
+        if self.metrics && self.metrics_token.is_none() && !self.listen.ip().is_loopback() {
+            anyhow::bail!(
+                "metrics are on and the server listens on {} (beyond loopback) without a \
+                 metrics token: set TIGR_METRICS_TOKEN (16 to 256 visible ASCII characters) \
+                 so that /metrics needs it, or turn metrics off with TIGR_METRICS=false",
+                self.listen
+            );
+        }
+        Ok(())
+    }
+
     /// The lockout rules of this configuration.
     pub fn lockout_policy(&self) -> LockoutPolicy {
         LockoutPolicy::new(self.lockout_threshold).with_temporary_blocks(
@@ -278,5 +294,26 @@ mod tests {
         assert!(c.public_origin().is_err());
         c.listen = "192.168.1.2:8080".parse().expect("addr");
         assert!(c.public_origin().is_err());
+    }
+
+    #[test]
+    fn metrics_beyond_loopback_need_a_token() {
+        let mut c = Config::for_tests(std::path::Path::new("/tmp/x"));
+        assert!(c.metrics && c.metrics_token.is_none());
+        for loopback in ["127.0.0.1:8080", "[::1]:8080", "127.0.0.2:0"] {
+            c.listen = loopback.parse().expect("addr");
+            assert!(c.check_metrics_exposure().is_ok(), "{loopback}");
+        }
+        for open in ["0.0.0.0:8080", "[::]:8080", "192.168.1.2:8080"] {
+            c.listen = open.parse().expect("addr");
+            let error = c.check_metrics_exposure().expect_err(open).to_string();
+            assert!(error.contains("TIGR_METRICS_TOKEN"), "{error}");
+            assert!(error.contains(open), "{error}");
+        }
+        c.metrics_token = Some("a-token-of-sixteen-chars".into());
+        assert!(c.check_metrics_exposure().is_ok());
+        c.metrics_token = None;
+        c.metrics = false;
+        assert!(c.check_metrics_exposure().is_ok());
     }
 }

@@ -275,3 +275,47 @@ async fn metrics_can_be_turned_off() {
     assert_eq!(status, 404);
     assert!(!body.contains("tigr_"), "{body}");
 }
+
+#[tokio::test]
+async fn beyond_loopback_the_server_refuses_to_start_without_a_token() {
+    crate::common::init_logs();
+    let open = |dir: &tempfile::TempDir| {
+        let mut config = tigr_server::Config::for_tests(dir.path());
+        config.listen = "0.0.0.0:0".parse().expect("address");
+        config.public_url =
+            Some(tigr_core::payload::Origin::parse("https://auth.example.fr").expect("origin"));
+        config
+    };
+    let dir = tempfile::tempdir().expect("tempdir");
+    let error = tigr_server::RunningServer::start(open(&dir))
+        .await
+        .expect_err("metrics without a token on 0.0.0.0");
+    let message = format!("{error:#}");
+    assert!(message.contains("TIGR_METRICS_TOKEN"), "{message}");
+    assert!(message.contains("TIGR_METRICS=false"), "{message}");
+    assert!(
+        !dir.path().join("tigr.db").exists(),
+        "refused before anything is created"
+    );
+
+    // With a token it starts, and /metrics needs the token; without metrics it starts too.
+    let mut with_token = open(&dir);
+    with_token.metrics_token = Some(TOKEN.to_owned());
+    let s = TestServer::start_in(dir, with_token).await;
+    let local = format!("http://127.0.0.1:{}/metrics", s.server.addr.port());
+    let reply = s.http.get(&local).send().await.expect("sent");
+    assert_eq!(reply.status().as_u16(), 401);
+    let reply = s
+        .http
+        .get(&local)
+        .bearer_auth(TOKEN)
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(reply.status().as_u16(), 200);
+    s.stop().await;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut off = open(&dir);
+    off.metrics = false;
+    TestServer::start_in(dir, off).await.stop().await;
+}
