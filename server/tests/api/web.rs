@@ -686,3 +686,66 @@ async fn cookies_are_secure_behind_an_https_public_url() {
     // No desktop demonstration text outside loopback servers.
     assert!(!reply.body.contains("demo-payload"));
 }
+
+#[tokio::test]
+async fn a_planted_login_cookie_is_replaced_by_a_fresh_one() {
+    let s = TestServer::start().await;
+    let other = TestServer::start().await;
+    let phone = s.enroll("olga").await;
+    // A value the server issued to another browser's tab is kept as is by that tab.
+    let mut genuine = Tab::new(&s);
+    let first = genuine.login_page("").await;
+    let again = genuine.get("/login").await;
+    assert!(
+        again
+            .set_cookies()
+            .iter()
+            .all(|c| !c.starts_with("tigr_login=")),
+        "an issued cookie is kept"
+    );
+    let issued = first.challenge.token.clone();
+    let id = issued.split('.').next().unwrap_or_default();
+    let tag = issued.rsplit('.').next().unwrap_or_default();
+    let foreign = Tab::new(&other).login_page("").await.challenge.token;
+    let planted_values = [
+        // Well-formed browser tokens the server never issued.
+        "ABCDEFGHIJKLMNOPQRSTUVWXYZ".to_owned(),
+        id.to_owned(),
+        format!("ABCDEFGHIJKLMNOPQRSTUVWXYZ.{tag}"),
+        format!("{id}.AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"),
+        // Issued by another server (another key).
+        foreign,
+    ];
+    for planted in planted_values {
+        let mut victim = Tab::new(&s);
+        victim.cookies.insert("tigr_login".into(), planted.clone());
+        let page = victim.login_page("").await;
+        assert_ne!(
+            page.challenge.token, planted,
+            "the planted value is replaced"
+        );
+        // The planter's copy of the cookie neither follows nor completes the victim's login.
+        let mut planter = Tab::new(&s);
+        planter.cookies.insert("tigr_login".into(), planted.clone());
+        let status = planter
+            .get(&format!("/login/status/{}", page.challenge.id))
+            .await;
+        assert_eq!(status.status, 403, "{planted}");
+        let (code, _) = s
+            .respond(&page.challenge, &phone.approve(s.origin(), &page.challenge))
+            .await;
+        assert_eq!(code, 200);
+        let stolen = planter
+            .post(
+                "/login/complete",
+                &[("challenge_id", &page.challenge.id)],
+                Some(&page.csrf),
+            )
+            .await;
+        assert_eq!(stolen.status, 403, "{planted}: {}", stolen.body);
+        assert_eq!(planter.get("/session").await.status, 303);
+        // The victim's own browser logs in.
+        let done = victim.complete(&page, "").await;
+        assert_eq!(done.status, 200, "{}", done.body);
+    }
+}

@@ -3,7 +3,7 @@
 //! | cookie (Secure / not)                    | holds                                   | attributes |
 //! |------------------------------------------|-----------------------------------------|------------|
 //! | `__Host-tigr_session` / `tigr_session`   | session id (server keeps SHA-256 of it) | HttpOnly, SameSite=Lax, Path=/, until the absolute end |
-//! | `__Host-tigr_login` / `tigr_login`       | browser token of the login page's QR codes | HttpOnly, SameSite=Lax, Path=/, browser session |
+//! | `__Host-tigr_login` / `tigr_login`       | browser token of the login page's QR codes, with this server's HMAC tag (`token.tag`) | HttpOnly, SameSite=Lax, Path=/, browser session |
 //! | `tigr_lang`                              | `fr` or `en` (chosen with `?lang=`)     | HttpOnly, SameSite=Lax, Path=/, one year |
 //!
 //! The `__Host-` prefix (Secure, no Domain, Path=/) is used whenever cookies are Secure.

@@ -17,6 +17,7 @@ use axum::http::HeaderMap;
 use axum::http::header::ORIGIN;
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
+use tigr_core::ids::is_valid_id;
 use tigr_core::payload::Origin;
 use tigr_core::wire::b64_encode;
 
@@ -29,19 +30,52 @@ use super::{Failure, PageContext, WebError, WebSession};
 /// Header carrying the token for scripts.
 pub const CSRF_HEADER: &str = "x-csrf-token";
 
-const DOMAIN: &[u8] = b"tigr/csrf/v1\0";
+/// Domain of CSRF tokens.
+const CSRF_DOMAIN: &[u8] = b"tigr/csrf/v1\0";
+
+/// Domain of the tags of login cookies (the same key signs both; the domains keep a CSRF
+/// token from ever being a login cookie's tag, and the reverse).
+const LOGIN_COOKIE_DOMAIN: &[u8] = b"tigr/login-cookie/v1\0";
+
+/// `HMAC-SHA256(key, domain || data)`, base64url.
+fn tag(key: &ring::hmac::Key, domain: &[u8], data: &str) -> String {
+    let mut message = Vec::with_capacity(domain.len() + data.len());
+    message.extend_from_slice(domain);
+    message.extend_from_slice(data.as_bytes());
+    b64_encode(ring::hmac::sign(key, &message).as_ref())
+}
 
 /// The token bound to `binding`.
 pub(crate) fn token(key: &ring::hmac::Key, binding: &str) -> String {
-    let mut message = Vec::with_capacity(DOMAIN.len() + binding.len());
-    message.extend_from_slice(DOMAIN);
-    message.extend_from_slice(binding.as_bytes());
-    b64_encode(ring::hmac::sign(key, &message).as_ref())
+    tag(key, CSRF_DOMAIN, binding)
 }
 
 /// Constant-time check of a submitted token.
 pub(crate) fn verify(key: &ring::hmac::Key, binding: &str, submitted: &str) -> bool {
     !binding.is_empty() && constant_time_eq(token(key, binding).as_bytes(), submitted.as_bytes())
+}
+
+/// The login cookie of a fresh browser token: `<token>.<tag>`. The tag proves this server
+/// issued the value, so a cookie planted by someone else (fixation: a value the planter knows,
+/// to watch or complete the victim's login) is recognised and replaced.
+pub(crate) fn login_cookie(key: &ring::hmac::Key, browser_token: &str) -> String {
+    format!(
+        "{browser_token}.{}",
+        tag(key, LOGIN_COOKIE_DOMAIN, browser_token)
+    )
+}
+
+/// True when `value` is a login cookie this server issued (constant-time check of its tag).
+pub(crate) fn is_issued_login_cookie(key: &ring::hmac::Key, value: &str) -> bool {
+    value
+        .split_once('.')
+        .is_some_and(|(browser_token, submitted)| {
+            is_valid_id(browser_token)
+                && constant_time_eq(
+                    tag(key, LOGIN_COOKIE_DOMAIN, browser_token).as_bytes(),
+                    submitted.as_bytes(),
+                )
+        })
 }
 
 /// True unless the browser says the request comes from another site: `Sec-Fetch-Site` other
@@ -134,6 +168,39 @@ mod tests {
         assert!(!verify(&key(2), "COOKIE", &t));
         assert!(!verify(&key(1), "COOKIE", ""));
         assert!(!verify(&key(1), "", &token(&key(1), "")));
+    }
+
+    #[test]
+    fn login_cookies_carry_the_servers_tag() {
+        let token = "ABCDEFGHIJKLMNOPQRSTUVWXYZ";
+        let cookie = login_cookie(&key(1), token);
+        assert!(
+            cookie.starts_with("ABCDEFGHIJKLMNOPQRSTUVWXYZ."),
+            "{cookie}"
+        );
+        assert!(is_issued_login_cookie(&key(1), &cookie));
+        // Another server's, a bare token, a forged or moved tag, a CSRF token as tag.
+        assert!(!is_issued_login_cookie(&key(2), &cookie));
+        assert!(!is_issued_login_cookie(&key(1), token));
+        assert!(!is_issued_login_cookie(&key(1), &format!("{token}.")));
+        let other = login_cookie(&key(1), "ZYXWVUTSRQPONMLKJIHGFEDCBA");
+        let (_, other_tag) = other.split_once('.').expect("tag");
+        assert!(!is_issued_login_cookie(
+            &key(1),
+            &format!("{token}.{other_tag}")
+        ));
+        assert!(!is_issued_login_cookie(
+            &key(1),
+            &format!("{token}.{}", token_of(token))
+        ));
+        assert!(!is_issued_login_cookie(
+            &key(1),
+            &format!("bad.{other_tag}")
+        ));
+    }
+
+    fn token_of(binding: &str) -> String {
+        token(&key(1), binding)
     }
 
     #[test]

@@ -18,7 +18,6 @@ use futures_util::Stream;
 use minijinja::context;
 use serde::Deserialize;
 use serde_json::json;
-use tigr_core::ids::is_valid_id;
 use tigr_core::wire::{BROWSER_TOKEN_HEADER, ChallengeState, OfflineAnswer};
 
 use crate::domain::return_url::checked_return;
@@ -47,20 +46,20 @@ pub struct LoginQuery {
 }
 
 /// The browser token of this browser's login cookie, or a new one (then `true`: the cookie
-/// must be set).
+/// must be set; it replaces a cookie this server did not issue).
 fn login_token(app: &AppState, headers: &HeaderMap) -> (String, bool) {
     match existing_token(app, headers) {
         Some(token) => (token, false),
-        None => (app.login.new_browser_token(), true),
+        None => (app.pages.login_cookie(&app.login.new_browser_token()), true),
     }
 }
 
-/// The login cookie's token, when present and well-formed.
+/// The login cookie's value, when this server issued it.
 fn existing_token(app: &AppState, headers: &HeaderMap) -> Option<String> {
     app.pages
         .jar
         .get(headers, CookieName::Login)
-        .filter(|t| is_valid_id(t))
+        .filter(|value| app.pages.is_issued_login_cookie(value))
 }
 
 async fn create_challenge(

@@ -18,8 +18,10 @@
 //! | `GET/POST /admin…`             | the admin pages, for administrators ([`admin`])        |
 //!
 //! **Browser binding.** The login page sets an HttpOnly cookie holding a random browser
-//! token (`tigr_login`); the challenges it creates store the SHA-256 of that token, exactly
-//! like the JSON API's `browser_token`. Events, status, offline codes and completion all
+//! token and this server's HMAC tag of it (`tigr_login`, see [`csrf::login_cookie`]); the
+//! challenges it creates store the SHA-256 of that value, exactly like the JSON API's
+//! `browser_token`. A login cookie without this server's tag (planted by someone else:
+//! session fixation) is replaced by a fresh one, never used. Events, status, offline codes and completion all
 //! require that cookie (or, for API clients, the `x-tigr-browser-token` header): another
 //! client that knows a challenge id gets 403 and learns nothing. Tabs of one browser share
 //! their cookies, hence their login binding, as they share the session once logged in.
@@ -147,6 +149,16 @@ impl PagesState {
     /// True when `submitted` is the CSRF token of `binding` (constant time).
     pub fn csrf_ok(&self, binding: &str, submitted: &str) -> bool {
         csrf::verify(&self.csrf_key, binding, submitted)
+    }
+
+    /// The login cookie value of a fresh browser token (the token and this server's tag).
+    pub fn login_cookie(&self, browser_token: &str) -> String {
+        csrf::login_cookie(&self.csrf_key, browser_token)
+    }
+
+    /// True when `value` is a login cookie this server issued.
+    pub fn is_issued_login_cookie(&self, value: &str) -> bool {
+        csrf::is_issued_login_cookie(&self.csrf_key, value)
     }
 }
 
