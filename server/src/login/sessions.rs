@@ -6,6 +6,9 @@
 //!   each request    ──► valid if now < expires_at and now - last_seen < idle;
 //!                       last_seen refreshed at most once a minute
 //!   logout / expiry ──► row deleted (expiry: on next use, or by the periodic purge)
+//!   phone revoked   ──► every row of the account deleted (one phone per account: it
+//!                       opened them all), in the revocation's transaction; an approval
+//!                       by that phone opens no session any more
 //! ```
 
 use tigr_core::wire::b64_encode;
@@ -180,7 +183,8 @@ impl LoginService {
     }
 
     /// Opens a session for `account_id` from the approved `challenge_id` (one session per
-    /// challenge: a second attempt is [`LoginError::SessionAlreadyOpened`]), audited in the
+    /// challenge: a second attempt is [`LoginError::SessionAlreadyOpened`]; a challenge
+    /// approved by a phone revoked since is [`LoginError::PhoneRevoked`]), audited in the
     /// same transaction.
     pub async fn open_session(
         &self,
@@ -200,6 +204,14 @@ impl LoginService {
             .await?
             .filter(Account::is_enabled)
             .ok_or(LoginError::NotApproved)?;
+        // The phone that approved must still be the account's: otherwise an approval made
+        // before a revocation would open, after it, a session the revocation did not end.
+        if !tx
+            .approving_phone_is_active(account_id, challenge_id, now - COMPLETE_WINDOW_SECONDS)
+            .await?
+        {
+            return Err(LoginError::PhoneRevoked);
+        }
         let max = self.sessions.limits(&account).max;
         let inserted = tx
             .insert_web_session(&NewWebSession {

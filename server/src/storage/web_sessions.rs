@@ -3,7 +3,7 @@
 //! A session is found by the SHA-256 of its id (the cookie value); the id itself is never
 //! stored.
 
-use super::{SqliteStore, StorageError, WriteTx};
+use super::{AuditEvent, SqliteStore, StorageError, WriteTx};
 
 /// Key in `meta` of the HMAC key that derives CSRF tokens.
 const CSRF_KEY: &str = "web_csrf_key";
@@ -165,8 +165,32 @@ impl WriteTx {
         .await?)
     }
 
-    /// Ends every session of an account (e.g. when an administrator disables or blocks it);
-    /// returns how many.
+    /// True when the phone whose approval of `challenge_id` (audited at `approved_since` or
+    /// later) made `account_id` log in is still the account's active phone. The approval's
+    /// audit row, written in the approval's own transaction, is the record of which phone
+    /// answered.
+    pub async fn approving_phone_is_active(
+        &mut self,
+        account_id: &str,
+        challenge_id: &str,
+        approved_since: i64,
+    ) -> Result<bool, StorageError> {
+        Ok(sqlx::query_scalar::<_, bool>(
+            "SELECT EXISTS (SELECT 1 FROM audit JOIN devices ON devices.id = audit.device_id \
+             WHERE audit.account_id = ?1 AND audit.at >= ?2 AND audit.challenge_id = ?3 \
+             AND audit.event = ?4 AND devices.account_id = ?1 AND devices.revoked_at IS NULL)",
+        )
+        .bind(account_id)
+        .bind(approved_since)
+        .bind(challenge_id)
+        .bind(AuditEvent::Approved.as_str())
+        .fetch_one(&mut *self.tx)
+        .await?)
+    }
+
+    /// Ends every session of an account (its phone revoked or replaced: one phone per
+    /// account, so every live session of the account was opened by that phone); returns how
+    /// many.
     pub async fn delete_web_sessions_of(&mut self, account_id: &str) -> Result<u64, StorageError> {
         let done = sqlx::query("DELETE FROM web_sessions WHERE account_id = ?")
             .bind(account_id)

@@ -7,6 +7,7 @@ use std::process::{Command, Stdio};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
+use crate::browser::Tab;
 use crate::common::{Phone, TestServer};
 use crate::support::{cli, cli_fails, cli_ok};
 
@@ -406,11 +407,15 @@ async fn show_unblock_and_revoke_act_on_a_running_server() {
     let (status, body) = s.respond(&c, &phone.approve(s.origin(), &c)).await;
     assert_eq!(status, 200, "{body}");
 
+    let mut tab = Tab::new(&s);
+    tab.log_in(&s, &phone).await;
     let out = cli_ok(&d, FR, &["admin", "revoke", "alice", "--reason", "perdu"]);
     assert!(
         out.starts_with("Téléphone « Pixel 8 » du compte « alice » révoqué"),
         "{out}"
     );
+    // The running server sees the web session ended with the phone.
+    assert_eq!(tab.get("/session").await.status, 303);
     let c = s.challenge().await;
     let (status, body) = s.respond(&c, &phone.approve(s.origin(), &c)).await;
     assert_eq!(

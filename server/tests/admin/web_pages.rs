@@ -758,3 +758,38 @@ async fn no_session_id_csrf_token_or_enrollment_code_in_the_logs() {
         assert!(!logs.contains(secret.as_str()), "a secret is logged");
     }
 }
+
+#[tokio::test]
+async fn revoking_a_phone_from_the_page_ends_its_web_sessions() {
+    let (s, root, bob) = setup(|_| {}).await;
+    let mut admin = logged_in(&s, &root).await;
+    let mut user = logged_in(&s, &bob).await;
+    let r = submit(
+        &mut admin,
+        "/admin/accounts/bob/revoke",
+        &[("reason", "téléphone volé")],
+    )
+    .await;
+    assert_eq!(r.status, 303, "{}", r.body);
+    let after = user.get("/session").await;
+    assert_eq!(after.status, 303, "bob's session ended with his phone");
+    assert_eq!(admin.get("/admin").await.status, 200);
+    let rows = audit_rows(&s).await;
+    let revoked = rows
+        .iter()
+        .rev()
+        .find(|r| r.0 == "device_revoked")
+        .expect("audited");
+    assert_eq!(
+        revoked.5,
+        "reason=revoked_by_admin note=\"téléphone volé\" sessions_ended=1"
+    );
+
+    // An administrator who revokes their own phone is signed out too: the session came
+    // from that phone.
+    let r = submit(&mut admin, "/admin/accounts/root/revoke", &[]).await;
+    assert_eq!(r.status, 303, "{}", r.body);
+    let r = admin.get("/admin").await;
+    assert_eq!(r.status, 303);
+    assert_eq!(r.header("location"), "/login?return=%2Fadmin");
+}
