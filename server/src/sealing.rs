@@ -91,8 +91,8 @@ pub enum KeyFileOutcome {
     Generated,
 }
 
-/// Reads the key file, or generates a key and writes it (parent directories created, mode
-/// 0600, never overwriting an existing file).
+/// Reads the key file, or generates a key and writes it (parent directories created 0700,
+/// the file 0600, never overwriting an existing file).
 pub fn load_or_create_key_file(
     path: &Path,
     rng: &dyn SecureRandom,
@@ -112,7 +112,15 @@ pub fn load_or_create_key_file(
         }
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
             if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
-                fs::create_dir_all(parent).map_err(io)?;
+                // The data folder, often shared with the database: for its owner only.
+                let mut folder = fs::DirBuilder::new();
+                folder.recursive(true);
+                #[cfg(unix)]
+                {
+                    use std::os::unix::fs::DirBuilderExt as _;
+                    folder.mode(0o700);
+                }
+                folder.create(parent).map_err(io)?;
             }
             let key = MasterKey::generate(rng);
             let mut options = fs::OpenOptions::new();

@@ -60,6 +60,17 @@ impl RunningServer {
             }
         }
         check_master_key(&store, &sealer, &config).await?;
+        for loose in store.loose_permissions() {
+            tracing::warn!(
+                path = %loose.path.display(),
+                mode = %format!("{:o}", loose.mode),
+                "{} is accessible to other users (mode {:o}): the database holds the pages' \
+                 CSRF key, open challenges and personal data; restrict it with chmod {:o}",
+                loose.path.display(),
+                loose.mode,
+                loose.wanted
+            );
+        }
 
         let listener = TcpListener::bind(config.listen)
             .await

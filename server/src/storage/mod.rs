@@ -28,6 +28,7 @@ mod audit;
 mod challenges;
 mod devices;
 mod enrollments;
+mod files;
 mod meta;
 mod web_sessions;
 mod writer;
@@ -52,6 +53,7 @@ pub use approvals::{Approval, ApprovalOutcome};
 pub use audit::{Actor, AuditCounters, AuditEntry, AuditEvent, AuditRecord};
 pub use challenges::NewChallenge;
 pub use devices::{Device, NewDevice};
+pub use files::LoosePermission;
 pub use web_sessions::{NewWebSession, WebSessionRecord};
 
 /// A storage failure. Logged by the caller; never shown to clients.
@@ -103,6 +105,8 @@ pub struct SqliteStore {
     queues: Arc<Queues>,
     /// Audit rows committed through this store, per event (see `audit.rs`).
     audit_counters: Arc<AuditCounters>,
+    /// The database file (`None` in memory).
+    path: Option<Arc<Path>>,
 }
 
 /// The writes that wait for the writer, per kind.
@@ -123,7 +127,8 @@ pub enum OpenOutcome {
 }
 
 impl SqliteStore {
-    /// Opens (creating file and parent directory if needed) and migrates the database.
+    /// Opens (creating file and parent directory if needed, readable by their owner only:
+    /// `files.rs`) and migrates the database.
     pub async fn open(url: &str) -> Result<(Self, OpenOutcome), StorageError> {
         let options = SqliteConnectOptions::from_str(url)?
             .create_if_missing(true)
@@ -144,11 +149,8 @@ impl SqliteStore {
         } else {
             OpenOutcome::Created
         };
-        if !in_memory && let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
-            std::fs::create_dir_all(parent).map_err(|source| StorageError::Directory {
-                path: parent.display().to_string(),
-                source,
-            })?;
+        if !in_memory {
+            files::prepare(&path)?;
         }
         let writer = options.connect().await?;
         // Through a pool: `Migrator::run` on a bare `&mut SqliteConnection` makes every
@@ -175,9 +177,19 @@ impl SqliteStore {
                 challenges: Arc::default(),
                 queues: Arc::default(),
                 audit_counters: Arc::default(),
+                path: (!in_memory).then(|| Arc::from(path.as_path())),
             },
             outcome,
         ))
+    }
+
+    /// The database's folder and files that others than their owner may access (see
+    /// `files.rs`), for a warning at start.
+    pub fn loose_permissions(&self) -> Vec<LoosePermission> {
+        self.path
+            .as_deref()
+            .map(files::loose_permissions)
+            .unwrap_or_default()
     }
 
     /// Checks that the database answers.

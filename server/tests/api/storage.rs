@@ -201,3 +201,56 @@ async fn first_start_creates_the_data_directory_database_and_key() {
     let phone = Phone::new("bob");
     assert_eq!(s.enroll_phone(&phone).await.0, 201);
 }
+
+#[cfg(unix)]
+#[tokio::test]
+async fn data_files_are_for_their_owner_only_and_looser_ones_are_reported() {
+    use std::os::unix::fs::PermissionsExt as _;
+    let mode = |path: &std::path::Path| {
+        std::fs::metadata(path)
+            .unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+            .permissions()
+            .mode()
+            & 0o777
+    };
+    crate::common::init_logs();
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut config = Config::for_tests(dir.path());
+    let data = dir.path().join("tigr-data");
+    let db = data.join("tigr.db");
+    config.database_url = format!("sqlite://{}", db.display());
+    config.master_key = MasterKeySource::File(data.join("master.key"));
+    let s = TestServer::start_in(dir, config).await;
+    // Writes, so that SQLite has its -wal and -shm files.
+    assert_eq!(s.enroll_phone(&Phone::new("bob")).await.0, 201);
+    let (status, _) = s.post("/login/challenges", &json!({}), None).await;
+    assert_eq!(status, 201);
+    assert_eq!(mode(&data), 0o700, "data folder");
+    for file in ["tigr.db", "tigr.db-wal", "tigr.db-shm", "master.key"] {
+        assert_eq!(mode(&data.join(file)), 0o600, "{file}");
+    }
+    let warning =
+        |path: &std::path::Path| format!("{} is accessible to other users", path.display());
+    assert!(!crate::common::logs().contains(&warning(&db)));
+
+    // Opened up by hand: the next start says which and how to restrict them.
+    let (dir, config) = s.stop().await;
+    std::fs::set_permissions(&data, std::fs::Permissions::from_mode(0o755)).expect("chmod");
+    std::fs::set_permissions(&db, std::fs::Permissions::from_mode(0o644)).expect("chmod");
+    let s = TestServer::start_in(dir, config).await;
+    let logs = crate::common::logs();
+    let line = |path: &std::path::Path| {
+        logs.lines()
+            .find(|l| l.contains(&warning(path)))
+            .unwrap_or_else(|| panic!("no warning about {}", path.display()))
+            .to_owned()
+    };
+    let about_db = line(&db);
+    assert!(about_db.contains("WARN"), "{about_db}");
+    assert!(about_db.contains("(mode 644)") && about_db.contains("chmod 600"));
+    let about_folder = line(&data);
+    assert!(about_folder.contains("(mode 755)") && about_folder.contains("chmod 700"));
+    // SQLite gives its companion files the database file's mode: reported too.
+    assert!(line(&data.join("tigr.db-wal")).contains("chmod 600"));
+    s.stop().await;
+}
