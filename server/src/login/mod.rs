@@ -29,6 +29,7 @@
 //! [`end_session`]: LoginService::end_session
 
 mod answers;
+mod blocked_log;
 mod challenges;
 mod enrollment;
 mod error;
@@ -78,6 +79,8 @@ pub struct LoginService {
     random: Arc<dyn SecureRandom>,
     hub: Arc<NotificationHub>,
     shutdown: watch::Receiver<bool>,
+    /// How often refusals on blocked accounts are logged.
+    blocked_log: Arc<blocked_log::BlockedRefusals>,
 }
 
 impl std::fmt::Debug for LoginService {
@@ -135,6 +138,7 @@ impl LoginService {
             random: parts.random,
             hub: parts.hub,
             shutdown: parts.shutdown,
+            blocked_log: Arc::default(),
         }
     }
 

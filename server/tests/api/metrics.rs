@@ -319,3 +319,50 @@ async fn beyond_loopback_the_server_refuses_to_start_without_a_token() {
     off.metrics = false;
     TestServer::start_in(dir, off).await.stop().await;
 }
+
+#[tokio::test]
+async fn refusals_on_a_blocked_account_are_all_counted_and_rarely_logged() {
+    let clock = std::sync::Arc::new(tigr_core::clock::FixedClock::at(1_800_000_000));
+    let s = TestServer::start_with(|c| c.clock = clock.clone()).await;
+    // An account name no other test of this binary uses: the logs are shared.
+    let phone = s.enroll("zoe.replay").await;
+    let lines = || {
+        crate::common::logs()
+            .lines()
+            .filter(|l| l.contains("WARN") && l.contains("zoe.replay"))
+            .filter(|l| l.contains("blocked account refused"))
+            .map(str::to_owned)
+            .collect::<Vec<_>>()
+    };
+    for _ in 0..5 {
+        let c = s.challenge().await;
+        s.respond(&c, &phone.approve_wrong_pin(s.origin(), &c))
+            .await;
+    }
+    // A replay loop: right and wrong answers, online and offline, all refused.
+    let before = metrics(&s).await;
+    for i in 0..40 {
+        let c = s.challenge().await;
+        let (status, _) = if i % 2 == 0 {
+            s.respond(&c, &phone.approve(s.origin(), &c)).await
+        } else {
+            s.offline(&c, "zoe.replay", &phone.offline_code(s.origin(), &c))
+                .await
+        };
+        assert_eq!(status, 423);
+    }
+    let after = metrics(&s).await;
+    assert_eq!(delta(&before, &after, &audit("refused_blocked")), 40.0);
+    let logged = lines();
+    assert_eq!(logged.len(), 1, "{logged:#?}");
+    assert!(logged[0].contains("refused_blocked"), "{}", logged[0]);
+
+    // A minute later, one line with the number refused since.
+    clock.advance(61);
+    let c = s.challenge().await;
+    let (status, _) = s.respond(&c, &phone.approve(s.origin(), &c)).await;
+    assert_eq!(status, 423);
+    let logged = lines();
+    assert_eq!(logged.len(), 2, "{logged:#?}");
+    assert!(logged[1].contains("refused=40"), "{}", logged[1]);
+}
