@@ -103,9 +103,9 @@ pub fn checked_return(value: &str, own: &Origin, allowed: &[ReturnPrefix]) -> Op
         return None;
     }
     let own_url = Url::parse(&own.to_string()).ok()?;
-    let url = if value.starts_with('/') {
+    let url = if let Some(after_slash) = value.strip_prefix('/') {
         // Exactly one leading slash: "//host" and "/\host" name another host.
-        if value[1..].starts_with(['/', '\\']) || !value.is_ascii() || !has_clean_text(value) {
+        if after_slash.starts_with(['/', '\\']) || !value.is_ascii() || !has_clean_text(value) {
             return None;
         }
         let url = own_url.join(value).ok()?;
@@ -159,19 +159,22 @@ fn has_clean_text(text: &str) -> bool {
     if !decodings(text.as_bytes()).is_some_and(|rounds| rounds.iter().all(|r| !has_control(r))) {
         return false;
     }
-    let after_scheme = text.find("://").map_or(text, |i| &text[i + 3..]);
-    let path_start = if text.starts_with('/') {
-        0
-    } else {
-        after_scheme.find('/').unwrap_or(after_scheme.len())
-    };
-    let rest = if text.starts_with('/') {
-        text
-    } else {
-        &after_scheme[path_start..]
-    };
-    let path = &rest[..rest.find(['?', '#']).unwrap_or(rest.len())];
+    let path = path_as_written(text);
     path.is_empty() || path_is_clean(path)
+}
+
+/// The path of `text` as written: all of a relative value, or what follows the authority of
+/// an absolute one; up to the query or fragment.
+fn path_as_written(text: &str) -> &str {
+    let rest = match text.split_once("://") {
+        Some((_, after_scheme)) if !text.starts_with('/') => {
+            &after_scheme[after_scheme
+                .find(['/', '?', '#'])
+                .unwrap_or(after_scheme.len())..]
+        }
+        _ => text,
+    };
+    &rest[..rest.find(['?', '#']).unwrap_or(rest.len())]
 }
 
 /// A path as written (`/a/b/`): every segment safe, none empty but the last.
@@ -318,6 +321,10 @@ mod tests {
             ("HTTPS://AUTH.EXAMPLE.FR:443/session", Some("/session")),
             // Configured services, normalised.
             ("https://dpi.example.fr", Some("https://dpi.example.fr/")),
+            (
+                "https://dpi.example.fr?next=/a/../b",
+                Some("https://dpi.example.fr/?next=/a/../b"),
+            ),
             (
                 "https://dpi.example.fr/patient/42?tab=1#notes",
                 Some("https://dpi.example.fr/patient/42?tab=1#notes"),
