@@ -410,6 +410,8 @@ mod tests {
             ("javascript:alert(1)", None),
             ("JAVASCRIPT:alert(1)", None),
             ("javascript://dpi.example.fr/%0aalert(1)", None),
+            ("JAVASCRIPT://dpi.example.fr/%0aalert(1)", None),
+            ("data:text/html,hi", None),
             ("data:text/html,<script>alert(1)</script>", None),
             ("data:text/html;base64,PHNjcmlwdD4=", None),
             ("vbscript:msgbox(1)", None),

@@ -34,7 +34,7 @@
 //!
 //! **CSRF** ([`csrf`]): every POST carries a token that is an HMAC of the cookie it is bound
 //! to (the session id, or the login page's browser token) under a key kept in the database,
-//! and its `Origin` (or `Sec-Fetch-Site`) must be this site. [`SessionForm`] does both for
+//! and its `Origin` must be the configured public origin (`Sec-Fetch-Site` `same-origin`). [`SessionForm`] does both for
 //! form posts of logged-in pages.
 //!
 //! **Headers** ([`secure_pages`]): CSP without `unsafe-inline` (scripts and styles are static
