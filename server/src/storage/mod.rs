@@ -143,7 +143,7 @@ impl SqliteStore {
             // keep them all prepared.
             .statement_cache_capacity(STATEMENT_CACHE);
         let path = options.get_filename().to_path_buf();
-        let in_memory = path.as_os_str().is_empty() || path == Path::new(":memory:");
+        let in_memory = is_in_memory(url, &path);
         let outcome = if in_memory || path.exists() {
             OpenOutcome::Existing
         } else {
@@ -245,6 +245,19 @@ impl SqliteStore {
     }
 }
 
+/// True for a database that never touches the disk: `sqlite::memory:` (which sqlx names
+/// `file:sqlx-in-memory-N`) or `?mode=memory`. Nothing is created on disk for it.
+fn is_in_memory(url: &str, path: &Path) -> bool {
+    let (database, query) = url.split_once('?').unwrap_or((url, ""));
+    let database = database
+        .strip_prefix("sqlite://")
+        .or_else(|| database.strip_prefix("sqlite:"))
+        .unwrap_or(database);
+    path.as_os_str().is_empty()
+        || database == ":memory:"
+        || query.split('&').any(|pair| pair == "mode=memory")
+}
+
 /// An open write transaction. Its methods are the only writes that span several statements.
 #[derive(Debug)]
 pub struct WriteTx {
@@ -267,5 +280,41 @@ impl WriteTx {
         self.challenges.publish(std::mem::take(&mut self.decided));
         self.count_audited();
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn in_memory_urls_are_recognised() {
+        for (url, path, expected) in [
+            ("sqlite::memory:", "file:sqlx-in-memory-3", true),
+            ("sqlite://:memory:", "file:sqlx-in-memory-4", true),
+            ("sqlite://x.db?mode=memory&cache=shared", "x.db", true),
+            ("sqlite:", "", true),
+            ("sqlite://tigr-data/tigr.db", "tigr-data/tigr.db", false),
+            (
+                "sqlite:///var/lib/tigr/tigr.db?mode=rwc",
+                "/var/lib/tigr/tigr.db",
+                false,
+            ),
+        ] {
+            assert_eq!(is_in_memory(url, Path::new(path)), expected, "{url}");
+        }
+    }
+
+    #[tokio::test]
+    async fn an_in_memory_store_writes_nothing_on_disk() {
+        let (store, _) = SqliteStore::open("sqlite::memory:").await.expect("store");
+        store.ping().await.expect("ping");
+        assert_eq!(store.loose_permissions(), []);
+        let stray: Vec<_> = std::fs::read_dir(".")
+            .expect("working directory")
+            .filter_map(Result::ok)
+            .filter(|e| e.file_name().to_string_lossy().contains("sqlx-in-memory"))
+            .collect();
+        assert!(stray.is_empty(), "{stray:?}");
     }
 }
