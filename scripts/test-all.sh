@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs every test suite of Tigr: Rust unit and end-to-end tests (real server, real SQLite file,
-# real HTTP on loopback), browser tests in headless Chromium, and the Kotlin SDK suite on the
-# JVM. Builds once (debug profile) and reuses the binaries.
+# real HTTP on loopback), browser tests in headless Chromium, short runs of the crash and race
+# tests, and the Kotlin SDK suite on the JVM. Builds once (debug profile) and reuses the
+# binaries.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -12,6 +13,10 @@ cargo build --workspace --all-targets --locked
 
 echo "== Rust: tests"
 cargo test --workspace --locked
+
+echo "== Crash and race consistency, short runs (~25 s; the full runs: docs/security.md)"
+TIGR_BUILD_PROFILE=dev scripts/consistency-test.sh crash --ci
+TIGR_BUILD_PROFILE=dev scripts/consistency-test.sh race --ci
 
 echo "== Rust: tigr-core without its device side (as the server builds it)"
 cargo test -p tigr-core --no-default-features --locked

@@ -22,7 +22,7 @@ pub enum Endpoint {
     /// The browser's live channel: `GET .../status?wait=N` or the event stream, held until
     /// the decision (not a request latency: it lasts as long as the flow).
     LiveHeld,
-    /// `POST /enrollments/complete` (setup only).
+    /// `POST /enrollments/complete` (enrollment flows; setup enrollments are not timed).
     Enroll,
 }
 
@@ -71,11 +71,13 @@ pub enum FlowKind {
     Offline,
     /// Context, a wrong-PIN signature (401), then the right one, browser notified.
     WrongPin,
+    /// A new phone completes an invitation created at setup (`POST /enrollments/complete`).
+    Enroll,
 }
 
 impl FlowKind {
     /// Every kind, in report order.
-    pub const ALL: [Self; 3] = [Self::Online, Self::Offline, Self::WrongPin];
+    pub const ALL: [Self; 4] = [Self::Online, Self::Offline, Self::WrongPin, Self::Enroll];
 
     /// Name used on the command line and in reports.
     pub fn name(self) -> &'static str {
@@ -83,6 +85,7 @@ impl FlowKind {
             Self::Online => "online",
             Self::Offline => "offline",
             Self::WrongPin => "wrongpin",
+            Self::Enroll => "enroll",
         }
     }
 
@@ -110,9 +113,14 @@ pub struct Stats {
     /// Whole flow, browser's first request to browser notified.
     pub flow: Histogram<u64>,
     /// Completed flows by kind.
-    pub flows: [u64; 3],
+    pub flows: [u64; 4],
     /// Expected refusals (401 of wrong-PIN flows).
     pub expected_refusals: u64,
+    /// `--survive-restarts`: requests re-sent after the connection failed (server down).
+    pub interrupted: u64,
+    /// `--survive-restarts`: re-sent approvals and enrollments answered "already used": the
+    /// first one was committed before the server died, its reply lost.
+    pub lost_replies: u64,
     /// Unexpected outcomes: "endpoint: what" -> count.
     pub unexpected: BTreeMap<String, u64>,
     /// Paced runs: flows that started more than 1 ms after their slot.
@@ -127,8 +135,10 @@ impl Default for Stats {
             notify: histogram(),
             notify_offline: histogram(),
             flow: histogram(),
-            flows: [0; 3],
+            flows: [0; 4],
             expected_refusals: 0,
+            interrupted: 0,
+            lost_replies: 0,
             unexpected: BTreeMap::new(),
             late_starts: 0,
         }
@@ -191,6 +201,8 @@ impl Stats {
             *a += b;
         }
         self.expected_refusals += other.expected_refusals;
+        self.interrupted += other.interrupted;
+        self.lost_replies += other.lost_replies;
         for (what, n) in &other.unexpected {
             *self.unexpected.entry(what.clone()).or_insert(0) += n;
         }
