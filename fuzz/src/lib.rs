@@ -36,6 +36,14 @@ pub const TARGETS: &[(&str, Check)] = &[
     ("wire_json", wire_json::check),
 ];
 
+/// The server's default time zone (its rules change twice a year), read once.
+fn paris() -> &'static tigr_core::clock::TimeZone {
+    static ZONE: std::sync::LazyLock<tigr_core::clock::TimeZone> = std::sync::LazyLock::new(|| {
+        tigr_core::clock::TimeZone::get("Europe/Paris").expect("bundled zone")
+    });
+    &ZONE
+}
+
 /// Text as the phone's QR reader and the form decoders produce it: UTF-8, invalid sequences
 /// replaced.
 fn lossy(data: &[u8]) -> std::borrow::Cow<'_, str> {

@@ -11,7 +11,6 @@
 use axum::extract::Query;
 use axum::http::{HeaderMap, Uri};
 use serde::de::DeserializeOwned;
-use tigr_core::clock::TimeZone;
 use tigr_server::http::extract::{StatusQuery, wait_of};
 use tigr_server::http::pages::csrf::submitted_token;
 use tigr_server::http::pages::forms::{
@@ -131,8 +130,7 @@ fn check_audit_fields(fields: &AuditFields) {
         text,
         "audit fields do not round-trip"
     );
-    let zone = TimeZone::get("Europe/Paris").expect("bundled zone");
-    if let Ok(filter) = fields.filter(NOW, &zone) {
+    if let Ok(filter) = fields.filter(NOW, super::paris()) {
         for word in [&filter.account, &filter.event, &filter.actor]
             .into_iter()
             .flatten()

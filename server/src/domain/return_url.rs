@@ -115,7 +115,9 @@ pub fn checked_return(value: &str, own: &Origin, allowed: &[ReturnPrefix]) -> Op
         return None;
     }
     if origin == *own {
-        return Some(format!("{path}{}", &tail[path_part(tail).len()..]));
+        // Made relative, the same rule as for relative values: "//host" is another host.
+        return (!path.starts_with("//"))
+            .then(|| format!("{path}{}", &tail[path_part(tail).len()..]));
     }
     allowed
         .iter()
@@ -136,9 +138,11 @@ fn is_clean_path(path: &str) -> bool {
         && !["%2e", "%2f", "%5c", "%00"]
             .iter()
             .any(|e| lower.contains(e))
-        && !path
-            .split('/')
-            .any(|segment| segment == "." || segment == "..")
+        && !path.split('/').any(|segment| {
+            // Servlet containers read `..;x` as `..` (a path parameter): as bad as `..`.
+            let name = segment.split(';').next().unwrap_or_default();
+            name == "." || name == ".."
+        })
 }
 
 #[cfg(test)]
@@ -241,6 +245,11 @@ mod tests {
             "/ok\r\nSet-Cookie: x",
             "https://dpi.example.fr/é",
             "/a/../../b",
+            // Found by the `return_url` fuzz target (and the security review).
+            "https://auth.example.fr//evil.example/phish",
+            "https://auth.example.fr///evil.example",
+            "https://portail.example.fr/app/..;/admin",
+            "https://portail.example.fr/app/..;x/admin",
         ] {
             assert_eq!(checked_return(value, &own(), &allowed()), None, "{value:?}");
         }
