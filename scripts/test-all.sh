@@ -21,5 +21,8 @@ TIGR_BUILD_PROFILE=dev scripts/consistency-test.sh race --ci
 echo "== Rust: tigr-core without its device side (as the server builds it)"
 cargo test -p tigr-core --no-default-features --locked
 
+echo "== Fuzz corpora: every target's checks over its committed corpus (docs/security.md, Fuzzing)"
+scripts/fuzz.sh replay
+
 echo "== Kotlin SDK on the JVM (generated bindings, real server)"
 TIGR_BUILD_PROFILE=dev android/jvm-tests/run.sh

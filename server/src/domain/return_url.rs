@@ -476,6 +476,45 @@ mod tests {
                 "{value:?}"
             );
         }
+    }
+
+    #[test]
+    fn open_redirects_are_refused() {
+        for value in [
+            "",
+            "//evil.example",
+            "/\\evil.example",
+            "\\\\evil.example",
+            "https://evil.example/",
+            "https://dpi.example.fr.evil.example/",
+            "https://dpi.example.fr@evil.example/",
+            "https://evil.example@dpi.example.fr/",
+            "http://dpi.example.fr/",
+            "https://dpi.example.fr:444/",
+            "https://portail.example.fr/",
+            "https://portail.example.fr/application",
+            "https://portail.example.fr/app/../admin",
+            "https://portail.example.fr/app/%2e%2e/admin",
+            "https://portail.example.fr/app%2f..%2fadmin",
+            "https://x.example.fr:8443/ab",
+            "javascript:alert(1)",
+            "JAVASCRIPT://dpi.example.fr/%0aalert(1)",
+            "data:text/html,hi",
+            "https://dpi.example.fr/ x",
+            "https://dpi.example.fr/\u{0}",
+            "https:dpi.example.fr",
+            "https:/dpi.example.fr",
+            "/ok\r\nSet-Cookie: x",
+            "https://dpi.example.fr/é",
+            "/a/../../b",
+            // Found by the `return_url` fuzz target (and the security review).
+            "https://auth.example.fr//evil.example/phish",
+            "https://auth.example.fr///evil.example",
+            "https://portail.example.fr/app/..;/admin",
+            "https://portail.example.fr/app/..;x/admin",
+        ] {
+            assert_eq!(checked_return(value, &own(), &allowed()), None, "{value:?}");
+        }
         assert_eq!(
             checked_return(&format!("/{}", "a".repeat(3000)), &own(), &allowed()),
             None

@@ -306,7 +306,7 @@ pub async fn status(
 
 /// Form (or script) fields of completion and offline login.
 #[derive(Debug, Default, Deserialize)]
-struct LoginForm {
+pub struct LoginForm {
     #[serde(default)]
     challenge_id: String,
     #[serde(default, rename = "return")]

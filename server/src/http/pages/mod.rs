@@ -50,6 +50,32 @@ pub mod render;
 pub mod session;
 mod session_page;
 
+/// The query strings and form bodies the pages read, named for the fuzz targets in `fuzz/`
+/// so that they parse browsers' input exactly as the handlers do. Only with the `fuzzing`
+/// feature: never in the server.
+#[cfg(feature = "fuzzing")]
+pub mod forms {
+    pub use super::admin::forms::*;
+    pub use super::login_page::{LoginForm, LoginQuery};
+
+    /// The language of a page request: `?lang=`, then the language cookie, then
+    /// `Accept-Language`.
+    pub fn page_lang(
+        headers: &axum::http::HeaderMap,
+        query: Option<&str>,
+        secure_cookies: bool,
+    ) -> crate::i18n::Lang {
+        super::page_lang(
+            headers,
+            query,
+            super::CookieJar {
+                secure: secure_cookies,
+            },
+        )
+        .0
+    }
+}
+
 use axum::Router;
 use axum::extract::{FromRequestParts, Request, State};
 use axum::http::header::{

@@ -43,6 +43,15 @@ mod dashboard;
 mod enroll;
 mod view;
 
+/// The admin pages' query and form types (see [`super::forms`]).
+#[cfg(feature = "fuzzing")]
+pub mod forms {
+    pub use super::accounts::{AccountForm, ActionForm, DetailQuery, ListQuery};
+    pub use super::audit::AuditFields;
+    pub use super::dashboard::{BlockedQuery, parse_page};
+    pub use super::enroll::{EnrollForm, NoFields};
+}
+
 use axum::Router;
 use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::StatusCode;
