@@ -252,24 +252,50 @@ pub(crate) mod tests {
     }
 
     #[test]
-    fn public_example_of_an_export() {
-        // From the tests of the Go package github.com/dim13/otpauth (migration/convert_test.go):
-        // one TOTP account, Example:alice@google.com, secret JBSWY3DPEHPK3PXP; algorithm and
-        // digits left unspecified.
-        let import = parse(
-            "otpauth-migration://offline?data=CjEKCkhlbGxvId6tvu8SGEV4YW1wbGU6YWxpY2VAZ29vZ2xlLmNvbRoHRXhhbXBsZTAC",
-        )
-        .expect("valid export");
-        assert_eq!(import.batch, None);
-        assert_eq!(import.accounts.len(), 1);
-        let a = &import.accounts[0];
-        assert_eq!(a.label(), "Example:alice@google.com");
-        assert_eq!(a.label_issuer, None);
-        assert_eq!(hex::encode(&a.secret[..]), "48656c6c6f21deadbeef");
-        assert_eq!(
-            (a.algorithm, a.digits, a.kind),
-            (HashAlgorithm::Sha1, 6, OtpKind::Totp { period: 30 })
-        );
+    fn every_export_vector() {
+        let v = crate::otp::tests::vectors("otpauth-migration.json");
+        let exports = v["exports"].as_array().expect("exports");
+        assert_eq!(exports.len(), 2);
+        for export in exports {
+            let name = export["name"].as_str().expect("name");
+            let import = parse_any(export["uri"].as_str().expect("uri"))
+                .unwrap_or_else(|e| panic!("{name}: {e}"));
+            let batch = export["batch"].as_array().map(|b| {
+                (
+                    b[0].as_u64().expect("n") as u32,
+                    b[1].as_u64().expect("n") as u32,
+                )
+            });
+            assert_eq!(import.batch, batch, "{name}");
+            let expected = export["accounts"].as_array().expect("accounts");
+            assert_eq!(import.accounts.len(), expected.len(), "{name}");
+            for (a, e) in import.accounts.iter().zip(expected) {
+                assert_eq!(a.issuer.as_deref(), e["issuer"].as_str(), "{name}");
+                assert_eq!(a.account, e["account"].as_str().expect("account"));
+                assert_eq!(
+                    base32::encode(base32::Alphabet::Rfc4648 { padding: false }, &a.secret),
+                    e["secret_base32"].as_str().expect("secret")
+                );
+                assert_eq!(a.algorithm.name(), e["algorithm"].as_str().expect("alg"));
+                assert_eq!(u64::from(a.digits), e["digits"].as_u64().expect("digits"));
+                let check = &e["check"];
+                let code = match a.kind {
+                    OtpKind::Totp { period } => {
+                        assert_eq!(u64::from(period), e["period"].as_u64().expect("period"));
+                        Totp::imported(a.algorithm, &a.secret, a.digits, u64::from(period))
+                            .expect("valid")
+                            .code_at(check["time"].as_u64().expect("time"))
+                    }
+                    OtpKind::Hotp { counter } => {
+                        assert_eq!(counter, e["counter"].as_u64().expect("counter"));
+                        Hotp::imported(a.algorithm, &a.secret, a.digits)
+                            .expect("valid")
+                            .code(check["counter"].as_u64().expect("counter"))
+                    }
+                };
+                assert_eq!(code, check["otp"].as_str().expect("otp"), "{name}");
+            }
+        }
     }
 
     #[test]
