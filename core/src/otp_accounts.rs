@@ -143,7 +143,7 @@ pub struct OtpAccountsDeps {
     pub keystore: Arc<dyn KeyStore>,
     /// For account ids.
     pub rng: Arc<dyn SecureRandom>,
-    /// For TOTP codes and the date an account was added.
+    /// For the date an account was added.
     pub clock: Arc<dyn Clock>,
 }
 
@@ -355,9 +355,11 @@ impl OtpAccounts {
         }
     }
 
-    /// The code of account `id` now. For an HOTP account this is the user asking for the next
-    /// code: the counter moves on, and is written, before the code is returned.
-    pub fn code(&self, id: &str) -> Result<OtpCode, OtpAccountsError> {
+    /// The code of account `id` at `now_unix` (Unix seconds). The time is the caller's — the
+    /// app's clock, the one that also drives its countdown, so that code and countdown agree —
+    /// and is not read for HOTP. For an HOTP account this is the user asking for the next code:
+    /// the counter moves on, and is written, before the code is returned.
+    pub fn code(&self, id: &str, now_unix: i64) -> Result<OtpCode, OtpAccountsError> {
         let _guard = self.lock.lock().unwrap_or_else(|e| e.into_inner());
         let mut accounts = self.load()?;
         let account = accounts
@@ -372,7 +374,7 @@ impl OtpAccounts {
                 let totp = Totp::imported(algorithm, &secret, account.digits, u64::from(period))
                     .map_err(damaged)?;
                 // Before 1970 (a clock reset to 0 or below) counts as the epoch.
-                let now = u64::try_from(self.deps.clock.now_unix()).unwrap_or(0);
+                let now = u64::try_from(now_unix).unwrap_or(0);
                 let seconds_left = period - (now % u64::from(period)) as u32;
                 Ok(OtpCode {
                     code: totp.code_at(now),
@@ -547,7 +549,7 @@ mod tests {
         assert_eq!(account.label(), "ESEA:c.leroy");
         assert_eq!(account.added_at, NOW);
         // RFC 6238 Appendix B, SHA1 at 1234567890: 89005924.
-        let code = p.accounts.code(&account.id).expect("code");
+        let code = p.accounts.code(&account.id, NOW).expect("code");
         assert_eq!(code.code, "89005924");
         assert_eq!(
             code.validity,
@@ -558,8 +560,7 @@ mod tests {
             }
         );
         // 29 seconds later, the same code with one second left; then the next step.
-        p.clock.advance(29);
-        let code = p.accounts.code(&account.id).expect("code");
+        let code = p.accounts.code(&account.id, NOW + 29).expect("code");
         assert_eq!(code.code, "89005924");
         assert!(matches!(
             code.validity,
@@ -568,8 +569,7 @@ mod tests {
                 ..
             }
         ));
-        p.clock.advance(1);
-        let code = p.accounts.code(&account.id).expect("code");
+        let code = p.accounts.code(&account.id, NOW + 30).expect("code");
         assert_ne!(code.code, "89005924");
         assert!(matches!(
             code.validity,
@@ -579,18 +579,12 @@ mod tests {
             }
         ));
         // RFC 6238 Appendix B at 2000000000 and 20000000000.
-        p.clock
-            .0
-            .store(2_000_000_000, std::sync::atomic::Ordering::SeqCst);
-        assert_eq!(p.accounts.code(&account.id).expect("code").code, "69279037");
-        p.clock
-            .0
-            .store(20_000_000_000, std::sync::atomic::Ordering::SeqCst);
-        assert_eq!(p.accounts.code(&account.id).expect("code").code, "65353130");
+        let at = |t| p.accounts.code(&account.id, t).expect("code").code;
+        assert_eq!(at(2_000_000_000), "69279037");
+        assert_eq!(at(20_000_000_000), "65353130");
         // A clock before 1970 counts as the epoch rather than failing.
-        p.clock.0.store(-5, std::sync::atomic::Ordering::SeqCst);
         assert!(matches!(
-            p.accounts.code(&account.id).expect("code").validity,
+            p.accounts.code(&account.id, -5).expect("code").validity,
             CodeValidity::Time {
                 seconds_left: 30,
                 ..
@@ -621,7 +615,7 @@ mod tests {
         assert_eq!(hotp(&p), OtpKind::Hotp { counter: 0 });
         // RFC 4226 Appendix D: 755224, 287082, 359152.
         for (counter, expected) in [(0, "755224"), (1, "287082")] {
-            let code = p.accounts.code(&id).expect("code");
+            let code = p.accounts.code(&id, NOW).expect("code");
             assert_eq!(
                 (code.code.as_str(), code.validity),
                 (expected, CodeValidity::Counter { counter })
@@ -631,7 +625,7 @@ mod tests {
         drop(p);
         let again = phone_with(store, [2; 32]);
         assert_eq!(hotp(&again), OtpKind::Hotp { counter: 2 });
-        assert_eq!(again.accounts.code(&id).expect("code").code, "359152");
+        assert_eq!(again.accounts.code(&id, NOW).expect("code").code, "359152");
         assert_eq!(hotp(&again), OtpKind::Hotp { counter: 3 });
     }
 
@@ -659,17 +653,17 @@ mod tests {
         let store = Arc::new(FailingSaves::default());
         let p = phone_with(store.clone(), [3; 32]);
         let id = only(p.accounts.import(RFC_HOTP).expect("added")).id;
-        assert_eq!(p.accounts.code(&id).expect("code").code, "755224");
+        assert_eq!(p.accounts.code(&id, NOW).expect("code").code, "755224");
         store.fail.store(true, std::sync::atomic::Ordering::SeqCst);
         assert_eq!(
-            p.accounts.code(&id),
+            p.accounts.code(&id, NOW),
             Err(OtpAccountsError::Storage(VaultError::Storage(
                 "disk full".into()
             )))
         );
         store.fail.store(false, std::sync::atomic::Ordering::SeqCst);
         // Counter 1 was never shown; it is still the next one.
-        assert_eq!(p.accounts.code(&id).expect("code").code, "287082");
+        assert_eq!(p.accounts.code(&id, NOW).expect("code").code, "287082");
     }
 
     #[test]
@@ -678,11 +672,11 @@ mod tests {
         let path = dir.path().join("tigr-otp.bin");
         let p = phone_with(Arc::new(FileVaultStore::new(&path)), [4; 32]);
         let id = only(p.accounts.import(RFC_HOTP).expect("added")).id;
-        p.accounts.code(&id).expect("code");
+        p.accounts.code(&id, NOW).expect("code");
         // A crash between writing the temporary file and renaming it leaves this behind.
         std::fs::write(path.with_extension("tmp"), b"half a file").expect("write");
         let again = phone_with(Arc::new(FileVaultStore::new(&path)), [4; 32]);
-        assert_eq!(again.accounts.code(&id).expect("code").code, "287082");
+        assert_eq!(again.accounts.code(&id, NOW).expect("code").code, "287082");
         assert!(
             !path.with_extension("tmp").exists(),
             "replaced by the next write's rename"
@@ -727,7 +721,7 @@ mod tests {
             Err(OtpAccountsError::KeyStore(_))
         ));
         assert!(matches!(
-            thief.accounts.code(&id),
+            thief.accounts.code(&id, NOW),
             Err(OtpAccountsError::KeyStore(_))
         ));
     }
@@ -755,7 +749,7 @@ mod tests {
             clock: p.clock.clone(),
         });
         let refused = OtpAccountsError::KeyStore(KeyStoreError("device locked".into()));
-        assert_eq!(locked.code(&id), Err(refused.clone()));
+        assert_eq!(locked.code(&id, NOW), Err(refused.clone()));
         assert_eq!(locked.list(), Err(refused.clone()));
         assert_eq!(locked.remove(&id), Err(refused.clone()));
         assert_eq!(locked.import(RFC_SHA1), Err(refused));
@@ -826,7 +820,7 @@ mod tests {
             None
         );
         // The code does not change with the name.
-        assert_eq!(p.accounts.code(&id).expect("code").code, "89005924");
+        assert_eq!(p.accounts.code(&id, NOW).expect("code").code, "89005924");
         for (issuer, account) in [
             (None, ""),
             (None, "  "),
@@ -855,7 +849,7 @@ mod tests {
         assert!(p.accounts.remove(&id).expect("removed"));
         assert!(!p.accounts.remove(&id).expect("already gone"));
         assert_eq!(
-            p.accounts.code(&id),
+            p.accounts.code(&id, NOW),
             Err(OtpAccountsError::UnknownAccount { id: id.clone() })
         );
         assert!(p.accounts.list().expect("list").is_empty());
@@ -931,7 +925,7 @@ mod tests {
     fn debug_output_hides_codes() {
         let p = phone();
         let id = only(p.accounts.import(RFC_SHA1).expect("added")).id;
-        let code = p.accounts.code(&id).expect("code");
+        let code = p.accounts.code(&id, NOW).expect("code");
         assert!(!format!("{code:?}").contains(&code.code));
     }
 }

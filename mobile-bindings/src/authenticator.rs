@@ -268,11 +268,13 @@ impl Authenticator {
             .collect())
     }
 
-    /// The current code of OTP account `id`. A TOTP code comes with its seconds left (ask again
-    /// when they run out); for an HOTP account this *is* the user asking for the next code: its
-    /// counter moves on, and is saved before the code is returned.
-    pub fn otp_code(&self, id: String) -> Result<OtpCode, TigrError> {
-        Ok(self.otp.code(&id)?.into())
+    /// The code of OTP account `id` at `now_unix`: the app's clock (Unix seconds), the one that
+    /// also drives its countdown, as for `error_message`. A TOTP code comes with its seconds
+    /// left (ask again when they run out); for an HOTP account this *is* the user asking for the
+    /// next code (`now_unix` is not read): its counter moves on, and is saved before the code is
+    /// returned.
+    pub fn otp_code(&self, id: String, now_unix: i64) -> Result<OtpCode, TigrError> {
+        Ok(self.otp.code(&id, now_unix)?.into())
     }
 
     /// Renames OTP account `id` (`issuer` may be null or empty); the codes do not change.

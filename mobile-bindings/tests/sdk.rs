@@ -790,8 +790,8 @@ fn otp_phone(protector: Option<Arc<dyn KeyProtector>>) -> (tempfile::TempDir, Ar
 fn otp_accounts_are_added_listed_coded_renamed_and_removed() {
     let (dir, phone) = otp_phone(Some(Arc::new(XorProtector(0x21))));
     assert!(phone.otp_accounts().expect("empty").is_empty());
-    // RFC 6238's SHA256 seed, 8 digits, 60 s.
-    let uri = "otpauth://totp/ESEA:c.leroy?secret=GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQGEZA&issuer=ESEA&algorithm=SHA256&digits=8&period=60";
+    // RFC 6238's SHA256 seed, 8 digits.
+    let uri = "otpauth://totp/ESEA:c.leroy?secret=GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQGEZA&issuer=ESEA&algorithm=SHA256&digits=8&period=30";
     let ScannedCode::OtpAccounts { preview } = parse_code(uri.into()).expect("an OTP code") else {
         panic!("OTP accounts expected")
     };
@@ -800,7 +800,7 @@ fn otp_accounts_are_added_listed_coded_renamed_and_removed() {
         panic!("{preview:?}")
     };
     assert_eq!(shown.label, "ESEA:c.leroy");
-    assert_eq!(shown.kind, OtpKind::Totp { period_seconds: 60 });
+    assert_eq!(shown.kind, OtpKind::Totp { period_seconds: 30 });
     assert_eq!((shown.algorithm, shown.digits), (OtpAlgorithm::Sha256, 8));
     assert_eq!(shown.label_issuer, None);
 
@@ -811,26 +811,29 @@ fn otp_accounts_are_added_listed_coded_renamed_and_removed() {
         (totp.issuer.as_deref(), totp.account_name.as_str()),
         (Some("ESEA"), "c.leroy")
     );
-    // The SDK reads the system clock: the code must be the one of the step it says it is in.
-    let code = phone.otp_code(totp.id.clone()).expect("code");
-    let OtpValidity::Time {
-        seconds_left,
-        period_seconds: 60,
-        expires_at,
-    } = code.validity
-    else {
-        panic!("{code:?}")
-    };
-    assert!((1..=60).contains(&seconds_left));
-    let key = b"12345678901234567890123456789012";
-    let expected = tigr_core::otp::Totp::new(tigr_core::otp::HashAlgorithm::Sha256, key, 8, 60)
-        .expect("valid")
-        .code_at((expires_at - 60) as u64);
-    assert_eq!(code.code, expected);
-    assert!(
-        !format!("{code:?}").contains(&code.code),
-        "Debug hides the code"
-    );
+    // RFC 6238 Appendix B (SHA256, 8 digits, 30 s), at the app's clock given to the SDK.
+    for (now, expected, seconds_left) in [
+        (59, "46119246", 1),
+        (1_111_111_109, "68084774", 1),
+        (1_234_567_890, "91819424", 30),
+        (2_000_000_000, "90698825", 10),
+        (20_000_000_000, "77737706", 10),
+    ] {
+        let code = phone.otp_code(totp.id.clone(), now).expect("code");
+        assert_eq!(code.code, expected, "at {now}");
+        assert_eq!(
+            code.validity,
+            OtpValidity::Time {
+                seconds_left,
+                period_seconds: 30,
+                expires_at: now + i64::from(seconds_left)
+            }
+        );
+        assert!(
+            !format!("{code:?}").contains(expected),
+            "Debug hides the code"
+        );
+    }
 
     // HOTP: RFC 4226 Appendix D, one code per call, the counter shown in the list.
     let hotp = phone
@@ -841,7 +844,7 @@ fn otp_accounts_are_added_listed_coded_renamed_and_removed() {
         .remove(0);
     assert_eq!(hotp.kind, OtpKind::Hotp { counter: 3 });
     for (counter, expected) in [(3, "969429"), (4, "338314"), (5, "254676")] {
-        let code = phone.otp_code(hotp.id.clone()).expect("code");
+        let code = phone.otp_code(hotp.id.clone(), 0).expect("code");
         assert_eq!(code.code, expected);
         assert_eq!(code.validity, OtpValidity::Counter { counter });
     }
@@ -870,7 +873,7 @@ fn otp_accounts_are_added_listed_coded_renamed_and_removed() {
     )
     .expect("phone");
     assert_eq!(
-        again.otp_code(hotp.id.clone()).expect("code").code,
+        again.otp_code(hotp.id.clone(), 0).expect("code").code,
         "287922"
     );
 
@@ -878,7 +881,7 @@ fn otp_accounts_are_added_listed_coded_renamed_and_removed() {
     phone
         .remove_otp_account(totp.id.clone())
         .expect("nothing to remove");
-    let gone = phone.otp_code(totp.id.clone()).expect_err("removed");
+    let gone = phone.otp_code(totp.id.clone(), 0).expect_err("removed");
     assert_eq!(gone, TigrError::UnknownOtpAccount);
     assert_eq!(
         error_message(gone, "en".into(), 0),
@@ -918,7 +921,7 @@ fn google_authenticator_exports_are_imported_whole() {
             // HOTP codes come from the counter: check the exact RFC value.
             if let Some(counter) = e["check"]["counter"].as_u64() {
                 assert_eq!(account.kind, OtpKind::Hotp { counter });
-                let code = phone.otp_code(account.id.clone()).expect("code");
+                let code = phone.otp_code(account.id.clone(), 0).expect("code");
                 assert_eq!(code.code, e["check"]["otp"].as_str().expect("otp"));
             }
         }
@@ -1026,7 +1029,7 @@ fn otp_secrets_need_the_key_protector() {
             Err(TigrError::KeyStore { .. })
         ));
         assert!(matches!(
-            other.otp_code(id.clone()),
+            other.otp_code(id.clone(), 0),
             Err(TigrError::KeyStore { .. })
         ));
     }

@@ -11,7 +11,7 @@ use std::sync::Arc;
 use anyhow::{Context as _, bail};
 use tigr_core::authenticator::{Authenticator, AuthenticatorDeps};
 use tigr_core::client::UreqTransport;
-use tigr_core::clock::{Clock, SystemClock};
+use tigr_core::clock::SystemClock;
 use tigr_core::keystore::SoftwareKeyStore;
 use tigr_core::otp::uri::{OtpImport, parse_any};
 use tigr_core::otp_accounts::{OtpAccounts, OtpAccountsDeps};
@@ -42,14 +42,14 @@ pub fn open_phone(
 }
 
 /// Opens (creating if needed) the OTP accounts of the virtual phone stored in `dir`, wrapped
-/// by the same key as its vault; `clock` gives the time of TOTP codes.
-pub fn open_otp_accounts(dir: &Path, clock: Arc<dyn Clock>) -> anyhow::Result<OtpAccounts> {
+/// by the same key as its vault.
+pub fn open_otp_accounts(dir: &Path) -> anyhow::Result<OtpAccounts> {
     let (keystore, rng) = software_key_store(dir)?;
     Ok(OtpAccounts::new(OtpAccountsDeps {
         store: Arc::new(FileVaultStore::new(dir.join("otp.bin"))),
         keystore,
         rng,
-        clock,
+        clock: Arc::new(SystemClock),
     }))
 }
 

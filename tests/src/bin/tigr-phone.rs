@@ -19,11 +19,9 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
-use std::sync::Arc;
 use tigr_core::authenticator::{Authenticator, DeviceError};
 use tigr_core::client::ClientError;
-
-use tigr_core::clock::{Clock, FixedClock, SystemClock, TimeZone, local_text};
+use tigr_core::clock::{Clock as _, SystemClock, TimeZone, local_text};
 use tigr_core::otp::uri::{OtpKind, OtpUriError};
 use tigr_core::otp_accounts::{CodeValidity, LabelError, OtpAccount, OtpAccountsError, select};
 use tigr_core::payload::{EnrollmentQr, LoginQr, PayloadError};
@@ -280,11 +278,7 @@ fn run(cli: &Cli, lang: &Lang) -> anyhow::Result<()> {
 
 /// The `otp` commands: no server, no PIN; the accounts are wrapped by the phone's key.
 fn otp(command: &OtpCommand, cli: &Cli, lang: &Lang) -> anyhow::Result<()> {
-    let clock: Arc<dyn Clock> = match command {
-        OtpCommand::Code { at: Some(at), .. } => Arc::new(FixedClock::at(*at)),
-        _ => Arc::new(SystemClock),
-    };
-    let accounts = open_otp_accounts(&cli.home, clock)?;
+    let accounts = open_otp_accounts(&cli.home)?;
     match command {
         OtpCommand::Add { code } => {
             let import = read_otp_code(code)?;
@@ -347,9 +341,9 @@ fn otp(command: &OtpCommand, cli: &Cli, lang: &Lang) -> anyhow::Result<()> {
             }
             Ok(())
         }
-        OtpCommand::Code { label, .. } => {
+        OtpCommand::Code { label, at } => {
             let account = find(&accounts.list()?, label, lang)?;
-            let code = accounts.code(&account.id)?;
+            let code = accounts.code(&account.id, at.unwrap_or_else(|| SystemClock.now_unix()))?;
             println!("{}", account.label());
             println!("  {} {}", lang.t("Code :", "Code:"), code.code);
             match code.validity {
