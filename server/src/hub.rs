@@ -1,8 +1,9 @@
-//! In-memory wake-ups for long-polling browsers.
+//! In-memory wake-ups for long-polling browsers and live pages.
 //!
-//! A browser waiting on `GET .../status?wait=N` subscribes to its challenge; the context,
-//! approve, deny and offline paths call [`NotificationHub::notify`] after their transaction
-//! commits. A notification carries no data: the waiter re-reads the database, which stays the
+//! A browser waiting on `GET .../status?wait=N` subscribes to its challenge's [`Topic`]; the
+//! context, approve, deny and offline paths call [`NotificationHub::notify`] after their
+//! transaction commits. The admin page that shows an invitation subscribes to the account's
+//! invitations, which a phone's enrollment wakes. A notification carries no data: the waiter re-reads the database, which stays the
 //! only source of truth (so a missed or spurious wake-up costs one read, never a wrong answer).
 //! Channels exist only while someone waits: the last subscription to go removes its entry.
 
@@ -11,10 +12,19 @@ use std::sync::{Arc, Mutex, MutexGuard};
 
 use tokio::sync::watch;
 
-/// Channels of the challenges that have waiters.
+/// What a waiter waits for.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum Topic {
+    /// A change of the login challenge with this id.
+    Challenge(String),
+    /// A phone enrolled with an invitation of this account (Tigr ID).
+    Invitations(String),
+}
+
+/// Channels of the topics that have waiters.
 #[derive(Debug, Default)]
 pub struct NotificationHub {
-    channels: Mutex<HashMap<String, watch::Sender<u64>>>,
+    channels: Mutex<HashMap<Topic, watch::Sender<u64>>>,
 }
 
 impl NotificationHub {
@@ -23,34 +33,34 @@ impl NotificationHub {
         Arc::new(Self::default())
     }
 
-    fn channels(&self) -> MutexGuard<'_, HashMap<String, watch::Sender<u64>>> {
+    fn channels(&self) -> MutexGuard<'_, HashMap<Topic, watch::Sender<u64>>> {
         // The map stays consistent even if a holder panicked: every operation is one call.
         self.channels.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    /// Starts listening for changes of `challenge_id`. Subscribe *before* reading the state,
-    /// so that a change committed in between is not missed.
-    pub fn subscribe(self: &Arc<Self>, challenge_id: &str) -> Subscription {
+    /// Starts listening for changes of `topic`. Subscribe *before* reading the state, so that
+    /// a change committed in between is not missed.
+    pub fn subscribe(self: &Arc<Self>, topic: Topic) -> Subscription {
         let receiver = self
             .channels()
-            .entry(challenge_id.to_owned())
+            .entry(topic.clone())
             .or_insert_with(|| watch::channel(0).0)
             .subscribe();
         Subscription {
             hub: Arc::clone(self),
-            challenge_id: challenge_id.to_owned(),
+            topic,
             receiver: Some(receiver),
         }
     }
 
-    /// Wakes every waiter of `challenge_id` (no-op when nobody waits).
-    pub fn notify(&self, challenge_id: &str) {
-        if let Some(sender) = self.channels().get(challenge_id) {
+    /// Wakes every waiter of `topic` (no-op when nobody waits).
+    pub fn notify(&self, topic: &Topic) {
+        if let Some(sender) = self.channels().get(topic) {
             sender.send_modify(|version| *version = version.wrapping_add(1));
         }
     }
 
-    /// Number of challenges with waiters.
+    /// Number of topics with waiters.
     pub fn len(&self) -> usize {
         self.channels().len()
     }
@@ -61,7 +71,7 @@ impl NotificationHub {
     }
 
     /// Number of live subscriptions (long polls and event streams waiting), over all
-    /// challenges. One pass over the channels, for the metrics endpoint.
+    /// topics. One pass over the channels, for the metrics endpoint.
     pub fn waiters(&self) -> usize {
         self.channels()
             .values()
@@ -74,7 +84,7 @@ impl NotificationHub {
 #[derive(Debug)]
 pub struct Subscription {
     hub: Arc<NotificationHub>,
-    challenge_id: String,
+    topic: Topic,
     receiver: Option<watch::Receiver<u64>>,
 }
 
@@ -101,10 +111,10 @@ impl Drop for Subscription {
         drop(self.receiver.take());
         let mut channels = self.hub.channels();
         if channels
-            .get(&self.challenge_id)
+            .get(&self.topic)
             .is_some_and(|sender| sender.receiver_count() == 0)
         {
-            channels.remove(&self.challenge_id);
+            channels.remove(&self.topic);
         }
     }
 }
@@ -114,15 +124,19 @@ mod tests {
     use super::*;
     use std::time::Duration;
 
+    fn challenge(id: &str) -> Topic {
+        Topic::Challenge(id.to_owned())
+    }
+
     #[tokio::test]
     async fn notify_wakes_waiters_and_entries_are_cleaned() {
         let hub = NotificationHub::new();
-        let mut a = hub.subscribe("C1");
-        let mut b = hub.subscribe("C1");
-        let _other = hub.subscribe("C2");
+        let mut a = hub.subscribe(challenge("C1"));
+        let mut b = hub.subscribe(challenge("C1"));
+        let _other = hub.subscribe(challenge("C2"));
         assert_eq!(hub.len(), 2);
         assert_eq!(hub.waiters(), 3);
-        hub.notify("C1");
+        hub.notify(&challenge("C1"));
         tokio::time::timeout(Duration::from_secs(1), a.changed())
             .await
             .expect("a woken");
@@ -140,15 +154,32 @@ mod tests {
         drop(b);
         assert_eq!(hub.len(), 1);
         assert_eq!(hub.waiters(), 1);
-        hub.notify("nobody");
+        hub.notify(&challenge("nobody"));
         assert_eq!(hub.len(), 1);
+    }
+
+    #[tokio::test]
+    async fn topics_of_different_kinds_never_meet() {
+        let hub = NotificationHub::new();
+        let mut invitations = hub.subscribe(Topic::Invitations("alice".into()));
+        hub.notify(&challenge("alice"));
+        assert!(
+            tokio::time::timeout(Duration::from_millis(20), invitations.changed())
+                .await
+                .is_err(),
+            "a challenge id never wakes an account's invitations"
+        );
+        hub.notify(&Topic::Invitations("alice".into()));
+        tokio::time::timeout(Duration::from_secs(1), invitations.changed())
+            .await
+            .expect("woken");
     }
 
     #[tokio::test]
     async fn notification_between_subscribe_and_wait_is_kept() {
         let hub = NotificationHub::new();
-        let mut s = hub.subscribe("C");
-        hub.notify("C");
+        let mut s = hub.subscribe(challenge("C"));
+        hub.notify(&challenge("C"));
         tokio::time::timeout(Duration::from_secs(1), s.changed())
             .await
             .expect("not lost");

@@ -1,5 +1,5 @@
 //! Prometheus metrics on the `prometheus-client` crate, served at `GET /metrics` (see
-//! `routes/metrics.rs`) in the Prometheus text exposition format, version 0.0.4
+//! `http/metrics.rs`) in the Prometheus text exposition format, version 0.0.4
 //! ([`CONTENT_TYPE`]).
 //!
 //! | metric                                | type      | labels                    |

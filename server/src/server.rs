@@ -9,11 +9,15 @@ use tokio::net::TcpListener;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
+use crate::admin::AdminService;
 use crate::config::{Config, MasterKeySource};
+use crate::http::pages::PagesState;
+use crate::http::{self, AppInner, AppState};
 use crate::hub::NotificationHub;
+use crate::login::{LoginParts, LoginService, SessionSettings};
 use crate::metrics::Metrics;
-use crate::routes::{self, AppInner, AppState};
 use crate::sealing::{KeyFileOutcome, MasterKey, SecretSealer, load_or_create_key_file};
+use crate::shutdown::stopping;
 use crate::storage::{OpenOutcome, SqliteStore};
 
 /// How long decided or expired challenges are kept before the purge deletes them.
@@ -28,6 +32,8 @@ pub struct RunningServer {
     pub addr: SocketAddr,
     /// The public origin phones see (bound into signatures and QR codes).
     pub public_url: String,
+    /// The configuration, its listen address the bound one (so that its public URL is
+    /// known even for port 0).
     config: Config,
     shutdown: watch::Sender<bool>,
     task: JoinHandle<()>,
@@ -36,7 +42,7 @@ pub struct RunningServer {
 impl RunningServer {
     /// Loads (or generates) the master key, opens and migrates the database, binds the
     /// listener and serves in a background task.
-    pub async fn start(config: Config) -> anyhow::Result<Self> {
+    pub async fn start(mut config: Config) -> anyhow::Result<Self> {
         let key = load_master_key(&config)?;
         let sealer = SecretSealer::new(&key);
         drop(key);
@@ -58,13 +64,17 @@ impl RunningServer {
             .await
             .with_context(|| format!("cannot listen on {}", config.listen))?;
         let addr = listener.local_addr()?;
-        config.set_bound(addr);
+        config.listen = addr;
         let origin = config.public_origin()?;
         let public_url = origin.to_string();
 
-        let web = crate::web::WebState::load(&store, &config, &origin, config.random.as_ref())
+        let mut fresh = [0u8; 32];
+        config.random.fill(&mut fresh);
+        let csrf_key = store
+            .web_csrf_key(&fresh)
             .await
             .context("cannot prepare the web pages")?;
+        let pages = PagesState::new(&config, &origin, &csrf_key);
         let (shutdown, shutdown_rx) = watch::channel(false);
         let hub = NotificationHub::new();
         let metrics = config.metrics.then(|| {
@@ -75,28 +85,49 @@ impl RunningServer {
                 config.metrics_token.as_deref(),
             ))
         });
-        let state = AppState::new(AppInner {
+        let sessions = SessionSettings {
+            idle: config.session_idle,
+            max: config.session_max,
+            admin_idle: config.admin_session_idle,
+            admin_max: config.admin_session_max,
+        };
+        let login = LoginService::new(LoginParts {
             store: store.clone(),
             sealer,
-            origin_text: public_url.clone(),
-            origin,
+            origin: origin.clone(),
             service_name: config.service_name.clone(),
             challenge_ttl: config.challenge_ttl,
             lockout: config.lockout_policy(),
+            sessions,
+            clock: Arc::clone(&config.clock),
+            random: Arc::clone(&config.random),
+            hub: Arc::clone(&hub),
+            shutdown: shutdown_rx.clone(),
+        });
+        let admin = AdminService::new(store.clone(), &config)
+            .with_live_updates(Arc::clone(&hub), shutdown_rx.clone());
+        let state = AppState::new(AppInner {
+            login,
+            admin,
+            origin,
+            service_name: config.service_name.clone(),
             trust_proxy: config.trust_proxy,
             clock: Arc::clone(&config.clock),
             random: Arc::clone(&config.random),
-            hub,
             limiter: crate::ratelimit::RateLimiter::new(
                 config.rate_limits,
                 Arc::clone(&config.clock),
             ),
-            shutdown: shutdown_rx.clone(),
-            web,
+            pages,
             metrics,
         });
-        let app = routes::router(state.clone());
-        let purge = tokio::spawn(purge_loop(state, shutdown_rx.clone()));
+        let app = http::router(state);
+        let purge = tokio::spawn(purge_loop(
+            store.clone(),
+            Arc::clone(&config.clock),
+            sessions.idle,
+            shutdown_rx.clone(),
+        ));
         let mut stop = shutdown_rx;
         let task = tokio::spawn(async move {
             let served = axum::serve(
@@ -131,7 +162,8 @@ impl RunningServer {
         })
     }
 
-    /// The configuration the server runs with (its public URL resolved).
+    /// The configuration the server runs with: its listen address is the bound one, so its
+    /// public URL is resolved (e.g. for [`crate::create_enrollment`]).
     pub fn config(&self) -> &Config {
         &self.config
     }
@@ -196,21 +228,27 @@ async fn check_master_key(
     }
 }
 
-/// Deletes long-expired challenges once a minute, so the table stays small.
-async fn purge_loop(state: AppState, mut shutdown: watch::Receiver<bool>) {
+/// Deletes long-expired challenges and ended web sessions once a minute, so the tables stay
+/// small.
+async fn purge_loop(
+    store: SqliteStore,
+    clock: Arc<dyn tigr_core::clock::Clock>,
+    session_idle: i64,
+    mut shutdown: watch::Receiver<bool>,
+) {
     let mut interval = tokio::time::interval(PURGE_INTERVAL);
     interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
         tokio::select! {
             _ = interval.tick() => {
-                let before = state.now() - CHALLENGE_RETENTION_SECONDS;
-                match state.store.purge_challenges(before).await {
+                let before = clock.now_unix() - CHALLENGE_RETENTION_SECONDS;
+                match store.purge_challenges(before).await {
                     Ok(0) => {}
                     Ok(n) => tracing::debug!(purged = n, "old challenges deleted"),
                     Err(error) => tracing::warn!(%error, "challenge purge failed"),
                 }
-                let now = state.now();
-                match state.store.purge_web_sessions(now, now - state.web.session_idle).await {
+                let now = clock.now_unix();
+                match store.purge_web_sessions(now, now - session_idle).await {
                     Ok(0) => {}
                     Ok(n) => tracing::debug!(purged = n, "ended web sessions deleted"),
                     Err(error) => tracing::warn!(%error, "web session purge failed"),
@@ -219,10 +257,4 @@ async fn purge_loop(state: AppState, mut shutdown: watch::Receiver<bool>) {
             () = stopping(&mut shutdown) => return,
         }
     }
-}
-
-/// Resolves once the shutdown flag is set (or its sender is gone).
-pub(crate) async fn stopping(shutdown: &mut watch::Receiver<bool>) {
-    // `wait_for` returns a non-Send borrow of the value: drop it before any await.
-    let _ = shutdown.wait_for(|stopping| *stopping).await.map(|_| ());
 }

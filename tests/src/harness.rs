@@ -17,7 +17,8 @@ pub const TEST_KDF_ITERATIONS: u32 = 1_000;
 pub struct Harness {
     /// The folder holding the database, the master key, phones and images.
     pub dir: tempfile::TempDir,
-    /// The configuration (reused to restart on the same files).
+    /// The running server's configuration (its listen address the bound one; reused to
+    /// restart on the same files and port).
     pub config: Config,
     runtime: tokio::runtime::Runtime,
     server: Option<RunningServer>,
@@ -43,11 +44,12 @@ impl Harness {
             .build()
             .expect("tokio runtime");
         let server = runtime
-            .block_on(RunningServer::start(config.clone()))
+            .block_on(RunningServer::start(config))
             .expect("server starts");
         Self {
             dir,
-            config,
+            // The running server's: its listen address is the bound one.
+            config: server.config().clone(),
             runtime,
             server: Some(server),
         }
@@ -261,7 +263,8 @@ impl Phone {
 pub struct AsyncHarness {
     /// The folder holding the database, the master key, phones and images.
     pub dir: tempfile::TempDir,
-    /// The configuration (reused to restart on the same files and port).
+    /// The running server's configuration (its listen address the bound one; reused to
+    /// restart on the same files and port).
     pub config: Config,
     server: Option<RunningServer>,
     addr: std::net::SocketAddr,
@@ -282,12 +285,11 @@ impl AsyncHarness {
         let dir = tempfile::tempdir().expect("temporary folder");
         let mut config = Config::for_tests(dir.path());
         tweak(&mut config);
-        let server = RunningServer::start(config.clone())
-            .await
-            .expect("server starts");
+        let server = RunningServer::start(config).await.expect("server starts");
         Self {
             dir,
-            config,
+            // The running server's: its listen address is the bound one.
+            config: server.config().clone(),
             addr: server.addr,
             server: Some(server),
         }
@@ -320,22 +322,10 @@ impl AsyncHarness {
 
     /// A fresh single-use enrollment payload for `account`.
     pub async fn enrollment(&self, account: &str) -> String {
-        tigr_server::create_enrollment(&self.config_bound(), account, None)
+        tigr_server::create_enrollment(&self.config, account, None)
             .await
             .expect("enrollment code")
             .qr_payload
-    }
-
-    /// The configuration of the running server (public URL resolved).
-    fn config_bound(&self) -> Config {
-        match &self.server {
-            Some(server) => server.config().clone(),
-            None => {
-                let mut config = self.config.clone();
-                config.listen = self.addr;
-                config
-            }
-        }
     }
 
     /// A virtual phone whose vault lives in `<dir>/<name>`.

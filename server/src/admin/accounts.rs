@@ -3,9 +3,9 @@
 use crate::domain::lockout::LockStatus;
 use crate::storage::{Account, AccountQuery, AuditEvent, WriteTx};
 
-use super::phones::{CreatedInvitation, Invitation, Phone};
-use super::rules::{self, BOOTSTRAP_TTL, Role};
-use super::{Actor, AdminError, AdminService, Page, PageRequest};
+use super::model::{Invitation, Phone};
+use super::rules::{self, Role};
+use super::{Actor, AdminError, AdminService, Page, PageRequest, created_detail, read_account};
 
 /// An account to create. Fields are as typed; the service checks them.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -436,82 +436,4 @@ impl AdminService {
             .await?;
         Ok(())
     }
-
-    /// Sets up the first administrator (or an emergency access): creates the account `id`
-    /// with the admin role (or gives an existing enabled account that role), cancels its
-    /// pending invitations and issues a single-use setup invitation valid
-    /// [`BOOTSTRAP_TTL`] seconds. Refused while an enabled administrator with an active
-    /// phone exists, unless `force`. Audited as `admin_bootstrap`.
-    pub async fn bootstrap(
-        &self,
-        actor: &Actor,
-        id: &str,
-        display_name: Option<&str>,
-        force: bool,
-    ) -> Result<CreatedInvitation, AdminError> {
-        let id = rules::account_id(id)?;
-        let name = display_name.map(rules::display_name).transpose()?;
-        let origin = self.origin()?;
-        let now = self.now();
-        let who = actor.audit_name();
-        let mut tx = self.store.begin_write().await?;
-        let existing_admins = tx.count_admins_with_phone().await?;
-        if existing_admins > 0 && !force {
-            return Err(AdminError::AdminExists);
-        }
-        self.ensure_account(
-            &mut tx,
-            actor,
-            &who,
-            &id,
-            name,
-            Role::Admin,
-            "bootstrap",
-            now,
-        )
-        .await?;
-        for invitation in tx.cancel_invitations_of(&id, now).await? {
-            tx.audit(&actor.entry(
-                &who,
-                now,
-                AuditEvent::EnrollmentCancelled,
-                &id,
-                format!("invitation={invitation} because=bootstrap"),
-            ))
-            .await?;
-        }
-        let created = self
-            .issue_invitation(&mut tx, actor, &who, &origin, &id, BOOTSTRAP_TTL, now)
-            .await?;
-        tx.audit(&actor.entry(
-            &who,
-            now,
-            AuditEvent::AdminBootstrap,
-            &id,
-            format!(
-                "forced={force} admins_with_phone={existing_admins} invitation={}",
-                created.invitation.id
-            ),
-        ))
-        .await?;
-        tx.commit().await?;
-        tracing::info!(account = %id, actor = %who, forced = force, "administrator bootstrap");
-        Ok(created)
-    }
-}
-
-/// The account, read inside the transaction, or [`AdminError::UnknownAccount`].
-pub(super) async fn read_account(tx: &mut WriteTx, id: &str) -> Result<Account, AdminError> {
-    tx.account(id)
-        .await?
-        .ok_or_else(|| AdminError::UnknownAccount(id.to_owned()))
-}
-
-/// The audit detail of a new account.
-pub(super) fn created_detail(name: &str, email: Option<&str>, role: Role) -> String {
-    let mut detail = format!("role={} display_name={name:?}", role.as_str());
-    if let Some(email) = email {
-        detail.push_str(&format!(" email={email}"));
-    }
-    detail
 }

@@ -2,6 +2,7 @@
 
 use crate::i18n::Lang;
 use crate::storage::StorageError;
+use crate::text::{text, text_with};
 
 use super::rules::{MAX_DISPLAY_NAME_CHARS, MAX_REASON_CHARS};
 
@@ -94,143 +95,74 @@ pub enum AdminError {
 impl AdminError {
     /// The message for people, in `lang`.
     pub fn message(&self, lang: Lang) -> String {
-        let fr = matches!(lang, Lang::Fr);
-        let pick = |f: String, e: String| if fr { f } else { e };
+        let id = |key: &str, id: &str| text_with(lang, key, &[("id", id.into())]);
         match self {
-            Self::InvalidAccountId(id) => pick(
-                format!(
-                    "Identifiant Tigr invalide « {id} » : 1 à 64 caractères parmi a-z, 0-9, \
-                     « . », « _ » et « - », commençant par une lettre ou un chiffre."
-                ),
-                format!(
-                    "Invalid Tigr ID \"{id}\": 1 to 64 characters among a-z, 0-9, '.', '_' \
-                     and '-', starting with a letter or a digit."
-                ),
+            Self::InvalidAccountId(value) => id("admin-error-invalid-account-id", value),
+            Self::InvalidDisplayName => text_with(
+                lang,
+                "admin-error-invalid-display-name",
+                &[("max", MAX_DISPLAY_NAME_CHARS.into())],
             ),
-            Self::InvalidDisplayName => pick(
-                format!("Nom invalide : 1 à {MAX_DISPLAY_NAME_CHARS} caractères imprimables."),
-                format!("Invalid name: 1 to {MAX_DISPLAY_NAME_CHARS} printable characters."),
+            Self::InvalidEmail(email) => text_with(
+                lang,
+                "admin-error-invalid-email",
+                &[("email", email.as_str().into())],
             ),
-            Self::InvalidEmail(email) => pick(
-                format!("Adresse e-mail invalide « {email} » (exemple : prenom.nom@chu.fr)."),
-                format!("Invalid e-mail address \"{email}\" (example: first.last@hospital.org)."),
+            Self::InvalidRole(role) => text_with(
+                lang,
+                "admin-error-invalid-role",
+                &[("role", role.as_str().into())],
             ),
-            Self::InvalidRole(role) => pick(
-                format!("Rôle invalide « {role} » : « user » ou « admin » attendu."),
-                format!("Invalid role \"{role}\": \"user\" or \"admin\" expected."),
+            Self::InvalidReason => text_with(
+                lang,
+                "admin-error-invalid-reason",
+                &[("max", MAX_REASON_CHARS.into())],
             ),
-            Self::InvalidReason => pick(
-                format!("Motif invalide : {MAX_REASON_CHARS} caractères imprimables au plus."),
-                format!("Invalid reason: at most {MAX_REASON_CHARS} printable characters."),
+            Self::InvalidTtl { min, max } => text_with(
+                lang,
+                "admin-error-invalid-ttl",
+                &[
+                    ("min", (*min).into()),
+                    ("max", (*max).into()),
+                    ("days", (max / 86_400).into()),
+                ],
             ),
-            Self::InvalidTtl { min, max } => pick(
-                format!(
-                    "Durée de validité invalide : entre {min} s et {max} s ({} jours) ; \
-                     exemples : 900, 15m, 2h, 7d.",
-                    max / 86_400
-                ),
-                format!(
-                    "Invalid lifetime: between {min} s and {max} s ({} days); examples: 900, \
-                     15m, 2h, 7d.",
-                    max / 86_400
-                ),
+            Self::InvalidFilter(what) => text_with(
+                lang,
+                "admin-error-invalid-filter",
+                &[("filter", (*what).into())],
             ),
-            Self::InvalidFilter(what) => pick(
-                format!("Filtre « {what} » invalide."),
-                format!("Invalid \"{what}\" filter."),
+            Self::DuplicateAccount(value) => id("admin-error-duplicate-account", value),
+            Self::UnknownAccount(value) => id("admin-error-unknown-account", value),
+            Self::AccountDisabled(value) => id("admin-error-account-disabled", value),
+            Self::AlreadyDisabled(value) => id("admin-error-already-disabled", value),
+            Self::NotDisabled(value) => id("admin-error-not-disabled", value),
+            Self::NoActivePhone(value) => id("admin-error-no-active-phone", value),
+            Self::NotBlocked(value) => id("admin-error-not-blocked", value),
+            Self::NothingToChange => text(lang, "admin-error-nothing-to-change"),
+            Self::LastAdmin(value) => id("admin-error-last-admin", value),
+            Self::UnknownInvitation(value) => id("admin-error-unknown-invitation", value),
+            Self::InvitationNotPending { id, status } => text_with(
+                lang,
+                "admin-error-invitation-not-pending",
+                &[("id", id.as_str().into()), ("status", (*status).into())],
             ),
-            Self::DuplicateAccount(id) => pick(
-                format!(
-                    "Le compte « {id} » existe déjà : choisissez un autre identifiant Tigr, ou \
-                     modifiez le compte existant."
-                ),
-                format!(
-                    "Account \"{id}\" already exists: choose another Tigr ID, or edit the \
-                     existing account."
-                ),
+            Self::AdminExists => text(lang, "admin-error-admin-exists"),
+            Self::NotAdmin(value) => id("admin-error-not-admin", value),
+            Self::PublicUrl(reason) => text_with(
+                lang,
+                "admin-error-public-url",
+                &[("reason", reason.as_str().into())],
             ),
-            Self::UnknownAccount(id) => pick(
-                format!("Compte inconnu : « {id} »."),
-                format!("Unknown account: \"{id}\"."),
+            Self::Storage(error) => text_with(
+                lang,
+                "admin-error-storage",
+                &[("error", error.to_string().into())],
             ),
-            Self::AccountDisabled(id) => pick(
-                format!(
-                    "Le compte « {id} » est désactivé : réactivez-le avant d'enrôler un \
-                     téléphone."
-                ),
-                format!("Account \"{id}\" is disabled: enable it before enrolling a phone."),
-            ),
-            Self::AlreadyDisabled(id) => pick(
-                format!("Le compte « {id} » est déjà désactivé."),
-                format!("Account \"{id}\" is already disabled."),
-            ),
-            Self::NotDisabled(id) => pick(
-                format!("Le compte « {id} » n'est pas désactivé."),
-                format!("Account \"{id}\" is not disabled."),
-            ),
-            Self::NoActivePhone(id) => pick(
-                format!("Le compte « {id} » n'a aucun téléphone actif."),
-                format!("Account \"{id}\" has no active phone."),
-            ),
-            Self::NotBlocked(id) => pick(
-                format!("Le compte « {id} » n'est pas bloqué (aucun échec en cours)."),
-                format!("Account \"{id}\" is not blocked (no failures counted)."),
-            ),
-            Self::NothingToChange => pick(
-                "Rien à modifier : indiquez au moins un nouveau nom, e-mail ou rôle.".into(),
-                "Nothing to change: give at least a new name, e-mail or role.".into(),
-            ),
-            Self::LastAdmin(id) => pick(
-                format!(
-                    "« {id} » est le dernier administrateur actif : nommez d'abord un autre \
-                     administrateur."
-                ),
-                format!(
-                    "\"{id}\" is the last enabled administrator: make another account an \
-                     administrator first."
-                ),
-            ),
-            Self::UnknownInvitation(id) => pick(
-                format!("Invitation inconnue : « {id} »."),
-                format!("Unknown invitation: \"{id}\"."),
-            ),
-            Self::InvitationNotPending { id, status } => {
-                let (f, e) = match *status {
-                    "completed" => ("déjà utilisée", "already used"),
-                    "expired" => ("expirée", "expired"),
-                    _ => ("déjà annulée", "already cancelled"),
-                };
-                pick(
-                    format!("L'invitation « {id} » n'est plus en attente : {f}."),
-                    format!("Invitation \"{id}\" is no longer pending: {e}."),
-                )
-            }
-            Self::AdminExists => pick(
-                "Un administrateur avec un téléphone enregistré existe déjà : utilisez son \
-                 accès, ou relancez avec --force pour créer quand même cet accès de secours."
-                    .into(),
-                "An administrator with an enrolled phone already exists: use that access, or \
-                 run again with --force to create this emergency access anyway."
-                    .into(),
-            ),
-            Self::NotAdmin(id) => pick(
-                format!("Le compte « {id} » n'est pas administrateur."),
-                format!("Account \"{id}\" is not an administrator."),
-            ),
-            Self::PublicUrl(reason) => pick(
-                format!(
-                    "Adresse publique du serveur inconnue ({reason}) : définissez \
-                     TIGR_PUBLIC_URL."
-                ),
-                format!("The server's public URL is unknown ({reason}): set TIGR_PUBLIC_URL."),
-            ),
-            Self::Storage(error) => pick(
-                format!("Erreur de la base de données : {error}"),
-                format!("Database error: {error}"),
-            ),
-            Self::Io(error) => pick(
-                format!("Écriture impossible : {error}"),
-                format!("Cannot write: {error}"),
+            Self::Io(error) => text_with(
+                lang,
+                "admin-error-io",
+                &[("error", error.to_string().into())],
             ),
         }
     }

@@ -3,9 +3,9 @@
 use crate::domain::lockout::{LockState, LockStatus};
 use crate::storage::{Account, AuditEvent};
 
-use super::accounts::{AccountFilter, AccountSummary, StatusFilter, read_account};
+use super::accounts::{AccountFilter, AccountSummary, StatusFilter};
 use super::rules;
-use super::{Actor, AdminError, AdminService, Page, PageRequest};
+use super::{Actor, AdminError, AdminService, Page, PageRequest, read_account};
 
 impl AdminService {
     /// Accounts blocked now (temporarily or permanently), by Tigr ID; each summary's `lock`

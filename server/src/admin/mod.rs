@@ -45,20 +45,33 @@ mod accounts;
 mod audit;
 pub mod csv;
 mod error;
+mod invitations;
 mod lockout;
+mod model;
 mod phones;
 pub mod rules;
 pub mod time;
 
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::sync::watch;
+
 use crate::config::Config;
-use crate::storage::{AuditEntry, AuditEvent, SqliteStore};
+use crate::hub::{NotificationHub, Subscription, Topic};
+use crate::shutdown::stopping;
+use crate::storage::{AuditEntry, SqliteStore, WriteTx};
+
+/// The records the service hands out, as stored.
+pub use crate::storage::{Account, AuditEvent, AuditRecord};
 
 pub use accounts::{
     AccountChanges, AccountDetails, AccountFilter, AccountSummary, NewAccount, StatusFilter,
 };
 pub use audit::AuditFilter;
 pub use error::AdminError;
-pub use phones::{CreatedInvitation, Invitation, InvitationStatus, Phone, PhoneStatus};
+pub use model::{CreatedInvitation, Invitation, InvitationStatus, Phone, PhoneStatus};
+pub use phones::REVOKED_BY_ADMIN;
 pub use rules::Role;
 
 /// Where an administrator acts from.
@@ -244,6 +257,34 @@ impl<T> Page<T> {
 pub struct AdminService {
     store: SqliteStore,
     config: Config,
+    hub: Arc<NotificationHub>,
+    shutdown: Option<watch::Receiver<bool>>,
+}
+
+/// Changes of an account's invitations (see [`AdminService::watch_invitations`]).
+#[derive(Debug)]
+pub struct InvitationWatch {
+    subscription: Subscription,
+    shutdown: Option<watch::Receiver<bool>>,
+}
+
+impl InvitationWatch {
+    /// Waits until a phone enrolled with one of the account's invitations, or `at_most`
+    /// passed (other changes, such as a cancellation from the command line, wake nobody:
+    /// re-read then). False when the server shuts down.
+    pub async fn changed_within(&mut self, at_most: Duration) -> bool {
+        let stop = async {
+            match self.shutdown.as_mut() {
+                Some(shutdown) => stopping(shutdown).await,
+                None => std::future::pending().await,
+            }
+        };
+        tokio::select! {
+            () = self.subscription.changed() => true,
+            () = tokio::time::sleep(at_most) => true,
+            () = stop => false,
+        }
+    }
 }
 
 impl AdminService {
@@ -253,6 +294,31 @@ impl AdminService {
         Self {
             store,
             config: config.clone(),
+            hub: NotificationHub::new(),
+            shutdown: None,
+        }
+    }
+
+    /// The same service, woken by the server's `hub` and stopped by its `shutdown` (the
+    /// admin pages that follow an invitation live).
+    pub fn with_live_updates(
+        self,
+        hub: Arc<NotificationHub>,
+        shutdown: watch::Receiver<bool>,
+    ) -> Self {
+        Self {
+            hub,
+            shutdown: Some(shutdown),
+            ..self
+        }
+    }
+
+    /// Follows the invitations of `account`: subscribe before reading, so that no change
+    /// is missed in between.
+    pub fn watch_invitations(&self, account: &str) -> InvitationWatch {
+        InvitationWatch {
+            subscription: self.hub.subscribe(Topic::Invitations(account.to_owned())),
+            shutdown: self.shutdown.clone(),
         }
     }
 
@@ -282,6 +348,22 @@ impl AdminService {
     pub fn config(&self) -> &Config {
         &self.config
     }
+}
+
+/// The account, read inside the transaction, or [`AdminError::UnknownAccount`].
+async fn read_account(tx: &mut WriteTx, id: &str) -> Result<Account, AdminError> {
+    tx.account(id)
+        .await?
+        .ok_or_else(|| AdminError::UnknownAccount(id.to_owned()))
+}
+
+/// The audit detail of a new account.
+fn created_detail(name: &str, email: Option<&str>, role: Role) -> String {
+    let mut detail = format!("role={} display_name={name:?}", role.as_str());
+    if let Some(email) = email {
+        detail.push_str(&format!(" email={email}"));
+    }
+    detail
 }
 
 #[cfg(test)]

@@ -3,10 +3,12 @@
 
 use std::path::{Path, PathBuf};
 
+use tigr_core::clock::{TimeZone, local_text};
+
 use crate::admin::{AdminError, CreatedInvitation};
 use crate::i18n::Lang;
 use crate::qr_image;
-use tigr_core::clock::{TimeZone, local_text};
+use crate::text::{text, text_with};
 
 /// The PNG path of an invitation: `png`, or `enroll-<account>.png` in the working directory.
 pub fn png_path(png: Option<PathBuf>, account: &str) -> PathBuf {
@@ -43,19 +45,15 @@ pub fn print(
         )
     );
     if let Err(error) = written {
-        eprintln!(
-            "tigr-server: {}",
-            match lang {
-                Lang::Fr => format!(
-                    "image PNG non écrite dans {} ({error}) : utilisez le QR code ci-dessus.",
-                    png.display()
-                ),
-                Lang::En => format!(
-                    "PNG image not written to {} ({error}): use the QR code above.",
-                    png.display()
-                ),
-            }
+        let message = text_with(
+            lang,
+            "cli-enroll-png-failed",
+            &[
+                ("path", png.display().to_string().into()),
+                ("error", error.to_string().into()),
+            ],
         );
+        eprintln!("tigr-server: {message}");
     }
     Ok(())
 }
@@ -70,60 +68,47 @@ fn invite_text(
     bootstrap: bool,
 ) -> String {
     let invitation = &created.invitation;
-    let account = &invitation.account_id;
+    let account = invitation.account_id.as_str();
     let minutes = (invitation.expires_at - now).max(0) / 60;
-    let expiry = local_text(invitation.expires_at, zone, lang.into());
-    let payload = &created.qr_payload;
-    let id = &invitation.id;
-    match lang {
-        Lang::Fr => {
-            let title = if bootstrap {
-                format!(
-                    "Accès administrateur « {account} » : enrôlement du téléphone de \
-                     l'administrateur"
-                )
-            } else {
-                format!("Enrôlement du compte « {account} »")
-            };
-            let png = match png {
-                Some(p) => format!("\nImage PNG écrite dans : {}", p.display()),
-                None => String::new(),
-            };
-            format!(
-                "{title}\n\n{qr}\n\
-                 Scannez ce QR code avec l'application Tigr du téléphone à enregistrer.\n\
-                 Code à usage unique, valable jusqu'à {expiry} (dans {minutes} min).\n\
-                 Si un téléphone est déjà enregistré pour ce compte, il sera remplacé une \
-                 fois le nouveau enrôlé.\n\n\
-                 Contenu du QR code : {payload}\n\
-                 Invitation : {id} (suivi : tigr-server admin invitation {id} ; \
-                 annulation : tigr-server admin cancel-invitation {id}){png}"
-            )
-        }
-        Lang::En => {
-            let title = if bootstrap {
-                format!(
-                    "Administrator access \"{account}\": enrollment of the administrator's phone"
-                )
-            } else {
-                format!("Enrollment of account \"{account}\"")
-            };
-            let png = match png {
-                Some(p) => format!("\nPNG image written to: {}", p.display()),
-                None => String::new(),
-            };
-            format!(
-                "{title}\n\n{qr}\n\
-                 Scan this QR code with the Tigr app of the phone to enroll.\n\
-                 Single-use code, valid until {expiry} (in {minutes} min).\n\
-                 A phone already enrolled for this account will be replaced once the new one \
-                 is enrolled.\n\n\
-                 QR code content: {payload}\n\
-                 Invitation: {id} (follow: tigr-server admin invitation {id}; cancel: \
-                 tigr-server admin cancel-invitation {id}){png}"
-            )
-        }
-    }
+    let id = invitation.id.as_str();
+    let title = if bootstrap {
+        "cli-bootstrap-title"
+    } else {
+        "cli-enroll-title"
+    };
+    let png = png
+        .map(|p| {
+            let line = text_with(
+                lang,
+                "cli-enroll-png",
+                &[("path", p.display().to_string().into())],
+            );
+            format!("\n{line}")
+        })
+        .unwrap_or_default();
+    format!(
+        "{}\n\n{qr}\n{}\n{}\n{}\n\n{}\n{}{png}",
+        text_with(lang, title, &[("account", account.into())]),
+        text(lang, "cli-enroll-scan"),
+        text_with(
+            lang,
+            "cli-enroll-valid",
+            &[
+                (
+                    "expiry",
+                    local_text(invitation.expires_at, zone, lang.into()).into(),
+                ),
+                ("minutes", minutes.into()),
+            ],
+        ),
+        text(lang, "cli-enroll-replaces"),
+        text_with(
+            lang,
+            "cli-enroll-payload",
+            &[("payload", created.qr_payload.as_str().into())],
+        ),
+        text_with(lang, "cli-enroll-invitation", &[("id", id.into())]),
+    )
 }
 
 #[cfg(test)]

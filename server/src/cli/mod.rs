@@ -468,7 +468,7 @@ async fn audit(
     Ok(())
 }
 
-fn print_rows(rows: &[crate::storage::AuditRecord]) {
+fn print_rows(rows: &[crate::admin::AuditRecord]) {
     let mut stdout = std::io::stdout().lock();
     for row in rows {
         let _ = writeln!(stdout, "{}", output::audit_line(row));

@@ -1,32 +1,34 @@
-//! What the command line prints, in French or English. Times are local to the server's
-//! time zone, with their offset; audit lines (a log) are in UTC.
+//! What the command line prints, in French or English (texts `cli-*` of the catalogue,
+//! [`crate::text`]). Times are local to the server's time zone, with their offset; audit
+//! lines (a log) are in UTC.
 
 use std::fmt::Write as _;
 use std::path::Path;
 
 use tigr_core::clock::{TimeZone, local_text, rfc3339_utc};
 
+use crate::admin::{Account, AuditRecord};
 use crate::admin::{
     AccountDetails, AccountSummary, Invitation, InvitationStatus, Page, Phone, PhoneStatus,
+    REVOKED_BY_ADMIN,
 };
 use crate::domain::lockout::{BlockReason, LockStatus};
 use crate::i18n::Lang;
-use crate::storage::{Account, AuditRecord};
+use crate::login::REVOKED_REPLACED;
+use crate::text::{Arg, text, text_with};
 
 /// A time as the operator reads it (see `tigr_core::clock::local_text`).
 fn when(lang: Lang, zone: &TimeZone, unix: i64) -> String {
     local_text(unix, zone, lang.into())
 }
 
-fn pick(lang: Lang, fr: String, en: String) -> String {
-    match lang {
-        Lang::Fr => fr,
-        Lang::En => en,
-    }
+/// A text of the catalogue with its variables.
+fn t(lang: Lang, key: &str, args: &[(&str, Arg<'_>)]) -> String {
+    text_with(lang, key, args)
 }
 
 /// Columns padded to their widest cell (in characters), two spaces apart.
-fn table(header: &[&str], rows: &[Vec<String>]) -> String {
+fn table(header: &[String], rows: &[Vec<String>]) -> String {
     let mut widths: Vec<usize> = header.iter().map(|h| h.chars().count()).collect();
     for row in rows {
         for (i, cell) in row.iter().enumerate() {
@@ -34,7 +36,7 @@ fn table(header: &[&str], rows: &[Vec<String>]) -> String {
         }
     }
     let mut out = String::new();
-    let header: Vec<String> = header.iter().map(|h| (*h).to_owned()).collect();
+    let header = header.to_vec();
     for row in std::iter::once(&header).chain(rows) {
         let mut line = String::new();
         for (i, cell) in row.iter().enumerate() {
@@ -52,12 +54,10 @@ fn table(header: &[&str], rows: &[Vec<String>]) -> String {
     out
 }
 
-fn reason_text(reason: BlockReason, lang: Lang) -> &'static str {
-    match (reason, lang) {
-        (BlockReason::TooManyFailures, Lang::Fr) => "trop d'échecs consécutifs",
-        (BlockReason::TooManyFailures, Lang::En) => "too many consecutive failures",
-        (BlockReason::RepeatedBlocks, Lang::Fr) => "blocages répétés",
-        (BlockReason::RepeatedBlocks, Lang::En) => "repeated blocks",
+fn reason_text(reason: BlockReason, lang: Lang) -> String {
+    match reason {
+        BlockReason::TooManyFailures => text(lang, "cli-block-reason-failures"),
+        BlockReason::RepeatedBlocks => text(lang, "admin-lock-reason-repeated"),
     }
 }
 
@@ -65,195 +65,160 @@ fn reason_text(reason: BlockReason, lang: Lang) -> &'static str {
 fn state(account: &Account, lock: &LockStatus, lang: Lang, zone: &TimeZone) -> String {
     let mut parts = Vec::new();
     if !account.is_enabled() {
-        parts.push(pick(lang, "désactivé".into(), "disabled".into()));
+        parts.push(text(lang, "cli-state-disabled"));
     }
     match lock {
-        LockStatus::Temporary { until, .. } => parts.push(pick(
+        LockStatus::Temporary { until, .. } => parts.push(t(
             lang,
-            format!("bloqué jusqu'à {}", when(lang, zone, *until)),
-            format!("blocked until {}", when(lang, zone, *until)),
+            "cli-state-blocked-until",
+            &[("until", when(lang, zone, *until).into())],
         )),
-        LockStatus::Permanent { .. } => parts.push(pick(
-            lang,
-            "bloqué (définitif)".into(),
-            "blocked (permanent)".into(),
-        )),
-        LockStatus::Open { failures } if *failures > 0 => parts.push(pick(
-            lang,
-            format!("{failures} échec(s)"),
-            format!("{failures} failure(s)"),
-        )),
+        LockStatus::Permanent { .. } => parts.push(text(lang, "cli-state-blocked-permanent")),
+        LockStatus::Open { failures } if *failures > 0 => {
+            parts.push(t(lang, "cli-state-failures", &[("n", (*failures).into())]))
+        }
         LockStatus::Open { .. } => {}
     }
     if parts.is_empty() {
-        pick(lang, "actif".into(), "active".into())
+        text(lang, "cli-state-active")
     } else {
         parts.join(", ")
     }
 }
 
 fn revoked_reason(reason: &str, lang: Lang) -> String {
-    match (reason, lang) {
-        ("replaced", Lang::Fr) => "remplacé par un nouvel enrôlement".into(),
-        ("replaced", Lang::En) => "replaced by a new enrollment".into(),
-        ("revoked_by_admin", Lang::Fr) => "révoqué par un administrateur".into(),
-        ("revoked_by_admin", Lang::En) => "revoked by an administrator".into(),
-        (other, _) => other.to_owned(),
+    match reason {
+        REVOKED_REPLACED => text(lang, "admin-phone-why-replaced"),
+        REVOKED_BY_ADMIN => text(lang, "admin-phone-why-admin"),
+        other => other.to_owned(),
     }
 }
 
 fn phone_line(phone: &Phone, lang: Lang, zone: &TimeZone) -> String {
     let enrolled = when(lang, zone, phone.enrolled_at);
     match &phone.status {
-        PhoneStatus::Active => pick(
+        PhoneStatus::Active => t(
             lang,
-            format!(
-                "{}, enrôlé à {enrolled} (appareil {})",
-                phone.name, phone.id
-            ),
-            format!(
-                "{}, enrolled at {enrolled} (device {})",
-                phone.name, phone.id
-            ),
+            "cli-phone-active",
+            &[
+                ("name", phone.name.as_str().into()),
+                ("enrolled", enrolled.into()),
+                ("device", phone.id.as_str().into()),
+            ],
         ),
-        PhoneStatus::Revoked { at, reason } => pick(
+        PhoneStatus::Revoked { at, reason } => t(
             lang,
-            format!(
-                "{}, enrôlé à {enrolled}, révoqué à {} : {}",
-                phone.name,
-                when(lang, zone, *at),
-                revoked_reason(reason, lang)
-            ),
-            format!(
-                "{}, enrolled at {enrolled}, revoked at {}: {}",
-                phone.name,
-                when(lang, zone, *at),
-                revoked_reason(reason, lang)
-            ),
+            "cli-phone-revoked",
+            &[
+                ("name", phone.name.as_str().into()),
+                ("enrolled", enrolled.into()),
+                ("at", when(lang, zone, *at).into()),
+                ("why", revoked_reason(reason, lang).into()),
+            ],
         ),
     }
 }
 
 fn invitation_state(invitation: &Invitation, lang: Lang, zone: &TimeZone) -> String {
     match &invitation.status {
-        InvitationStatus::Pending { expires_at } => pick(
+        InvitationStatus::Pending { expires_at } => t(
             lang,
-            format!("en attente jusqu'à {}", when(lang, zone, *expires_at)),
-            format!("pending until {}", when(lang, zone, *expires_at)),
+            "cli-invitation-pending",
+            &[("until", when(lang, zone, *expires_at).into())],
         ),
-        InvitationStatus::Completed { at, device_id } => {
-            let device = device_id.as_deref().unwrap_or("?");
-            pick(
-                lang,
-                format!(
-                    "utilisée à {} : téléphone {device} enrôlé",
-                    when(lang, zone, *at)
-                ),
-                format!("used at {}: phone {device} enrolled", when(lang, zone, *at)),
-            )
-        }
-        InvitationStatus::Expired { at } => pick(
+        InvitationStatus::Completed { at, device_id } => t(
             lang,
-            format!("expirée à {}", when(lang, zone, *at)),
-            format!("expired at {}", when(lang, zone, *at)),
+            "cli-invitation-used",
+            &[
+                ("at", when(lang, zone, *at).into()),
+                ("device", device_id.as_deref().unwrap_or("?").into()),
+            ],
         ),
-        InvitationStatus::Cancelled { at } => pick(
+        InvitationStatus::Expired { at } => t(
             lang,
-            format!("annulée à {}", when(lang, zone, *at)),
-            format!("cancelled at {}", when(lang, zone, *at)),
+            "cli-invitation-expired",
+            &[("at", when(lang, zone, *at).into())],
+        ),
+        InvitationStatus::Cancelled { at } => t(
+            lang,
+            "cli-invitation-cancelled",
+            &[("at", when(lang, zone, *at).into())],
         ),
     }
 }
 
+fn id_only(lang: Lang, key: &str, id: &str) -> String {
+    t(lang, key, &[("id", id.into())])
+}
+
 pub fn created(account: &Account, lang: Lang) -> String {
-    let id = &account.id;
-    pick(
+    t(
         lang,
-        format!(
-            "Compte « {id} » créé (rôle {}). Pour enrôler son téléphone : tigr-server admin \
-             enroll {id}",
-            account.role
-        ),
-        format!(
-            "Account \"{id}\" created (role {}). To enroll its phone: tigr-server admin enroll \
-             {id}",
-            account.role
-        ),
+        "cli-created",
+        &[
+            ("id", account.id.as_str().into()),
+            ("role", account.role.as_str().into()),
+        ],
     )
 }
 
 pub fn edited(account: &Account, lang: Lang) -> String {
-    let email = account.email.as_deref().unwrap_or("-");
-    pick(
+    t(
         lang,
-        format!(
-            "Compte « {} » modifié : nom « {} », e-mail {email}, rôle {}.",
-            account.id, account.display_name, account.role
-        ),
-        format!(
-            "Account \"{}\" updated: name \"{}\", e-mail {email}, role {}.",
-            account.id, account.display_name, account.role
-        ),
+        "cli-edited",
+        &[
+            ("id", account.id.as_str().into()),
+            ("name", account.display_name.as_str().into()),
+            ("email", account.email.as_deref().unwrap_or("-").into()),
+            ("role", account.role.as_str().into()),
+        ],
     )
 }
 
 pub fn disabled(id: &str, lang: Lang) -> String {
-    pick(
-        lang,
-        format!(
-            "Compte « {id} » désactivé : il ne peut plus se connecter ni enrôler de téléphone \
-             (ses invitations en attente sont annulées). Réactivation : tigr-server admin \
-             enable {id}"
-        ),
-        format!(
-            "Account \"{id}\" disabled: it can no longer log in or enroll a phone (its pending \
-             invitations are cancelled). To enable it again: tigr-server admin enable {id}"
-        ),
-    )
+    id_only(lang, "cli-disabled", id)
 }
 
 pub fn enabled(id: &str, lang: Lang) -> String {
-    pick(
-        lang,
-        format!("Compte « {id} » réactivé."),
-        format!("Account \"{id}\" enabled again."),
-    )
+    id_only(lang, "cli-enabled", id)
 }
 
 pub fn revoked(phone: &Phone, lang: Lang) -> String {
-    let id = &phone.account_id;
-    pick(
+    t(
         lang,
-        format!(
-            "Téléphone « {} » du compte « {id} » révoqué : il ne peut plus se connecter. Pour \
-             enrôler un nouveau téléphone : tigr-server admin enroll {id}",
-            phone.name
-        ),
-        format!(
-            "Phone \"{}\" of account \"{id}\" revoked: it can no longer log in. To enroll a new \
-             phone: tigr-server admin enroll {id}",
-            phone.name
-        ),
+        "cli-revoked",
+        &[
+            ("name", phone.name.as_str().into()),
+            ("id", phone.account_id.as_str().into()),
+        ],
     )
 }
 
 pub fn unblocked(id: &str, lang: Lang) -> String {
-    pick(
-        lang,
-        format!("Compte « {id} » débloqué ; compteur d'échecs remis à zéro."),
-        format!("Account \"{id}\" unblocked; failure counter reset."),
-    )
+    id_only(lang, "cli-unblocked", id)
+}
+
+/// The position of a page: first and last item, total, page and pages.
+fn position<'a, T>(page: &Page<T>) -> [(&'a str, Arg<'a>); 5] {
+    let last = page.first_index() + page.items.len() as u64 - 1;
+    [
+        ("first", page.first_index().into()),
+        ("last", last.into()),
+        ("total", page.total.into()),
+        ("page", page.page.into()),
+        ("pages", page.pages().into()),
+    ]
 }
 
 pub fn account_list(page: &Page<AccountSummary>, lang: Lang, zone: &TimeZone) -> String {
     if page.items.is_empty() {
-        return pick(
+        return t(
             lang,
-            format!("Aucun compte (page {} sur {}).", page.page, page.pages()),
-            format!("No account (page {} of {}).", page.page, page.pages()),
+            "cli-no-account",
+            &[("page", page.page.into()), ("pages", page.pages().into())],
         );
     }
-    let none = pick(lang, "aucun".into(), "none".into());
+    let none = text(lang, "admin-phone-none");
     let rows: Vec<Vec<String>> = page
         .items
         .iter()
@@ -270,61 +235,32 @@ pub fn account_list(page: &Page<AccountSummary>, lang: Lang, zone: &TimeZone) ->
             ]
         })
         .collect();
-    let last = page.first_index() + page.items.len() as u64 - 1;
-    let (head, header) = match lang {
-        Lang::Fr => (
-            format!(
-                "Comptes {} à {last} sur {} (page {} sur {})",
-                page.first_index(),
-                page.total,
-                page.page,
-                page.pages()
-            ),
-            ["IDENTIFIANT", "NOM", "RÔLE", "ÉTAT", "TÉLÉPHONE"],
-        ),
-        Lang::En => (
-            format!(
-                "Accounts {} to {last} of {} (page {} of {})",
-                page.first_index(),
-                page.total,
-                page.page,
-                page.pages()
-            ),
-            ["TIGR ID", "NAME", "ROLE", "STATE", "PHONE"],
-        ),
-    };
+    let head = t(lang, "cli-account-list", &position(page));
+    let header = [
+        "cli-column-tigr-id",
+        "cli-column-name",
+        "cli-column-role",
+        "cli-column-state",
+        "cli-column-phone",
+    ]
+    .map(|key| text(lang, key));
     format!("{head}\n{}", table(&header, &rows))
 }
 
 pub fn account_details(d: &AccountDetails, lang: Lang, zone: &TimeZone) -> String {
     let a = &d.account;
     let mut out = String::new();
-    let fr = lang == Lang::Fr;
-    let label = |fr_label: &str, en_label: &str| {
-        if fr {
-            fr_label.to_owned()
-        } else {
-            en_label.to_owned()
-        }
-    };
-    let _ = writeln!(
-        out,
-        "{}",
-        pick(
-            lang,
-            format!("Compte « {} »", a.id),
-            format!("Account \"{}\"", a.id)
-        )
-    );
+    let _ = writeln!(out, "{}", id_only(lang, "cli-account", &a.id));
+    let label = |key: &str| text(lang, key);
     let mut fields: Vec<(String, String)> = vec![
-        (label("Nom", "Name"), a.display_name.clone()),
+        (label("cli-field-name"), a.display_name.clone()),
         (
-            label("E-mail", "E-mail"),
+            label("cli-field-email"),
             a.email.clone().unwrap_or_else(|| "-".into()),
         ),
-        (label("Rôle", "Role"), d.role.as_str().to_owned()),
-        (label("Créé", "Created"), when(lang, zone, a.created_at)),
-        (label("État", "State"), state(a, &d.lock, lang, zone)),
+        (label("cli-field-role"), d.role.as_str().to_owned()),
+        (label("cli-field-created"), when(lang, zone, a.created_at)),
+        (label("cli-field-state"), state(a, &d.lock, lang, zone)),
     ];
     if let Some(at) = a.disabled_at {
         let reason = a
@@ -333,67 +269,41 @@ pub fn account_details(d: &AccountDetails, lang: Lang, zone: &TimeZone) -> Strin
             .map(|r| format!(" ({r})"))
             .unwrap_or_default();
         fields.push((
-            label("Désactivé", "Disabled"),
+            label("cli-field-disabled"),
             format!("{}{reason}", when(lang, zone, at)),
         ));
     }
     let block = match d.lock {
-        LockStatus::Open { failures } => pick(
-            lang,
-            format!("non bloqué, {failures} échec(s) consécutif(s)"),
-            format!("not blocked, {failures} consecutive failure(s)"),
-        ),
+        LockStatus::Open { failures } => t(lang, "cli-lock-open", &[("n", failures.into())]),
         LockStatus::Temporary {
             since,
             until,
             reason,
-        } => pick(
+        } => t(
             lang,
-            format!(
-                "bloqué temporairement depuis {} jusqu'à {} ({}) ; levée immédiate : \
-                 tigr-server admin unblock {}",
-                when(lang, zone, since),
-                when(lang, zone, until),
-                reason_text(reason, lang),
-                a.id
-            ),
-            format!(
-                "blocked for a while since {} until {} ({}); to lift it now: tigr-server admin \
-                 unblock {}",
-                when(lang, zone, since),
-                when(lang, zone, until),
-                reason_text(reason, lang),
-                a.id
-            ),
+            "cli-lock-temporary",
+            &[
+                ("since", when(lang, zone, since).into()),
+                ("until", when(lang, zone, until).into()),
+                ("reason", reason_text(reason, lang).into()),
+                ("id", a.id.as_str().into()),
+            ],
         ),
-        LockStatus::Permanent { since, reason } => pick(
+        LockStatus::Permanent { since, reason } => t(
             lang,
-            format!(
-                "bloqué définitivement depuis {} ({}) ; déblocage : tigr-server admin \
-                 unblock {}",
-                when(lang, zone, since),
-                reason_text(reason, lang),
-                a.id
-            ),
-            format!(
-                "blocked permanently since {} ({}); to unblock: tigr-server admin unblock {}",
-                when(lang, zone, since),
-                reason_text(reason, lang),
-                a.id
-            ),
+            "cli-lock-permanent",
+            &[
+                ("since", when(lang, zone, since).into()),
+                ("reason", reason_text(reason, lang).into()),
+                ("id", a.id.as_str().into()),
+            ],
         ),
     };
-    fields.push((label("Blocage", "Lockout"), block));
+    fields.push((label("cli-field-lockout"), block));
     fields.push((
-        label("Téléphone", "Phone"),
+        label("cli-field-phone"),
         d.phone.as_ref().map_or_else(
-            || {
-                pick(
-                    lang,
-                    "aucun téléphone actif".into(),
-                    "no active phone".into(),
-                )
-            },
+            || text(lang, "cli-no-active-phone"),
             |p| phone_line(p, lang, zone),
         ),
     ));
@@ -408,28 +318,25 @@ pub fn account_details(d: &AccountDetails, lang: Lang, zone: &TimeZone) -> Strin
     }
     let old: Vec<&Phone> = d.phones.iter().filter(|p| !p.is_active()).collect();
     if !old.is_empty() {
-        let _ = writeln!(out, "{}", label("Anciens téléphones :", "Former phones:"));
+        let _ = writeln!(out, "{}", text(lang, "cli-former-phones"));
         for phone in old {
             let _ = writeln!(out, "  - {}", phone_line(phone, lang, zone));
         }
     }
     if !d.invitations.is_empty() {
-        let _ = writeln!(
-            out,
-            "{}",
-            label("Invitations récentes :", "Recent invitations:")
-        );
+        let _ = writeln!(out, "{}", text(lang, "cli-recent-invitations"));
         for invitation in &d.invitations {
-            let by = invitation.created_by.as_deref().unwrap_or("?");
-            let _ = writeln!(
-                out,
-                "  - {} : {} ({} {}, {} {by})",
-                invitation.id,
-                invitation_state(invitation, lang, zone),
-                label("créée à", "created at"),
-                when(lang, zone, invitation.created_at),
-                label("par", "by"),
+            let line = t(
+                lang,
+                "cli-invitation-line",
+                &[
+                    ("id", invitation.id.as_str().into()),
+                    ("state", invitation_state(invitation, lang, zone).into()),
+                    ("created", when(lang, zone, invitation.created_at).into()),
+                    ("by", invitation.created_by.as_deref().unwrap_or("?").into()),
+                ],
             );
+            let _ = writeln!(out, "  - {line}");
         }
     }
     out.pop();
@@ -438,11 +345,7 @@ pub fn account_details(d: &AccountDetails, lang: Lang, zone: &TimeZone) -> Strin
 
 pub fn invitation_list(invitations: &[Invitation], lang: Lang, zone: &TimeZone) -> String {
     if invitations.is_empty() {
-        return pick(
-            lang,
-            "Aucune invitation en attente.".into(),
-            "No pending invitation.".into(),
-        );
+        return text(lang, "admin-dashboard-no-pending");
     }
     let rows: Vec<Vec<String>> = invitations
         .iter()
@@ -456,61 +359,50 @@ pub fn invitation_list(invitations: &[Invitation], lang: Lang, zone: &TimeZone) 
             ]
         })
         .collect();
-    let header = match lang {
-        Lang::Fr => ["INVITATION", "COMPTE", "CRÉÉE LE", "EXPIRE LE", "PAR"],
-        Lang::En => ["INVITATION", "ACCOUNT", "CREATED", "EXPIRES", "BY"],
-    };
-    let head = pick(
+    let header = [
+        "cli-column-invitation",
+        "cli-column-account",
+        "cli-column-created",
+        "cli-column-expires",
+        "cli-column-by",
+    ]
+    .map(|key| text(lang, key));
+    let head = t(
         lang,
-        format!("{} invitation(s) en attente", invitations.len()),
-        format!("{} pending invitation(s)", invitations.len()),
+        "cli-pending-invitations",
+        &[("n", invitations.len().into())],
     );
     format!("{head}\n{}", table(&header, &rows))
 }
 
 pub fn invitation(invitation: &Invitation, lang: Lang, zone: &TimeZone) -> String {
-    pick(
+    t(
         lang,
-        format!(
-            "Invitation {} (compte « {} ») : {}.",
-            invitation.id,
-            invitation.account_id,
-            invitation_state(invitation, lang, zone)
-        ),
-        format!(
-            "Invitation {} (account \"{}\"): {}.",
-            invitation.id,
-            invitation.account_id,
-            invitation_state(invitation, lang, zone)
-        ),
+        "cli-invitation",
+        &[
+            ("id", invitation.id.as_str().into()),
+            ("account", invitation.account_id.as_str().into()),
+            ("state", invitation_state(invitation, lang, zone).into()),
+        ],
     )
 }
 
 pub fn invitation_cancelled(invitation: &Invitation, lang: Lang) -> String {
-    pick(
+    t(
         lang,
-        format!(
-            "Invitation {} (compte « {} ») annulée : son QR code ne fonctionne plus.",
-            invitation.id, invitation.account_id
-        ),
-        format!(
-            "Invitation {} (account \"{}\") cancelled: its QR code no longer works.",
-            invitation.id, invitation.account_id
-        ),
+        "cli-invitation-cancelled-now",
+        &[
+            ("id", invitation.id.as_str().into()),
+            ("account", invitation.account_id.as_str().into()),
+        ],
     )
 }
 
 pub fn invitations_cancelled(account: &str, ids: &[String], lang: Lang) -> String {
-    pick(
+    t(
         lang,
-        format!(
-            "{} invitation(s) en attente annulée(s) pour le compte « {account} ».",
-            ids.len()
-        ),
-        format!(
-            "{} pending invitation(s) cancelled for account \"{account}\".",
-            ids.len()
-        ),
+        "cli-invitations-cancelled",
+        &[("n", ids.len().into()), ("account", account.into())],
     )
 }
 
@@ -544,36 +436,14 @@ pub fn audit_line(row: &AuditRecord) -> String {
 }
 
 pub fn audit_empty(lang: Lang) -> String {
-    pick(
-        lang,
-        "Aucune entrée du journal d'audit ne correspond.".into(),
-        "No audit entry matches.".into(),
-    )
+    text(lang, "cli-audit-empty")
 }
 
 pub fn audit_page(page: &Page<AuditRecord>, lang: Lang) -> String {
     if page.items.is_empty() {
         return audit_empty(lang);
     }
-    let last = page.first_index() + page.items.len() as u64 - 1;
-    let mut out = pick(
-        lang,
-        format!(
-            "Journal d'audit, du plus récent au plus ancien : entrées {} à {last} sur {} (page \
-             {} sur {})",
-            page.first_index(),
-            page.total,
-            page.page,
-            page.pages()
-        ),
-        format!(
-            "Audit trail, newest first: entries {} to {last} of {} (page {} of {})",
-            page.first_index(),
-            page.total,
-            page.page,
-            page.pages()
-        ),
-    );
+    let mut out = t(lang, "cli-audit-page", &position(page));
     for row in &page.items {
         out.push('\n');
         out.push_str(&audit_line(row));
@@ -582,16 +452,13 @@ pub fn audit_page(page: &Page<AuditRecord>, lang: Lang) -> String {
 }
 
 pub fn exported(count: u64, path: &Path, lang: Lang) -> String {
-    pick(
+    t(
         lang,
-        format!(
-            "{count} entrée(s) du journal d'audit exportée(s) dans {} (CSV).",
-            path.display()
-        ),
-        format!(
-            "{count} audit entries exported to {} (CSV).",
-            path.display()
-        ),
+        "cli-exported",
+        &[
+            ("n", count.into()),
+            ("path", path.display().to_string().into()),
+        ],
     )
 }
 
@@ -602,7 +469,7 @@ mod tests {
     #[test]
     fn tables_align_on_characters() {
         let t = table(
-            &["ID", "NOM"],
+            &["ID".to_owned(), "NOM".to_owned()],
             &[
                 vec!["émilie".into(), "Émilie Martin".into()],
                 vec!["bob".into(), "Bob".into()],

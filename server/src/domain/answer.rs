@@ -1,10 +1,73 @@
-//! What makes a phone's answer right: the signature over the canonical bytes of
-//! `tigr_core::signing`, or the OCRA code of `tigr_core::offline`.
+//! Answers to a login challenge: which answers are looked at ([`admit_answer`], the order of
+//! checks of docs/protocol.md §3.5), and what makes one right (the signature over the
+//! canonical bytes of `tigr_core::signing`, or the OCRA code of `tigr_core::offline`).
 
 use tigr_core::offline::{codes_match, offline_otp};
 use tigr_core::signing::{ChallengeBinding, Decision, message, verify};
 
-use super::challenge::LoginChallenge;
+use super::challenge::{Closed, LoginChallenge};
+use super::lockout::{Block, LockState, LockoutPolicy};
+
+/// What the server found of the phone that answers, read before the checks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PhoneStanding {
+    /// No enabled account with this phone: unknown account, disabled account, or a phone of
+    /// another account.
+    Unknown,
+    /// The account's phone, revoked by an administrator or replaced by a new enrollment.
+    Revoked,
+    /// The account's active phone; `lock` is the account's lockout state.
+    Active {
+        /// The account's lockout state.
+        lock: LockState,
+    },
+}
+
+/// Why an answer is refused before its signature or code is even looked at.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Refusal {
+    /// The challenge can no longer be answered (410 expired, 409 decided).
+    Closed(Closed),
+    /// No enabled account with an active phone (404).
+    UnknownAccount,
+    /// The phone was revoked or replaced (403).
+    PhoneRevoked,
+    /// The account is blocked (423), even if the answer would be right; the challenge is to
+    /// end `blocked`.
+    Blocked(Block),
+}
+
+/// The order of checks of an answer, approval or offline code alike (docs/protocol.md §3.5):
+/// the challenge is still open (410, 409), the account and its phone (404, 403), the account
+/// is not blocked (423); `Ok` means: check the answer itself.
+///
+/// A retry by `account` on a challenge that ended on that account's block is the one
+/// exception to the first check: the lockout answers it (still blocked: 423; unblocked
+/// since: that login is over all the same, 409).
+pub fn admit_answer(
+    challenge: &LoginChallenge,
+    account: &str,
+    phone: PhoneStanding,
+    policy: &LockoutPolicy,
+    now: i64,
+) -> Result<(), Refusal> {
+    let retry_after_block = challenge.ended_on_block_of(account);
+    if !retry_after_block {
+        challenge.check_open(now).map_err(Refusal::Closed)?;
+    }
+    let lock = match phone {
+        PhoneStanding::Unknown => return Err(Refusal::UnknownAccount),
+        PhoneStanding::Revoked => return Err(Refusal::PhoneRevoked),
+        PhoneStanding::Active { lock } => lock,
+    };
+    policy
+        .admit(lock, now)
+        .map_err(|refused| Refusal::Blocked(refused.block))?;
+    if retry_after_block {
+        return Err(Refusal::Closed(Closed::Used));
+    }
+    Ok(())
+}
 
 /// Who answers a challenge: the account and the device, as bound into signatures.
 #[derive(Debug, Clone, Copy)]
@@ -150,6 +213,78 @@ mod tests {
             &pk,
             &good
         ));
+    }
+
+    fn active(failures: i64) -> PhoneStanding {
+        PhoneStanding::Active {
+            lock: LockState::from_record(failures, None, None, None, 0, None),
+        }
+    }
+
+    #[test]
+    fn answers_are_admitted_in_the_protocols_order() {
+        let policy = LockoutPolicy::new(5);
+        let open = challenge();
+        assert_eq!(admit_answer(&open, "alice", active(0), &policy, 10), Ok(()));
+        // The challenge comes first: an expired one is 410 whoever answers.
+        assert_eq!(
+            admit_answer(&open, "alice", PhoneStanding::Unknown, &policy, 120),
+            Err(Refusal::Closed(Closed::Expired))
+        );
+        let decided = LoginChallenge {
+            state: StoredState::Approved,
+            account_id: Some("bob".into()),
+            ..challenge()
+        };
+        assert_eq!(
+            admit_answer(&decided, "alice", active(0), &policy, 10),
+            Err(Refusal::Closed(Closed::Used))
+        );
+        // Then the account and its phone.
+        assert_eq!(
+            admit_answer(&open, "alice", PhoneStanding::Unknown, &policy, 10),
+            Err(Refusal::UnknownAccount)
+        );
+        assert_eq!(
+            admit_answer(&open, "alice", PhoneStanding::Revoked, &policy, 10),
+            Err(Refusal::PhoneRevoked)
+        );
+        // Then the lockout, before the answer is looked at.
+        let blocked = PhoneStanding::Active {
+            lock: LockState::from_record(0, Some(5), None, Some("failures"), 1, Some(5)),
+        };
+        assert!(matches!(
+            admit_answer(&open, "alice", blocked, &policy, 10),
+            Err(Refusal::Blocked(block)) if block.is_permanent()
+        ));
+    }
+
+    #[test]
+    fn a_retry_after_the_accounts_block_is_answered_by_the_lockout() {
+        let policy = LockoutPolicy::new(5);
+        let ended = LoginChallenge {
+            state: StoredState::Blocked,
+            account_id: Some("alice".into()),
+            ..challenge()
+        };
+        let blocked = PhoneStanding::Active {
+            lock: LockState::from_record(0, Some(5), None, Some("failures"), 1, Some(5)),
+        };
+        // Still blocked, even after the challenge's expiry: 423, not 410.
+        assert!(matches!(
+            admit_answer(&ended, "alice", blocked, &policy, 500),
+            Err(Refusal::Blocked(_))
+        ));
+        // Unblocked since: that login is over all the same.
+        assert_eq!(
+            admit_answer(&ended, "alice", active(0), &policy, 10),
+            Err(Refusal::Closed(Closed::Used))
+        );
+        // Anyone else: the challenge is decided.
+        assert_eq!(
+            admit_answer(&ended, "bob", active(0), &policy, 10),
+            Err(Refusal::Closed(Closed::Used))
+        );
     }
 
     #[test]

@@ -6,9 +6,11 @@
 //! * [`enrollment`]: enrollment codes and validation of a phone's registration.
 //! * [`answer`]: what makes a phone's signature or an offline code right.
 //! * [`browser`]: the short browser description shown on the phone.
+//! * [`return_url`]: where a login may send the browser afterwards.
 
 pub mod answer;
 pub mod browser;
 pub mod challenge;
 pub mod enrollment;
 pub mod lockout;
+pub mod return_url;

@@ -258,7 +258,7 @@ async fn logout_ends_the_session_server_side() {
 #[tokio::test]
 async fn return_urls_go_only_to_configured_services() {
     let s = TestServer::start_with(|c| {
-        c.return_origins = tigr_server::web::ReturnPrefix::parse_list(
+        c.return_origins = tigr_server::domain::return_url::ReturnPrefix::parse_list(
             "https://dpi.example.fr http://127.0.0.1:9/app/",
         )
         .expect("valid");

@@ -1,0 +1,282 @@
+//! Server configuration: an optional TOML file, then environment overrides.
+//!
+//! | file key            | environment             | default                          |
+//! |---------------------|-------------------------|----------------------------------|
+//! | `listen`            | `TIGR_LISTEN`           | `127.0.0.1:8080`                 |
+//! | `public_url`        | `TIGR_PUBLIC_URL`       | `http://<bound address>`         |
+//! | `database_url`      | `TIGR_DATABASE_URL`     | `sqlite://tigr-data/tigr.db`     |
+//! | `master_key_file`   | `TIGR_MASTER_KEY_FILE`  | `tigr-data/master.key`           |
+//! | `master_key`        | `TIGR_MASTER_KEY`       | (unset: the key file is used)    |
+//! | `service_name`      | `TIGR_SERVICE_NAME`     | `Tigr`                           |
+//! | `challenge_ttl`     | `TIGR_CHALLENGE_TTL`    | `120` (seconds)                  |
+//! | `enrollment_ttl`    | `TIGR_ENROLLMENT_TTL`   | `900` (seconds)                  |
+//! | `lockout_threshold` | `TIGR_LOCKOUT_THRESHOLD`| `5`                              |
+//! | `lockout_duration`  | `TIGR_LOCKOUT_DURATION` | `900` (seconds; 0: permanent)    |
+//! | `lockout_escalation_window` | `TIGR_LOCKOUT_ESCALATION_WINDOW` | `86400` (s; 0: off) |
+//! | `lockout_permanent_after` | `TIGR_LOCKOUT_PERMANENT_AFTER` | `3` (blocks; 0: off) |
+//! | `trust_proxy`       | `TIGR_TRUST_PROXY`      | `false` (honour X-Forwarded-For) |
+//! | `session_idle`      | `TIGR_SESSION_IDLE`     | `1800` (seconds without activity)|
+//! | `session_max`       | `TIGR_SESSION_MAX`      | `43200` (seconds after login)    |
+//! | `admin_session_idle`| `TIGR_ADMIN_SESSION_IDLE` | `600` (administrators' sessions) |
+//! | `admin_session_max` | `TIGR_ADMIN_SESSION_MAX`| `7200` (administrators' sessions)|
+//! | `return_origins`    | `TIGR_RETURN_ORIGINS`   | none (list: where `?return=` may lead) |
+//! | `cookie_secure`     | `TIGR_COOKIE_SECURE`    | `auto` (Secure when public URL is https) |
+//! | `metrics`           | `TIGR_METRICS`          | `true` (serve `GET /metrics`)    |
+//! | `metrics_token`     | `TIGR_METRICS_TOKEN`    | none (set: `/metrics` needs `Authorization: Bearer <token>`) |
+//! | `time_zone`         | `TIGR_TIME_ZONE`        | `Europe/Paris` (IANA name: times shown to people) |
+//! | `rate_limit_challenges` | `TIGR_RATE_LIMIT_CHALLENGES` | `1200` (login QR codes a minute per client address; 0: off) |
+//! | `rate_limit_answers` | `TIGR_RATE_LIMIT_ANSWERS` | `600` (phones' scans and answers a minute per address; 0: off) |
+//! | `rate_limit_offline` | `TIGR_RATE_LIMIT_OFFLINE` | `60` (offline codes typed a minute per address; 0: off) |
+//! | `rate_limit_enrollments` | `TIGR_RATE_LIMIT_ENROLLMENTS` | `60` (enrollment lookups and completions a minute per address; 0: off) |
+//!
+//! Rate limits allow bursts of a quarter of the minute's number.
+//! The file is named by `--config PATH` or `TIGR_CONFIG`. Relative paths are relative to the
+//! working directory.
+//!
+//! [`Config`] is a plain value: `parse.rs` builds it from the file and the environment (and
+//! says which setting is wrong); what a running server holds besides (the address it
+//! actually bound, its keys, its database) is [`crate::RunningServer`]'s.
+
+mod parse;
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use tigr_core::clock::{Clock, TimeZone};
+use tigr_core::payload::Origin;
+use tigr_core::random::SecureRandom;
+
+use crate::domain::lockout::LockoutPolicy;
+use crate::domain::return_url::ReturnPrefix;
+use crate::ratelimit::RateLimits;
+use crate::sealing::MasterKey;
+
+/// Where the master key comes from.
+#[derive(Debug, Clone)]
+pub enum MasterKeySource {
+    /// A key file, generated (mode 0600) if missing.
+    File(PathBuf),
+    /// A key given directly (`TIGR_MASTER_KEY`).
+    Inline(MasterKey),
+}
+
+/// Everything the server needs to run. Build it with [`Config::load`] (file + environment),
+/// `Config::for_tests` (with the `test-support` feature), or by adjusting the fields of
+/// either.
+#[derive(Clone)]
+pub struct Config {
+    /// Address to listen on (port 0 picks a free port).
+    pub listen: SocketAddr,
+    /// The origin phones see (e.g. `https://auth.example.fr`); `None` derives
+    /// `http://<bound address>`, which phones accept only on loopback.
+    pub public_url: Option<Origin>,
+    /// SQLite URL, e.g. `sqlite://tigr-data/tigr.db` (file and parent directory created).
+    pub database_url: String,
+    /// Master key of the offline secrets.
+    pub master_key: MasterKeySource,
+    /// Name of the service shown on phones.
+    pub service_name: String,
+    /// Lifetime of a login challenge, in seconds.
+    pub challenge_ttl: i64,
+    /// Lifetime of an enrollment code, in seconds.
+    pub enrollment_ttl: i64,
+    /// Consecutive failed responses that block an account.
+    pub lockout_threshold: u32,
+    /// Seconds a temporary block lasts; 0 makes every block permanent (until an
+    /// administrator unblocks).
+    pub lockout_duration: i64,
+    /// A block starting less than this many seconds after the previous one is permanent;
+    /// 0 disables the rule.
+    pub lockout_escalation_window: i64,
+    /// The N-th block since the last successful login (or unblock) is permanent; 0 disables
+    /// the rule.
+    pub lockout_permanent_after: u32,
+    /// Take the client address from `X-Forwarded-For` (only behind a trusted reverse proxy).
+    pub trust_proxy: bool,
+    /// A web session ends after this many seconds without a request.
+    pub session_idle: i64,
+    /// A web session ends this many seconds after the login, whatever the activity.
+    pub session_max: i64,
+    /// An administrator's web session ends after this many seconds without a request
+    /// (shorter than `session_idle` for everyone else; the smaller of the two applies).
+    pub admin_session_idle: i64,
+    /// An administrator's web session ends this many seconds after the login (the smaller
+    /// of this and `session_max` applies).
+    pub admin_session_max: i64,
+    /// Where a login page's `?return=` may send the browser: origins, optionally with a path
+    /// prefix (`https://dpi.example.fr`, `https://portail.example.fr/app/`). Paths of this
+    /// server are always allowed; everything else is refused (no open redirect).
+    pub return_origins: Vec<ReturnPrefix>,
+    /// `Secure` attribute of cookies: `None` = when the public URL is https.
+    pub cookie_secure: Option<bool>,
+    /// Serve the Prometheus metrics at `GET /metrics` (on the same listener).
+    pub metrics: bool,
+    /// When set, `GET /metrics` answers 401 unless the request carries
+    /// `Authorization: Bearer <token>`. Redacted from `Debug`.
+    pub metrics_token: Option<String>,
+    /// Requests per client address and minute, per kind of request.
+    pub rate_limits: RateLimits,
+    /// The time zone of the times shown to people (pages, command line); logs and CSV
+    /// exports are in UTC.
+    pub time_zone: TimeZone,
+    /// Source of time (the system clock; tests put a `FixedClock` here).
+    pub clock: Arc<dyn Clock>,
+    /// Source of randomness (the OS CSPRNG; tests may put a `SeededRandom` here).
+    pub random: Arc<dyn SecureRandom>,
+}
+
+impl std::fmt::Debug for Config {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Config")
+            .field("listen", &self.listen)
+            .field(
+                "public_url",
+                &self.public_url.as_ref().map(|o| o.to_string()),
+            )
+            .field("database_url", &self.database_url)
+            .field("master_key", &self.master_key)
+            .field("service_name", &self.service_name)
+            .field("challenge_ttl", &self.challenge_ttl)
+            .field("enrollment_ttl", &self.enrollment_ttl)
+            .field("lockout_threshold", &self.lockout_threshold)
+            .field("lockout_duration", &self.lockout_duration)
+            .field("lockout_escalation_window", &self.lockout_escalation_window)
+            .field("lockout_permanent_after", &self.lockout_permanent_after)
+            .field("trust_proxy", &self.trust_proxy)
+            .field("session_idle", &self.session_idle)
+            .field("session_max", &self.session_max)
+            .field("admin_session_idle", &self.admin_session_idle)
+            .field("admin_session_max", &self.admin_session_max)
+            .field("return_origins", &self.return_origins)
+            .field("cookie_secure", &self.cookie_secure)
+            .field("metrics", &self.metrics)
+            .field("rate_limits", &self.rate_limits)
+            .field("time_zone", &self.time_zone.iana_name())
+            .field(
+                "metrics_token",
+                &self.metrics_token.as_ref().map(|_| "(redacted)"),
+            )
+            .finish_non_exhaustive()
+    }
+}
+
+/// A configuration that cannot be used, with the setting at fault.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    /// The configuration file cannot be read.
+    #[error("cannot read configuration file {path}: {source}")]
+    Read {
+        /// The file.
+        path: String,
+        /// The I/O failure.
+        source: std::io::Error,
+    },
+    /// The configuration file is not valid TOML for this server.
+    #[error("configuration file {path}: {message}")]
+    Parse {
+        /// The file.
+        path: String,
+        /// What is wrong (from the TOML parser).
+        message: String,
+    },
+    /// A setting has an unusable value.
+    #[error("{setting}: {reason}")]
+    Invalid {
+        /// The setting, as named where it was given (`TIGR_LISTEN`, `listen in tigr.toml`).
+        setting: String,
+        /// Why it is refused.
+        reason: String,
+    },
+}
+
+impl Config {
+    /// Default listen address.
+    pub const DEFAULT_LISTEN: &'static str = "127.0.0.1:8080";
+    /// Default database.
+    pub const DEFAULT_DATABASE_URL: &'static str = "sqlite://tigr-data/tigr.db";
+    /// Default key file.
+    pub const DEFAULT_MASTER_KEY_FILE: &'static str = "tigr-data/master.key";
+    /// Default time zone of the times shown to people.
+    pub const DEFAULT_TIME_ZONE: &'static str = "Europe/Paris";
+
+    /// A configuration for tests: database and key file inside `dir`, listening on
+    /// `127.0.0.1:0`, no rate limits, defaults otherwise. Only in test builds and with the
+    /// `test-support` feature (the end-to-end suites and benchmarks): never in the server.
+    #[cfg(any(test, feature = "test-support"))]
+    pub fn for_tests(dir: &std::path::Path) -> Self {
+        let mut config = Self::from_sources(None, &|_| None).expect("defaults are valid");
+        config.listen = "127.0.0.1:0".parse().expect("valid address");
+        // Tests fire everything from one address, often faster than people: the tests of
+        // the limits turn them on.
+        config.rate_limits = RateLimits::OFF;
+        config.database_url = format!("sqlite://{}", dir.join("tigr.db").display());
+        config.master_key = MasterKeySource::File(dir.join("master.key"));
+        config
+    }
+
+    /// The public origin: `public_url` if set, else `http://` + the listen address (the
+    /// bound one in [`crate::RunningServer::config`]). Fails when that cannot be a Tigr
+    /// origin (port 0 before the server started, or a non-loopback address without
+    /// `public_url`).
+    pub fn public_origin(&self) -> anyhow::Result<Origin> {
+        if let Some(origin) = &self.public_url {
+            return Ok(origin.clone());
+        }
+        let addr = self.listen;
+        if addr.port() == 0 {
+            anyhow::bail!(
+                "the public URL is unknown: the server listens on port 0 and has not started; \
+                 set TIGR_PUBLIC_URL or use the configuration of the running server"
+            );
+        }
+        let host = match addr.ip() {
+            ip if ip.is_unspecified() => anyhow::bail!(
+                "listening on {addr} (all interfaces): set TIGR_PUBLIC_URL to the https address \
+                 phones use to reach this server"
+            ),
+            std::net::IpAddr::V6(ip) => format!("[{ip}]"),
+            std::net::IpAddr::V4(ip) => ip.to_string(),
+        };
+        Origin::parse(&format!("http://{host}:{}", addr.port())).map_err(|_| {
+            anyhow::anyhow!(
+                "listening on {addr}: phones accept plain http only on localhost; set \
+                 TIGR_PUBLIC_URL to the https address phones use to reach this server"
+            )
+        })
+    }
+
+    /// The lockout rules of this configuration.
+    pub fn lockout_policy(&self) -> LockoutPolicy {
+        LockoutPolicy::new(self.lockout_threshold).with_temporary_blocks(
+            self.lockout_duration,
+            self.lockout_escalation_window,
+            self.lockout_permanent_after,
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn public_origin_derivation() {
+        let mut c = Config::for_tests(std::path::Path::new("/tmp/x"));
+        assert!(c.public_origin().is_err(), "port 0 before start");
+        c.listen = "127.0.0.1:4567".parse().expect("addr");
+        assert_eq!(
+            c.public_origin().expect("origin").to_string(),
+            "http://127.0.0.1:4567"
+        );
+        c.listen = "[::1]:80".parse().expect("addr");
+        assert_eq!(
+            c.public_origin().expect("origin").to_string(),
+            "http://[::1]"
+        );
+        c.listen = "0.0.0.0:8080".parse().expect("addr");
+        assert!(c.public_origin().is_err());
+        c.listen = "192.168.1.2:8080".parse().expect("addr");
+        assert!(c.public_origin().is_err());
+    }
+}

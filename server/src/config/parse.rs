@@ -1,0 +1,759 @@
+//! Reading the configuration: the TOML file, then the environment, into a plain
+//! [`Config`]. Each setting is read by one line of [`Config::from_sources`]; an unusable value
+//! is a [`ConfigError`] that names the setting where it was given (`TIGR_LISTEN`, `listen in
+//! tigr.toml`) and never repeats a secret.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use serde::Deserialize;
+use tigr_core::clock::{SystemClock, TimeZone};
+use tigr_core::payload::Origin;
+use tigr_core::random::SystemRandom;
+
+use crate::domain::return_url::ReturnPrefix;
+use crate::ratelimit::{Limit, RateLimits};
+use crate::sealing::{KeyError, MasterKey};
+
+use super::{Config, ConfigError, MasterKeySource};
+
+/// The keys of the configuration file (all optional).
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileConfig {
+    listen: Option<String>,
+    public_url: Option<String>,
+    database_url: Option<String>,
+    master_key_file: Option<String>,
+    master_key: Option<String>,
+    service_name: Option<String>,
+    challenge_ttl: Option<i64>,
+    enrollment_ttl: Option<i64>,
+    lockout_threshold: Option<i64>,
+    lockout_duration: Option<i64>,
+    lockout_escalation_window: Option<i64>,
+    lockout_permanent_after: Option<i64>,
+    trust_proxy: Option<bool>,
+    session_idle: Option<i64>,
+    session_max: Option<i64>,
+    admin_session_idle: Option<i64>,
+    admin_session_max: Option<i64>,
+    return_origins: Option<Vec<String>>,
+    cookie_secure: Option<String>,
+    metrics: Option<bool>,
+    metrics_token: Option<String>,
+    rate_limit_challenges: Option<i64>,
+    rate_limit_answers: Option<i64>,
+    rate_limit_offline: Option<i64>,
+    rate_limit_enrollments: Option<i64>,
+    time_zone: Option<String>,
+}
+
+/// A raw setting and where it came from, for error messages.
+struct Setting {
+    value: String,
+    origin: String,
+}
+
+impl Config {
+    /// Loads the file named by `path` (or by `TIGR_CONFIG`), then applies the environment.
+    pub fn load(path: Option<&Path>) -> Result<Self, ConfigError> {
+        let path = path
+            .map(Path::to_path_buf)
+            .or_else(|| std::env::var_os("TIGR_CONFIG").map(PathBuf::from));
+        let file = match &path {
+            Some(p) => Some((
+                p.display().to_string(),
+                std::fs::read_to_string(p).map_err(|source| ConfigError::Read {
+                    path: p.display().to_string(),
+                    source,
+                })?,
+            )),
+            None => None,
+        };
+        Self::from_sources(
+            file.as_ref()
+                .map(|(name, text)| (name.as_str(), text.as_str())),
+            &|name| std::env::var(name).ok(),
+        )
+    }
+
+    /// Builds a configuration from a file's `(name, text)` and an environment lookup.
+    pub fn from_sources(
+        file: Option<(&str, &str)>,
+        env: &dyn Fn(&str) -> Option<String>,
+    ) -> Result<Self, ConfigError> {
+        let (file_name, parsed) = match file {
+            Some((name, text)) => (
+                name.to_owned(),
+                toml::from_str::<FileConfig>(text).map_err(|e| ConfigError::Parse {
+                    path: name.to_owned(),
+                    message: e.message().to_owned(),
+                })?,
+            ),
+            None => (String::new(), FileConfig::default()),
+        };
+        let src = Sources { file_name, env };
+        let f = parsed;
+        let seconds = "a number of seconds";
+        Ok(Self {
+            listen: src.parse_or(
+                src.get("TIGR_LISTEN", "listen", f.listen),
+                Self::DEFAULT_LISTEN.parse().expect("valid default"),
+                listen_address,
+            )?,
+            public_url: src
+                .get("TIGR_PUBLIC_URL", "public_url", f.public_url)
+                .map(|s| checked(s, parse_public_url))
+                .transpose()?,
+            database_url: src.parse_or(
+                src.get("TIGR_DATABASE_URL", "database_url", f.database_url),
+                Self::DEFAULT_DATABASE_URL.to_owned(),
+                database_url,
+            )?,
+            master_key: master_key(&src, f.master_key, f.master_key_file)?,
+            service_name: src.parse_or(
+                src.get("TIGR_SERVICE_NAME", "service_name", f.service_name),
+                "Tigr".to_owned(),
+                service_name,
+            )?,
+            challenge_ttl: src.number(
+                ("TIGR_CHALLENGE_TTL", "challenge_ttl", f.challenge_ttl),
+                (120, 1, 3600),
+                seconds,
+            )?,
+            enrollment_ttl: src.number(
+                ("TIGR_ENROLLMENT_TTL", "enrollment_ttl", f.enrollment_ttl),
+                (900, 1, 30 * DAY),
+                seconds,
+            )?,
+            lockout_threshold: src.number(
+                (
+                    "TIGR_LOCKOUT_THRESHOLD",
+                    "lockout_threshold",
+                    f.lockout_threshold,
+                ),
+                (5, 1, 100),
+                "a number of attempts",
+            )? as u32,
+            lockout_duration: src.number(
+                (
+                    "TIGR_LOCKOUT_DURATION",
+                    "lockout_duration",
+                    f.lockout_duration,
+                ),
+                (900, 0, 30 * DAY),
+                "a number of seconds (0: permanent blocks)",
+            )?,
+            lockout_escalation_window: src.number(
+                (
+                    "TIGR_LOCKOUT_ESCALATION_WINDOW",
+                    "lockout_escalation_window",
+                    f.lockout_escalation_window,
+                ),
+                (DAY, 0, 365 * DAY),
+                "a number of seconds (0: off)",
+            )?,
+            lockout_permanent_after: src.number(
+                (
+                    "TIGR_LOCKOUT_PERMANENT_AFTER",
+                    "lockout_permanent_after",
+                    f.lockout_permanent_after,
+                ),
+                (3, 0, 100),
+                "a number of blocks (0: off)",
+            )? as u32,
+            trust_proxy: src.flag(
+                src.get("TIGR_TRUST_PROXY", "trust_proxy", text_of(f.trust_proxy)),
+                false,
+            )?,
+            session_idle: src.number(
+                ("TIGR_SESSION_IDLE", "session_idle", f.session_idle),
+                (1800, 60, 7 * DAY),
+                seconds,
+            )?,
+            session_max: src.number(
+                ("TIGR_SESSION_MAX", "session_max", f.session_max),
+                (43_200, 60, 30 * DAY),
+                seconds,
+            )?,
+            admin_session_idle: src.number(
+                (
+                    "TIGR_ADMIN_SESSION_IDLE",
+                    "admin_session_idle",
+                    f.admin_session_idle,
+                ),
+                (600, 60, 7 * DAY),
+                seconds,
+            )?,
+            admin_session_max: src.number(
+                (
+                    "TIGR_ADMIN_SESSION_MAX",
+                    "admin_session_max",
+                    f.admin_session_max,
+                ),
+                (7200, 60, 30 * DAY),
+                seconds,
+            )?,
+            return_origins: src
+                .get(
+                    "TIGR_RETURN_ORIGINS",
+                    "return_origins",
+                    f.return_origins.map(|list| list.join(" ")),
+                )
+                .map(|s| checked(s, ReturnPrefix::parse_list))
+                .transpose()?
+                .unwrap_or_default(),
+            cookie_secure: src
+                .get("TIGR_COOKIE_SECURE", "cookie_secure", f.cookie_secure)
+                .map(|s| checked(s, cookie_secure))
+                .transpose()?
+                .flatten(),
+            metrics: src.flag(src.get("TIGR_METRICS", "metrics", text_of(f.metrics)), true)?,
+            metrics_token: src
+                .get("TIGR_METRICS_TOKEN", "metrics_token", f.metrics_token)
+                .map(parse_metrics_token)
+                .transpose()?,
+            rate_limits: RateLimits {
+                challenges: src.rate(
+                    (
+                        "TIGR_RATE_LIMIT_CHALLENGES",
+                        "rate_limit_challenges",
+                        f.rate_limit_challenges,
+                    ),
+                    1200,
+                )?,
+                answers: src.rate(
+                    (
+                        "TIGR_RATE_LIMIT_ANSWERS",
+                        "rate_limit_answers",
+                        f.rate_limit_answers,
+                    ),
+                    600,
+                )?,
+                offline: src.rate(
+                    (
+                        "TIGR_RATE_LIMIT_OFFLINE",
+                        "rate_limit_offline",
+                        f.rate_limit_offline,
+                    ),
+                    60,
+                )?,
+                enrollments: src.rate(
+                    (
+                        "TIGR_RATE_LIMIT_ENROLLMENTS",
+                        "rate_limit_enrollments",
+                        f.rate_limit_enrollments,
+                    ),
+                    60,
+                )?,
+            },
+            time_zone: time_zone(src.get("TIGR_TIME_ZONE", "time_zone", f.time_zone))?,
+            clock: Arc::new(SystemClock),
+            random: Arc::new(SystemRandom::new()),
+        })
+    }
+}
+
+/// Seconds in a day.
+const DAY: i64 = 24 * 3600;
+
+/// A numeric setting: environment variable, file key, value in the file.
+type NumberSetting<'a> = (&'a str, &'a str, Option<i64>);
+
+/// Where settings come from: the environment first, then the file.
+struct Sources<'a> {
+    file_name: String,
+    env: &'a dyn Fn(&str) -> Option<String>,
+}
+
+impl Sources<'_> {
+    /// The winning raw value of a setting, with where it came from.
+    fn get(&self, env_name: &str, key: &str, from_file: Option<String>) -> Option<Setting> {
+        match (self.env)(env_name).filter(|v| !v.trim().is_empty()) {
+            Some(value) => Some(Setting {
+                value,
+                origin: env_name.to_owned(),
+            }),
+            None => from_file.map(|value| Setting {
+                value,
+                origin: format!("{key} in {}", self.file_name),
+            }),
+        }
+    }
+
+    /// `parse` of the setting, or `default` when unset.
+    fn parse_or<T>(
+        &self,
+        setting: Option<Setting>,
+        default: T,
+        parse: impl FnOnce(&str) -> Result<T, String>,
+    ) -> Result<T, ConfigError> {
+        setting.map_or(Ok(default), |s| checked(s, parse))
+    }
+
+    /// An integer between `min` and `max` (`default` when unset).
+    fn number(
+        &self,
+        (env_name, key, from_file): NumberSetting<'_>,
+        (default, min, max): (i64, i64, i64),
+        unit: &str,
+    ) -> Result<i64, ConfigError> {
+        match self.get(env_name, key, from_file.map(|n| n.to_string())) {
+            Some(s) => match s.value.trim().parse::<i64>() {
+                Ok(n) if (min..=max).contains(&n) => Ok(n),
+                _ => Err(ConfigError::Invalid {
+                    setting: s.origin,
+                    reason: format!("expected {unit} between {min} and {max}, got {:?}", s.value),
+                }),
+            },
+            None => Ok(default),
+        }
+    }
+
+    /// Requests a minute per client address; 0 is no limit.
+    fn rate(&self, setting: NumberSetting<'_>, default: i64) -> Result<Option<Limit>, ConfigError> {
+        self.number(
+            setting,
+            (default, 0, 1_000_000),
+            "a number of requests a minute (0: no limit)",
+        )
+        .map(|n| Limit::per_minute(n as u32))
+    }
+
+    /// A yes/no setting (`default` when unset).
+    fn flag(&self, setting: Option<Setting>, default: bool) -> Result<bool, ConfigError> {
+        setting.map_or(Ok(default), parse_flag)
+    }
+}
+
+/// `parse` of a setting's value, or the error that names the setting.
+fn checked<T>(
+    setting: Setting,
+    parse: impl FnOnce(&str) -> Result<T, String>,
+) -> Result<T, ConfigError> {
+    parse(&setting.value).map_err(|reason| ConfigError::Invalid {
+        setting: setting.origin,
+        reason,
+    })
+}
+
+/// A file value as text, to go through the same parsing as the environment's.
+fn text_of(value: Option<bool>) -> Option<String> {
+    value.map(|b| b.to_string())
+}
+
+/// `TIGR_LISTEN`: an address and port.
+fn listen_address(text: &str) -> Result<std::net::SocketAddr, String> {
+    text.trim()
+        .parse()
+        .map_err(|_| format!("expected an address and port such as 127.0.0.1:8080, got {text:?}"))
+}
+
+/// `TIGR_DATABASE_URL`: `sqlite://PATH`.
+fn database_url(text: &str) -> Result<String, String> {
+    match text.trim() {
+        url if url.starts_with("sqlite:") => Ok(url.to_owned()),
+        url => Err(format!(
+            "only SQLite is supported for now: expected sqlite://PATH, got {url:?}"
+        )),
+    }
+}
+
+/// `TIGR_SERVICE_NAME`: 1 to 64 printable characters.
+fn service_name(text: &str) -> Result<String, String> {
+    let name = text.trim();
+    if name.is_empty() || name.chars().count() > 64 || name.chars().any(char::is_control) {
+        Err("expected 1 to 64 printable characters".into())
+    } else {
+        Ok(name.to_owned())
+    }
+}
+
+/// `TIGR_COOKIE_SECURE`: `auto` (`None`), `true` or `false`.
+fn cookie_secure(text: &str) -> Result<Option<bool>, String> {
+    match text.trim().to_ascii_lowercase().as_str() {
+        "auto" => Ok(None),
+        "true" | "1" | "yes" | "on" => Ok(Some(true)),
+        "false" | "0" | "no" | "off" => Ok(Some(false)),
+        _ => Err(format!("expected auto, true or false, got {text:?}")),
+    }
+}
+
+/// A time zone by its IANA name (`Europe/Paris`, `America/Cayenne`, `UTC`), from the
+/// database bundled in the binary (the same on every machine).
+fn time_zone(setting: Option<Setting>) -> Result<TimeZone, ConfigError> {
+    let Some(s) = setting else {
+        return TimeZone::get(Config::DEFAULT_TIME_ZONE).map_err(|e| ConfigError::Invalid {
+            setting: "the default time zone".to_owned(),
+            reason: e.to_string(),
+        });
+    };
+    TimeZone::get(s.value.trim()).map_err(|_| ConfigError::Invalid {
+        setting: s.origin,
+        reason: format!(
+            "unknown time zone {:?}: expected an IANA name such as Europe/Paris, \
+             America/Cayenne, Indian/Reunion or UTC",
+            s.value
+        ),
+    })
+}
+
+/// The master key: given inline (`TIGR_MASTER_KEY`), else a key file.
+fn master_key(
+    src: &Sources<'_>,
+    inline: Option<String>,
+    file: Option<String>,
+) -> Result<MasterKeySource, ConfigError> {
+    match src.get("TIGR_MASTER_KEY", "master_key", inline) {
+        Some(s) => MasterKey::from_base64(&s.value, &s.origin)
+            .map(MasterKeySource::Inline)
+            .map_err(|e: KeyError| ConfigError::Invalid {
+                setting: s.origin.clone(),
+                reason: format!(
+                    "{e} (generate one with: head -c 32 /dev/urandom | basenc --base64url)"
+                ),
+            }),
+        None => Ok(MasterKeySource::File(PathBuf::from(
+            src.get("TIGR_MASTER_KEY_FILE", "master_key_file", file)
+                .map(|s| s.value)
+                .unwrap_or_else(|| Config::DEFAULT_MASTER_KEY_FILE.to_owned()),
+        ))),
+    }
+}
+
+/// `true`/`false` (also `1`/`0`, `yes`/`no`, `on`/`off`).
+fn parse_flag(s: Setting) -> Result<bool, ConfigError> {
+    match s.value.trim().to_ascii_lowercase().as_str() {
+        "true" | "1" | "yes" | "on" => Ok(true),
+        "false" | "0" | "no" | "off" => Ok(false),
+        _ => Err(ConfigError::Invalid {
+            setting: s.origin,
+            reason: format!("expected true or false, got {:?}", s.value),
+        }),
+    }
+}
+
+/// A bearer token for `/metrics`: 16 to 256 visible ASCII characters. The value is never
+/// repeated in the error.
+fn parse_metrics_token(s: Setting) -> Result<String, ConfigError> {
+    let token = s.value.trim();
+    if (16..=256).contains(&token.len()) && token.bytes().all(|b| b.is_ascii_graphic()) {
+        Ok(token.to_owned())
+    } else {
+        Err(ConfigError::Invalid {
+            setting: s.origin,
+            reason: "expected 16 to 256 visible ASCII characters without spaces (generate one \
+                     with: head -c 32 /dev/urandom | basenc --base64url)"
+                .into(),
+        })
+    }
+}
+
+fn parse_public_url(text: &str) -> Result<Origin, String> {
+    let trimmed = text.trim().trim_end_matches('/');
+    Origin::parse(trimmed).map_err(|e| {
+        format!(
+            "{e}: expected an origin such as https://auth.example.fr (no path), or \
+             http://127.0.0.1:8080 for local tests; got {text:?}"
+        )
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::lockout::LockoutPolicy;
+    use std::collections::HashMap;
+
+    fn env(pairs: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> {
+        let map: HashMap<String, String> = pairs
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect();
+        move |name| map.get(name).cloned()
+    }
+
+    #[test]
+    fn defaults() {
+        let c = Config::from_sources(None, &env(&[])).expect("valid");
+        assert_eq!(c.listen.to_string(), "127.0.0.1:8080");
+        assert!(c.public_url.is_none());
+        assert_eq!(c.database_url, "sqlite://tigr-data/tigr.db");
+        assert!(
+            matches!(&c.master_key, MasterKeySource::File(p) if p == Path::new("tigr-data/master.key"))
+        );
+        assert_eq!(c.service_name, "Tigr");
+        assert_eq!((c.challenge_ttl, c.enrollment_ttl), (120, 900));
+        assert_eq!(c.lockout_threshold, 5);
+        assert_eq!(
+            (
+                c.lockout_duration,
+                c.lockout_escalation_window,
+                c.lockout_permanent_after
+            ),
+            (900, 86_400, 3)
+        );
+        assert!(!c.trust_proxy);
+        assert_eq!(
+            c.public_origin().expect("origin").to_string(),
+            "http://127.0.0.1:8080"
+        );
+    }
+
+    #[test]
+    fn file_then_environment() {
+        let file = r#"
+            listen = "0.0.0.0:9000"
+            public_url = "https://auth.example.fr/"
+            service_name = "ESEA"
+            challenge_ttl = 60
+            trust_proxy = true
+        "#;
+        let c = Config::from_sources(
+            Some(("tigr.toml", file)),
+            &env(&[
+                ("TIGR_CHALLENGE_TTL", "90"),
+                ("TIGR_LOCKOUT_THRESHOLD", "3"),
+                ("TIGR_LOCKOUT_DURATION", "0"),
+            ]),
+        )
+        .expect("valid");
+        assert_eq!(c.listen.to_string(), "0.0.0.0:9000");
+        assert_eq!(
+            c.public_origin().expect("origin").to_string(),
+            "https://auth.example.fr"
+        );
+        assert_eq!(c.service_name, "ESEA");
+        assert_eq!(c.challenge_ttl, 90);
+        assert_eq!(c.lockout_threshold, 3);
+        assert_eq!(c.lockout_duration, 0, "0 is allowed: permanent blocks");
+        assert_eq!(
+            c.lockout_policy(),
+            LockoutPolicy::new(3).with_temporary_blocks(0, 86_400, 3)
+        );
+        assert!(c.trust_proxy);
+    }
+
+    #[test]
+    fn errors_name_the_setting() {
+        let cases: &[(&[(&str, &str)], &str)] = &[
+            (&[("TIGR_LISTEN", "localhost")], "TIGR_LISTEN"),
+            (
+                &[("TIGR_PUBLIC_URL", "http://auth.example.fr")],
+                "TIGR_PUBLIC_URL",
+            ),
+            (
+                &[("TIGR_PUBLIC_URL", "https://a.fr/login")],
+                "TIGR_PUBLIC_URL",
+            ),
+            (&[("TIGR_CHALLENGE_TTL", "2m")], "TIGR_CHALLENGE_TTL"),
+            (&[("TIGR_CHALLENGE_TTL", "0")], "TIGR_CHALLENGE_TTL"),
+            (
+                &[("TIGR_LOCKOUT_THRESHOLD", "-1")],
+                "TIGR_LOCKOUT_THRESHOLD",
+            ),
+            (&[("TIGR_MASTER_KEY", "short")], "TIGR_MASTER_KEY"),
+            (
+                &[("TIGR_DATABASE_URL", "postgres://x")],
+                "TIGR_DATABASE_URL",
+            ),
+            (&[("TIGR_TRUST_PROXY", "maybe")], "TIGR_TRUST_PROXY"),
+            (&[("TIGR_LOCKOUT_DURATION", "-1")], "TIGR_LOCKOUT_DURATION"),
+            (
+                &[("TIGR_LOCKOUT_ESCALATION_WINDOW", "1d")],
+                "TIGR_LOCKOUT_ESCALATION_WINDOW",
+            ),
+            (
+                &[("TIGR_LOCKOUT_PERMANENT_AFTER", "101")],
+                "TIGR_LOCKOUT_PERMANENT_AFTER",
+            ),
+            (
+                &[("TIGR_SERVICE_NAME", &"x".repeat(65))],
+                "TIGR_SERVICE_NAME",
+            ),
+        ];
+        for (vars, setting) in cases {
+            let err = Config::from_sources(None, &env(vars)).expect_err("invalid");
+            assert!(err.to_string().starts_with(setting), "{err}");
+        }
+        let err = Config::from_sources(Some(("t.toml", "listne = \"x\"")), &env(&[]))
+            .expect_err("unknown key");
+        assert!(err.to_string().contains("t.toml"), "{err}");
+        let err = Config::from_sources(Some(("t.toml", "challenge_ttl = 0")), &env(&[]))
+            .expect_err("bad value");
+        assert!(
+            err.to_string().starts_with("challenge_ttl in t.toml"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn web_session_settings() {
+        let c = Config::from_sources(None, &env(&[])).expect("valid");
+        assert_eq!((c.session_idle, c.session_max), (1800, 43_200));
+        assert!(c.return_origins.is_empty());
+        assert_eq!(c.cookie_secure, None);
+        let file = r#"
+            session_idle = 600
+            return_origins = ["https://dpi.example.fr", "https://portail.example.fr/app/"]
+            cookie_secure = "true"
+        "#;
+        let c = Config::from_sources(
+            Some(("tigr.toml", file)),
+            &env(&[("TIGR_SESSION_MAX", "3600")]),
+        )
+        .expect("valid");
+        assert_eq!((c.session_idle, c.session_max), (600, 3600));
+        assert_eq!(c.return_origins.len(), 2);
+        assert_eq!(c.cookie_secure, Some(true));
+        let c = Config::from_sources(
+            Some(("tigr.toml", file)),
+            &env(&[
+                (
+                    "TIGR_RETURN_ORIGINS",
+                    "https://a.example.fr,https://b.example.fr",
+                ),
+                ("TIGR_COOKIE_SECURE", "auto"),
+            ]),
+        )
+        .expect("valid");
+        assert_eq!(c.return_origins.len(), 2);
+        assert_eq!(c.cookie_secure, None);
+        for (name, value) in [
+            ("TIGR_SESSION_IDLE", "10"),
+            ("TIGR_SESSION_MAX", "forever"),
+            ("TIGR_RETURN_ORIGINS", "http://dpi.example.fr"),
+            ("TIGR_RETURN_ORIGINS", "https://a.fr@b.fr"),
+            ("TIGR_COOKIE_SECURE", "sometimes"),
+        ] {
+            let err = Config::from_sources(None, &env(&[(name, value)])).expect_err("invalid");
+            assert!(err.to_string().starts_with(name), "{err}");
+        }
+    }
+
+    #[test]
+    fn admin_session_settings() {
+        let c = Config::from_sources(None, &env(&[])).expect("valid");
+        assert_eq!((c.admin_session_idle, c.admin_session_max), (600, 7200));
+        let c = Config::from_sources(
+            Some(("tigr.toml", "admin_session_idle = 300")),
+            &env(&[("TIGR_ADMIN_SESSION_MAX", "3600")]),
+        )
+        .expect("valid");
+        assert_eq!((c.admin_session_idle, c.admin_session_max), (300, 3600));
+        for (name, value) in [
+            ("TIGR_ADMIN_SESSION_IDLE", "5"),
+            ("TIGR_ADMIN_SESSION_MAX", "2h"),
+        ] {
+            let err = Config::from_sources(None, &env(&[(name, value)])).expect_err("invalid");
+            assert!(err.to_string().starts_with(name), "{err}");
+        }
+    }
+
+    #[test]
+    fn rate_limit_settings() {
+        let c = Config::from_sources(None, &env(&[])).expect("valid");
+        assert_eq!(c.rate_limits.challenges, Limit::per_minute(1200));
+        assert_eq!(c.rate_limits.answers, Limit::per_minute(600));
+        assert_eq!(c.rate_limits.offline, Limit::per_minute(60));
+        assert_eq!(c.rate_limits.enrollments, Limit::per_minute(60));
+        let c = Config::from_sources(
+            Some((
+                "tigr.toml",
+                "rate_limit_offline = 20\nrate_limit_challenges = 0",
+            )),
+            &env(&[("TIGR_RATE_LIMIT_OFFLINE", "30")]),
+        )
+        .expect("valid");
+        assert_eq!(
+            c.rate_limits.offline,
+            Limit::per_minute(30),
+            "environment wins"
+        );
+        assert_eq!(c.rate_limits.challenges, None, "0: no limit");
+        let err = Config::from_sources(None, &env(&[("TIGR_RATE_LIMIT_ANSWERS", "-1")]))
+            .expect_err("invalid");
+        assert!(
+            err.to_string().starts_with("TIGR_RATE_LIMIT_ANSWERS"),
+            "{err}"
+        );
+        let tests = Config::for_tests(std::path::Path::new("unused"));
+        assert_eq!(tests.rate_limits, RateLimits::OFF);
+    }
+
+    #[test]
+    fn metrics_settings() {
+        let c = Config::from_sources(None, &env(&[])).expect("valid");
+        assert!(c.metrics, "on by default");
+        assert_eq!(c.metrics_token, None);
+        let token = "s3cret-scrape-token-0123456789";
+        let c = Config::from_sources(
+            Some((
+                "tigr.toml",
+                "metrics = false\nmetrics_token = \"file-token-0123456789\"",
+            )),
+            &env(&[("TIGR_METRICS_TOKEN", token)]),
+        )
+        .expect("valid");
+        assert!(!c.metrics);
+        assert_eq!(c.metrics_token.as_deref(), Some(token), "environment wins");
+        assert!(!format!("{c:?}").contains(token), "redacted");
+        let c = Config::from_sources(None, &env(&[("TIGR_METRICS", "on")])).expect("valid");
+        assert!(c.metrics);
+        let err = Config::from_sources(None, &env(&[("TIGR_METRICS", "sometimes")]))
+            .expect_err("invalid");
+        assert!(err.to_string().starts_with("TIGR_METRICS"), "{err}");
+        for value in ["short", "has a space in the middle"] {
+            let err = Config::from_sources(None, &env(&[("TIGR_METRICS_TOKEN", value)]))
+                .expect_err("invalid");
+            assert!(err.to_string().starts_with("TIGR_METRICS_TOKEN"), "{err}");
+            assert!(
+                !err.to_string().contains(value),
+                "token not repeated: {err}"
+            );
+        }
+    }
+
+    #[test]
+    fn time_zone_setting() {
+        let c = Config::from_sources(None, &env(&[])).expect("valid");
+        assert_eq!(c.time_zone.iana_name(), Some("Europe/Paris"));
+        let c = Config::from_sources(
+            Some(("tigr.toml", "time_zone = \"Indian/Reunion\"")),
+            &env(&[]),
+        )
+        .expect("valid");
+        assert_eq!(c.time_zone.iana_name(), Some("Indian/Reunion"));
+        let c = Config::from_sources(
+            Some(("tigr.toml", "time_zone = \"Indian/Reunion\"")),
+            &env(&[("TIGR_TIME_ZONE", "America/Cayenne")]),
+        )
+        .expect("valid");
+        assert_eq!(
+            c.time_zone.iana_name(),
+            Some("America/Cayenne"),
+            "environment wins"
+        );
+        let err = Config::from_sources(None, &env(&[("TIGR_TIME_ZONE", "Europe/Lutece")]))
+            .expect_err("invalid");
+        assert!(err.to_string().starts_with("TIGR_TIME_ZONE"), "{err}");
+        assert!(err.to_string().contains("Europe/Paris"), "{err}");
+    }
+
+    #[test]
+    fn master_key_from_environment_is_redacted() {
+        let key = "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8";
+        let c = Config::from_sources(None, &env(&[("TIGR_MASTER_KEY", key)])).expect("valid");
+        assert!(matches!(c.master_key, MasterKeySource::Inline(_)));
+        assert!(!format!("{c:?}").contains(key));
+    }
+
+    #[test]
+    fn the_example_configuration_is_valid() {
+        let text = include_str!("../../tigr.example.toml");
+        let config = Config::from_sources(Some(("tigr.example.toml", text)), &env(&[]))
+            .expect("valid example");
+        assert_eq!(config.listen.to_string(), "127.0.0.1:8080");
+    }
+}

@@ -1,0 +1,262 @@
+//! Web sessions: opened when a login completes, found again from the cookie's id, ended by
+//! logout or by their timeouts.
+//!
+//! ```text
+//!   login completes ──► open (row: SHA-256(id), account, created, last_seen, expires_at)
+//!   each request    ──► valid if now < expires_at and now - last_seen < idle;
+//!                       last_seen refreshed at most once a minute
+//!   logout / expiry ──► row deleted (expiry: on next use, or by the periodic purge)
+//! ```
+
+use tigr_core::wire::b64_encode;
+
+use crate::sealing::sha256;
+use crate::storage::{
+    Account, Actor, AuditEntry, AuditEvent, NewWebSession, StorageError, WebSessionRecord,
+};
+
+use super::{ClientInfo, LoginError, LoginService};
+
+/// `last_seen_at` is written at most this often (seconds): idle timeouts are minutes long,
+/// and a write per page view would be wasted.
+const TOUCH_EVERY: i64 = 60;
+
+/// Random bytes of a session id.
+const SESSION_ID_BYTES: usize = 32;
+
+/// Longest session id accepted from a cookie.
+const MAX_SESSION_ID_LEN: usize = 64;
+
+/// How long after its approval a challenge can still open a session.
+const COMPLETE_WINDOW_SECONDS: i64 = 300;
+
+/// The configured timeouts of web sessions, in seconds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SessionSettings {
+    /// Idle timeout of sessions.
+    pub idle: i64,
+    /// Absolute timeout of sessions.
+    pub max: i64,
+    /// Idle timeout of administrators' sessions (the smaller of the two applies).
+    pub admin_idle: i64,
+    /// Absolute timeout of administrators' sessions (the smaller of the two applies).
+    pub admin_max: i64,
+}
+
+impl SessionSettings {
+    /// The timeouts of `account`'s sessions: administrators get the smaller of the admin and
+    /// general settings.
+    pub fn limits(&self, account: &Account) -> SessionLimits {
+        if account.role == "admin" {
+            SessionLimits {
+                idle: self.idle.min(self.admin_idle),
+                max: self.max.min(self.admin_max),
+            }
+        } else {
+            SessionLimits {
+                idle: self.idle,
+                max: self.max,
+            }
+        }
+    }
+}
+
+/// Idle and absolute timeouts of a session, in seconds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SessionLimits {
+    /// Ends after this long without a request.
+    pub idle: i64,
+    /// Ends this long after the login.
+    pub max: i64,
+}
+
+impl SessionLimits {
+    /// The absolute end of `record` under these limits.
+    pub fn ends_at(self, record: &WebSessionRecord) -> i64 {
+        record.expires_at.min(record.created_at + self.max)
+    }
+
+    /// True while `record` is neither idle too long nor past its end at `now`.
+    pub fn alive(self, record: &WebSessionRecord, now: i64) -> bool {
+        now < self.ends_at(record) && now - record.last_seen_at < self.idle
+    }
+}
+
+/// A valid session: its account and its record (`expires_at` as the limits make it).
+#[derive(Debug, Clone)]
+pub struct CurrentSession {
+    /// The account (id, display name, role, …).
+    pub account: Account,
+    /// The stored session.
+    pub record: WebSessionRecord,
+}
+
+/// A session just opened.
+#[derive(Debug)]
+pub struct OpenedSession {
+    /// The session id, for the cookie (the server keeps only its SHA-256).
+    pub id: String,
+    /// Its absolute timeout, in seconds (the cookie's lifetime).
+    pub max_age: i64,
+    /// The account.
+    pub account: Account,
+}
+
+/// How the login was proven.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LoginMethod {
+    /// The phone approved the QR.
+    Qr,
+    /// An offline code was typed.
+    OfflineCode,
+}
+
+impl LoginMethod {
+    /// The stored spelling (`qr`, `offline`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Qr => "qr",
+            Self::OfflineCode => "offline",
+        }
+    }
+}
+
+impl LoginService {
+    /// The valid session with this id, if any. Ended sessions are deleted on sight.
+    pub async fn current_session(&self, id: &str) -> Result<Option<CurrentSession>, LoginError> {
+        Ok(self.try_current_session(id).await?)
+    }
+
+    async fn try_current_session(&self, id: &str) -> Result<Option<CurrentSession>, StorageError> {
+        if id.is_empty() || id.len() > MAX_SESSION_ID_LEN {
+            return Ok(None);
+        }
+        let id_hash = sha256(id.as_bytes());
+        let Some(record) = self.store.web_session(&id_hash).await? else {
+            return Ok(None);
+        };
+        let now = self.now();
+        let account = self.store.account(&record.account_id).await?;
+        // The role is read on every request: administrators' sessions end sooner.
+        let limits = account.as_ref().map(|a| self.sessions.limits(a));
+        let valid = account.as_ref().is_some_and(Account::is_enabled)
+            && limits.is_some_and(|l| l.alive(&record, now));
+        let Some(account) = account.filter(|_| valid) else {
+            let mut tx = self.store.begin_write().await?;
+            tx.delete_web_session(&id_hash).await?;
+            tx.commit().await?;
+            return Ok(None);
+        };
+        if now - record.last_seen_at >= TOUCH_EVERY {
+            self.store.touch_web_session(&id_hash, now).await?;
+        }
+        let mut record = record;
+        if let Some(limits) = limits {
+            record.expires_at = limits.ends_at(&record);
+        }
+        Ok(Some(CurrentSession { account, record }))
+    }
+
+    /// Opens a session from the challenge `challenge_id` of `browser_token`, approved within
+    /// the last few minutes (the page's script calls this once the events say `approved`).
+    pub async fn open_qr_session(
+        &self,
+        challenge_id: &str,
+        browser_token: &str,
+        client: &ClientInfo,
+    ) -> Result<OpenedSession, LoginError> {
+        self.bound_challenge(challenge_id, browser_token).await?;
+        let challenge = self.challenge(challenge_id).await?;
+        let now = self.now();
+        let recent = challenge
+            .decided_at
+            .is_some_and(|at| now - at <= COMPLETE_WINDOW_SECONDS);
+        let account = challenge
+            .approved_account()
+            .filter(|_| recent)
+            .ok_or(LoginError::NotApproved)?;
+        self.open_session(account, challenge_id, LoginMethod::Qr, client)
+            .await
+    }
+
+    /// Opens a session for `account_id` from the approved `challenge_id` (one session per
+    /// challenge: a second attempt is [`LoginError::SessionAlreadyOpened`]), audited in the
+    /// same transaction.
+    pub async fn open_session(
+        &self,
+        account_id: &str,
+        challenge_id: &str,
+        method: LoginMethod,
+        client: &ClientInfo,
+    ) -> Result<OpenedSession, LoginError> {
+        let mut bytes = [0u8; SESSION_ID_BYTES];
+        self.random.fill(&mut bytes);
+        let id = b64_encode(&bytes);
+        let id_hash = sha256(id.as_bytes());
+        let now = self.now();
+        let mut tx = self.store.begin_write().await?;
+        let account = tx
+            .account(account_id)
+            .await?
+            .filter(Account::is_enabled)
+            .ok_or(LoginError::NotApproved)?;
+        let max = self.sessions.limits(&account).max;
+        let inserted = tx
+            .insert_web_session(&NewWebSession {
+                id_hash: &id_hash,
+                account_id,
+                created_at: now,
+                expires_at: now + max,
+                challenge_id,
+                method: method.as_str(),
+                ip: &client.ip,
+                user_agent: &client.summary,
+            })
+            .await?;
+        if !inserted {
+            return Err(LoginError::SessionAlreadyOpened);
+        }
+        tx.audit(&AuditEntry {
+            account_id: Some(account_id),
+            challenge_id: Some(challenge_id),
+            ip: Some(&client.ip),
+            user_agent: Some(&client.summary),
+            detail: Some(format!("method={}", method.as_str())),
+            ..AuditEntry::new(now, AuditEvent::WebLogin, Actor::Browser)
+        })
+        .await?;
+        tx.commit().await?;
+        tracing::info!(account = %account_id, method = method.as_str(), "web session opened");
+        Ok(OpenedSession {
+            id,
+            max_age: max,
+            account,
+        })
+    }
+
+    /// Ends the session with this id, if any (audited). Returns its account.
+    pub async fn end_session(
+        &self,
+        id: &str,
+        client: &ClientInfo,
+    ) -> Result<Option<String>, LoginError> {
+        let id_hash = sha256(id.as_bytes());
+        let now = self.now();
+        let mut tx = self.store.begin_write().await?;
+        let account = tx.delete_web_session(&id_hash).await?;
+        if let Some(account) = &account {
+            tx.audit(&AuditEntry {
+                account_id: Some(account),
+                ip: Some(&client.ip),
+                user_agent: Some(&client.summary),
+                ..AuditEntry::new(now, AuditEvent::WebLogout, Actor::Browser)
+            })
+            .await?;
+        }
+        tx.commit().await?;
+        if let Some(account) = &account {
+            tracing::info!(account = %account, "web session closed by logout");
+        }
+        Ok(account)
+    }
+}
