@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # Installs what the test suites need beyond Rust, Java/Maven and Node.js:
-# Debian's Chromium and ChromeDriver for the browser tests. Idempotent.
+# Debian's Chromium and ChromeDriver for the browser tests, and oathtool (OATH Toolkit), the
+# reference the OTP account tests check codes against. Idempotent.
 set -euo pipefail
 
 need=()
 command -v chromium >/dev/null 2>&1 || need+=(chromium)
 command -v chromedriver >/dev/null 2>&1 || need+=(chromium-driver)
+command -v oathtool >/dev/null 2>&1 || need+=(oathtool)
 if [ ${#need[@]} -eq 0 ]; then
   exit 0
 fi

@@ -9,6 +9,10 @@ import fr.tigr.sdk.LoginCode
 import fr.tigr.sdk.LoginContext
 import fr.tigr.sdk.LoginRequest
 import fr.tigr.sdk.OfflineCode
+import fr.tigr.sdk.OtpAccount
+import fr.tigr.sdk.OtpAlgorithm
+import fr.tigr.sdk.OtpCode
+import fr.tigr.sdk.OtpKind
 import fr.tigr.sdk.ScanResult
 import fr.tigr.sdk.ScannedCode
 import fr.tigr.sdk.TigrException
@@ -53,7 +57,17 @@ class FakeTigrClient : TigrClient {
     override fun offlineCode(payload: String, tigrId: String?, pin: String): OfflineCode =
         next("offlineCode($payload, $tigrId, $pin)")
     override fun removeAccount(serverOrigin: String, tigrId: String): Unit = next("removeAccount($serverOrigin, $tigrId)")
+    override fun otpAccounts(): List<OtpAccount> = next("otpAccounts()")
+    override fun addOtpAccounts(text: String): List<OtpAccount> = next("addOtpAccounts($text)")
+    override fun otpCode(id: String): OtpCode = next("otpCode($id)")
+    override fun renameOtpAccount(id: String, issuer: String?, accountName: String): OtpAccount =
+        next("renameOtpAccount($id, $issuer, $accountName)")
+    override fun removeOtpAccount(id: String): Unit = next("removeOtpAccount($id)")
     override fun errorMessage(error: TigrException): String = "message:${error.javaClass.simpleName}"
+
+    /** The fake clock (Unix seconds), moved by the tests. */
+    var clock: Long = Samples.NOW
+    override fun now(): Long = clock
 
     /** Whole minutes from the fake clock [Samples.NOW] (tests use whole minutes). */
     override fun minutesUntil(blockedUntil: Long): Int = ((blockedUntil - Samples.NOW) / 60).toInt()
@@ -94,4 +108,10 @@ object Samples {
         ScanResult.Login(LoginRequest(loginCode(), null, accounts.toList(), "Le serveur est injoignable."))
 
     fun invitationCode() = ScannedCode.Invitation(InvitationCode(ENROLL, ORIGIN, HOST))
+
+    fun totp(id: String = "TOTP0001", label: String = "ESEA:c.leroy") =
+        OtpAccount(id, label.substringBefore(':'), label.substringAfter(':'), label, OtpKind.Totp(30u), OtpAlgorithm.SHA1, 6u, 1_700_000_000)
+
+    fun hotp(id: String = "HOTP0001", counter: ULong = 0u) =
+        OtpAccount(id, "Banque", "jeton", "Banque:jeton", OtpKind.Hotp(counter), OtpAlgorithm.SHA1, 6u, 1_700_000_000)
 }

@@ -7,6 +7,7 @@ import fr.tigr.app.scan.ScannerViewModel
 import fr.tigr.app.ui.components.PinBuffer
 import fr.tigr.app.ui.components.formatCountdown
 import fr.tigr.app.ui.components.groupedDigits
+import fr.tigr.app.ui.components.otpGroups
 import fr.tigr.app.ui.components.spokenDigits
 import fr.tigr.sdk.InvalidCodeReason
 import fr.tigr.sdk.TigrException
@@ -24,6 +25,14 @@ class ScreenHelpersTest {
         assertEquals("1234 5678", groupedDigits("12345678"))
         assertEquals("1:23", formatCountdown(83))
         assertEquals("0:00", formatCountdown(-4))
+    }
+
+    @Test
+    fun `OTP codes are grouped as authenticator apps show them and read digit by digit`() {
+        assertEquals("123 456", otpGroups("123456"))
+        assertEquals("1234 567", otpGroups("1234567"))
+        assertEquals("1234 5678", otpGroups("12345678"))
+        assertEquals("1 2 3 4 5 6", spokenDigits(otpGroups("123456")))
     }
 
     @Test

@@ -22,6 +22,7 @@ import androidx.compose.material3.SnackbarHostState
 import androidx.compose.material3.Text
 import androidx.compose.material3.TopAppBar
 import androidx.compose.runtime.Composable
+import androidx.compose.runtime.LaunchedEffect
 import androidx.compose.runtime.getValue
 import androidx.compose.ui.Alignment
 import androidx.compose.ui.Modifier
@@ -30,28 +31,60 @@ import androidx.compose.ui.semantics.heading
 import androidx.compose.ui.semantics.semantics
 import androidx.compose.ui.text.style.TextAlign
 import androidx.compose.ui.unit.dp
+import androidx.lifecycle.Lifecycle
 import androidx.lifecycle.compose.LifecycleResumeEffect
+import androidx.lifecycle.compose.LocalLifecycleOwner
 import androidx.lifecycle.compose.collectAsStateWithLifecycle
+import androidx.lifecycle.repeatOnLifecycle
 import androidx.lifecycle.viewmodel.compose.viewModel
 import fr.tigr.app.R
+import fr.tigr.app.ViewModelFactories
+import fr.tigr.app.otp.OtpEditDialog
+import fr.tigr.app.otp.OtpListState
+import fr.tigr.app.otp.OtpViewModel
+import fr.tigr.app.otp.otpSection
+import kotlinx.coroutines.delay
 
 /**
- * Home screen: the accounts of this phone, a "Scanner un QR code" button, and per account a
- * remove action with confirmation. Empty state explains how to get enrolled.
+ * Home screen: the Tigr accounts of this phone, then its OTP accounts (codes with a countdown,
+ * tap to copy), a "Scanner un QR code" button, and per account a remove action with
+ * confirmation. Empty state explains how to get enrolled or add an OTP account.
  */
 @OptIn(ExperimentalMaterial3Api::class)
 @Composable
 fun AccountListScreen(
     onScan: () -> Unit,
     snackbar: SnackbarHostState,
-    viewModel: AccountListViewModel = viewModel(factory = AccountListViewModel.Factory),
+    viewModel: AccountListViewModel = viewModel(factory = ViewModelFactories.accountList),
+    otp: OtpViewModel = viewModel(factory = ViewModelFactories.otp),
 ) {
     val state by viewModel.state.collectAsStateWithLifecycle()
     val removal by viewModel.removal.collectAsStateWithLifecycle()
+    val otpState by otp.state.collectAsStateWithLifecycle()
+    val otpEdit by otp.edit.collectAsStateWithLifecycle()
+    val copied by otp.copied.collectAsStateWithLifecycle()
 
     LifecycleResumeEffect(Unit) {
         viewModel.load()
+        otp.load()
         onPauseOrDispose { }
+    }
+    // TOTP countdowns tick while the list is on screen (and stop in the background).
+    val lifecycle = LocalLifecycleOwner.current.lifecycle
+    LaunchedEffect(lifecycle) {
+        lifecycle.repeatOnLifecycle(Lifecycle.State.RESUMED) {
+            while (true) {
+                delay(1_000)
+                otp.tick()
+            }
+        }
+    }
+    val copiedMessage = stringResource(R.string.otp_copied)
+    LaunchedEffect(copied) {
+        if (copied != null) {
+            otp.copyShown()
+            snackbar.showSnackbar(copiedMessage)
+        }
     }
 
     Scaffold(
@@ -82,7 +115,7 @@ fun AccountListScreen(
             }
 
             is AccountListState.Loaded ->
-                if (s.accounts.isEmpty()) {
+                if (s.accounts.isEmpty() && (otpState as? OtpListState.Loaded)?.rows?.isEmpty() != false) {
                     EmptyAccounts(Modifier.padding(padding))
                 } else {
                     LazyColumn(
@@ -93,6 +126,14 @@ fun AccountListScreen(
                         items(s.accounts, key = { it.serverOrigin + "\u0000" + it.tigrId }) { account ->
                             AccountCard(account, onRemove = { viewModel.askRemove(account) })
                         }
+                        otpSection(
+                            state = otpState,
+                            onCopy = otp::copy,
+                            onNextHotp = { otp.nextHotpCode(it.account.id) },
+                            onRename = { otp.askRename(it.account) },
+                            onRemove = { otp.askRemove(it.account) },
+                            onRetry = otp::load,
+                        )
                     }
                 }
         }
@@ -102,6 +143,12 @@ fun AccountListScreen(
         state = removal,
         onConfirm = viewModel::confirmRemove,
         onDismiss = viewModel::cancelRemove,
+    )
+    OtpEditDialog(
+        edit = otpEdit,
+        onRename = otp::confirmRename,
+        onRemove = otp::confirmRemove,
+        onDismiss = otp::cancelEdit,
     )
 }
 
@@ -123,12 +170,14 @@ private fun EmptyAccounts(modifier: Modifier) {
             style = MaterialTheme.typography.bodyLarge,
             textAlign = TextAlign.Center,
         )
-        Text(
-            stringResource(R.string.accounts_empty_next),
-            style = MaterialTheme.typography.bodyMedium,
-            color = MaterialTheme.colorScheme.onSurfaceVariant,
-            textAlign = TextAlign.Center,
-            modifier = Modifier.fillMaxWidth(),
-        )
+        for (hint in listOf(R.string.accounts_empty_next, R.string.accounts_empty_otp)) {
+            Text(
+                stringResource(hint),
+                style = MaterialTheme.typography.bodyMedium,
+                color = MaterialTheme.colorScheme.onSurfaceVariant,
+                textAlign = TextAlign.Center,
+                modifier = Modifier.fillMaxWidth(),
+            )
+        }
     }
 }

@@ -1,13 +1,9 @@
 package fr.tigr.app.accounts
 
 import androidx.lifecycle.ViewModel
-import androidx.lifecycle.ViewModelProvider
 import androidx.lifecycle.viewModelScope
-import androidx.lifecycle.viewmodel.initializer
-import androidx.lifecycle.viewmodel.viewModelFactory
 import fr.tigr.app.sdk.SdkResult
 import fr.tigr.app.sdk.TigrSdk
-import fr.tigr.app.tigrApplication
 import fr.tigr.sdk.Account
 import kotlinx.coroutines.flow.MutableStateFlow
 import kotlinx.coroutines.flow.StateFlow
@@ -70,12 +66,6 @@ class AccountListViewModel(private val sdk: TigrSdk) : ViewModel() {
                 }
                 is SdkResult.Failure -> _removal.value = RemovalState.Failed(account, result.message)
             }
-        }
-    }
-
-    companion object {
-        val Factory: ViewModelProvider.Factory = viewModelFactory {
-            initializer { AccountListViewModel(tigrApplication().sdk) }
         }
     }
 }

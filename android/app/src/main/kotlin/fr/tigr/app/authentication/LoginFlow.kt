@@ -7,6 +7,7 @@ import androidx.compose.ui.res.stringResource
 import androidx.lifecycle.compose.collectAsStateWithLifecycle
 import androidx.lifecycle.viewmodel.compose.viewModel
 import fr.tigr.app.R
+import fr.tigr.app.ViewModelFactories
 import fr.tigr.app.ui.components.FlowScaffold
 import fr.tigr.app.ui.components.ProgressBody
 
@@ -16,7 +17,7 @@ fun LoginFlow(
     onFinished: () -> Unit,
     onScanAgain: () -> Unit,
     onOffline: (GoOffline) -> Unit,
-    viewModel: LoginViewModel = viewModel(factory = LoginViewModel.Factory),
+    viewModel: LoginViewModel = viewModel(factory = ViewModelFactories.login),
 ) {
     val step by viewModel.step.collectAsStateWithLifecycle()
     val pinLength by viewModel.pin.length.collectAsStateWithLifecycle()

@@ -1,16 +1,9 @@
 package fr.tigr.app.authentication
 
-import androidx.lifecycle.SavedStateHandle
 import androidx.lifecycle.ViewModel
-import androidx.lifecycle.ViewModelProvider
-import androidx.lifecycle.createSavedStateHandle
 import androidx.lifecycle.viewModelScope
-import androidx.lifecycle.viewmodel.initializer
-import androidx.lifecycle.viewmodel.viewModelFactory
-import fr.tigr.app.navigation.Routes
 import fr.tigr.app.sdk.SdkResult
 import fr.tigr.app.sdk.TigrSdk
-import fr.tigr.app.tigrApplication
 import fr.tigr.app.ui.components.PinBuffer
 import fr.tigr.sdk.Account
 import fr.tigr.sdk.LoginContext
@@ -239,23 +232,15 @@ class LoginViewModel(
             is TigrException.InvalidInvitation,
             is TigrException.KeyStore,
             is TigrException.Storage,
+            // OTP account errors: never from a login call.
+            is TigrException.InvalidOtpCode,
+            is TigrException.UnknownOtpAccount,
+            is TigrException.InvalidOtpName,
             -> LoginStep.Failed(message, canRetry = false, offlinePossible = false)
         }
     }
 
     override fun onCleared() {
         pin.clear()
-    }
-
-    companion object {
-        val Factory: ViewModelProvider.Factory = viewModelFactory {
-            initializer {
-                val handle: SavedStateHandle = createSavedStateHandle()
-                LoginViewModel(
-                    payload = requireNotNull(handle.get<String>(Routes.ARG_PAYLOAD)),
-                    sdk = tigrApplication().sdk,
-                )
-            }
-        }
     }
 }

@@ -7,6 +7,7 @@ import androidx.compose.ui.res.stringResource
 import androidx.lifecycle.compose.collectAsStateWithLifecycle
 import androidx.lifecycle.viewmodel.compose.viewModel
 import fr.tigr.app.R
+import fr.tigr.app.ViewModelFactories
 import fr.tigr.app.ui.components.FlowScaffold
 import fr.tigr.app.ui.components.ProgressBody
 
@@ -14,7 +15,7 @@ import fr.tigr.app.ui.components.ProgressBody
 @Composable
 fun EnrollmentFlow(
     onFinished: () -> Unit,
-    viewModel: EnrollmentViewModel = viewModel(factory = EnrollmentViewModel.Factory),
+    viewModel: EnrollmentViewModel = viewModel(factory = ViewModelFactories.enrollment),
 ) {
     val step by viewModel.step.collectAsStateWithLifecycle()
     val pinLength by viewModel.pin.length.collectAsStateWithLifecycle()

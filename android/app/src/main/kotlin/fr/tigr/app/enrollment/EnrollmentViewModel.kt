@@ -1,17 +1,9 @@
 package fr.tigr.app.enrollment
 
-import androidx.lifecycle.SavedStateHandle
 import androidx.lifecycle.ViewModel
-import androidx.lifecycle.ViewModelProvider
-import androidx.lifecycle.createSavedStateHandle
 import androidx.lifecycle.viewModelScope
-import androidx.lifecycle.viewmodel.initializer
-import androidx.lifecycle.viewmodel.viewModelFactory
-import fr.tigr.app.navigation.Routes
 import fr.tigr.app.sdk.SdkResult
 import fr.tigr.app.sdk.TigrSdk
-import fr.tigr.app.sdk.deviceName
-import fr.tigr.app.tigrApplication
 import fr.tigr.app.ui.components.PinBuffer
 import fr.tigr.sdk.Account
 import fr.tigr.sdk.InvalidCodeReason
@@ -168,6 +160,10 @@ class EnrollmentViewModel(
             is TigrException.PhoneRevoked,
             is TigrException.KeyStore,
             is TigrException.Storage,
+            // OTP account errors: never from an enrollment call.
+            is TigrException.InvalidOtpCode,
+            is TigrException.UnknownOtpAccount,
+            is TigrException.InvalidOtpName,
             -> false to false
         }
         return EnrollmentStep.Failed(message = failure.message, canRetry = canRetry, needsNewCode = needsNewCode)
@@ -176,19 +172,5 @@ class EnrollmentViewModel(
     override fun onCleared() {
         pin.clear()
         firstPin = null
-    }
-
-    companion object {
-        val Factory: ViewModelProvider.Factory = viewModelFactory {
-            initializer {
-                val app = tigrApplication()
-                val handle: SavedStateHandle = createSavedStateHandle()
-                EnrollmentViewModel(
-                    payload = requireNotNull(handle.get<String>(Routes.ARG_PAYLOAD)),
-                    deviceName = deviceName(app),
-                    sdk = app.sdk,
-                )
-            }
-        }
     }
 }

@@ -29,9 +29,13 @@ object Routes {
         reason?.let { append("&$ARG_REASON=").append(Uri.encode(it)) }
     }
 
-    /** The flow of a scanned code. */
-    fun forCode(code: ScannedCode): String = when (code) {
+    /**
+     * The flow of a scanned Tigr code. An OTP code has none: it holds a secret, which never
+     * goes into a route (routes are saved with the back stack); the scanner adds it itself.
+     */
+    fun forCode(code: ScannedCode): String? = when (code) {
         is ScannedCode.Invitation -> enroll(code.code.payload)
         is ScannedCode.Login -> login(code.code.payload)
+        is ScannedCode.OtpAccounts -> null
     }
 }

@@ -4,6 +4,7 @@ import androidx.compose.material3.SnackbarHostState
 import androidx.compose.runtime.Composable
 import androidx.compose.runtime.LaunchedEffect
 import androidx.compose.runtime.remember
+import androidx.compose.runtime.rememberCoroutineScope
 import androidx.compose.ui.platform.LocalContext
 import androidx.navigation.NavHostController
 import androidx.navigation.NavType
@@ -20,6 +21,7 @@ import fr.tigr.app.offline.OfflineFlow
 import fr.tigr.app.scan.ScannerScreen
 import fr.tigr.app.sdk.SdkResult
 import kotlinx.coroutines.flow.Flow
+import kotlinx.coroutines.launch
 
 /**
  * accounts -> scan -> enroll | login [-> offline]; every flow ends back on accounts.
@@ -31,13 +33,17 @@ fun TigrNavHost(links: Flow<String>, navController: NavHostController = remember
     val context = LocalContext.current
     val sdk = (context.applicationContext as TigrApplication).sdk
     val notTigr = context.getString(R.string.scan_not_tigr)
+    val scope = rememberCoroutineScope()
 
     LaunchedEffect(links) {
         links.collect { link ->
             when (val parsed = sdk.call { parseCode(link) }) {
-                is SdkResult.Success -> navController.navigate(Routes.forCode(parsed.value)) {
-                    popUpTo(Routes.ACCOUNTS)
-                    launchSingleTop = true
+                is SdkResult.Success -> when (val route = Routes.forCode(parsed.value)) {
+                    null -> snackbar.showSnackbar(context.getString(R.string.otp_link_use_scanner))
+                    else -> navController.navigate(route) {
+                        popUpTo(Routes.ACCOUNTS)
+                        launchSingleTop = true
+                    }
                 }
                 is SdkResult.Failure -> snackbar.showSnackbar("$notTigr — ${parsed.message}")
             }
@@ -65,8 +71,16 @@ fun TigrNavHost(links: Flow<String>, navController: NavHostController = remember
             ScannerScreen(
                 onClose = { home() },
                 onCode = { code ->
-                    navController.navigate(Routes.forCode(code)) {
-                        popUpTo(Routes.SCAN) { inclusive = true }
+                    Routes.forCode(code)?.let { route ->
+                        navController.navigate(route) {
+                            popUpTo(Routes.SCAN) { inclusive = true }
+                        }
+                    }
+                },
+                onOtpAdded = { count ->
+                    home()
+                    scope.launch {
+                        snackbar.showSnackbar(context.resources.getQuantityString(R.plurals.otp_added, count, count))
                     }
                 },
             )

@@ -13,6 +13,7 @@ import androidx.compose.ui.semantics.semantics
 import androidx.lifecycle.compose.collectAsStateWithLifecycle
 import androidx.lifecycle.viewmodel.compose.viewModel
 import fr.tigr.app.R
+import fr.tigr.app.ViewModelFactories
 import fr.tigr.app.ui.components.FlowScaffold
 import fr.tigr.app.ui.components.ProgressBody
 import fr.tigr.app.ui.components.StatusAction
@@ -23,7 +24,7 @@ import fr.tigr.app.ui.components.Tone
 @Composable
 fun OfflineFlow(
     onFinished: () -> Unit,
-    viewModel: OfflineViewModel = viewModel(factory = OfflineViewModel.Factory),
+    viewModel: OfflineViewModel = viewModel(factory = ViewModelFactories.offline),
 ) {
     val step by viewModel.step.collectAsStateWithLifecycle()
     val pinLength by viewModel.pin.length.collectAsStateWithLifecycle()

@@ -1,17 +1,9 @@
 package fr.tigr.app.offline
 
-import android.os.SystemClock
-import androidx.lifecycle.SavedStateHandle
 import androidx.lifecycle.ViewModel
-import androidx.lifecycle.ViewModelProvider
-import androidx.lifecycle.createSavedStateHandle
 import androidx.lifecycle.viewModelScope
-import androidx.lifecycle.viewmodel.initializer
-import androidx.lifecycle.viewmodel.viewModelFactory
-import fr.tigr.app.navigation.Routes
 import fr.tigr.app.sdk.SdkResult
 import fr.tigr.app.sdk.TigrSdk
-import fr.tigr.app.tigrApplication
 import fr.tigr.app.ui.components.PinBuffer
 import fr.tigr.sdk.OfflineCode
 import fr.tigr.sdk.TigrException
@@ -51,7 +43,8 @@ class OfflineViewModel(
     private var tigrId: String?,
     private val reason: String?,
     private val sdk: TigrSdk,
-    private val elapsedRealtime: () -> Long = SystemClock::elapsedRealtime,
+    /** A monotonic clock in milliseconds (Android: `SystemClock::elapsedRealtime`). */
+    private val elapsedRealtime: () -> Long,
 ) : ViewModel() {
     private val _step = MutableStateFlow<OfflineStep>(OfflineStep.EnterPin(tigrId, reason, null))
     val step: StateFlow<OfflineStep> = _step.asStateFlow()
@@ -98,6 +91,10 @@ class OfflineViewModel(
                     is TigrException.Server,
                     is TigrException.KeyStore,
                     is TigrException.Storage,
+                    // OTP account errors: never from an offline code.
+                    is TigrException.InvalidOtpCode,
+                    is TigrException.UnknownOtpAccount,
+                    is TigrException.InvalidOtpName,
                     -> OfflineStep.Failed(result.message)
                 }
             }
@@ -110,19 +107,5 @@ class OfflineViewModel(
 
     override fun onCleared() {
         pin.clear()
-    }
-
-    companion object {
-        val Factory: ViewModelProvider.Factory = viewModelFactory {
-            initializer {
-                val handle: SavedStateHandle = createSavedStateHandle()
-                OfflineViewModel(
-                    payload = requireNotNull(handle.get<String>(Routes.ARG_PAYLOAD)),
-                    tigrId = handle.get<String>(Routes.ARG_TIGR_ID),
-                    reason = handle.get<String>(Routes.ARG_REASON),
-                    sdk = tigrApplication().sdk,
-                )
-            }
-        }
     }
 }

@@ -46,6 +46,9 @@ class TigrSdk(
      */
     fun minutesUntil(blockedUntil: Long): Int = client().minutesUntil(blockedUntil)
 
+    /** The app's clock, Unix seconds (what TOTP countdowns count with). No I/O. */
+    fun now(): Long = client().now()
+
     private fun messageFor(sdk: TigrClient, error: TigrException): String =
         try {
             sdk.errorMessage(error)

@@ -10,6 +10,9 @@ fun spokenDigits(code: String): String = code.filter { !it.isWhitespace() }.toLi
 /** "12345678" -> "1234 5678": groups of four, easier to copy by eye. */
 fun groupedDigits(code: String): String = code.chunked(4).joinToString(" ")
 
+/** "123456" -> "123 456", "1234567" -> "1234 567": the groups authenticator apps show. */
+fun otpGroups(code: String): String = code.chunked(if (code.length == 6) 3 else 4).joinToString(" ")
+
 /** 83 -> "1:23". */
 fun formatCountdown(seconds: Long): String {
     val s = seconds.coerceAtLeast(0)
