@@ -233,7 +233,12 @@ impl QrPayload {
         let after = &rest[marker_at + 3..];
         let (version, body) = after.split_once('/').ok_or(PayloadError::NotTigr)?;
         if version != "1" {
-            if !version.is_empty() && version.bytes().all(|b| b.is_ascii_digit()) {
+            // Only a later version is worth an app update; `0`, `01` and the like were never
+            // written by a Tigr server (docs/protocol.md §2).
+            let later = !version.is_empty()
+                && !version.starts_with('0')
+                && version.bytes().all(|b| b.is_ascii_digit());
+            if later {
                 return Err(PayloadError::UnsupportedVersion(version.to_owned()));
             }
             return Err(PayloadError::NotTigr);
@@ -358,6 +363,12 @@ mod tests {
     fn default_port_is_normalised() {
         let o = Origin::parse("https://auth.example.fr:443").expect("valid");
         assert_eq!(o.to_string(), "https://auth.example.fr");
+        // In a QR too: the origin bound into signatures is the one without it.
+        let qr =
+            QrPayload::parse(&format!("https://auth.example.fr:443/t/1/E/{CID}")).expect("valid");
+        assert_eq!(qr.origin().to_string(), "https://auth.example.fr");
+        let qr = QrPayload::parse(&format!("http://127.0.0.1:80/t/1/E/{CID}")).expect("valid");
+        assert_eq!(qr.origin().to_string(), "http://127.0.0.1");
     }
 
     #[test]
@@ -368,6 +379,28 @@ mod tests {
             (
                 format!("https://a.fr/t/2/L/{CID}/{NONCE}/{EXP}"),
                 PayloadError::UnsupportedVersion("2".into()),
+            ),
+            (
+                format!("https://a.fr/t/10/E/{CID}"),
+                PayloadError::UnsupportedVersion("10".into()),
+            ),
+            // Not later versions: no Tigr server writes these.
+            (format!("https://a.fr/t/0/E/{CID}"), PayloadError::NotTigr),
+            (format!("https://a.fr/t/01/E/{CID}"), PayloadError::NotTigr),
+            (format!("https://a.fr/t/v1/E/{CID}"), PayloadError::NotTigr),
+            // The origin is exactly as servers write it: nothing between it and `/t/`, no
+            // trailing slash after the last field.
+            (
+                format!("https://a.fr//t/1/E/{CID}"),
+                PayloadError::BadOrigin("bad host name"),
+            ),
+            (
+                format!("https://a.fr/app/t/1/E/{CID}"),
+                PayloadError::BadOrigin("bad host name"),
+            ),
+            (
+                format!("https://a.fr/t/1/E/{CID}/"),
+                PayloadError::BadField("enrollment code layout"),
             ),
             (
                 format!("https://a.fr/t/1/L/{CID}"),

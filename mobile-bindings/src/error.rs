@@ -341,7 +341,9 @@ impl From<ClientError> for TigrError {
                     reason: InvalidCodeReason::UnknownChallenge,
                     detail: message,
                 },
+                // Only browsers post offline codes: a phone never gets `offline_paused`.
                 ErrorCode::InvalidRequest
+                | ErrorCode::OfflinePaused
                 | ErrorCode::UnknownAccount
                 | ErrorCode::BrowserMismatch
                 | ErrorCode::RateLimited
@@ -419,6 +421,7 @@ mod tests {
         }
         for code in [
             InvalidRequest,
+            OfflinePaused,
             UnknownAccount,
             BrowserMismatch,
             RateLimited,

@@ -21,6 +21,9 @@ const OFFLINE_SECRET_AAD: &[u8] = b"tigr/offline-secret/v1";
 const KEY_CHECK_AAD: &[u8] = b"tigr/key-check/v1";
 /// Plaintext of the key-check value.
 const KEY_CHECK_PLAINTEXT: &[u8] = b"tigr master key check";
+/// Label of the key derived from the master key for the keys of Tigr IDs typed into the
+/// offline form.
+const TIGR_ID_KEY_LABEL: &[u8] = b"tigr/offline-tigr-id/v1";
 
 /// Problems with the master key.
 #[derive(Debug, thiserror::Error)]
@@ -168,6 +171,8 @@ pub struct OpenError;
 /// the secret to its account and device, so a row copied onto another device does not open.
 pub struct SecretSealer {
     key: LessSafeKey,
+    /// HMAC-SHA256 key of [`SecretSealer::tigr_id_key`], derived from the master key.
+    id_key: ring::hmac::Key,
 }
 
 impl std::fmt::Debug for SecretSealer {
@@ -181,9 +186,24 @@ impl SecretSealer {
     pub fn new(key: &MasterKey) -> Self {
         let unbound =
             UnboundKey::new(&AES_256_GCM, &key.0).expect("AES-256-GCM accepts 32-byte keys");
+        let derived = ring::hmac::sign(
+            &ring::hmac::Key::new(ring::hmac::HMAC_SHA256, &key.0),
+            TIGR_ID_KEY_LABEL,
+        );
         Self {
             key: LessSafeKey::new(unbound),
+            id_key: ring::hmac::Key::new(ring::hmac::HMAC_SHA256, derived.as_ref()),
         }
+    }
+
+    /// The key under which the offline channel's record of a (normalised) Tigr ID is
+    /// stored: an HMAC of the ID under a key derived from the master key, so that the
+    /// database holds no ID typed by anyone, and a copy of it cannot tell which were typed.
+    pub fn tigr_id_key(&self, tigr_id: &str) -> [u8; 32] {
+        let tag = ring::hmac::sign(&self.id_key, tigr_id.as_bytes());
+        let mut out = [0u8; 32];
+        out.copy_from_slice(tag.as_ref());
+        out
     }
 
     /// Encrypts the offline secret of `device_id` (of `account`).
@@ -327,6 +347,16 @@ mod tests {
             s.open_offline_secret("alice", "DEV", &sealed[..20])
                 .is_err()
         );
+    }
+
+    #[test]
+    fn tigr_id_keys_depend_on_the_id_and_the_master_key() {
+        let s = sealer(10);
+        assert_eq!(s.tigr_id_key("alice"), sealer(10).tigr_id_key("alice"));
+        assert_ne!(s.tigr_id_key("alice"), s.tigr_id_key("alicf"));
+        assert_ne!(s.tigr_id_key("alice"), sealer(11).tigr_id_key("alice"));
+        // Not a plain hash of the ID.
+        assert_ne!(s.tigr_id_key("alice"), sha256(b"alice"));
     }
 
     #[test]

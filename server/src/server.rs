@@ -11,6 +11,7 @@ use tokio::task::JoinHandle;
 
 use crate::admin::AdminService;
 use crate::config::{Config, MasterKeySource};
+use crate::domain::offline_pause::MAX_OFFLINE_RECORDS;
 use crate::http::pages::PagesState;
 use crate::http::{self, AppInner, AppState};
 use crate::hub::NotificationHub;
@@ -110,6 +111,8 @@ impl RunningServer {
             service_name: config.service_name.clone(),
             challenge_ttl: config.challenge_ttl,
             lockout: config.lockout_policy(),
+            offline_lockout: config.offline_policy(),
+            time_zone: config.time_zone.clone(),
             sessions,
             clock: Arc::clone(&config.clock),
             random: Arc::clone(&config.random),
@@ -240,7 +243,8 @@ async fn check_master_key(
     }
 }
 
-/// Deletes long-expired challenges and ended web sessions once a minute, so the tables stay
+/// Deletes long-expired challenges, ended web sessions and forgotten offline records
+/// (and the oldest beyond [`MAX_OFFLINE_RECORDS`]) once a minute, so the tables stay
 /// small.
 async fn purge_loop(
     store: SqliteStore,
@@ -264,6 +268,11 @@ async fn purge_loop(
                     Ok(0) => {}
                     Ok(n) => tracing::debug!(purged = n, "ended web sessions deleted"),
                     Err(error) => tracing::warn!(%error, "web session purge failed"),
+                }
+                match store.purge_offline_records(now, MAX_OFFLINE_RECORDS).await {
+                    Ok(0) => {}
+                    Ok(n) => tracing::debug!(purged = n, "old offline records deleted"),
+                    Err(error) => tracing::warn!(%error, "offline record purge failed"),
                 }
             }
             () = stopping(&mut shutdown) => return,

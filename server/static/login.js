@@ -165,7 +165,7 @@
   // ---- live state: events, long-poll fallback -----------------------------------------------
 
   // The account that answered is blocked: say until when, and what to do.
-  function showBlocked(blockedUntil, message) {
+  function showBlocked(blockedUntil) {
     const todo = byId('blocked-todo');
     if (blockedUntil) {
       // Whole seconds first, like the server (the clock offset is only known to the second).
@@ -173,27 +173,11 @@
       const minutes = Math.max(1, Math.ceil(seconds / 60));
       todo.textContent = todo.dataset.temporary.replace('{minutes}', String(minutes));
     } else {
-      todo.textContent = message || todo.dataset.permanent;
+      todo.textContent = todo.dataset.permanent;
     }
     clearTimeout(renewTimer);
     disconnect();
     show('blocked');
-  }
-
-  // The end of a temporary block of the account that answered this challenge (null when
-  // permanent or unknown).
-  async function blockedUntil() {
-    try {
-      const response = await fetch(`/login/status/${encodeURIComponent(challenge)}`, {
-        credentials: 'same-origin',
-        cache: 'no-store',
-        headers: { accept: 'application/json' },
-      });
-      const data = await response.json();
-      return (response.ok && data.blocked_until) || null;
-    } catch (_) {
-      return null;
-    }
   }
 
   function onState(next, data) {
@@ -397,9 +381,12 @@
       }
       offlineInFlight = false;
       switch (data.error) {
-        case 'account_blocked':
-          // The challenge ended "blocked": its status says until when.
-          showBlocked(await blockedUntil(), data.message);
+        case 'offline_paused':
+          // Offline codes are paused for this Tigr ID (the message says until when); the QR
+          // on this page still works, so it stays.
+          formError.textContent = data.message || '';
+          otp.value = '';
+          tigrId.focus();
           return;
         case 'challenge_expired':
           disconnect();

@@ -7,6 +7,7 @@ use std::process::Output;
 use tigr_core::client::{ClientError, ServerClient, UreqTransport};
 use tigr_core::payload::{LoginQr, Origin, QrPayload};
 use tigr_core::wire::{ChallengeStatus, CreatedChallenge, OfflineAnswer, Outcome};
+use tigr_server::admin::{AdminService, AuditFilter, AuditRecord, PageRequest};
 use tigr_server::{Config, RunningServer};
 
 /// PBKDF2 iterations used by test phones (the real count only slows the suite down; the
@@ -111,6 +112,27 @@ impl Harness {
     /// The server's base URL for browsers, e.g. `http://127.0.0.1:41234`.
     pub fn base_url(&self) -> String {
         self.origin().to_string()
+    }
+
+    /// The audit trail about `account`, oldest first, as an administrator reads it.
+    pub fn audit_of(&self, account: &str) -> Vec<AuditRecord> {
+        self.runtime.block_on(async {
+            let admin = AdminService::open(&self.config)
+                .await
+                .expect("administration");
+            let filter = AuditFilter {
+                account: Some(account.to_owned()),
+                ..AuditFilter::default()
+            };
+            let mut rows = admin
+                .audit(&filter, PageRequest::new(1, 200))
+                .await
+                .expect("audit trail")
+                .items;
+            admin.close().await;
+            rows.reverse();
+            rows
+        })
     }
 }
 

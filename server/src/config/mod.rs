@@ -14,6 +14,9 @@
 //! | `lockout_duration`  | `TIGR_LOCKOUT_DURATION` | `900` (seconds; 0: permanent)    |
 //! | `lockout_escalation_window` | `TIGR_LOCKOUT_ESCALATION_WINDOW` | `86400` (s; 0: off) |
 //! | `lockout_permanent_after` | `TIGR_LOCKOUT_PERMANENT_AFTER` | `3` (blocks; 0: off) |
+//! | `offline_lockout_threshold` | `TIGR_OFFLINE_LOCKOUT_THRESHOLD` | `5` (wrong offline codes that pause the offline form) |
+//! | `offline_lockout_duration` | `TIGR_OFFLINE_LOCKOUT_DURATION` | `900` (seconds of the first pause; each next one doubles) |
+//! | `offline_lockout_max_duration` | `TIGR_OFFLINE_LOCKOUT_MAX_DURATION` | `86400` (seconds: longest pause) |
 //! | `trust_proxy`       | `TIGR_TRUST_PROXY`      | `false` (honour X-Forwarded-For) |
 //! | `session_idle`      | `TIGR_SESSION_IDLE`     | `1800` (seconds without activity)|
 //! | `session_max`       | `TIGR_SESSION_MAX`      | `43200` (seconds after login)    |
@@ -48,6 +51,7 @@ use tigr_core::payload::Origin;
 use tigr_core::random::SecureRandom;
 
 use crate::domain::lockout::LockoutPolicy;
+use crate::domain::offline_pause::OfflinePolicy;
 use crate::domain::return_url::ReturnPrefix;
 use crate::ratelimit::RateLimits;
 use crate::sealing::MasterKey;
@@ -92,6 +96,14 @@ pub struct Config {
     /// The N-th block since the last successful login (or unblock) is permanent; 0 disables
     /// the rule.
     pub lockout_permanent_after: u32,
+    /// Consecutive wrong offline codes typed for one Tigr ID that pause the offline form
+    /// for that ID (never the phone's QR login).
+    pub offline_lockout_threshold: u32,
+    /// Seconds the first pause of the offline form lasts (at least 1: a pause always ends);
+    /// each next one, until a right offline code or an unblock, lasts twice as long.
+    pub offline_lockout_duration: i64,
+    /// Longest pause of the offline form, in seconds.
+    pub offline_lockout_max_duration: i64,
     /// Take the client address from `X-Forwarded-For` (only behind a trusted reverse proxy).
     pub trust_proxy: bool,
     /// A web session ends after this many seconds without a request.
@@ -144,6 +156,12 @@ impl std::fmt::Debug for Config {
             .field("lockout_duration", &self.lockout_duration)
             .field("lockout_escalation_window", &self.lockout_escalation_window)
             .field("lockout_permanent_after", &self.lockout_permanent_after)
+            .field("offline_lockout_threshold", &self.offline_lockout_threshold)
+            .field("offline_lockout_duration", &self.offline_lockout_duration)
+            .field(
+                "offline_lockout_max_duration",
+                &self.offline_lockout_max_duration,
+            )
             .field("trust_proxy", &self.trust_proxy)
             .field("session_idle", &self.session_idle)
             .field("session_max", &self.session_max)
@@ -268,6 +286,15 @@ impl Config {
             self.lockout_duration,
             self.lockout_escalation_window,
             self.lockout_permanent_after,
+        )
+    }
+
+    /// The offline channel's lockout rules of this configuration.
+    pub fn offline_policy(&self) -> OfflinePolicy {
+        OfflinePolicy::new(
+            self.offline_lockout_threshold,
+            self.offline_lockout_duration,
+            self.offline_lockout_max_duration,
         )
     }
 }

@@ -33,6 +33,9 @@ struct FileConfig {
     lockout_duration: Option<i64>,
     lockout_escalation_window: Option<i64>,
     lockout_permanent_after: Option<i64>,
+    offline_lockout_threshold: Option<i64>,
+    offline_lockout_duration: Option<i64>,
+    offline_lockout_max_duration: Option<i64>,
     trust_proxy: Option<bool>,
     session_idle: Option<i64>,
     session_max: Option<i64>,
@@ -96,6 +99,12 @@ impl Config {
         let src = Sources { file_name, env };
         let f = parsed;
         let seconds = "a number of seconds";
+        let offline = offline_lockout(
+            &src,
+            f.offline_lockout_threshold,
+            f.offline_lockout_duration,
+            f.offline_lockout_max_duration,
+        )?;
         Ok(Self {
             listen: src.parse_or(
                 src.get("TIGR_LISTEN", "listen", f.listen),
@@ -163,6 +172,9 @@ impl Config {
                 (3, 0, 100),
                 "a number of blocks (0: off)",
             )? as u32,
+            offline_lockout_threshold: offline.0,
+            offline_lockout_duration: offline.1,
+            offline_lockout_max_duration: offline.2,
             trust_proxy: src.flag(
                 src.get("TIGR_TRUST_PROXY", "trust_proxy", text_of(f.trust_proxy)),
                 false,
@@ -257,6 +269,45 @@ impl Config {
 
 /// Seconds in a day.
 const DAY: i64 = 24 * 3600;
+
+/// The offline channel's lockout: threshold, first pause, longest pause (at least the
+/// first: pauses only grow).
+fn offline_lockout(
+    src: &Sources<'_>,
+    threshold: Option<i64>,
+    duration: Option<i64>,
+    max_duration: Option<i64>,
+) -> Result<(u32, i64, i64), ConfigError> {
+    let threshold = src.number(
+        (
+            "TIGR_OFFLINE_LOCKOUT_THRESHOLD",
+            "offline_lockout_threshold",
+            threshold,
+        ),
+        (5, 1, 100),
+        "a number of attempts",
+    )? as u32;
+    let duration = src.number(
+        (
+            "TIGR_OFFLINE_LOCKOUT_DURATION",
+            "offline_lockout_duration",
+            duration,
+        ),
+        (900, 1, 30 * DAY),
+        "a number of seconds (a pause always ends)",
+    )?;
+    let max_setting = (
+        "TIGR_OFFLINE_LOCKOUT_MAX_DURATION",
+        "offline_lockout_max_duration",
+        max_duration,
+    );
+    let max_duration = src.number(
+        max_setting,
+        (DAY.max(duration), duration, 365 * DAY),
+        "a number of seconds, at least the offline lockout duration,",
+    )?;
+    Ok((threshold, duration, max_duration))
+}
 
 /// A numeric setting: environment variable, file key, value in the file.
 type NumberSetting<'a> = (&'a str, &'a str, Option<i64>);
@@ -464,6 +515,7 @@ fn parse_public_url(text: &str) -> Result<Origin, String> {
 mod tests {
     use super::*;
     use crate::domain::lockout::LockoutPolicy;
+    use crate::domain::offline_pause::OfflinePolicy;
     use std::collections::HashMap;
 
     fn env(pairs: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> {
@@ -499,6 +551,52 @@ mod tests {
             c.public_origin().expect("origin").to_string(),
             "http://127.0.0.1:8080"
         );
+        assert_eq!(
+            (
+                c.offline_lockout_threshold,
+                c.offline_lockout_duration,
+                c.offline_lockout_max_duration
+            ),
+            (5, 900, 86_400)
+        );
+        assert_eq!(c.offline_policy(), OfflinePolicy::new(5, 900, 86_400));
+    }
+
+    #[test]
+    fn offline_lockout_settings() {
+        let c = Config::from_sources(
+            Some((
+                "tigr.toml",
+                "offline_lockout_threshold = 3\noffline_lockout_duration = 60",
+            )),
+            &env(&[("TIGR_OFFLINE_LOCKOUT_MAX_DURATION", "3600")]),
+        )
+        .expect("valid");
+        assert_eq!(c.offline_policy(), OfflinePolicy::new(3, 60, 3600));
+        // A first pause longer than the default maximum raises the default maximum.
+        let c = Config::from_sources(None, &env(&[("TIGR_OFFLINE_LOCKOUT_DURATION", "172800")]))
+            .expect("valid");
+        assert_eq!(c.offline_lockout_max_duration, 172_800);
+        for (vars, setting) in [
+            (
+                &[("TIGR_OFFLINE_LOCKOUT_DURATION", "0")][..],
+                "TIGR_OFFLINE_LOCKOUT_DURATION",
+            ),
+            (
+                &[("TIGR_OFFLINE_LOCKOUT_THRESHOLD", "0")][..],
+                "TIGR_OFFLINE_LOCKOUT_THRESHOLD",
+            ),
+            (
+                &[
+                    ("TIGR_OFFLINE_LOCKOUT_DURATION", "600"),
+                    ("TIGR_OFFLINE_LOCKOUT_MAX_DURATION", "599"),
+                ][..],
+                "TIGR_OFFLINE_LOCKOUT_MAX_DURATION",
+            ),
+        ] {
+            let err = Config::from_sources(None, &env(vars)).expect_err("invalid");
+            assert!(err.to_string().starts_with(setting), "{err}");
+        }
     }
 
     #[test]

@@ -8,6 +8,7 @@
 use axum::Json;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
+use tigr_core::clock::local_text;
 use tigr_core::offline::OFFLINE_SUITE;
 use tigr_core::wire::{ErrorBody, ErrorCode};
 
@@ -97,7 +98,9 @@ impl ApiError {
         match self {
             Self::Login(LoginError::InvalidAnswer { attempts_left, .. }) => *attempts_left,
             Self::Login(
-                LoginError::AccountBlocked | LoginError::AccountBlockedTemporarily { .. },
+                LoginError::AccountBlocked
+                | LoginError::AccountBlockedTemporarily { .. }
+                | LoginError::OfflinePaused { .. },
             ) => Some(0),
             _ => None,
         }
@@ -110,7 +113,10 @@ impl ApiError {
             message: self.message(lang),
             attempts_left: self.attempts_left(),
             blocked_until: match self {
-                Self::Login(LoginError::AccountBlockedTemporarily { until, .. }) => Some(*until),
+                Self::Login(
+                    LoginError::AccountBlockedTemporarily { until, .. }
+                    | LoginError::OfflinePaused { until, .. },
+                ) => Some(*until),
                 _ => None,
             },
         }
@@ -152,9 +158,13 @@ fn login_message(error: &LoginError, lang: Lang) -> String {
                     AnswerKind::OfflineCode => "error-invalid-answer-offline",
                 },
             );
+            let left_key = match kind {
+                AnswerKind::OfflineCode => "error-attempts-left-offline",
+                AnswerKind::Approval | AnswerKind::Denial => "error-attempts-left",
+            };
             return match attempts_left {
                 Some(n) => {
-                    let left = text_with(lang, "error-attempts-left", &[("n", (*n).into())]);
+                    let left = text_with(lang, left_key, &[("n", (*n).into())]);
                     format!("{head} {left}")
                 }
                 None => head,
@@ -165,6 +175,20 @@ fn login_message(error: &LoginError, lang: Lang) -> String {
                 lang,
                 "error-account-blocked-temporarily",
                 &[("minutes", (*minutes).into())],
+            );
+        }
+        LoginError::OfflinePaused {
+            until,
+            minutes,
+            zone,
+        } => {
+            return text_with(
+                lang,
+                "error-offline-paused",
+                &[
+                    ("until", local_text(*until, zone, lang.into()).into()),
+                    ("minutes", (*minutes).into()),
+                ],
             );
         }
         LoginError::InvalidRegistration(error) => return registration_message(*error, lang),
@@ -257,9 +281,9 @@ impl From<LoginError> for ApiError {
 fn login_status(error: &LoginError) -> StatusCode {
     match error {
         LoginError::InvalidAnswer { .. } => StatusCode::UNAUTHORIZED,
-        LoginError::AccountBlocked | LoginError::AccountBlockedTemporarily { .. } => {
-            StatusCode::LOCKED
-        }
+        LoginError::AccountBlocked
+        | LoginError::AccountBlockedTemporarily { .. }
+        | LoginError::OfflinePaused { .. } => StatusCode::LOCKED,
         LoginError::PhoneRevoked | LoginError::BrowserMismatch => StatusCode::FORBIDDEN,
         LoginError::UnknownAccount
         | LoginError::UnknownChallenge
@@ -285,6 +309,7 @@ fn login_code(error: &LoginError) -> ErrorCode {
         LoginError::AccountBlocked | LoginError::AccountBlockedTemporarily { .. } => {
             ErrorCode::AccountBlocked
         }
+        LoginError::OfflinePaused { .. } => ErrorCode::OfflinePaused,
         LoginError::PhoneRevoked => ErrorCode::DeviceRevoked,
         LoginError::UnknownAccount => ErrorCode::UnknownAccount,
         LoginError::UnknownChallenge => ErrorCode::UnknownChallenge,
@@ -353,6 +378,25 @@ mod tests {
         assert!(temporary.message(Lang::Fr).contains("dans 15 min"));
         assert!(temporary.message(Lang::En).contains("in 15 min"));
         assert_eq!(ApiError::Internal.body(Lang::Fr).blocked_until, None);
+        let paused = ApiError::Login(LoginError::OfflinePaused {
+            until: 1_795_000_900,
+            minutes: 15,
+            zone: tigr_core::clock::TimeZone::UTC,
+        });
+        assert_eq!(paused.status().as_u16(), 423);
+        let body = paused.body(Lang::Fr);
+        assert_eq!(body.error, ErrorCode::OfflinePaused);
+        assert_eq!(
+            (body.attempts_left, body.blocked_until),
+            (Some(0), Some(1_795_000_900))
+        );
+        assert!(
+            body.message
+                .starts_with("Saisie hors connexion suspendue pour ce compte jusqu'à 11:21:40 (UTC+00:00) le 18/11/2026"),
+            "{}",
+            body.message
+        );
+        assert!(paused.message(Lang::En).contains("QR code"));
         assert_eq!(
             ApiError::Login(LoginError::InvitationCancelled)
                 .status()
@@ -389,6 +433,11 @@ mod tests {
                 minutes: 15,
             }),
             ApiError::Login(LoginError::InvitationCancelled),
+            ApiError::Login(LoginError::OfflinePaused {
+                until: 1_795_000_900,
+                minutes: 15,
+                zone: tigr_core::clock::TimeZone::UTC,
+            }),
             ApiError::Login(LoginError::PhoneRevoked),
             ApiError::Login(LoginError::UnknownAccount),
             ApiError::Login(LoginError::UnknownChallenge),

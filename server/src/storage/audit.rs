@@ -20,16 +20,27 @@ pub enum AuditEvent {
     Approved,
     /// A login challenge was denied from the phone ("this wasn't me").
     Denied,
-    /// A wrong signature or offline code, counted toward the lockout.
+    /// A wrong signature (phone channel) or offline code of an account with a usable
+    /// phone (offline channel), counted on its channel (`via=` says which).
     ResponseFailed,
-    /// The account reached the failure threshold and is now blocked.
+    /// The account reached the phone channel's failure threshold and is now blocked.
     AccountBlocked,
-    /// An attempt on a blocked account, refused without being checked.
+    /// An approval of a blocked account, refused without being checked; or an offline
+    /// code typed for an account whose phone channel is blocked (refused like any code
+    /// the offline form does not accept, and counted on the offline channel).
     RefusedBlocked,
     /// A denial with a wrong identity signature (not counted).
     DenyFailed,
-    /// An offline code typed for an unknown account or one without a phone (not counted).
+    /// An offline code typed for a Tigr ID without a usable phone: unknown, disabled, or
+    /// without an active phone (counted on the offline channel like any wrong code; the
+    /// ID of an unknown account is not recorded).
     UnknownAccount,
+    /// The offline channel's failure threshold was reached for a Tigr ID: offline codes
+    /// for it are paused for a while (`until=`), the QR login is not.
+    OfflinePaused,
+    /// An offline code typed for a Tigr ID whose offline form is paused, refused without
+    /// being checked.
+    RefusedOfflinePaused,
     /// A browser logged in to the web pages (a session was opened).
     WebLogin,
     /// A web session ended by logout.
@@ -66,6 +77,8 @@ impl AuditEvent {
             Self::RefusedBlocked => "refused_blocked",
             Self::DenyFailed => "deny_failed",
             Self::UnknownAccount => "unknown_account",
+            Self::OfflinePaused => "offline_paused",
+            Self::RefusedOfflinePaused => "refused_offline_paused",
             Self::WebLogin => "web_login",
             Self::WebLogout => "web_logout",
             Self::AccountCreated => "account_created",
@@ -91,6 +104,8 @@ impl AuditEvent {
         Self::RefusedBlocked,
         Self::DenyFailed,
         Self::UnknownAccount,
+        Self::OfflinePaused,
+        Self::RefusedOfflinePaused,
         Self::WebLogin,
         Self::WebLogout,
         Self::AccountCreated,

@@ -468,12 +468,7 @@ mod tests {
         }
     }
 
-    async fn store() -> (tempfile::TempDir, SqliteStore) {
-        let dir = tempfile::tempdir().expect("temporary folder");
-        let url = format!("sqlite://{}", dir.path().join("t.db").display());
-        let (store, _) = SqliteStore::open(&url).await.expect("open");
-        (dir, store)
-    }
+    use super::super::temporary_store as store;
 
     /// The database's view, bypassing the cache.
     async fn stored_state(store: &SqliteStore, id: &str) -> String {

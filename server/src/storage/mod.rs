@@ -18,8 +18,9 @@
 //!
 //! Modules depend on each other in one direction only: `writer` (connection, transactions,
 //! group commit) <- `challenges` (cache, inserts, scans, the single-use decision) <-
-//! `approvals`; `accounts` and `audit` <- `approvals`. Challenge state rules come from
-//! `domain::challenge`; storage executes them.
+//! `approvals`; `accounts` and `audit` <- `approvals`; `offline` (the offline channel's
+//! records) stands alone. Challenge state rules come from `domain::challenge`, lockout
+//! rules from `domain::lockout` and `domain::offline_pause`; storage executes them.
 
 mod accounts;
 mod admin;
@@ -30,6 +31,7 @@ mod devices;
 mod enrollments;
 mod files;
 mod meta;
+mod offline;
 mod web_sessions;
 mod writer;
 
@@ -317,4 +319,13 @@ mod tests {
             .collect();
         assert!(stray.is_empty(), "{stray:?}");
     }
+}
+
+/// A store over a new database in a temporary folder (dropped with the folder).
+#[cfg(test)]
+pub(super) async fn temporary_store() -> (tempfile::TempDir, SqliteStore) {
+    let dir = tempfile::tempdir().expect("temporary folder");
+    let url = format!("sqlite://{}", dir.path().join("t.db").display());
+    let (store, _) = SqliteStore::open(&url).await.expect("open");
+    (dir, store)
 }

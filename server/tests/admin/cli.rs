@@ -377,6 +377,49 @@ async fn enroll_and_its_alias_print_the_qr_code_and_write_a_png() {
     );
 }
 
+/// Which channel is blocked, until when: offline codes paused for an account's Tigr ID are
+/// shown and listed with the blocked accounts, and `unblock` lifts the pause.
+#[tokio::test]
+async fn offline_pauses_are_shown_listed_and_lifted() {
+    let s = TestServer::start().await;
+    let d = s.dir.path().to_owned();
+    let phone = s.enroll("alice").await;
+    let c = s.challenge().await;
+    for _ in 0..5 {
+        s.offline(&c, "alice", "00000000").await;
+    }
+    let out = squash(&cli_ok(&d, FR, &["admin", "show", "alice"]));
+    assert!(
+        out.contains("État : saisie hors connexion suspendue jusqu'à "),
+        "{out}"
+    );
+    assert!(
+        out.contains("Blocage : non bloqué, 0 échec(s) consécutif(s)"),
+        "the phone channel is open: {out}"
+    );
+    assert!(
+        out.contains("Hors connexion : suspendue depuis ")
+            && out
+                .contains("(suspension n° 1) ; levée immédiate : tigr-server admin unblock alice"),
+        "{out}"
+    );
+    let out = cli_ok(&d, EN, &["admin", "list", "--blocked"]);
+    assert!(
+        out.contains("alice") && out.contains("offline sign-in paused until"),
+        "{out}"
+    );
+    cli_ok(&d, FR, &["admin", "unblock", "alice"]);
+    let out = squash(&cli_ok(&d, FR, &["admin", "show", "alice"]));
+    assert!(
+        out.contains("Hors connexion : acceptée, 0 échec(s) consécutif(s)"),
+        "{out}"
+    );
+    let (status, body) = s
+        .offline(&c, "alice", &phone.offline_code(s.origin(), &c))
+        .await;
+    assert_eq!(status, 200, "{body}");
+}
+
 #[tokio::test]
 async fn show_unblock_and_revoke_act_on_a_running_server() {
     let s = TestServer::start().await;
@@ -401,7 +444,7 @@ async fn show_unblock_and_revoke_act_on_a_running_server() {
     let out = cli_ok(&d, FR, &["admin", "unblock", "alice"]);
     assert_eq!(
         out.trim(),
-        "Compte « alice » débloqué ; compteur d'échecs remis à zéro."
+        "Compte « alice » débloqué (téléphone et saisie hors connexion) ; compteurs d'échecs remis à zéro."
     );
     let c = s.challenge().await;
     let (status, body) = s.respond(&c, &phone.approve(s.origin(), &c)).await;

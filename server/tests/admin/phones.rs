@@ -45,12 +45,14 @@ async fn a_revoked_phone_can_no_longer_log_in() {
         )
         .await;
     assert_eq!(status, 403);
-    // Offline code: refused like an unknown account, nothing counted.
+    // Offline code: refused like a wrong code of any Tigr ID (counted on the offline
+    // channel of the ID typed, as for an unknown one), never on the phone channel.
     let (status, body) = s
         .offline(&c, "alice", &phone.offline_code(s.origin(), &c))
         .await;
     assert_eq!(status, 401, "{body}");
-    assert!(body.get("attempts_left").is_none(), "{body}");
+    assert_eq!(body["error"], "invalid_response");
+    assert_eq!(body["attempts_left"], 4, "{body}");
     assert_eq!(s.state(&c).await, "pending");
     assert_eq!(
         admin.account("alice").await.expect("alice").failed_attempts,
@@ -113,20 +115,25 @@ async fn a_disabled_account_can_neither_log_in_nor_enroll() {
     let (status, body) = s.respond(&c, &phone.approve(s.origin(), &c)).await;
     assert_eq!(status, 404, "{body}");
     assert_eq!(body["error"], "unknown_account");
-    // Offline: refused without attempts_left, nothing counted.
+    // Offline: the right code is refused like a wrong code of any Tigr ID (counted on the
+    // offline channel of the ID typed, as for an unknown one), never on the phone channel.
     let (status, body) = s
         .offline(&c, "alice", &phone.offline_code(s.origin(), &c))
         .await;
     assert_eq!(status, 401, "{body}");
-    assert!(body.get("attempts_left").is_none());
-    let (status, _) = s
+    assert_eq!(body["error"], "invalid_response");
+    assert_eq!(body["attempts_left"], 4, "{body}");
+    let (status, body) = s
         .offline(
             &c,
             "alice",
             &wrong_code(&phone.offline_code(s.origin(), &c)),
         )
         .await;
-    assert_eq!(status, 401);
+    assert_eq!(
+        (status, &body["attempts_left"]),
+        (401, &serde_json::json!(3))
+    );
     assert_eq!(
         admin.account("alice").await.expect("alice").failed_attempts,
         0

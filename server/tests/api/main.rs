@@ -6,7 +6,9 @@ mod browser;
 mod common;
 
 mod binding;
+mod conformance;
 mod enrollment;
+mod enumeration;
 mod http;
 mod lockout;
 mod metrics;

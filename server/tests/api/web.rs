@@ -496,8 +496,8 @@ async fn events_stream_the_states_to_the_page() {
 }
 
 #[tokio::test]
-async fn offline_form_counts_attempts_then_blocks() {
-    let s = TestServer::start_with(|c| c.lockout_threshold = 3).await;
+async fn offline_form_counts_attempts_then_pauses_offline_codes_while_the_qr_still_works() {
+    let s = TestServer::start_with(|c| c.offline_lockout_threshold = 3).await;
     let phone = s.enroll("gael").await;
     let mut tab = Tab::new(&s);
     let page = tab.login_page("?mode=offline").await;
@@ -520,6 +520,14 @@ async fn offline_form_counts_attempts_then_blocks() {
             .collect();
         serde_urlencoded::to_string(pairs).expect("form")
     };
+    // A plain form (no JavaScript).
+    let plain_form = |tab: &Tab, otp: &str| {
+        tab.http
+            .post(format!("{}/login/offline", tab.base))
+            .header("origin", tab.base.trim_end_matches('/'))
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(post(fields(otp)))
+    };
 
     // The script's JSON.
     let first = tab
@@ -539,19 +547,13 @@ async fn offline_form_counts_attempts_then_blocks() {
         first.json()["message"]
             .as_str()
             .unwrap_or("")
-            .contains("Il reste 2 essais")
+            .contains("Il reste 2 essais avant la suspension de la saisie hors connexion"),
+        "{}",
+        first.body
     );
 
-    // A plain form (no JavaScript): the page again, with the message.
-    let plain = tab
-        .send(
-            tab.http
-                .post(format!("{}/login/offline", tab.base))
-                .header("origin", tab.base.trim_end_matches('/'))
-                .header("content-type", "application/x-www-form-urlencoded")
-                .body(post(fields(&wrong))),
-        )
-        .await;
+    // A plain form: the page again, with the message.
+    let plain = tab.send(plain_form(&tab, &wrong)).await;
     assert_eq!(plain.status, 401);
     assert!(plain.body.contains("Il reste 1 essai "), "{}", plain.body);
     assert!(plain.body.contains("value=\"gael\""));
@@ -567,16 +569,20 @@ async fn offline_form_counts_attempts_then_blocks() {
             Some(&page.csrf),
         )
         .await;
-    assert_eq!(last.status, 423);
-    assert_eq!(last.json()["error"], "account_blocked");
+    assert_eq!(last.status, 423, "{}", last.body);
+    assert_eq!(last.json()["error"], "offline_paused");
+    assert_eq!(last.json()["attempts_left"], 0);
+    let until = last.json()["blocked_until"]
+        .as_i64()
+        .expect("blocked_until");
+    let message = last.json()["message"].as_str().unwrap_or("").to_owned();
     assert!(
-        last.json()["message"]
-            .as_str()
-            .unwrap_or("")
-            .contains("administrateur")
+        message.starts_with("Saisie hors connexion suspendue pour ce compte jusqu'à "),
+        "{message}"
     );
-    // Even the right code is refused now.
-    let right_but_blocked = tab
+    assert!(message.contains("QR code"), "{message}");
+    // Even the right code is refused now, by the script's JSON and by the plain form.
+    let right_but_paused = tab
         .post(
             "/login/offline",
             &[
@@ -587,8 +593,27 @@ async fn offline_form_counts_attempts_then_blocks() {
             Some(&page.csrf),
         )
         .await;
-    assert_eq!(right_but_blocked.status, 423);
+    assert_eq!(right_but_paused.status, 423);
+    assert_eq!(right_but_paused.json()["blocked_until"], until);
+    let plain = tab.send(plain_form(&tab, &right)).await;
+    assert_eq!(plain.status, 423);
+    assert!(
+        plain
+            .body
+            .contains("Saisie hors connexion suspendue pour ce compte jusqu"),
+        "{}",
+        plain.body
+    );
     assert_eq!(tab.get("/session").await.status, 303);
+
+    // The QR of the same page still works: the phone approves, the page logs in.
+    let (status, body) = s
+        .respond(&page.challenge, &phone.approve(s.origin(), &page.challenge))
+        .await;
+    assert_eq!(status, 200, "{body}");
+    let done = tab.complete(&page, "").await;
+    assert_eq!(done.status, 200, "{}", done.body);
+    assert_eq!(tab.get("/session").await.status, 200);
 }
 
 #[tokio::test]

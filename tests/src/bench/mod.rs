@@ -52,6 +52,19 @@ use self::answer_log::{AnswerLog, Success, Via};
 use self::http::{Conn, Reply, read_sse_until_final};
 use self::stats::{Endpoint, FlowKind, Stats, micros, percentiles_ms};
 
+/// A device key drawn from `rng` (a few draws at most: nearly every 32 bytes are a valid
+/// P-256 scalar).
+pub fn random_device_key(rng: &dyn tigr_core::random::SecureRandom) -> anyhow::Result<DeviceKey> {
+    for _ in 0..16 {
+        let mut scalar = [0u8; 32];
+        rng.fill(&mut scalar);
+        if let Some(key) = DeviceKey::from_scalar(&scalar) {
+            return Ok(key);
+        }
+    }
+    bail!("no valid P-256 scalar drawn")
+}
+
 /// Command line of `tigr-bench`.
 #[derive(Debug, Clone, Parser)]
 #[command(

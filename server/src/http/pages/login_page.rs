@@ -376,8 +376,9 @@ pub async fn complete(
 }
 
 /// `POST /login/offline` (`challenge_id`, `tigr_id`, `otp`, CSRF token): the offline form.
-/// Success opens the session at once. Errors say how many attempts are left; a blocked
-/// account is told to contact an administrator. Scripts get JSON, plain forms a page.
+/// Success opens the session at once. Errors say how many attempts are left, or until when
+/// offline codes are paused for the Tigr ID; the reply is the same whatever the ID names.
+/// Scripts get JSON, plain forms a page.
 pub async fn offline(
     State(app): State<AppState>,
     ctx: PageContext,
@@ -425,14 +426,20 @@ pub async fn offline(
                 .map_err(|f| ctx.fail(&app, f.into()))?;
             Ok(logged_in(&app, &ctx, opened, &form.return_to))
         }
+        // The same page for every Tigr ID typed: a wrong code, or the form paused for it
+        // (the QR on the page still works).
         Err(
             error @ (LoginError::InvalidAnswer { .. }
+            | LoginError::OfflinePaused { .. }
             | LoginError::MalformedOfflineCode
             | LoginError::MalformedSignature
             | LoginError::InvalidRegistration(_)),
         ) if !ctx.wants_json => {
-            let message = ApiError::from(error).message(ctx.lang);
-            offline_again(&app, &ctx, &challenge, &token, &form, &message)
+            let error = ApiError::from(error);
+            let message = error.message(ctx.lang);
+            let mut response = offline_again(&app, &ctx, &challenge, &token, &form, &message)?;
+            *response.status_mut() = error.status();
+            Ok(response)
         }
         Err(error) => Err(ctx.fail(&app, error.into())),
     }
@@ -447,7 +454,8 @@ fn page_failure(error: LoginError) -> Failure {
     }
 }
 
-/// The login page again, same challenge, offline form open with `error` (no JavaScript).
+/// The login page again, same challenge, offline form open with `error` (no JavaScript),
+/// as a 401 (the caller may set another status).
 fn offline_again(
     app: &AppState,
     ctx: &PageContext,

@@ -429,14 +429,23 @@ impl PageContext {
         }
     }
 
-    /// A failure as the client expects it: JSON `{"error", "message", "attempts_left"?}`
-    /// for scripts, an HTML page otherwise.
+    /// A failure as the client expects it: JSON `{"error", "message", "attempts_left"?,
+    /// "blocked_until"?}` for scripts (the API's error body), an HTML page otherwise.
     pub fn fail(&self, app: &AppState, failure: Failure) -> WebError {
-        let (status, code, message, attempts_left) = failure.describe(self.lang);
+        let Described {
+            status,
+            code,
+            message,
+            attempts_left,
+            blocked_until,
+        } = failure.describe(self.lang);
         if self.wants_json {
             let mut body = json!({ "error": code, "message": message });
             if let Some(n) = attempts_left {
                 body["attempts_left"] = json!(n);
+            }
+            if let Some(until) = blocked_until {
+                body["blocked_until"] = json!(until);
             }
             return WebError::new((status, axum::Json(body)).into_response());
         }
@@ -485,10 +494,23 @@ pub enum Failure {
     Internal,
 }
 
+/// A failure as replied: status, code, message and the error body's optional fields.
+struct Described {
+    status: StatusCode,
+    code: String,
+    message: String,
+    attempts_left: Option<u32>,
+    blocked_until: Option<i64>,
+}
+
 impl Failure {
-    fn describe(&self, lang: Lang) -> (StatusCode, String, String, Option<u32>) {
-        let own = |status: StatusCode, code: &str, key: &str| {
-            (status, code.to_owned(), text(lang, key), None)
+    fn describe(&self, lang: Lang) -> Described {
+        let own = |status: StatusCode, code: &str, key: &str| Described {
+            status,
+            code: code.to_owned(),
+            message: text(lang, key),
+            attempts_left: None,
+            blocked_until: None,
         };
         match self {
             Self::Csrf => own(StatusCode::FORBIDDEN, "csrf", "error-csrf-text"),
@@ -508,7 +530,13 @@ impl Failure {
                     .ok()
                     .and_then(|v| v.as_str().map(str::to_owned))
                     .unwrap_or_else(|| "internal".to_owned());
-                (error.status(), code, body.message, body.attempts_left)
+                Described {
+                    status: error.status(),
+                    code,
+                    message: body.message,
+                    attempts_left: body.attempts_left,
+                    blocked_until: body.blocked_until,
+                }
             }
         }
     }
