@@ -6,6 +6,7 @@ mod browser;
 mod common;
 
 mod binding;
+mod connections;
 mod enrollment;
 mod http;
 mod lockout;
