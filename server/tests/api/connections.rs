@@ -176,6 +176,33 @@ async fn partial_headers_and_idle_connections_are_closed_after_their_timeouts() 
     assert!(metric(&metrics, "tigr_connection_timeouts_total{phase=\"idle\"}") >= 3.0);
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_client_that_does_not_read_its_replies_is_cut_off() {
+    let s = TestServer::start_with(|c| c.idle_timeout = Duration::from_secs(2)).await;
+    let addr = s.server.addr;
+    // A small receive window, and 600 requests for a 15 KB script sent at once: about 9 MB
+    // of replies, more than the kernel buffers hold, that the client never reads.
+    let socket = tokio::net::TcpSocket::new_v4().expect("socket");
+    socket.set_recv_buffer_size(4096).expect("buffer size");
+    let mut stalled = socket.connect(addr).await.expect("connects");
+    let requests = "GET /static/login.js HTTP/1.1\r\nHost: tigr.test\r\n\r\n".repeat(600);
+    stalled.write_all(requests.as_bytes()).await.expect("sent");
+    tokio::time::timeout(BOUND, async {
+        while metric(
+            &scrape(addr).await,
+            "tigr_connection_timeouts_total{phase=\"write\"}",
+        ) < 1.0
+        {
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    })
+    .await
+    .expect("the reply the client does not read ends its connection");
+    // What the kernel had buffered, then the end.
+    let received = closed_by_server(&mut stalled).await;
+    assert!(received.len() < 600 * 15_000, "{} bytes", received.len());
+}
+
 #[tokio::test]
 async fn a_slow_body_gets_408_and_an_announced_oversized_body_413_at_once() {
     let s = TestServer::start_with(|c| c.body_timeout = Duration::from_secs(1)).await;
