@@ -104,6 +104,28 @@ async fn an_approval_is_not_recorded_without_its_audit_row() {
 }
 
 #[tokio::test]
+async fn a_denial_is_not_recorded_without_its_audit_row() {
+    let s = TestServer::start().await;
+    let phone = s.enroll("alice").await;
+    let c = s.challenge().await;
+    let deny_path = format!("/login/challenges/{}/deny", c.id);
+    let denial = phone.deny(s.origin(), &c);
+    refuse_audit(&s, "denied").await;
+    let (status, body) = s.post(&deny_path, &denial, None).await;
+    assert_eq!(status, 500, "{body}");
+    assert_eq!(s.state(&c).await, "pending", "the browser sees no denial");
+    assert_eq!(stored_state(&s, &c).await, "pending");
+    assert_eq!(count(&s, "alice", "denied").await, 0);
+    allow_audit(&s).await;
+
+    let (status, body) = s.post(&deny_path, &denial, None).await;
+    assert_eq!(status, 200, "the same denial goes through: {body}");
+    assert_eq!(s.state(&c).await, "denied");
+    assert_eq!(stored_state(&s, &c).await, "denied");
+    assert_eq!(count(&s, "alice", "denied").await, 1);
+}
+
+#[tokio::test]
 async fn an_enrollment_is_not_recorded_without_its_audit_rows() {
     let s = TestServer::start().await;
     let old = s.enroll("bob").await;
