@@ -228,7 +228,7 @@ async fn connection(
                 Ok(response) => response,
                 Err(never) => match never {},
             };
-            Ok::<_, Infallible>(response.map(|body| BodyWith::new(body, in_progress)))
+            Ok::<_, Infallible>(response.map(|body| BodyWith::holding(body, in_progress)))
         }
     });
     let served = hyper::server::conn::http1::Builder::new()
@@ -353,7 +353,7 @@ pub(crate) struct BodyWith<G> {
 
 impl<G: Send + Unpin + 'static> BodyWith<G> {
     /// `body`, holding `guard` as long as it lives.
-    pub(crate) fn new(body: Body, guard: G) -> Body {
+    pub(crate) fn holding(body: Body, guard: G) -> Body {
         Body::new(Self {
             body,
             _guard: guard,

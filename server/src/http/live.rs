@@ -118,7 +118,7 @@ pub async fn admit(State(app): State<AppState>, request: Request, next: Next) ->
         return response;
     };
     let response = next.run(Request::from_parts(parts, body)).await;
-    response.map(|body| BodyWith::new(body, channel))
+    response.map(|body| BodyWith::holding(body, channel))
 }
 
 #[cfg(test)]

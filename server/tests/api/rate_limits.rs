@@ -135,6 +135,9 @@ async fn the_login_page_explains_the_wait_in_the_page() {
     );
 }
 
+/// Makes one request of a given route, afresh at each call.
+type MakeRequest<'a> = Box<dyn Fn() -> reqwest::RequestBuilder + 'a>;
+
 /// `builder`'s request, sent as if from `address` (through the trusted proxy).
 async fn from(address: &str, builder: reqwest::RequestBuilder) -> reqwest::Response {
     builder
@@ -171,7 +174,7 @@ async fn every_route_that_creates_or_answers_has_its_limit() {
     let bob = Phone::new("bob");
     // Each kind of request from its own address: the burst passes the limit (whatever the
     // answers), the next one at once is refused.
-    let routes: Vec<(&str, Box<dyn Fn() -> reqwest::RequestBuilder + '_>)> = vec![
+    let routes: Vec<(&str, MakeRequest<'_>)> = vec![
         (
             "context",
             Box::new(|| {
