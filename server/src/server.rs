@@ -12,11 +12,13 @@ use tokio::task::JoinHandle;
 use crate::admin::AdminService;
 use crate::config::{Config, MasterKeySource};
 use crate::domain::offline_pause::MAX_OFFLINE_RECORDS;
+use crate::http::connections::{self, ConnectionLimits};
+use crate::http::live::LiveChannels;
 use crate::http::pages::PagesState;
 use crate::http::{self, AppInner, AppState};
 use crate::hub::NotificationHub;
 use crate::login::{LoginParts, LoginService, SessionSettings};
-use crate::metrics::Metrics;
+use crate::metrics::{ConnectionCounters, Metrics};
 use crate::sealing::{KeyFileOutcome, MasterKey, SecretSealer, load_or_create_key_file};
 use crate::shutdown::stopping;
 use crate::storage::{OpenOutcome, SqliteStore};
@@ -41,10 +43,12 @@ pub struct RunningServer {
 }
 
 impl RunningServer {
-    /// Loads (or generates) the master key, opens and migrates the database, binds the
-    /// listener and serves in a background task.
+    /// Raises the open-file limit, loads (or generates) the master key, opens and migrates
+    /// the database, binds the listener and serves in a background task.
     pub async fn start(mut config: Config) -> anyhow::Result<Self> {
         config.check_metrics_exposure()?;
+        let descriptors = raise_descriptor_limit();
+        let limits = connection_limits(&config, descriptors);
         let key = load_master_key(&config)?;
         let sealer = SecretSealer::new(&key);
         drop(key);
@@ -90,10 +94,12 @@ impl RunningServer {
         let pages = PagesState::new(&config, &origin, &csrf_key);
         let (shutdown, shutdown_rx) = watch::channel(false);
         let hub = NotificationHub::new();
+        let connection_counters = Arc::new(ConnectionCounters::default());
         let metrics = config.metrics.then(|| {
             Arc::new(Metrics::new(
                 Arc::clone(store.audit_counters()),
                 Arc::clone(&hub),
+                Arc::clone(&connection_counters),
                 config.clock.now_unix(),
                 config.metrics_token.as_deref(),
             ))
@@ -133,6 +139,9 @@ impl RunningServer {
                 config.rate_limits,
                 Arc::clone(&config.clock),
             ),
+            live: LiveChannels::new(config.max_live_per_client),
+            body_timeout: config.body_timeout,
+            connection_counters: Arc::clone(&connection_counters),
             pages,
             metrics,
         });
@@ -143,17 +152,8 @@ impl RunningServer {
             sessions.idle,
             shutdown_rx.clone(),
         ));
-        let mut stop = shutdown_rx;
         let task = tokio::spawn(async move {
-            let served = axum::serve(
-                listener,
-                app.into_make_service_with_connect_info::<SocketAddr>(),
-            )
-            .with_graceful_shutdown(async move { stopping(&mut stop).await })
-            .await;
-            if let Err(error) = served {
-                tracing::error!(%error, "server stopped with an error");
-            }
+            connections::serve(listener, app, limits, connection_counters, shutdown_rx).await;
             let _ = purge.await;
             store.close().await;
             tracing::info!("server stopped");
@@ -162,6 +162,15 @@ impl RunningServer {
             listen = %addr,
             public_url = %public_url,
             "Tigr server listening on http://{addr} (public URL {public_url})"
+        );
+        tracing::info!(
+            max_connections = limits.max_connections,
+            header_timeout_s = limits.header_timeout.as_secs_f64(),
+            body_timeout_s = config.body_timeout.as_secs_f64(),
+            idle_timeout_s = limits.idle_timeout.as_secs_f64(),
+            max_live_per_client = config.max_live_per_client,
+            "at most {} connections at once (open-file limit {descriptors})",
+            limits.max_connections
         );
         match (config.metrics, config.metrics_token.is_some()) {
             (false, _) => tracing::info!("metrics disabled"),
@@ -190,6 +199,53 @@ impl RunningServer {
         if let Err(error) = self.task.await {
             tracing::error!(%error, "server task failed");
         }
+    }
+}
+
+/// Raises the soft limit of open files to the hard one (every connection is a descriptor,
+/// and the usual soft limit, 1,024, is far below what a server needs) and returns the limit
+/// in force.
+fn raise_descriptor_limit() -> u64 {
+    let before = rlimit::getrlimit(rlimit::Resource::NOFILE)
+        .map(|(soft, _)| soft)
+        .ok();
+    match rlimit::increase_nofile_limit(u64::MAX) {
+        Ok(limit) => {
+            match before {
+                Some(before) if before < limit => {
+                    tracing::info!(limit, "open-file limit raised from {before} to {limit}")
+                }
+                _ => tracing::info!(limit, "open-file limit {limit}"),
+            }
+            limit
+        }
+        Err(error) => {
+            let limit = before.unwrap_or(1024);
+            tracing::warn!(%error, limit, "cannot raise the open-file limit; it stays at {limit}");
+            limit
+        }
+    }
+}
+
+/// The connection loop's limits: the configured or sized cap (warned about when the
+/// open-file limit cannot hold it) and the timeouts.
+fn connection_limits(config: &Config, descriptors: u64) -> ConnectionLimits {
+    let max_connections = config.connection_cap(descriptors);
+    let room = descriptors.saturating_sub(Config::RESERVED_DESCRIPTORS);
+    if u64::try_from(max_connections).unwrap_or(u64::MAX) > room {
+        tracing::warn!(
+            max_connections,
+            descriptors,
+            "max_connections ({max_connections}) is above what the open-file limit \
+             ({descriptors}) leaves for connections ({room}): raise the limit (LimitNOFILE= \
+             in systemd, ulimit -n) or lower max_connections, else accepting connections \
+             will fail when descriptors run out"
+        );
+    }
+    ConnectionLimits {
+        max_connections,
+        header_timeout: config.header_timeout,
+        idle_timeout: config.idle_timeout,
     }
 }
 

@@ -43,6 +43,8 @@ state-blocked-todo = Contact your administrator to unblock it. If these attempts
 state-blocked-todo-temporary = The block lifts in { $minutes } min: try again then with a new QR code, or contact your administrator. If these attempts were not yours, tell them.
 state-unreachable-heading = Server unreachable
 state-unreachable-text = The connection to the server is lost. Check your network: the page keeps retrying.
+state-busy-heading = Too many connections from your address
+state-busy-text = Too many login pages are open from your address. The page tries again by itself in a few seconds.
 state-error-heading = Login failed
 state-error-text = Something went wrong. Show a new QR code to start again.
 state-new-qr = Show a new QR code
@@ -321,6 +323,8 @@ error-attempts-left-offline =
     }
 error-offline-paused = Offline sign-in is suspended for this account until { $until } (in { $minutes } min) after too many failed attempts. Signing in with the QR code and the Tigr app still works.
 error-rate-limited = Too many requests from this address. Try again in { $seconds } s.
+error-live-channels = Too many waiting connections from your address (open login pages). Close the tabs you do not need, or try again in { $seconds } s.
+error-request-timeout = The request arrived too slowly: the connection is closed. Please try again.
 error-invitation-cancelled = This enrollment code was cancelled. Ask your administrator for a new one.
 error-phone-revoked = This phone is no longer enrolled for this account: another device replaced it, or an administrator revoked it.
 error-unknown-account = Unknown account, or no phone is enrolled for this account.

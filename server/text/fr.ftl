@@ -43,6 +43,8 @@ state-blocked-todo = Contactez votre administrateur pour le débloquer. Si ces e
 state-blocked-todo-temporary = Le blocage sera levé dans { $minutes } min : réessayez ensuite avec un nouveau QR code, ou contactez votre administrateur. Si ces essais ne viennent pas de vous, signalez-le-lui.
 state-unreachable-heading = Serveur injoignable
 state-unreachable-text = La connexion avec le serveur est interrompue. Vérifiez votre réseau : la page réessaie toute seule.
+state-busy-heading = Trop de connexions depuis votre adresse
+state-busy-text = Trop de pages de connexion sont ouvertes depuis votre adresse. La page réessaie d'elle-même dans quelques secondes.
 state-error-heading = Connexion impossible
 state-error-text = Une erreur est survenue. Affichez un nouveau QR code pour recommencer.
 state-new-qr = Afficher un nouveau QR code
@@ -321,6 +323,8 @@ error-attempts-left-offline =
     }
 error-offline-paused = Saisie hors connexion suspendue pour ce compte jusqu'à { $until } (dans { $minutes } min), après trop d'essais infructueux. La connexion par QR code avec l'application Tigr reste possible.
 error-rate-limited = Trop de demandes depuis cette adresse. Réessayez dans { $seconds } s.
+error-live-channels = Trop de connexions en attente depuis votre adresse (pages de connexion ouvertes). Fermez les onglets inutiles, ou réessayez dans { $seconds } s.
+error-request-timeout = La requête est arrivée trop lentement : la connexion est fermée. Réessayez.
 error-invitation-cancelled = Ce code d'enrôlement a été annulé. Demandez-en un nouveau à votre administrateur.
 error-phone-revoked = Ce téléphone n'est plus enregistré pour ce compte : un autre appareil l'a remplacé, ou un administrateur l'a révoqué.
 error-unknown-account = Compte inconnu, ou aucun téléphone n'est enregistré pour ce compte.

@@ -805,3 +805,68 @@ async fn an_unreachable_server_is_shown_and_the_page_recovers() {
     chrome.close().await;
     h.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn too_many_live_connections_from_one_address_are_explained_then_retried() {
+    let _one = BROWSER.lock().await;
+    // One live channel per address, held by another client of 127.0.0.1 for 4 s.
+    let h = AsyncHarness::start_with(|c| c.max_live_per_client = Some(1)).await;
+    let (status, created) = raw_http(
+        h.addr(),
+        "POST",
+        "/api/v1/login/challenges",
+        &[("content-type", "application/json")],
+        "{}",
+    )
+    .await;
+    assert_eq!(status, 201, "{created}");
+    let body = &created[created.find('{').expect("JSON body")..];
+    let created: Value = serde_json::from_str(body).expect("JSON");
+    let (id, token) = (
+        created["challenge_id"].as_str().expect("id").to_owned(),
+        created["browser_token"].as_str().expect("token").to_owned(),
+    );
+    let addr = h.addr();
+    let holder = tokio::spawn(async move {
+        raw_http(
+            addr,
+            "GET",
+            &format!("/api/v1/login/challenges/{id}/status?wait=4"),
+            &[("x-tigr-browser-token", &token)],
+            "",
+        )
+        .await
+    });
+    tokio::time::timeout(Duration::from_secs(10), async {
+        while !raw_http(addr, "GET", "/metrics", &[], "")
+            .await
+            .1
+            .contains("\ntigr_live_channels 1\n")
+        {
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    })
+    .await
+    .expect("the other client's long poll waits");
+    let chrome = launch("fr-FR,fr").await;
+    let c = chrome.client();
+    c.goto(&h.url("/login")).await.expect("page");
+    // The page's event stream and long poll are refused: it says why and waits.
+    wait_state(c, "busy", Duration::from_secs(15)).await;
+    let body = body_text(c).await;
+    assert!(
+        body.contains("Trop de connexions depuis votre adresse"),
+        "{body}"
+    );
+    assert!(
+        body.contains("Trop de connexions en attente depuis votre adresse"),
+        "the server's reason: {body}"
+    );
+    shot(&chrome, "80-busy").await;
+    // The other channel ends: the page tries again by itself and shows its QR live again.
+    let (status, reply) = holder.await.expect("holder");
+    assert_eq!(status, 200, "{reply}");
+    wait_state(c, "pending", Duration::from_secs(30)).await;
+    chrome.close().await;
+    h.shutdown().await;
+}

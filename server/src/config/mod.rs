@@ -31,6 +31,11 @@
 //! | `rate_limit_answers` | `TIGR_RATE_LIMIT_ANSWERS` | `600` (phones' scans and answers a minute per address; 0: off) |
 //! | `rate_limit_offline` | `TIGR_RATE_LIMIT_OFFLINE` | `60` (offline codes typed a minute per address; 0: off) |
 //! | `rate_limit_enrollments` | `TIGR_RATE_LIMIT_ENROLLMENTS` | `60` (enrollment lookups and completions a minute per address; 0: off) |
+//! | `max_connections`   | `TIGR_MAX_CONNECTIONS`  | `0`: sized from the open-file limit ([`Config::connection_cap`]) |
+//! | `header_timeout`    | `TIGR_HEADER_TIMEOUT`   | `10` (seconds for a request's head, from its first byte) |
+//! | `body_timeout`      | `TIGR_BODY_TIMEOUT`     | `30` (seconds for a request's body, from its head; then 408) |
+//! | `idle_timeout`      | `TIGR_IDLE_TIMEOUT`     | `60` (seconds a connection waits for its next request, or for the client to read) |
+//! | `max_live_per_client` | `TIGR_MAX_LIVE_PER_CLIENT` | `200` (event streams and long polls open at once per address; 0: off) |
 //!
 //! Rate limits allow bursts of a quarter of the minute's number.
 //! The file is named by `--config PATH` or `TIGR_CONFIG`. Relative paths are relative to the
@@ -45,6 +50,7 @@ mod parse;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
+use std::time::Duration;
 
 use tigr_core::clock::{Clock, TimeZone};
 use tigr_core::payload::Origin;
@@ -130,6 +136,20 @@ pub struct Config {
     pub metrics_token: Option<String>,
     /// Requests per client address and minute, per kind of request.
     pub rate_limits: RateLimits,
+    /// Connections open at once at most (beyond, new ones wait in the listen queue);
+    /// `None`: sized from the open-file limit at start ([`Config::connection_cap`]).
+    pub max_connections: Option<usize>,
+    /// Time a client has to send a request's head once its first byte arrived (slow
+    /// clients that trickle headers are cut off).
+    pub header_timeout: Duration,
+    /// Time a request's body has to arrive whole, counted from its head (then 408).
+    pub body_timeout: Duration,
+    /// Time a connection with no request in progress waits for the next request's first
+    /// byte, and time a reply waits for a client that does not read it.
+    pub idle_timeout: Duration,
+    /// Live channels (event streams, long polls) one client address may hold at once;
+    /// `None`: no cap.
+    pub max_live_per_client: Option<u32>,
     /// The time zone of the times shown to people (pages, command line); logs and CSV
     /// exports are in UTC.
     pub time_zone: TimeZone,
@@ -171,6 +191,11 @@ impl std::fmt::Debug for Config {
             .field("cookie_secure", &self.cookie_secure)
             .field("metrics", &self.metrics)
             .field("rate_limits", &self.rate_limits)
+            .field("max_connections", &self.max_connections)
+            .field("header_timeout", &self.header_timeout)
+            .field("body_timeout", &self.body_timeout)
+            .field("idle_timeout", &self.idle_timeout)
+            .field("max_live_per_client", &self.max_live_per_client)
             .field("time_zone", &self.time_zone.iana_name())
             .field(
                 "metrics_token",
@@ -218,6 +243,13 @@ impl Config {
     pub const DEFAULT_MASTER_KEY_FILE: &'static str = "tigr-data/master.key";
     /// Default time zone of the times shown to people.
     pub const DEFAULT_TIME_ZONE: &'static str = "Europe/Paris";
+    /// Open files kept for everything but client connections when the connection cap is
+    /// sized from the open-file limit: the listener, the database files of each SQLite
+    /// connection (database, WAL, shared memory), the key file, logs and exports.
+    pub const RESERVED_DESCRIPTORS: u64 = 256;
+    /// The largest connection cap sized from the open-file limit (an idle connection costs
+    /// a few tens of KiB: docs/security.md, "Connections"); set `max_connections` for more.
+    pub const MAX_SIZED_CONNECTIONS: usize = 16_384;
 
     /// A configuration for tests: database and key file inside `dir`, listening on
     /// `127.0.0.1:0`, no rate limits, defaults otherwise. Only in test builds and with the
@@ -229,6 +261,7 @@ impl Config {
         // Tests fire everything from one address, often faster than people: the tests of
         // the limits turn them on.
         config.rate_limits = RateLimits::OFF;
+        config.max_live_per_client = None;
         config.database_url = format!("sqlite://{}", dir.join("tigr.db").display());
         config.master_key = MasterKeySource::File(dir.join("master.key"));
         config
@@ -278,6 +311,22 @@ impl Config {
             );
         }
         Ok(())
+    }
+
+    /// Connections open at once at most: `max_connections`, or else what the open-file limit
+    /// `descriptor_limit` leaves once [`Config::RESERVED_DESCRIPTORS`] are set aside (half of
+    /// it for a tiny limit), at most [`Config::MAX_SIZED_CONNECTIONS`]. Then accepting never
+    /// fails for want of descriptors: the excess waits in the listen queue instead.
+    pub fn connection_cap(&self, descriptor_limit: u64) -> usize {
+        self.max_connections.unwrap_or_else(|| {
+            let spare = descriptor_limit
+                .saturating_sub(Self::RESERVED_DESCRIPTORS)
+                .max(descriptor_limit / 2)
+                .max(1);
+            usize::try_from(spare)
+                .unwrap_or(usize::MAX)
+                .min(Self::MAX_SIZED_CONNECTIONS)
+        })
     }
 
     /// The lockout rules of this configuration.
@@ -342,5 +391,21 @@ mod tests {
         c.metrics_token = None;
         c.metrics = false;
         assert!(c.check_metrics_exposure().is_ok());
+    }
+
+    fn the_connection_cap_leaves_descriptors_for_the_database() {
+        let mut c = Config::for_tests(std::path::Path::new("/tmp/x"));
+        assert_eq!(c.max_connections, None);
+        // A common soft limit: 1,024 descriptors, 768 for connections.
+        assert_eq!(c.connection_cap(1024), 768);
+        assert_eq!(c.connection_cap(10_000), 9_744);
+        // Tiny limits keep half; huge ones stop at the ceiling.
+        assert_eq!(c.connection_cap(300), 150);
+        assert_eq!(c.connection_cap(1), 1);
+        assert_eq!(c.connection_cap(1 << 20), Config::MAX_SIZED_CONNECTIONS);
+        assert_eq!(c.connection_cap(u64::MAX), Config::MAX_SIZED_CONNECTIONS);
+        // A configured cap is taken as is.
+        c.max_connections = Some(50_000);
+        assert_eq!(c.connection_cap(1024), 50_000);
     }
 }

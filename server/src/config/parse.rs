@@ -5,6 +5,7 @@
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
+use std::time::Duration;
 
 use serde::Deserialize;
 use tigr_core::clock::{SystemClock, TimeZone};
@@ -50,6 +51,11 @@ struct FileConfig {
     rate_limit_offline: Option<i64>,
     rate_limit_enrollments: Option<i64>,
     time_zone: Option<String>,
+    max_connections: Option<i64>,
+    header_timeout: Option<i64>,
+    body_timeout: Option<i64>,
+    idle_timeout: Option<i64>,
+    max_live_per_client: Option<i64>,
 }
 
 /// A raw setting and where it came from, for error messages.
@@ -261,6 +267,36 @@ impl Config {
                 )?,
             },
             time_zone: time_zone(src.get("TIGR_TIME_ZONE", "time_zone", f.time_zone))?,
+            max_connections: src
+                .optional_count(
+                    ("TIGR_MAX_CONNECTIONS", "max_connections", f.max_connections),
+                    (0, 1_000_000),
+                    "a number of connections (0: sized from the open-file limit)",
+                )?
+                .map(|n| n as usize),
+            header_timeout: src.duration(
+                ("TIGR_HEADER_TIMEOUT", "header_timeout", f.header_timeout),
+                (10, 1, 300),
+            )?,
+            body_timeout: src.duration(
+                ("TIGR_BODY_TIMEOUT", "body_timeout", f.body_timeout),
+                (30, 1, 600),
+            )?,
+            idle_timeout: src.duration(
+                ("TIGR_IDLE_TIMEOUT", "idle_timeout", f.idle_timeout),
+                (60, 1, 3600),
+            )?,
+            max_live_per_client: src
+                .optional_count(
+                    (
+                        "TIGR_MAX_LIVE_PER_CLIENT",
+                        "max_live_per_client",
+                        f.max_live_per_client,
+                    ),
+                    (200, 100_000),
+                    "a number of live channels (0: no cap)",
+                )?
+                .map(|n| n as u32),
             clock: Arc::new(SystemClock),
             random: Arc::new(SystemRandom::new()),
         })
@@ -370,6 +406,27 @@ impl Sources<'_> {
             "a number of requests a minute (0: no limit)",
         )
         .map(|n| Limit::per_minute(n as u32))
+    }
+
+    /// A whole number of seconds between `min` and `max` (`default` when unset).
+    fn duration(
+        &self,
+        setting: NumberSetting<'_>,
+        (default, min, max): (i64, i64, i64),
+    ) -> Result<Duration, ConfigError> {
+        self.number(setting, (default, min, max), "a number of seconds")
+            .map(|n| Duration::from_secs(n.unsigned_abs()))
+    }
+
+    /// A count up to `max` (`default` when unset) where 0 means "none set": `None`.
+    fn optional_count(
+        &self,
+        setting: NumberSetting<'_>,
+        (default, max): (i64, i64),
+        unit: &str,
+    ) -> Result<Option<u64>, ConfigError> {
+        self.number(setting, (default, 0, max), unit)
+            .map(|n| (n > 0).then_some(n.unsigned_abs()))
     }
 
     /// A yes/no setting (`default` when unset).
@@ -778,6 +835,78 @@ mod tests {
         );
         let tests = Config::for_tests(std::path::Path::new("unused"));
         assert_eq!(tests.rate_limits, RateLimits::OFF);
+    }
+
+    #[test]
+    fn connection_settings() {
+        let c = Config::from_sources(None, &env(&[])).expect("valid");
+        assert_eq!(c.max_connections, None, "sized from the open-file limit");
+        assert_eq!(c.header_timeout, Duration::from_secs(10));
+        assert_eq!(c.body_timeout, Duration::from_secs(30));
+        assert_eq!(c.idle_timeout, Duration::from_secs(60));
+        assert_eq!(c.max_live_per_client, Some(200));
+        let file = "max_connections = 5000\nheader_timeout = 5\nbody_timeout = 20\n\
+                    idle_timeout = 120\nmax_live_per_client = 50";
+        let c = Config::from_sources(Some(("tigr.toml", file)), &env(&[])).expect("valid");
+        assert_eq!(c.max_connections, Some(5000));
+        assert_eq!(
+            (c.header_timeout, c.body_timeout, c.idle_timeout),
+            (
+                Duration::from_secs(5),
+                Duration::from_secs(20),
+                Duration::from_secs(120)
+            )
+        );
+        assert_eq!(c.max_live_per_client, Some(50));
+        let c = Config::from_sources(
+            Some(("tigr.toml", file)),
+            &env(&[
+                ("TIGR_MAX_CONNECTIONS", "0"),
+                ("TIGR_HEADER_TIMEOUT", "3"),
+                ("TIGR_BODY_TIMEOUT", "4"),
+                ("TIGR_IDLE_TIMEOUT", "7"),
+                ("TIGR_MAX_LIVE_PER_CLIENT", "0"),
+            ]),
+        )
+        .expect("valid");
+        assert_eq!(c.max_connections, None, "0: sized from the open-file limit");
+        assert_eq!(
+            (c.header_timeout, c.body_timeout, c.idle_timeout),
+            (
+                Duration::from_secs(3),
+                Duration::from_secs(4),
+                Duration::from_secs(7)
+            ),
+            "environment wins"
+        );
+        assert_eq!(c.max_live_per_client, None, "0: no cap");
+        for (name, value) in [
+            ("TIGR_MAX_CONNECTIONS", "-1"),
+            ("TIGR_MAX_CONNECTIONS", "1000001"),
+            ("TIGR_MAX_CONNECTIONS", "many"),
+            ("TIGR_HEADER_TIMEOUT", "0"),
+            ("TIGR_HEADER_TIMEOUT", "301"),
+            ("TIGR_BODY_TIMEOUT", "0"),
+            ("TIGR_BODY_TIMEOUT", "30s"),
+            ("TIGR_IDLE_TIMEOUT", "0"),
+            ("TIGR_IDLE_TIMEOUT", "3601"),
+            ("TIGR_MAX_LIVE_PER_CLIENT", "-5"),
+            ("TIGR_MAX_LIVE_PER_CLIENT", "100001"),
+        ] {
+            let err = Config::from_sources(None, &env(&[(name, value)])).expect_err(value);
+            assert!(err.to_string().starts_with(name), "{err}");
+        }
+        let err = Config::from_sources(Some(("t.toml", "idle_timeout = 0")), &env(&[]))
+            .expect_err("bad value");
+        assert!(
+            err.to_string().starts_with("idle_timeout in t.toml"),
+            "{err}"
+        );
+        let tests = Config::for_tests(std::path::Path::new("unused"));
+        assert_eq!(
+            tests.max_live_per_client, None,
+            "tests come from one address"
+        );
     }
 
     #[test]

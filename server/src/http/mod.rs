@@ -17,15 +17,18 @@
 //! | `GET /metrics` (unless disabled)              | [`metrics::scrape`]                |
 
 pub mod api;
+pub mod connections;
 pub mod error;
 pub mod extract;
 pub mod fallback;
 pub mod limits;
+pub mod live;
 pub mod metrics;
 pub mod pages;
 
 use std::ops::Deref;
 use std::sync::Arc;
+use std::time::Duration;
 
 use axum::Router;
 use axum::body::Body;
@@ -46,6 +49,7 @@ use tower_http::trace::TraceLayer;
 use crate::admin::AdminService;
 use crate::i18n::Lang;
 use crate::login::LoginService;
+use crate::metrics::ConnectionCounters;
 use crate::ratelimit::RateLimiter;
 
 use self::error::{ErrorToRender, MAX_BODY_BYTES};
@@ -73,6 +77,12 @@ pub struct AppInner {
     pub random: Arc<dyn SecureRandom>,
     /// Requests per client address (see [`crate::ratelimit`]).
     pub limiter: RateLimiter,
+    /// Live channels per client address (see [`live`]).
+    pub live: Arc<live::LiveChannels>,
+    /// Time a request's body has to arrive whole (see [`connections::body_deadline`]).
+    pub body_timeout: Duration,
+    /// What the connection loop, the body deadline and the live-channel cap count.
+    pub connection_counters: Arc<ConnectionCounters>,
     /// The pages: templates, CSRF key, cookie and session settings.
     pub pages: pages::PagesState,
     /// Prometheus metrics (`None` when disabled: no `/metrics` route, nothing measured).
@@ -123,6 +133,10 @@ pub fn router(state: AppState) -> Router {
         .fallback(fallback::not_found)
         .method_not_allowed_fallback(fallback::method_not_allowed)
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            connections::body_deadline,
+        ))
         .layer(middleware::from_fn_with_state(
             Hsts(state.origin.is_secure()),
             common_headers,

@@ -254,3 +254,62 @@ async fn data_files_are_for_their_owner_only_and_looser_ones_are_reported() {
     assert!(line(&data.join("tigr.db-wal")).contains("chmod 600"));
     s.stop().await;
 }
+
+#[tokio::test]
+async fn session_ids_and_browser_tokens_are_stored_only_as_hashes() {
+    use crate::browser::Tab;
+    use tigr_server::sealing::sha256;
+
+    let s = TestServer::start().await;
+    let phone = s.enroll("alice").await;
+    // A web session opened by the login page (its cookie: the session id; the login cookie:
+    // the page's browser token), and a challenge of the API (its browser token).
+    let mut tab = Tab::new(&s);
+    let page = tab.login_page("").await;
+    let page_token = page.challenge.token.clone();
+    let (status, body) = s
+        .respond(&page.challenge, &phone.approve(s.origin(), &page.challenge))
+        .await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(tab.complete(&page, "").await.status, 200);
+    let session_id = tab.cookies.get("tigr_session").cloned().expect("session");
+    let api = s.challenge().await;
+    // A second session: ids are fresh 256-bit values.
+    let mut other = Tab::new(&s);
+    other.log_in(&s, &phone).await;
+    let other_id = other.cookies.get("tigr_session").cloned().expect("session");
+    for id in [&session_id, &other_id] {
+        let raw = tigr_core::wire::b64_decode(id).expect("base64url");
+        assert_eq!(raw.len(), 32, "256 bits: {id}");
+    }
+    assert_ne!(session_id, other_id);
+
+    let check = |bytes: &[u8], when: &str| {
+        for (what, value) in [
+            ("session id", &session_id),
+            ("second session id", &other_id),
+            ("login page browser token", &page_token),
+            ("API browser token", &api.token),
+        ] {
+            assert!(
+                !contains(bytes, value.as_bytes()),
+                "{when}: the {what} itself is in the database files"
+            );
+        }
+        for id in [&session_id, &other_id] {
+            let raw = tigr_core::wire::b64_decode(id).expect("base64url");
+            assert!(!contains(bytes, &raw), "{when}: a session id's bytes");
+        }
+        for value in [&session_id, &other_id, &page_token, &api.token] {
+            assert!(
+                contains(bytes, &sha256(value.as_bytes())),
+                "{when}: sanity: the hash is what is stored"
+            );
+        }
+    };
+    // The files as they are on disk while the server runs (database and WAL), then once
+    // it stopped (everything checkpointed into the database).
+    check(&all_bytes_in(s.dir.path()), "running");
+    let (dir, _) = s.stop().await;
+    check(&all_bytes_in(dir.path()), "stopped");
+}

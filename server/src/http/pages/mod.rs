@@ -104,7 +104,7 @@ use crate::ratelimit::LimitClass;
 use super::AppState;
 use super::error::ApiError;
 use super::extract::lang_of;
-use super::limits;
+use super::{limits, live};
 
 pub use cookies::{CookieJar, CookieName};
 pub use csrf::SessionForm;
@@ -213,18 +213,22 @@ pub fn router(state: &AppState) -> Router<AppState> {
     let limit = |class| middleware::from_fn_with_state((state.clone(), class), rate_limit);
     let challenges = limit(LimitClass::Challenges);
     let offline = limit(LimitClass::Offline);
+    let live = middleware::from_fn_with_state(state.clone(), live::admit);
     let pages = Router::new()
         .route("/", get(session_page::home))
         .route("/login", get(login_page::page).layer(challenges.clone()))
         .route("/login/renew", post(login_page::renew).layer(challenges))
-        .route("/login/events/{id}", get(login_page::events))
-        .route("/login/status/{id}", get(login_page::status))
+        .route(
+            "/login/events/{id}",
+            get(login_page::events).layer(live.clone()),
+        )
+        .route("/login/status/{id}", get(login_page::status).layer(live))
         .route("/login/complete", post(login_page::complete))
         .route("/login/offline", post(login_page::offline).layer(offline))
         .route("/session", get(session_page::session_page))
         .route("/logout", post(session_page::logout))
         .route("/static/{file}", get(session_page::static_file))
-        .merge(admin::router());
+        .merge(admin::router(state));
     secure_pages(pages, state)
 }
 

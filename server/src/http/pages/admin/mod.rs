@@ -56,6 +56,7 @@ use axum::Router;
 use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::StatusCode;
 use axum::http::request::Parts;
+use axum::middleware;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use minijinja::value::Value;
@@ -65,11 +66,11 @@ use crate::admin::{Actor, AdminError, AdminService};
 use crate::i18n::Lang;
 use crate::login::ClientInfo;
 
-use super::super::AppState;
+use super::super::{AppState, live};
 use super::{Failure, PageContext, RequireAdmin, SessionForm, WebError, WebSession};
 
 /// The admin pages' routes (wrapped by [`super::secure_pages`] with the other pages).
-pub fn router() -> Router<AppState> {
+pub fn router(state: &AppState) -> Router<AppState> {
     Router::new()
         .route("/admin", get(dashboard::page))
         .route(
@@ -90,7 +91,10 @@ pub fn router() -> Router<AppState> {
             "/admin/accounts/{id}/enroll",
             get(enroll::form).post(enroll::create),
         )
-        .route("/admin/invitations/{id}/events", get(enroll::events))
+        .route(
+            "/admin/invitations/{id}/events",
+            get(enroll::events).layer(middleware::from_fn_with_state(state.clone(), live::admit)),
+        )
         .route("/admin/invitations/{id}/status", get(enroll::status))
         .route("/admin/invitations/{id}/cancel", post(enroll::cancel))
         .route("/admin/blocked", get(dashboard::blocked))
