@@ -393,6 +393,7 @@ mod tests {
         assert!(c.check_metrics_exposure().is_ok());
     }
 
+    #[test]
     fn the_connection_cap_leaves_descriptors_for_the_database() {
         let mut c = Config::for_tests(std::path::Path::new("/tmp/x"));
         assert_eq!(c.max_connections, None);

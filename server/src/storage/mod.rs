@@ -285,6 +285,15 @@ impl WriteTx {
     }
 }
 
+/// A store over a new database in a temporary folder (dropped with the folder).
+#[cfg(test)]
+pub(super) async fn temporary_store() -> (tempfile::TempDir, SqliteStore) {
+    let dir = tempfile::tempdir().expect("temporary folder");
+    let url = format!("sqlite://{}", dir.path().join("t.db").display());
+    let (store, _) = SqliteStore::open(&url).await.expect("open");
+    (dir, store)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -319,13 +328,4 @@ mod tests {
             .collect();
         assert!(stray.is_empty(), "{stray:?}");
     }
-}
-
-/// A store over a new database in a temporary folder (dropped with the folder).
-#[cfg(test)]
-pub(super) async fn temporary_store() -> (tempfile::TempDir, SqliteStore) {
-    let dir = tempfile::tempdir().expect("temporary folder");
-    let url = format!("sqlite://{}", dir.path().join("t.db").display());
-    let (store, _) = SqliteStore::open(&url).await.expect("open");
-    (dir, store)
 }
