@@ -218,17 +218,32 @@ async fn failures_and_blocks_are_not_counted_without_their_audit_rows() {
     assert_eq!(status, 423, "the fifth failure blocks: {body}");
     assert_ne!(account_column(&s, "dave", "blocked_at").await, "NULL");
     assert_eq!(count(&s, "dave", "account_blocked").await, 1);
-    // An offline guess is a failure too: refused without its row, counted with it.
+    // An offline guess counts on the offline channel: refused without its row, counted
+    // with it (and never on the phone's counter).
     let s2 = TestServer::start().await;
     let phone = s2.enroll("erin").await;
     let c = s2.challenge().await;
     let otp = wrong_code(&phone.offline_code(s2.origin(), &c));
     refuse_audit(&s2, "response_failed").await;
     assert_eq!(s2.offline(&c, "erin", &otp).await.0, 500);
-    assert_eq!(account_column(&s2, "erin", "failed_attempts").await, "0");
+    assert_eq!(offline_failures(&s2, "erin").await, None);
     allow_audit(&s2).await;
     assert_eq!(s2.offline(&c, "erin", &otp).await.0, 401);
-    assert_eq!(account_column(&s2, "erin", "failed_attempts").await, "1");
+    assert_eq!(offline_failures(&s2, "erin").await, Some(1));
+    assert_eq!(account_column(&s2, "erin", "failed_attempts").await, "0");
+}
+
+/// The offline channel's failure count of an account's Tigr ID, if it has a record.
+async fn offline_failures(s: &TestServer, account: &str) -> Option<i64> {
+    let db = s.db().await;
+    let failures =
+        sqlx::query_scalar("SELECT failures FROM offline_attempts WHERE account_id = ?1")
+            .bind(account)
+            .fetch_optional(&db)
+            .await
+            .expect("offline_attempts");
+    db.close().await;
+    failures
 }
 
 #[tokio::test]
