@@ -461,6 +461,28 @@ cli-enroll-invitation = Invitation: { $id } (follow: tigr-server admin invitatio
 cli-enroll-png = PNG image written to: { $path }
 cli-enroll-png-failed = PNG image not written to { $path } ({ $error }): use the QR code above.
 
+## Command line: OpenID Connect (`tigr-server oidc ...`)
+
+cli-oidc-client-added = Service "{ $name }" registered.
+cli-oidc-secret-once = Write this secret down now and hand it to the service over a safe channel: it will not be shown again (the server keeps only a fingerprint).
+cli-oidc-no-clients = No service registered.
+cli-oidc-client-removed = Service "{ $name }" ({ $id }) removed: its codes and tokens no longer work.
+cli-oidc-secret-rotated = New secret of the service { $id } (the old one no longer works):
+cli-oidc-key-rotated = New signing key: { $kid }. The previous one stays published until the tokens it signed expire.
+cli-oidc-keys-registered = registered public keys (JWK Set)
+cli-oidc-field-name = Name
+cli-oidc-field-id = client_id
+cli-oidc-field-kind = Kind
+cli-oidc-field-auth = Authentication
+cli-oidc-field-subject = Subject (sub)
+cli-oidc-field-scopes = Scopes
+cli-oidc-field-redirect = Redirect URIs
+cli-oidc-field-post-logout = Post-logout URIs
+cli-oidc-field-backchannel = Back-channel logout
+cli-oidc-field-keys = Service keys
+cli-oidc-field-created = Registered
+cli-oidc-field-secret-rotated = Secret renewed
+
 ## The page of an app link opened in a browser (HTML: `service` comes escaped)
 
 app-link-heading = Open this link with the Tigr app

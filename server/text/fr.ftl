@@ -461,6 +461,28 @@ cli-enroll-invitation = Invitation : { $id } (suivi : tigr-server admin invitati
 cli-enroll-png = Image PNG écrite dans : { $path }
 cli-enroll-png-failed = image PNG non écrite dans { $path } ({ $error }) : utilisez le QR code ci-dessus.
 
+## Command line: OpenID Connect (`tigr-server oidc ...`)
+
+cli-oidc-client-added = Service « { $name } » enregistré.
+cli-oidc-secret-once = Notez ce secret maintenant et transmettez-le au service par un canal sûr : il ne sera plus affiché (le serveur n'en garde qu'une empreinte).
+cli-oidc-no-clients = Aucun service enregistré.
+cli-oidc-client-removed = Service « { $name } » ({ $id }) supprimé : ses codes et jetons ne valent plus rien.
+cli-oidc-secret-rotated = Nouveau secret du service { $id } (l'ancien ne fonctionne plus) :
+cli-oidc-key-rotated = Nouvelle clé de signature : { $kid }. L'ancienne reste publiée le temps que les jetons qu'elle a signés expirent.
+cli-oidc-keys-registered = clés publiques enregistrées (JWK Set)
+cli-oidc-field-name = Nom
+cli-oidc-field-id = client_id
+cli-oidc-field-kind = Type
+cli-oidc-field-auth = Authentification
+cli-oidc-field-subject = Identifiant (sub)
+cli-oidc-field-scopes = Scopes
+cli-oidc-field-redirect = Adresses de retour
+cli-oidc-field-post-logout = Retour après déconnexion
+cli-oidc-field-backchannel = Déconnexion back-channel
+cli-oidc-field-keys = Clés du service
+cli-oidc-field-created = Enregistré
+cli-oidc-field-secret-rotated = Secret renouvelé
+
 ## The page of an app link opened in a browser (HTML: `service` comes escaped)
 
 app-link-heading = Ouvrez ce lien avec l'application Tigr

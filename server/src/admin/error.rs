@@ -193,10 +193,7 @@ impl AdminError {
             Self::InvalidClientName => text_with(
                 lang,
                 "admin-error-invalid-client-name",
-                &[(
-                    "max",
-                    crate::domain::oidc::client::MAX_NAME_CHARS.into(),
-                )],
+                &[("max", crate::domain::oidc::client::MAX_NAME_CHARS.into())],
             ),
             Self::NoRedirectUri => text(lang, "admin-error-no-redirect-uri"),
             Self::TooManyUris => text_with(

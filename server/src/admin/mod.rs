@@ -79,8 +79,8 @@ pub use accounts::{
 };
 pub use audit::AuditFilter;
 pub use error::AdminError;
-pub use oidc_clients::{ClientRegistration, DEFAULT_SCOPES, RegisteredClient};
 pub use model::{CreatedInvitation, Invitation, InvitationStatus, Phone, PhoneStatus};
+pub use oidc_clients::{ClientRegistration, DEFAULT_SCOPES, RegisteredClient};
 pub use phones::REVOKED_BY_ADMIN;
 pub use rules::Role;
 

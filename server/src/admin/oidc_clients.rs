@@ -101,11 +101,14 @@ fn checked_jwks(text: &str) -> Result<String, AdminError> {
         return Err(invalid("no key"));
     }
     // A private member means the client pasted its private key: refuse, do not store it.
-    if keys
-        .iter()
-        .any(|k| ["d", "p", "q", "dp", "dq", "qi", "k"].iter().any(|m| k.get(m).is_some()))
-    {
-        return Err(invalid("a private key was given: register the public keys only"));
+    if keys.iter().any(|k| {
+        ["d", "p", "q", "dp", "dq", "qi", "k"]
+            .iter()
+            .any(|m| k.get(m).is_some())
+    }) {
+        return Err(invalid(
+            "a private key was given: register the public keys only",
+        ));
     }
     crate::jose::install_ring_provider();
     let set: JwkSet = serde_json::from_value(value).map_err(|_| invalid("not a JWK Set"))?;
@@ -229,8 +232,14 @@ impl AdminService {
                 "client id collision".to_owned(),
             )));
         }
-        tx.audit(&client_entry(actor, &who, now, AuditEvent::OidcClientRegistered, &client))
-            .await?;
+        tx.audit(&client_entry(
+            actor,
+            &who,
+            now,
+            AuditEvent::OidcClientRegistered,
+            &client,
+        ))
+        .await?;
         tx.commit().await?;
         tracing::info!(client = %client.id, actor = %who, "OpenID Connect client registered");
         Ok(RegisteredClient { client, secret })
@@ -285,8 +294,14 @@ impl AdminService {
             return Err(AdminError::NothingToChange);
         }
         tx.update_oidc_client(&changed).await?;
-        tx.audit(&client_entry(actor, &who, now, AuditEvent::OidcClientUpdated, &changed))
-            .await?;
+        tx.audit(&client_entry(
+            actor,
+            &who,
+            now,
+            AuditEvent::OidcClientUpdated,
+            &changed,
+        ))
+        .await?;
         tx.commit().await?;
         Ok(changed)
     }
@@ -303,8 +318,14 @@ impl AdminService {
             .await?
             .ok_or_else(|| AdminError::UnknownClient(id.to_owned()))?;
         tx.delete_oidc_client(id).await?;
-        tx.audit(&client_entry(actor, &who, now, AuditEvent::OidcClientRemoved, &client))
-            .await?;
+        tx.audit(&client_entry(
+            actor,
+            &who,
+            now,
+            AuditEvent::OidcClientRemoved,
+            &client,
+        ))
+        .await?;
         tx.commit().await?;
         Ok(client)
     }
@@ -335,8 +356,14 @@ impl AdminService {
             ..current
         };
         tx.update_oidc_client(&changed).await?;
-        tx.audit(&client_entry(actor, &who, now, AuditEvent::OidcSecretRotated, &changed))
-            .await?;
+        tx.audit(&client_entry(
+            actor,
+            &who,
+            now,
+            AuditEvent::OidcSecretRotated,
+            &changed,
+        ))
+        .await?;
         tx.commit().await?;
         Ok(secret)
     }
@@ -434,10 +461,25 @@ mod tests {
     fn registered_key_sets_are_public_and_usable() {
         let ec = r#"{"keys":[{"kty":"EC","crv":"P-256","kid":"k1","x":"f83OJ3D2xF1Bg8vub9tLe1gHMzV76e8Tus9uPHvRVEU","y":"x_FEzRu9m36HLN_tue659LNpXW6pCyStikYjKIWI5a0"}]}"#;
         assert!(checked_jwks(ec).is_ok());
-        let private = ec.replace(r#""kid":"k1""#, r#""kid":"k1","d":"jpsQnnGQmL-YBIffH1136cspYG6-0iY7X1fCE9-E9LI""#);
-        assert!(matches!(checked_jwks(&private), Err(AdminError::InvalidJwks(_))));
-        for bad in ["", "[]", r#"{"keys":[]}"#, r#"{"keys":[{"kty":"EC"}]}"#, "nope"] {
-            assert!(matches!(checked_jwks(bad), Err(AdminError::InvalidJwks(_))), "{bad}");
+        let private = ec.replace(
+            r#""kid":"k1""#,
+            r#""kid":"k1","d":"jpsQnnGQmL-YBIffH1136cspYG6-0iY7X1fCE9-E9LI""#,
+        );
+        assert!(matches!(
+            checked_jwks(&private),
+            Err(AdminError::InvalidJwks(_))
+        ));
+        for bad in [
+            "",
+            "[]",
+            r#"{"keys":[]}"#,
+            r#"{"keys":[{"kty":"EC"}]}"#,
+            "nope",
+        ] {
+            assert!(
+                matches!(checked_jwks(bad), Err(AdminError::InvalidJwks(_))),
+                "{bad}"
+            );
         }
     }
 }
