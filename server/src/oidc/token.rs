@@ -114,7 +114,7 @@ impl OidcService {
             params.get("client_assertion"),
         )?;
         let now = self.now();
-        let (client, assertion) = self
+        let client = self
             .authenticate(&credentials, &request.client, now)
             .await?;
         check_grant_type(params.get("grant_type"))?;
@@ -187,16 +187,6 @@ impl OidcService {
         let id_token = key.sign(None, &id_token)?;
 
         let mut tx = self.0.store.begin_write().await?;
-        if let Some(assertion) = &assertion
-            && !tx
-                .record_oidc_assertion_id(&client.id, &assertion.jti, assertion.exp)
-                .await?
-        {
-            drop(tx);
-            self.audit_auth_failure(&client, &request.client, "assertion_replayed", now)
-                .await;
-            return Err(invalid_client());
-        }
         if !tx.use_oidc_code(&code_hash, now).await? {
             // Redeemed meanwhile by a concurrent request: this one is the replay.
             drop(tx);
@@ -277,14 +267,14 @@ impl OidcService {
         tracing::info!(client = %client.id, why, "client authentication failed");
     }
 
-    /// The client that `credentials` authenticate, with the claims of its assertion
-    /// (`private_key_jwt`, whose `jti` is recorded with the redemption).
+    /// The client that `credentials` authenticate. A client assertion's `jti` is recorded
+    /// here, before anything else is looked at: an assertion works once.
     async fn authenticate(
         &self,
         credentials: &Credentials,
         from: &ClientInfo,
         now: i64,
-    ) -> Result<(Client, Option<AssertionClaims>), OidcError> {
+    ) -> Result<Client, OidcError> {
         let client_id = match credentials {
             Credentials::Basic { client_id, .. }
             | Credentials::Post { client_id, .. }
@@ -325,18 +315,26 @@ impl OidcService {
                     self.audit_auth_failure(&client, from, "secret", now).await;
                     return Err(invalid_client());
                 }
-                Ok((client, None))
+                Ok(client)
             }
-            Credentials::ClientIdOnly(_) => Ok((client, None)),
+            Credentials::ClientIdOnly(_) => Ok(client),
             Credentials::Assertion { assertion, .. } => {
-                match self.verify_assertion(&client, assertion, now).await {
-                    Some(claims) => Ok((client, Some(claims))),
-                    None => {
-                        self.audit_auth_failure(&client, from, "assertion", now)
-                            .await;
-                        Err(invalid_client())
-                    }
+                let Some(claims) = self.verify_assertion(&client, assertion, now).await else {
+                    self.audit_auth_failure(&client, from, "assertion", now)
+                        .await;
+                    return Err(invalid_client());
+                };
+                let mut tx = self.0.store.begin_write().await?;
+                let first = tx
+                    .record_oidc_assertion_id(&client.id, &claims.jti, claims.exp)
+                    .await?;
+                tx.commit().await?;
+                if !first {
+                    self.audit_auth_failure(&client, from, "assertion_replayed", now)
+                        .await;
+                    return Err(invalid_client());
                 }
+                Ok(client)
             }
         }
     }

@@ -14,4 +14,5 @@ mod common;
 mod browser;
 mod support;
 
+mod attacks;
 mod flow;

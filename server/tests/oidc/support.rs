@@ -259,12 +259,10 @@ pub fn verify_jws(token: &str, jwks: &Value) -> (Value, Value) {
     );
     let x = b64(jwk["x"].as_str().expect("x"));
     let y = b64(jwk["y"].as_str().expect("y"));
-    let point = p256::EncodedPoint::from_affine_coordinates(
-        p256::FieldBytes::from_slice(&x),
-        p256::FieldBytes::from_slice(&y),
-        false,
-    );
-    let key = p256::ecdsa::VerifyingKey::from_encoded_point(&point).expect("public key");
+    let mut sec1 = vec![4u8];
+    sec1.extend_from_slice(&x);
+    sec1.extend_from_slice(&y);
+    let key = p256::ecdsa::VerifyingKey::from_sec1_bytes(&sec1).expect("public key");
     let signature = p256::ecdsa::Signature::from_slice(&b64(parts[2])).expect("r || s");
     key.verify(format!("{}.{}", parts[0], parts[1]).as_bytes(), &signature)
         .expect("the signature verifies");
