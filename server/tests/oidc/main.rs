@@ -16,3 +16,4 @@ mod support;
 
 mod attacks;
 mod flow;
+mod logout;

@@ -169,7 +169,7 @@ pub fn code_of(s: &TestServer, rp: &Rp, redirect: &str) -> String {
         Some(s.origin()),
         "RFC 9207 iss"
     );
-    assert!(query.get("error").is_none(), "{redirect}");
+    assert!(!query.contains_key("error"), "{redirect}");
     query.get("code").expect("code").clone()
 }
 
