@@ -16,11 +16,14 @@ use crate::browser::Tab;
 use crate::common::TestServer;
 use crate::support::*;
 
+/// The forms a receiver got, in order.
+type Forms = Arc<Mutex<Vec<Vec<(String, String)>>>>;
+
 /// A back-channel logout endpoint on 127.0.0.1: keeps every form it receives and answers
 /// `status`.
 struct Receiver {
     url: String,
-    received: Arc<Mutex<Vec<Vec<(String, String)>>>>,
+    received: Forms,
 }
 
 impl Receiver {
@@ -30,11 +33,7 @@ impl Receiver {
             .route(
                 "/backchannel",
                 post(
-                    |State((seen, status)): State<(
-                        Arc<Mutex<Vec<Vec<(String, String)>>>>,
-                        StatusCode,
-                    )>,
-                     body: String| async move {
+                    |State((seen, status)): State<(Forms, StatusCode)>, body: String| async move {
                         let form = serde_urlencoded::from_str(&body).unwrap_or_default();
                         seen.lock().expect("lock").push(form);
                         status

@@ -14,6 +14,7 @@ mod common;
 mod browser;
 mod support;
 
+mod admin;
 mod attacks;
 mod flow;
 mod logout;

@@ -18,6 +18,8 @@
 //! | `GET  /admin/blocked?page=`             | blocked accounts, why and until when              |
 //! | `GET  /admin/audit?account=&event=&actor=&since=&until=&page=` | the audit trail, filtered  |
 //! | `POST /admin/audit/export`              | the filtered trail as a CSV download (audited)    |
+//! | `GET  /admin/oidc`, `/admin/oidc/new`, `/admin/oidc/{id}` | OpenID Connect services: list, registration form, one service |
+//! | `POST /admin/oidc`, `/admin/oidc/{id}/edit`, `/remove`, `/rotate-secret`, `/admin/oidc/rotate-key` | register (secret shown once), edit, remove, new secret, new signing key |
 //!
 //! **Who**: every handler takes [`Admin`] (GET) or [`AdminForm`] (POST), which build on
 //! [`RequireAdmin`] and [`SessionForm`]: people not logged in go to
@@ -41,6 +43,7 @@ mod accounts;
 mod audit;
 mod dashboard;
 mod enroll;
+mod oidc;
 mod view;
 
 use axum::Router;
@@ -87,6 +90,13 @@ pub fn router() -> Router<AppState> {
         .route("/admin/blocked", get(dashboard::blocked))
         .route("/admin/audit", get(audit::page))
         .route("/admin/audit/export", post(audit::export))
+        .route("/admin/oidc", get(oidc::list).post(oidc::create))
+        .route("/admin/oidc/new", get(oidc::new_form))
+        .route("/admin/oidc/rotate-key", post(oidc::rotate_key))
+        .route("/admin/oidc/{id}", get(oidc::detail))
+        .route("/admin/oidc/{id}/edit", post(oidc::edit))
+        .route("/admin/oidc/{id}/remove", post(oidc::remove))
+        .route("/admin/oidc/{id}/rotate-secret", post(oidc::rotate_secret))
 }
 
 /// A request of a signed-in administrator: the page context, the session and the actor that
