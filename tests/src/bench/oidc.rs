@@ -16,6 +16,7 @@ use serde_json::Value;
 use tigr_core::wire::{b64_decode, b64_encode};
 
 use super::http::{Body, Conn, Reply};
+use crate::harness::{ClientSpec, register_oidc_client};
 
 /// The service's view of the provider, read once at setup: discovery and JWKS.
 pub struct Provider {
@@ -43,11 +44,6 @@ impl std::fmt::Debug for Provider {
             .field("kids", &self.keys.keys().collect::<Vec<_>>())
             .finish_non_exhaustive()
     }
-}
-
-/// Registers the benchmark's client in the server's database.
-async fn register_client(_config: &tigr_server::Config) -> anyhow::Result<(String, String)> {
-    anyhow::bail!("no client registration in this tree yet")
 }
 
 /// The path (and query) of `url` when it is on `origin`.
@@ -80,13 +76,18 @@ impl Provider {
         host: &str,
         origin: &str,
     ) -> anyhow::Result<Self> {
-        let (client_id, client_secret) = register_client(config).await?;
+        let spec = ClientSpec {
+            name: "Dossier patient (tigr-bench)".to_owned(),
+            redirect_uris: vec![REDIRECT_URI.to_owned()],
+            ..ClientSpec::default()
+        };
+        let client = register_oidc_client(config, &spec).await?;
         let mut conn = Conn::new(addr, host)?;
         Self::discover(
             &mut conn,
             origin,
-            client_id,
-            &client_secret,
+            client.client_id,
+            &client.client_secret,
             REDIRECT_URI.to_owned(),
         )
         .await
