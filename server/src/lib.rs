@@ -32,6 +32,7 @@ pub mod enroll;
 pub mod http;
 pub mod hub;
 pub mod i18n;
+pub mod jose;
 pub mod login;
 pub mod metrics;
 pub mod qr_image;

@@ -7,10 +7,13 @@
 //! * [`answer`]: what makes a phone's signature or an offline code right.
 //! * [`browser`]: the short browser description shown on the phone.
 //! * [`return_url`]: where a login may send the browser afterwards.
+//! * [`oidc`]: the OpenID Connect provider's rules (authorization requests, codes, tokens,
+//!   claims, logout).
 
 pub mod answer;
 pub mod browser;
 pub mod challenge;
 pub mod enrollment;
 pub mod lockout;
+pub mod oidc;
 pub mod return_url;
