@@ -149,7 +149,9 @@ async fn mod_auth_openidc_logs_in_with_tigr_then_single_sign_on_and_logout() {
     assert_eq!(remote_user, "alice");
     assert_eq!(text(c, "#iss").await, issuer);
     assert_eq!(text(c, "#aud").await, dossier.client_id);
-    assert!(!text(c, "#amr").await.is_empty(), "{page}");
+    // QR code scanned by an enrolled phone whose key is unlocked by the PIN (RFC 8176).
+    assert_eq!(text(c, "#amr").await, "swk,pin,mfa");
+    assert_eq!(text(c, "#acr").await, "tigr:phone-pin");
     assert!(!text(c, "#auth_time").await.is_empty(), "{page}");
     shot(&chrome, "02-dossier-shows-the-claims").await;
 

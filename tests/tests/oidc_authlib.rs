@@ -200,10 +200,9 @@ async fn authlib_logs_in_validates_the_id_token_and_gets_no_refresh_token() {
     );
     assert!(exp > iat, "{claims}");
     assert!(claims["auth_time"].as_i64().is_some_and(|t| t <= iat + 1));
-    assert!(
-        claims["amr"].as_array().is_some_and(|a| !a.is_empty()),
-        "{claims}"
-    );
+    assert_eq!(claims["amr"], serde_json::json!(["swk", "pin", "mfa"]));
+    assert_eq!(claims["acr"], "tigr:phone-pin");
+    assert_eq!(claims["azp"], client.client_id.as_str());
 
     // The checks refuse what they must with these tokens.
     let refused = &result["refused"];
