@@ -19,6 +19,9 @@ pub enum Topic {
     Challenge(String),
     /// A phone enrolled with an invitation of this account (Tigr ID).
     Invitations(String),
+    /// Logout tokens were queued for the services of an ended web session (OpenID Connect
+    /// back-channel logout).
+    BackchannelLogout,
 }
 
 /// Channels of the topics that have waiters.

@@ -35,6 +35,7 @@ pub mod i18n;
 pub mod jose;
 pub mod login;
 pub mod metrics;
+pub mod oidc;
 pub mod qr_image;
 pub mod ratelimit;
 pub mod sealing;

@@ -16,6 +16,7 @@ use crate::http::{self, AppInner, AppState};
 use crate::hub::NotificationHub;
 use crate::login::{LoginParts, LoginService, SessionSettings};
 use crate::metrics::Metrics;
+use crate::oidc::{OidcParts, OidcService};
 use crate::sealing::{KeyFileOutcome, MasterKey, SecretSealer, load_or_create_key_file};
 use crate::shutdown::stopping;
 use crate::storage::{OpenOutcome, SqliteStore};
@@ -44,7 +45,7 @@ impl RunningServer {
     /// listener and serves in a background task.
     pub async fn start(mut config: Config) -> anyhow::Result<Self> {
         let key = load_master_key(&config)?;
-        let sealer = SecretSealer::new(&key);
+        let sealer = Arc::new(SecretSealer::new(&key));
         drop(key);
 
         let (store, outcome) = SqliteStore::open(&config.database_url)
@@ -91,6 +92,19 @@ impl RunningServer {
             admin_idle: config.admin_session_idle,
             admin_max: config.admin_session_max,
         };
+        let oidc = OidcService::start(OidcParts {
+            store: store.clone(),
+            sealer: Arc::clone(&sealer),
+            origin: origin.clone(),
+            access_token_ttl: config.oidc_access_token_ttl,
+            id_token_ttl: config.oidc_id_token_ttl,
+            clock: Arc::clone(&config.clock),
+            random: Arc::clone(&config.random),
+            hub: Arc::clone(&hub),
+            shutdown: shutdown_rx.clone(),
+        })
+        .await
+        .map_err(|_| anyhow::anyhow!("cannot start the OpenID Connect provider"))?;
         let login = LoginService::new(LoginParts {
             store: store.clone(),
             sealer,
@@ -106,9 +120,11 @@ impl RunningServer {
         });
         let admin = AdminService::new(store.clone(), &config)
             .with_live_updates(Arc::clone(&hub), shutdown_rx.clone());
+        let logouts = tokio::spawn(oidc.clone().deliver_logouts());
         let state = AppState::new(AppInner {
             login,
             admin,
+            oidc,
             origin,
             service_name: config.service_name.clone(),
             trust_proxy: config.trust_proxy,
@@ -140,6 +156,7 @@ impl RunningServer {
                 tracing::error!(%error, "server stopped with an error");
             }
             let _ = purge.await;
+            let _ = logouts.await;
             store.close().await;
             tracing::info!("server stopped");
         });
@@ -228,8 +245,8 @@ async fn check_master_key(
     }
 }
 
-/// Deletes long-expired challenges and ended web sessions once a minute, so the tables stay
-/// small.
+/// Deletes long-expired challenges, ended web sessions and expired OpenID Connect rows
+/// (codes, tokens, waiting requests, retired keys) once a minute, so the tables stay small.
 async fn purge_loop(
     store: SqliteStore,
     clock: Arc<dyn tigr_core::clock::Clock>,
@@ -252,6 +269,11 @@ async fn purge_loop(
                     Ok(0) => {}
                     Ok(n) => tracing::debug!(purged = n, "ended web sessions deleted"),
                     Err(error) => tracing::warn!(%error, "web session purge failed"),
+                }
+                match store.purge_oidc(now).await {
+                    Ok(0) => {}
+                    Ok(n) => tracing::debug!(purged = n, "expired OpenID Connect rows deleted"),
+                    Err(error) => tracing::warn!(%error, "OpenID Connect purge failed"),
                 }
             }
             () = stopping(&mut shutdown) => return,

@@ -29,6 +29,7 @@ mod challenges;
 mod devices;
 mod enrollments;
 mod meta;
+mod oidc;
 mod web_sessions;
 mod writer;
 
@@ -52,6 +53,7 @@ pub use approvals::{Approval, ApprovalOutcome};
 pub use audit::{Actor, AuditCounters, AuditEntry, AuditEvent, AuditRecord};
 pub use challenges::NewChallenge;
 pub use devices::{Device, NewDevice};
+pub use oidc::{NewAccessToken, PendingRequest, QueuedLogout, StoredAccessToken, StoredSigningKey};
 pub use web_sessions::{NewWebSession, WebSessionRecord};
 
 /// A storage failure. Logged by the caller; never shown to clients.

@@ -457,28 +457,18 @@ pub fn may_resume(requested_at: i64, auth_time: i64) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::oidc::{AuthMethod, SubjectType};
+    use crate::domain::oidc::{AuthMethod, sample_client};
 
     fn client(kind: ClientKind) -> Client {
         Client {
-            id: "CLIENT".into(),
-            name: "Service e-santé".into(),
             kind,
             auth_method: match kind {
                 ClientKind::Public => AuthMethod::None,
                 ClientKind::Confidential => AuthMethod::ClientSecretBasic,
             },
-            secret_hash: None,
-            jwks: None,
-            jwks_uri: None,
             redirect_uris: vec!["https://rp.example/cb".into()],
-            post_logout_redirect_uris: vec![],
-            backchannel_logout_uri: None,
             scopes: vec!["openid".into(), "profile".into()],
-            subject_type: SubjectType::Public,
-            created_at: 0,
-            updated_at: 0,
-            secret_rotated_at: None,
+            ..sample_client("CLIENT")
         }
     }
 

@@ -127,25 +127,12 @@ pub fn logout_events() -> Map<String, Value> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::oidc::{AuthMethod, ClientKind};
+    use crate::domain::oidc::sample_client;
 
     fn client(id: &str, subject_type: SubjectType) -> Client {
         Client {
-            id: id.into(),
-            name: id.into(),
-            kind: ClientKind::Confidential,
-            auth_method: AuthMethod::ClientSecretBasic,
-            secret_hash: None,
-            jwks: None,
-            jwks_uri: None,
-            redirect_uris: vec![],
-            post_logout_redirect_uris: vec![],
-            backchannel_logout_uri: None,
-            scopes: vec!["openid".into()],
             subject_type,
-            created_at: 0,
-            updated_at: 0,
-            secret_rotated_at: None,
+            ..sample_client(id)
         }
     }
 

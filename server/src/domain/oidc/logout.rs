@@ -107,25 +107,12 @@ pub fn needs_confirmation(hint: Option<&Hint>, session_sid: &str) -> bool {
 mod tests {
     use super::*;
     use crate::domain::oidc::authorize::parse;
-    use crate::domain::oidc::{AuthMethod, ClientKind, SubjectType};
+    use crate::domain::oidc::sample_client;
 
     fn client() -> Client {
         Client {
-            id: "A".into(),
-            name: "A".into(),
-            kind: ClientKind::Confidential,
-            auth_method: AuthMethod::ClientSecretBasic,
-            secret_hash: None,
-            jwks: None,
-            jwks_uri: None,
-            redirect_uris: vec![],
             post_logout_redirect_uris: vec!["https://rp.example/bye".into()],
-            backchannel_logout_uri: None,
-            scopes: vec!["openid".into()],
-            subject_type: SubjectType::Public,
-            created_at: 0,
-            updated_at: 0,
-            secret_rotated_at: None,
+            ..sample_client("A")
         }
     }
 

@@ -233,6 +233,29 @@ pub const ACR_OFFLINE: &str = "tigr:offline-pin";
 /// Every `acr` this provider issues today.
 pub const ACR_VALUES: [&str; 2] = [ACR_PHONE, ACR_OFFLINE];
 
+/// A confidential client `id` (secret in the Basic header, public `sub`, scope `openid`,
+/// no URIs), for the unit tests of the rules to adjust.
+#[cfg(test)]
+pub(crate) fn sample_client(id: &str) -> Client {
+    Client {
+        id: id.into(),
+        name: id.into(),
+        kind: ClientKind::Confidential,
+        auth_method: AuthMethod::ClientSecretBasic,
+        secret_hash: None,
+        jwks: None,
+        jwks_uri: None,
+        redirect_uris: vec![],
+        post_logout_redirect_uris: vec![],
+        backchannel_logout_uri: None,
+        scopes: vec![OPENID.into()],
+        subject_type: SubjectType::Public,
+        created_at: 0,
+        updated_at: 0,
+        secret_rotated_at: None,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

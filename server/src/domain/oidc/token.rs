@@ -337,7 +337,7 @@ pub fn check_grant_type(grant_type: Option<&str>) -> Result<(), TokenRefusal> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::oidc::{ClientKind, SubjectType};
+    use crate::domain::oidc::sample_client;
 
     // RFC 7636 Appendix B.
     const VERIFIER: &str = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk";
@@ -484,21 +484,9 @@ mod tests {
     #[test]
     fn the_registered_method_only() {
         let client = Client {
-            id: "A".into(),
-            name: "A".into(),
-            kind: ClientKind::Confidential,
             auth_method: AuthMethod::PrivateKeyJwt,
-            secret_hash: None,
             jwks: Some("{}".into()),
-            jwks_uri: None,
-            redirect_uris: vec![],
-            post_logout_redirect_uris: vec![],
-            backchannel_logout_uri: None,
-            scopes: vec!["openid".into()],
-            subject_type: SubjectType::Public,
-            created_at: 0,
-            updated_at: 0,
-            secret_rotated_at: None,
+            ..sample_client("A")
         };
         assert!(check_method(&client, AuthMethod::PrivateKeyJwt).is_ok());
         for other in [

@@ -68,7 +68,7 @@ async fn create_challenge(
     client: &ClientInfo,
     token: &str,
 ) -> Result<IssuedChallenge, Failure> {
-    Ok(app.login.issue(client, token).await?)
+    Ok(app.login.issue(client, token, None).await?)
 }
 
 /// The QR as an SVG element to put inline in the page: no XML prolog, hidden from assistive
@@ -368,9 +368,10 @@ pub async fn complete(
 ) -> Result<Response, WebError> {
     let token = check_login_post(&app, &ctx, &headers, &body)?;
     let form = parse_form(&body);
+    let previous = app.pages.jar.get(&headers, CookieName::Session);
     let opened = app
         .login
-        .open_qr_session(&form.challenge_id, &token, &client)
+        .open_qr_session(&form.challenge_id, &token, &client, previous.as_deref())
         .await
         .map_err(|error| ctx.fail(&app, page_failure(error)))?;
     Ok(logged_in(&app, &ctx, opened, &form.return_to))
@@ -421,6 +422,7 @@ pub async fn offline(
                     &challenge.id,
                     LoginMethod::OfflineCode,
                     &client,
+                    app.pages.jar.get(&headers, CookieName::Session).as_deref(),
                 )
                 .await
                 .map_err(|f| ctx.fail(&app, f.into()))?;

@@ -31,6 +31,11 @@ pub const TEMPLATES: &[(&str, &str)] = &[
         "message.html",
         include_str!("../../../templates/message.html"),
     ),
+    // OpenID Connect (`http/pages/oidc.rs`).
+    (
+        "oidc_logout.html",
+        include_str!("../../../templates/oidc_logout.html"),
+    ),
     // Admin pages (`http/pages/admin/`).
     (
         "admin/base.html",
