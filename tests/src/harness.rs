@@ -280,13 +280,77 @@ pub struct RegisteredClient {
     pub client_secret: String,
 }
 
-/// Registers a confidential client (`client_secret_basic`, scopes `openid profile email`)
-/// in the server's database, as `tigr-server oidc client add` does.
+/// Registers a confidential client (`client_secret_basic`, scopes `openid profile email`,
+/// pairwise subjects) in the server's database.
 pub async fn register_oidc_client(
-    _config: &Config,
-    _spec: &ClientSpec,
+    config: &Config,
+    spec: &ClientSpec,
 ) -> anyhow::Result<RegisteredClient> {
-    anyhow::bail!("no client registration in this tree yet")
+    use tigr_server::domain::oidc::{AuthMethod, Client, ClientKind, SubjectType};
+    let random = |n: usize| {
+        let mut bytes = vec![0u8; n];
+        ring::rand::SecureRandom::fill(&ring::rand::SystemRandom::new(), &mut bytes)
+            .expect("system randomness");
+        tigr_core::wire::b64_encode(&bytes)
+    };
+    let (client_id, client_secret) = (random(16), random(32));
+    let now = i64::try_from(
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)?
+            .as_secs(),
+    )?;
+    let client = Client {
+        id: client_id.clone(),
+        name: spec.name.clone(),
+        kind: ClientKind::Confidential,
+        auth_method: AuthMethod::ClientSecretBasic,
+        secret_hash: Some(tigr_server::sealing::sha256(client_secret.as_bytes()).to_vec()),
+        jwks: None,
+        jwks_uri: None,
+        redirect_uris: spec.redirect_uris.clone(),
+        post_logout_redirect_uris: spec.post_logout_redirect_uris.clone(),
+        backchannel_logout_uri: spec.backchannel_logout_uri.clone(),
+        scopes: ["openid", "profile", "email"].map(str::to_owned).to_vec(),
+        subject_type: SubjectType::Pairwise,
+        created_at: now,
+        updated_at: now,
+        secret_rotated_at: None,
+    };
+    let (store, _) = tigr_server::storage::SqliteStore::open(&config.database_url).await?;
+    let mut tx = store.begin_write().await?;
+    anyhow::ensure!(tx.insert_oidc_client(&client).await?, "client id taken");
+    tx.commit().await?;
+    store.close().await;
+    Ok(RegisteredClient {
+        client_id,
+        client_secret,
+    })
+}
+
+/// Gives `account` a display name and an e-mail address, as `tigr-server admin account edit`
+/// does.
+pub async fn set_account_details(
+    config: &Config,
+    account: &str,
+    display_name: &str,
+    email: &str,
+) -> anyhow::Result<()> {
+    use tigr_server::admin::{AccountChanges, Actor, AdminService};
+    let service = AdminService::open(config).await?;
+    let edited = service
+        .edit_account(
+            &Actor::cli("tigr-tests"),
+            account,
+            AccountChanges {
+                display_name: Some(display_name.to_owned()),
+                email: Some(email.to_owned()),
+                role: None,
+            },
+        )
+        .await;
+    service.close().await;
+    edited?;
+    Ok(())
 }
 
 /// [`Harness`] for `#[tokio::test]`s: the server runs on the test's own runtime (use the

@@ -16,7 +16,9 @@ use std::time::{Duration, Instant};
 
 use fantoccini::{Client, Locator};
 use tigr_tests::apache::{Apache, Service, check_installed};
-use tigr_tests::harness::{AsyncHarness, ClientSpec, Phone, register_oidc_client};
+use tigr_tests::harness::{
+    AsyncHarness, ClientSpec, Phone, register_oidc_client, set_account_details,
+};
 use tigr_tests::web_flows::{body_text, decode_login_qr, launch, text, wait_login_state};
 use tigr_tests::webdriver::HeadlessChrome;
 
@@ -101,6 +103,14 @@ async fn mod_auth_openidc_logs_in_with_tigr_then_single_sign_on_and_logout() {
     let h = AsyncHarness::start().await;
     let issuer = h.base_url();
     let phone = enroll(&h, "alice").await;
+    set_account_details(
+        &h.config,
+        "alice",
+        "Élodie Martin",
+        "elodie.martin@chu.example",
+    )
+    .await
+    .expect("name and e-mail");
     let mut dossier = Service::new("dossier").expect("port");
     let mut agenda = Service::new("agenda").expect("port");
     register(&h, &mut dossier, "Dossier patient").await;
@@ -147,6 +157,9 @@ async fn mod_auth_openidc_logs_in_with_tigr_then_single_sign_on_and_logout() {
     assert!(!sub.is_empty(), "{page}");
     assert_eq!(username, "alice");
     assert_eq!(remote_user, "alice");
+    assert_eq!(text(c, "#name").await, "Élodie Martin");
+    assert_eq!(text(c, "#email").await, "elodie.martin@chu.example");
+    assert!(page.contains("Bonjour Élodie Martin"), "{page}");
     assert_eq!(text(c, "#iss").await, issuer);
     assert_eq!(text(c, "#aud").await, dossier.client_id);
     // QR code scanned by an enrolled phone whose key is unlocked by the PIN (RFC 8176).

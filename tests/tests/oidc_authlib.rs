@@ -11,7 +11,7 @@ use std::process::Stdio;
 use std::time::Duration;
 
 use serde_json::Value;
-use tigr_tests::harness::{AsyncHarness, ClientSpec, register_oidc_client};
+use tigr_tests::harness::{AsyncHarness, ClientSpec, register_oidc_client, set_account_details};
 use tokio::io::{AsyncBufReadExt as _, BufReader};
 
 const PIN: &str = "2580";
@@ -60,6 +60,14 @@ async fn authlib_logs_in_validates_the_id_token_and_gets_no_refresh_token() {
         .run_async(phone_binary(), &["enroll", &payload], Some(PIN))
         .await;
     assert!(run.ok, "enroll: {run:?}");
+    set_account_details(
+        &h.config,
+        "alice",
+        "Alice Martin",
+        "alice.martin@chu.example",
+    )
+    .await
+    .expect("name and e-mail");
     let redirect_uri = "http://127.0.0.1:9/authlib/callback".to_owned();
     let client = register_oidc_client(
         &h.config,
@@ -100,8 +108,7 @@ async fn authlib_logs_in_validates_the_id_token_and_gets_no_refresh_token() {
     // The client's browser is on the login page for this service: the phone approves.
     let qr = next_event().await;
     assert_eq!(qr["event"], "qr", "{qr}");
-    let page = qr["headings"].to_string();
-    assert!(page.contains("Messagerie sécurisée"), "{qr}");
+    let login_page_headings = qr["headings"].to_string();
     let run = phone
         .run_async(
             phone_binary(),
@@ -110,7 +117,7 @@ async fn authlib_logs_in_validates_the_id_token_and_gets_no_refresh_token() {
         )
         .await;
     assert!(run.ok, "approve: {run:?}");
-    assert!(run.stdout.contains("Messagerie sécurisée"), "{run:?}");
+    let phone_output = run.stdout;
 
     let result = next_event().await;
     let status = child.wait().await.expect("the client exits");
@@ -193,6 +200,8 @@ async fn authlib_logs_in_validates_the_id_token_and_gets_no_refresh_token() {
     assert_eq!(claims["aud"], client.client_id.as_str());
     assert!(!text(claims, "sub").is_empty());
     assert_eq!(claims["preferred_username"], "alice");
+    assert_eq!(claims["name"], "Alice Martin");
+    assert_eq!(claims["email"], "alice.martin@chu.example");
     assert!(claims["nonce"].is_string());
     let (iat, exp) = (
         claims["iat"].as_i64().expect("iat"),
@@ -219,6 +228,8 @@ async fn authlib_logs_in_validates_the_id_token_and_gets_no_refresh_token() {
     let userinfo = &result["userinfo"];
     assert_eq!(userinfo["sub"], claims["sub"]);
     assert_eq!(userinfo["preferred_username"], "alice");
+    assert_eq!(userinfo["name"], "Alice Martin");
+    assert_eq!(userinfo["email"], "alice.martin@chu.example");
 
     // Refresh: refused by the token endpoint.
     let refresh = &result["refresh"];
@@ -231,6 +242,16 @@ async fn authlib_logs_in_validates_the_id_token_and_gets_no_refresh_token() {
         ]
         .contains(&text(refresh, "error")),
         "{refresh}"
+    );
+
+    // The login page and the phone named the service.
+    assert!(
+        login_page_headings.contains("Connexion à Messagerie sécurisée"),
+        "{login_page_headings}"
+    );
+    assert!(
+        phone_output.contains("Messagerie sécurisée"),
+        "{phone_output}"
     );
     h.shutdown().await;
 }
