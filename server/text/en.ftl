@@ -10,6 +10,7 @@ layout-other-language = Français
 layout-footer = Tigr strong authentication: QR code and mobile app.
 login-title = Log in
 login-heading = Log in to
+login-via-tigr = Sign-in through { $server }: scan the QR code with the Tigr app.
 login-instructions = Scan the QR code with the Tigr app before the time runs out, then type your PIN.
 login-qr-label = Login QR code, to scan with the Tigr app on your phone. If your phone has no network, activate this button to type your Tigr ID and a one-time password.
 login-scanned-badge = Scanned
@@ -375,6 +376,22 @@ admin-error-invitation-not-pending =
     }.
 admin-error-admin-exists = An administrator with an enrolled phone already exists: use that access, or run again with --force to create this emergency access anyway.
 admin-error-not-admin = Account "{ $id }" is not an administrator.
+admin-error-invalid-client-name = Invalid service name: 1 to { $max } characters, no control characters.
+admin-error-no-redirect-uri = A service needs at least one redirect URI.
+admin-error-too-many-uris = Too many addresses: { $max } at most of each kind.
+admin-error-uri-malformed = Invalid address: "{ $uri }" (an absolute address is expected, without spaces).
+admin-error-uri-fragment = Address refused: "{ $uri }" has a fragment (#…).
+admin-error-uri-user-info = Address refused: "{ $uri }" has a user name.
+admin-error-uri-insecure-http = Address refused: "{ $uri }" is http on a host other than the local machine (https required).
+admin-error-uri-scheme = Address refused: "{ $uri }" (https, local http, or a reverse-domain app scheme such as fr.chu.app:/ for a public client).
+admin-error-invalid-scope = Invalid scope: "{ $scope }" (openid required; profile and email possible).
+admin-error-invalid-auth-method = Invalid authentication method for this service: "{ $method }" (client_secret_basic, client_secret_post or private_key_jwt; none for a public client).
+admin-error-invalid-jwks = Invalid service keys: { $why }.
+admin-error-invalid-subject-type = Invalid subject type: "{ $value }" (pairwise or public).
+admin-error-unknown-client = No service "{ $id }".
+admin-error-no-client-secret = The service "{ $id }" does not authenticate with a secret: it has none to renew.
+admin-error-master-key = Unusable master key: { $reason }.
+admin-error-signing-key = The signing key could not be made (see the server log).
 admin-error-public-url = The server's public URL is unknown ({ $reason }): set TIGR_PUBLIC_URL.
 admin-error-storage = Database error: { $error }
 admin-error-io = Cannot write: { $error }
@@ -443,6 +460,28 @@ cli-enroll-payload = QR code content: { $payload }
 cli-enroll-invitation = Invitation: { $id } (follow: tigr-server admin invitation { $id }; cancel: tigr-server admin cancel-invitation { $id })
 cli-enroll-png = PNG image written to: { $path }
 cli-enroll-png-failed = PNG image not written to { $path } ({ $error }): use the QR code above.
+
+## Command line: OpenID Connect (`tigr-server oidc ...`)
+
+cli-oidc-client-added = Service "{ $name }" registered.
+cli-oidc-secret-once = Write this secret down now and hand it to the service over a safe channel: it will not be shown again (the server keeps only a fingerprint).
+cli-oidc-no-clients = No service registered.
+cli-oidc-client-removed = Service "{ $name }" ({ $id }) removed: its codes and tokens no longer work.
+cli-oidc-secret-rotated = New secret of the service { $id } (the old one no longer works):
+cli-oidc-key-rotated = New signing key: { $kid }. The previous one stays published until the tokens it signed expire.
+cli-oidc-keys-registered = registered public keys (JWK Set)
+cli-oidc-field-name = Name
+cli-oidc-field-id = client_id
+cli-oidc-field-kind = Kind
+cli-oidc-field-auth = Authentication
+cli-oidc-field-subject = Subject (sub)
+cli-oidc-field-scopes = Scopes
+cli-oidc-field-redirect = Redirect URIs
+cli-oidc-field-post-logout = Post-logout URIs
+cli-oidc-field-backchannel = Back-channel logout
+cli-oidc-field-keys = Service keys
+cli-oidc-field-created = Registered
+cli-oidc-field-secret-rotated = Secret renewed
 
 ## The page of an app link opened in a browser (HTML: `service` comes escaped)
 

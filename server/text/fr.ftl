@@ -10,6 +10,7 @@ layout-other-language = English
 layout-footer = Authentification forte Tigr : QR code et application mobile.
 login-title = Connexion
 login-heading = Connexion à
+login-via-tigr = Identification par { $server } : scannez le QR code avec l'application Tigr.
 login-instructions = Scannez le QR code avec l'application Tigr avant l'expiration du délai, puis saisissez votre code PIN.
 login-qr-label = QR code de connexion, à scanner avec l'application Tigr de votre téléphone. Sans réseau sur le téléphone, activez ce bouton pour saisir votre identifiant Tigr et un mot de passe à usage unique.
 login-scanned-badge = Scanné
@@ -375,6 +376,22 @@ admin-error-invitation-not-pending =
     }.
 admin-error-admin-exists = Un administrateur avec un téléphone enregistré existe déjà : utilisez son accès, ou relancez avec --force pour créer quand même cet accès de secours.
 admin-error-not-admin = Le compte « { $id } » n'est pas administrateur.
+admin-error-invalid-client-name = Nom de service invalide : de 1 à { $max } caractères, sans caractère de contrôle.
+admin-error-no-redirect-uri = Un service a besoin d'au moins une adresse de retour (redirect URI).
+admin-error-too-many-uris = Trop d'adresses : { $max } au plus de chaque sorte.
+admin-error-uri-malformed = Adresse invalide : « { $uri } » (une adresse absolue est attendue, sans espace).
+admin-error-uri-fragment = Adresse refusée : « { $uri } » contient un fragment (#…).
+admin-error-uri-user-info = Adresse refusée : « { $uri } » contient un nom d'utilisateur.
+admin-error-uri-insecure-http = Adresse refusée : « { $uri } » est en http sur un hôte autre que la machine locale (https requis).
+admin-error-uri-scheme = Adresse refusée : « { $uri } » (https, http local, ou schéma d'application inversé comme fr.chu.app:/ pour un client public).
+admin-error-invalid-scope = Scope invalide : « { $scope } » (openid obligatoire ; profile et email possibles).
+admin-error-invalid-auth-method = Méthode d'authentification invalide pour ce service : « { $method } » (client_secret_basic, client_secret_post ou private_key_jwt ; aucune pour un client public).
+admin-error-invalid-jwks = Clés du service invalides : { $why }.
+admin-error-invalid-subject-type = Type d'identifiant invalide : « { $value } » (pairwise ou public).
+admin-error-unknown-client = Service « { $id } » introuvable.
+admin-error-no-client-secret = Le service « { $id } » ne s'authentifie pas par secret : il n'a pas de secret à renouveler.
+admin-error-master-key = Clé maîtresse inutilisable : { $reason }.
+admin-error-signing-key = La clé de signature n'a pas pu être créée (voir le journal du serveur).
 admin-error-public-url = Adresse publique du serveur inconnue ({ $reason }) : définissez TIGR_PUBLIC_URL.
 admin-error-storage = Erreur de la base de données : { $error }
 admin-error-io = Écriture impossible : { $error }
@@ -443,6 +460,28 @@ cli-enroll-payload = Contenu du QR code : { $payload }
 cli-enroll-invitation = Invitation : { $id } (suivi : tigr-server admin invitation { $id } ; annulation : tigr-server admin cancel-invitation { $id })
 cli-enroll-png = Image PNG écrite dans : { $path }
 cli-enroll-png-failed = image PNG non écrite dans { $path } ({ $error }) : utilisez le QR code ci-dessus.
+
+## Command line: OpenID Connect (`tigr-server oidc ...`)
+
+cli-oidc-client-added = Service « { $name } » enregistré.
+cli-oidc-secret-once = Notez ce secret maintenant et transmettez-le au service par un canal sûr : il ne sera plus affiché (le serveur n'en garde qu'une empreinte).
+cli-oidc-no-clients = Aucun service enregistré.
+cli-oidc-client-removed = Service « { $name } » ({ $id }) supprimé : ses codes et jetons ne valent plus rien.
+cli-oidc-secret-rotated = Nouveau secret du service { $id } (l'ancien ne fonctionne plus) :
+cli-oidc-key-rotated = Nouvelle clé de signature : { $kid }. L'ancienne reste publiée le temps que les jetons qu'elle a signés expirent.
+cli-oidc-keys-registered = clés publiques enregistrées (JWK Set)
+cli-oidc-field-name = Nom
+cli-oidc-field-id = client_id
+cli-oidc-field-kind = Type
+cli-oidc-field-auth = Authentification
+cli-oidc-field-subject = Identifiant (sub)
+cli-oidc-field-scopes = Scopes
+cli-oidc-field-redirect = Adresses de retour
+cli-oidc-field-post-logout = Retour après déconnexion
+cli-oidc-field-backchannel = Déconnexion back-channel
+cli-oidc-field-keys = Clés du service
+cli-oidc-field-created = Enregistré
+cli-oidc-field-secret-rotated = Secret renouvelé
 
 ## The page of an app link opened in a browser (HTML: `service` comes escaped)
 

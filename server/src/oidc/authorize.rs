@@ -39,6 +39,9 @@ pub struct PendingView {
     pub client_name: String,
     /// `ui_locales` of the request.
     pub ui_locales: Option<String>,
+    /// The origin of the client's redirect URI (the login page's forms end there, through
+    /// this server's redirects).
+    pub redirect_origin: Option<String>,
 }
 
 impl OidcService {
@@ -165,10 +168,16 @@ impl OidcService {
         browser_token: &str,
     ) -> Result<PendingView, OidcError> {
         let (pending, request, client) = self.pending(id, browser_token).await?;
+        let redirect_origin = url::Url::parse(&request.redirect_uri)
+            .ok()
+            .map(|url| url.origin())
+            .filter(url::Origin::is_tuple)
+            .map(|origin| origin.ascii_serialization());
         Ok(PendingView {
             id: pending.id,
             client_name: client.name,
             ui_locales: request.ui_locales,
+            redirect_origin,
         })
     }
 

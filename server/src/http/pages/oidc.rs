@@ -105,7 +105,7 @@ fn outcome_response(outcome: AuthorizeOutcome, ui_locales: Option<&str>) -> Resp
 }
 
 /// The page of a refused request (nothing sent to any service).
-fn refusal_page(app: &AppState, ctx: &PageContext, error: &OidcError) -> Response {
+pub(super) fn refusal_page(app: &AppState, ctx: &PageContext, error: &OidcError) -> Response {
     let (status, message) = match error {
         OidcError::Authorize(refusal) => (
             StatusCode::BAD_REQUEST,

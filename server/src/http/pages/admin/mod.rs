@@ -251,7 +251,9 @@ impl Admin {
 /// The HTTP status of a refusal.
 fn status_of(error: &AdminError) -> StatusCode {
     match error {
-        AdminError::UnknownAccount(_) | AdminError::UnknownInvitation(_) => StatusCode::NOT_FOUND,
+        AdminError::UnknownAccount(_)
+        | AdminError::UnknownInvitation(_)
+        | AdminError::UnknownClient(_) => StatusCode::NOT_FOUND,
         AdminError::NotAdmin(_) => StatusCode::FORBIDDEN,
         AdminError::DuplicateAccount(_)
         | AdminError::AccountDisabled(_)
@@ -261,10 +263,13 @@ fn status_of(error: &AdminError) -> StatusCode {
         | AdminError::NotBlocked(_)
         | AdminError::LastAdmin(_)
         | AdminError::InvitationNotPending { .. }
+        | AdminError::NoClientSecret(_)
         | AdminError::AdminExists => StatusCode::CONFLICT,
-        AdminError::PublicUrl(_) | AdminError::Storage(_) | AdminError::Io(_) => {
-            StatusCode::INTERNAL_SERVER_ERROR
-        }
+        AdminError::PublicUrl(_)
+        | AdminError::Storage(_)
+        | AdminError::Io(_)
+        | AdminError::MasterKey(_)
+        | AdminError::SigningKey => StatusCode::INTERNAL_SERVER_ERROR,
         AdminError::InvalidAccountId(_)
         | AdminError::InvalidDisplayName
         | AdminError::InvalidEmail(_)
@@ -272,6 +277,14 @@ fn status_of(error: &AdminError) -> StatusCode {
         | AdminError::InvalidReason
         | AdminError::InvalidTtl { .. }
         | AdminError::InvalidFilter(_)
+        | AdminError::InvalidClientName
+        | AdminError::NoRedirectUri
+        | AdminError::TooManyUris
+        | AdminError::InvalidUri { .. }
+        | AdminError::InvalidScope(_)
+        | AdminError::InvalidAuthMethod(_)
+        | AdminError::InvalidJwks(_)
+        | AdminError::InvalidSubjectType(_)
         | AdminError::NothingToChange => StatusCode::BAD_REQUEST,
     }
 }
