@@ -281,50 +281,51 @@ pub struct RegisteredClient {
 }
 
 /// Registers a confidential client (`client_secret_basic`, scopes `openid profile email`,
-/// pairwise subjects) in the server's database.
+/// pairwise subjects) through the administration, as `tigr-server oidc client add` does.
 pub async fn register_oidc_client(
     config: &Config,
     spec: &ClientSpec,
 ) -> anyhow::Result<RegisteredClient> {
-    use tigr_server::domain::oidc::{AuthMethod, Client, ClientKind, SubjectType};
-    let random = |n: usize| {
-        let mut bytes = vec![0u8; n];
-        ring::rand::SecureRandom::fill(&ring::rand::SystemRandom::new(), &mut bytes)
-            .expect("system randomness");
-        tigr_core::wire::b64_encode(&bytes)
-    };
-    let (client_id, client_secret) = (random(16), random(32));
-    let now = i64::try_from(
-        std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)?
-            .as_secs(),
-    )?;
-    let client = Client {
-        id: client_id.clone(),
-        name: spec.name.clone(),
-        kind: ClientKind::Confidential,
-        auth_method: AuthMethod::ClientSecretBasic,
-        secret_hash: Some(tigr_server::sealing::sha256(client_secret.as_bytes()).to_vec()),
-        jwks: None,
-        jwks_uri: None,
-        redirect_uris: spec.redirect_uris.clone(),
-        post_logout_redirect_uris: spec.post_logout_redirect_uris.clone(),
-        backchannel_logout_uri: spec.backchannel_logout_uri.clone(),
-        scopes: ["openid", "profile", "email"].map(str::to_owned).to_vec(),
-        subject_type: SubjectType::Pairwise,
-        created_at: now,
-        updated_at: now,
-        secret_rotated_at: None,
-    };
-    let (store, _) = tigr_server::storage::SqliteStore::open(&config.database_url).await?;
-    let mut tx = store.begin_write().await?;
-    anyhow::ensure!(tx.insert_oidc_client(&client).await?, "client id taken");
-    tx.commit().await?;
-    store.close().await;
+    use tigr_server::admin::{Actor, AdminService, ClientRegistration};
+    let service = AdminService::open(config).await?;
+    let registered = service
+        .register_client(
+            &Actor::cli("tigr-tests"),
+            &ClientRegistration {
+                name: spec.name.clone(),
+                redirect_uris: spec.redirect_uris.clone(),
+                post_logout_redirect_uris: spec.post_logout_redirect_uris.clone(),
+                backchannel_logout_uri: spec.backchannel_logout_uri.clone(),
+                ..ClientRegistration::default()
+            },
+        )
+        .await;
+    service.close().await;
+    let registered = registered?;
     Ok(RegisteredClient {
-        client_id,
-        client_secret,
+        client_id: registered.client.id,
+        client_secret: registered
+            .secret
+            .ok_or_else(|| anyhow::anyhow!("a confidential client gets a secret"))?,
     })
+}
+
+/// The details of the latest audit rows of `event` (`oidc_logout_delivered`, ...), oldest
+/// first, as `tigr-server admin audit --event` lists them.
+pub async fn audit_details(config: &Config, event: &str) -> anyhow::Result<Vec<String>> {
+    use tigr_server::admin::{AdminService, AuditFilter};
+    let service = AdminService::open(config).await?;
+    let rows = service
+        .audit_latest(
+            &AuditFilter {
+                event: Some(event.to_owned()),
+                ..AuditFilter::default()
+            },
+            100,
+        )
+        .await;
+    service.close().await;
+    Ok(rows?.into_iter().filter_map(|r| r.detail).collect())
 }
 
 /// Gives `account` a display name and an e-mail address, as `tigr-server admin account edit`

@@ -17,7 +17,7 @@ use std::time::{Duration, Instant};
 use fantoccini::{Client, Locator};
 use tigr_tests::apache::{Apache, Service, check_installed};
 use tigr_tests::harness::{
-    AsyncHarness, ClientSpec, Phone, register_oidc_client, set_account_details,
+    AsyncHarness, ClientSpec, Phone, audit_details, register_oidc_client, set_account_details,
 };
 use tigr_tests::web_flows::{body_text, decode_login_qr, launch, text, wait_login_state};
 use tigr_tests::webdriver::HeadlessChrome;
@@ -226,6 +226,18 @@ async fn mod_auth_openidc_logs_in_with_tigr_then_single_sign_on_and_logout() {
     wait_login_state(c, "pending", Duration::from_secs(10)).await;
     assert!(body_text(c).await.contains("Connexion à Agenda de soins"));
     shot(&chrome, "05-agenda-asks-for-a-new-login").await;
+    // Tigr delivered the logout token to the second service, which accepted it.
+    let delivered = audit_details(&h.config, "oidc_logout_delivered")
+        .await
+        .expect("audit trail");
+    assert!(
+        delivered
+            .iter()
+            .any(|d| d.contains(&format!("client={} ", agenda.client_id))
+                && d.contains(&format!("sid={sid} "))
+                && d.contains("status=200")),
+        "{delivered:?}"
+    );
     let log = apache.error_log();
     assert!(
         !log.contains("auth_openidc:error"),

@@ -1403,7 +1403,7 @@ impl std::fmt::Display for Report<'_> {
         writeln!(
             f,
             "{:<44} {}",
-            "whole flow (create -> browser approved)",
+            "whole flow (to browser approved; OIDC: to ID token verified)",
             percentiles_ms(&stats.flow)
         )?;
         writeln!(f)?;
