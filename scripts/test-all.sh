@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs every test suite of Tigr: Rust unit and end-to-end tests (real server, real SQLite file,
-# real HTTP on loopback), browser tests in headless Chromium, and the Kotlin SDK suite on the
-# JVM. Builds once (debug profile) and reuses the binaries.
+# real HTTP on loopback), browser tests in headless Chromium, the OpenID Connect suites with
+# real clients (Apache httpd + mod_auth_openidc in front of Chromium, Python's Authlib), and
+# the Kotlin SDK suite on the JVM. Builds once (debug profile) and reuses the binaries.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -10,7 +11,7 @@ cd "$(dirname "$0")/.."
 echo "== Rust: build"
 cargo build --workspace --all-targets --locked
 
-echo "== Rust: tests"
+echo "== Rust: tests (browser and OpenID Connect real-client suites included)"
 cargo test --workspace --locked
 
 echo "== Rust: tigr-core without its device side (as the server builds it)"
