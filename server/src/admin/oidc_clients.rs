@@ -415,7 +415,6 @@ impl AdminService {
             now,
             self.config.oidc_id_token_ttl,
             &who,
-            "",
         )
         .await
         .map_err(|_| AdminError::SigningKey)?;

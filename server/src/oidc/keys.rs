@@ -41,17 +41,15 @@ pub fn publish_until(now: i64, id_token_ttl: i64) -> i64 {
     now + id_token_ttl.max(LOGOUT_TOKEN_TTL) + PUBLISH_MARGIN
 }
 
-/// A new signing key made current in `tx` (the previous one retired, published until
-/// [`publish_until`]), audited as `actor` with `detail`. Returns the new `kid`.
-pub async fn rotate(
+/// A new signing key made current in `tx` (the previous one, if any, retired and published
+/// until [`publish_until`]). Returns the new `kid` and the previous one.
+async fn install(
     tx: &mut WriteTx,
     sealer: &SecretSealer,
     random: &dyn SecureRandom,
     now: i64,
     id_token_ttl: i64,
-    actor: &str,
-    detail: &str,
-) -> Result<String, OidcError> {
+) -> Result<(String, Option<String>), OidcError> {
     let (key, pkcs8) = SigningKey::generate(random)?;
     let kid = key.kid().to_owned();
     let public_jwk = serde_json::to_string(key.public_jwk()).map_err(|error| {
@@ -71,12 +69,26 @@ pub async fn rotate(
         publish_until(now, id_token_ttl),
     )
     .await?;
+    Ok((kid, previous))
+}
+
+/// A rotation asked by `actor` (an administrator, an operator): a new current key, audited
+/// in the same transaction. Returns the new `kid`.
+pub async fn rotate(
+    tx: &mut WriteTx,
+    sealer: &SecretSealer,
+    random: &dyn SecureRandom,
+    now: i64,
+    id_token_ttl: i64,
+    actor: &str,
+) -> Result<String, OidcError> {
+    let (kid, previous) = install(tx, sealer, random, now, id_token_ttl).await?;
     let detail = match previous {
-        Some(previous) => format!("kid={kid} previous={previous} {detail}"),
-        None => format!("kid={kid} {detail}"),
+        Some(previous) => format!("kid={kid} previous={previous}"),
+        None => format!("kid={kid}"),
     };
     tx.audit(&AuditEntry {
-        detail: Some(detail.trim_end().to_owned()),
+        detail: Some(detail),
         ..AuditEntry::by(now, AuditEvent::OidcKeyRotated, actor)
     })
     .await?;
@@ -84,7 +96,8 @@ pub async fn rotate(
 }
 
 /// Makes the first signing key unless one exists (at the server's start). Returns its
-/// `kid` when it made one.
+/// `kid` when it made one. Like the master key made at the first start, it is logged, not
+/// audited: no one acted, and the audit trail stays the record of people's actions.
 pub async fn ensure_current(
     store: &SqliteStore,
     sealer: &SecretSealer,
@@ -96,16 +109,7 @@ pub async fn ensure_current(
     if tx.oidc_current_signing_key().await?.is_some() {
         return Ok(None);
     }
-    let kid = rotate(
-        &mut tx,
-        sealer,
-        random,
-        now,
-        id_token_ttl,
-        "server",
-        "first",
-    )
-    .await?;
+    let (kid, _) = install(&mut tx, sealer, random, now, id_token_ttl).await?;
     tx.commit().await?;
     Ok(Some(kid))
 }

@@ -216,10 +216,15 @@ async fn a_rotated_key_signs_new_tokens_and_the_old_one_stays_published() {
     let tokens = redeem(&s, &rp, &code).await.json();
     let (header, _) = verify_jws(tokens["id_token"].as_str().expect("id"), &after);
     assert_eq!(header["kid"], kids[0]);
+    // The rotation is audited with the previous key; the key of the first start is not
+    // (nobody acted, like the master key).
     let rows = audit_rows(&s, "oidc_key_rotated").await;
-    assert_eq!(rows.len(), 2, "first key, then the rotation");
-    assert_eq!(rows[0].1, "server");
-    assert_eq!(rows[1].1, "cli:operator");
+    assert_eq!(rows.len(), 1, "{rows:?}");
+    assert_eq!(rows[0].1, "cli:operator");
+    assert_eq!(
+        rows[0].2.as_deref(),
+        Some(format!("kid={} previous={old_kid}", kids[0]).as_str())
+    );
 }
 
 /// An administrator logged in to the pages, and the server.
@@ -361,6 +366,21 @@ async fn administrators_manage_clients_in_the_pages_with_the_secret_shown_once()
         "invalid_grant",
         "the secret shown works"
     );
+    // Only the secret's SHA-256 is kept.
+    let stored: Vec<u8> = {
+        let db = s.db().await;
+        let hash = sqlx::query_scalar("SELECT secret_hash FROM oidc_clients WHERE id = ?")
+            .bind(&id)
+            .fetch_one(&db)
+            .await
+            .expect("row");
+        db.close().await;
+        hash
+    };
+    assert_eq!(
+        stored,
+        ring::digest::digest(&ring::digest::SHA256, secret.as_bytes()).as_ref()
+    );
     let registered = admin(&s).await.oidc_client(&id).await.expect("client");
     assert_eq!(
         registered.redirect_uris,
@@ -469,7 +489,8 @@ async fn administrators_manage_clients_in_the_pages_with_the_secret_shown_once()
         assert_eq!(rows[0].1, "web:root", "{event}");
     }
     let key_rows = audit_rows(&s, "oidc_key_rotated").await;
-    assert_eq!(key_rows.last().map(|r| r.1.as_str()), Some("web:root"));
+    assert_eq!(key_rows.len(), 1);
+    assert_eq!(key_rows[0].1, "web:root");
     let english = tab.get("/admin/oidc?lang=en").await;
     assert!(english.body.contains("Services that log in with Tigr"));
     assert!(english.body.contains("No service registered."));
