@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Runs every test suite of Tigr: Rust unit and end-to-end tests (real server, real SQLite file,
-# real HTTP on loopback), browser tests in headless Chromium, short runs of the crash and race
-# tests, and the Kotlin SDK suite on the JVM. Builds once (debug profile) and reuses the
-# binaries.
+# real HTTP on loopback), browser tests in headless Chromium, the OpenID Connect suites with
+# real clients (Apache httpd + mod_auth_openidc in front of Chromium, Python's Authlib), short
+# runs of the crash and race tests, the fuzz corpora, and the Kotlin SDK suite on the JVM.
+# Builds once (debug profile) and reuses the binaries.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -11,7 +12,7 @@ cd "$(dirname "$0")/.."
 echo "== Rust: build"
 cargo build --workspace --all-targets --locked
 
-echo "== Rust: tests"
+echo "== Rust: tests (browser and OpenID Connect real-client suites included)"
 cargo test --workspace --locked
 
 echo "== Crash and race consistency, short runs (~25 s; the full runs: docs/security.md)"

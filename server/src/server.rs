@@ -19,6 +19,8 @@ use crate::http::{self, AppInner, AppState};
 use crate::hub::NotificationHub;
 use crate::login::{LoginParts, LoginService, SessionSettings};
 use crate::metrics::{ConnectionCounters, Metrics};
+use crate::metrics::Metrics;
+use crate::oidc::{OidcParts, OidcService};
 use crate::sealing::{KeyFileOutcome, MasterKey, SecretSealer, load_or_create_key_file};
 use crate::shutdown::stopping;
 use crate::storage::{OpenOutcome, SqliteStore};
@@ -50,7 +52,7 @@ impl RunningServer {
         let descriptors = raise_descriptor_limit();
         let limits = connection_limits(&config, descriptors);
         let key = load_master_key(&config)?;
-        let sealer = SecretSealer::new(&key);
+        let sealer = Arc::new(SecretSealer::new(&key));
         drop(key);
 
         let (store, outcome) = SqliteStore::open(&config.database_url)
@@ -110,6 +112,19 @@ impl RunningServer {
             admin_idle: config.admin_session_idle,
             admin_max: config.admin_session_max,
         };
+        let oidc = OidcService::start(OidcParts {
+            store: store.clone(),
+            sealer: Arc::clone(&sealer),
+            origin: origin.clone(),
+            access_token_ttl: config.oidc_access_token_ttl,
+            id_token_ttl: config.oidc_id_token_ttl,
+            clock: Arc::clone(&config.clock),
+            random: Arc::clone(&config.random),
+            hub: Arc::clone(&hub),
+            shutdown: shutdown_rx.clone(),
+        })
+        .await
+        .map_err(|_| anyhow::anyhow!("cannot start the OpenID Connect provider"))?;
         let login = LoginService::new(LoginParts {
             store: store.clone(),
             sealer,
@@ -127,9 +142,11 @@ impl RunningServer {
         });
         let admin = AdminService::new(store.clone(), &config)
             .with_live_updates(Arc::clone(&hub), shutdown_rx.clone());
+        let logouts = tokio::spawn(oidc.clone().deliver_logouts());
         let state = AppState::new(AppInner {
             login,
             admin,
+            oidc,
             origin,
             service_name: config.service_name.clone(),
             trust_proxy: config.trust_proxy,
@@ -155,6 +172,7 @@ impl RunningServer {
         let task = tokio::spawn(async move {
             connections::serve(listener, app, limits, connection_counters, shutdown_rx).await;
             let _ = purge.await;
+            let _ = logouts.await;
             store.close().await;
             tracing::info!("server stopped");
         });
@@ -299,9 +317,9 @@ async fn check_master_key(
     }
 }
 
-/// Deletes long-expired challenges, ended web sessions and forgotten offline records
-/// (and the oldest beyond [`MAX_OFFLINE_RECORDS`]) once a minute, so the tables stay
-/// small.
+/// Deletes long-expired challenges, ended web sessions, forgotten offline records (and the
+/// oldest beyond [`MAX_OFFLINE_RECORDS`]) and expired OpenID Connect rows (codes, tokens,
+/// waiting requests, retired keys) once a minute, so the tables stay small.
 async fn purge_loop(
     store: SqliteStore,
     clock: Arc<dyn tigr_core::clock::Clock>,
@@ -329,6 +347,11 @@ async fn purge_loop(
                     Ok(0) => {}
                     Ok(n) => tracing::debug!(purged = n, "old offline records deleted"),
                     Err(error) => tracing::warn!(%error, "offline record purge failed"),
+                }
+                match store.purge_oidc(now).await {
+                    Ok(0) => {}
+                    Ok(n) => tracing::debug!(purged = n, "expired OpenID Connect rows deleted"),
+                    Err(error) => tracing::warn!(%error, "OpenID Connect purge failed"),
                 }
             }
             () = stopping(&mut shutdown) => return,

@@ -125,10 +125,12 @@
     if (renewing || completing) return;
     renewing = true;
     try {
+      // A page for a service's sign-in request renews its QR for that service.
       const response = await fetch('/login/renew', {
         method: 'POST',
         credentials: 'same-origin',
         headers: { accept: 'application/json', 'x-csrf-token': csrf },
+        body: new URLSearchParams({ authorize: root.dataset.authorize || '' }),
       });
       let data = null;
       try { data = await response.json(); } catch (_) { data = null; }

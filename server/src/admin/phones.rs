@@ -48,7 +48,7 @@ impl AdminService {
             .await?
             .ok_or_else(|| AdminError::NoActivePhone(id.clone()))?;
         tx.revoke_active_devices(&id, now, REVOKED_BY_ADMIN).await?;
-        let sessions_ended = tx.delete_web_sessions_of(&id).await?;
+        let sessions_ended = tx.delete_web_sessions_of(&id, now).await?;
         let mut detail = format!("reason={REVOKED_BY_ADMIN}");
         if let Some(note) = &note {
             detail.push_str(&format!(" note={note:?}"));

@@ -1,11 +1,14 @@
 //! The operators' command line: `tigr-server admin ...` (and `tigr-server enroll`, its
-//! alias for `admin enroll`). Arguments are parsed here, every rule and every audit row is
+//! alias for `admin enroll`), and `tigr-server oidc ...` (OpenID Connect clients and keys). Arguments are parsed here, every rule and every audit row is
 //! [`crate::admin::AdminService`]'s; output is French, or English when `LC_ALL`,
 //! `LC_MESSAGES` or `LANG` starts with `en`. A failure prints a message on stderr, changes
 //! nothing and exits with status 1.
 
 mod enroll;
+mod oidc;
 mod output;
+
+pub use oidc::{ClientAddArgs, ClientCommand, Format, OidcCommand, run_oidc};
 
 use std::io::Write as _;
 use std::path::{Path, PathBuf};

@@ -22,6 +22,8 @@
 //! | `session_max`       | `TIGR_SESSION_MAX`      | `43200` (seconds after login)    |
 //! | `admin_session_idle`| `TIGR_ADMIN_SESSION_IDLE` | `600` (administrators' sessions) |
 //! | `admin_session_max` | `TIGR_ADMIN_SESSION_MAX`| `7200` (administrators' sessions)|
+//! | `oidc_access_token_ttl` | `TIGR_OIDC_ACCESS_TOKEN_TTL` | `300` (OpenID Connect access tokens, seconds) |
+//! | `oidc_id_token_ttl` | `TIGR_OIDC_ID_TOKEN_TTL` | `300` (OpenID Connect ID tokens, seconds) |
 //! | `return_origins`    | `TIGR_RETURN_ORIGINS`   | none (list: where `?return=` may lead) |
 //! | `cookie_secure`     | `TIGR_COOKIE_SECURE`    | `auto` (Secure when public URL is https) |
 //! | `metrics`           | `TIGR_METRICS`          | `true` (serve `GET /metrics`)    |
@@ -122,6 +124,11 @@ pub struct Config {
     /// An administrator's web session ends this many seconds after the login (the smaller
     /// of this and `session_max` applies).
     pub admin_session_max: i64,
+    /// Lifetime of an OpenID Connect access token, in seconds (userinfo).
+    pub oidc_access_token_ttl: i64,
+    /// Lifetime of an OpenID Connect ID token, in seconds (a rotated signing key stays
+    /// published this long, and a little more).
+    pub oidc_id_token_ttl: i64,
     /// Where a login page's `?return=` may send the browser: origins, optionally with a path
     /// prefix (`https://dpi.example.fr`, `https://portail.example.fr/app/`). Paths of this
     /// server are always allowed; everything else is refused (no open redirect).
@@ -187,6 +194,8 @@ impl std::fmt::Debug for Config {
             .field("session_max", &self.session_max)
             .field("admin_session_idle", &self.admin_session_idle)
             .field("admin_session_max", &self.admin_session_max)
+            .field("oidc_access_token_ttl", &self.oidc_access_token_ttl)
+            .field("oidc_id_token_ttl", &self.oidc_id_token_ttl)
             .field("return_origins", &self.return_origins)
             .field("cookie_secure", &self.cookie_secure)
             .field("metrics", &self.metrics)

@@ -56,6 +56,8 @@ struct FileConfig {
     body_timeout: Option<i64>,
     idle_timeout: Option<i64>,
     max_live_per_client: Option<i64>,
+    oidc_access_token_ttl: Option<i64>,
+    oidc_id_token_ttl: Option<i64>,
 }
 
 /// A raw setting and where it came from, for error messages.
@@ -211,6 +213,24 @@ impl Config {
                     f.admin_session_max,
                 ),
                 (7200, 60, 30 * DAY),
+                seconds,
+            )?,
+            oidc_access_token_ttl: src.number(
+                (
+                    "TIGR_OIDC_ACCESS_TOKEN_TTL",
+                    "oidc_access_token_ttl",
+                    f.oidc_access_token_ttl,
+                ),
+                (300, 30, 3600),
+                seconds,
+            )?,
+            oidc_id_token_ttl: src.number(
+                (
+                    "TIGR_OIDC_ID_TOKEN_TTL",
+                    "oidc_id_token_ttl",
+                    f.oidc_id_token_ttl,
+                ),
+                (300, 30, 3600),
                 seconds,
             )?,
             return_origins: src
@@ -781,6 +801,26 @@ mod tests {
             ("TIGR_RETURN_ORIGINS", "http://dpi.example.fr"),
             ("TIGR_RETURN_ORIGINS", "https://a.fr@b.fr"),
             ("TIGR_COOKIE_SECURE", "sometimes"),
+        ] {
+            let err = Config::from_sources(None, &env(&[(name, value)])).expect_err("invalid");
+            assert!(err.to_string().starts_with(name), "{err}");
+        }
+    }
+
+    #[test]
+    fn oidc_token_lifetimes() {
+        let c = Config::from_sources(None, &env(&[])).expect("valid");
+        assert_eq!((c.oidc_access_token_ttl, c.oidc_id_token_ttl), (300, 300));
+        let c = Config::from_sources(
+            Some(("tigr.toml", "oidc_id_token_ttl = 600")),
+            &env(&[("TIGR_OIDC_ACCESS_TOKEN_TTL", "120")]),
+        )
+        .expect("valid");
+        assert_eq!((c.oidc_access_token_ttl, c.oidc_id_token_ttl), (120, 600));
+        for (name, value) in [
+            ("TIGR_OIDC_ACCESS_TOKEN_TTL", "10"),
+            ("TIGR_OIDC_ACCESS_TOKEN_TTL", "7200"),
+            ("TIGR_OIDC_ID_TOKEN_TTL", "1h"),
         ] {
             let err = Config::from_sources(None, &env(&[(name, value)])).expect_err("invalid");
             assert!(err.to_string().starts_with(name), "{err}");

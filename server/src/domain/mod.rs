@@ -10,6 +10,8 @@
 //! * [`answer`]: what makes a phone's signature or an offline code right.
 //! * [`browser`]: the short browser description shown on the phone.
 //! * [`return_url`]: where a login may send the browser afterwards.
+//! * [`oidc`]: the OpenID Connect provider's rules (authorization requests, codes, tokens,
+//!   claims, logout).
 
 pub mod answer;
 pub mod browser;
@@ -17,4 +19,5 @@ pub mod challenge;
 pub mod enrollment;
 pub mod lockout;
 pub mod offline_pause;
+pub mod oidc;
 pub mod return_url;

@@ -13,6 +13,8 @@
 //! | `/api/v1/...`                                 | [`api`]                            |
 //! | `GET /`, `/login…`, `/session`, `POST /logout`, `/static/…`, `/admin…` | [`pages`] |
 //! | `GET /t/1/L/...`, `GET /t/1/E/...` (app links) | [`pages::app_link`]               |
+//! | `GET /.well-known/openid-configuration`, `/oidc/jwks`, `POST /oidc/token`, `/oidc/userinfo` | [`oidc`] |
+//! | `/oidc/authorize…`, `/oidc/logout` (OpenID Connect pages) | [`pages::oidc`]        |
 //! | `GET /healthz`                                | [`fallback::healthz`]              |
 //! | `GET /metrics` (unless disabled)              | [`metrics::scrape`]                |
 
@@ -24,6 +26,7 @@ pub mod fallback;
 pub mod limits;
 pub mod live;
 pub mod metrics;
+pub mod oidc;
 pub mod pages;
 
 use std::ops::Deref;
@@ -65,6 +68,8 @@ pub struct AppInner {
     pub login: LoginService,
     /// The administration (admin pages).
     pub admin: AdminService,
+    /// The OpenID Connect provider.
+    pub oidc: crate::oidc::OidcService,
     /// The public origin (same-origin checks, return URLs).
     pub origin: Origin,
     /// Service name shown on pages.
@@ -130,6 +135,7 @@ pub fn router(state: AppState) -> Router {
     app.route("/t/1/L/{*rest}", get(pages::app_link::page))
         .route("/t/1/E/{*rest}", get(pages::app_link::page))
         .merge(pages::router(&state))
+        .merge(oidc::router())
         .fallback(fallback::not_found)
         .method_not_allowed_fallback(fallback::method_not_allowed)
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))

@@ -97,7 +97,7 @@ impl LoginService {
         let sessions_ended = if replaced.is_empty() {
             0
         } else {
-            tx.delete_web_sessions_of(&account).await?
+            tx.delete_web_sessions_of(&account, now).await?
         };
         for old in replaced {
             let mut detail = format!("reason={REVOKED_REPLACED} by={device_id}");

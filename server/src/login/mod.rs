@@ -109,7 +109,7 @@ pub struct LoginParts {
     /// The database.
     pub store: SqliteStore,
     /// Seals and opens offline secrets under the master key.
-    pub sealer: SecretSealer,
+    pub sealer: Arc<SecretSealer>,
     /// The public origin (bound into signatures and offline codes).
     pub origin: Origin,
     /// Service name shown on phones.
@@ -146,7 +146,7 @@ impl LoginService {
         Self {
             origin_text: parts.origin.to_string(),
             store: parts.store,
-            sealer: Arc::new(parts.sealer),
+            sealer: parts.sealer,
             origin: parts.origin,
             service_name: parts.service_name,
             challenge_ttl: parts.challenge_ttl,

@@ -61,6 +61,28 @@ pub enum AuditEvent {
     AdminBootstrap,
     /// An administrator exported (part of) the audit trail.
     AuditExported,
+    /// A browser's web session authorized an OpenID Connect client (a code was issued).
+    OidcAuthorized,
+    /// The token endpoint issued an ID token and an access token for a code.
+    OidcTokensIssued,
+    /// A code was presented again: refused, and what its first use issued revoked.
+    OidcCodeReplayed,
+    /// A client failed to authenticate at the token endpoint (wrong secret or assertion).
+    OidcClientAuthFailed,
+    /// A back-channel logout token was delivered to a client.
+    OidcLogoutDelivered,
+    /// A back-channel logout token could not be delivered after its retries.
+    OidcLogoutFailed,
+    /// An administrator registered an OpenID Connect client.
+    OidcClientRegistered,
+    /// An administrator changed a client's registration.
+    OidcClientUpdated,
+    /// An administrator removed a client.
+    OidcClientRemoved,
+    /// An administrator gave a client a new secret (the old one stops working).
+    OidcSecretRotated,
+    /// The provider's signing key was created or rotated.
+    OidcKeyRotated,
 }
 
 impl AuditEvent {
@@ -89,6 +111,17 @@ impl AuditEvent {
             Self::EnrollmentCancelled => "enrollment_cancelled",
             Self::AdminBootstrap => "admin_bootstrap",
             Self::AuditExported => "audit_exported",
+            Self::OidcAuthorized => "oidc_authorized",
+            Self::OidcTokensIssued => "oidc_tokens_issued",
+            Self::OidcCodeReplayed => "oidc_code_replayed",
+            Self::OidcClientAuthFailed => "oidc_client_auth_failed",
+            Self::OidcLogoutDelivered => "oidc_logout_delivered",
+            Self::OidcLogoutFailed => "oidc_logout_failed",
+            Self::OidcClientRegistered => "oidc_client_registered",
+            Self::OidcClientUpdated => "oidc_client_updated",
+            Self::OidcClientRemoved => "oidc_client_removed",
+            Self::OidcSecretRotated => "oidc_secret_rotated",
+            Self::OidcKeyRotated => "oidc_key_rotated",
         }
     }
 
@@ -116,6 +149,17 @@ impl AuditEvent {
         Self::EnrollmentCancelled,
         Self::AdminBootstrap,
         Self::AuditExported,
+        Self::OidcAuthorized,
+        Self::OidcTokensIssued,
+        Self::OidcCodeReplayed,
+        Self::OidcClientAuthFailed,
+        Self::OidcLogoutDelivered,
+        Self::OidcLogoutFailed,
+        Self::OidcClientRegistered,
+        Self::OidcClientUpdated,
+        Self::OidcClientRemoved,
+        Self::OidcSecretRotated,
+        Self::OidcKeyRotated,
     ];
 
     /// The event with this stored spelling.

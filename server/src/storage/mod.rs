@@ -32,6 +32,7 @@ mod enrollments;
 mod files;
 mod meta;
 mod offline;
+mod oidc;
 mod web_sessions;
 mod writer;
 
@@ -56,6 +57,7 @@ pub use audit::{Actor, AuditCounters, AuditEntry, AuditEvent, AuditRecord};
 pub use challenges::NewChallenge;
 pub use devices::{Device, NewDevice};
 pub use files::LoosePermission;
+pub use oidc::{NewAccessToken, PendingRequest, QueuedLogout, StoredAccessToken, StoredSigningKey};
 pub use web_sessions::{NewWebSession, WebSessionRecord};
 
 /// A storage failure. Logged by the caller; never shown to clients.

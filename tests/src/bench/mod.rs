@@ -21,6 +21,7 @@
 
 pub mod answer_log;
 pub mod http;
+pub mod oidc;
 pub mod procfs;
 pub mod stats;
 
@@ -35,21 +36,26 @@ use std::time::{Duration, Instant};
 use anyhow::{Context as _, bail};
 use bytes::Bytes;
 use clap::{Parser, ValueEnum};
+use hyper::header::{ACCEPT, AUTHORIZATION, COOKIE, HeaderName, ORIGIN};
+
+/// The page scripts' CSRF header.
+const CSRF: HeaderName = HeaderName::from_static("x-csrf-token");
 use hyper::{Method, StatusCode};
 use tigr_core::offline::{OFFLINE_SUITE, offline_otp};
-use tigr_core::payload::{Origin, QrPayload};
+use tigr_core::payload::{LoginQr, Origin, QrPayload};
 use tigr_core::random::{SecureRandom as _, SeededRandom};
 use tigr_core::signing::{ChallengeBinding, Decision, DeviceKey, message};
 use tigr_core::wire::{
-    ChallengeState, ChallengeStatus, ContextRequest, CreatedChallenge, EnrollmentCompleteRequest,
-    EnrollmentResult, ErrorBody, OfflineAnswer, SignedAnswer, b64_encode,
+    BROWSER_TOKEN_HEADER, ChallengeState, ChallengeStatus, ContextRequest, CreatedChallenge,
+    EnrollmentCompleteRequest, EnrollmentResult, OfflineAnswer, SignedAnswer, b64_encode,
 };
 use tigr_server::admin::{Actor, AdminService};
 use tigr_server::{Config, RunningServer};
 use tokio::signal::unix::{SignalKind, signal};
 
 use self::answer_log::{AnswerLog, Success, Via};
-use self::http::{Conn, Reply, read_sse_until_final};
+use self::http::{Body, Conn, Reply, read_sse_until_final};
+use self::oidc::CookieJar;
 use self::stats::{Endpoint, FlowKind, Stats, micros, percentiles_ms};
 
 /// A device key drawn from `rng` (a few draws at most: nearly every 32 bytes are a valid
@@ -168,13 +174,13 @@ pub enum SignerKind {
 /// Weights of the flow kinds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Mix {
-    weights: [u32; 4],
+    weights: [u32; FlowKind::ALL.len()],
 }
 
 impl Mix {
     /// Parses `online=90,offline=5,wrongpin=5,enroll=1` (missing kinds weigh 0).
     pub fn parse(text: &str) -> Result<Self, String> {
-        let mut weights = [0u32; 4];
+        let mut weights = [0u32; FlowKind::ALL.len()];
         for part in text.split(',').filter(|p| !p.trim().is_empty()) {
             let (name, weight) = part
                 .split_once('=')
@@ -182,7 +188,7 @@ impl Mix {
             let kind = FlowKind::ALL
                 .iter()
                 .position(|k| k.name() == name.trim())
-                .ok_or_else(|| format!("{name:?}: kinds are online, offline, wrongpin, enroll"))?;
+                .ok_or_else(|| format!("{name:?}: kinds are online, offline, wrongpin, enroll, oidc"))?;
             weights[kind] = weight
                 .trim()
                 .parse()
@@ -192,6 +198,14 @@ impl Mix {
             return Err("the mix has no flow".into());
         }
         Ok(Self { weights })
+    }
+
+    /// True when `kind` weighs more than 0.
+    fn has(&self, kind: FlowKind) -> bool {
+        FlowKind::ALL
+            .iter()
+            .zip(self.weights)
+            .any(|(k, w)| *k == kind && w > 0)
     }
 
     fn pick(&self, draw: u64) -> FlowKind {
@@ -397,11 +411,27 @@ struct Shared {
     args: Args,
     phase: AtomicU8,
     pacer: Option<Pacer>,
+    /// The server's origin as browsers see it (`http://127.0.0.1:PORT`).
+    origin: String,
+    /// The client registered for OIDC flows (when the mix has some).
+    provider: Option<oidc::Provider>,
+    /// Randomness of the services' `state`, `nonce` and PKCE verifiers.
+    rng: ring::rand::SystemRandom,
 }
 
 impl Shared {
     fn phase(&self) -> u8 {
         self.phase.load(Ordering::Relaxed)
+    }
+
+    /// The path and query of `url` if it is on the server (or already a path).
+    fn path_of(&self, url: &str) -> Option<String> {
+        if url.starts_with('/') {
+            return Some(url.to_owned());
+        }
+        url.strip_prefix(&self.origin)
+            .filter(|rest| rest.starts_with('/'))
+            .map(str::to_owned)
     }
 }
 
@@ -436,6 +466,37 @@ impl Rec<'_> {
     fn unexpected(&mut self, endpoint: Endpoint, what: &str) {
         self.stats
             .unexpected(format!("{}: {what}", endpoint.label()));
+    }
+
+    /// One request with `headers` whose status must pass `want`; records its latency and
+    /// returns the whole reply (headers included).
+    #[allow(clippy::too_many_arguments)]
+    async fn exchange(
+        &mut self,
+        conn: &mut Conn,
+        endpoint: Endpoint,
+        method: Method,
+        path: &str,
+        headers: &[(HeaderName, &str)],
+        body: Option<Body>,
+        want: impl Fn(StatusCode) -> bool,
+    ) -> Result<Reply, ()> {
+        let sent = Instant::now();
+        match conn.call_with(method, path, headers, body).await {
+            Ok(reply) if want(reply.status) => {
+                self.record(endpoint, sent.elapsed());
+                Ok(reply)
+            }
+            Ok(reply) => {
+                let what = format!("{} {}", reply.status.as_u16(), error_code(&reply.body));
+                self.unexpected(endpoint, &what);
+                Err(())
+            }
+            Err(error) => {
+                self.unexpected(endpoint, &transport(&error));
+                Err(())
+            }
+        }
     }
 
     /// One request that must answer `want`; records its latency.
@@ -567,11 +628,11 @@ enum Decided {
     ReplyLost,
 }
 
+/// The `error` code of a JSON error body: the API's (protocol §3.1) or OAuth's (RFC 6749 §5.2).
 pub(crate) fn error_code(body: &[u8]) -> String {
-    serde_json::from_slice::<ErrorBody>(body)
+    serde_json::from_slice::<serde_json::Value>(body)
         .ok()
-        .and_then(|e| serde_json::to_value(e.error).ok())
-        .and_then(|v| v.as_str().map(str::to_owned))
+        .and_then(|v| v["error"].as_str().map(str::to_owned))
         .unwrap_or_default()
 }
 
@@ -603,13 +664,21 @@ enum LiveError {
     Reply(String),
 }
 
-/// The browser's live channel: returns when it reports a final state.
-async fn watch_live(conn: &mut Conn, shared: &Shared, id: &str, token: &str) -> LiveOutcome {
+/// The browser's live channel: returns when it reports a final state. The long poll asks
+/// `status_path`, the event stream `--sse-path`, both with `headers` (the browser token, or
+/// the page's cookie).
+async fn watch_live(
+    conn: &mut Conn,
+    shared: &Shared,
+    id: &str,
+    status_path: &str,
+    headers: &[(HeaderName, &str)],
+) -> LiveOutcome {
     let start = Instant::now();
     let result = loop {
         let attempt = match shared.args.live {
-            LiveMode::LongPoll => long_poll(conn, shared, id, token, start).await,
-            LiveMode::Sse => event_stream(conn, shared, id, token).await,
+            LiveMode::LongPoll => long_poll(conn, shared, status_path, headers, start).await,
+            LiveMode::Sse => event_stream(conn, shared, id, headers).await,
         };
         match attempt {
             Ok(state) => break Ok(state),
@@ -632,17 +701,14 @@ async fn watch_live(conn: &mut Conn, shared: &Shared, id: &str, token: &str) -> 
 async fn long_poll(
     conn: &mut Conn,
     shared: &Shared,
-    id: &str,
-    token: &str,
+    status_path: &str,
+    headers: &[(HeaderName, &str)],
     start: Instant,
 ) -> Result<ChallengeState, LiveError> {
-    let path = format!(
-        "/api/v1/login/challenges/{id}/status?wait={}",
-        shared.args.wait
-    );
+    let path = format!("{status_path}?wait={}", shared.args.wait);
     loop {
-        let reply: Reply = conn
-            .call(Method::GET, &path, Some(token), None)
+        let reply = conn
+            .call_with(Method::GET, &path, headers, None)
             .await
             .map_err(|e| LiveError::Transport(transport(&e)))?;
         if reply.status != StatusCode::OK {
@@ -671,12 +737,12 @@ async fn event_stream(
     conn: &mut Conn,
     shared: &Shared,
     id: &str,
-    token: &str,
+    headers: &[(HeaderName, &str)],
 ) -> Result<ChallengeState, LiveError> {
     let path = shared.args.sse_path.replace("{id}", id);
     let outcome = async {
         let mut response = conn
-            .send(Method::GET, &path, Some(token), None)
+            .send_with(Method::GET, &path, headers, None)
             .await
             .map_err(|e| LiveError::Transport(transport(&e)))?;
         if response.status() != StatusCode::OK {
@@ -704,6 +770,142 @@ struct Acted {
     decided_at: Instant,
 }
 
+/// The phone's side of an online login: it reads the QR, fetches the context, and posts its
+/// signed approval (after a wrong-PIN signature, answered 401, when `wrong_pin`).
+async fn approve_on_phone(
+    rec: &mut Rec<'_>,
+    conn: &mut Conn,
+    shared: &Shared,
+    phone: &Phone,
+    qr: &LoginQr,
+    wrong_pin: bool,
+) -> Result<Acted, ()> {
+    let origin = qr.origin.to_string();
+    let id = qr.challenge_id.as_str();
+    let base = format!("/api/v1/login/challenges/{id}");
+    let sign = |signer: &Signer| {
+        let binding = ChallengeBinding {
+            origin: &origin,
+            challenge_id: id,
+            nonce: &qr.nonce,
+            account: &phone.account,
+            device_id: &phone.device_id,
+        };
+        let signature = signer.sign(&message(Decision::Approve, &binding));
+        serde_json::to_vec(&SignedAnswer {
+            account: phone.account.clone(),
+            device_id: phone.device_id.clone(),
+            signature: b64_encode(&signature),
+        })
+        .expect("serializable")
+    };
+    let context = serde_json::to_vec(&ContextRequest {
+        nonce: qr.nonce.clone(),
+    })
+    .expect("serializable");
+    rec.expect(
+        conn,
+        Endpoint::Context,
+        Method::POST,
+        &format!("{base}/context"),
+        None,
+        Some(context),
+        StatusCode::OK,
+    )
+    .await?;
+    let response_path = format!("{base}/response");
+    if wrong_pin {
+        let wrong = sign(&shared.wrong_key);
+        rec.expect(
+            conn,
+            Endpoint::ResponseWrongPin,
+            Method::POST,
+            &response_path,
+            None,
+            Some(wrong),
+            StatusCode::UNAUTHORIZED,
+        )
+        .await?;
+        if rec.on() {
+            rec.stats.expected_refusals += 1;
+        }
+    }
+    let answer = sign(&phone.approval);
+    let decided_at = Instant::now();
+    let success = Success::Approved {
+        challenge_id: id.to_owned(),
+        account: phone.account.clone(),
+        device_id: phone.device_id.clone(),
+        via: Via::Signature,
+    };
+    rec.approve(
+        conn,
+        Endpoint::Response,
+        &response_path,
+        None,
+        answer,
+        &success,
+    )
+    .await?;
+    Ok(Acted { decided_at })
+}
+
+/// Runs the deciding `actions` while the browser's `live` channel waits; the live outcome is
+/// `None` when the actions failed before it ended (the live request is then abandoned).
+async fn decide_while_watching(
+    live: impl Future<Output = LiveOutcome>,
+    actions: impl Future<Output = Result<Acted, ()>>,
+) -> (Result<Acted, ()>, Option<LiveOutcome>) {
+    let mut live = pin!(live);
+    let mut actions = pin!(actions);
+    let mut live_out = None;
+    let acted = loop {
+        tokio::select! {
+            acted = &mut actions => break acted,
+            outcome = &mut live, if live_out.is_none() => live_out = Some(outcome),
+        }
+    };
+    let live_out = match (&acted, live_out) {
+        (_, Some(outcome)) => Some(outcome),
+        (Ok(_), None) => Some(live.await),
+        (Err(()), None) => None,
+    };
+    (acted, live_out)
+}
+
+/// Records how the live channel ended: `Ok` when it saw the approval.
+fn approved_seen(
+    rec: &mut Rec<'_>,
+    acted: Result<Acted, ()>,
+    live_out: LiveOutcome,
+    offline: bool,
+) -> Result<(), ()> {
+    let acted = acted?;
+    match live_out.result {
+        Ok(ChallengeState::Approved) => {
+            rec.record(Endpoint::LiveHeld, live_out.held);
+            if rec.on() {
+                let latency = micros(live_out.done.saturating_duration_since(acted.decided_at));
+                let notify = if offline {
+                    &mut rec.stats.notify_offline
+                } else {
+                    &mut rec.stats.notify
+                };
+                notify.saturating_record(latency);
+            }
+            Ok(())
+        }
+        Ok(other) => {
+            rec.unexpected(Endpoint::LiveHeld, &format!("ended {other:?}"));
+            Err(())
+        }
+        Err(what) => {
+            rec.unexpected(Endpoint::LiveHeld, &what);
+            Err(())
+        }
+    }
+}
+
 /// One complete login flow; `Ok` when the browser saw it approved.
 async fn flow(
     conns: &mut Conns,
@@ -728,17 +930,12 @@ async fn flow(
         rec.unexpected(Endpoint::Create, "bad JSON");
         return Err(());
     };
-    let qr = match QrPayload::parse(&created.qr_payload) {
-        Ok(QrPayload::Login(qr)) => qr,
-        _ => {
-            rec.unexpected(Endpoint::Create, "qr_payload is not a login QR");
-            return Err(());
-        }
+    let Ok(QrPayload::Login(qr)) = QrPayload::parse(&created.qr_payload) else {
+        rec.unexpected(Endpoint::Create, "qr_payload is not a login QR");
+        return Err(());
     };
-    let origin = qr.origin.to_string();
     let id = created.challenge_id.as_str();
     let token = created.browser_token.as_str();
-    let base = format!("/api/v1/login/challenges/{id}");
 
     let approved = |via| Success::Approved {
         challenge_id: id.to_owned(),
@@ -751,28 +948,15 @@ async fn flow(
         live,
         phone: phone_conn,
     } = conns;
-    let (acted, live_out) = {
-        let mut live_fut = pin!(watch_live(live, shared, id, token));
-        let mut actions = pin!(async {
+    let live_path = format!("/api/v1/login/challenges/{id}/status");
+    let token_header = [(HeaderName::from_static(BROWSER_TOKEN_HEADER), token)];
+    let (acted, live_out) = decide_while_watching(
+        watch_live(live, shared, id, &live_path, &token_header),
+        async {
             let rec = &mut rec;
-            let sign = |signer: &Signer| {
-                let binding = ChallengeBinding {
-                    origin: &origin,
-                    challenge_id: id,
-                    nonce: &qr.nonce,
-                    account: &phone.account,
-                    device_id: &phone.device_id,
-                };
-                let signature = signer.sign(&message(Decision::Approve, &binding));
-                serde_json::to_vec(&SignedAnswer {
-                    account: phone.account.clone(),
-                    device_id: phone.device_id.clone(),
-                    signature: b64_encode(&signature),
-                })
-                .expect("serializable")
-            };
             if kind == FlowKind::Offline {
                 // The phone is offline: it shows the code, the user types it into the page.
+                let origin = qr.origin.to_string();
                 let otp = offline_otp(OFFLINE_SUITE, &phone.offline_secret, &origin, id, &qr.nonce)
                     .expect("the offline suite is valid");
                 let answer = serde_json::to_vec(&OfflineAnswer {
@@ -781,12 +965,11 @@ async fn flow(
                 })
                 .expect("serializable");
                 let decided_at = Instant::now();
-                let path = format!("{base}/offline");
                 let success = approved(Via::OfflineCode);
                 rec.approve(
                     page,
                     Endpoint::Offline,
-                    &path,
+                    &format!("/api/v1/login/challenges/{id}/offline"),
                     Some(token),
                     answer,
                     &success,
@@ -794,94 +977,197 @@ async fn flow(
                 .await?;
                 return Ok(Acted { decided_at });
             }
-            let context = serde_json::to_vec(&ContextRequest {
-                nonce: qr.nonce.clone(),
-            })
-            .expect("serializable");
-            rec.expect(
+            approve_on_phone(
+                rec,
                 phone_conn,
-                Endpoint::Context,
-                Method::POST,
-                &format!("{base}/context"),
-                None,
-                Some(context),
-                StatusCode::OK,
+                shared,
+                phone,
+                &qr,
+                kind == FlowKind::WrongPin,
             )
-            .await?;
-            let response_path = format!("{base}/response");
-            if kind == FlowKind::WrongPin {
-                let wrong = sign(&shared.wrong_key);
-                rec.expect(
-                    phone_conn,
-                    Endpoint::ResponseWrongPin,
-                    Method::POST,
-                    &response_path,
-                    None,
-                    Some(wrong),
-                    StatusCode::UNAUTHORIZED,
-                )
-                .await?;
-                if rec.on() {
-                    rec.stats.expected_refusals += 1;
-                }
-            }
-            let answer = sign(&phone.approval);
-            let decided_at = Instant::now();
-            let success = approved(Via::Signature);
-            rec.approve(
-                phone_conn,
-                Endpoint::Response,
-                &response_path,
-                None,
-                answer,
-                &success,
-            )
-            .await?;
-            Ok::<Acted, ()>(Acted { decided_at })
-        });
-        let mut live_out = None;
-        let acted = loop {
-            tokio::select! {
-                acted = &mut actions => break acted,
-                outcome = &mut live_fut, if live_out.is_none() => live_out = Some(outcome),
-            }
-        };
-        let live_out = match (&acted, live_out) {
-            (_, Some(outcome)) => Some(outcome),
-            (Ok(_), None) => Some(live_fut.await),
-            (Err(()), None) => None,
-        };
-        (acted, live_out)
-    };
+            .await
+        },
+    )
+    .await;
     let Some(live_out) = live_out else {
-        // The flow failed before a decision: abandon the live request.
         live.reset();
         return Err(());
     };
-    let acted = acted?;
-    match live_out.result {
-        Ok(ChallengeState::Approved) => {
-            rec.record(Endpoint::LiveHeld, live_out.held);
-            if rec.on() {
-                let latency = micros(live_out.done.saturating_duration_since(acted.decided_at));
-                let notify = if kind == FlowKind::Offline {
-                    &mut rec.stats.notify_offline
-                } else {
-                    &mut rec.stats.notify
-                };
-                notify.saturating_record(latency);
-            }
-            Ok(())
+    approved_seen(&mut rec, acted, live_out, kind == FlowKind::Offline)
+}
+
+/// One OpenID Connect login (see [`oidc`]): `Ok` when the service verified the ID token.
+async fn oidc_flow(
+    conns: &mut Conns,
+    shared: &Shared,
+    phone: &Phone,
+    stats: &mut Stats,
+) -> Result<(), ()> {
+    let provider = shared
+        .provider
+        .as_ref()
+        .expect("a client is registered when the mix has OIDC flows");
+    let mut rec = Rec { stats, shared };
+    let mut jar = CookieJar::default();
+    let request = oidc::Request::new(&shared.rng);
+    let Conns {
+        page: browser,
+        live,
+        phone: phone_conn,
+    } = conns;
+
+    // The service sends a fresh browser to Tigr, which sends it to its login page.
+    let reply = rec
+        .exchange(
+            browser,
+            Endpoint::Authorize,
+            Method::GET,
+            &request.authorize_path(provider),
+            &[],
+            None,
+            |s| s.is_redirection(),
+        )
+        .await?;
+    jar.store(&reply);
+    let Some(login_path) = oidc::location(&reply).and_then(|l| shared.path_of(&l)) else {
+        rec.unexpected(Endpoint::Authorize, "no redirect to the login page");
+        return Err(());
+    };
+    let cookie = jar.header();
+    let reply = rec
+        .exchange(
+            browser,
+            Endpoint::LoginPage,
+            Method::GET,
+            &login_path,
+            &[(COOKIE, &cookie)],
+            None,
+            |s| s == StatusCode::OK,
+        )
+        .await?;
+    jar.store(&reply);
+    let login_page = std::str::from_utf8(&reply.body)
+        .ok()
+        .and_then(oidc::LoginPage::parse);
+    let Some(login_page) = login_page else {
+        rec.unexpected(Endpoint::LoginPage, "no QR login in the page");
+        return Err(());
+    };
+    let Ok(QrPayload::Login(qr)) = QrPayload::parse(&login_page.payload) else {
+        rec.unexpected(Endpoint::LoginPage, "the page's payload is not a login QR");
+        return Err(());
+    };
+
+    // The page's long poll waits while the phone approves.
+    let cookie = jar.header();
+    let live_path = format!("/login/status/{}", login_page.challenge_id);
+    let cookie_header = [(COOKIE, cookie.as_str())];
+    let (acted, live_out) = decide_while_watching(
+        watch_live(
+            live,
+            shared,
+            &login_page.challenge_id,
+            &live_path,
+            &cookie_header,
+        ),
+        approve_on_phone(&mut rec, phone_conn, shared, phone, &qr, false),
+    )
+    .await;
+    let Some(live_out) = live_out else {
+        live.reset();
+        return Err(());
+    };
+    approved_seen(&mut rec, acted, live_out, false)?;
+
+    // The page's script completes the login, then goes where it is told: back through the
+    // authorization, which now redirects to the service with a code.
+    let reply = rec
+        .exchange(
+            browser,
+            Endpoint::Complete,
+            Method::POST,
+            "/login/complete",
+            &[
+                (COOKIE, &cookie),
+                (CSRF, &login_page.csrf),
+                (ACCEPT, "application/json"),
+                (ORIGIN, &shared.origin),
+            ],
+            Some(login_page.completion()),
+            |s| s == StatusCode::OK,
+        )
+        .await?;
+    jar.store(&reply);
+    let redirect = serde_json::from_slice::<serde_json::Value>(&reply.body)
+        .ok()
+        .and_then(|v| v["redirect"].as_str().map(str::to_owned));
+    let Some(mut next) = redirect.and_then(|r| shared.path_of(&r)) else {
+        rec.unexpected(Endpoint::Complete, "no redirect");
+        return Err(());
+    };
+    let mut callback = None;
+    for _ in 0..3 {
+        let cookie = jar.header();
+        let reply = rec
+            .exchange(
+                browser,
+                Endpoint::AuthorizeCode,
+                Method::GET,
+                &next,
+                &[(COOKIE, &cookie)],
+                None,
+                |s| s.is_redirection(),
+            )
+            .await?;
+        jar.store(&reply);
+        let Some(to) = oidc::location(&reply) else {
+            break;
+        };
+        if to.starts_with(&provider.redirect_uri) {
+            callback = Some(to);
+            break;
         }
-        Ok(other) => {
-            rec.unexpected(Endpoint::LiveHeld, &format!("ended {other:?}"));
-            Err(())
-        }
-        Err(what) => {
-            rec.unexpected(Endpoint::LiveHeld, &what);
-            Err(())
+        match shared.path_of(&to) {
+            Some(path) => next = path,
+            None => break,
         }
     }
+    let code = match callback.map(|c| request.code_of(&c, provider)) {
+        Some(Ok(code)) => code,
+        Some(Err(what)) => {
+            rec.unexpected(Endpoint::AuthorizeCode, &what);
+            return Err(());
+        }
+        None => {
+            rec.unexpected(Endpoint::AuthorizeCode, "no redirect to the service");
+            return Err(());
+        }
+    };
+
+    // The service exchanges the code and verifies the ID token.
+    let reply = rec
+        .exchange(
+            phone_conn,
+            Endpoint::Token,
+            Method::POST,
+            &provider.token_path,
+            &[(AUTHORIZATION, &provider.basic)],
+            Some(request.token_form(&code, provider)),
+            |s| s == StatusCode::OK,
+        )
+        .await?;
+    let id_token = serde_json::from_slice::<serde_json::Value>(&reply.body)
+        .ok()
+        .and_then(|v| v["id_token"].as_str().map(str::to_owned));
+    let Some(id_token) = id_token else {
+        rec.unexpected(Endpoint::Token, "no id_token");
+        return Err(());
+    };
+    if let Err(what) = provider.verify_id_token(&id_token, &request.nonce, oidc::unix_now()) {
+        rec.unexpected(Endpoint::Token, &format!("ID token refused: {what}"));
+        return Err(());
+    }
+    Ok(())
 }
 
 async fn run_user(shared: Arc<Shared>, index: usize) -> Stats {
@@ -923,7 +1209,10 @@ async fn run_user(shared: Arc<Shared>, index: usize) -> Stats {
                     FlowKind::WrongPin => &shared.wrong_pin_accounts[index],
                     _ => &shared.accounts[(draws.next() % shared.accounts.len() as u64) as usize],
                 };
-                flow(&mut conns, &shared, kind, phone, &mut stats).await
+                match kind {
+                    FlowKind::Oidc => oidc_flow(&mut conns, &shared, phone, &mut stats).await,
+                    _ => flow(&mut conns, &shared, kind, phone, &mut stats).await,
+                }
             }
         };
         match outcome {
@@ -1168,7 +1457,7 @@ pub fn run(args: Args) -> anyhow::Result<u64> {
         .build()?;
 
     // The server.
-    let (target, config, addr, host) = match &args.url {
+    let (target, config, addr, host, origin) = match &args.url {
         None => {
             let dir = tempfile::tempdir()?;
             let config = Config::for_tests(dir.path());
@@ -1181,6 +1470,7 @@ pub fn run(args: Args) -> anyhow::Result<u64> {
             let config = server.config().clone();
             let addr = server.addr;
             let host = addr.to_string();
+            let origin = server.public_url.trim_end_matches('/').to_owned();
             (
                 Target::InProcess(Box::new(InProcess {
                     runtime,
@@ -1190,6 +1480,7 @@ pub fn run(args: Args) -> anyhow::Result<u64> {
                 config,
                 addr,
                 host,
+                origin,
             )
         }
         Some(url) => {
@@ -1202,7 +1493,8 @@ pub fn run(args: Args) -> anyhow::Result<u64> {
             let pid = args
                 .server_pid
                 .or_else(|| procfs::listener_pid(addr.port()));
-            (Target::External { pid }, config, addr, host)
+            let origin = url.trim_end_matches('/').to_owned();
+            (Target::External { pid }, config, addr, host, origin)
         }
     };
     let server_pid = match &target {
@@ -1249,6 +1541,11 @@ pub fn run(args: Args) -> anyhow::Result<u64> {
         .map(|i| format!("bench-n{i:05}"))
         .collect();
     let invitations = client.block_on(invite_all(&config, &new_accounts))?;
+    let provider = if args.mix.has(FlowKind::Oidc) {
+        Some(client.block_on(oidc::Provider::register(&config, addr, &host, &origin))?)
+    } else {
+        None
+    };
     eprintln!(
         "tigr-bench: enrolled {} phones and invited {} in {:.1} s; load for {} s + {} s",
         phones.len() + wrong_pin_accounts.len(),
@@ -1276,6 +1573,9 @@ pub fn run(args: Args) -> anyhow::Result<u64> {
         }),
         args: args.clone(),
         phase: AtomicU8::new(WARMUP),
+        origin,
+        provider,
+        rng: ring::rand::SystemRandom::new(),
     });
 
     // Load, until the time is up or SIGINT (Ctrl-C) ends it early.
@@ -1406,7 +1706,8 @@ impl std::fmt::Display for Report<'_> {
             "latency (ms)", "count", "p50", "p95", "p99", "max"
         )?;
         for endpoint in Endpoint::ALL {
-            if endpoint == Endpoint::Enroll && stats.endpoint(endpoint).is_empty() {
+            // Endpoints of flows not in the mix have no rows.
+            if stats.endpoint(endpoint).is_empty() {
                 continue;
             }
             writeln!(
@@ -1437,7 +1738,7 @@ impl std::fmt::Display for Report<'_> {
         writeln!(
             f,
             "{:<44} {}",
-            "whole flow (create -> browser approved)",
+            "whole flow (to browser approved; OIDC: to ID token verified)",
             percentiles_ms(&stats.flow)
         )?;
         writeln!(f)?;
@@ -1554,6 +1855,11 @@ mod tests {
         assert_eq!(with_enrollments.pick(3), FlowKind::Enroll);
         assert_eq!(with_enrollments.weight(FlowKind::WrongPin), 0);
         assert!(Mix::parse("online=0").is_err());
+        let oidc = Mix::parse("oidc=100").expect("mix");
+        assert_eq!(oidc.to_string(), "oidc=100");
+        assert!(oidc.has(FlowKind::Oidc) && !oidc.has(FlowKind::Online));
+        assert_eq!(oidc.pick(12_345), FlowKind::Oidc);
+        assert!(!mix.has(FlowKind::Oidc));
         assert!(Mix::parse("bogus=3").is_err());
     }
 

@@ -24,11 +24,21 @@ pub enum Endpoint {
     LiveHeld,
     /// `POST /enrollments/complete` (enrollment flows; setup enrollments are not timed).
     Enroll,
+    /// `GET /oidc/authorize` without a Tigr session: redirected to the login page.
+    Authorize,
+    /// `GET /login?authorize=...`: the login page with its QR, for the service.
+    LoginPage,
+    /// `POST /login/complete` (the page's script, once approved): the Tigr session.
+    Complete,
+    /// The way back to the service: redirects ending on its redirect URI with the code.
+    AuthorizeCode,
+    /// `POST /oidc/token` (the service): the code exchanged for the ID and access tokens.
+    Token,
 }
 
 impl Endpoint {
     /// Every endpoint, in report order.
-    pub const ALL: [Self; 7] = [
+    pub const ALL: [Self; 12] = [
         Self::Create,
         Self::Context,
         Self::Response,
@@ -36,6 +46,11 @@ impl Endpoint {
         Self::Offline,
         Self::LiveHeld,
         Self::Enroll,
+        Self::Authorize,
+        Self::LoginPage,
+        Self::Complete,
+        Self::AuthorizeCode,
+        Self::Token,
     ];
 
     /// Report label.
@@ -48,6 +63,11 @@ impl Endpoint {
             Self::Offline => "POST offline (browser)",
             Self::LiveHeld => "live channel held (browser)",
             Self::Enroll => "POST enrollments/complete",
+            Self::Authorize => "GET oidc/authorize -> login page (browser)",
+            Self::LoginPage => "GET login page for the service (browser)",
+            Self::Complete => "POST login/complete (browser)",
+            Self::AuthorizeCode => "GET back to the service with the code",
+            Self::Token => "POST oidc/token (service)",
         }
     }
 
@@ -73,11 +93,21 @@ pub enum FlowKind {
     WrongPin,
     /// A new phone completes an invitation created at setup (`POST /enrollments/complete`).
     Enroll,
+    /// OpenID Connect: a service's authorization request, the login page, the QR approved
+    /// on the phone, the code back to the service, the token request and the ID token
+    /// verified by the service.
+    Oidc,
 }
 
 impl FlowKind {
     /// Every kind, in report order.
-    pub const ALL: [Self; 4] = [Self::Online, Self::Offline, Self::WrongPin, Self::Enroll];
+    pub const ALL: [Self; 5] = [
+        Self::Online,
+        Self::Offline,
+        Self::WrongPin,
+        Self::Enroll,
+        Self::Oidc,
+    ];
 
     /// Name used on the command line and in reports.
     pub fn name(self) -> &'static str {
@@ -86,6 +116,7 @@ impl FlowKind {
             Self::Offline => "offline",
             Self::WrongPin => "wrongpin",
             Self::Enroll => "enroll",
+            Self::Oidc => "oidc",
         }
     }
 
@@ -96,7 +127,7 @@ impl FlowKind {
 
 fn histogram() -> Histogram<u64> {
     // 1 us .. 120 s, 2 significant digits (1 % resolution: ~40 KiB per histogram instead of
-    // ~300 KiB with 3 digits; every virtual user keeps nine of them).
+    // ~300 KiB with 3 digits; every virtual user keeps sixteen of them).
     Histogram::new_with_bounds(1, 120_000_000, 2).expect("valid histogram bounds")
 }
 
@@ -113,7 +144,7 @@ pub struct Stats {
     /// Whole flow, browser's first request to browser notified.
     pub flow: Histogram<u64>,
     /// Completed flows by kind.
-    pub flows: [u64; 4],
+    pub flows: [u64; FlowKind::ALL.len()],
     /// Expected refusals (401 of wrong-PIN flows).
     pub expected_refusals: u64,
     /// `--survive-restarts`: requests re-sent after the connection failed (server down).
@@ -135,7 +166,7 @@ impl Default for Stats {
             notify: histogram(),
             notify_offline: histogram(),
             flow: histogram(),
-            flows: [0; 4],
+            flows: [0; FlowKind::ALL.len()],
             expected_refusals: 0,
             interrupted: 0,
             lost_replies: 0,

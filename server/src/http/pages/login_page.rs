@@ -10,7 +10,7 @@ use std::convert::Infallible;
 use axum::body::Bytes;
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Path, Query, State};
-use axum::http::header::CONTENT_TYPE;
+use axum::http::header::{CONTENT_SECURITY_POLICY, CONTENT_TYPE};
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::sse::Event;
 use axum::response::{IntoResponse, Response};
@@ -22,6 +22,7 @@ use tigr_core::wire::{BROWSER_TOKEN_HEADER, ChallengeState, OfflineAnswer};
 
 use crate::domain::return_url::checked_return;
 use crate::login::{ChallengeWatch, ClientInfo, IssuedChallenge, LoginError, LoginMethod};
+use crate::oidc::{OidcError, PendingView};
 use crate::qr_image;
 
 use super::super::AppState;
@@ -43,6 +44,8 @@ pub struct LoginQuery {
     mode: Option<String>,
     /// Set after a logout.
     bye: Option<String>,
+    /// An OpenID Connect authorization request kept until this login.
+    authorize: Option<String>,
 }
 
 /// The browser token of this browser's login cookie, or a new one (then `true`: the cookie
@@ -66,8 +69,36 @@ async fn create_challenge(
     app: &AppState,
     client: &ClientInfo,
     token: &str,
+    oidc: Option<&PendingView>,
 ) -> Result<IssuedChallenge, Failure> {
-    Ok(app.login.issue(client, token).await?)
+    let service = oidc.map(|view| view.client_name.as_str());
+    Ok(app.login.issue(client, token, service).await?)
+}
+
+/// The OpenID Connect request `id` kept for this browser (its `tigr_oidc` cookie).
+async fn kept_request(
+    app: &AppState,
+    headers: &HeaderMap,
+    id: Option<&str>,
+) -> Result<Option<PendingView>, OidcError> {
+    let Some(id) = id.filter(|id| !id.is_empty()) else {
+        return Ok(None);
+    };
+    let token = app
+        .pages
+        .jar
+        .get(headers, CookieName::Oidc)
+        .unwrap_or_default();
+    app.oidc.pending_for_login(id, &token).await.map(Some)
+}
+
+/// Where the login page of a kept request goes once logged in.
+fn resume_url(view: &PendingView) -> String {
+    format!(
+        "{}?{}",
+        crate::oidc::paths::RESUME,
+        serde_urlencoded::to_string([("request", view.id.as_str())]).unwrap_or_default()
+    )
 }
 
 /// The QR as an SVG element to put inline in the page: no XML prolog, hidden from assistive
@@ -100,15 +131,23 @@ pub async fn page(
     query: Result<Query<LoginQuery>, QueryRejection>,
 ) -> Result<Response, WebError> {
     let Query(query) = query.unwrap_or_default();
-    let return_to = query
-        .return_to
-        .as_deref()
-        .and_then(|r| checked_return(r, &app.origin, &app.pages.return_prefixes));
-    if session.is_some() {
+    let oidc = match kept_request(&app, &headers, query.authorize.as_deref()).await {
+        Ok(oidc) => oidc,
+        Err(error) => return Ok(super::oidc::refusal_page(&app, &ctx, &error)),
+    };
+    let return_to = match &oidc {
+        Some(view) => Some(resume_url(view)),
+        None => query
+            .return_to
+            .as_deref()
+            .and_then(|r| checked_return(r, &app.origin, &app.pages.return_prefixes)),
+    };
+    // A kept request is here because it needs a (new) login: no shortcut then.
+    if session.is_some() && oidc.is_none() {
         return Ok(see_other(return_to.as_deref().unwrap_or("/session")));
     }
     let (token, new_cookie) = login_token(&app, &headers);
-    let challenge = create_challenge(&app, &client, &token)
+    let challenge = create_challenge(&app, &client, &token, oidc.as_ref())
         .await
         .map_err(|f| ctx.fail(&app, f))?;
     let mode = if query.mode.as_deref() == Some("offline") {
@@ -128,6 +167,7 @@ pub async fn page(
             notice: notice.as_deref(),
             offline_error: None,
             offline_tigr_id: "",
+            oidc: oidc.as_ref(),
         },
     )
     .map_err(|f| ctx.fail(&app, f))?;
@@ -146,6 +186,7 @@ struct PageExtras<'a> {
     notice: Option<&'a str>,
     offline_error: Option<&'a str>,
     offline_tigr_id: &'a str,
+    oidc: Option<&'a PendingView>,
 }
 
 fn render_page(
@@ -157,11 +198,13 @@ fn render_page(
 ) -> Result<Response, Failure> {
     let now = app.now();
     let remaining = (challenge.expires_at - now).max(0);
-    Ok(ctx.render(
+    let mut response = ctx.render(
         app,
         "login.html",
         None,
         context! {
+            login_service => extras.oidc.map(|v| v.client_name.as_str()),
+            authorize => extras.oidc.map_or("", |v| v.id.as_str()),
             mode => extras.mode,
             challenge_id => challenge.id.as_str(),
             expires_at => challenge.expires_at,
@@ -180,7 +223,17 @@ fn render_page(
             offline_mode_url => ctx.url_with("mode", Some("offline")),
             demo_payload => app.pages.demo.then_some(challenge.payload.as_str()),
         },
-    ))
+    );
+    // The offline form (without JavaScript) ends at the service, through this server's
+    // redirects: the CSP's `form-action` must allow it.
+    if let Some(csp) = extras
+        .oidc
+        .and_then(|v| v.redirect_origin.as_deref())
+        .and_then(|origin| app.pages.csp_allowing_form_target(origin))
+    {
+        response.headers_mut().insert(CONTENT_SECURITY_POLICY, csp);
+    }
+    Ok(response)
 }
 
 /// Checks a script's or form's POST: same origin, login cookie present, CSRF token bound to
@@ -212,7 +265,10 @@ pub async fn renew(
     body: Bytes,
 ) -> Result<Response, WebError> {
     let token = check_login_post(&app, &ctx, &headers, &body)?;
-    let challenge = create_challenge(&app, &client, &token)
+    let oidc = kept_request(&app, &headers, parse_form(&body).authorize.as_deref())
+        .await
+        .map_err(|_| ctx.fail(&app, Failure::BadForm))?;
+    let challenge = create_challenge(&app, &client, &token, oidc.as_ref())
         .await
         .map_err(|f| ctx.fail(&app, f))?;
     let svg = inline_svg(&challenge.payload).map_err(|f| ctx.fail(&app, f))?;
@@ -315,6 +371,8 @@ pub struct LoginForm {
     tigr_id: String,
     #[serde(default)]
     otp: String,
+    /// The kept OpenID Connect request of the page, if any.
+    authorize: Option<String>,
 }
 
 fn parse_form(body: &[u8]) -> LoginForm {
@@ -367,9 +425,10 @@ pub async fn complete(
 ) -> Result<Response, WebError> {
     let token = check_login_post(&app, &ctx, &headers, &body)?;
     let form = parse_form(&body);
+    let previous = app.pages.jar.get(&headers, CookieName::Session);
     let opened = app
         .login
-        .open_qr_session(&form.challenge_id, &token, &client)
+        .open_qr_session(&form.challenge_id, &token, &client, previous.as_deref())
         .await
         .map_err(|error| ctx.fail(&app, page_failure(error)))?;
     Ok(logged_in(&app, &ctx, opened, &form.return_to))
@@ -402,7 +461,11 @@ pub async fn offline(
             )
                 .into_response());
         }
-        return offline_again(&app, &ctx, &challenge, &token, &form, &message);
+        let oidc = kept_request(&app, &headers, form.authorize.as_deref())
+            .await
+            .ok()
+            .flatten();
+        return offline_again(&app, &ctx, &challenge, &token, &form, oidc, &message);
     }
     let answer = OfflineAnswer {
         tigr_id: form.tigr_id.clone(),
@@ -421,6 +484,7 @@ pub async fn offline(
                     &challenge.id,
                     LoginMethod::OfflineCode,
                     &client,
+                    app.pages.jar.get(&headers, CookieName::Session).as_deref(),
                 )
                 .await
                 .map_err(|f| ctx.fail(&app, f.into()))?;
@@ -437,7 +501,12 @@ pub async fn offline(
         ) if !ctx.wants_json => {
             let error = ApiError::from(error);
             let message = error.message(ctx.lang);
-            let mut response = offline_again(&app, &ctx, &challenge, &token, &form, &message)?;
+            let oidc = kept_request(&app, &headers, form.authorize.as_deref())
+                .await
+                .ok()
+                .flatten();
+            let mut response =
+                offline_again(&app, &ctx, &challenge, &token, &form, oidc, &message)?;
             *response.status_mut() = error.status();
             Ok(response)
         }
@@ -462,6 +531,7 @@ fn offline_again(
     challenge: &IssuedChallenge,
     token: &str,
     form: &LoginForm,
+    oidc: Option<PendingView>,
     error: &str,
 ) -> Result<Response, WebError> {
     let return_to = checked_return(&form.return_to, &app.origin, &app.pages.return_prefixes);
@@ -476,6 +546,7 @@ fn offline_again(
             notice: None,
             offline_error: Some(error),
             offline_tigr_id: form.tigr_id.trim(),
+            oidc: oidc.as_ref(),
         },
     )
     .map_err(|f| ctx.fail(app, f))?;

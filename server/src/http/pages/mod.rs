@@ -16,6 +16,7 @@
 //! | `POST /logout`                 | ends the session server-side                           |
 //! | `GET  /static/{file}`          | scripts, styles, icon (embedded in the binary)         |
 //! | `GET/POST /admin…`             | the admin pages, for administrators ([`admin`])        |
+//! | `GET/POST /oidc/authorize`, `GET /oidc/authorize/resume`, `GET/POST /oidc/logout` | OpenID Connect in the browser ([`oidc`]) |
 //!
 //! **Browser binding.** The login page sets an HttpOnly cookie holding a random browser
 //! token and this server's HMAC tag of it (`tigr_login`, see [`csrf::login_cookie`]); the
@@ -46,6 +47,7 @@ pub mod app_link;
 pub mod cookies;
 pub mod csrf;
 mod login_page;
+pub mod oidc;
 pub mod render;
 pub mod session;
 mod session_page;
@@ -125,6 +127,8 @@ pub struct PagesState {
     /// Show the QR text for desktop demos (loopback servers only).
     pub demo: bool,
     csp: HeaderValue,
+    /// The `form-action` sources of the CSP (`'self'` and the return origins).
+    form_action: String,
     asset_version: String,
 }
 
@@ -164,7 +168,25 @@ impl PagesState {
                  connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
             )),
             asset_version: render::asset_version(),
+            form_action,
         }
+    }
+
+    /// The pages' CSP with `origin` added to `form-action`: a page whose form leads, through
+    /// this server's redirects, to that origin (an OpenID Connect client's redirect or
+    /// post-logout URI; browsers check `form-action` on every redirect of a form's
+    /// navigation). `None` when `origin` cannot be put in a header.
+    pub fn csp_allowing_form_target(&self, origin: &str) -> Option<HeaderValue> {
+        if origin.is_empty()
+            || !origin.bytes().all(|b| b.is_ascii_graphic())
+            || origin.contains([';', ','])
+        {
+            return None;
+        }
+        let current = self.csp.to_str().ok()?;
+        let wanted = format!("form-action {}", self.form_action);
+        let widened = current.replacen(&wanted, &format!("{wanted} {origin}"), 1);
+        HeaderValue::from_str(&widened).ok()
     }
 
     /// The CSRF token bound to a cookie value (session id or login browser token).
@@ -228,6 +250,15 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .route("/session", get(session_page::session_page))
         .route("/logout", post(session_page::logout))
         .route("/static/{file}", get(session_page::static_file))
+        .route(
+            crate::oidc::paths::AUTHORIZE,
+            get(oidc::authorize).post(oidc::authorize),
+        )
+        .route(crate::oidc::paths::RESUME, get(oidc::resume))
+        .route(
+            crate::oidc::paths::LOGOUT,
+            get(oidc::logout).post(oidc::logout),
+        )
         .merge(admin::router(state));
     secure_pages(pages, state)
 }
@@ -260,7 +291,10 @@ async fn page_headers(State(app): State<AppState>, request: Request, next: Next)
     let (lang, chosen) = page_lang(request.headers(), request.uri().query(), app.pages.jar);
     let mut response = next.run(request).await;
     let headers = response.headers_mut();
-    headers.insert(CONTENT_SECURITY_POLICY, app.pages.csp.clone());
+    // A page may widen its own `form-action` (see `PagesState::csp_allowing_form_target`).
+    headers
+        .entry(CONTENT_SECURITY_POLICY)
+        .or_insert_with(|| app.pages.csp.clone());
     headers.insert(X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
     // Not no-referrer: browsers then send `Origin: null` on form posts, which CSRF checks
     // need. Same-origin keeps URLs (return targets) from leaking to other sites.

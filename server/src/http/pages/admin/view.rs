@@ -478,6 +478,17 @@ pub fn event_label(lang: Lang, event: &str) -> String {
         Some(AuditEvent::EnrollmentCancelled) => "admin-event-enrollment-cancelled",
         Some(AuditEvent::AdminBootstrap) => "admin-event-admin-bootstrap",
         Some(AuditEvent::AuditExported) => "admin-event-audit-exported",
+        Some(AuditEvent::OidcAuthorized) => "admin-event-oidc-authorized",
+        Some(AuditEvent::OidcTokensIssued) => "admin-event-oidc-tokens-issued",
+        Some(AuditEvent::OidcCodeReplayed) => "admin-event-oidc-code-replayed",
+        Some(AuditEvent::OidcClientAuthFailed) => "admin-event-oidc-client-auth-failed",
+        Some(AuditEvent::OidcLogoutDelivered) => "admin-event-oidc-logout-delivered",
+        Some(AuditEvent::OidcLogoutFailed) => "admin-event-oidc-logout-failed",
+        Some(AuditEvent::OidcClientRegistered) => "admin-event-oidc-client-registered",
+        Some(AuditEvent::OidcClientUpdated) => "admin-event-oidc-client-updated",
+        Some(AuditEvent::OidcClientRemoved) => "admin-event-oidc-client-removed",
+        Some(AuditEvent::OidcSecretRotated) => "admin-event-oidc-secret-rotated",
+        Some(AuditEvent::OidcKeyRotated) => "admin-event-oidc-key-rotated",
         None => return event.to_owned(),
     };
     tr(lang, key)
