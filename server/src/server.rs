@@ -19,7 +19,6 @@ use crate::http::{self, AppInner, AppState};
 use crate::hub::NotificationHub;
 use crate::login::{LoginParts, LoginService, SessionSettings};
 use crate::metrics::{ConnectionCounters, Metrics};
-use crate::metrics::Metrics;
 use crate::oidc::{OidcParts, OidcService};
 use crate::sealing::{KeyFileOutcome, MasterKey, SecretSealer, load_or_create_key_file};
 use crate::shutdown::stopping;

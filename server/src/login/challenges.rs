@@ -342,7 +342,7 @@ mod tests {
         let (_stop, shutdown) = tokio::sync::watch::channel(false);
         let service = LoginService::new(LoginParts {
             store,
-            sealer: SecretSealer::new(&MasterKey::generate(random.as_ref())),
+            sealer: SecretSealer::new(&MasterKey::generate(random.as_ref())).into(),
             origin: Origin::parse("https://auth.example.fr").expect("origin"),
             service_name: "Tigr".into(),
             challenge_ttl: 120,
@@ -365,7 +365,7 @@ mod tests {
             summary: String::new(),
         };
         let token = service.new_browser_token();
-        let issued = service.issue(&client, &token).await.expect("issued");
+        let issued = service.issue(&client, &token, None).await.expect("issued");
         // Paused from here: the runtime jumps to the next timer when nothing else runs.
         tokio::time::pause();
         for asked in [31, 3600, u64::MAX] {
