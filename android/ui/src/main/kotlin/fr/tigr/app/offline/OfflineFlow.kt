@@ -36,30 +36,40 @@ fun OfflineFlow(
                 onDelete = viewModel::onDelete,
                 onSubmit = viewModel::submit,
             )
-            is OfflineStep.ChooseAccount -> {
-                Text(
-                    text(TextId.LOGIN_CHOOSE_ACCOUNT),
-                    style = MaterialTheme.typography.titleLarge,
-                    modifier = Modifier.semantics { heading() },
-                )
-                s.tigrIds.forEach { id ->
-                    OutlinedButton(onClick = { viewModel.choose(id) }, modifier = Modifier.fillMaxWidth()) {
-                        Text(id)
-                    }
-                }
-            }
+            is OfflineStep.ChooseAccount -> OfflineChooseAccount(s.tigrIds, onChoose = viewModel::choose)
             OfflineStep.Computing -> ProgressBody(text(TextId.OFFLINE_COMPUTING))
             is OfflineStep.Code -> OfflineCodeScreen(
                 step = s,
                 secondsLeft = { viewModel.secondsLeft(s) },
                 onDone = onFinished,
             )
-            is OfflineStep.Failed -> StatusBody(
-                tone = Tone.Warning,
-                title = text(TextId.OFFLINE_FAILED_TITLE),
-                message = s.message,
-                actions = listOf(StatusAction(text(TextId.ACTION_CLOSE), onFinished)),
-            )
+            is OfflineStep.Failed -> OfflineFailedScreen(s, onClose = onFinished)
         }
     }
+}
+
+/** Several accounts on this server: which one the password is for. */
+@Composable
+fun OfflineChooseAccount(tigrIds: List<String>, onChoose: (String) -> Unit) {
+    Text(
+        text(TextId.LOGIN_CHOOSE_ACCOUNT),
+        style = MaterialTheme.typography.titleLarge,
+        modifier = Modifier.semantics { heading() },
+    )
+    tigrIds.forEach { id ->
+        OutlinedButton(onClick = { onChoose(id) }, modifier = Modifier.fillMaxWidth()) {
+            Text(id)
+        }
+    }
+}
+
+/** No password: the SDK's sentence says why. */
+@Composable
+fun OfflineFailedScreen(step: OfflineStep.Failed, onClose: () -> Unit) {
+    StatusBody(
+        tone = Tone.Warning,
+        title = text(TextId.OFFLINE_FAILED_TITLE),
+        message = step.message,
+        actions = listOf(StatusAction(text(TextId.ACTION_CLOSE), onClose)),
+    )
 }
