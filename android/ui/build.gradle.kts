@@ -30,6 +30,10 @@ android {
     buildFeatures {
         compose = true
     }
+
+    testOptions {
+        unitTests.isReturnDefaultValues = true
+    }
 }
 
 kotlin {
@@ -102,4 +106,9 @@ dependencies {
 
     testImplementation("junit:junit:4.13.2")
     testImplementation("org.jetbrains.kotlinx:kotlinx-coroutines-test:1.9.0")
+}
+
+// With tigr.buildRust=true the SDK (bindings included) is rebuilt before this module compiles.
+if (providers.gradleProperty("tigr.buildRust").orNull == "true") {
+    tasks.named("preBuild") { dependsOn(":app:tigrSdk") }
 }

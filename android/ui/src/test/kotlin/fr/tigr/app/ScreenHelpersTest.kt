@@ -3,6 +3,7 @@ package fr.tigr.app
 import fr.tigr.app.accounts.AccountListState
 import fr.tigr.app.accounts.AccountListViewModel
 import fr.tigr.app.accounts.RemovalState
+import fr.tigr.app.navigation.Routes
 import fr.tigr.app.scan.ScannerViewModel
 import fr.tigr.app.ui.components.PinBuffer
 import fr.tigr.app.ui.components.formatCountdown
@@ -73,5 +74,16 @@ class ScreenHelpersTest {
         assertEquals(RemovalState.None, vm.removal.value)
         assertEquals(AccountListState.Loaded(emptyList()), vm.state.value)
         assertEquals(listOf("accounts()", "removeAccount(${Samples.ORIGIN}, marie.curie)", "accounts()"), client.calls)
+    }
+
+    @Test
+    fun `routes carry the payload percent-encoded as Android's Uri encode does`() {
+        assertEquals(
+            "login?payload=https%3A%2F%2Fauth.example.fr%2Ft%2F1%2FL%2FABC%3Fa%3D1%26b%3D%25%20%C3%A9",
+            Routes.login("https://auth.example.fr/t/1/L/ABC?a=1&b=% é"),
+        )
+        assertEquals("enroll?payload=a-b_c.d~e!f*g(h)i'j", Routes.enroll("a-b_c.d~e!f*g(h)i'j"))
+        assertEquals("offline?payload=p&tigrId=marie%20c", Routes.offline("p", "marie c", null))
+        assertEquals(Routes.enroll(Samples.ENROLL), Routes.forCode(Samples.invitationCode()))
     }
 }

@@ -1,10 +1,16 @@
 package fr.tigr.app.jvmtests
 
+import fr.tigr.app.enrollment.EnrollmentStep
+import fr.tigr.app.enrollment.EnrollmentViewModel
 import fr.tigr.app.sdk.AuthenticatorClient
 import fr.tigr.app.sdk.TigrSdk
 import fr.tigr.app.ui.text.TextId
 import fr.tigr.app.ui.text.UiText
+import fr.tigr.sdk.Account
+import fr.tigr.sdk.ScannedCode
 import fr.tigr.sdk.jvmtests.AesKeyProtector
+import fr.tigr.sdk.jvmtests.TestServer
+import fr.tigr.sdk.parseCode
 import java.nio.file.Path
 import java.util.concurrent.ExecutorService
 import java.util.concurrent.Executors
@@ -33,6 +39,19 @@ class AppPhone(dir: Path, val language: String = "fr") {
         client = { client },
         unexpected = { UiText.forLanguage(language)[TextId.ERROR_UNEXPECTED] },
     )
+
+    /** Enrolls [account] of [server] the way the enrollment screens do: offer, PIN twice. */
+    fun enroll(server: TestServer, account: String, pin: String): Account {
+        val invitation = parseCode(server.invitationPayload(account)) as ScannedCode.Invitation
+        val flow = EnrollmentViewModel(invitation.code.payload, "Pixel JVM", sdk)
+        flow.step.awaitStep<EnrollmentStep.Offer>()
+        flow.startPin()
+        pin.forEach(flow::onDigit)
+        flow.submitPin()
+        pin.forEach(flow::onDigit)
+        flow.submitPin()
+        return flow.step.awaitStep<EnrollmentStep.Done>().account
+    }
 }
 
 /**

@@ -42,7 +42,7 @@ class ScreenshotTest {
             val screens = screenCatalog(look.text)
             assertEquals(screens.size, screens.map { it.name }.toSet().size, "screen names are unique")
             expected += screens.size
-            for (screen in screens) book.shoot(screen.name, look, screen.content)
+            book.shootAll(look, screens)
         }
         assertEquals(expected, book.written)
         assertTrue(book.problems.isEmpty(), "screenshots differ from their goldens:\n" + book.problems.joinToString("\n"))

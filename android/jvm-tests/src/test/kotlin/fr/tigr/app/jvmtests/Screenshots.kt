@@ -6,6 +6,8 @@ import androidx.compose.runtime.Composable
 import androidx.compose.runtime.CompositionLocalProvider
 import androidx.compose.ui.ImageComposeScene
 import androidx.compose.ui.Modifier
+import androidx.compose.ui.graphics.toAwtImage
+import androidx.compose.ui.graphics.toComposeImageBitmap
 import androidx.compose.ui.unit.Density
 import androidx.compose.ui.use
 import fr.tigr.app.ui.components.LocalScreenClock
@@ -17,12 +19,13 @@ import fr.tigr.app.ui.text.UiText
 import fr.tigr.app.ui.theme.TigrLightColors
 import fr.tigr.app.ui.theme.TigrTheme
 import java.awt.image.BufferedImage
-import java.io.ByteArrayInputStream
 import java.io.File
 import java.time.ZoneId
 import javax.imageio.ImageIO
 import kotlin.math.abs
+import kotlinx.coroutines.awaitCancellation
 import org.jetbrains.skia.EncodedImageFormat
+import org.jetbrains.skia.Image
 
 /** One way of looking at the screens: a language and a font scale. */
 enum class Look(val text: UiText, val fontScale: Float) {
@@ -36,9 +39,15 @@ enum class Look(val text: UiText, val fontScale: Float) {
     val folder: String get() = name.lowercase().replace('_', '-')
 }
 
-/** The fixed clock of every screenshot: 3 Dec 2026, 10:15:00 in Paris. */
+/** The fixed clock of every screenshot: 3 Dec 2026, 11:15 in Paris. */
 const val SCREENSHOT_NOW = 1_796_292_900L
-val ScreenshotClock = ScreenClock({ SCREENSHOT_NOW }, ZoneId.of("Europe/Paris"))
+val ScreenshotClock = ScreenClock({ SCREENSHOT_NOW }, ZoneId.of("Europe/Paris"), tick = { awaitCancellation() })
+
+/**
+ * The UI tests' clock: the real time, but countdowns do not tick (a ticking countdown would
+ * keep Compose's test clock busy until the code expires).
+ */
+val StillClock = ScreenClock(ScreenClock.System.now, ZoneId.of("Europe/Paris"), tick = { awaitCancellation() })
 
 /** Counts the PIN and code screens that asked for FLAG_SECURE and have not released it. */
 class CountingProtection : WindowProtection {
@@ -65,7 +74,7 @@ class CountingProtection : WindowProtection {
 @Composable
 fun AppFrame(
     text: UiText,
-    clock: ScreenClock = ScreenClock.System,
+    clock: ScreenClock = StillClock,
     protection: WindowProtection? = null,
     content: @Composable () -> Unit,
 ) {
@@ -82,8 +91,8 @@ fun AppFrame(
 
 /**
  * Renders screens with Skia, headless, to PNG under [outDir]/<look>/<name>.png, and compares
- * each with its golden: the screenshot reduced to a quarter of its size in grey levels (small
- * enough to commit, precise enough to see a moved, missing or changed element). A pixel counts
+ * each with its golden: the screenshot at a third of its size in 16 grey levels (small enough
+ * to commit, precise enough to see a moved, missing or changed element). A pixel counts
  * as different beyond [PIXEL_TOLERANCE] grey levels; a screen fails beyond [MAX_DIFFERENT]
  * of its pixels (font anti-aliasing varies slightly from one machine to another).
  */
@@ -92,20 +101,25 @@ class ScreenshotBook(private val outDir: File, private val goldenDir: File, priv
     var written = 0
         private set
 
-    fun shoot(name: String, look: Look, content: @Composable () -> Unit) {
+    /** Renders each of [screens] in [look], one after the other on one scene. */
+    fun shootAll(look: Look, screens: List<Screen>) {
         val density = Density(DENSITY, look.fontScale)
-        val png = ImageComposeScene(WIDTH_DP * DENSITY.toInt(), HEIGHT_DP * DENSITY.toInt(), density) {
-            AppFrame(look.text, ScreenshotClock, CountingProtection(), content)
-        }.use { scene ->
-            val image = scene.render()
-            checkNotNull(image.encodeToData(EncodedImageFormat.PNG)) { "PNG encoding of $name" }.bytes
+        ImageComposeScene(WIDTH_DP * DENSITY.toInt(), HEIGHT_DP * DENSITY.toInt(), density).use { scene ->
+            for (screen in screens) {
+                scene.setContent { AppFrame(look.text, ScreenshotClock, CountingProtection(), screen.content) }
+                check(screen.name, look, scene.render())
+            }
         }
+    }
+
+    private fun check(name: String, look: Look, image: Image) {
+        val png = checkNotNull(image.encodeToData(EncodedImageFormat.PNG)) { "PNG encoding of $name" }.bytes
         val file = File(outDir, "${look.folder}/$name.png")
         file.parentFile.mkdirs()
         file.writeBytes(png)
         written += 1
 
-        val reduced = reduce(ImageIO.read(ByteArrayInputStream(png)))
+        val reduced = reduce(image.toComposeImageBitmap().toAwtImage())
         val golden = File(goldenDir, "${look.folder}/$name.png")
         if (update) {
             golden.parentFile.mkdirs()
@@ -145,7 +159,7 @@ class ScreenshotBook(private val outDir: File, private val goldenDir: File, priv
         }
     }
 
-    /** A quarter of the size, grey levels, area-averaged (deterministic). */
+    /** A [REDUCTION]th of the size, in 16 grey levels (small PNGs), area-averaged. */
     private fun reduce(image: BufferedImage): BufferedImage {
         val width = image.width / REDUCTION
         val height = image.height / REDUCTION
@@ -162,7 +176,7 @@ class ScreenshotBook(private val outDir: File, private val goldenDir: File, priv
                         sum += (r * 299 + g * 587 + b * 114) / 1000
                     }
                 }
-                out.raster.setSample(x, y, 0, sum / (REDUCTION * REDUCTION))
+                out.raster.setSample(x, y, 0, (sum / (REDUCTION * REDUCTION)) and 0xF0)
             }
         }
         return out
@@ -171,8 +185,8 @@ class ScreenshotBook(private val outDir: File, private val goldenDir: File, priv
     companion object {
         const val WIDTH_DP = 360
         const val HEIGHT_DP = 800
-        const val DENSITY = 2f
-        const val REDUCTION = 4
+        const val DENSITY = 1f
+        const val REDUCTION = 3
         const val PIXEL_TOLERANCE = 48
         const val MAX_DIFFERENT = 0.01
     }

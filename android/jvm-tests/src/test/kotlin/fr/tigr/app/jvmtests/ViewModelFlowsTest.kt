@@ -72,17 +72,7 @@ class ViewModelFlowsTest {
         return LoginViewModel(code.code.payload, phone.sdk)
     }
 
-    /** Offer -> "Choisir mon code PIN" -> PIN twice -> Done. */
-    private fun enrolled(phone: AppPhone, account: String): Account {
-        val flow = enrollment(phone, account)
-        flow.step.awaitStep<EnrollmentStep.Offer>()
-        flow.startPin()
-        flow.type(PIN)
-        flow.submitPin()
-        flow.type(PIN)
-        flow.submitPin()
-        return flow.step.awaitStep<EnrollmentStep.Done>().account
-    }
+    private fun enrolled(phone: AppPhone, account: String): Account = phone.enroll(server, account, PIN)
 
     @Test
     fun `enrollment - offer, PIN mismatch, weak PIN, PIN twice, done, then the list shows it`(@TempDir dir: Path) {

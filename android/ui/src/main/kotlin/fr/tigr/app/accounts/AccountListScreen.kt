@@ -73,10 +73,13 @@ fun AccountListScreen(
         topBar = { TopAppBar(title = { Text(text(TextId.ACCOUNTS_TITLE)) }) },
         snackbarHost = { SnackbarHost(snackbar) },
         floatingActionButton = {
+            // Material 3 hides the extended button's text from screen readers and reads the
+            // icon's description instead: the icon carries the label.
+            val scanLabel = text(TextId.ACCOUNTS_SCAN)
             ExtendedFloatingActionButton(
                 onClick = onScan,
-                icon = { Icon(Icons.Filled.Add, contentDescription = null) },
-                text = { Text(text(TextId.ACCOUNTS_SCAN)) },
+                icon = { Icon(Icons.Filled.Add, contentDescription = scanLabel) },
+                text = { Text(scanLabel) },
             )
         },
     ) { padding ->

@@ -22,10 +22,10 @@ import androidx.compose.ui.text.style.TextAlign
 import androidx.compose.ui.unit.dp
 import fr.tigr.app.ui.components.LargeCode
 import fr.tigr.app.ui.components.LargeIdentifier
+import fr.tigr.app.ui.components.LocalScreenClock
 import fr.tigr.app.ui.components.SecureWindow
 import fr.tigr.app.ui.components.formatCountdown
 import fr.tigr.app.ui.components.formatTime
-import kotlinx.coroutines.delay
 import fr.tigr.app.ui.text.TextId
 import fr.tigr.app.ui.text.text
 
@@ -37,11 +37,12 @@ import fr.tigr.app.ui.text.text
 fun OfflineCodeScreen(step: OfflineStep.Code, secondsLeft: () -> Long, onDone: () -> Unit) {
     SecureWindow()
     val total = remember(step) { secondsLeft().coerceAtLeast(1) }
-    val left by produceState(initialValue = secondsLeft(), step) {
+    val clock = LocalScreenClock.current
+    val left by produceState(initialValue = secondsLeft(), step, clock) {
         while (true) {
             value = secondsLeft()
             if (value <= 0) break
-            delay(1_000)
+            clock.tick()
         }
     }
     Text(

@@ -12,13 +12,15 @@ import java.time.format.FormatStyle
 import kotlinx.coroutines.delay
 
 /**
- * The clock and time zone the screens show times and countdowns with. Injected so that a
- * screen renders the same on every run in tests (screenshots), and the phone's own on Android.
+ * The clock and time zone the screens show times and countdowns with, and how a countdown
+ * waits for its next second ([tick]). Injected so that a screen renders the same on every run
+ * in tests (screenshots, UI tests: a clock that never ticks), and the phone's own on Android.
  */
 class ScreenClock(
     /** Unix seconds now. */
     val now: () -> Long,
     val zone: ZoneId,
+    val tick: suspend () -> Unit = { delay(1_000) },
 ) {
     companion object {
         val System = ScreenClock({ java.lang.System.currentTimeMillis() / 1000 }, ZoneId.systemDefault())
@@ -52,7 +54,7 @@ fun secondsUntil(unixSeconds: Long): State<Long> {
         while (true) {
             value = left()
             if (value <= 0) break
-            delay(1_000)
+            clock.tick()
         }
     }
 }
