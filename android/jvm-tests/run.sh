@@ -1,18 +1,20 @@
 #!/usr/bin/env bash
-# JVM proof of the Tigr mobile SDK's Kotlin bindings, from a fresh clone:
+# JVM build and tests of the Tigr mobile SDK's Kotlin bindings and of the Android app's
+# platform-neutral module (android/ui), from a fresh clone:
 #
 #   android/jvm-tests/run.sh
 #
 # 1. builds libtigr_mobile.so and tigr-server in release mode (TIGR_BUILD_PROFILE=dev: debug);
 # 2. generates the Kotlin (and Swift) bindings with mobile-bindings/generate.sh;
-# 3. copies the Android app's sources that use no Android API (every .kt file of
-#    android/app/src/main that imports nothing from android.*, Compose, CameraX, Navigation,
-#    Activity or AndroidX Core: the ViewModels, the SDK client, formatting helpers) into
-#    target/app-sources;
-# 4. runs `mvn -B -q test` here: the generated Kotlin, those app sources, the JUnit 5 suites and
-#    the app's own JUnit 4 ViewModel tests, loading the library through JNA and starting real
-#    tigr-server processes on loopback. Maven downloads its plugins and dependencies from Maven
-#    Central on the first run.
+# 3. runs `mvn -B -q test` here: compiles the generated Kotlin and android/ui (ViewModels and
+#    Compose screens, with the Compose compiler plugin, against Compose desktop), then runs the
+#    JUnit 5 suites (SDK, ViewModel flows and Compose UI tests against real tigr-server
+#    processes on loopback through JNA, screenshots of every screen compared with the goldens
+#    in src/test/goldens) and android/ui's own JUnit 4 tests. Maven downloads its plugins and
+#    dependencies from Maven Central on the first run.
+#
+# TIGR_UPDATE_GOLDENS=1 rewrites the goldens from this run's screenshots (after a deliberate
+# visual change; review the PNGs before committing them).
 #
 # Exits non-zero on any failure and prints Surefire's totals ("Tests run: N, Failures: 0, ...").
 # Needs: Rust (cargo), Java 17+, Maven 3.8+.
@@ -34,18 +36,13 @@ cargo build --profile "$profile" -p tigr-mobile -p tigr-server
 TIGR_BUILD_PROFILE="$profile" mobile-bindings/generate.sh
 
 cd "$here"
-rm -rf target/surefire-reports target/app-sources
-app_main="$here/../app/src/main/kotlin"
-android_api='^import (android\.|androidx\.(compose|camera|navigation|activity|core)\.)'
-while IFS= read -r -d '' source; do
-    if ! grep -Eq "$android_api" "$source"; then
-        mkdir -p "target/app-sources/$(dirname "${source#"$app_main"/}")"
-        cp "$source" "target/app-sources/${source#"$app_main"/}"
-    fi
-done < <(find "$app_main" -name '*.kt' -print0)
-echo "App sources compiled on the JVM: $(find target/app-sources -name '*.kt' | wc -l)"
+rm -rf target/surefire-reports target/screenshots
 status=0
-mvn -B -q -Dstyle.color=never test -Dcargo.target.dir="$target" -Dcargo.profile.dir="$profile_dir" || status=$?
+started=$SECONDS
+mvn -B -q -Dstyle.color=never test -Dcargo.target.dir="$target" -Dcargo.profile.dir="$profile_dir" \
+    -Dtigr.updateGoldens="${TIGR_UPDATE_GOLDENS:-0}" || status=$?
+echo
+echo "Maven build and tests: $((SECONDS - started)) s"
 
 # Surefire's own summary is hidden by -q: add up its XML reports.
 shopt -s nullglob
