@@ -188,7 +188,9 @@ impl Mix {
             let kind = FlowKind::ALL
                 .iter()
                 .position(|k| k.name() == name.trim())
-                .ok_or_else(|| format!("{name:?}: kinds are online, offline, wrongpin, enroll, oidc"))?;
+                .ok_or_else(|| {
+                    format!("{name:?}: kinds are online, offline, wrongpin, enroll, oidc")
+                })?;
             weights[kind] = weight
                 .trim()
                 .parse()
