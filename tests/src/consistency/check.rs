@@ -495,6 +495,16 @@ fn check_enrollments(
     }
 }
 
+/// A wrong offline code: counted on the offline channel of the Tigr ID typed
+/// (`offline_attempts`), never on the account's counter.
+fn is_offline_failure(row: &AuditRow) -> bool {
+    row.event() == Some(AuditEvent::ResponseFailed)
+        && row
+            .detail
+            .as_deref()
+            .is_some_and(|d| d.starts_with("via=offline"))
+}
+
 fn check_lockout(db: &Snapshot, found: &mut Findings) {
     let mut trail: HashMap<&str, Vec<&AuditRow>> = HashMap::new();
     for row in &db.audit {
@@ -506,7 +516,8 @@ fn check_lockout(db: &Snapshot, found: &mut Findings) {
                     | AuditEvent::AccountUnblocked
                     | AuditEvent::AccountBlocked
             )
-        ) && let Some(account) = row.account_id.as_deref()
+        ) && !is_offline_failure(row)
+            && let Some(account) = row.account_id.as_deref()
         {
             trail.entry(account).or_default().push(row);
         }
@@ -576,9 +587,9 @@ mod tests {
 
     use hyper::{Method, StatusCode};
     use tigr_core::clock::{Clock, FixedClock};
-    use tigr_core::offline::{OFFLINE_SUITE, offline_otp};
     use tigr_core::random::SeededRandom;
-    use tigr_core::wire::OfflineAnswer;
+    use tigr_core::signing::{ChallengeBinding, Decision, DeviceKey, message};
+    use tigr_core::wire::SignedAnswer;
     use tigr_server::{Config, RunningServer};
 
     use super::super::process::sealer_of;
@@ -590,8 +601,8 @@ mod tests {
 
     /// A database written by a real server, and what its clients were told: alice, bob, dave
     /// and erin enrolled, carol invited; two logins of alice approved (signature, offline
-    /// code); one wrong offline code of bob counted; dave blocked by two wrong codes (the
-    /// threshold here); erin blocked, the block lifted, then one wrong code counted again.
+    /// code); one wrong PIN of bob counted; dave blocked by two wrong PINs (the
+    /// threshold here); erin blocked, the block lifted, then one wrong PIN counted again.
     struct Written {
         dir: tempfile::TempDir,
         log: Vec<Success>,
@@ -600,33 +611,29 @@ mod tests {
         approved: String,
     }
 
-    /// A wrong offline code of `phone` for `challenge` (its right code, last digit changed).
-    async fn wrong_code(conn: &mut Conn, challenge: &Raced, phone: &Phone) -> StatusCode {
-        let mut otp = offline_otp(
-            OFFLINE_SUITE,
-            &phone.offline_secret,
-            &challenge.origin,
-            &challenge.id,
-            &challenge.nonce,
-        )
-        .expect("code");
-        let last = if otp.ends_with('0') { "1" } else { "0" };
-        otp.replace_range(otp.len() - 1.., last);
-        let wrong = serde_json::to_vec(&OfflineAnswer {
-            tigr_id: phone.account.clone(),
-            otp,
+    /// An approval signed with a key the phone does not have (what a wrong PIN unmasks):
+    /// a failure on the phone's channel, the one the account's counter and blocks follow.
+    async fn wrong_pin(conn: &mut Conn, challenge: &Raced, phone: &Phone) -> StatusCode {
+        let wrong_key = DeviceKey::from_scalar(&[0x5a; 32]).expect("valid scalar");
+        let binding = ChallengeBinding {
+            origin: &challenge.origin,
+            challenge_id: &challenge.id,
+            nonce: &challenge.nonce,
+            account: &phone.account,
+            device_id: &phone.device_id,
+        };
+        let signature = wrong_key.sign(&message(Decision::Approve, &binding));
+        let wrong = serde_json::to_vec(&SignedAnswer {
+            account: phone.account.clone(),
+            device_id: phone.device_id.clone(),
+            signature: b64_encode(&signature),
         })
         .expect("JSON");
-        let path = format!("/api/v1/login/challenges/{}/offline", challenge.id);
-        conn.call(
-            Method::POST,
-            &path,
-            Some(&challenge.browser_token),
-            Some(wrong),
-        )
-        .await
-        .expect("reply")
-        .status
+        let path = format!("/api/v1/login/challenges/{}/response", challenge.id);
+        conn.call(Method::POST, &path, None, Some(wrong))
+            .await
+            .expect("reply")
+            .status
     }
 
     async fn written() -> Written {
@@ -682,22 +689,22 @@ mod tests {
             approved = challenge.id;
         }
         let pending = open_challenge(&mut conn).await.expect("challenge");
-        let bob = wrong_code(&mut conn, &pending, &phones[1]).await;
+        let bob = wrong_pin(&mut conn, &pending, &phones[1]).await;
         assert_eq!(bob, StatusCode::UNAUTHORIZED);
         for phone in &phones[2..] {
             let challenge = open_challenge(&mut conn).await.expect("challenge");
             assert_eq!(
-                wrong_code(&mut conn, &challenge, phone).await,
+                wrong_pin(&mut conn, &challenge, phone).await,
                 StatusCode::UNAUTHORIZED
             );
             assert_eq!(
-                wrong_code(&mut conn, &challenge, phone).await,
+                wrong_pin(&mut conn, &challenge, phone).await,
                 StatusCode::LOCKED
             );
         }
         clock.advance(61);
         let after_the_block = open_challenge(&mut conn).await.expect("challenge");
-        let erin = wrong_code(&mut conn, &after_the_block, &phones[3]).await;
+        let erin = wrong_pin(&mut conn, &after_the_block, &phones[3]).await;
         assert_eq!(erin, StatusCode::UNAUTHORIZED);
         server.shutdown().await;
         Written {
