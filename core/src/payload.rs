@@ -84,7 +84,9 @@ impl Origin {
                 .ok_or(PayloadError::BadOrigin("unclosed IPv6 address"))?;
             let host = &authority[..end + 2];
             let inner = &rest[..end];
-            if inner.is_empty() || !inner.bytes().all(|b| b.is_ascii_hexdigit() || b == b':') {
+            // Lower-case hex only, as host names: one origin, one spelling.
+            let lower_hex = |b: u8| b.is_ascii_digit() || (b'a'..=b'f').contains(&b);
+            if inner.is_empty() || !inner.bytes().all(|b| lower_hex(b) || b == b':') {
                 return Err(PayloadError::BadOrigin("bad IPv6 address"));
             }
             (host, &rest[end + 1..])
@@ -352,6 +354,19 @@ mod tests {
             QrPayload::parse(&format!("http://auth.example.fr/t/1/E/{CID}")),
             Err(PayloadError::InsecureOrigin)
         );
+    }
+
+    /// Found by the `qr_payload` fuzz target: `https://[200A:1]` was accepted beside
+    /// `https://[200a:1]`, two spellings of one origin.
+    #[test]
+    fn ipv6_hosts_have_one_spelling() {
+        assert!(Origin::parse("https://[200a:1]:8442").is_ok());
+        for text in ["https://[200A:1]:8442", "https://[::ABCD]"] {
+            assert!(
+                matches!(Origin::parse(text), Err(PayloadError::BadOrigin(_))),
+                "{text}"
+            );
+        }
     }
 
     #[test]
