@@ -224,8 +224,13 @@ impl QrPayload {
         } else {
             return Err(PayloadError::NotTigr);
         };
-        let marker_at = match rest.find("/t/") {
-            Some(i) => i,
+        // The marker is searched after the scheme's `//`: a host named `t` is no marker.
+        let authority_at = match secure_hint {
+            Some(_) => 0,
+            None => rest.find("://").map_or(0, |i| i + 3),
+        };
+        let marker_at = match rest[authority_at..].find("/t/") {
+            Some(i) => authority_at + i,
             None => return Err(PayloadError::NotTigr),
         };
         let origin = match secure_hint {
@@ -367,6 +372,16 @@ mod tests {
                 "{text}"
             );
         }
+    }
+
+    /// Found by the `qr_payload` fuzz target: the canonical form of a code whose host is `t`
+    /// did not parse back (the marker `/t/` was found in `https://t/`).
+    #[test]
+    fn a_host_named_t_is_not_the_marker() {
+        let parsed = QrPayload::parse(&format!("https://t:443/t/1/E/{CID}")).expect("valid");
+        let canonical = parsed.to_string();
+        assert_eq!(canonical, format!("https://t/t/1/E/{CID}"));
+        assert_eq!(QrPayload::parse(&canonical), Ok(parsed));
     }
 
     #[test]
