@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Consistency of the server's database under crashes and races (docs/security.md, "Crash
-# consistency"). Prints the seed and the figures; exits non-zero when a rule breaks.
+# consistency and races"). Prints the seed and the figures; exits non-zero when a rule breaks.
 #
 #   scripts/consistency-test.sh crash        # tigr-bench runs logins, offline codes, wrong PINs
 #                                            # and enrollments against a tigr-server process

@@ -1,6 +1,6 @@
 //! `tigr-consistency`: the crash test (SIGKILLs of a loaded server, the database checked after
 //! each restart) and the race test (many valid answers to the same challenges, one success
-//! each). See docs/security.md, "Crash consistency", and `tigr-consistency --help`.
+//! each). See docs/security.md, "Crash consistency and races", and `tigr-consistency --help`.
 
 use std::process::ExitCode;
 

@@ -1,7 +1,7 @@
 //! The consistency check of a Tigr database against what its clients were told (the answer
 //! log of `tigr-bench`, see `bench/answer_log.rs`). Every rule is one the server's
 //! transactions are meant to keep through any crash of the process (docs/security.md, "Crash
-//! consistency"):
+//! consistency and races"):
 //!
 //! * the file is sound (`PRAGMA integrity_check`, `PRAGMA foreign_key_check`);
 //! * every approval a client got 200 for is approved in the database, for that account, with

@@ -1,5 +1,5 @@
 //! Consistency of the server's database under crashes and races (docs/security.md, "Crash
-//! consistency"), driven by `tigr-consistency`:
+//! consistency and races"), driven by `tigr-consistency`:
 //!
 //! * `crash`: `tigr-bench` runs against a `tigr-server` process that is killed with SIGKILL
 //!   at random moments and restarted; after each restart the database is checked against
