@@ -239,8 +239,9 @@ impl SqliteStore {
         .collect()
     }
 
-    /// The keys to publish at `now`: the current one and the retired ones still covering
-    /// tokens they signed, newest first.
+    /// The keys to publish at `now`: the current one first, then the retired ones still
+    /// covering tokens they signed, newest first (a rotation within the second of the key's
+    /// creation keeps this order: seconds alone would tie).
     pub async fn oidc_published_keys(
         &self,
         now: i64,
@@ -248,7 +249,7 @@ impl SqliteStore {
         Ok(sqlx::query_as::<_, StoredSigningKey>(
             "SELECT kid, private_sealed, public_jwk, created_at, retired_at, publish_until \
              FROM oidc_signing_keys WHERE retired_at IS NULL OR publish_until > ? \
-             ORDER BY created_at DESC, kid",
+             ORDER BY retired_at IS NOT NULL, retired_at DESC, created_at DESC, kid",
         )
         .bind(now)
         .fetch_all(&mut *self.read_conn().await)
