@@ -1,5 +1,9 @@
 //! The `tigr-server admin ...` binary, run as operators do, on database files of temporary
 //! folders (some shared with a running server).
+//!
+//! The command line runs as a blocking child process: tests that also run a server in this
+//! process use a multi-thread runtime, so that the server's tasks go on (and finish what
+//! they hold of the database) while the test thread waits for the command.
 
 use std::io::{BufRead as _, BufReader};
 use std::path::Path;
@@ -66,7 +70,7 @@ fn code_of_payload(payload: &str) -> String {
     payload.rsplit('/').next().expect("code").to_owned()
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn accounts_are_created_listed_shown_edited_disabled_and_enabled() {
     let dir = tempfile::tempdir().expect("tempdir");
     let d = dir.path();
@@ -188,7 +192,7 @@ async fn accounts_are_created_listed_shown_edited_disabled_and_enabled() {
     }
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn bad_input_fails_with_a_clear_message_and_changes_nothing() {
     let dir = tempfile::tempdir().expect("tempdir");
     let d = dir.path();
@@ -288,7 +292,7 @@ async fn bad_input_fails_with_a_clear_message_and_changes_nothing() {
     assert!(out.contains("sur 1 "), "still one account: {out}");
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn enroll_and_its_alias_print_the_qr_code_and_write_a_png() {
     let dir = tempfile::tempdir().expect("tempdir");
     let d = dir.path();
@@ -379,7 +383,7 @@ async fn enroll_and_its_alias_print_the_qr_code_and_write_a_png() {
 
 /// Which channel is blocked, until when: offline codes paused for an account's Tigr ID are
 /// shown and listed with the blocked accounts, and `unblock` lifts the pause.
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn offline_pauses_are_shown_listed_and_lifted() {
     let s = TestServer::start().await;
     let d = s.dir.path().to_owned();
@@ -420,7 +424,7 @@ async fn offline_pauses_are_shown_listed_and_lifted() {
     assert_eq!(status, 200, "{body}");
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn show_unblock_and_revoke_act_on_a_running_server() {
     let s = TestServer::start().await;
     let d = s.dir.path().to_owned();
@@ -500,7 +504,7 @@ async fn show_unblock_and_revoke_act_on_a_running_server() {
     )));
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_audit_trail_is_listed_exported_and_followed() {
     let dir = tempfile::tempdir().expect("tempdir");
     let d = dir.path();
@@ -663,7 +667,7 @@ async fn the_audit_trail_is_listed_exported_and_followed() {
     let _ = child.wait();
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn bootstrap_sets_up_the_first_admin_once_unless_forced() {
     let s = TestServer::start().await;
     let d = s.dir.path().to_owned();
