@@ -20,7 +20,7 @@ use crate::domain::oidc::client::{
 use crate::domain::oidc::{AuthMethod, Client, ClientKind, SubjectType};
 use crate::oidc::keys;
 use crate::sealing::{SecretSealer, load_or_create_key_file, sha256};
-use crate::storage::{AuditEntry, AuditEvent};
+use crate::storage::{AuditEntry, AuditEvent, WriteTx};
 
 use super::{Actor, AdminError, AdminService};
 
@@ -270,10 +270,7 @@ impl AdminService {
         let now = self.now();
         let who = actor.audit_name();
         let mut tx = self.store.begin_write().await?;
-        let current = tx
-            .oidc_client(id)
-            .await?
-            .ok_or_else(|| AdminError::UnknownClient(id.to_owned()))?;
+        let current = existing_client(&mut tx, id).await?;
         let typed = ClientRegistration {
             public: current.kind == ClientKind::Public,
             auth_method: Some(current.auth_method.as_str().to_owned()),
@@ -313,10 +310,7 @@ impl AdminService {
         let now = self.now();
         let who = actor.audit_name();
         let mut tx = self.store.begin_write().await?;
-        let client = tx
-            .oidc_client(id)
-            .await?
-            .ok_or_else(|| AdminError::UnknownClient(id.to_owned()))?;
+        let client = existing_client(&mut tx, id).await?;
         tx.delete_oidc_client(id).await?;
         tx.audit(&client_entry(
             actor,
@@ -341,10 +335,7 @@ impl AdminService {
         let now = self.now();
         let who = actor.audit_name();
         let mut tx = self.store.begin_write().await?;
-        let current = tx
-            .oidc_client(id)
-            .await?
-            .ok_or_else(|| AdminError::UnknownClient(id.to_owned()))?;
+        let current = existing_client(&mut tx, id).await?;
         if !current.auth_method.uses_secret() {
             return Err(AdminError::NoClientSecret(id.to_owned()));
         }
@@ -450,6 +441,13 @@ fn client_entry<'a>(
         )),
         ..AuditEntry::by(at, event, who)
     }
+}
+
+/// The registered client `id`, read in the transaction that changes it.
+async fn existing_client(tx: &mut WriteTx, id: &str) -> Result<Client, AdminError> {
+    tx.oidc_client(id)
+        .await?
+        .ok_or_else(|| AdminError::UnknownClient(id.to_owned()))
 }
 
 #[cfg(test)]

@@ -235,18 +235,33 @@ pub async fn run_enroll(config: &Config, args: EnrollArgs) -> ExitCode {
 /// Runs one `tigr-server admin` command; prints its result or its error.
 pub async fn run_admin(config: &Config, command: AdminCommand) -> ExitCode {
     let lang = Lang::from_env();
-    let service = match AdminService::open(config).await {
+    let service = match open_service(config, lang).await {
         Ok(service) => service,
-        Err(error) => {
-            eprintln!(
-                "tigr-server: {} ({})",
-                error.message(lang),
-                config.database_url
-            );
-            return ExitCode::FAILURE;
-        }
+        Err(failed) => return failed,
     };
     let result = run(&service, lang, command).await;
+    finish(service, lang, result).await
+}
+
+/// The administration service for one command, or the exit status once the reason it could
+/// not open is printed.
+pub(crate) async fn open_service(config: &Config, lang: Lang) -> Result<AdminService, ExitCode> {
+    AdminService::open(config).await.map_err(|error| {
+        eprintln!(
+            "tigr-server: {} ({})",
+            error.message(lang),
+            config.database_url
+        );
+        ExitCode::FAILURE
+    })
+}
+
+/// Closes the service after a command and prints the command's error, if any.
+pub(crate) async fn finish(
+    service: AdminService,
+    lang: Lang,
+    result: Result<(), AdminError>,
+) -> ExitCode {
     service.close().await;
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -114,26 +114,12 @@ pub struct ClientAddArgs {
 /// Runs one `tigr-server oidc` command; prints its result or its error.
 pub async fn run_oidc(config: &Config, command: OidcCommand) -> ExitCode {
     let lang = Lang::from_env();
-    let service = match AdminService::open(config).await {
+    let service = match super::open_service(config, lang).await {
         Ok(service) => service,
-        Err(error) => {
-            eprintln!(
-                "tigr-server: {} ({})",
-                error.message(lang),
-                config.database_url
-            );
-            return ExitCode::FAILURE;
-        }
+        Err(failed) => return failed,
     };
     let result = run(&service, lang, command).await;
-    service.close().await;
-    match result {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(error) => {
-            eprintln!("tigr-server: {}", error.message(lang));
-            ExitCode::FAILURE
-        }
-    }
+    super::finish(service, lang, result).await
 }
 
 async fn run(service: &AdminService, lang: Lang, command: OidcCommand) -> Result<(), AdminError> {
