@@ -31,7 +31,7 @@ use sqlx::sqlite::SqliteConnectOptions;
 use sqlx::{ConnectOptions as _, Connection as _, SqliteConnection};
 use tigr_core::wire::b64_encode;
 use tigr_server::domain::challenge::StoredState;
-use tigr_server::login::REVOKED_REPLACED;
+use tigr_server::login::{AnswerKind, REVOKED_REPLACED};
 use tigr_server::sealing::SecretSealer;
 use tigr_server::storage::AuditEvent;
 
@@ -502,7 +502,8 @@ fn is_offline_failure(row: &AuditRow) -> bool {
         && row
             .detail
             .as_deref()
-            .is_some_and(|d| d.starts_with("via=offline"))
+            .and_then(|d| d.split(' ').next())
+            .is_some_and(|via| via == format!("via={}", AnswerKind::OfflineCode.via()))
 }
 
 fn check_lockout(db: &Snapshot, found: &mut Findings) {
