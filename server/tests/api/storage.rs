@@ -9,12 +9,20 @@ use tigr_server::{Config, RunningServer};
 
 use crate::common::{Phone, TestServer};
 
+/// Every file of `dir`, concatenated. A running server's SQLite may remove a companion file
+/// (a rollback journal, a temporary file) between the listing and the read: such a file had
+/// nothing left to hold, so it is skipped.
 fn all_bytes_in(dir: &std::path::Path) -> Vec<u8> {
     let mut bytes = Vec::new();
     for entry in std::fs::read_dir(dir).expect("dir") {
         let path = entry.expect("entry").path();
-        if path.is_file() {
-            bytes.extend(std::fs::read(&path).expect("read"));
+        if !path.is_file() {
+            continue;
+        }
+        match std::fs::read(&path) {
+            Ok(content) => bytes.extend(content),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => panic!("read {}: {e}", path.display()),
         }
     }
     bytes
