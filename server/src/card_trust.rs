@@ -184,12 +184,7 @@ fn parse_crls(bytes: &[u8]) -> Result<Vec<Vec<u8>>, String> {
 async fn read_crls(source: &CrlSource) -> Result<Vec<Vec<u8>>, String> {
     let bytes = match source {
         CrlSource::File(path) => read_file(path).await?,
-        CrlSource::Url(url) => {
-            let url = url.clone();
-            tokio::task::spawn_blocking(move || fetch(&url))
-                .await
-                .map_err(|e| e.to_string())??
-        }
+        CrlSource::Url(url) => fetch(url).await?,
     };
     parse_crls(&bytes)
 }
@@ -198,21 +193,26 @@ async fn read_file(path: &Path) -> Result<Vec<u8>, String> {
     tokio::fs::read(path).await.map_err(|e| e.to_string())
 }
 
-/// Downloads one CRL (blocking: run it off the async threads).
-fn fetch(url: &str) -> Result<Vec<u8>, String> {
-    let agent: ureq::Agent = ureq::Agent::config_builder()
-        .timeout_global(Some(FETCH_TIMEOUT))
+/// Downloads one CRL: a success status, within [`FETCH_TIMEOUT`], at most [`MAX_CRL_BYTES`].
+async fn fetch(url: &str) -> Result<Vec<u8>, String> {
+    let client = reqwest::Client::builder()
+        .timeout(FETCH_TIMEOUT)
         .build()
-        .into();
-    agent
+        .map_err(|e| e.to_string())?;
+    let mut response = client
         .get(url)
-        .call()
-        .map_err(|e| e.to_string())?
-        .body_mut()
-        .with_config()
-        .limit(MAX_CRL_BYTES)
-        .read_to_vec()
-        .map_err(|e| e.to_string())
+        .send()
+        .await
+        .and_then(reqwest::Response::error_for_status)
+        .map_err(|e| e.without_url().to_string())?;
+    let mut bytes = Vec::new();
+    while let Some(chunk) = response.chunk().await.map_err(|e| e.to_string())? {
+        if (bytes.len() + chunk.len()) as u64 > MAX_CRL_BYTES {
+            return Err(format!("larger than {MAX_CRL_BYTES} bytes"));
+        }
+        bytes.extend_from_slice(&chunk);
+    }
+    Ok(bytes)
 }
 
 #[cfg(test)]

@@ -689,3 +689,129 @@ async fn behind_a_real_nginx_the_forwarded_card_logs_in_and_bad_cards_are_refuse
     drop(nginx);
     s.server.shutdown().await;
 }
+
+/// A service of the OpenID Connect provider sends its user to Tigr; the user picks the card
+/// on the login page (the method choice keeps the kept request), and the service gets an ID
+/// token whose `amr` and `acr` say a smart card and its PIN were used.
+#[tokio::test]
+async fn a_card_login_answers_an_openid_connect_service_with_smart_card_amr() {
+    use base64::Engine as _;
+    use tigr_server::admin::{Actor, ClientRegistration};
+
+    let pki = Arc::new(TestPki::new(now()));
+    let s = CardServer::start(Arc::clone(&pki), &[], |_| {}).await;
+    let admin = s.admin().await;
+    create(&admin, "jeanne", "Jeanne Durand").await;
+    bind(&admin, "jeanne", CardKey::NationalId("810001234567".into())).await;
+    let registered = admin
+        .register_client(
+            &Actor::cli("tester"),
+            &ClientRegistration {
+                name: "Dossier patient".into(),
+                redirect_uris: vec!["https://rp.example/cb".into()],
+                ..ClientRegistration::default()
+            },
+        )
+        .await
+        .expect("client");
+    let client_id = registered.client.id.clone();
+    let secret = registered.secret.expect("secret");
+
+    let verifier = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk";
+    let authorize = format!(
+        "/oidc/authorize?{}",
+        serde_urlencoded::to_string([
+            ("response_type", "code"),
+            ("client_id", client_id.as_str()),
+            ("redirect_uri", "https://rp.example/cb"),
+            ("scope", "openid"),
+            ("state", "st-1"),
+            ("nonce", "n-1"),
+            (
+                "code_challenge",
+                "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM"
+            ),
+            ("code_challenge_method", "S256"),
+        ])
+        .expect("query")
+    );
+    let reply = CardServer::browser()
+        .get(s.public(&authorize))
+        .send()
+        .await
+        .expect("authorize");
+    let oidc_cookie = set_cookie(&reply, "tigr_oidc").expect("kept request cookie");
+    let login = location(&reply);
+    let request = login
+        .split_once("authorize=")
+        .map(|(_, id)| id.split('&').next().unwrap_or(id).to_owned())
+        .expect("kept request id");
+
+    // The QR page's method choice carries the kept request to the card page.
+    let qr_page = browse(s.public(&login), &oidc_cookie).await;
+    let html = unescape(&qr_page.text().await.expect("html"));
+    assert!(
+        html.contains(&format!("/login/cps?authorize={request}")),
+        "the card method keeps the request"
+    );
+    let card_page = browse(
+        s.public(&format!("/login/cps?authorize={request}")),
+        &oidc_cookie,
+    )
+    .await;
+    assert_eq!(card_page.status(), 200);
+    let login_cookie = set_cookie(&card_page, "tigr_login").expect("login cookie");
+    let html = card_page.text().await.expect("html");
+    let href = html
+        .split("id=\"card-continue\" href=\"")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .map(unescape)
+        .expect("card link");
+    let card = pki.card(&CardSpec::professional("810001234567", "Jeanne", "Durand"));
+    let step = s.card_step(Some(&card), &href, Some(&login_cookie)).await;
+    assert_eq!(step.status(), 303);
+    let cookies = format!("{login_cookie}; {oidc_cookie}");
+    let done = browse(location(&step), &cookies).await;
+    assert_eq!(done.status(), 303);
+    let resume = location(&done);
+    assert!(resume.starts_with("/oidc/authorize/resume?"), "{resume}");
+    let session = set_cookie(&done, "tigr_session").expect("session");
+    let back = browse(s.public(&resume), &format!("{session}; {oidc_cookie}")).await;
+    let redirect = location(&back);
+    assert!(redirect.starts_with("https://rp.example/cb?"), "{redirect}");
+    let code = redirect
+        .split_once("code=")
+        .map(|(_, c)| c.split('&').next().unwrap_or(c).to_owned())
+        .expect("code");
+
+    let token = CardServer::browser()
+        .post(s.public("/oidc/token"))
+        .basic_auth(&client_id, Some(&secret))
+        .form(&[
+            ("grant_type", "authorization_code"),
+            ("code", code.as_str()),
+            ("redirect_uri", "https://rp.example/cb"),
+            ("code_verifier", verifier),
+        ])
+        .send()
+        .await
+        .expect("token");
+    assert_eq!(token.status(), 200);
+    let body: serde_json::Value = token.json().await.expect("json");
+    let id_token = body["id_token"].as_str().expect("id token");
+    let payload = id_token.split('.').nth(1).expect("payload");
+    let claims: serde_json::Value = serde_json::from_slice(
+        &base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .decode(payload)
+            .expect("base64url"),
+    )
+    .expect("claims");
+    assert_eq!(
+        claims["amr"],
+        serde_json::json!(["sc", "hwk", "pin", "mfa"])
+    );
+    assert_eq!(claims["acr"], "tigr:cps-card");
+    assert_eq!(claims["nonce"], "n-1");
+    s.server.shutdown().await;
+}

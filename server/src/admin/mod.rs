@@ -14,6 +14,7 @@
 //! | lockout     | [`blocked_accounts`], [`lock_status`], [`unblock`]                        |
 //! | cards       | [`card_bindings`], [`bind_card`], [`unbind_card`]                         |
 //! | audit       | [`audit`], [`audit_after`], [`audit_latest`], [`export_audit_csv`]        |
+//! | OpenID Connect | [`register_client`], [`oidc_clients`], [`oidc_client`], [`edit_client`], [`remove_client`], [`rotate_client_secret`], [`rotate_signing_key`] |
 //!
 //! [`create_account`]: AdminService::create_account
 //! [`edit_account`]: AdminService::edit_account
@@ -44,6 +45,13 @@
 //! [`audit_after`]: AdminService::audit_after
 //! [`audit_latest`]: AdminService::audit_latest
 //! [`export_audit_csv`]: AdminService::export_audit_csv
+//! [`register_client`]: AdminService::register_client
+//! [`oidc_clients`]: AdminService::oidc_clients
+//! [`oidc_client`]: AdminService::oidc_client
+//! [`edit_client`]: AdminService::edit_client
+//! [`remove_client`]: AdminService::remove_client
+//! [`rotate_client_secret`]: AdminService::rotate_client_secret
+//! [`rotate_signing_key`]: AdminService::rotate_signing_key
 
 mod accounts;
 mod audit;
@@ -53,6 +61,7 @@ mod error;
 mod invitations;
 mod lockout;
 mod model;
+mod oidc_clients;
 mod phones;
 pub mod rules;
 pub mod time;
@@ -77,6 +86,7 @@ pub use audit::AuditFilter;
 pub use cards::CardKey;
 pub use error::AdminError;
 pub use model::{CreatedInvitation, Invitation, InvitationStatus, Phone, PhoneStatus};
+pub use oidc_clients::{ClientRegistration, DEFAULT_SCOPES, RegisteredClient};
 pub use phones::REVOKED_BY_ADMIN;
 pub use rules::Role;
 

@@ -281,14 +281,22 @@ impl LoginService {
     }
 
     /// Opens the web session of the challenge `challenge_id` that a card approved, for the
-    /// browser holding `browser_token` (the one that started the login), once.
+    /// browser holding `browser_token` (the one that started the login), once. `previous`:
+    /// as for [`LoginService::open_qr_session`].
     pub async fn open_card_session(
         &self,
         challenge_id: &str,
         browser_token: &str,
         client: &ClientInfo,
+        previous: Option<&str>,
     ) -> Result<OpenedSession, LoginError> {
-        self.open_approved_session(challenge_id, browser_token, LoginMethod::Cps, client)
-            .await
+        self.open_approved_session(
+            challenge_id,
+            browser_token,
+            LoginMethod::Cps,
+            client,
+            previous,
+        )
+        .await
     }
 }

@@ -20,7 +20,6 @@ use minijinja::context;
 use percent_encoding::percent_decode_str;
 use rustls_pki_types::CertificateDer;
 use serde::Deserialize;
-use tigr_core::ids::is_valid_id;
 
 use crate::domain::card::{CardIdentity, CardRefusal, NationalIdKind};
 use crate::domain::return_url::checked_return;
@@ -29,7 +28,7 @@ use crate::login::{CardPath, ClientInfo};
 use super::super::AppState;
 use super::super::card_listener::PeerCertificates;
 use super::login_methods::login_methods;
-use super::login_page::login_token;
+use super::login_page::{create_challenge, kept_request, login_token, resume_url};
 use super::{CookieName, MaybeSession, PageContext, WebError, add_cookie, see_other};
 
 /// Query of the card pages.
@@ -40,6 +39,9 @@ pub struct CardQuery {
     /// Where to go after the login (checked against the configuration).
     #[serde(rename = "return")]
     return_to: Option<String>,
+    /// The OpenID Connect request kept for this browser (card page only): the login resumes
+    /// it, and the phone-less card step names its service.
+    authorize: Option<String>,
 }
 
 fn query_of(query: Result<Query<CardQuery>, QueryRejection>) -> CardQuery {
@@ -57,11 +59,19 @@ pub async fn page(
     query: Result<Query<CardQuery>, QueryRejection>,
 ) -> Result<Response, WebError> {
     let query = query_of(query);
-    let return_to = query
-        .return_to
-        .as_deref()
-        .and_then(|r| checked_return(r, &app.origin, &app.pages.return_prefixes));
-    if session.is_some() {
+    let oidc = match kept_request(&app, &headers, query.authorize.as_deref()).await {
+        Ok(oidc) => oidc,
+        Err(error) => return Ok(super::oidc::refusal_page(&app, &ctx, &error)),
+    };
+    let return_to = match &oidc {
+        Some(view) => Some(resume_url(view)),
+        None => query
+            .return_to
+            .as_deref()
+            .and_then(|r| checked_return(r, &app.origin, &app.pages.return_prefixes)),
+    };
+    // A kept request is here because it needs a (new) login: no shortcut then.
+    if session.is_some() && oidc.is_none() {
         return Ok(see_other(return_to.as_deref().unwrap_or("/session")));
     }
     let Some(card) = &app.pages.card else {
@@ -70,11 +80,9 @@ pub async fn page(
         return Ok(response);
     };
     let (token, new_cookie) = login_token(&app, &headers);
-    let challenge = app
-        .login
-        .issue(&client, &token)
+    let challenge = create_challenge(&app, &client, &token, oidc.as_ref())
         .await
-        .map_err(|e| ctx.fail(&app, e.into()))?;
+        .map_err(|f| ctx.fail(&app, f))?;
     let mut link = vec![
         ("challenge", challenge.id.as_str()),
         ("lang", super::lang_code(ctx.lang)),
@@ -347,11 +355,17 @@ pub async fn complete(
         .pages
         .jar
         .get(&headers, CookieName::Login)
-        .filter(|t| is_valid_id(t))
+        .filter(|value| app.pages.is_issued_login_cookie(value))
         .ok_or_else(|| ctx.fail(&app, super::Failure::NotBound))?;
+    let previous = app.pages.jar.get(&headers, CookieName::Session);
     let opened = app
         .login
-        .open_card_session(query.challenge.as_deref().unwrap_or(""), &token, &client)
+        .open_card_session(
+            query.challenge.as_deref().unwrap_or(""),
+            &token,
+            &client,
+            previous.as_deref(),
+        )
         .await
         .map_err(|error| {
             ctx.fail(

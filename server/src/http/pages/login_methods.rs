@@ -14,7 +14,8 @@ pub struct LoginMethodLink {
     pub id: &'static str,
     /// Its name in the page language.
     pub label: String,
-    /// Its page, with this page's `return` and `lang`.
+    /// Its page, with this page's `return`, `authorize` (a kept OpenID Connect request) and
+    /// `lang`.
     pub href: String,
     /// True on the method's own page.
     pub current: bool,
@@ -32,7 +33,7 @@ pub fn login_methods(app: &AppState, ctx: &PageContext, current: &str) -> Vec<Lo
         .map(|(id, path, label)| LoginMethodLink {
             id,
             label: ctx.t(label),
-            href: ctx.url_for(path, &["return", "lang"]),
+            href: ctx.url_for(path, &["return", "authorize", "lang"]),
             current: id == current,
         })
         .collect()
