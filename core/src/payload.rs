@@ -84,7 +84,9 @@ impl Origin {
                 .ok_or(PayloadError::BadOrigin("unclosed IPv6 address"))?;
             let host = &authority[..end + 2];
             let inner = &rest[..end];
-            if inner.is_empty() || !inner.bytes().all(|b| b.is_ascii_hexdigit() || b == b':') {
+            // Lower-case hex only, as host names: one origin, one spelling.
+            let lower_hex = |b: u8| b.is_ascii_digit() || (b'a'..=b'f').contains(&b);
+            if inner.is_empty() || !inner.bytes().all(|b| lower_hex(b) || b == b':') {
                 return Err(PayloadError::BadOrigin("bad IPv6 address"));
             }
             (host, &rest[end + 1..])
@@ -222,8 +224,13 @@ impl QrPayload {
         } else {
             return Err(PayloadError::NotTigr);
         };
-        let marker_at = match rest.find("/t/") {
-            Some(i) => i,
+        // The marker is searched after the scheme's `//`: a host named `t` is no marker.
+        let authority_at = match secure_hint {
+            Some(_) => 0,
+            None => rest.find("://").map_or(0, |i| i + 3),
+        };
+        let marker_at = match rest[authority_at..].find("/t/") {
+            Some(i) => authority_at + i,
             None => return Err(PayloadError::NotTigr),
         };
         let origin = match secure_hint {
@@ -357,6 +364,29 @@ mod tests {
             QrPayload::parse(&format!("http://auth.example.fr/t/1/E/{CID}")),
             Err(PayloadError::InsecureOrigin)
         );
+    }
+
+    /// Found by the `qr_payload` fuzz target: `https://[200A:1]` was accepted beside
+    /// `https://[200a:1]`, two spellings of one origin.
+    #[test]
+    fn ipv6_hosts_have_one_spelling() {
+        assert!(Origin::parse("https://[200a:1]:8442").is_ok());
+        for text in ["https://[200A:1]:8442", "https://[::ABCD]"] {
+            assert!(
+                matches!(Origin::parse(text), Err(PayloadError::BadOrigin(_))),
+                "{text}"
+            );
+        }
+    }
+
+    /// Found by the `qr_payload` fuzz target: the canonical form of a code whose host is `t`
+    /// did not parse back (the marker `/t/` was found in `https://t/`).
+    #[test]
+    fn a_host_named_t_is_not_the_marker() {
+        let parsed = QrPayload::parse(&format!("https://t:443/t/1/E/{CID}")).expect("valid");
+        let canonical = parsed.to_string();
+        assert_eq!(canonical, format!("https://t/t/1/E/{CID}"));
+        assert_eq!(QrPayload::parse(&canonical), Ok(parsed));
     }
 
     #[test]

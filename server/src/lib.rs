@@ -13,11 +13,13 @@
 //! login/             LoginService: challenges, answers, enrollment, web sessions
 //! admin/             AdminService: accounts, phones, invitations, lockout, audit
 //! otp/               OtpService: passwords, e-mail codes, the OTP form's login
+//! oidc/              OidcService: the OpenID Connect provider (authorization, tokens, logout)
 //! domain/            pure rules, time passed in: challenge states, answer admission,
 //!                    lockout, enrollment, return URLs, browser summary
 //! storage/           SQLite through sqlx (reader pool + single writer), audit trail
-//! config/, text.rs, i18n.rs, hub.rs, sealing.rs, passwords.rs (argon2id), mail.rs
-//! (SMTP), ratelimit.rs, metrics.rs, qr_image.rs, shutdown.rs   support for the layers above
+//! config/, text.rs, i18n.rs, hub.rs, sealing.rs, jose.rs, passwords.rs (argon2id), mail.rs
+//! (SMTP), ratelimit.rs, metrics.rs, qr_image.rs, shutdown.rs, card_trust.rs
+//!                    support for the layers above
 //! ```
 //!
 //! The protocol (wire types, QR payloads, signed bytes, OCRA) comes from `tigr-core`.
@@ -26,6 +28,7 @@
 //! (feature `test-support`) and [`create_enrollment`].
 
 pub mod admin;
+pub mod card_trust;
 pub mod cli;
 pub mod config;
 pub mod domain;
@@ -33,9 +36,11 @@ pub mod enroll;
 pub mod http;
 pub mod hub;
 pub mod i18n;
+pub mod jose;
 pub mod login;
 pub mod mail;
 pub mod metrics;
+pub mod oidc;
 pub mod otp;
 pub mod passwords;
 pub mod qr_image;
@@ -44,6 +49,8 @@ pub mod sealing;
 mod server;
 pub mod shutdown;
 pub mod storage;
+#[cfg(any(test, feature = "test-support"))]
+pub mod test_pki;
 pub mod text;
 
 pub use config::Config;

@@ -17,6 +17,8 @@ pub const MASTER_KEY_LEN: usize = 32;
 
 /// Domain-separation prefix of the associated data of a sealed offline secret.
 const OFFLINE_SECRET_AAD: &[u8] = b"tigr/offline-secret/v1";
+/// Domain-separation prefix of the associated data of a sealed OpenID Connect signing key.
+const SIGNING_KEY_AAD: &[u8] = b"tigr/oidc-signing-key/v1";
 /// Associated data of the key-check value.
 const KEY_CHECK_AAD: &[u8] = b"tigr/key-check/v1";
 /// Plaintext of the key-check value.
@@ -97,8 +99,8 @@ pub enum KeyFileOutcome {
     Generated,
 }
 
-/// Reads the key file, or generates a key and writes it (parent directories created, mode
-/// 0600, never overwriting an existing file).
+/// Reads the key file, or generates a key and writes it (parent directories created 0700,
+/// the file 0600, never overwriting an existing file).
 pub fn load_or_create_key_file(
     path: &Path,
     rng: &dyn SecureRandom,
@@ -118,7 +120,15 @@ pub fn load_or_create_key_file(
         }
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
             if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
-                fs::create_dir_all(parent).map_err(io)?;
+                // The data folder, often shared with the database: for its owner only.
+                let mut folder = fs::DirBuilder::new();
+                folder.recursive(true);
+                #[cfg(unix)]
+                {
+                    use std::os::unix::fs::DirBuilderExt as _;
+                    folder.mode(0o700);
+                }
+                folder.create(parent).map_err(io)?;
             }
             let key = MasterKey::generate(rng);
             let mut options = fs::OpenOptions::new();
@@ -241,6 +251,20 @@ impl SecretSealer {
         self.open(&offline_aad(account, device_id), sealed)
     }
 
+    /// Encrypts the private key (PKCS#8) of the OpenID Connect signing key `kid`.
+    pub fn seal_signing_key(&self, rng: &dyn SecureRandom, kid: &str, pkcs8: &[u8]) -> Vec<u8> {
+        self.seal(rng, &signing_key_aad(kid), pkcs8)
+    }
+
+    /// Decrypts what [`SecretSealer::seal_signing_key`] produced for the same `kid`.
+    pub fn open_signing_key(
+        &self,
+        kid: &str,
+        sealed: &[u8],
+    ) -> Result<Zeroizing<Vec<u8>>, OpenError> {
+        self.open(&signing_key_aad(kid), sealed)
+    }
+
     /// A value stored in the database that only this key opens, so that starting with the
     /// wrong key fails loudly instead of refusing every offline code.
     pub fn key_check(&self, rng: &dyn SecureRandom) -> Vec<u8> {
@@ -300,6 +324,14 @@ fn offline_aad(account: &str, device_id: &str) -> Vec<u8> {
         aad.extend_from_slice(&len.to_be_bytes());
         aad.extend_from_slice(&field.as_bytes()[..usize::from(len)]);
     }
+    aad
+}
+
+/// `"tigr/oidc-signing-key/v1" 0x00 kid`: a sealed key opens under its own `kid` only.
+fn signing_key_aad(kid: &str) -> Vec<u8> {
+    let mut aad = SIGNING_KEY_AAD.to_vec();
+    aad.push(0);
+    aad.extend_from_slice(kid.as_bytes());
     aad
 }
 
@@ -386,6 +418,22 @@ mod tests {
         );
         assert_ne!(mac, b.email_code_mac("alice", "123456"));
         assert_ne!(mac, sha256(b"alice\x00123456"));
+    }
+
+    #[test]
+    fn signing_keys_open_under_their_own_kid_only() {
+        let rng = SeededRandom::new(6);
+        let s = sealer(10);
+        let sealed = s.seal_signing_key(&rng, "KID", b"pkcs8 document");
+        assert_eq!(
+            s.open_signing_key("KID", &sealed)
+                .expect("opens")
+                .as_slice(),
+            b"pkcs8 document"
+        );
+        assert!(s.open_signing_key("OTHER", &sealed).is_err());
+        assert!(sealer(11).open_signing_key("KID", &sealed).is_err());
+        assert!(s.open_offline_secret("KID", "", &sealed).is_err());
     }
 
     #[test]

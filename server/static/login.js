@@ -2,7 +2,7 @@
 // fallback), completion into a session without any user action, and the offline form.
 //
 // States shown (data-state on #login): pending, scanned, approved, denied, expired,
-// blocked, unreachable, error. Each change is announced in the aria-live region and
+// blocked, unreachable, busy (too many live connections from this address: retried), error. Each change is announced in the aria-live region and
 // dispatched as a `tigr:state` event on document (detail: {state, challenge}).
 (() => {
   'use strict';
@@ -68,7 +68,8 @@
     const previous = state;
     state = next;
     root.dataset.state = next;
-    const active = next === 'pending' || next === 'scanned' || next === 'unreachable';
+    const active = next === 'pending' || next === 'scanned' || next === 'unreachable'
+      || next === 'busy';
     live.hidden = !active;
     qrArea.hidden = !active || mode !== 'qr';
     form.hidden = !active || mode !== 'offline';
@@ -82,6 +83,7 @@
       if (on) panel = p;
     }
     if (next === 'error' && message) byId('error-text').textContent = message;
+    if (next === 'busy' && message) byId('busy-text').textContent = message;
     if (panel && previous !== next) {
       announce(panelText(panel));
       if (FINAL.has(next) && next !== 'approved') {
@@ -128,10 +130,12 @@
     if (renewing || completing) return;
     renewing = true;
     try {
+      // A page for a service's sign-in request renews its QR for that service.
       const response = await fetch('/login/renew', {
         method: 'POST',
         credentials: 'same-origin',
         headers: { accept: 'application/json', 'x-csrf-token': csrf },
+        body: new URLSearchParams({ authorize: root.dataset.authorize || '' }),
       });
       let data = null;
       try { data = await response.json(); } catch (_) { data = null; }
@@ -253,8 +257,9 @@
     let failures = 0;
     while (gen === generation && !FINAL.has(state) && !completing) {
       try {
-        // While the server is unreachable, ask without waiting: the first answer is the news.
-        const wait = state === 'unreachable' ? 0 : 25;
+        // While the server is unreachable or busy, ask without waiting: the first answer is
+        // the news.
+        const wait = state === 'unreachable' || state === 'busy' ? 0 : 25;
         const response = await fetch(`/login/status/${encodeURIComponent(id)}?wait=${wait}`, {
           credentials: 'same-origin',
           cache: 'no-store',
@@ -266,10 +271,18 @@
           show('error', data && data.message);
           return;
         }
+        if (response.status === 429) {
+          // Too many live connections from this address: say so, try again when told.
+          const data = await response.json().catch(() => null);
+          show('busy', data && data.message);
+          const seconds = Number(response.headers.get('retry-after')) || 10;
+          await sleep(Math.min(seconds, 60) * 1000);
+          continue;
+        }
         if (!response.ok) throw new Error(`status ${response.status}`);
         const data = await response.json();
         if (gen !== generation) return;
-        const wasDown = state === 'unreachable';
+        const wasDown = state === 'unreachable' || state === 'busy';
         if (wasDown) show('pending');
         failures = 0;
         onState(data.state, data);

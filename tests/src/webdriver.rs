@@ -35,10 +35,27 @@ fn free_port() -> anyhow::Result<u16> {
     Ok(TcpListener::bind("127.0.0.1:0")?.local_addr()?.port())
 }
 
+/// What a browser session needs beyond the defaults (e.g. a card: its NSS database and the
+/// preference that picks its certificate).
+#[derive(Debug, Default)]
+pub struct LaunchOptions {
+    /// More Chromium arguments.
+    pub args: Vec<String>,
+    /// Preferences of the profile, besides the language (a JSON object).
+    pub prefs: serde_json::Map<String, serde_json::Value>,
+    /// `HOME` of the browser: where Chromium finds its NSS database (`.pki/nssdb`).
+    pub home: Option<PathBuf>,
+}
+
 impl HeadlessChrome {
     /// Starts chromedriver and a headless Chromium whose preferred language is `language`
     /// (e.g. `fr-FR,fr` or `en-US,en`).
     pub async fn launch(language: &str) -> anyhow::Result<Self> {
+        Self::launch_with(language, LaunchOptions::default()).await
+    }
+
+    /// [`HeadlessChrome::launch`] with `options`.
+    pub async fn launch_with(language: &str, options: LaunchOptions) -> anyhow::Result<Self> {
         let chromedriver =
             std::env::var("CHROMEDRIVER").unwrap_or_else(|_| "/usr/bin/chromedriver".into());
         let chromium = std::env::var("CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into());
@@ -48,7 +65,11 @@ impl HeadlessChrome {
             );
         }
         let port = free_port()?;
-        let driver = Command::new(&chromedriver)
+        let mut command = Command::new(&chromedriver);
+        if let Some(home) = &options.home {
+            command.env("HOME", home);
+        }
+        let driver = command
             .arg(format!("--port={port}"))
             .stdout(Stdio::null())
             .stderr(Stdio::null())
@@ -60,7 +81,7 @@ impl HeadlessChrome {
             client: None,
             _profile: profile,
         };
-        let args = vec![
+        let mut args = vec![
             "--headless=new".to_owned(),
             "--no-sandbox".to_owned(),
             "--disable-gpu".to_owned(),
@@ -74,13 +95,16 @@ impl HeadlessChrome {
             format!("--lang={}", language.split(',').next().unwrap_or("fr")),
             format!("--user-data-dir={}", this._profile.path().display()),
         ];
+        args.extend(options.args);
+        let mut prefs = options.prefs;
+        prefs.insert("intl.accept_languages".to_owned(), language.into());
         let mut capabilities = serde_json::Map::new();
         capabilities.insert(
             "goog:chromeOptions".to_owned(),
             serde_json::json!({
                 "binary": chromium,
                 "args": args,
-                "prefs": { "intl.accept_languages": language },
+                "prefs": prefs,
             }),
         );
         let url = format!("http://127.0.0.1:{port}");

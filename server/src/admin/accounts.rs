@@ -237,6 +237,8 @@ impl AdminService {
             return Err(AdminError::LastAdmin(id));
         }
         tx.set_disabled(&id, Some((now, reason.as_deref()))).await?;
+        // Its sessions end now, and the services it signed in to are told (back-channel).
+        tx.delete_web_sessions_of(&id, now).await?;
         for invitation in tx.cancel_invitations_of(&id, now).await? {
             tx.audit(&actor.entry(
                 &who,

@@ -12,7 +12,9 @@
 //! | phones      | [`phones`], [`active_phone`], [`revoke_phone`]                            |
 //! | invitations | [`create_invitation`], [`enroll`], [`pending_invitations`], [`invitation`], [`cancel_invitation`], [`cancel_invitations`] |
 //! | lockout     | [`blocked_accounts`], [`lock_status`], [`unblock`]                        |
+//! | cards       | [`card_bindings`], [`bind_card`], [`unbind_card`]                         |
 //! | audit       | [`audit`], [`audit_after`], [`audit_latest`], [`export_audit_csv`]        |
+//! | OpenID Connect | [`register_client`], [`oidc_clients`], [`oidc_client`], [`edit_client`], [`remove_client`], [`rotate_client_secret`], [`rotate_signing_key`] |
 //!
 //! [`create_account`]: AdminService::create_account
 //! [`edit_account`]: AdminService::edit_account
@@ -36,18 +38,30 @@
 //! [`blocked_accounts`]: AdminService::blocked_accounts
 //! [`lock_status`]: AdminService::lock_status
 //! [`unblock`]: AdminService::unblock
+//! [`card_bindings`]: AdminService::card_bindings
+//! [`bind_card`]: AdminService::bind_card
+//! [`unbind_card`]: AdminService::unbind_card
 //! [`audit`]: AdminService::audit
 //! [`audit_after`]: AdminService::audit_after
 //! [`audit_latest`]: AdminService::audit_latest
 //! [`export_audit_csv`]: AdminService::export_audit_csv
+//! [`register_client`]: AdminService::register_client
+//! [`oidc_clients`]: AdminService::oidc_clients
+//! [`oidc_client`]: AdminService::oidc_client
+//! [`edit_client`]: AdminService::edit_client
+//! [`remove_client`]: AdminService::remove_client
+//! [`rotate_client_secret`]: AdminService::rotate_client_secret
+//! [`rotate_signing_key`]: AdminService::rotate_signing_key
 
 mod accounts;
 mod audit;
+mod cards;
 pub mod csv;
 mod error;
 mod invitations;
 mod lockout;
 mod model;
+mod oidc_clients;
 mod passwords;
 mod phones;
 pub mod rules;
@@ -64,14 +78,16 @@ use crate::shutdown::stopping;
 use crate::storage::{AuditEntry, SqliteStore, WriteTx};
 
 /// The records the service hands out, as stored.
-pub use crate::storage::{Account, AuditEvent, AuditRecord};
+pub use crate::storage::{Account, AuditEvent, AuditRecord, CardBinding};
 
 pub use accounts::{
     AccountChanges, AccountDetails, AccountFilter, AccountSummary, NewAccount, StatusFilter,
 };
 pub use audit::AuditFilter;
+pub use cards::CardKey;
 pub use error::AdminError;
 pub use model::{CreatedInvitation, Invitation, InvitationStatus, Phone, PhoneStatus};
+pub use oidc_clients::{ClientRegistration, DEFAULT_SCOPES, RegisteredClient};
 pub use passwords::PasswordInvitation;
 pub use phones::REVOKED_BY_ADMIN;
 pub use rules::Role;

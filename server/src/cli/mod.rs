@@ -1,11 +1,14 @@
 //! The operators' command line: `tigr-server admin ...` (and `tigr-server enroll`, its
-//! alias for `admin enroll`). Arguments are parsed here, every rule and every audit row is
+//! alias for `admin enroll`), and `tigr-server oidc ...` (OpenID Connect clients and keys). Arguments are parsed here, every rule and every audit row is
 //! [`crate::admin::AdminService`]'s; output is French, or English when `LC_ALL`,
 //! `LC_MESSAGES` or `LANG` starts with `en`. A failure prints a message on stderr, changes
 //! nothing and exits with status 1.
 
 mod enroll;
+mod oidc;
 mod output;
+
+pub use oidc::{ClientAddArgs, ClientCommand, Format, OidcCommand, run_oidc};
 
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
@@ -18,8 +21,8 @@ use tigr_core::clock::TimeZone;
 
 use crate::admin::time::{parse_duration, parse_time};
 use crate::admin::{
-    AccountChanges, AccountFilter, Actor, AdminError, AdminService, AuditFilter, NewAccount,
-    PageRequest, Role, StatusFilter,
+    AccountChanges, AccountFilter, Actor, AdminError, AdminService, AuditFilter, CardKey,
+    NewAccount, PageRequest, Role, StatusFilter,
 };
 use crate::config::Config;
 use crate::i18n::Lang;
@@ -99,6 +102,67 @@ pub enum AuditTail {
         /// Keep printing new rows as they are written.
         #[arg(short, long)]
         follow: bool,
+    },
+}
+
+/// Which card: exactly one of the three.
+#[derive(Debug, Clone, Args)]
+#[group(required = true, multiple = false)]
+pub struct CardKeyArgs {
+    /// The national identifier its certificate carries (810001234567: 8 + RPPS number).
+    #[arg(long, value_name = "ID")]
+    pub national_id: Option<String>,
+    /// The SHA-256 fingerprint of its certificate (64 hex digits, ':' allowed).
+    #[arg(long, value_name = "HEX")]
+    pub fingerprint: Option<String>,
+    /// Its certificate (PEM or DER file): binds the certificate's fingerprint.
+    #[arg(long, value_name = "FILE")]
+    pub certificate: Option<PathBuf>,
+}
+
+impl CardKeyArgs {
+    fn key(&self) -> Result<CardKey, AdminError> {
+        if let Some(id) = &self.national_id {
+            return Ok(CardKey::NationalId(id.clone()));
+        }
+        if let Some(hex) = &self.fingerprint {
+            return Ok(CardKey::Fingerprint(hex.clone()));
+        }
+        let path = self.certificate.clone().unwrap_or_default();
+        let certificates = crate::card_trust::read_certificates(std::slice::from_ref(&path))
+            .map_err(|e| AdminError::Io(std::io::Error::other(e.to_string())))?;
+        let first = certificates
+            .first()
+            .ok_or_else(|| AdminError::Io(std::io::Error::other("no certificate")))?;
+        Ok(CardKey::Fingerprint(crate::domain::card::fingerprint(
+            first,
+        )))
+    }
+}
+
+/// `tigr-server admin card ...`.
+#[derive(Debug, Clone, Subcommand)]
+pub enum CardCommand {
+    /// Bind a card to an account: its card certificate then logs the account in.
+    Bind {
+        /// Tigr ID.
+        account: String,
+        /// The card.
+        #[command(flatten)]
+        card: CardKeyArgs,
+    },
+    /// Remove a card's binding to an account.
+    Unbind {
+        /// Tigr ID.
+        account: String,
+        /// The card.
+        #[command(flatten)]
+        card: CardKeyArgs,
+    },
+    /// List the cards bound to an account.
+    List {
+        /// Tigr ID.
+        account: String,
     },
 }
 
@@ -214,6 +278,9 @@ pub enum AdminCommand {
     },
     /// Read the audit trail (newest first), export it as CSV, or follow it (`audit tail`).
     Audit(AuditArgs),
+    /// Bind CPS cards to an account, remove bindings, list them (docs/cps.md).
+    #[command(subcommand)]
+    Card(CardCommand),
     /// Set up the first administrator: create the admin account and a 15-minute setup QR.
     Bootstrap {
         /// Tigr ID of the administrator.
@@ -238,18 +305,33 @@ pub async fn run_enroll(config: &Config, args: EnrollArgs) -> ExitCode {
 /// Runs one `tigr-server admin` command; prints its result or its error.
 pub async fn run_admin(config: &Config, command: AdminCommand) -> ExitCode {
     let lang = Lang::from_env();
-    let service = match AdminService::open(config).await {
+    let service = match open_service(config, lang).await {
         Ok(service) => service,
-        Err(error) => {
-            eprintln!(
-                "tigr-server: {} ({})",
-                error.message(lang),
-                config.database_url
-            );
-            return ExitCode::FAILURE;
-        }
+        Err(failed) => return failed,
     };
     let result = run(&service, lang, command).await;
+    finish(service, lang, result).await
+}
+
+/// The administration service for one command, or the exit status once the reason it could
+/// not open is printed.
+pub(crate) async fn open_service(config: &Config, lang: Lang) -> Result<AdminService, ExitCode> {
+    AdminService::open(config).await.map_err(|error| {
+        eprintln!(
+            "tigr-server: {} ({})",
+            error.message(lang),
+            config.database_url
+        );
+        ExitCode::FAILURE
+    })
+}
+
+/// Closes the service after a command and prints the command's error, if any.
+pub(crate) async fn finish(
+    service: AdminService,
+    lang: Lang,
+    result: Result<(), AdminError>,
+) -> ExitCode {
     service.close().await;
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -370,6 +452,19 @@ async fn run(service: &AdminService, lang: Lang, command: AdminCommand) -> Resul
         AdminCommand::Unblock { account } => {
             let account = service.unblock(&actor, &account).await?;
             println!("{}", output::unblocked(&account.id, lang));
+        }
+        AdminCommand::Card(CardCommand::Bind { account, card }) => {
+            let binding = service.bind_card(&actor, &account, &card.key()?).await?;
+            println!("{}", output::card_bound(&binding, lang));
+        }
+        AdminCommand::Card(CardCommand::Unbind { account, card }) => {
+            let key = card.key()?;
+            service.unbind_card(&actor, &account, &key).await?;
+            println!("{}", output::card_unbound(&account, lang));
+        }
+        AdminCommand::Card(CardCommand::List { account }) => {
+            let bindings = service.card_bindings(&account).await?;
+            println!("{}", output::card_list(&account, &bindings, lang, zone));
         }
         AdminCommand::Invitations { account } => {
             let invitations = service.pending_invitations(account.as_deref()).await?;

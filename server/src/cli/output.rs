@@ -7,7 +7,7 @@ use std::path::Path;
 
 use tigr_core::clock::{TimeZone, local_text, rfc3339_utc};
 
-use crate::admin::{Account, AuditRecord, PasswordInvitation};
+use crate::admin::{Account, AuditRecord, CardBinding, PasswordInvitation};
 use crate::admin::{
     AccountDetails, AccountSummary, Invitation, InvitationStatus, Page, Phone, PhoneStatus,
     REVOKED_BY_ADMIN,
@@ -230,6 +230,41 @@ pub fn password_invitation(invitation: &PasswordInvitation, lang: Lang, zone: &T
 
 pub fn unblocked(id: &str, lang: Lang) -> String {
     id_only(lang, "cli-unblocked", id)
+}
+
+pub fn card_bound(binding: &CardBinding, lang: Lang) -> String {
+    t(
+        lang,
+        "cli-card-bound",
+        &[
+            ("card", binding.value.as_str().into()),
+            ("id", binding.account_id.as_str().into()),
+        ],
+    )
+}
+
+pub fn card_unbound(id: &str, lang: Lang) -> String {
+    id_only(lang, "cli-card-unbound", id)
+}
+
+/// The cards of an account: one line each, `national_id 810001234567 (since …, by …)`.
+pub fn card_list(id: &str, bindings: &[CardBinding], lang: Lang, zone: &TimeZone) -> String {
+    if bindings.is_empty() {
+        return id_only(lang, "cli-card-none", id);
+    }
+    bindings
+        .iter()
+        .map(|b| {
+            format!(
+                "{} {} ({}, {})",
+                b.kind,
+                b.value,
+                when(lang, zone, b.created_at),
+                b.created_by
+            )
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
 }
 
 /// The position of a page: first and last item, total, page and pages.

@@ -22,10 +22,12 @@
 //! | `session_max`       | `TIGR_SESSION_MAX`      | `43200` (seconds after login)    |
 //! | `admin_session_idle`| `TIGR_ADMIN_SESSION_IDLE` | `600` (administrators' sessions) |
 //! | `admin_session_max` | `TIGR_ADMIN_SESSION_MAX`| `7200` (administrators' sessions)|
+//! | `oidc_access_token_ttl` | `TIGR_OIDC_ACCESS_TOKEN_TTL` | `300` (OpenID Connect access tokens, seconds) |
+//! | `oidc_id_token_ttl` | `TIGR_OIDC_ID_TOKEN_TTL` | `300` (OpenID Connect ID tokens, seconds) |
 //! | `return_origins`    | `TIGR_RETURN_ORIGINS`   | none (list: where `?return=` may lead) |
 //! | `cookie_secure`     | `TIGR_COOKIE_SECURE`    | `auto` (Secure when public URL is https) |
 //! | `metrics`           | `TIGR_METRICS`          | `true` (serve `GET /metrics`)    |
-//! | `metrics_token`     | `TIGR_METRICS_TOKEN`    | none (set: `/metrics` needs `Authorization: Bearer <token>`) |
+//! | `metrics_token`     | `TIGR_METRICS_TOKEN`    | none (set: `/metrics` needs `Authorization: Bearer <token>`; required when metrics are on and `listen` is not loopback) |
 //! | `time_zone`         | `TIGR_TIME_ZONE`        | `Europe/Paris` (IANA name: times shown to people) |
 //! | `otp_lockout_threshold` | `TIGR_OTP_LOCKOUT_THRESHOLD` | `5` (failed OTP-form logins that pause the OTP form for the Tigr ID) |
 //! | `otp_lockout_duration` | `TIGR_OTP_LOCKOUT_DURATION` | `900` (seconds of the first pause; each next one doubles) |
@@ -45,6 +47,23 @@
 //! | `rate_limit_answers` | `TIGR_RATE_LIMIT_ANSWERS` | `600` (phones' scans and answers a minute per address; 0: off) |
 //! | `rate_limit_offline` | `TIGR_RATE_LIMIT_OFFLINE` | `60` (offline codes typed a minute per address; 0: off) |
 //! | `rate_limit_enrollments` | `TIGR_RATE_LIMIT_ENROLLMENTS` | `60` (enrollment lookups and completions a minute per address; 0: off) |
+//! | `max_connections`   | `TIGR_MAX_CONNECTIONS`  | `0`: sized from the open-file limit ([`Config::connection_cap`]) |
+//! | `header_timeout`    | `TIGR_HEADER_TIMEOUT`   | `10` (seconds for a request's head, from its first byte) |
+//! | `body_timeout`      | `TIGR_BODY_TIMEOUT`     | `30` (seconds for a request's body, from its head; then 408) |
+//! | `idle_timeout`      | `TIGR_IDLE_TIMEOUT`     | `60` (seconds a connection waits for its next request, or for the client to read) |
+//! | `max_live_per_client` | `TIGR_MAX_LIVE_PER_CLIENT` | `200` (event streams and long polls open at once per address; 0: off) |
+//! | `card_roots`        | `TIGR_CARD_ROOTS`       | none (PEM/DER files of the card PKI's roots; set: card login on) |
+//! | `card_intermediates`| `TIGR_CARD_INTERMEDIATES` | none (PEM/DER files of its intermediate CAs) |
+//! | `card_crl_files`    | `TIGR_CARD_CRL_FILES`   | none (CRL files, PEM or DER, read again at each refresh) |
+//! | `card_crl_urls`     | `TIGR_CARD_CRL_URLS`    | none (CRLs fetched at start and at each refresh) |
+//! | `card_crl_refresh`  | `TIGR_CARD_CRL_REFRESH` | `3600` (seconds between refreshes) |
+//! | `card_stale_crl`    | `TIGR_CARD_STALE_CRL`   | `refuse` (no usable CRL for a CA: `refuse` or `accept`) |
+//! | `card_listen`       | `TIGR_CARD_LISTEN`      | none (address of Tigr's own TLS listener for cards) |
+//! | `card_tls_cert`     | `TIGR_CARD_TLS_CERT`    | none (its certificate chain, PEM) |
+//! | `card_tls_key`      | `TIGR_CARD_TLS_KEY`     | none (its private key, PEM) |
+//! | `card_url`          | `TIGR_CARD_URL`         | `https://<public host>:<card_listen port>`, or the public URL behind a proxy |
+//! | `card_proxies`      | `TIGR_CARD_PROXIES`     | none (addresses of the reverse proxies allowed to forward a certificate) |
+//! | `card_proxy_header` | `TIGR_CARD_PROXY_HEADER`| `x-ssl-client-cert` |
 //!
 //! Rate limits allow bursts of a quarter of the minute's number.
 //! The file is named by `--config PATH` or `TIGR_CONFIG`. Relative paths are relative to the
@@ -56,14 +75,16 @@
 
 mod parse;
 
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::path::PathBuf;
 use std::sync::Arc;
+use std::time::Duration;
 
 use tigr_core::clock::{Clock, TimeZone};
 use tigr_core::payload::Origin;
 use tigr_core::random::SecureRandom;
 
+use crate::domain::card::StaleCrlPolicy;
 use crate::domain::email_code::EmailCodePolicy;
 use crate::domain::lockout::LockoutPolicy;
 use crate::domain::offline_pause::OfflinePolicy;
@@ -179,6 +200,11 @@ pub struct Config {
     /// An administrator's web session ends this many seconds after the login (the smaller
     /// of this and `session_max` applies).
     pub admin_session_max: i64,
+    /// Lifetime of an OpenID Connect access token, in seconds (userinfo).
+    pub oidc_access_token_ttl: i64,
+    /// Lifetime of an OpenID Connect ID token, in seconds (a rotated signing key stays
+    /// published this long, and a little more).
+    pub oidc_id_token_ttl: i64,
     /// Where a login page's `?return=` may send the browser: origins, optionally with a path
     /// prefix (`https://dpi.example.fr`, `https://portail.example.fr/app/`). Paths of this
     /// server are always allowed; everything else is refused (no open redirect).
@@ -188,13 +214,30 @@ pub struct Config {
     /// Serve the Prometheus metrics at `GET /metrics` (on the same listener).
     pub metrics: bool,
     /// When set, `GET /metrics` answers 401 unless the request carries
-    /// `Authorization: Bearer <token>`. Redacted from `Debug`.
+    /// `Authorization: Bearer <token>`. Required when metrics are on and the listen address
+    /// is not loopback ([`Config::check_metrics_exposure`]). Redacted from `Debug`.
     pub metrics_token: Option<String>,
     /// Requests per client address and minute, per kind of request.
     pub rate_limits: RateLimits,
+    /// Connections open at once at most (beyond, new ones wait in the listen queue);
+    /// `None`: sized from the open-file limit at start ([`Config::connection_cap`]).
+    pub max_connections: Option<usize>,
+    /// Time a client has to send a request's head once its first byte arrived (slow
+    /// clients that trickle headers are cut off).
+    pub header_timeout: Duration,
+    /// Time a request's body has to arrive whole, counted from its head (then 408).
+    pub body_timeout: Duration,
+    /// Time a connection with no request in progress waits for the next request's first
+    /// byte, and time a reply waits for a client that does not read it.
+    pub idle_timeout: Duration,
+    /// Live channels (event streams, long polls) one client address may hold at once;
+    /// `None`: no cap.
+    pub max_live_per_client: Option<u32>,
     /// The time zone of the times shown to people (pages, command line); logs and CSV
     /// exports are in UTC.
     pub time_zone: TimeZone,
+    /// Card login (docs/cps.md).
+    pub card: CardSettings,
     /// Source of time (the system clock; tests put a `FixedClock` here).
     pub clock: Arc<dyn Clock>,
     /// Source of randomness (the OS CSPRNG; tests may put a `SeededRandom` here).
@@ -230,16 +273,84 @@ impl std::fmt::Debug for Config {
             .field("session_max", &self.session_max)
             .field("admin_session_idle", &self.admin_session_idle)
             .field("admin_session_max", &self.admin_session_max)
+            .field("oidc_access_token_ttl", &self.oidc_access_token_ttl)
+            .field("oidc_id_token_ttl", &self.oidc_id_token_ttl)
             .field("return_origins", &self.return_origins)
             .field("cookie_secure", &self.cookie_secure)
             .field("metrics", &self.metrics)
             .field("rate_limits", &self.rate_limits)
+            .field("max_connections", &self.max_connections)
+            .field("header_timeout", &self.header_timeout)
+            .field("body_timeout", &self.body_timeout)
+            .field("idle_timeout", &self.idle_timeout)
+            .field("max_live_per_client", &self.max_live_per_client)
             .field("time_zone", &self.time_zone.iana_name())
+            .field("card", &self.card)
             .field(
                 "metrics_token",
                 &self.metrics_token.as_ref().map(|_| "(redacted)"),
             )
             .finish_non_exhaustive()
+    }
+}
+
+/// Card login (docs/cps.md): on when roots are configured, by Tigr's own TLS listener
+/// (`listen`), by certificates forwarded by reverse proxies (`proxies`), or both.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CardSettings {
+    /// Trust anchors: the roots of the card PKI (files, PEM or DER).
+    pub roots: Vec<PathBuf>,
+    /// Intermediate CAs (files), for cards whose browser sends the card's certificate alone.
+    pub intermediates: Vec<PathBuf>,
+    /// CRL files (PEM or DER), read again at each refresh.
+    pub crl_files: Vec<PathBuf>,
+    /// CRL URLs (http or https), fetched at start and at each refresh.
+    pub crl_urls: Vec<String>,
+    /// Seconds between CRL refreshes.
+    pub crl_refresh: i64,
+    /// What to do when no usable CRL tells a certificate's status.
+    pub stale_crl: StaleCrlPolicy,
+    /// Address of Tigr's own TLS listener for cards (`None`: no listener).
+    pub listen: Option<SocketAddr>,
+    /// The listener's certificate chain (PEM file).
+    pub tls_cert: Option<PathBuf>,
+    /// The listener's private key (PEM file).
+    pub tls_key: Option<PathBuf>,
+    /// The origin where browsers present their card (`None`: derived, see
+    /// [`Config::card_origin`]).
+    pub url: Option<Origin>,
+    /// Reverse proxies allowed to forward a verified certificate in `proxy_header`.
+    pub proxies: Vec<IpAddr>,
+    /// The header they forward it in (lower case).
+    pub proxy_header: String,
+}
+
+impl CardSettings {
+    /// Default header of forwarded certificates.
+    pub const DEFAULT_PROXY_HEADER: &'static str = "x-ssl-client-cert";
+
+    /// True when card login is configured.
+    pub fn enabled(&self) -> bool {
+        !self.roots.is_empty()
+    }
+}
+
+impl Default for CardSettings {
+    fn default() -> Self {
+        Self {
+            roots: Vec::new(),
+            intermediates: Vec::new(),
+            crl_files: Vec::new(),
+            crl_urls: Vec::new(),
+            crl_refresh: 3600,
+            stale_crl: StaleCrlPolicy::Refuse,
+            listen: None,
+            tls_cert: None,
+            tls_key: None,
+            url: None,
+            proxies: Vec::new(),
+            proxy_header: Self::DEFAULT_PROXY_HEADER.to_owned(),
+        }
     }
 }
 
@@ -281,6 +392,13 @@ impl Config {
     pub const DEFAULT_MASTER_KEY_FILE: &'static str = "tigr-data/master.key";
     /// Default time zone of the times shown to people.
     pub const DEFAULT_TIME_ZONE: &'static str = "Europe/Paris";
+    /// Open files kept for everything but client connections when the connection cap is
+    /// sized from the open-file limit: the listener, the database files of each SQLite
+    /// connection (database, WAL, shared memory), the key file, logs and exports.
+    pub const RESERVED_DESCRIPTORS: u64 = 256;
+    /// The largest connection cap sized from the open-file limit (an idle connection costs
+    /// a few tens of KiB: docs/security.md, "Connections"); set `max_connections` for more.
+    pub const MAX_SIZED_CONNECTIONS: usize = 16_384;
 
     /// A configuration for tests: database and key file inside `dir`, listening on
     /// `127.0.0.1:0`, no rate limits, defaults otherwise. Only in test builds and with the
@@ -292,6 +410,7 @@ impl Config {
         // Tests fire everything from one address, often faster than people: the tests of
         // the limits turn them on.
         config.rate_limits = RateLimits::OFF;
+        config.max_live_per_client = None;
         config.database_url = format!("sqlite://{}", dir.join("tigr.db").display());
         config.master_key = MasterKeySource::File(dir.join("master.key"));
         config
@@ -325,6 +444,61 @@ impl Config {
                 "listening on {addr}: phones accept plain http only on localhost; set \
                  TIGR_PUBLIC_URL to the https address phones use to reach this server"
             )
+        })
+    }
+
+    /// Where browsers present their card: `card_url`, else `https://` + the public host +
+    /// the card listener's port (bound port once started), else the public origin (a
+    /// reverse proxy asks for the certificate).
+    pub fn card_origin(&self) -> anyhow::Result<Origin> {
+        if let Some(url) = &self.card.url {
+            return Ok(url.clone());
+        }
+        let public = self.public_origin()?;
+        let Some(listen) = self.card.listen else {
+            return Ok(public);
+        };
+        let text = public.to_string();
+        let host = text
+            .split_once("://")
+            .map(|(_, rest)| rest)
+            .unwrap_or(&text);
+        let host = match host.rsplit_once(':') {
+            Some((name, port)) if port.bytes().all(|b| b.is_ascii_digit()) => name,
+            _ => host,
+        };
+        Origin::parse(&format!("https://{host}:{}", listen.port()))
+            .map_err(|e| anyhow::anyhow!("cannot derive the card URL: {e}; set TIGR_CARD_URL"))
+    }
+
+    /// Refuses metrics open to the network: with metrics on and a listen address beyond
+    /// loopback, `/metrics` would tell anyone who can reach the server how many logins,
+    /// failures and blocks it sees, unless a token guards it.
+    pub fn check_metrics_exposure(&self) -> anyhow::Result<()> {
+        if self.metrics && self.metrics_token.is_none() && !self.listen.ip().is_loopback() {
+            anyhow::bail!(
+                "metrics are on and the server listens on {} (beyond loopback) without a \
+                 metrics token: set TIGR_METRICS_TOKEN (16 to 256 visible ASCII characters) \
+                 so that /metrics needs it, or turn metrics off with TIGR_METRICS=false",
+                self.listen
+            );
+        }
+        Ok(())
+    }
+
+    /// Connections open at once at most: `max_connections`, or else what the open-file limit
+    /// `descriptor_limit` leaves once [`Config::RESERVED_DESCRIPTORS`] are set aside (half of
+    /// it for a tiny limit), at most [`Config::MAX_SIZED_CONNECTIONS`]. Then accepting never
+    /// fails for want of descriptors: the excess waits in the listen queue instead.
+    pub fn connection_cap(&self, descriptor_limit: u64) -> usize {
+        self.max_connections.unwrap_or_else(|| {
+            let spare = descriptor_limit
+                .saturating_sub(Self::RESERVED_DESCRIPTORS)
+                .max(descriptor_limit / 2)
+                .max(1);
+            usize::try_from(spare)
+                .unwrap_or(usize::MAX)
+                .min(Self::MAX_SIZED_CONNECTIONS)
         })
     }
 
@@ -369,5 +543,43 @@ mod tests {
         assert!(c.public_origin().is_err());
         c.listen = "192.168.1.2:8080".parse().expect("addr");
         assert!(c.public_origin().is_err());
+    }
+
+    #[test]
+    fn metrics_beyond_loopback_need_a_token() {
+        let mut c = Config::for_tests(std::path::Path::new("/tmp/x"));
+        assert!(c.metrics && c.metrics_token.is_none());
+        for loopback in ["127.0.0.1:8080", "[::1]:8080", "127.0.0.2:0"] {
+            c.listen = loopback.parse().expect("addr");
+            assert!(c.check_metrics_exposure().is_ok(), "{loopback}");
+        }
+        for open in ["0.0.0.0:8080", "[::]:8080", "192.168.1.2:8080"] {
+            c.listen = open.parse().expect("addr");
+            let error = c.check_metrics_exposure().expect_err(open).to_string();
+            assert!(error.contains("TIGR_METRICS_TOKEN"), "{error}");
+            assert!(error.contains(open), "{error}");
+        }
+        c.metrics_token = Some("a-token-of-sixteen-chars".into());
+        assert!(c.check_metrics_exposure().is_ok());
+        c.metrics_token = None;
+        c.metrics = false;
+        assert!(c.check_metrics_exposure().is_ok());
+    }
+
+    #[test]
+    fn the_connection_cap_leaves_descriptors_for_the_database() {
+        let mut c = Config::for_tests(std::path::Path::new("/tmp/x"));
+        assert_eq!(c.max_connections, None);
+        // A common soft limit: 1,024 descriptors, 768 for connections.
+        assert_eq!(c.connection_cap(1024), 768);
+        assert_eq!(c.connection_cap(10_000), 9_744);
+        // Tiny limits keep half; huge ones stop at the ceiling.
+        assert_eq!(c.connection_cap(300), 150);
+        assert_eq!(c.connection_cap(1), 1);
+        assert_eq!(c.connection_cap(1 << 20), Config::MAX_SIZED_CONNECTIONS);
+        assert_eq!(c.connection_cap(u64::MAX), Config::MAX_SIZED_CONNECTIONS);
+        // A configured cap is taken as is.
+        c.max_connections = Some(50_000);
+        assert_eq!(c.connection_cap(1024), 50_000);
     }
 }

@@ -5,6 +5,7 @@
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
+use std::time::Duration;
 
 use serde::Deserialize;
 use tigr_core::clock::{SystemClock, TimeZone};
@@ -19,7 +20,8 @@ use zeroize::Zeroizing;
 
 use crate::mail::{SmtpSecurity, SmtpSettings};
 
-use super::{Config, ConfigError, MasterKeySource, OtpSettings};
+use super::{CardSettings, Config, ConfigError, MasterKeySource, OtpSettings};
+use crate::domain::card::StaleCrlPolicy;
 
 /// The keys of the configuration file (all optional).
 #[derive(Debug, Default, Deserialize)]
@@ -69,6 +71,25 @@ struct FileConfig {
     rate_limit_offline: Option<i64>,
     rate_limit_enrollments: Option<i64>,
     time_zone: Option<String>,
+    card_roots: Option<Vec<String>>,
+    card_intermediates: Option<Vec<String>>,
+    card_crl_files: Option<Vec<String>>,
+    card_crl_urls: Option<Vec<String>>,
+    card_crl_refresh: Option<i64>,
+    card_stale_crl: Option<String>,
+    card_listen: Option<String>,
+    card_tls_cert: Option<String>,
+    card_tls_key: Option<String>,
+    card_url: Option<String>,
+    card_proxies: Option<Vec<String>>,
+    card_proxy_header: Option<String>,
+    max_connections: Option<i64>,
+    header_timeout: Option<i64>,
+    body_timeout: Option<i64>,
+    idle_timeout: Option<i64>,
+    max_live_per_client: Option<i64>,
+    oidc_access_token_ttl: Option<i64>,
+    oidc_id_token_ttl: Option<i64>,
 }
 
 /// A raw setting and where it came from, for error messages.
@@ -231,6 +252,24 @@ impl Config {
                 (7200, 60, 30 * DAY),
                 seconds,
             )?,
+            oidc_access_token_ttl: src.number(
+                (
+                    "TIGR_OIDC_ACCESS_TOKEN_TTL",
+                    "oidc_access_token_ttl",
+                    f.oidc_access_token_ttl,
+                ),
+                (300, 30, 3600),
+                seconds,
+            )?,
+            oidc_id_token_ttl: src.number(
+                (
+                    "TIGR_OIDC_ID_TOKEN_TTL",
+                    "oidc_id_token_ttl",
+                    f.oidc_id_token_ttl,
+                ),
+                (300, 30, 3600),
+                seconds,
+            )?,
             return_origins: src
                 .get(
                     "TIGR_RETURN_ORIGINS",
@@ -285,6 +324,96 @@ impl Config {
                 )?,
             },
             time_zone: time_zone(src.get("TIGR_TIME_ZONE", "time_zone", f.time_zone))?,
+            card: CardSettings {
+                roots: src.paths("TIGR_CARD_ROOTS", "card_roots", f.card_roots),
+                intermediates: src.paths(
+                    "TIGR_CARD_INTERMEDIATES",
+                    "card_intermediates",
+                    f.card_intermediates,
+                ),
+                crl_files: src.paths("TIGR_CARD_CRL_FILES", "card_crl_files", f.card_crl_files),
+                crl_urls: src
+                    .get(
+                        "TIGR_CARD_CRL_URLS",
+                        "card_crl_urls",
+                        joined(f.card_crl_urls),
+                    )
+                    .map(|s| checked(s, crl_urls))
+                    .transpose()?
+                    .unwrap_or_default(),
+                crl_refresh: src.number(
+                    (
+                        "TIGR_CARD_CRL_REFRESH",
+                        "card_crl_refresh",
+                        f.card_crl_refresh,
+                    ),
+                    (3600, 60, 7 * DAY),
+                    seconds,
+                )?,
+                stale_crl: src.parse_or(
+                    src.get("TIGR_CARD_STALE_CRL", "card_stale_crl", f.card_stale_crl),
+                    StaleCrlPolicy::Refuse,
+                    stale_crl,
+                )?,
+                listen: src
+                    .get("TIGR_CARD_LISTEN", "card_listen", f.card_listen)
+                    .map(|s| checked(s, listen_address))
+                    .transpose()?,
+                tls_cert: src
+                    .get("TIGR_CARD_TLS_CERT", "card_tls_cert", f.card_tls_cert)
+                    .map(|s| PathBuf::from(s.value.trim())),
+                tls_key: src
+                    .get("TIGR_CARD_TLS_KEY", "card_tls_key", f.card_tls_key)
+                    .map(|s| PathBuf::from(s.value.trim())),
+                url: src
+                    .get("TIGR_CARD_URL", "card_url", f.card_url)
+                    .map(|s| checked(s, parse_public_url))
+                    .transpose()?,
+                proxies: src
+                    .get("TIGR_CARD_PROXIES", "card_proxies", joined(f.card_proxies))
+                    .map(|s| checked(s, proxy_addresses))
+                    .transpose()?
+                    .unwrap_or_default(),
+                proxy_header: src.parse_or(
+                    src.get(
+                        "TIGR_CARD_PROXY_HEADER",
+                        "card_proxy_header",
+                        f.card_proxy_header,
+                    ),
+                    CardSettings::DEFAULT_PROXY_HEADER.to_owned(),
+                    header_name,
+                )?,
+            },
+            max_connections: src
+                .optional_count(
+                    ("TIGR_MAX_CONNECTIONS", "max_connections", f.max_connections),
+                    (0, 1_000_000),
+                    "a number of connections (0: sized from the open-file limit)",
+                )?
+                .map(|n| n as usize),
+            header_timeout: src.duration(
+                ("TIGR_HEADER_TIMEOUT", "header_timeout", f.header_timeout),
+                (10, 1, 300),
+            )?,
+            body_timeout: src.duration(
+                ("TIGR_BODY_TIMEOUT", "body_timeout", f.body_timeout),
+                (30, 1, 600),
+            )?,
+            idle_timeout: src.duration(
+                ("TIGR_IDLE_TIMEOUT", "idle_timeout", f.idle_timeout),
+                (60, 1, 3600),
+            )?,
+            max_live_per_client: src
+                .optional_count(
+                    (
+                        "TIGR_MAX_LIVE_PER_CLIENT",
+                        "max_live_per_client",
+                        f.max_live_per_client,
+                    ),
+                    (200, 100_000),
+                    "a number of live channels (0: no cap)",
+                )?
+                .map(|n| n as u32),
             clock: Arc::new(SystemClock),
             random: Arc::new(SystemRandom::new()),
         })
@@ -539,6 +668,34 @@ impl Sources<'_> {
         .map(|n| Limit::per_minute(n as u32))
     }
 
+    /// A list of file paths (separated by commas or spaces in the environment).
+    fn paths(&self, env_name: &str, key: &str, from_file: Option<Vec<String>>) -> Vec<PathBuf> {
+        self.get(env_name, key, joined(from_file))
+            .map(|s| list(&s.value).map(PathBuf::from).collect())
+            .unwrap_or_default()
+    }
+
+    /// A whole number of seconds between `min` and `max` (`default` when unset).
+    fn duration(
+        &self,
+        setting: NumberSetting<'_>,
+        (default, min, max): (i64, i64, i64),
+    ) -> Result<Duration, ConfigError> {
+        self.number(setting, (default, min, max), "a number of seconds")
+            .map(|n| Duration::from_secs(n.unsigned_abs()))
+    }
+
+    /// A count up to `max` (`default` when unset) where 0 means "none set": `None`.
+    fn optional_count(
+        &self,
+        setting: NumberSetting<'_>,
+        (default, max): (i64, i64),
+        unit: &str,
+    ) -> Result<Option<u64>, ConfigError> {
+        self.number(setting, (default, 0, max), unit)
+            .map(|n| (n > 0).then_some(n.unsigned_abs()))
+    }
+
     /// A yes/no setting (`default` when unset).
     fn flag(&self, setting: Option<Setting>, default: bool) -> Result<bool, ConfigError> {
         setting.map_or(Ok(default), parse_flag)
@@ -559,6 +716,69 @@ fn checked<T>(
 /// A file value as text, to go through the same parsing as the environment's.
 fn text_of(value: Option<bool>) -> Option<String> {
     value.map(|b| b.to_string())
+}
+
+/// A file's list as one text, to go through the same parsing as the environment's.
+fn joined(values: Option<Vec<String>>) -> Option<String> {
+    values.map(|list| list.join(" "))
+}
+
+/// The items of a list given as text: separated by commas or white space.
+fn list(text: &str) -> impl Iterator<Item = &str> {
+    text.split(|c: char| c == ',' || c.is_whitespace())
+        .filter(|item| !item.is_empty())
+}
+
+/// `TIGR_CARD_CRL_URLS`: http or https URLs.
+fn crl_urls(text: &str) -> Result<Vec<String>, String> {
+    list(text)
+        .map(|url| {
+            if (url.starts_with("http://") || url.starts_with("https://")) && url.len() > 8 {
+                Ok(url.to_owned())
+            } else {
+                Err(format!("expected http:// or https:// URLs, got {url:?}"))
+            }
+        })
+        .collect()
+}
+
+/// `TIGR_CARD_STALE_CRL`: `refuse` or `accept`.
+fn stale_crl(text: &str) -> Result<StaleCrlPolicy, String> {
+    match text.trim().to_ascii_lowercase().as_str() {
+        "refuse" => Ok(StaleCrlPolicy::Refuse),
+        "accept" => Ok(StaleCrlPolicy::Accept),
+        _ => Err(format!("expected refuse or accept, got {text:?}")),
+    }
+}
+
+/// `TIGR_CARD_PROXIES`: IP addresses.
+fn proxy_addresses(text: &str) -> Result<Vec<std::net::IpAddr>, String> {
+    list(text)
+        .map(|item| {
+            item.parse::<std::net::IpAddr>()
+                .map(|ip| ip.to_canonical())
+                .map_err(|_| {
+                    format!("expected IP addresses such as 127.0.0.1 or ::1, got {item:?}")
+                })
+        })
+        .collect()
+}
+
+/// `TIGR_CARD_PROXY_HEADER`: an HTTP header name, stored in lower case.
+fn header_name(text: &str) -> Result<String, String> {
+    let name = text.trim().to_ascii_lowercase();
+    if !name.is_empty()
+        && name.len() <= 64
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+    {
+        Ok(name)
+    } else {
+        Err(format!(
+            "expected a header name such as x-ssl-client-cert, got {text:?}"
+        ))
+    }
 }
 
 /// `TIGR_LISTEN`: an address and port.
@@ -984,6 +1204,26 @@ mod tests {
     }
 
     #[test]
+    fn oidc_token_lifetimes() {
+        let c = Config::from_sources(None, &env(&[])).expect("valid");
+        assert_eq!((c.oidc_access_token_ttl, c.oidc_id_token_ttl), (300, 300));
+        let c = Config::from_sources(
+            Some(("tigr.toml", "oidc_id_token_ttl = 600")),
+            &env(&[("TIGR_OIDC_ACCESS_TOKEN_TTL", "120")]),
+        )
+        .expect("valid");
+        assert_eq!((c.oidc_access_token_ttl, c.oidc_id_token_ttl), (120, 600));
+        for (name, value) in [
+            ("TIGR_OIDC_ACCESS_TOKEN_TTL", "10"),
+            ("TIGR_OIDC_ACCESS_TOKEN_TTL", "7200"),
+            ("TIGR_OIDC_ID_TOKEN_TTL", "1h"),
+        ] {
+            let err = Config::from_sources(None, &env(&[(name, value)])).expect_err("invalid");
+            assert!(err.to_string().starts_with(name), "{err}");
+        }
+    }
+
+    #[test]
     fn admin_session_settings() {
         let c = Config::from_sources(None, &env(&[])).expect("valid");
         assert_eq!((c.admin_session_idle, c.admin_session_max), (600, 7200));
@@ -1031,6 +1271,78 @@ mod tests {
         );
         let tests = Config::for_tests(std::path::Path::new("unused"));
         assert_eq!(tests.rate_limits, RateLimits::OFF);
+    }
+
+    #[test]
+    fn connection_settings() {
+        let c = Config::from_sources(None, &env(&[])).expect("valid");
+        assert_eq!(c.max_connections, None, "sized from the open-file limit");
+        assert_eq!(c.header_timeout, Duration::from_secs(10));
+        assert_eq!(c.body_timeout, Duration::from_secs(30));
+        assert_eq!(c.idle_timeout, Duration::from_secs(60));
+        assert_eq!(c.max_live_per_client, Some(200));
+        let file = "max_connections = 5000\nheader_timeout = 5\nbody_timeout = 20\n\
+                    idle_timeout = 120\nmax_live_per_client = 50";
+        let c = Config::from_sources(Some(("tigr.toml", file)), &env(&[])).expect("valid");
+        assert_eq!(c.max_connections, Some(5000));
+        assert_eq!(
+            (c.header_timeout, c.body_timeout, c.idle_timeout),
+            (
+                Duration::from_secs(5),
+                Duration::from_secs(20),
+                Duration::from_secs(120)
+            )
+        );
+        assert_eq!(c.max_live_per_client, Some(50));
+        let c = Config::from_sources(
+            Some(("tigr.toml", file)),
+            &env(&[
+                ("TIGR_MAX_CONNECTIONS", "0"),
+                ("TIGR_HEADER_TIMEOUT", "3"),
+                ("TIGR_BODY_TIMEOUT", "4"),
+                ("TIGR_IDLE_TIMEOUT", "7"),
+                ("TIGR_MAX_LIVE_PER_CLIENT", "0"),
+            ]),
+        )
+        .expect("valid");
+        assert_eq!(c.max_connections, None, "0: sized from the open-file limit");
+        assert_eq!(
+            (c.header_timeout, c.body_timeout, c.idle_timeout),
+            (
+                Duration::from_secs(3),
+                Duration::from_secs(4),
+                Duration::from_secs(7)
+            ),
+            "environment wins"
+        );
+        assert_eq!(c.max_live_per_client, None, "0: no cap");
+        for (name, value) in [
+            ("TIGR_MAX_CONNECTIONS", "-1"),
+            ("TIGR_MAX_CONNECTIONS", "1000001"),
+            ("TIGR_MAX_CONNECTIONS", "many"),
+            ("TIGR_HEADER_TIMEOUT", "0"),
+            ("TIGR_HEADER_TIMEOUT", "301"),
+            ("TIGR_BODY_TIMEOUT", "0"),
+            ("TIGR_BODY_TIMEOUT", "30s"),
+            ("TIGR_IDLE_TIMEOUT", "0"),
+            ("TIGR_IDLE_TIMEOUT", "3601"),
+            ("TIGR_MAX_LIVE_PER_CLIENT", "-5"),
+            ("TIGR_MAX_LIVE_PER_CLIENT", "100001"),
+        ] {
+            let err = Config::from_sources(None, &env(&[(name, value)])).expect_err(value);
+            assert!(err.to_string().starts_with(name), "{err}");
+        }
+        let err = Config::from_sources(Some(("t.toml", "idle_timeout = 0")), &env(&[]))
+            .expect_err("bad value");
+        assert!(
+            err.to_string().starts_with("idle_timeout in t.toml"),
+            "{err}"
+        );
+        let tests = Config::for_tests(std::path::Path::new("unused"));
+        assert_eq!(
+            tests.max_live_per_client, None,
+            "tests come from one address"
+        );
     }
 
     #[test]
@@ -1090,6 +1402,60 @@ mod tests {
             .expect_err("invalid");
         assert!(err.to_string().starts_with("TIGR_TIME_ZONE"), "{err}");
         assert!(err.to_string().contains("Europe/Paris"), "{err}");
+    }
+
+    #[test]
+    fn card_settings() {
+        let c = Config::from_sources(None, &env(&[])).expect("valid");
+        assert!(!c.card.enabled(), "off by default");
+        assert_eq!(c.card, CardSettings::default());
+        assert_eq!(c.card.proxy_header, "x-ssl-client-cert");
+        let file = r#"
+            public_url = "https://auth.example.fr"
+            card_roots = ["/etc/tigr/igc-sante-root.pem"]
+            card_intermediates = ["/etc/tigr/ac-personnes.pem"]
+            card_crl_urls = ["http://crl.example.fr/personnes.crl"]
+            card_listen = "0.0.0.0:8443"
+            card_tls_cert = "/etc/tigr/tls.pem"
+            card_tls_key = "/etc/tigr/tls.key"
+            card_stale_crl = "accept"
+        "#;
+        let c = Config::from_sources(
+            Some(("tigr.toml", file)),
+            &env(&[
+                ("TIGR_CARD_PROXIES", "127.0.0.1, ::1"),
+                ("TIGR_CARD_PROXY_HEADER", "X-Client-Cert"),
+                ("TIGR_CARD_CRL_FILES", "/a.crl /b.crl"),
+            ]),
+        )
+        .expect("valid");
+        assert!(c.card.enabled());
+        assert_eq!(
+            c.card.roots,
+            vec![PathBuf::from("/etc/tigr/igc-sante-root.pem")]
+        );
+        assert_eq!(c.card.crl_files.len(), 2);
+        assert_eq!(c.card.crl_urls, vec!["http://crl.example.fr/personnes.crl"]);
+        assert_eq!(c.card.stale_crl, StaleCrlPolicy::Accept);
+        assert_eq!(c.card.proxies.len(), 2);
+        assert_eq!(c.card.proxy_header, "x-client-cert");
+        assert_eq!(
+            c.card_origin().expect("origin").to_string(),
+            "https://auth.example.fr:8443",
+            "the public host with the card listener's port"
+        );
+        for (name, value) in [
+            ("TIGR_CARD_CRL_URLS", "ldap://crl.example.fr"),
+            ("TIGR_CARD_STALE_CRL", "ignore"),
+            ("TIGR_CARD_LISTEN", "8443"),
+            ("TIGR_CARD_PROXIES", "nginx"),
+            ("TIGR_CARD_PROXY_HEADER", "x ssl"),
+            ("TIGR_CARD_CRL_REFRESH", "10"),
+            ("TIGR_CARD_URL", "http://cps.example.fr"),
+        ] {
+            let err = Config::from_sources(None, &env(&[(name, value)])).expect_err("invalid");
+            assert!(err.to_string().starts_with(name), "{err}");
+        }
     }
 
     #[test]

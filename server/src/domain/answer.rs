@@ -171,6 +171,7 @@ mod tests {
             account_id: None,
             browser_ip: String::new(),
             browser_summary: String::new(),
+            service_name: None,
             decided_at: None,
             blocked_until: None,
         }

@@ -106,6 +106,9 @@ pub struct LoginChallenge {
     pub browser_ip: String,
     /// Short description of that browser ("" when unknown).
     pub browser_summary: String,
+    /// The service the login is for, as the phone shows it (an OpenID Connect client's
+    /// name); `None`: the server's own service name.
+    pub service_name: Option<String>,
     /// When it was decided.
     pub decided_at: Option<i64>,
     /// When blocked: the end of a temporary block (`None`: until an administrator unblocks).
@@ -189,6 +192,7 @@ mod tests {
             account_id: (state == StoredState::Approved).then(|| "alice".to_owned()),
             browser_ip: "127.0.0.1".into(),
             browser_summary: String::new(),
+            service_name: None,
             decided_at: None,
             blocked_until: None,
         }

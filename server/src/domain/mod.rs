@@ -13,13 +13,18 @@
 //! * [`answer`]: what makes a phone's signature or an offline code right.
 //! * [`browser`]: the short browser description shown on the phone.
 //! * [`return_url`]: where a login may send the browser afterwards.
+//! * [`card`]: card certificates: chain, dates, usage, revocation, national identifier.
+//! * [`oidc`]: the OpenID Connect provider's rules (authorization requests, codes, tokens,
+//!   claims, logout).
 
 pub mod answer;
 pub mod browser;
+pub mod card;
 pub mod challenge;
 pub mod email_code;
 pub mod enrollment;
 pub mod lockout;
 pub mod offline_pause;
+pub mod oidc;
 pub mod password;
 pub mod return_url;

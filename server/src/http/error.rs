@@ -63,6 +63,14 @@ pub enum ApiError {
         /// Seconds to wait.
         retry_after: u64,
     },
+    /// 429: this client address already holds the most live channels (event streams, long
+    /// polls) allowed at once; try again after `retry_after` seconds (`Retry-After`).
+    TooManyLiveChannels {
+        /// Seconds to wait.
+        retry_after: u64,
+    },
+    /// 408: the request's body did not arrive whole in time.
+    RequestTimeout,
     /// 500: failure on our side (already logged).
     Internal,
 }
@@ -76,7 +84,10 @@ impl ApiError {
             Self::Login(error) => login_status(error),
             Self::RouteNotFound => StatusCode::NOT_FOUND,
             Self::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
-            Self::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
+            Self::RateLimited { .. } | Self::TooManyLiveChannels { .. } => {
+                StatusCode::TOO_MANY_REQUESTS
+            }
+            Self::RequestTimeout => StatusCode::REQUEST_TIMEOUT,
             Self::Internal => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -87,9 +98,10 @@ impl ApiError {
             Self::BadRequest(_)
             | Self::PayloadTooLarge
             | Self::RouteNotFound
-            | Self::MethodNotAllowed => ErrorCode::InvalidRequest,
+            | Self::MethodNotAllowed
+            | Self::RequestTimeout => ErrorCode::InvalidRequest,
             Self::Login(error) => login_code(error),
-            Self::RateLimited { .. } => ErrorCode::RateLimited,
+            Self::RateLimited { .. } | Self::TooManyLiveChannels { .. } => ErrorCode::RateLimited,
             Self::Internal => ErrorCode::Internal,
         }
     }
@@ -136,6 +148,12 @@ impl ApiError {
                 "error-rate-limited",
                 &[("seconds", (*retry_after).into())],
             ),
+            Self::TooManyLiveChannels { retry_after } => text_with(
+                lang,
+                "error-live-channels",
+                &[("seconds", (*retry_after).into())],
+            ),
+            Self::RequestTimeout => text(lang, "error-request-timeout"),
             Self::RouteNotFound => text(lang, "error-route-not-found"),
             Self::MethodNotAllowed => text(lang, "error-method-not-allowed"),
             Self::Internal => text(lang, "error-internal"),
@@ -452,6 +470,8 @@ mod tests {
             ApiError::RouteNotFound,
             ApiError::MethodNotAllowed,
             ApiError::RateLimited { retry_after: 8 },
+            ApiError::TooManyLiveChannels { retry_after: 10 },
+            ApiError::RequestTimeout,
             ApiError::Internal,
         ];
         for e in errors {

@@ -44,6 +44,7 @@ use crate::storage::{
     Account, Actor, Approval, ApprovalOutcome, AuditEntry, AuditEvent, Device, WriteTx,
 };
 
+use super::blocked_log::LogLine;
 use super::error::{refused, refused_offline};
 use super::{AnswerKind, ClientInfo, LoginError, LoginService};
 
@@ -479,10 +480,29 @@ impl LoginService {
             return Ok(());
         };
         if let Refusal::Blocked(block) = refusal {
-            tracing::warn!(account = %ctx.account(), "attempt on a blocked account refused");
+            self.log_blocked_refusal(ctx.account(), &block);
             self.refuse_blocked(ctx, block).await?;
         }
         Err(refused(refusal, self.now()))
+    }
+
+    /// Logs a refusal on a blocked account rarely (see `blocked_log.rs`): the audit trail
+    /// and its counter have every one.
+    fn log_blocked_refusal(&self, account: &str, block: &Block) {
+        match self.blocked_log.refused(account, block.since, self.now()) {
+            Some(LogLine::First) => tracing::warn!(
+                account = %account,
+                "attempt on a blocked account refused (the next ones of this block are counted \
+                 in tigr_audit_events_total{{event=\"refused_blocked\"}} and logged at most \
+                 once a minute)"
+            ),
+            Some(LogLine::Since { refused }) => tracing::warn!(
+                account = %account,
+                refused,
+                "attempts on a blocked account refused since the last line"
+            ),
+            None => {}
+        }
     }
 
     /// The account and its phone named by a phone: unknown unless the phone belongs to an

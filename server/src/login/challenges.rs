@@ -54,11 +54,14 @@ fn status_of(challenge: &LoginChallenge, now: i64) -> ChallengeStatus {
 
 impl LoginService {
     /// Issues a login challenge to the browser `client` that holds `browser_token` (only the
-    /// token's hash is stored): for the API and for the login page alike.
+    /// token's hash is stored): for the API and for the login page alike. `service_name` is
+    /// the service the login is for, shown on the phone (`None`: the server's own name; the
+    /// login page of an OpenID Connect authorization gives the client's name).
     pub async fn issue(
         &self,
         client: &ClientInfo,
         browser_token: &str,
+        service_name: Option<&str>,
     ) -> Result<IssuedChallenge, LoginError> {
         let now = self.now();
         let id = random_id(self.random.as_ref());
@@ -73,6 +76,7 @@ impl LoginService {
                 expires_at,
                 browser_ip: &client.ip,
                 browser_summary: &client.summary,
+                service_name,
             })
             .await?;
         Ok(IssuedChallenge {
@@ -236,7 +240,9 @@ impl LoginService {
         }
         Ok(LoginContext {
             challenge_id: challenge.id,
-            service_name: self.service_name.clone(),
+            service_name: challenge
+                .service_name
+                .unwrap_or_else(|| self.service_name.clone()),
             server_host: self.origin.display_host(),
             created_at: challenge.created_at,
             expires_at: challenge.expires_at,
@@ -336,7 +342,7 @@ mod tests {
         let (_stop, shutdown) = tokio::sync::watch::channel(false);
         let service = LoginService::new(LoginParts {
             store,
-            sealer: SecretSealer::new(&MasterKey::generate(random.as_ref())),
+            sealer: SecretSealer::new(&MasterKey::generate(random.as_ref())).into(),
             origin: Origin::parse("https://auth.example.fr").expect("origin"),
             service_name: "Tigr".into(),
             challenge_ttl: 120,
@@ -352,6 +358,7 @@ mod tests {
             clock: Arc::new(FixedClock::at(1_800_000_000)),
             random,
             hub: NotificationHub::new(),
+            cards: None,
             shutdown,
         });
         let client = ClientInfo {
@@ -359,7 +366,7 @@ mod tests {
             summary: String::new(),
         };
         let token = service.new_browser_token();
-        let issued = service.issue(&client, &token).await.expect("issued");
+        let issued = service.issue(&client, &token, None).await.expect("issued");
         // Paused from here: the runtime jumps to the next timer when nothing else runs.
         tokio::time::pause();
         for asked in [31, 3600, u64::MAX] {

@@ -8,6 +8,7 @@
 //! | answers                      | [`approve`], [`offline`], [`deny`]                             |
 //! | enrollment with an invitation| [`lookup_invitation`], [`enroll`]                              |
 //! | web sessions                 | [`open_session`], [`current_session`], [`end_session`]         |
+//! | card login (docs/cps.md)     | [`card_login`], [`open_card_session`]                          |
 //!
 //! The order of checks of an answer is [`crate::domain::answer::admit_answer`]; the service
 //! reads what it needs, asks the domain, writes through [`crate::storage`] (one transaction
@@ -27,8 +28,12 @@
 //! [`open_session`]: LoginService::open_session
 //! [`current_session`]: LoginService::current_session
 //! [`end_session`]: LoginService::end_session
+//! [`card_login`]: LoginService::card_login
+//! [`open_card_session`]: LoginService::open_card_session
 
 mod answers;
+mod blocked_log;
+mod card;
 mod challenges;
 mod enrollment;
 mod error;
@@ -42,12 +47,14 @@ use tigr_core::payload::Origin;
 use tigr_core::random::SecureRandom;
 use tokio::sync::watch;
 
+use crate::card_trust::CardTrustStore;
 use crate::domain::lockout::LockoutPolicy;
 use crate::domain::offline_pause::OfflinePolicy;
 use crate::hub::NotificationHub;
 use crate::sealing::SecretSealer;
 use crate::storage::SqliteStore;
 
+pub use card::{BY_FINGERPRINT, BY_NATIONAL_ID, CardApproval, CardPath, CardRefused};
 pub use challenges::{ChallengeUpdate, ChallengeWatch, IssuedChallenge, MAX_WAIT_SECONDS};
 pub use enrollment::REVOKED_REPLACED;
 pub use error::{AnswerKind, LoginError};
@@ -85,6 +92,9 @@ pub struct LoginService {
     random: Arc<dyn SecureRandom>,
     hub: Arc<NotificationHub>,
     shutdown: watch::Receiver<bool>,
+    cards: Option<Arc<CardTrustStore>>,
+    /// How often refusals on blocked accounts are logged.
+    blocked_log: Arc<blocked_log::BlockedRefusals>,
 }
 
 impl std::fmt::Debug for LoginService {
@@ -106,7 +116,7 @@ pub struct LoginParts {
     /// The database.
     pub store: SqliteStore,
     /// Seals and opens offline secrets under the master key.
-    pub sealer: SecretSealer,
+    pub sealer: Arc<SecretSealer>,
     /// The public origin (bound into signatures and offline codes).
     pub origin: Origin,
     /// Service name shown on phones.
@@ -129,6 +139,8 @@ pub struct LoginParts {
     pub hub: Arc<NotificationHub>,
     /// Becomes true when the server shuts down (long waits end at once).
     pub shutdown: watch::Receiver<bool>,
+    /// The card PKI, when card login is configured.
+    pub cards: Option<Arc<CardTrustStore>>,
 }
 
 impl LoginService {
@@ -143,7 +155,7 @@ impl LoginService {
         Self {
             origin_text: parts.origin.to_string(),
             store: parts.store,
-            sealer: Arc::new(parts.sealer),
+            sealer: parts.sealer,
             origin: parts.origin,
             service_name: parts.service_name,
             challenge_ttl: parts.challenge_ttl,
@@ -156,6 +168,8 @@ impl LoginService {
             random: parts.random,
             hub: parts.hub,
             shutdown: parts.shutdown,
+            cards: parts.cards,
+            blocked_log: Arc::default(),
         }
     }
 

@@ -80,7 +80,7 @@ pub struct OtpParts {
     /// Opens web sessions.
     pub login: LoginService,
     /// Keys of the OTP channel's records and of e-mail codes (from the master key).
-    pub sealer: SecretSealer,
+    pub sealer: Arc<SecretSealer>,
     /// The mailer (`None`: no SMTP relay configured, e-mail codes are not offered).
     pub mailer: Option<Mailer>,
     /// The settings of the OTP mode.
@@ -99,7 +99,7 @@ impl OtpService {
         Self {
             store: parts.store,
             login: parts.login,
-            sealer: Arc::new(parts.sealer),
+            sealer: parts.sealer,
             hasher: Arc::new(PasswordHasher::new(parts.random.as_ref())),
             hashing: Arc::new(tokio::sync::Semaphore::new(
                 std::thread::available_parallelism().map_or(2, |n| n.get()),

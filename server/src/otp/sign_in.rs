@@ -15,12 +15,14 @@ impl OtpService {
     /// Logs in with the OTP form. Every Tigr ID typed gets the same checks and work (one
     /// argon2id verification, one code comparison) and the same refusal; only the right
     /// password and the account's valid e-mail code open a session, and the code works once.
+    /// `previous`: as for [`crate::login::LoginService::open_session`].
     pub async fn login(
         &self,
         tigr_id: &str,
         password: &str,
         otp: &str,
         client: &ClientInfo,
+        previous: Option<&str>,
     ) -> Result<OpenedSession, OtpError> {
         let (typed, now) = self.admitted(tigr_id, client).await?;
         let password_right = self.password_matches(password, typed.phc.clone()).await;
@@ -57,7 +59,13 @@ impl OtpService {
         tx.commit().await?;
         Ok(self
             .login
-            .open_session(&account.id, None, LoginMethod::PasswordEmailCode, client)
+            .open_session(
+                &account.id,
+                None,
+                LoginMethod::PasswordEmailCode,
+                client,
+                previous,
+            )
             .await?)
     }
 }

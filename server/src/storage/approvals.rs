@@ -356,6 +356,7 @@ mod tests {
                 expires_at: NOW + 110,
                 browser_ip: "127.0.0.1",
                 browser_summary: "",
+                service_name: None,
             })
             .await
             .expect("insert");

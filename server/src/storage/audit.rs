@@ -76,6 +76,36 @@ pub enum AuditEvent {
     /// An attempt of the OTP form for a Tigr ID whose OTP form is paused, refused without
     /// being checked.
     RefusedOtpPaused,
+    /// A card certificate approved a login (its identifier and how it arrived in `detail`).
+    CardLogin,
+    /// A card certificate was refused (`reason=` in `detail`: expired, revoked, unbound…).
+    CardRefused,
+    /// An administrator bound a card (national identifier or fingerprint) to an account.
+    CardBound,
+    /// An administrator removed a card binding.
+    CardUnbound,
+    /// A browser's web session authorized an OpenID Connect client (a code was issued).
+    OidcAuthorized,
+    /// The token endpoint issued an ID token and an access token for a code.
+    OidcTokensIssued,
+    /// A code was presented again: refused, and what its first use issued revoked.
+    OidcCodeReplayed,
+    /// A client failed to authenticate at the token endpoint (wrong secret or assertion).
+    OidcClientAuthFailed,
+    /// A back-channel logout token was delivered to a client.
+    OidcLogoutDelivered,
+    /// A back-channel logout token could not be delivered after its retries.
+    OidcLogoutFailed,
+    /// An administrator registered an OpenID Connect client.
+    OidcClientRegistered,
+    /// An administrator changed a client's registration.
+    OidcClientUpdated,
+    /// An administrator removed a client.
+    OidcClientRemoved,
+    /// An administrator gave a client a new secret (the old one stops working).
+    OidcSecretRotated,
+    /// The provider's signing key was created or rotated.
+    OidcKeyRotated,
 }
 
 impl AuditEvent {
@@ -110,6 +140,21 @@ impl AuditEvent {
             Self::OtpFailed => "otp_failed",
             Self::OtpPaused => "otp_paused",
             Self::RefusedOtpPaused => "refused_otp_paused",
+            Self::CardLogin => "card_login",
+            Self::CardRefused => "card_refused",
+            Self::CardBound => "card_bound",
+            Self::CardUnbound => "card_unbound",
+            Self::OidcAuthorized => "oidc_authorized",
+            Self::OidcTokensIssued => "oidc_tokens_issued",
+            Self::OidcCodeReplayed => "oidc_code_replayed",
+            Self::OidcClientAuthFailed => "oidc_client_auth_failed",
+            Self::OidcLogoutDelivered => "oidc_logout_delivered",
+            Self::OidcLogoutFailed => "oidc_logout_failed",
+            Self::OidcClientRegistered => "oidc_client_registered",
+            Self::OidcClientUpdated => "oidc_client_updated",
+            Self::OidcClientRemoved => "oidc_client_removed",
+            Self::OidcSecretRotated => "oidc_secret_rotated",
+            Self::OidcKeyRotated => "oidc_key_rotated",
         }
     }
 
@@ -143,6 +188,21 @@ impl AuditEvent {
         Self::OtpFailed,
         Self::OtpPaused,
         Self::RefusedOtpPaused,
+        Self::CardLogin,
+        Self::CardRefused,
+        Self::CardBound,
+        Self::CardUnbound,
+        Self::OidcAuthorized,
+        Self::OidcTokensIssued,
+        Self::OidcCodeReplayed,
+        Self::OidcClientAuthFailed,
+        Self::OidcLogoutDelivered,
+        Self::OidcLogoutFailed,
+        Self::OidcClientRegistered,
+        Self::OidcClientUpdated,
+        Self::OidcClientRemoved,
+        Self::OidcSecretRotated,
+        Self::OidcKeyRotated,
     ];
 
     /// The event with this stored spelling.
@@ -189,6 +249,8 @@ pub enum Actor {
     Phone,
     /// The browser showing the QR (offline code).
     Browser,
+    /// A browser presenting a card certificate (card login).
+    Card,
     /// The command line, when no person is named (see `crate::admin::Actor` for the
     /// named actors of administration, stored as `cli:<user>` or `web:<account>`).
     Cli,
@@ -200,6 +262,7 @@ impl Actor {
         match self {
             Self::Phone => "phone",
             Self::Browser => "browser",
+            Self::Card => "card",
             Self::Cli => "cli",
         }
     }

@@ -26,11 +26,14 @@ mod accounts;
 mod admin;
 mod approvals;
 mod audit;
+mod cards;
 mod challenges;
 mod devices;
 mod enrollments;
+mod files;
 mod meta;
 mod offline;
+mod oidc;
 mod otp;
 mod web_sessions;
 mod writer;
@@ -53,9 +56,12 @@ pub use accounts::Account;
 pub use admin::{AccountQuery, AccountRow, AuditQuery, DeviceRow, InvitationRow, NewInvitation};
 pub use approvals::{Approval, ApprovalOutcome};
 pub use audit::{Actor, AuditCounters, AuditEntry, AuditEvent, AuditRecord};
+pub use cards::CardBinding;
 pub use challenges::NewChallenge;
 pub use devices::{Device, NewDevice};
+pub use files::LoosePermission;
 pub use offline::PauseChannel;
+pub use oidc::{NewAccessToken, PendingRequest, QueuedLogout, StoredAccessToken, StoredSigningKey};
 pub use otp::NewPasswordInvitation;
 pub use web_sessions::{NewWebSession, WebSessionRecord};
 
@@ -108,6 +114,8 @@ pub struct SqliteStore {
     queues: Arc<Queues>,
     /// Audit rows committed through this store, per event (see `audit.rs`).
     audit_counters: Arc<AuditCounters>,
+    /// The database file (`None` in memory).
+    path: Option<Arc<Path>>,
 }
 
 /// The writes that wait for the writer, per kind.
@@ -128,7 +136,8 @@ pub enum OpenOutcome {
 }
 
 impl SqliteStore {
-    /// Opens (creating file and parent directory if needed) and migrates the database.
+    /// Opens (creating file and parent directory if needed, readable by their owner only:
+    /// `files.rs`) and migrates the database.
     pub async fn open(url: &str) -> Result<(Self, OpenOutcome), StorageError> {
         let options = SqliteConnectOptions::from_str(url)?
             .create_if_missing(true)
@@ -143,17 +152,14 @@ impl SqliteStore {
             // keep them all prepared.
             .statement_cache_capacity(STATEMENT_CACHE);
         let path = options.get_filename().to_path_buf();
-        let in_memory = path.as_os_str().is_empty() || path == Path::new(":memory:");
+        let in_memory = is_in_memory(url, &path);
         let outcome = if in_memory || path.exists() {
             OpenOutcome::Existing
         } else {
             OpenOutcome::Created
         };
-        if !in_memory && let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
-            std::fs::create_dir_all(parent).map_err(|source| StorageError::Directory {
-                path: parent.display().to_string(),
-                source,
-            })?;
+        if !in_memory {
+            files::prepare(&path)?;
         }
         let writer = options.connect().await?;
         // Through a pool: `Migrator::run` on a bare `&mut SqliteConnection` makes every
@@ -180,9 +186,19 @@ impl SqliteStore {
                 challenges: Arc::default(),
                 queues: Arc::default(),
                 audit_counters: Arc::default(),
+                path: (!in_memory).then(|| Arc::from(path.as_path())),
             },
             outcome,
         ))
+    }
+
+    /// The database's folder and files that others than their owner may access (see
+    /// `files.rs`), for a warning at start.
+    pub fn loose_permissions(&self) -> Vec<LoosePermission> {
+        self.path
+            .as_deref()
+            .map(files::loose_permissions)
+            .unwrap_or_default()
     }
 
     /// Checks that the database answers.
@@ -238,6 +254,19 @@ impl SqliteStore {
     }
 }
 
+/// True for a database that never touches the disk: `sqlite::memory:` (which sqlx names
+/// `file:sqlx-in-memory-N`) or `?mode=memory`. Nothing is created on disk for it.
+fn is_in_memory(url: &str, path: &Path) -> bool {
+    let (database, query) = url.split_once('?').unwrap_or((url, ""));
+    let database = database
+        .strip_prefix("sqlite://")
+        .or_else(|| database.strip_prefix("sqlite:"))
+        .unwrap_or(database);
+    path.as_os_str().is_empty()
+        || database == ":memory:"
+        || query.split('&').any(|pair| pair == "mode=memory")
+}
+
 /// An open write transaction. Its methods are the only writes that span several statements.
 #[derive(Debug)]
 pub struct WriteTx {
@@ -270,4 +299,40 @@ pub(super) async fn temporary_store() -> (tempfile::TempDir, SqliteStore) {
     let url = format!("sqlite://{}", dir.path().join("t.db").display());
     let (store, _) = SqliteStore::open(&url).await.expect("open");
     (dir, store)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn in_memory_urls_are_recognised() {
+        for (url, path, expected) in [
+            ("sqlite::memory:", "file:sqlx-in-memory-3", true),
+            ("sqlite://:memory:", "file:sqlx-in-memory-4", true),
+            ("sqlite://x.db?mode=memory&cache=shared", "x.db", true),
+            ("sqlite:", "", true),
+            ("sqlite://tigr-data/tigr.db", "tigr-data/tigr.db", false),
+            (
+                "sqlite:///var/lib/tigr/tigr.db?mode=rwc",
+                "/var/lib/tigr/tigr.db",
+                false,
+            ),
+        ] {
+            assert_eq!(is_in_memory(url, Path::new(path)), expected, "{url}");
+        }
+    }
+
+    #[tokio::test]
+    async fn an_in_memory_store_writes_nothing_on_disk() {
+        let (store, _) = SqliteStore::open("sqlite::memory:").await.expect("store");
+        store.ping().await.expect("ping");
+        assert_eq!(store.loose_permissions(), []);
+        let stray: Vec<_> = std::fs::read_dir(".")
+            .expect("working directory")
+            .filter_map(Result::ok)
+            .filter(|e| e.file_name().to_string_lossy().contains("sqlx-in-memory"))
+            .collect();
+        assert!(stray.is_empty(), "{stray:?}");
+    }
 }

@@ -1,5 +1,9 @@
 //! The `tigr-server admin ...` binary, run as operators do, on database files of temporary
 //! folders (some shared with a running server).
+//!
+//! The command line runs as a blocking child process: tests that also run a server in this
+//! process use a multi-thread runtime, so that the server's tasks go on (and finish what
+//! they hold of the database) while the test thread waits for the command.
 
 use std::io::{BufRead as _, BufReader};
 use std::path::Path;
@@ -7,6 +11,7 @@ use std::process::{Command, Stdio};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
+use crate::browser::Tab;
 use crate::common::{Phone, TestServer};
 use crate::support::{cli, cli_fails, cli_ok};
 
@@ -65,7 +70,7 @@ fn code_of_payload(payload: &str) -> String {
     payload.rsplit('/').next().expect("code").to_owned()
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn accounts_are_created_listed_shown_edited_disabled_and_enabled() {
     let dir = tempfile::tempdir().expect("tempdir");
     let d = dir.path();
@@ -187,7 +192,7 @@ async fn accounts_are_created_listed_shown_edited_disabled_and_enabled() {
     }
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn bad_input_fails_with_a_clear_message_and_changes_nothing() {
     let dir = tempfile::tempdir().expect("tempdir");
     let d = dir.path();
@@ -287,7 +292,7 @@ async fn bad_input_fails_with_a_clear_message_and_changes_nothing() {
     assert!(out.contains("sur 1 "), "still one account: {out}");
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn enroll_and_its_alias_print_the_qr_code_and_write_a_png() {
     let dir = tempfile::tempdir().expect("tempdir");
     let d = dir.path();
@@ -378,7 +383,7 @@ async fn enroll_and_its_alias_print_the_qr_code_and_write_a_png() {
 
 /// Which channel is blocked, until when: offline codes paused for an account's Tigr ID are
 /// shown and listed with the blocked accounts, and `unblock` lifts the pause.
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn offline_pauses_are_shown_listed_and_lifted() {
     let s = TestServer::start().await;
     let d = s.dir.path().to_owned();
@@ -419,7 +424,7 @@ async fn offline_pauses_are_shown_listed_and_lifted() {
     assert_eq!(status, 200, "{body}");
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn show_unblock_and_revoke_act_on_a_running_server() {
     let s = TestServer::start().await;
     let d = s.dir.path().to_owned();
@@ -449,11 +454,15 @@ async fn show_unblock_and_revoke_act_on_a_running_server() {
     let (status, body) = s.respond(&c, &phone.approve(s.origin(), &c)).await;
     assert_eq!(status, 200, "{body}");
 
+    let mut tab = Tab::new(&s);
+    tab.log_in(&s, &phone).await;
     let out = cli_ok(&d, FR, &["admin", "revoke", "alice", "--reason", "perdu"]);
     assert!(
         out.starts_with("Téléphone « Pixel 8 » du compte « alice » révoqué"),
         "{out}"
     );
+    // The running server sees the web session ended with the phone.
+    assert_eq!(tab.get("/session").await.status, 303);
     let c = s.challenge().await;
     let (status, body) = s.respond(&c, &phone.approve(s.origin(), &c)).await;
     assert_eq!(
@@ -495,7 +504,7 @@ async fn show_unblock_and_revoke_act_on_a_running_server() {
     )));
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_audit_trail_is_listed_exported_and_followed() {
     let dir = tempfile::tempdir().expect("tempdir");
     let d = dir.path();
@@ -658,7 +667,7 @@ async fn the_audit_trail_is_listed_exported_and_followed() {
     let _ = child.wait();
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn bootstrap_sets_up_the_first_admin_once_unless_forced() {
     let s = TestServer::start().await;
     let d = s.dir.path().to_owned();
@@ -713,4 +722,135 @@ async fn bootstrap_sets_up_the_first_admin_once_unless_forced() {
     let bootstraps: Vec<_> = rows.iter().filter(|r| r.0 == "admin_bootstrap").collect();
     assert_eq!(bootstraps.len(), 2);
     assert!(bootstraps.iter().all(|r| r.1 == "cli:operator"));
+}
+
+#[tokio::test]
+async fn cards_are_bound_listed_and_unbound_from_the_command_line() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let d = dir.path();
+    cli_ok(
+        d,
+        FR,
+        &["admin", "create", "jeanne", "--name", "Jeanne Martin"],
+    );
+    let out = cli_ok(
+        d,
+        FR,
+        &[
+            "admin",
+            "card",
+            "bind",
+            "jeanne",
+            "--national-id",
+            "810001234567",
+        ],
+    );
+    assert_eq!(
+        out.trim(),
+        "Carte « 810001234567 » associée au compte « jeanne »."
+    );
+    // The fingerprint of a certificate file.
+    let pki = tigr_server::test_pki::TestPki::new(1_800_000_000);
+    let card = pki.card(&tigr_server::test_pki::CardSpec::without_identifier(
+        "Carte 12",
+    ));
+    std::fs::write(d.join("carte.pem"), card.pem()).expect("write");
+    let fingerprint = tigr_server::domain::card::fingerprint(&card.der());
+    let out = cli_ok(
+        d,
+        EN,
+        &[
+            "admin",
+            "card",
+            "bind",
+            "jeanne",
+            "--certificate",
+            "carte.pem",
+        ],
+    );
+    assert_eq!(
+        out.trim(),
+        format!("Card \"{fingerprint}\" bound to account \"jeanne\".")
+    );
+    let out = cli_ok(d, FR, &["admin", "card", "list", "jeanne"]);
+    assert!(out.contains("national_id 810001234567"), "{out}");
+    assert!(out.contains(&format!("fingerprint {fingerprint}")), "{out}");
+    assert!(out.contains("cli:operator"), "{out}");
+    // Refusals: malformed, bound elsewhere, two cards at once, not bound.
+    let err = cli_fails(
+        d,
+        FR,
+        &["admin", "card", "bind", "jeanne", "--national-id", "8100"],
+    );
+    assert!(err.contains("n’est ni un identifiant national"), "{err}");
+    cli_ok(d, FR, &["admin", "create", "paul", "--name", "Paul Durand"]);
+    let err = cli_fails(
+        d,
+        EN,
+        &[
+            "admin",
+            "card",
+            "bind",
+            "paul",
+            "--national-id",
+            "810001234567",
+        ],
+    );
+    assert!(err.contains("already bound to account \"jeanne\""), "{err}");
+    let output = cli(
+        d,
+        FR,
+        &[
+            "admin",
+            "card",
+            "bind",
+            "paul",
+            "--national-id",
+            "810001234567",
+            "--fingerprint",
+            "ab",
+        ],
+    );
+    assert!(!output.status.success(), "one card at a time");
+    cli_ok(
+        d,
+        FR,
+        &[
+            "admin",
+            "card",
+            "unbind",
+            "jeanne",
+            "--national-id",
+            "810001234567",
+        ],
+    );
+    let err = cli_fails(
+        d,
+        FR,
+        &[
+            "admin",
+            "card",
+            "unbind",
+            "jeanne",
+            "--national-id",
+            "810001234567",
+        ],
+    );
+    assert!(err.contains("n’est pas associée à ce compte"), "{err}");
+    let out = cli_ok(d, FR, &["admin", "card", "list", "paul"]);
+    assert_eq!(out.trim(), "Aucune carte associée au compte « paul ».");
+    let events: Vec<String> = audit_rows(d)
+        .await
+        .into_iter()
+        .filter(|(event, _, _)| event.starts_with("card_"))
+        .map(|(event, actor, account)| format!("{event} {actor} {}", account.unwrap_or_default()))
+        .collect();
+    assert_eq!(
+        events,
+        [
+            "card_bound cli:operator jeanne",
+            "card_bound cli:operator jeanne",
+            "card_unbound cli:operator jeanne"
+        ]
+    );
 }

@@ -46,6 +46,14 @@ const POSTS: &[(&str, &[(&str, &str)])] = &[
     ("/admin/accounts/bob/enroll", &[("ttl", "900")]),
     ("/admin/invitations/AAAAAAAAAAAAAAAAAAAAAAAAAA/cancel", &[]),
     ("/admin/audit/export", &[]),
+    (
+        "/admin/accounts/bob/cards",
+        &[("kind", "national_id"), ("value", "810001234567")],
+    ),
+    (
+        "/admin/accounts/bob/cards/unbind",
+        &[("kind", "national_id"), ("value", "810001234567")],
+    ),
 ];
 
 /// A server with the administrator `root` (enrolled phone) and the user `bob` (enrolled
@@ -758,6 +766,128 @@ async fn no_session_id_csrf_token_or_enrollment_code_in_the_logs() {
     for secret in [&session_id, &csrf, &code] {
         assert!(!logs.contains(secret.as_str()), "a secret is logged");
     }
+}
+
+#[tokio::test]
+async fn cards_are_bound_and_unbound_from_the_account_page_and_audited() {
+    let (s, root, _bob) = setup(|_| {}).await;
+    let mut tab = logged_in(&s, &root).await;
+    let page = tab.get("/admin/accounts/bob").await;
+    assert!(page.body.contains("id=\"no-card\""), "{}", page.body);
+    let r = submit(
+        &mut tab,
+        "/admin/accounts/bob/cards",
+        &[("kind", "national_id"), ("value", " 810001234567 ")],
+    )
+    .await;
+    assert_eq!(r.status, 303, "{}", r.body);
+    assert_eq!(r.header("location"), "/admin/accounts/bob?done=card_bound");
+    let page = tab.get("/admin/accounts/bob?done=card_bound").await;
+    assert!(page.body.contains("Carte associée au compte."));
+    assert!(page.body.contains("data-card=\"810001234567\""));
+    let fingerprint = "AB:".repeat(31) + "AB";
+    let r = submit(
+        &mut tab,
+        "/admin/accounts/bob/cards",
+        &[("kind", "fingerprint"), ("value", &fingerprint)],
+    )
+    .await;
+    assert_eq!(r.status, 303, "{}", r.body);
+    // Refusals are explained on the page: malformed, and bound to another account.
+    let r = submit(
+        &mut tab,
+        "/admin/accounts/bob/cards",
+        &[("kind", "national_id"), ("value", "81000123")],
+    )
+    .await;
+    assert_eq!(r.status, 400, "{}", r.body);
+    assert!(
+        r.body.contains("n’est ni un identifiant national"),
+        "{}",
+        r.body
+    );
+    let r = submit(
+        &mut tab,
+        "/admin/accounts/root/cards",
+        &[("kind", "national_id"), ("value", "810001234567")],
+    )
+    .await;
+    assert_eq!(r.status, 409, "{}", r.body);
+    assert!(
+        r.body.contains("déjà associée au compte « bob »"),
+        "{}",
+        r.body
+    );
+    let r = submit(
+        &mut tab,
+        "/admin/accounts/bob/cards/unbind",
+        &[("kind", "national_id"), ("value", "810001234567")],
+    )
+    .await;
+    assert_eq!(r.status, 303, "{}", r.body);
+    let svc = service(&s).await;
+    let left: Vec<String> = svc
+        .card_bindings("bob")
+        .await
+        .expect("bindings")
+        .into_iter()
+        .map(|b| b.value)
+        .collect();
+    assert_eq!(left, vec!["ab".repeat(32)]);
+    let rows = audit_rows(&s).await;
+    let cards: Vec<(&str, &str, &str)> = rows
+        .iter()
+        .filter(|r| r.0.starts_with("card_"))
+        .map(|r| (r.0.as_str(), r.1.as_str(), r.5.as_str()))
+        .collect();
+    let print = "ab".repeat(32);
+    assert_eq!(
+        cards,
+        vec![
+            ("card_bound", "web:root", "national_id=810001234567"),
+            (
+                "card_bound",
+                "web:root",
+                format!("fingerprint={print}").as_str()
+            ),
+            ("card_unbound", "web:root", "national_id=810001234567"),
+        ]
+    );
+}
+
+#[tokio::test]
+async fn revoking_a_phone_from_the_page_ends_its_web_sessions() {
+    let (s, root, bob) = setup(|_| {}).await;
+    let mut admin = logged_in(&s, &root).await;
+    let mut user = logged_in(&s, &bob).await;
+    let r = submit(
+        &mut admin,
+        "/admin/accounts/bob/revoke",
+        &[("reason", "téléphone volé")],
+    )
+    .await;
+    assert_eq!(r.status, 303, "{}", r.body);
+    let after = user.get("/session").await;
+    assert_eq!(after.status, 303, "bob's session ended with his phone");
+    assert_eq!(admin.get("/admin").await.status, 200);
+    let rows = audit_rows(&s).await;
+    let revoked = rows
+        .iter()
+        .rev()
+        .find(|r| r.0 == "device_revoked")
+        .expect("audited");
+    assert_eq!(
+        revoked.5,
+        "reason=revoked_by_admin note=\"téléphone volé\" sessions_ended=1"
+    );
+
+    // An administrator who revokes their own phone is signed out too: the session came
+    // from that phone.
+    let r = submit(&mut admin, "/admin/accounts/root/revoke", &[]).await;
+    assert_eq!(r.status, 303, "{}", r.body);
+    let r = admin.get("/admin").await;
+    assert_eq!(r.status, 303);
+    assert_eq!(r.header("location"), "/login?return=%2Fadmin");
 }
 
 /// The pages say which channel is blocked, until when: a pause of offline codes shows on

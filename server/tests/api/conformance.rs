@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use serde_json::{Value, json};
 use tigr_core::clock::FixedClock;
-use tigr_core::payload::QrPayload;
+use tigr_core::payload::{PayloadError, QrPayload};
 use tigr_core::wire::b64_encode;
 use tigr_server::Config;
 use tigr_server::admin::{Actor, AdminService};
@@ -311,6 +311,34 @@ async fn the_qr_and_the_context_have_the_forms_of_the_spec() {
         payload,
         "canonical: parsing writes it back as is"
     );
+    // A phone reads the origin only as servers write it: the same code with its origin
+    // spelt otherwise is refused, except an explicit default port, read as absent.
+    let body = &payload["https://auth.example.fr".len()..];
+    let with_port = QrPayload::parse(&format!("https://auth.example.fr:443{body}"))
+        .expect("explicit default port");
+    assert_eq!(with_port.to_string(), payload);
+    for (odd, expected) in [
+        (
+            format!("https://Auth.Example.FR{body}"),
+            PayloadError::BadOrigin("bad host name"),
+        ),
+        (
+            format!("https://auth.example.fr/{body}"),
+            PayloadError::BadOrigin("bad host name"),
+        ),
+        (
+            format!("{payload}/"),
+            PayloadError::BadField("login code layout"),
+        ),
+        (payload.replace("/t/1/", "/t/01/"), PayloadError::NotTigr),
+        (payload.replace("/t/1/", "/t/0/"), PayloadError::NotTigr),
+        (
+            payload.replace("/t/1/", "/t/2/"),
+            PayloadError::UnsupportedVersion("2".into()),
+        ),
+    ] {
+        assert_eq!(QrPayload::parse(&odd), Err(expected), "{odd}");
+    }
     let c = Challenge::from_created(&created);
     let (code, context) = context(&s, &c).await;
     assert_eq!(code, 200, "{context}");

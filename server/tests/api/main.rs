@@ -7,6 +7,7 @@ mod common;
 
 mod binding;
 mod conformance;
+mod connections;
 mod enrollment;
 mod enumeration;
 mod http;

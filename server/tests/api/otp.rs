@@ -23,13 +23,16 @@ struct SmtpServer {
     maildir: tempfile::TempDir,
 }
 
-/// The Python of the virtual environment that scripts/install-deps.sh makes.
+/// The Python of the virtual environment that scripts/install-deps.sh makes:
+/// `TIGR_AIOSMTPD_PYTHON`, else `<target>/smtp-venv/bin/python` (`CARGO_TARGET_DIR` when set).
 fn smtp_python() -> PathBuf {
     if let Some(python) = std::env::var_os("TIGR_AIOSMTPD_PYTHON") {
         return python.into();
     }
-    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..");
-    let python = root.join("target/test-tools/smtp-venv/bin/python");
+    let target = std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../target"));
+    let python = target.join("smtp-venv/bin/python");
     assert!(
         python.exists(),
         "{} is missing: run scripts/install-deps.sh (it installs aiosmtpd)",
@@ -385,10 +388,8 @@ async fn a_password_and_a_mailed_code_open_the_same_session_as_a_qr_login() {
         .await
         .expect("session row");
     assert_eq!(method, "otp_email");
-    assert_eq!(
-        tigr_server::login::LoginMethod::parse(&method).map(|m| m.amr()),
-        Some(&["pwd", "otp"][..])
-    );
+    let proof = tigr_server::domain::oidc::Authentication::from_method(&method).expect("known");
+    assert_eq!(proof.amr(), ["pwd", "otp", "mfa"]);
 
     // The code works once.
     let mut other = Tab::new(&s);
@@ -729,10 +730,20 @@ async fn the_method_choice_is_remembered_per_browser() {
     let mut tab = Tab::new(&s);
     let qr = tab.get("/login").await;
     assert_eq!(qr.status, 200);
+    // The method choice: the QR code current, its link overriding a remembered choice.
     assert!(
-        qr.body.contains("aria-current=\"page\">QR code"),
-        "QR by default"
+        qr.body.contains(
+            "data-method=\"qr\" aria-current=\"page\"><span class=\"method-icon method-icon-qr\" aria-hidden=\"true\"></span>Code QR"
+        ),
+        "QR by default: {}",
+        qr.body
     );
+    assert!(
+        qr.body.contains("href=\"&#x2f;login?method=qr\""),
+        "{}",
+        qr.body
+    );
+    assert!(qr.body.contains("data-method=\"otp\""), "{}", qr.body);
     assert_eq!(tab.get("/login/otp").await.status, 200);
     let back = tab.get("/login?return=%2Fsession").await;
     assert_eq!(back.status, 303, "OTP was chosen last");
@@ -744,4 +755,121 @@ async fn the_method_choice_is_remembered_per_browser() {
         Some("qr")
     );
     assert_eq!(tab.get("/login").await.status, 200);
+}
+
+/// A service of the OpenID Connect provider sends its user to Tigr; the user picks the OTP
+/// form (it keeps the authorization request and names the service), logs in with the
+/// password and the mailed code, and the service gets an ID token saying so in `amr` and
+/// `acr`.
+#[tokio::test]
+async fn an_openid_connect_service_gets_a_password_and_mailed_code_login() {
+    use tigr_server::admin::ClientRegistration;
+
+    let smtp = SmtpServer::start().await;
+    let s = server(smtp.port, |_| {}).await;
+    account_with_password(&s, "alice").await;
+    let registered = AdminService::open(s.config())
+        .await
+        .expect("admin")
+        .register_client(
+            &operator(),
+            &ClientRegistration {
+                name: "Dossier patient".into(),
+                redirect_uris: vec!["https://rp.example/cb".into()],
+                ..ClientRegistration::default()
+            },
+        )
+        .await
+        .expect("client");
+    let client_id = registered.client.id.clone();
+    let secret = registered.secret.expect("secret");
+    let verifier = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk";
+    let query = serde_urlencoded::to_string([
+        ("response_type", "code"),
+        ("client_id", client_id.as_str()),
+        ("redirect_uri", "https://rp.example/cb"),
+        ("scope", "openid"),
+        ("state", "st-1"),
+        ("nonce", "n-1"),
+        (
+            "code_challenge",
+            "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM",
+        ),
+        ("code_challenge_method", "S256"),
+    ])
+    .expect("query");
+
+    let mut tab = Tab::new(&s);
+    let reply = tab.get(&format!("/oidc/authorize?{query}")).await;
+    assert_eq!(reply.status, 303, "{}", reply.body);
+    let login = reply.header("location").to_owned();
+    let request = login
+        .split_once("authorize=")
+        .map(|(_, id)| id.split('&').next().unwrap_or(id).to_owned())
+        .expect("kept request id");
+    let page = tab.get(&format!("/login/otp?authorize={request}")).await;
+    assert_eq!(page.status, 200, "{}", page.body);
+    assert!(
+        page.body.contains("Dossier patient"),
+        "the service is named"
+    );
+    assert_eq!(attr(&page.body, "name=\"authorize\" value"), request);
+    let csrf = attr(&page.body, "name=\"csrf\" value");
+    let origin = tab.origin();
+    let fields = |action: &'static str, otp: String| {
+        vec![
+            ("csrf", csrf.clone()),
+            ("action", action.to_owned()),
+            ("tigr_id", "alice".to_owned()),
+            ("password", PASSWORD.to_owned()),
+            ("otp", otp),
+            ("authorize", request.clone()),
+        ]
+    };
+    let send = fields("send", String::new());
+    let send: Vec<(&str, &str)> = send.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let sent = tab.submit("/login/otp", &send, Some(&origin)).await;
+    assert_eq!(sent.status, 200, "{}", sent.body);
+    let code = smtp.message(1).await.code();
+    let login = fields("login", code);
+    let login: Vec<(&str, &str)> = login.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let done = tab.submit("/login/otp", &login, Some(&origin)).await;
+    assert_eq!(done.status, 303, "{}", done.body);
+    let resume = done.header("location").to_owned();
+    assert!(resume.starts_with("/oidc/authorize/resume?"), "{resume}");
+    let back = tab.get(&resume).await;
+    let redirect = back.header("location").to_owned();
+    assert!(redirect.starts_with("https://rp.example/cb?"), "{redirect}");
+    let code = redirect
+        .split_once("code=")
+        .map(|(_, c)| c.split('&').next().unwrap_or(c).to_owned())
+        .expect("code");
+
+    let token = reqwest::Client::new()
+        .post(s.url("/oidc/token"))
+        .basic_auth(&client_id, Some(&secret))
+        .form(&[
+            ("grant_type", "authorization_code"),
+            ("code", code.as_str()),
+            ("redirect_uri", "https://rp.example/cb"),
+            ("code_verifier", verifier),
+        ])
+        .send()
+        .await
+        .expect("token");
+    assert_eq!(token.status(), 200);
+    let body: serde_json::Value = token.json().await.expect("json");
+    let payload = body["id_token"]
+        .as_str()
+        .and_then(|t| t.split('.').nth(1))
+        .expect("id token");
+    let claims: serde_json::Value = serde_json::from_slice(
+        &base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .decode(payload)
+            .expect("base64url"),
+    )
+    .expect("claims");
+    assert_eq!(claims["amr"], serde_json::json!(["pwd", "otp", "mfa"]));
+    assert_eq!(claims["acr"], "tigr:password-email-otp");
+    assert_eq!(claims["nonce"], "n-1");
 }

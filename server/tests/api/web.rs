@@ -203,6 +203,23 @@ async fn completion_needs_an_approval_csrf_token_and_same_origin() {
         fetch_cross_site.body.contains("Page expirée"),
         "HTML page for forms"
     );
+    // An Origin that matches the Host header it came with is still another site: only the
+    // configured public origin (http://127.0.0.1:port) is this one.
+    let port = s.server.addr.port();
+    let other_host = tab
+        .send(
+            tab.http
+                .post(format!("{}/login/complete", tab.base))
+                .header("host", format!("localhost:{port}"))
+                .header("origin", format!("http://localhost:{port}"))
+                .header("accept", "application/json")
+                .header("x-csrf-token", &page.csrf)
+                .header("content-type", "application/x-www-form-urlencoded")
+                .body(format!("challenge_id={}", page.challenge.id)),
+        )
+        .await;
+    assert_eq!(other_host.status, 403, "{}", other_host.body);
+    assert_eq!(other_host.json()["error"], "csrf");
     // Nothing was consumed: the right request still works.
     assert_eq!(tab.complete(&page, "").await.status, 200);
 }
@@ -304,6 +321,89 @@ async fn return_urls_go_only_to_configured_services() {
         assert_eq!(direct.status, 303);
         assert_eq!(direct.header("location"), expected, "{asked}");
         tab.cookies.clear();
+    }
+}
+
+/// True when a browser that follows `location` stays on this server or goes to a configured
+/// service (`allowed`: origin and path prefix), whatever it does with the text.
+fn stays_within(location: &str, allowed: &[(&str, &str)]) -> bool {
+    if location.starts_with('/') {
+        return !location.starts_with("//") && !location.contains('\\');
+    }
+    let Ok(url) = url::Url::parse(location) else {
+        return false;
+    };
+    allowed.iter().any(|(origin, prefix)| {
+        url::Url::parse(origin).is_ok_and(|o| o.origin() == url.origin())
+            && url.path().starts_with(prefix)
+            && url.username().is_empty()
+    })
+}
+
+#[tokio::test]
+async fn a_logged_in_browser_is_never_sent_off_the_allowed_places() {
+    let s = TestServer::start_with(|c| {
+        c.return_origins = tigr_server::domain::return_url::ReturnPrefix::parse_list(
+            "https://dpi.example.fr https://portail.example.fr/app/",
+        )
+        .expect("valid");
+    })
+    .await;
+    let phone = s.enroll("paula").await;
+    let mut tab = Tab::new(&s);
+    tab.log_in(&s, &phone).await;
+    let own = s.origin().to_owned();
+    let allowed = [
+        ("https://dpi.example.fr", "/"),
+        ("https://portail.example.fr", "/app"),
+    ];
+    let cases: Vec<(String, &str)> = vec![
+        (format!("{own}//evil.example/phish"), "/session"),
+        (format!("{own}///evil.example"), "/session"),
+        (format!("{own}/%2F%2Fevil.example"), "/session"),
+        (format!("{own}/session?x=1"), "/session?x=1"),
+        ("///evil.example".into(), "/session"),
+        ("//evil.example/".into(), "/session"),
+        ("/\\evil.example".into(), "/session"),
+        ("\\\\evil.example".into(), "/session"),
+        ("%2F%2Fevil.example".into(), "/session"),
+        ("/%2F%2Fevil.example".into(), "/session"),
+        ("/%252F%252Fevil.example".into(), "/session"),
+        ("/\t/evil.example".into(), "/session"),
+        ("/\n/evil.example".into(), "/session"),
+        ("/ok%0d%0aSet-Cookie:%20x=1".into(), "/session"),
+        ("https://dpi.example.fr@evil.example/".into(), "/session"),
+        ("https://evil.example#@dpi.example.fr/".into(), "/session"),
+        ("https://dpі.example.fr/".into(), "/session"),
+        (
+            "https://portail.example.fr/app/..;/admin".into(),
+            "/session",
+        ),
+        (
+            "https://portail.example.fr/app/%2e%2e/admin".into(),
+            "/session",
+        ),
+        ("https://portail.example.fr/application".into(), "/session"),
+        ("javascript:alert(1)".into(), "/session"),
+        ("data:text/html,hi".into(), "/session"),
+        ("http://dpi.example.fr/".into(), "/session"),
+        (
+            "HTTPS://DPI.EXAMPLE.FR:443/patient/42".into(),
+            "https://dpi.example.fr/patient/42",
+        ),
+        (
+            "https://portail.example.fr/app/x?y=1".into(),
+            "https://portail.example.fr/app/x?y=1",
+        ),
+        ("/admin/accounts?q=a".into(), "/admin/accounts?q=a"),
+    ];
+    for (asked, expected) in &cases {
+        let query = serde_urlencoded::to_string([("return", asked.as_str())]).expect("query");
+        let reply = tab.get(&format!("/login?{query}")).await;
+        assert_eq!(reply.status, 303, "{asked:?}");
+        let location = reply.header("location");
+        assert_eq!(location, *expected, "{asked:?}");
+        assert!(stays_within(location, &allowed), "{asked:?} -> {location}");
     }
 }
 
@@ -610,4 +710,67 @@ async fn cookies_are_secure_behind_an_https_public_url() {
     assert!(!cookie.contains("Domain"), "{cookie}");
     // No desktop demonstration text outside loopback servers.
     assert!(!reply.body.contains("demo-payload"));
+}
+
+#[tokio::test]
+async fn a_planted_login_cookie_is_replaced_by_a_fresh_one() {
+    let s = TestServer::start().await;
+    let other = TestServer::start().await;
+    let phone = s.enroll("olga").await;
+    // A value the server issued to another browser's tab is kept as is by that tab.
+    let mut genuine = Tab::new(&s);
+    let first = genuine.login_page("").await;
+    let again = genuine.get("/login").await;
+    assert!(
+        again
+            .set_cookies()
+            .iter()
+            .all(|c| !c.starts_with("tigr_login=")),
+        "an issued cookie is kept"
+    );
+    let issued = first.challenge.token.clone();
+    let id = issued.split('.').next().unwrap_or_default();
+    let tag = issued.rsplit('.').next().unwrap_or_default();
+    let foreign = Tab::new(&other).login_page("").await.challenge.token;
+    let planted_values = [
+        // Well-formed browser tokens the server never issued.
+        "ABCDEFGHIJKLMNOPQRSTUVWXYZ".to_owned(),
+        id.to_owned(),
+        format!("ABCDEFGHIJKLMNOPQRSTUVWXYZ.{tag}"),
+        format!("{id}.AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"),
+        // Issued by another server (another key).
+        foreign,
+    ];
+    for planted in planted_values {
+        let mut victim = Tab::new(&s);
+        victim.cookies.insert("tigr_login".into(), planted.clone());
+        let page = victim.login_page("").await;
+        assert_ne!(
+            page.challenge.token, planted,
+            "the planted value is replaced"
+        );
+        // The planter's copy of the cookie neither follows nor completes the victim's login.
+        let mut planter = Tab::new(&s);
+        planter.cookies.insert("tigr_login".into(), planted.clone());
+        let status = planter
+            .get(&format!("/login/status/{}", page.challenge.id))
+            .await;
+        assert_eq!(status.status, 403, "{planted}");
+        let (code, _) = s
+            .respond(&page.challenge, &phone.approve(s.origin(), &page.challenge))
+            .await;
+        assert_eq!(code, 200);
+        let stolen = planter
+            .post(
+                "/login/complete",
+                &[("challenge_id", &page.challenge.id)],
+                Some(&page.csrf),
+            )
+            .await;
+        assert_eq!(stolen.status, 403, "{planted}: {}", stolen.body);
+        assert_eq!(planter.get("/session").await.status, 303);
+        // The victim's own browser logs in.
+        let done = victim.complete(&page, "").await;
+        assert_eq!(done.status, 200, "{}", done.body);
+    }
 }

@@ -23,11 +23,11 @@ use hyper::{Method, StatusCode};
 use tigr_core::offline::OFFLINE_SUITE;
 use tigr_core::payload::QrPayload;
 use tigr_core::random::{SecureRandom as _, SystemRandom};
-use tigr_core::signing::DeviceKey;
 use tigr_core::wire::b64_encode;
 use tigr_server::admin::{Actor, AdminService, NewAccount, Role};
 use tigr_server::{Config, RunningServer};
 use tigr_tests::bench::http::Conn;
+use tigr_tests::bench::random_device_key;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -173,8 +173,8 @@ async fn enroll(
     rng.fill(&mut secret);
     let body = serde_json::json!({
         "code": qr.code,
-        "approval_key": b64_encode(&new_key(&rng)?.public_key()),
-        "identity_key": b64_encode(&new_key(&rng)?.public_key()),
+        "approval_key": b64_encode(&random_device_key(&rng)?.public_key()),
+        "identity_key": b64_encode(&random_device_key(&rng)?.public_key()),
         "offline_secret": b64_encode(&secret),
         "ocra_suite": OFFLINE_SUITE,
         "device_name": "timing",
@@ -195,17 +195,6 @@ async fn enroll(
         .as_str()
         .context("device_id in the enrollment reply")?
         .to_owned())
-}
-
-fn new_key(rng: &SystemRandom) -> anyhow::Result<DeviceKey> {
-    for _ in 0..16 {
-        let mut scalar = [0u8; 32];
-        rng.fill(&mut scalar);
-        if let Some(key) = DeviceKey::from_scalar(&scalar) {
-            return Ok(key);
-        }
-    }
-    bail!("no valid P-256 scalar drawn")
 }
 
 /// A new login challenge: its id and browser token.

@@ -1,8 +1,7 @@
-//! The login method choice of the login pages (QR code by default, or the OTP form),
-//! remembered per browser in a cookie.
+//! The login method this browser chose last (QR code by default, or the OTP form),
+//! remembered in a cookie; the choice itself is `login_methods.rs`.
 
 use axum::http::HeaderMap;
-use minijinja::context;
 
 use super::super::AppState;
 use super::CookieName;
@@ -42,27 +41,5 @@ impl PageMethod {
             self.as_str(),
             Some(METHOD_COOKIE_SECONDS),
         )
-    }
-}
-
-/// The method choice's links and state, for `method_nav.html`: each method's page keeps
-/// the return URL and language.
-pub fn method_links(current: PageMethod, return_to: &str) -> minijinja::Value {
-    let with_return = |path: &str, extra: &[(&str, &str)]| {
-        let mut query: Vec<(&str, &str)> = extra.to_vec();
-        if !return_to.is_empty() {
-            query.push(("return", return_to));
-        }
-        let encoded = serde_urlencoded::to_string(&query).unwrap_or_default();
-        if encoded.is_empty() {
-            path.to_owned()
-        } else {
-            format!("{path}?{encoded}")
-        }
-    };
-    context! {
-        method => current.as_str(),
-        qr_method_url => with_return("/login", &[("method", "qr")]),
-        otp_method_url => with_return("/login/otp", &[]),
     }
 }

@@ -12,6 +12,9 @@
 //! | `GET  /login/status/{id}?wait=`| long-poll fallback of the same (the API's status JSON)  |
 //! | `POST /login/complete`         | approved challenge → session cookie (JSON or 303)      |
 //! | `POST /login/offline`          | Tigr ID + one-time password → session (JSON or 303)    |
+//! | `GET  /login/cps`              | card login: what to do, the link to the card origin    |
+//! | `GET  /login/cps/certificate`  | the card's step (TLS listener or trusted proxy)        |
+//! | `GET  /login/cps/complete`     | card-approved challenge → session cookie (303)         |
 //! | `GET/POST /login/otp`          | the OTP mode: Tigr ID + password + e-mail code → session |
 //! | `GET/POST /password/{code}`    | choose a password from an invitation link              |
 //! | `GET/POST /session/password`   | change one's password                                  |
@@ -19,10 +22,13 @@
 //! | `POST /logout`                 | ends the session server-side                           |
 //! | `GET  /static/{file}`          | scripts, styles, icon (embedded in the binary)         |
 //! | `GET/POST /admin…`             | the admin pages, for administrators ([`admin`])        |
+//! | `GET/POST /oidc/authorize`, `GET /oidc/authorize/resume`, `GET/POST /oidc/logout` | OpenID Connect in the browser ([`oidc`]) |
 //!
 //! **Browser binding.** The login page sets an HttpOnly cookie holding a random browser
-//! token (`tigr_login`); the challenges it creates store the SHA-256 of that token, exactly
-//! like the JSON API's `browser_token`. Events, status, offline codes and completion all
+//! token and this server's HMAC tag of it (`tigr_login`, see [`csrf::login_cookie`]); the
+//! challenges it creates store the SHA-256 of that value, exactly like the JSON API's
+//! `browser_token`. A login cookie without this server's tag (planted by someone else:
+//! session fixation) is replaced by a fresh one, never used. Events, status, offline codes and completion all
 //! require that cookie (or, for API clients, the `x-tigr-browser-token` header): another
 //! client that knows a challenge id gets 403 and learns nothing. Tabs of one browser share
 //! their cookies, hence their login binding, as they share the session once logged in.
@@ -35,7 +41,7 @@
 //!
 //! **CSRF** ([`csrf`]): every POST carries a token that is an HMAC of the cookie it is bound
 //! to (the session id, or the login page's browser token) under a key kept in the database,
-//! and its `Origin` (or `Sec-Fetch-Site`) must be this site. [`SessionForm`] does both for
+//! and its `Origin` must be the configured public origin (`Sec-Fetch-Site` `same-origin`). [`SessionForm`] does both for
 //! form posts of logged-in pages.
 //!
 //! **Headers** ([`secure_pages`]): CSP without `unsafe-inline` (scripts and styles are static
@@ -44,14 +50,43 @@
 
 pub mod admin;
 pub mod app_link;
+mod card_login;
 pub mod cookies;
 pub mod csrf;
+mod login_methods;
 mod login_page;
 mod method;
+pub mod oidc;
 mod otp_page;
 pub mod render;
 pub mod session;
 mod session_page;
+
+/// The query strings and form bodies the pages read, named for the fuzz targets in `fuzz/`
+/// so that they parse browsers' input exactly as the handlers do. Only with the `fuzzing`
+/// feature: never in the server.
+#[cfg(feature = "fuzzing")]
+pub mod forms {
+    pub use super::admin::forms::*;
+    pub use super::login_page::{LoginForm, LoginQuery};
+
+    /// The language of a page request: `?lang=`, then the language cookie, then
+    /// `Accept-Language`.
+    pub fn page_lang(
+        headers: &axum::http::HeaderMap,
+        query: Option<&str>,
+        secure_cookies: bool,
+    ) -> crate::i18n::Lang {
+        super::page_lang(
+            headers,
+            query,
+            super::CookieJar {
+                secure: secure_cookies,
+            },
+        )
+        .0
+    }
+}
 
 use axum::Router;
 use axum::extract::{FromRequestParts, Request, State};
@@ -81,7 +116,7 @@ use crate::ratelimit::LimitClass;
 use super::AppState;
 use super::error::ApiError;
 use super::extract::lang_of;
-use super::limits;
+use super::{limits, live};
 
 pub use cookies::{CookieJar, CookieName};
 pub use csrf::SessionForm;
@@ -102,7 +137,43 @@ pub struct PagesState {
     /// Show the QR text for desktop demos (loopback servers only).
     pub demo: bool,
     csp: HeaderValue,
+    /// The `form-action` sources of the CSP (`'self'` and the return origins).
+    form_action: String,
     asset_version: String,
+    /// Card login, when configured.
+    pub card: Option<CardPages>,
+}
+
+/// What the card login pages need to know (docs/cps.md).
+#[derive(Debug, Clone)]
+pub struct CardPages {
+    /// The origin where browsers present their card (`https://auth.example.fr:8443`).
+    pub origin: String,
+    /// Reverse proxies allowed to forward a certificate.
+    pub proxies: Vec<std::net::IpAddr>,
+    /// The header they forward it in.
+    pub proxy_header: axum::http::HeaderName,
+}
+
+impl CardPages {
+    fn new(config: &Config) -> Option<Self> {
+        if !config.card.enabled() {
+            return None;
+        }
+        let origin = match config.card_origin() {
+            Ok(origin) => origin.to_string(),
+            Err(error) => {
+                tracing::error!(%error, "card login disabled: its URL is unknown");
+                return None;
+            }
+        };
+        Some(Self {
+            origin,
+            proxies: config.card.proxies.clone(),
+            proxy_header: axum::http::HeaderName::from_bytes(config.card.proxy_header.as_bytes())
+                .ok()?,
+        })
+    }
 }
 
 impl std::fmt::Debug for PagesState {
@@ -111,6 +182,7 @@ impl std::fmt::Debug for PagesState {
             .field("jar", &self.jar)
             .field("return_prefixes", &self.return_prefixes)
             .field("demo", &self.demo)
+            .field("card", &self.card)
             .finish_non_exhaustive()
     }
 }
@@ -141,7 +213,27 @@ impl PagesState {
                  connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
             )),
             asset_version: render::asset_version(),
+            card: CardPages::new(config),
+
+            form_action,
         }
+    }
+
+    /// The pages' CSP with `origin` added to `form-action`: a page whose form leads, through
+    /// this server's redirects, to that origin (an OpenID Connect client's redirect or
+    /// post-logout URI; browsers check `form-action` on every redirect of a form's
+    /// navigation). `None` when `origin` cannot be put in a header.
+    pub fn csp_allowing_form_target(&self, origin: &str) -> Option<HeaderValue> {
+        if origin.is_empty()
+            || !origin.bytes().all(|b| b.is_ascii_graphic())
+            || origin.contains([';', ','])
+        {
+            return None;
+        }
+        let current = self.csp.to_str().ok()?;
+        let wanted = format!("form-action {}", self.form_action);
+        let widened = current.replacen(&wanted, &format!("{wanted} {origin}"), 1);
+        HeaderValue::from_str(&widened).ok()
     }
 
     /// The CSRF token bound to a cookie value (session id or login browser token).
@@ -152,6 +244,16 @@ impl PagesState {
     /// True when `submitted` is the CSRF token of `binding` (constant time).
     pub fn csrf_ok(&self, binding: &str, submitted: &str) -> bool {
         csrf::verify(&self.csrf_key, binding, submitted)
+    }
+
+    /// The login cookie value of a fresh browser token (the token and this server's tag).
+    pub fn login_cookie(&self, browser_token: &str) -> String {
+        csrf::login_cookie(&self.csrf_key, browser_token)
+    }
+
+    /// True when `value` is a login cookie this server issued.
+    pub fn is_issued_login_cookie(&self, value: &str) -> bool {
+        csrf::is_issued_login_cookie(&self.csrf_key, value)
     }
 }
 
@@ -180,12 +282,19 @@ pub fn router(state: &AppState) -> Router<AppState> {
     let limit = |class| middleware::from_fn_with_state((state.clone(), class), rate_limit);
     let challenges = limit(LimitClass::Challenges);
     let offline = limit(LimitClass::Offline);
+    let live = middleware::from_fn_with_state(state.clone(), live::admit);
     let pages = Router::new()
         .route("/", get(session_page::home))
         .route("/login", get(login_page::page).layer(challenges.clone()))
-        .route("/login/renew", post(login_page::renew).layer(challenges))
-        .route("/login/events/{id}", get(login_page::events))
-        .route("/login/status/{id}", get(login_page::status))
+        .route(
+            "/login/renew",
+            post(login_page::renew).layer(challenges.clone()),
+        )
+        .route(
+            "/login/events/{id}",
+            get(login_page::events).layer(live.clone()),
+        )
+        .route("/login/status/{id}", get(login_page::status).layer(live))
         .route("/login/complete", post(login_page::complete))
         .route(
             "/login/offline",
@@ -207,10 +316,43 @@ pub fn router(state: &AppState) -> Router<AppState> {
             "/session/password",
             get(otp_page::change_page).post(otp_page::change_post),
         )
+        .route(
+            "/login/cps",
+            get(card_login::page).layer(challenges.clone()),
+        )
+        .route(
+            "/login/cps/certificate",
+            get(card_login::certificate).layer(challenges.clone()),
+        )
+        .route("/login/cps/complete", get(card_login::complete))
         .route("/session", get(session_page::session_page))
         .route("/logout", post(session_page::logout))
         .route("/static/{file}", get(session_page::static_file))
-        .merge(admin::router());
+        .route(
+            crate::oidc::paths::AUTHORIZE,
+            get(oidc::authorize).post(oidc::authorize),
+        )
+        .route(crate::oidc::paths::RESUME, get(oidc::resume))
+        .route(
+            crate::oidc::paths::LOGOUT,
+            get(oidc::logout).post(oidc::logout),
+        )
+        .merge(admin::router(state));
+    secure_pages(pages, state)
+}
+
+/// The card TLS listener's pages: the card's step of a card login, and the static files
+/// its page uses (docs/cps.md).
+pub fn card_router(state: &AppState) -> Router<AppState> {
+    // Each refusal writes an audit row: as many card steps a minute as login pages.
+    let challenges =
+        middleware::from_fn_with_state((state.clone(), LimitClass::Challenges), rate_limit);
+    let pages = Router::new()
+        .route(
+            "/login/cps/certificate",
+            get(card_login::certificate).layer(challenges),
+        )
+        .route("/static/{file}", get(session_page::static_file));
     secure_pages(pages, state)
 }
 
@@ -242,7 +384,10 @@ async fn page_headers(State(app): State<AppState>, request: Request, next: Next)
     let (lang, chosen) = page_lang(request.headers(), request.uri().query(), app.pages.jar);
     let mut response = next.run(request).await;
     let headers = response.headers_mut();
-    headers.insert(CONTENT_SECURITY_POLICY, app.pages.csp.clone());
+    // A page may widen its own `form-action` (see `PagesState::csp_allowing_form_target`).
+    headers
+        .entry(CONTENT_SECURITY_POLICY)
+        .or_insert_with(|| app.pages.csp.clone());
     headers.insert(X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
     // Not no-referrer: browsers then send `Origin: null` on form posts, which CSRF checks
     // need. Same-origin keeps URLs (return targets) from leaking to other sites.
@@ -372,6 +517,21 @@ impl PageContext {
             self.path.clone()
         } else {
             format!("{}?{encoded}", self.path)
+        }
+    }
+
+    /// The URL of `path` on this server with this page's query parameters named in `keep`
+    /// (e.g. `return` and `lang` when moving between login methods).
+    pub fn url_for(&self, path: &str, keep: &[&str]) -> String {
+        let query: Vec<(&str, &str)> = self
+            .query
+            .iter()
+            .filter(|(k, _)| keep.contains(&k.as_str()))
+            .map(|(k, v)| (k.as_str(), v.as_str()))
+            .collect();
+        match serde_urlencoded::to_string(&query).unwrap_or_default() {
+            encoded if encoded.is_empty() => path.to_owned(),
+            encoded => format!("{path}?{encoded}"),
         }
     }
 

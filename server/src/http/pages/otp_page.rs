@@ -19,12 +19,16 @@ use crate::domain::password::{MAX_PASSWORD_CHARS, MIN_PASSWORD_CHARS, PasswordPr
 use crate::domain::return_url::checked_return;
 use crate::i18n::Lang;
 use crate::login::ClientInfo;
+use crate::oidc::PendingView;
 use crate::otp::OtpError;
 use crate::text::text_with;
 
 use super::super::AppState;
-use super::login_page::{LoginQuery, check_login_post, logged_in, login_token};
-use super::method::{PageMethod, method_links};
+use super::login_methods::login_methods;
+use super::login_page::{
+    LoginQuery, check_login_post, kept_request, logged_in, login_token, resume_url,
+};
+use super::method::PageMethod;
 use super::render::time_texts;
 use super::{
     CookieName, MaybeSession, PageContext, SessionForm, WebError, WebSession, add_cookie, see_other,
@@ -35,6 +39,8 @@ use super::{
 struct OtpPageState<'a> {
     tigr_id: &'a str,
     return_to: &'a str,
+    /// The OpenID Connect request kept for this browser, if any.
+    oidc: Option<&'a PendingView>,
     notice: Option<String>,
     error: Option<String>,
 }
@@ -45,22 +51,21 @@ fn render_otp_page(
     token: &str,
     state: OtpPageState<'_>,
 ) -> Response {
-    let links = method_links(PageMethod::Otp, state.return_to);
     ctx.render(
         app,
         "login_otp.html",
         None,
         context! {
-            ..links,
-            ..context! {
-                csrf => app.pages.csrf_token(token),
-                return_to => state.return_to,
-                tigr_id => state.tigr_id,
-                notice => state.notice,
-                error => state.error.unwrap_or_default(),
-                email_offered => app.otp.email_codes_offered(),
-                code_minutes => (app.otp.email_code_ttl() + 59) / 60,
-            }
+            csrf => app.pages.csrf_token(token),
+            return_to => state.return_to,
+            authorize => state.oidc.map_or("", |v| v.id.as_str()),
+            login_service => state.oidc.map(|v| v.client_name.as_str()),
+            login_methods => login_methods(app, ctx, "otp"),
+            tigr_id => state.tigr_id,
+            notice => state.notice,
+            error => state.error.unwrap_or_default(),
+            email_offered => app.otp.email_codes_offered(),
+            code_minutes => (app.otp.email_code_ttl() + 59) / 60,
         },
     )
 }
@@ -74,10 +79,18 @@ pub async fn page(
     query: Result<Query<LoginQuery>, QueryRejection>,
 ) -> Response {
     let Query(query) = query.unwrap_or_default();
-    let return_to = query
-        .return_to()
-        .and_then(|r| checked_return(r, &app.origin, &app.pages.return_prefixes));
-    if session.is_some() {
+    let oidc = match kept_request(&app, &headers, query.authorize()).await {
+        Ok(oidc) => oidc,
+        Err(error) => return super::oidc::refusal_page(&app, &ctx, &error),
+    };
+    let return_to = match &oidc {
+        Some(view) => Some(resume_url(view)),
+        None => query
+            .return_to()
+            .and_then(|r| checked_return(r, &app.origin, &app.pages.return_prefixes)),
+    };
+    // A kept request is here because it needs a (new) login: no shortcut then.
+    if session.is_some() && oidc.is_none() {
         return see_other(return_to.as_deref().unwrap_or("/session"));
     }
     let (token, new_cookie) = login_token(&app, &headers);
@@ -87,6 +100,7 @@ pub async fn page(
         &token,
         OtpPageState {
             return_to: return_to.as_deref().unwrap_or(""),
+            oidc: oidc.as_ref(),
             ..OtpPageState::default()
         },
     );
@@ -113,6 +127,9 @@ struct OtpForm {
     otp: String,
     #[serde(default, rename = "return")]
     return_to: String,
+    /// The OpenID Connect request kept for this browser (empty: none).
+    #[serde(default)]
+    authorize: String,
 }
 
 /// `POST /login/otp`: `action=send` mails a code ("Envoyer OTP par courriel"),
@@ -127,8 +144,16 @@ pub async fn post(
 ) -> Result<Response, WebError> {
     let token = check_login_post(&app, &ctx, &headers, &body)?;
     let form: OtpForm = serde_urlencoded::from_bytes(&body).unwrap_or_default();
-    let return_to = checked_return(&form.return_to, &app.origin, &app.pages.return_prefixes)
-        .unwrap_or_default();
+    let oidc = match kept_request(&app, &headers, Some(&form.authorize)).await {
+        Ok(oidc) => oidc,
+        Err(error) => return Ok(super::oidc::refusal_page(&app, &ctx, &error)),
+    };
+    let return_to = match &oidc {
+        Some(view) => resume_url(view),
+        None => checked_return(&form.return_to, &app.origin, &app.pages.return_prefixes)
+            .unwrap_or_default(),
+    };
+    let previous = app.pages.jar.get(&headers, CookieName::Session);
     let again = |status: StatusCode, notice: Option<String>, error: Option<String>| {
         let mut response = render_otp_page(
             &app,
@@ -137,6 +162,7 @@ pub async fn post(
             OtpPageState {
                 tigr_id: form.tigr_id.trim(),
                 return_to: &return_to,
+                oidc: oidc.as_ref(),
                 notice,
                 error,
             },
@@ -177,7 +203,13 @@ pub async fn post(
     }
     match app
         .otp
-        .login(&form.tigr_id, &form.password, &form.otp, &client)
+        .login(
+            &form.tigr_id,
+            &form.password,
+            &form.otp,
+            &client,
+            previous.as_deref(),
+        )
         .await
     {
         Ok(opened) => Ok(logged_in(&app, &ctx, opened, &return_to)),

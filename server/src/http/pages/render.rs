@@ -24,12 +24,20 @@ pub const TEMPLATES: &[(&str, &str)] = &[
     ),
     ("login.html", include_str!("../../../templates/login.html")),
     (
-        "login_otp.html",
-        include_str!("../../../templates/login_otp.html"),
+        "login_methods.html",
+        include_str!("../../../templates/login_methods.html"),
     ),
     (
-        "method_nav.html",
-        include_str!("../../../templates/method_nav.html"),
+        "card_login.html",
+        include_str!("../../../templates/card_login.html"),
+    ),
+    (
+        "card_refused.html",
+        include_str!("../../../templates/card_refused.html"),
+    ),
+    (
+        "login_otp.html",
+        include_str!("../../../templates/login_otp.html"),
     ),
     (
         "password.html",
@@ -42,6 +50,27 @@ pub const TEMPLATES: &[(&str, &str)] = &[
     (
         "message.html",
         include_str!("../../../templates/message.html"),
+    ),
+    // OpenID Connect (`http/pages/oidc.rs`).
+    (
+        "oidc_logout.html",
+        include_str!("../../../templates/oidc_logout.html"),
+    ),
+    (
+        "admin/oidc_clients.html",
+        include_str!("../../../templates/admin/oidc_clients.html"),
+    ),
+    (
+        "admin/oidc_client.html",
+        include_str!("../../../templates/admin/oidc_client.html"),
+    ),
+    (
+        "admin/oidc_client_form.html",
+        include_str!("../../../templates/admin/oidc_client_form.html"),
+    ),
+    (
+        "admin/oidc_client_fields.html",
+        include_str!("../../../templates/admin/oidc_client_fields.html"),
     ),
     // Admin pages (`http/pages/admin/`).
     (
@@ -224,6 +253,10 @@ mod tests {
                         countdown_text => "2:00", remaining => 120, notice => "n",
                         offline_error => "", offline_tigr_id => "", qr_mode_url => "/login",
                         offline_mode_url => "/login?mode=offline", demo_payload => "P<",
+                        login_methods => vec![
+                            context! { id => "qr", label => "QR", href => "/login", current => true },
+                            context! { id => "cps", label => "CPS", href => "/login/cps", current => false },
+                        ],
                     }
                 })
                 .expect("login renders");
@@ -231,6 +264,7 @@ mod tests {
             assert!(login.contains("ESEA &lt;Nouvelle-Aquitaine&gt;"));
             assert!(login.contains("x&quot;y"));
             assert!(login.contains("P&lt;"));
+            assert!(login.contains("data-method=\"cps\""), "{login}");
             assert!(!login.contains("style="), "no inline style (CSP)");
             assert!(!login.contains("<script>"), "no inline script (CSP)");
             let session = env
@@ -246,6 +280,39 @@ mod tests {
                 .expect("session renders");
             assert!(session.contains("Alice &lt;b&gt;"));
             assert!(session.contains("30 min"));
+            let card = env
+                .get_template("card_login.html")
+                .expect("card login")
+                .render(context! {
+                    ..base(lang),
+                    ..context! {
+                        card_url => "https://a.fr:8443/login/cps/certificate?challenge=C&return=/x\"y",
+                        login_methods => vec![
+                            context! { id => "qr", label => "QR <", href => "/login", current => false },
+                            context! { id => "cps", label => "CPS", href => "/login/cps", current => true },
+                        ],
+                    }
+                })
+                .expect("card login renders");
+            assert!(card.contains("challenge=C&amp;return="), "{card}");
+            assert!(card.contains("x&quot;y"), "{card}");
+            assert!(card.contains("QR &lt;"));
+            assert!(card.contains("aria-current=\"page\""));
+            let refused = env
+                .get_template("card_refused.html")
+                .expect("card refused")
+                .render(context! {
+                    ..base(lang),
+                    ..context! {
+                        heading => "h", text => "t", todo => "d", reason => "unbound",
+                        audited => true, name => "Jeanne <M>", national_id => "810001234567",
+                        id_kind => "RPPS", fingerprint => "ab", login_url => "/login/cps",
+                        qr_url => "/login",
+                    }
+                })
+                .expect("card refused renders");
+            assert!(refused.contains("Jeanne &lt;M&gt;"));
+            assert!(refused.contains("810001234567"));
             env.get_template("message.html")
                 .expect("message")
                 .render(context! {

@@ -7,8 +7,11 @@ use axum::response::Response;
 use minijinja::context;
 use serde::{Deserialize, Serialize};
 
-use crate::admin::{AccountChanges, AccountFilter, AdminError, NewAccount, PageRequest, Role};
+use crate::admin::{
+    AccountChanges, AccountFilter, AdminError, CardKey, NewAccount, PageRequest, Role,
+};
 use crate::admin::{AccountDetails, StatusFilter};
+use crate::login::{BY_FINGERPRINT, BY_NATIONAL_ID};
 
 use super::super::see_other;
 use super::dashboard::parse_page;
@@ -242,6 +245,8 @@ const OUTCOMES: &[(&str, &str)] = &[
     ("unblocked", "admin-done-unblocked"),
     ("revoked", "admin-done-revoked"),
     ("cancelled", "admin-done-cancelled"),
+    ("card_bound", "admin-done-card-bound"),
+    ("card_unbound", "admin-done-card-unbound"),
 ];
 
 /// `GET /admin/accounts/{id}`.
@@ -278,17 +283,86 @@ async fn account_page(
         .await
         .map_err(|e| admin.fail(e))?
         .map(|at| Time::at(at, admin.zone(), admin.lang()));
+    let cards = admin
+        .service()
+        .card_bindings(id)
+        .await
+        .map_err(|e| admin.fail(e))?
+        .into_iter()
+        .map(|b| CardView {
+            by_national_id: b.kind == BY_NATIONAL_ID,
+            created: Time::at(b.created_at, admin.zone(), admin.lang()),
+            kind: b.kind,
+            value: b.value,
+            created_by: b.created_by,
+        })
+        .collect::<Vec<_>>();
     Ok(admin.render_status(
         status,
         "admin/account.html",
         "accounts",
         context! {
             account => account_view(admin, &details),
+            cards,
             flash => done,
             error,
             password_set,
         },
     ))
+}
+
+/// A card binding on the account page.
+#[derive(Debug, Serialize)]
+struct CardView {
+    kind: String,
+    by_national_id: bool,
+    value: String,
+    created: Time,
+    created_by: String,
+}
+
+/// The card of a bind or unbind form: `kind` (`national_id`, `fingerprint`) and `value`.
+#[derive(Debug, Default, Deserialize)]
+pub struct CardForm {
+    #[serde(default)]
+    kind: String,
+    #[serde(default)]
+    value: String,
+}
+
+impl CardForm {
+    fn key(&self) -> CardKey {
+        if self.kind == BY_FINGERPRINT {
+            CardKey::Fingerprint(self.value.clone())
+        } else {
+            CardKey::NationalId(self.value.clone())
+        }
+    }
+}
+
+/// `POST /admin/accounts/{id}/cards` (`kind`, `value`): binds a CPS card to the account.
+pub async fn bind_card(
+    Path(id): Path<String>,
+    AdminForm { admin, form }: AdminForm<CardForm>,
+) -> Result<Response, WebError> {
+    let result = admin
+        .service()
+        .bind_card(&admin.actor, &id, &form.key())
+        .await
+        .map(drop);
+    after(&admin, &id, "", "card_bound", result).await
+}
+
+/// `POST /admin/accounts/{id}/cards/unbind` (`kind`, `value`): removes a card binding.
+pub async fn unbind_card(
+    Path(id): Path<String>,
+    AdminForm { admin, form }: AdminForm<CardForm>,
+) -> Result<Response, WebError> {
+    let result = admin
+        .service()
+        .unbind_card(&admin.actor, &id, &form.key())
+        .await;
+    after(&admin, &id, "", "card_unbound", result).await
 }
 
 fn account_view(admin: &Admin, details: &AccountDetails) -> minijinja::Value {
