@@ -10,7 +10,9 @@ use crate::browser::{Reply, Tab, attr, unescape};
 use crate::common::TestServer;
 use crate::support::*;
 
-/// Runs `tigr-server <args>` on the server's database and key, in `lang`.
+/// Runs `tigr-server <args>` on the server's database and key, in `lang`. It blocks its
+/// thread: tests calling it run on a multi-thread runtime, so that the in-process server
+/// goes on (and releases the database) while the command waits.
 fn cli(s: &TestServer, lang: &str, args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_tigr-server"))
         .args(args)
@@ -45,7 +47,7 @@ fn fails(output: &Output) -> String {
     String::from_utf8_lossy(&output.stderr).into_owned()
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn operators_register_list_show_renew_and_remove_clients_from_the_command_line() {
     let s = TestServer::start().await;
     let phone = person(&s, "alice").await;
@@ -187,7 +189,7 @@ async fn operators_register_list_show_renew_and_remove_clients_from_the_command_
     );
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_rotated_key_signs_new_tokens_and_the_old_one_stays_published() {
     let s = TestServer::start().await;
     let phone = person(&s, "alice").await;
