@@ -202,13 +202,14 @@ fn main() {
     }
 }
 
+/// Frames of a category, and reads and misreads per decoder.
+type CategoryCounts = (usize, BTreeMap<Decoder, (usize, usize)>);
+
 /// The generated frames: read rate per category, time percentiles per frame size.
 fn generated(decoders: &mut Decoders, o: &Options) {
     let list = decoders.list();
     let set = camera::data_set(o.per_category, o.empty);
-    // Per category: (frames, reads per decoder, misreads per decoder).
-    let mut per_category: BTreeMap<Category, (usize, BTreeMap<Decoder, (usize, usize)>)> =
-        BTreeMap::new();
+    let mut per_category: BTreeMap<Category, CategoryCounts> = BTreeMap::new();
     // Per decoder, size and "with code": times.
     let mut times: BTreeMap<(Decoder, usize, bool), Vec<Duration>> = BTreeMap::new();
     let mut missed: BTreeMap<Decoder, Vec<String>> = BTreeMap::new();
@@ -276,7 +277,10 @@ fn generated(decoders: &mut Decoders, o: &Options) {
             )
         })
         .collect();
-    println!("| all with a code | {total_frames} | {} |", cells.join(" | "));
+    println!(
+        "| all with a code | {total_frames} | {} |",
+        cells.join(" | ")
+    );
 
     println!("\n## Generated frames: decoding time, ms\n");
     println!("| decoder | size | frames with a code: median / p90 / max | without: median / max |");
@@ -395,6 +399,11 @@ fn streams(decoders: &mut Decoders) {
                 None => "-".into(),
             })
             .collect();
-        println!("| {} | {} | {} |", stream.name, frames.len(), cells.join(" | "));
+        println!(
+            "| {} | {} | {} |",
+            stream.name,
+            frames.len(),
+            cells.join(" | ")
+        );
     }
 }

@@ -102,12 +102,7 @@ impl Zbar {
             let image = (self.image_create)();
             (self.image_set_format)(image, Y800);
             (self.image_set_size)(image, width as c_uint, height as c_uint);
-            (self.image_set_data)(
-                image,
-                luma.as_ptr().cast(),
-                luma.len() as c_ulong,
-                None,
-            );
+            (self.image_set_data)(image, luma.as_ptr().cast(), luma.len() as c_ulong, None);
             if (self.scan_image)(self.scanner, image) > 0 {
                 let mut symbol = (self.first_symbol)(image);
                 while !symbol.is_null() {

@@ -223,12 +223,12 @@ pub fn payload(rng: &mut Rng) -> String {
             .collect()
     };
     let (a, b) = (id(), id());
-    let scheme = if rng.next_u64() % 4 == 0 {
+    let scheme = if rng.next_u64().is_multiple_of(4) {
         "tigr"
     } else {
         "https"
     };
-    if rng.next_u64() % 3 == 0 {
+    if rng.next_u64().is_multiple_of(3) {
         format!("{scheme}://{host}/t/1/E/{a}")
     } else {
         let expiry = 1_795_000_000 + rng.next_u64() % 1_000_000;
@@ -375,7 +375,8 @@ pub fn render(s: &Scene) -> Vec<u8> {
             if s.moire > 0.0 && camera.on_screen(s, code.as_ref(), x as f32, y as f32) {
                 let (gx, gy) = camera.to_plane(x as f32 + 0.5, y as f32 + 0.5);
                 let pitch = s.moire_pitch / s.module;
-                let grid = 0.5 + 0.5 * (2.0 * PI * gx / pitch).cos() * (2.0 * PI * gy / pitch).cos();
+                let grid =
+                    0.5 + 0.5 * (2.0 * PI * gx / pitch).cos() * (2.0 * PI * gy / pitch).cos();
                 v *= 1.0 - s.moire * grid;
             }
             img[y * w + x] = v;
@@ -390,7 +391,10 @@ pub fn render(s: &Scene) -> Vec<u8> {
     img.iter()
         .enumerate()
         .map(|(i, &v)| {
-            let (x, y) = ((i % w) as f32 / w as f32 - 0.5, (i / w) as f32 / h as f32 - 0.5);
+            let (x, y) = (
+                (i % w) as f32 / w as f32 - 0.5,
+                (i / w) as f32 / h as f32 - 0.5,
+            );
             let vignette = 1.0 - 0.6 * (x * x + y * y);
             let signal = v * s.exposure * vignette + s.flare;
             let sigma = (s.noise * s.noise + 0.02 * signal.max(0.0)).sqrt();
@@ -494,15 +498,16 @@ fn radiance(
     let half = *n as f32 / 2.0;
     if let Surface::Paper { curl, .. } = s.surface {
         // The sheet bulges: columns shift sideways by up to `curl` modules at mid-height.
-        u += curl * (PI * (v / (half + SHEET_MARGIN)).clamp(-1.0, 1.0) / 2.0).cos() * u.signum()
+        u += curl
+            * (PI * (v / (half + SHEET_MARGIN)).clamp(-1.0, 1.0) / 2.0).cos()
+            * u.signum()
             * (u.abs() / (half + SHEET_MARGIN)).min(1.0);
     }
     let (cu, cv) = (u + half, v + half);
     let sheet = half + SHEET_MARGIN;
     if u.abs() >= sheet || v.abs() >= sheet {
         // Bezel for a screen, then the desk.
-        if matches!(s.surface, Surface::Screen) && u.abs() < sheet + 2.0 && v.abs() < sheet + 2.0
-        {
+        if matches!(s.surface, Surface::Screen) && u.abs() < sheet + 2.0 && v.abs() < sheet + 2.0 {
             return 15.0 + glare(u, v);
         }
         return desk.luma(px, py);
@@ -519,7 +524,11 @@ fn radiance(
         }
         Surface::Paper { shadow, .. } => {
             // Fibres: a hashed value per 1/4 module, and ink that is not perfectly even.
-            let fibre = hash01(textures, (cu * 4.0).floor() as i64, (cv * 4.0).floor() as i64);
+            let fibre = hash01(
+                textures,
+                (cu * 4.0).floor() as i64,
+                (cv * 4.0).floor() as i64,
+            );
             let l = if module_dark(cu, cv) {
                 s.ink * (0.9 + 0.2 * fibre)
             } else {
