@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # Installs what the test suites need beyond Rust, Java/Maven and Node.js:
-# Debian's Chromium and ChromeDriver for the browser tests. Idempotent.
+# Debian's Chromium and ChromeDriver for the browser tests, and zbar (libzbar0), the peer
+# decoder core/examples/qr_report compares the QR decoder with. Idempotent.
 set -euo pipefail
 
 need=()
 command -v chromium >/dev/null 2>&1 || need+=(chromium)
 command -v chromedriver >/dev/null 2>&1 || need+=(chromium-driver)
+ldconfig -p 2>/dev/null | grep -q 'libzbar\.so\.0' || need+=(libzbar0)
 if [ ${#need[@]} -eq 0 ]; then
   exit 0
 fi

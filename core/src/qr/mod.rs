@@ -16,11 +16,12 @@
 //!
 //! # Cost
 //!
-//! A 640x480 frame holding a readable code typically decodes in the first attempt, in about
-//! 6 ms on a desktop core, two thirds of it in rqrr's grid fitting. A frame without any code
-//! runs every attempt: about 15 to 60 ms at 640x480 depending on how busy the image is, and
-//! up to about 200 ms for a noisy frame of at most 512 px a side, where the upscaled attempts
-//! run too.
+//! Before rqrr runs, each attempt's bitmap is searched for finder patterns (`finder.rs`,
+//! about a millisecond), and rqrr only gets the regions where three of them sit as a code's
+//! corners. A frame in which no finder pattern shows is rejected after three cheap attempts
+//! (a few milliseconds at 1280x720); a frame with patterns but no readable code (a busy desk,
+//! text) still runs the whole chain. docs/benchmarks.md has the figures, measured with
+//! `examples/qr_report` against zbar.
 //!
 //! # Text encoding
 //!
@@ -318,11 +319,10 @@ fn scan_regions(
     Vec::new()
 }
 
-/// Attempts after which a frame in which rqrr located no code is given up (see
-/// [`decode_gray`]). On the generated frames (`examples/qr_report`), giving up after 3 instead
-/// of running every attempt loses 5 of 96 reads and makes a 1280x720 frame without a code
-/// about 4 times cheaper (11 ms instead of 39 ms median on a loaded machine); rejecting after
-/// 1 or 2 loses 12 reads.
+/// Attempts after which a frame in which rqrr located no code stops the region attempts
+/// (see [`decode_gray`]). On the generated frames (`examples/qr_report`, 8 per category)
+/// stopping after 3 kept 69 of the 74 reads of running every attempt on the regions;
+/// stopping after 1 or 2 kept 62.
 const PROBES: usize = 3;
 
 /// Runs the strategies in order until one finds at least one code.
@@ -333,7 +333,10 @@ const PROBES: usize = 3;
 /// code's grid in the first [`PROBES`] attempts, the frame is given up: that is the common
 /// frame while the user aims. A light-on-dark code (its patterns seen inverted by the first
 /// attempt) moves the inverted attempts forward, and small modules (under [`SMALL_MODULE`])
-/// get a last round of attempts on the code's region at double size.
+/// get a round of attempts on the code's region at double size. Only a frame in which some
+/// finder pattern was seen then gets the whole chain on the whole frame
+/// ([`whole_frame_attempts`]); a frame without any is rejected after [`PROBES`] cheap
+/// attempts.
 fn decode_gray(img: &Gray) -> Vec<DecodedQr> {
     let mut transformed = Transformed::new(img);
     let mut order: Vec<Strategy> = STRATEGIES.to_vec();
@@ -382,6 +385,27 @@ fn decode_gray(img: &Gray) -> Vec<DecodedQr> {
             }
         }
     }
+    if evidence.patterns {
+        // Some finder pattern was seen: the full chain, each attempt on the whole frame,
+        // reads what the regions missed (a pattern the cheap search did not see, a corner
+        // outside the region).
+        return whole_frame_attempts(img);
+    }
+    Vec::new()
+}
+
+/// Every attempt on the whole frame, rqrr deciding alone where the code is.
+fn whole_frame_attempts(img: &Gray) -> Vec<DecodedQr> {
+    let mut transformed = Transformed::new(img);
+    for (i, strategy) in STRATEGIES.iter().enumerate() {
+        transformed.keep_for(&STRATEGIES[i..]);
+        if let Some(src) = transformed.get(strategy.ops) {
+            let found = run_strategy(src, strategy.threshold);
+            if !found.is_empty() {
+                return found;
+            }
+        }
+    }
     Vec::new()
 }
 
@@ -401,6 +425,8 @@ const SMALL_MODULE: f32 = 3.0;
 struct Evidence {
     /// Whether rqrr located a code's grid in an attempt (and failed to read it).
     located: bool,
+    /// Whether an attempt saw any finder pattern, in either polarity.
+    patterns: bool,
     /// Patterns (both polarities) of the attempt that saw the most small ones.
     small: Vec<Finder>,
 }
@@ -408,6 +434,7 @@ struct Evidence {
 impl Evidence {
     /// Records what an attempt on `src` (the frame after `ops`) saw.
     fn add(&mut self, src: &Gray, frame: &Gray, finders: &Finders) {
+        self.patterns |= !finders.normal.is_empty() || !finders.inverted.is_empty();
         let scale = frame.width as f32 / src.width as f32;
         let small: Vec<Finder> = finders
             .normal
@@ -508,7 +535,6 @@ fn binarize_with(img: &Gray, threshold: Threshold) -> Vec<u8> {
 }
 
 /// Binarizes and scans one image, whatever its finder patterns.
-#[cfg(test)]
 fn run_strategy(img: &Gray, threshold: Threshold) -> Vec<DecodedQr> {
     run_bitmap(
         img.width,
