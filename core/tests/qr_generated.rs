@@ -18,16 +18,16 @@ const EMPTY_FRAMES: usize = 6;
 /// floors were set (debug and release builds decode alike). A lower count is a regression.
 const FLOORS: [(Category, usize); 12] = [
     (Category::Clean, 3),
-    (Category::Perspective, 1),
+    (Category::Perspective, 3),
     (Category::Moire, 2),
     (Category::Glare, 2),
     (Category::Defocus, 1),
     (Category::Motion, 2),
-    (Category::Dark, 2),
+    (Category::Dark, 3),
     (Category::Overexposed, 3),
-    (Category::Small, 2),
+    (Category::Small, 3),
     (Category::Paper, 2),
-    (Category::TerminalDark, 1),
+    (Category::TerminalDark, 2),
     (Category::TerminalLight, 1),
 ];
 

