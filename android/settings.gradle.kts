@@ -17,6 +17,7 @@ dependencyResolutionManagement {
 }
 
 rootProject.name = "Tigr"
-include(":app")
-// jvm-tests/ is a separate Maven project (JVM tests of the generated Kotlin bindings):
-// it is deliberately not a Gradle module.
+include(":app", ":ui")
+// ui/ holds the platform-neutral code (ViewModels, Compose screens, navigation state, text);
+// app/ the Android shell. jvm-tests/ is a separate Maven project that compiles ui/ against
+// Compose desktop and tests it on the JVM: it is deliberately not a Gradle module.

@@ -1,24 +1,43 @@
 #!/usr/bin/env bash
-# Installs what the test suites need beyond Rust, Java/Maven and Node.js:
-# Debian's Chromium and ChromeDriver for the browser tests, and zbar (libzbar0), the peer
-# decoder core/examples/qr_report compares the QR decoder with. Idempotent.
+# Installs what the test suites need beyond Rust, Java/Maven and Node.js, idempotently:
+# * Debian's Chromium and ChromeDriver for the browser tests;
+# * oathtool (OATH Toolkit), the reference the OTP account tests check codes against;
+# * Debian's Apache httpd with mod_auth_openidc, the relying party of the `oidc_apache` suite;
+# * a Python virtual environment with the pinned OpenID Connect client of the `oidc_authlib`
+#   suite (tests/oidc-client/requirements.txt), in <target>/oidc-client-venv;
+# * zbar (libzbar0), the peer decoder core/examples/qr_report compares the QR decoder with.
 set -euo pipefail
+cd "$(dirname "$0")/.."
 
 need=()
 command -v chromium >/dev/null 2>&1 || need+=(chromium)
 command -v chromedriver >/dev/null 2>&1 || need+=(chromium-driver)
+command -v oathtool >/dev/null 2>&1 || need+=(oathtool)
+[ -x /usr/sbin/apache2 ] || need+=(apache2)
+[ -f /usr/lib/apache2/modules/mod_auth_openidc.so ] || need+=(libapache2-mod-auth-openidc)
+python3 -c 'import venv, ensurepip' >/dev/null 2>&1 || need+=(python3-venv)
 ldconfig -p 2>/dev/null | grep -q 'libzbar\.so\.0' || need+=(libzbar0)
-if [ ${#need[@]} -eq 0 ]; then
-  exit 0
-fi
-echo "Installing ${need[*]} (Debian packages)…"
-sudo_cmd=()
-if [ "$(id -u)" -ne 0 ]; then
-  if command -v sudo >/dev/null 2>&1; then sudo_cmd=(sudo); else
-    echo "Please install as root: apt-get install ${need[*]}" >&2
-    exit 1
+if [ ${#need[@]} -gt 0 ]; then
+  echo "Installing ${need[*]} (Debian packages)…"
+  sudo_cmd=()
+  if [ "$(id -u)" -ne 0 ]; then
+    if command -v sudo >/dev/null 2>&1; then sudo_cmd=(sudo); else
+      echo "Please install as root: apt-get install ${need[*]}" >&2
+      exit 1
+    fi
   fi
+  export DEBIAN_FRONTEND=noninteractive
+  "${sudo_cmd[@]}" apt-get update -qq
+  "${sudo_cmd[@]}" apt-get install -y -qq "${need[@]}" >/dev/null
 fi
-export DEBIAN_FRONTEND=noninteractive
-"${sudo_cmd[@]}" apt-get update -qq
-"${sudo_cmd[@]}" apt-get install -y -qq "${need[@]}" >/dev/null
+
+# The OpenID Connect client library, reinstalled when its requirements change.
+requirements=tests/oidc-client/requirements.txt
+venv="${CARGO_TARGET_DIR:-target}/oidc-client-venv"
+if ! cmp -s "$requirements" "$venv/requirements.txt"; then
+  echo "Installing the Python OpenID Connect client into $venv…"
+  rm -rf "$venv"
+  python3 -m venv "$venv"
+  "$venv/bin/python" -m pip install --quiet --disable-pip-version-check -r "$requirements"
+  cp "$requirements" "$venv/requirements.txt"
+fi

@@ -6,11 +6,10 @@ plugins {
     id("org.jetbrains.kotlin.plugin.compose")
 }
 
-// The Rust workspace is the parent of android/: the SDK's Kotlin bindings are generated into
-// ../target/bindings/kotlin (mobile-bindings/generate.sh) and the native libraries are built
-// by cargo-ndk straight into src/main/jniLibs/<abi>/libtigr_mobile.so.
+// The Rust workspace is the parent of android/: the native libraries are built by cargo-ndk
+// straight into src/main/jniLibs/<abi>/libtigr_mobile.so. The SDK's Kotlin bindings are
+// compiled by :ui (ui/build.gradle.kts), which holds the screens and ViewModels.
 val workspaceDir: File = rootDir.parentFile
-val generatedBindingsDir: File = File(workspaceDir, "target/bindings/kotlin")
 val jniLibsDir: File = file("src/main/jniLibs")
 val androidAbis = listOf("arm64-v8a", "armeabi-v7a", "x86_64")
 
@@ -56,10 +55,6 @@ android {
     packaging {
         jniLibs { useLegacyPackaging = false }
     }
-
-    testOptions {
-        unitTests.isReturnDefaultValues = true
-    }
 }
 
 kotlin {
@@ -69,55 +64,6 @@ kotlin {
 // ---------------------------------------------------------------------------------------------
 // Tigr SDK (Rust, uniffi) plumbing.
 // ---------------------------------------------------------------------------------------------
-
-/** Copies the generated `fr.tigr.sdk` Kotlin bindings into a generated source directory. */
-abstract class SyncTigrBindings : DefaultTask() {
-    @get:InputFiles
-    @get:PathSensitive(PathSensitivity.RELATIVE)
-    abstract val bindings: ConfigurableFileCollection
-
-    @get:Internal
-    abstract val bindingsRoot: DirectoryProperty
-
-    @get:OutputDirectory
-    abstract val outputDir: DirectoryProperty
-
-    @get:Inject
-    abstract val files: FileSystemOperations
-
-    @TaskAction
-    fun sync() {
-        val root = bindingsRoot.get().asFile
-        if (!root.resolve("fr/tigr/sdk").isDirectory) {
-            throw GradleException(
-                "Tigr Kotlin bindings not found in $root. Run `./gradlew :app:tigrSdk` " +
-                    "(or `mobile-bindings/generate.sh` from the workspace root) first.",
-            )
-        }
-        files.sync {
-            from(root)
-            into(outputDir)
-            include("**/*.kt")
-        }
-    }
-}
-
-val syncTigrBindings = tasks.register<SyncTigrBindings>("syncTigrBindings") {
-    group = "tigr"
-    description = "Copies target/bindings/kotlin (package fr.tigr.sdk) into the app's sources."
-    bindingsRoot.set(generatedBindingsDir)
-    bindings.from(generatedBindingsDir)
-    outputDir.set(layout.buildDirectory.dir("generated/source/tigr/kotlin"))
-}
-
-androidComponents {
-    onVariants { variant ->
-        variant.sources.kotlin?.addGeneratedSourceDirectory(
-            syncTigrBindings,
-            SyncTigrBindings::outputDir,
-        )
-    }
-}
 
 val tigrNativeLibs = tasks.register<Exec>("tigrNativeLibs") {
     group = "tigr"
@@ -169,9 +115,13 @@ tasks.named("preBuild") {
 checkTigrNativeLibs.configure {
     if (providers.gradleProperty("tigr.buildRust").orNull == "true") mustRunAfter("tigrSdk")
 }
-syncTigrBindings.configure { mustRunAfter(tigrKotlinBindings) }
+evaluationDependsOn(":ui")
+project(":ui").tasks.named("syncTigrBindings").configure { mustRunAfter(tigrKotlinBindings) }
 
 dependencies {
+    // The screens, ViewModels, navigation state, text tables and the SDK's Kotlin bindings.
+    implementation(project(":ui"))
+
     val composeBom = platform("androidx.compose:compose-bom:2024.12.01")
     implementation(composeBom)
     implementation("androidx.compose.ui:ui")
@@ -193,11 +143,4 @@ dependencies {
     implementation("androidx.camera:camera-view:$camerax")
 
     implementation("org.jetbrains.kotlinx:kotlinx-coroutines-android:1.9.0")
-
-    // uniffi's Kotlin bindings call the Rust library through JNA; the @aar carries
-    // libjnidispatch.so for every Android ABI.
-    implementation("net.java.dev.jna:jna:5.15.0@aar")
-
-    testImplementation("junit:junit:4.13.2")
-    testImplementation("org.jetbrains.kotlinx:kotlinx-coroutines-test:1.9.0")
 }

@@ -1,13 +1,20 @@
 #!/usr/bin/env bash
-# JVM proof of the Tigr mobile SDK's Kotlin bindings, from a fresh clone:
+# JVM build and tests of the Tigr mobile SDK's Kotlin bindings and of the Android app's
+# platform-neutral module (android/ui), from a fresh clone:
 #
 #   android/jvm-tests/run.sh
 #
 # 1. builds libtigr_mobile.so and tigr-server in release mode (TIGR_BUILD_PROFILE=dev: debug);
 # 2. generates the Kotlin (and Swift) bindings with mobile-bindings/generate.sh;
-# 3. runs `mvn -B -q test` here: the generated Kotlin + the JUnit 5 suites, loading the library
-#    through JNA and starting real tigr-server processes on loopback. Maven downloads its
-#    plugins and dependencies from Maven Central on the first run.
+# 3. runs `mvn -B -q test` here: compiles the generated Kotlin and android/ui (ViewModels and
+#    Compose screens, with the Compose compiler plugin, against Compose desktop), then runs the
+#    JUnit 5 suites (SDK, ViewModel flows and Compose UI tests against real tigr-server
+#    processes on loopback through JNA, screenshots of every screen compared with the goldens
+#    in src/test/goldens) and android/ui's own JUnit 4 tests. Maven downloads its plugins and
+#    dependencies from Maven Central on the first run.
+#
+# TIGR_UPDATE_GOLDENS=1 rewrites the goldens from this run's screenshots (after a deliberate
+# visual change; review the PNGs before committing them).
 #
 # Exits non-zero on any failure and prints Surefire's totals ("Tests run: N, Failures: 0, ...").
 # Needs: Rust (cargo), Java 17+, Maven 3.8+.
@@ -29,9 +36,13 @@ cargo build --profile "$profile" -p tigr-mobile -p tigr-server
 TIGR_BUILD_PROFILE="$profile" mobile-bindings/generate.sh
 
 cd "$here"
-rm -rf target/surefire-reports
+rm -rf target/surefire-reports target/screenshots
 status=0
-mvn -B -q -Dstyle.color=never test -Dcargo.target.dir="$target" -Dcargo.profile.dir="$profile_dir" || status=$?
+started=$SECONDS
+mvn -B -q -Dstyle.color=never test -Dcargo.target.dir="$target" -Dcargo.profile.dir="$profile_dir" \
+    -Dtigr.updateGoldens="${TIGR_UPDATE_GOLDENS:-0}" || status=$?
+echo
+echo "Maven build and tests: $((SECONDS - started)) s"
 
 # Surefire's own summary is hidden by -q: add up its XML reports.
 shopt -s nullglob

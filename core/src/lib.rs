@@ -7,7 +7,8 @@
 //!   (PIN-masked secrets, no PIN oracle), [`keystore`] (platform wrapping), [`authenticator`]
 //!   (enroll, approve, deny, offline code), [`client`] (the HTTP conversation with a server; its
 //!   `ureq` transport needs feature `http`, also on by default), [`qr`] (QR decoding from camera
-//!   frames and image files).
+//!   frames and image files), [`otp_accounts`] (the phone as an authenticator app: TOTP and HOTP
+//!   accounts read from `otpauth://` and Google Authenticator export QR codes).
 //!
 //! The server depends on this crate with `default-features = false`, so it compiles neither
 //! the vault nor the image decoders it never uses.
@@ -29,6 +30,8 @@ pub mod ids;
 pub mod keystore;
 pub mod offline;
 pub mod otp;
+#[cfg(feature = "device")]
+pub mod otp_accounts;
 pub mod payload;
 #[cfg(feature = "device")]
 pub mod pin;

@@ -84,7 +84,9 @@ impl Origin {
                 .ok_or(PayloadError::BadOrigin("unclosed IPv6 address"))?;
             let host = &authority[..end + 2];
             let inner = &rest[..end];
-            if inner.is_empty() || !inner.bytes().all(|b| b.is_ascii_hexdigit() || b == b':') {
+            // Lower-case hex only, as host names: one origin, one spelling.
+            let lower_hex = |b: u8| b.is_ascii_digit() || (b'a'..=b'f').contains(&b);
+            if inner.is_empty() || !inner.bytes().all(|b| lower_hex(b) || b == b':') {
                 return Err(PayloadError::BadOrigin("bad IPv6 address"));
             }
             (host, &rest[end + 1..])
@@ -222,8 +224,13 @@ impl QrPayload {
         } else {
             return Err(PayloadError::NotTigr);
         };
-        let marker_at = match rest.find("/t/") {
-            Some(i) => i,
+        // The marker is searched after the scheme's `//`: a host named `t` is no marker.
+        let authority_at = match secure_hint {
+            Some(_) => 0,
+            None => rest.find("://").map_or(0, |i| i + 3),
+        };
+        let marker_at = match rest[authority_at..].find("/t/") {
+            Some(i) => authority_at + i,
             None => return Err(PayloadError::NotTigr),
         };
         let origin = match secure_hint {
@@ -233,7 +240,12 @@ impl QrPayload {
         let after = &rest[marker_at + 3..];
         let (version, body) = after.split_once('/').ok_or(PayloadError::NotTigr)?;
         if version != "1" {
-            if !version.is_empty() && version.bytes().all(|b| b.is_ascii_digit()) {
+            // Only a later version is worth an app update; `0`, `01` and the like were never
+            // written by a Tigr server (docs/protocol.md §2).
+            let later = !version.is_empty()
+                && !version.starts_with('0')
+                && version.bytes().all(|b| b.is_ascii_digit());
+            if later {
                 return Err(PayloadError::UnsupportedVersion(version.to_owned()));
             }
             return Err(PayloadError::NotTigr);
@@ -354,10 +366,39 @@ mod tests {
         );
     }
 
+    /// Found by the `qr_payload` fuzz target: `https://[200A:1]` was accepted beside
+    /// `https://[200a:1]`, two spellings of one origin.
+    #[test]
+    fn ipv6_hosts_have_one_spelling() {
+        assert!(Origin::parse("https://[200a:1]:8442").is_ok());
+        for text in ["https://[200A:1]:8442", "https://[::ABCD]"] {
+            assert!(
+                matches!(Origin::parse(text), Err(PayloadError::BadOrigin(_))),
+                "{text}"
+            );
+        }
+    }
+
+    /// Found by the `qr_payload` fuzz target: the canonical form of a code whose host is `t`
+    /// did not parse back (the marker `/t/` was found in `https://t/`).
+    #[test]
+    fn a_host_named_t_is_not_the_marker() {
+        let parsed = QrPayload::parse(&format!("https://t:443/t/1/E/{CID}")).expect("valid");
+        let canonical = parsed.to_string();
+        assert_eq!(canonical, format!("https://t/t/1/E/{CID}"));
+        assert_eq!(QrPayload::parse(&canonical), Ok(parsed));
+    }
+
     #[test]
     fn default_port_is_normalised() {
         let o = Origin::parse("https://auth.example.fr:443").expect("valid");
         assert_eq!(o.to_string(), "https://auth.example.fr");
+        // In a QR too: the origin bound into signatures is the one without it.
+        let qr =
+            QrPayload::parse(&format!("https://auth.example.fr:443/t/1/E/{CID}")).expect("valid");
+        assert_eq!(qr.origin().to_string(), "https://auth.example.fr");
+        let qr = QrPayload::parse(&format!("http://127.0.0.1:80/t/1/E/{CID}")).expect("valid");
+        assert_eq!(qr.origin().to_string(), "http://127.0.0.1");
     }
 
     #[test]
@@ -368,6 +409,28 @@ mod tests {
             (
                 format!("https://a.fr/t/2/L/{CID}/{NONCE}/{EXP}"),
                 PayloadError::UnsupportedVersion("2".into()),
+            ),
+            (
+                format!("https://a.fr/t/10/E/{CID}"),
+                PayloadError::UnsupportedVersion("10".into()),
+            ),
+            // Not later versions: no Tigr server writes these.
+            (format!("https://a.fr/t/0/E/{CID}"), PayloadError::NotTigr),
+            (format!("https://a.fr/t/01/E/{CID}"), PayloadError::NotTigr),
+            (format!("https://a.fr/t/v1/E/{CID}"), PayloadError::NotTigr),
+            // The origin is exactly as servers write it: nothing between it and `/t/`, no
+            // trailing slash after the last field.
+            (
+                format!("https://a.fr//t/1/E/{CID}"),
+                PayloadError::BadOrigin("bad host name"),
+            ),
+            (
+                format!("https://a.fr/app/t/1/E/{CID}"),
+                PayloadError::BadOrigin("bad host name"),
+            ),
+            (
+                format!("https://a.fr/t/1/E/{CID}/"),
+                PayloadError::BadField("enrollment code layout"),
             ),
             (
                 format!("https://a.fr/t/1/L/{CID}"),

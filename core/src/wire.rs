@@ -21,6 +21,9 @@ pub enum ErrorCode {
     /// The account is blocked after too many failures (423): for a while when the body has
     /// `blocked_until`, else until an administrator unblocks it.
     AccountBlocked,
+    /// Offline codes typed for this Tigr ID are paused after too many wrong ones, until
+    /// `blocked_until` (423); the QR login is not affected. Only the offline route replies it.
+    OfflinePaused,
     /// The phone's device is not (or no longer) the active device of the account (403).
     DeviceRevoked,
     /// No such account, or no active phone for it (404 on login, never reveals which).
@@ -53,12 +56,13 @@ pub struct ErrorBody {
     /// What went wrong, for people, in the language of the request's Accept-Language
     /// (French by default).
     pub message: String,
-    /// Failed attempts left before the account is blocked, on `invalid_response`
-    /// (and 0 on `account_blocked`).
+    /// Failed attempts left before the block (or the offline pause), on a counted
+    /// `invalid_response` (and 0 on `account_blocked` and `offline_paused`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub attempts_left: Option<u32>,
     /// On `account_blocked`: when a temporary block lifts by itself (Unix seconds). Absent when
-    /// only an administrator can unblock the account.
+    /// only an administrator can unblock the account. On `offline_paused`: when the pause
+    /// ends (always present).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub blocked_until: Option<i64>,
 }

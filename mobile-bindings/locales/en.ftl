@@ -36,3 +36,19 @@ network = Cannot reach the server. Check your Internet connection.
 server = The server refused the request: { $detail }
 key-store = The phone's secure storage is unavailable. Unlock the phone and try again.
 storage = The app's data could not be read or saved.
+
+# Authenticator accounts of other services (otpauth:// QR codes, Google Authenticator exports).
+invalid-otp-not-otpauth = This QR code is not an authenticator account (otpauth).
+invalid-otp-malformed = This authenticator QR code is malformed.
+invalid-otp-too-long = This text is too long to be an authenticator QR code.
+invalid-otp-unknown-type = This kind of code is not supported: only TOTP and HOTP are.
+invalid-otp-missing-secret = This authenticator QR code holds no secret key.
+invalid-otp-bad-secret = The secret key of this QR code is unreadable or too short.
+invalid-otp-unknown-algorithm = This algorithm is not supported: only SHA1, SHA256 and SHA512 are.
+invalid-otp-bad-digits = Codes must have 6, 7 or 8 digits.
+invalid-otp-bad-period = The validity period of this QR code's codes is not valid.
+invalid-otp-bad-counter = The counter of this HOTP QR code is missing or not valid.
+invalid-otp-bad-label = The account name is empty or holds forbidden characters.
+invalid-otp-bad-export = This Google Authenticator export is unreadable. Export your accounts again.
+unknown-otp-account = This authenticator account is no longer on this phone.
+invalid-otp-name = This name is not valid: 1 to 128 characters, without ":" or invisible characters.

@@ -39,3 +39,19 @@ network = Impossible de joindre le serveur. Vérifiez votre connexion à Interne
 server = Le serveur a refusé la demande : { $detail }
 key-store = Le stockage sécurisé du téléphone est indisponible. Déverrouillez le téléphone et réessayez.
 storage = Les données de l'application n'ont pas pu être lues ou enregistrées.
+
+# Authenticator accounts of other services (otpauth:// QR codes, Google Authenticator exports).
+invalid-otp-not-otpauth = Ce QR code n'est pas un compte d'authentification (otpauth).
+invalid-otp-malformed = Ce QR code d'authentification est mal formé.
+invalid-otp-too-long = Ce texte est trop long pour être un QR code d'authentification.
+invalid-otp-unknown-type = Ce type de code n'est pas pris en charge : seuls TOTP et HOTP le sont.
+invalid-otp-missing-secret = Ce QR code d'authentification ne contient pas de clé secrète.
+invalid-otp-bad-secret = La clé secrète de ce QR code est illisible ou trop courte.
+invalid-otp-unknown-algorithm = Cet algorithme n'est pas pris en charge : seuls SHA1, SHA256 et SHA512 le sont.
+invalid-otp-bad-digits = Les codes doivent compter 6, 7 ou 8 chiffres.
+invalid-otp-bad-period = La durée de validité des codes de ce QR code n'est pas valide.
+invalid-otp-bad-counter = Le compteur de ce QR code HOTP est absent ou n'est pas valide.
+invalid-otp-bad-label = Le nom du compte est vide ou contient des caractères interdits.
+invalid-otp-bad-export = Cet export de Google Authenticator est illisible. Exportez à nouveau vos comptes.
+unknown-otp-account = Ce compte d'authentification n'est plus sur ce téléphone.
+invalid-otp-name = Ce nom n'est pas valide : de 1 à 128 caractères, sans « : » ni caractères invisibles.

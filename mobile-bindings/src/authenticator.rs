@@ -8,8 +8,9 @@ use tigr_core::authenticator::{self as core, AuthenticatorDeps, DeviceError};
 use tigr_core::client::{ClientError, UreqTransport};
 use tigr_core::clock::{Clock, SystemClock};
 use tigr_core::keystore::KeyStore;
+use tigr_core::otp_accounts::{OtpAccounts, OtpAccountsDeps};
 use tigr_core::payload::{EnrollmentQr, LoginQr, QrPayload};
-use tigr_core::random::SystemRandom;
+use tigr_core::random::{SecureRandom, SystemRandom};
 use tigr_core::vault::FileVaultStore;
 
 use crate::error::TigrError;
@@ -17,13 +18,18 @@ use crate::frame::{expect_invitation, expect_login};
 use crate::key_protector::{KeyProtector, ProtectorKeyStore, software_key_store};
 use crate::text::Language;
 use crate::types::{
-    Account, InvitationOffer, LoginCode, LoginContext, LoginRequest, OfflineCode, ScanResult,
+    Account, InvitationOffer, LoginCode, LoginContext, LoginRequest, OfflineCode, OtpAccount,
+    OtpCode, ScanResult,
 };
 
 /// File name of the (wrapped) vault inside the storage folder.
 pub const VAULT_FILE: &str = "tigr-vault.bin";
 
-/// This phone's Tigr authenticator: its accounts and its conversations with Tigr servers.
+/// File name of the (wrapped) OTP accounts inside the storage folder.
+pub const OTP_ACCOUNTS_FILE: &str = "tigr-otp.bin";
+
+/// This phone's Tigr authenticator: its accounts and its conversations with Tigr servers, and
+/// the OTP accounts of other services it keeps as an authenticator app.
 ///
 /// Every method blocks — network calls (5 s to connect, 40 s at most) and the PIN derivation
 /// (PBKDF2, tens of milliseconds) — so apps call them off the main thread (Kotlin:
@@ -32,6 +38,7 @@ pub const VAULT_FILE: &str = "tigr-vault.bin";
 #[derive(uniffi::Object)]
 pub struct Authenticator {
     inner: core::Authenticator,
+    otp: OtpAccounts,
     language: Language,
     /// The clock `inner` was given, read for the text of an offline reason.
     clock: Arc<dyn Clock>,
@@ -120,16 +127,24 @@ impl Authenticator {
         };
         let language = Language::from_tag(&language);
         let clock: Arc<dyn Clock> = Arc::new(SystemClock);
+        let rng: Arc<dyn SecureRandom> = Arc::new(SystemRandom::new());
+        let otp = OtpAccounts::new(OtpAccountsDeps {
+            store: Arc::new(FileVaultStore::new(dir.join(OTP_ACCOUNTS_FILE))),
+            keystore: keystore.clone(),
+            rng: rng.clone(),
+            clock: clock.clone(),
+        });
         let inner = core::Authenticator::new(AuthenticatorDeps {
             store: Arc::new(FileVaultStore::new(dir.join(VAULT_FILE))),
             keystore,
             transport: Arc::new(UreqTransport::new()),
-            rng: Arc::new(SystemRandom::new()),
+            rng,
             clock: clock.clone(),
         })
         .with_language(language.tag());
         Ok(Arc::new(Self {
             inner,
+            otp,
             language,
             clock,
         }))
@@ -230,6 +245,55 @@ impl Authenticator {
     /// the phone listed until an administrator revokes it or another phone is enrolled.
     pub fn remove_account(&self, server_origin: String, tigr_id: String) -> Result<(), TigrError> {
         self.inner.remove_account(&server_origin, &tigr_id)?;
+        Ok(())
+    }
+
+    /// The OTP accounts of other services kept on this phone, in the order they were added.
+    /// Reads the file wrapped by the key protector: no PIN, no network.
+    pub fn otp_accounts(&self) -> Result<Vec<OtpAccount>, TigrError> {
+        let accounts = self.otp.list()?;
+        Ok(accounts.into_iter().map(OtpAccount::from).collect())
+    }
+
+    /// Adds the accounts of a scanned `otpauth://` code or Google Authenticator export (the text
+    /// `parse_code` gave `ScannedCode.OtpAccounts` for), all or none, and returns them. An
+    /// account already here (same names, secret and settings) is not added twice.
+    pub fn add_otp_accounts(&self, text: String) -> Result<Vec<OtpAccount>, TigrError> {
+        let text = zeroize::Zeroizing::new(text);
+        let imported = self.otp.import(&text)?;
+        Ok(imported
+            .accounts
+            .into_iter()
+            .map(OtpAccount::from)
+            .collect())
+    }
+
+    /// The code of OTP account `id` at `now_unix`: the app's clock (Unix seconds), the one that
+    /// also drives its countdown, as for `error_message`. A TOTP code comes with its seconds
+    /// left (ask again when they run out); for an HOTP account this *is* the user asking for the
+    /// next code (`now_unix` is not read): its counter moves on, and is saved before the code is
+    /// returned.
+    pub fn otp_code(&self, id: String, now_unix: i64) -> Result<OtpCode, TigrError> {
+        Ok(self.otp.code(&id, now_unix)?.into())
+    }
+
+    /// Renames OTP account `id` (`issuer` may be null or empty); the codes do not change.
+    pub fn rename_otp_account(
+        &self,
+        id: String,
+        issuer: Option<String>,
+        account_name: String,
+    ) -> Result<OtpAccount, TigrError> {
+        Ok(self
+            .otp
+            .rename(&id, issuer.as_deref(), &account_name)?
+            .into())
+    }
+
+    /// Removes OTP account `id` from this phone (nothing happens if it is not there). The
+    /// service still expects its codes: the user should turn them off there first.
+    pub fn remove_otp_account(&self, id: String) -> Result<(), TigrError> {
+        self.otp.remove(&id)?;
         Ok(())
     }
 }

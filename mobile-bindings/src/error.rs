@@ -14,6 +14,8 @@
 use tigr_core::authenticator::DeviceError;
 use tigr_core::client::ClientError;
 use tigr_core::keystore::KeyStoreError;
+use tigr_core::otp::uri::OtpUriError;
+use tigr_core::otp_accounts::OtpAccountsError;
 use tigr_core::payload::PayloadError;
 use tigr_core::pin::PinError;
 use tigr_core::qr::QrDecodeError;
@@ -55,6 +57,36 @@ pub enum InvalidInvitationReason {
     Expired,
     /// It was already used (an invitation enrolls one phone, once).
     Used,
+}
+
+/// Why a scanned text is not a usable OTP account (`otpauth://` URI or Google Authenticator
+/// export).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, uniffi::Enum)]
+pub enum InvalidOtpReason {
+    /// Not an `otpauth://` or `otpauth-migration://` text at all.
+    NotOtpauth,
+    /// An `otpauth` URI with a broken structure (no type, a parameter given twice...).
+    Malformed,
+    /// Longer than any QR code holds.
+    TooLong,
+    /// A type other than TOTP and HOTP (Steam, mOTP...).
+    UnknownType,
+    /// No secret.
+    MissingSecret,
+    /// The secret is not base32, or shorter than 80 bits.
+    BadSecret,
+    /// An algorithm other than SHA1, SHA256 and SHA512 (MD5...).
+    UnknownAlgorithm,
+    /// Not 6, 7 or 8 digits.
+    BadDigits,
+    /// A period that is not a whole number of seconds, at least 1.
+    BadPeriod,
+    /// An HOTP counter that is missing or not a whole number.
+    BadCounter,
+    /// No account name, several colons, or invisible characters in the name or issuer.
+    BadLabel,
+    /// A Google Authenticator export whose data cannot be read.
+    BadExport,
 }
 
 /// Every error of the SDK, as apps see it (Kotlin: `TigrException`, Swift: `TigrError`).
@@ -144,6 +176,23 @@ pub enum TigrError {
         /// Technical detail.
         detail: String,
     },
+    /// The text is not an OTP account this phone can keep.
+    #[error("invalid OTP code ({reason:?}): {detail}")]
+    InvalidOtpCode {
+        /// Why.
+        reason: InvalidOtpReason,
+        /// Technical detail (never the secret).
+        detail: String,
+    },
+    /// No OTP account with this id on the phone (removed meanwhile): reload the list.
+    #[error("unknown OTP account")]
+    UnknownOtpAccount,
+    /// A new OTP account name is empty, too long, or has a colon or invisible characters.
+    #[error("invalid OTP account name: {detail}")]
+    InvalidOtpName {
+        /// What is wrong.
+        detail: String,
+    },
 }
 
 /// Whole minutes from `now_unix` until `until` (Unix seconds), rounded up and at least 1, as
@@ -202,6 +251,43 @@ impl From<VaultError> for TigrError {
     }
 }
 
+impl From<OtpUriError> for TigrError {
+    fn from(error: OtpUriError) -> Self {
+        let reason = match &error {
+            OtpUriError::NotOtpauth => InvalidOtpReason::NotOtpauth,
+            OtpUriError::Malformed(_) => InvalidOtpReason::Malformed,
+            OtpUriError::TooLong => InvalidOtpReason::TooLong,
+            OtpUriError::UnknownType(_) => InvalidOtpReason::UnknownType,
+            OtpUriError::MissingSecret => InvalidOtpReason::MissingSecret,
+            OtpUriError::BadSecret(_) => InvalidOtpReason::BadSecret,
+            OtpUriError::UnknownAlgorithm(_) => InvalidOtpReason::UnknownAlgorithm,
+            OtpUriError::BadDigits(_) => InvalidOtpReason::BadDigits,
+            OtpUriError::BadPeriod(_) => InvalidOtpReason::BadPeriod,
+            OtpUriError::BadCounter(_) => InvalidOtpReason::BadCounter,
+            OtpUriError::BadLabel(_) => InvalidOtpReason::BadLabel,
+            OtpUriError::BadMigration(_) => InvalidOtpReason::BadExport,
+        };
+        Self::InvalidOtpCode {
+            reason,
+            detail: error.to_string(),
+        }
+    }
+}
+
+impl From<OtpAccountsError> for TigrError {
+    fn from(error: OtpAccountsError) -> Self {
+        match error {
+            OtpAccountsError::Uri(e) => e.into(),
+            OtpAccountsError::UnknownAccount { .. } => Self::UnknownOtpAccount,
+            OtpAccountsError::InvalidName(detail) => Self::InvalidOtpName {
+                detail: detail.to_owned(),
+            },
+            OtpAccountsError::KeyStore(e) => e.into(),
+            OtpAccountsError::Storage(e) => e.into(),
+        }
+    }
+}
+
 impl From<DeviceError> for TigrError {
     fn from(error: DeviceError) -> Self {
         match error {
@@ -255,7 +341,9 @@ impl From<ClientError> for TigrError {
                     reason: InvalidCodeReason::UnknownChallenge,
                     detail: message,
                 },
+                // Only browsers post offline codes: a phone never gets `offline_paused`.
                 ErrorCode::InvalidRequest
+                | ErrorCode::OfflinePaused
                 | ErrorCode::UnknownAccount
                 | ErrorCode::BrowserMismatch
                 | ErrorCode::RateLimited
@@ -333,6 +421,7 @@ mod tests {
         }
         for code in [
             InvalidRequest,
+            OfflinePaused,
             UnknownAccount,
             BrowserMismatch,
             RateLimited,
@@ -359,6 +448,72 @@ mod tests {
         assert_eq!(minutes_until(NOW - 120, NOW), 1);
         assert_eq!(minutes_until(i64::MAX, NOW), u32::MAX);
         assert_eq!(minutes_until(i64::MIN, i64::MAX), 1);
+    }
+
+    #[test]
+    fn otp_errors_map_to_their_reason() {
+        for (error, reason) in [
+            (OtpUriError::NotOtpauth, InvalidOtpReason::NotOtpauth),
+            (
+                OtpUriError::Malformed("x".into()),
+                InvalidOtpReason::Malformed,
+            ),
+            (OtpUriError::TooLong, InvalidOtpReason::TooLong),
+            (
+                OtpUriError::UnknownType("motp".into()),
+                InvalidOtpReason::UnknownType,
+            ),
+            (OtpUriError::MissingSecret, InvalidOtpReason::MissingSecret),
+            (OtpUriError::BadSecret("x"), InvalidOtpReason::BadSecret),
+            (
+                OtpUriError::UnknownAlgorithm("MD5".into()),
+                InvalidOtpReason::UnknownAlgorithm,
+            ),
+            (
+                OtpUriError::BadDigits("5".into()),
+                InvalidOtpReason::BadDigits,
+            ),
+            (
+                OtpUriError::BadPeriod("0".into()),
+                InvalidOtpReason::BadPeriod,
+            ),
+            (
+                OtpUriError::BadCounter("-1".into()),
+                InvalidOtpReason::BadCounter,
+            ),
+            (OtpUriError::BadLabel("x"), InvalidOtpReason::BadLabel),
+            (OtpUriError::BadMigration("x"), InvalidOtpReason::BadExport),
+        ] {
+            let detail = error.to_string();
+            assert_eq!(
+                TigrError::from(OtpAccountsError::Uri(error)),
+                TigrError::InvalidOtpCode { reason, detail }
+            );
+        }
+        assert_eq!(
+            TigrError::from(OtpAccountsError::UnknownAccount { id: "X".into() }),
+            TigrError::UnknownOtpAccount
+        );
+        assert_eq!(
+            TigrError::from(OtpAccountsError::InvalidName("with a colon")),
+            TigrError::InvalidOtpName {
+                detail: "with a colon".into()
+            }
+        );
+        assert_eq!(
+            TigrError::from(OtpAccountsError::KeyStore(KeyStoreError("locked".into()))),
+            TigrError::KeyStore {
+                detail: "locked".into()
+            }
+        );
+        assert_eq!(
+            TigrError::from(OtpAccountsError::Storage(VaultError::Storage(
+                "full".into()
+            ))),
+            TigrError::Storage {
+                detail: "full".into()
+            }
+        );
     }
 
     #[test]

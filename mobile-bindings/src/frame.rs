@@ -1,9 +1,12 @@
-//! Reading codes: QR codes in camera frames, and Tigr payloads in scanned texts (no network).
+//! Reading codes: QR codes in camera frames, and Tigr payloads or OTP accounts in scanned texts
+//! (no network).
 
 use tigr_core::payload::{EnrollmentQr, LoginQr, QrPayload};
 
+use tigr_core::otp::uri::OtpUriError;
+
 use crate::error::{InvalidCodeReason, TigrError};
-use crate::types::ScannedCode;
+use crate::types::{OtpImportPreview, ScannedCode};
 
 /// The texts of the QR codes found in a camera frame, given as its luminance (Y) plane:
 /// `height` rows of `stride` bytes, of which the first `width` are pixels (Android
@@ -22,11 +25,19 @@ pub fn decode_frame(
     Ok(codes.into_iter().map(|c| c.text).collect())
 }
 
-/// Parses a scanned text as a Tigr code, without any network call.
+/// Parses a scanned text, without any network call: a Tigr code (invitation or login), or
+/// the accounts of an `otpauth://` code or of a Google Authenticator export
+/// (`otpauth-migration://`). A text that is neither is `TigrError.InvalidCode` (`NOT_TIGR`); a
+/// broken OTP code is `TigrError.InvalidOtpCode` with its reason.
 #[uniffi::export]
 pub fn parse_code(text: String) -> Result<ScannedCode, TigrError> {
-    let payload = QrPayload::parse(&text)?;
-    Ok(ScannedCode::from(&payload))
+    match tigr_core::otp::uri::parse_any(&text) {
+        Ok(import) => Ok(ScannedCode::OtpAccounts {
+            preview: OtpImportPreview::from(&import),
+        }),
+        Err(OtpUriError::NotOtpauth) => Ok(ScannedCode::from(&QrPayload::parse(&text)?)),
+        Err(e) => Err(e.into()),
+    }
 }
 
 /// The login code of a parsed payload; an invitation is refused (for Rust callers: the

@@ -15,7 +15,8 @@ use fluent_bundle::{FluentArgs, FluentError, FluentResource};
 use unic_langid::LanguageIdentifier;
 
 use crate::error::{
-    InvalidCodeReason, InvalidInvitationReason, InvalidPinReason, TigrError, minutes_until,
+    InvalidCodeReason, InvalidInvitationReason, InvalidOtpReason, InvalidPinReason, TigrError,
+    minutes_until,
 };
 
 pub use tigr_core::clock::Language;
@@ -74,6 +75,20 @@ messages! {
     Server = "server",
     KeyStore = "key-store",
     Storage = "storage",
+    OtpNotOtpauth = "invalid-otp-not-otpauth",
+    OtpMalformed = "invalid-otp-malformed",
+    OtpTooLong = "invalid-otp-too-long",
+    OtpUnknownType = "invalid-otp-unknown-type",
+    OtpMissingSecret = "invalid-otp-missing-secret",
+    OtpBadSecret = "invalid-otp-bad-secret",
+    OtpUnknownAlgorithm = "invalid-otp-unknown-algorithm",
+    OtpBadDigits = "invalid-otp-bad-digits",
+    OtpBadPeriod = "invalid-otp-bad-period",
+    OtpBadCounter = "invalid-otp-bad-counter",
+    OtpBadLabel = "invalid-otp-bad-label",
+    OtpBadExport = "invalid-otp-bad-export",
+    UnknownOtpAccount = "unknown-otp-account",
+    InvalidOtpName = "invalid-otp-name",
 }
 
 /// One Fluent bundle per language, built on first use.
@@ -175,6 +190,22 @@ impl TigrError {
             }
             Self::KeyStore { .. } => Message::KeyStore,
             Self::Storage { .. } => Message::Storage,
+            Self::InvalidOtpCode { reason, .. } => match reason {
+                InvalidOtpReason::NotOtpauth => Message::OtpNotOtpauth,
+                InvalidOtpReason::Malformed => Message::OtpMalformed,
+                InvalidOtpReason::TooLong => Message::OtpTooLong,
+                InvalidOtpReason::UnknownType => Message::OtpUnknownType,
+                InvalidOtpReason::MissingSecret => Message::OtpMissingSecret,
+                InvalidOtpReason::BadSecret => Message::OtpBadSecret,
+                InvalidOtpReason::UnknownAlgorithm => Message::OtpUnknownAlgorithm,
+                InvalidOtpReason::BadDigits => Message::OtpBadDigits,
+                InvalidOtpReason::BadPeriod => Message::OtpBadPeriod,
+                InvalidOtpReason::BadCounter => Message::OtpBadCounter,
+                InvalidOtpReason::BadLabel => Message::OtpBadLabel,
+                InvalidOtpReason::BadExport => Message::OtpBadExport,
+            },
+            Self::UnknownOtpAccount => Message::UnknownOtpAccount,
+            Self::InvalidOtpName { .. } => Message::InvalidOtpName,
         };
         (message, args)
     }
@@ -231,7 +262,29 @@ mod tests {
             TigrError::Server { detail: detail() },
             TigrError::KeyStore { detail: detail() },
             TigrError::Storage { detail: detail() },
+            TigrError::UnknownOtpAccount,
+            TigrError::InvalidOtpName { detail: detail() },
         ];
+        errors.extend(
+            [
+                InvalidOtpReason::NotOtpauth,
+                InvalidOtpReason::Malformed,
+                InvalidOtpReason::TooLong,
+                InvalidOtpReason::UnknownType,
+                InvalidOtpReason::MissingSecret,
+                InvalidOtpReason::BadSecret,
+                InvalidOtpReason::UnknownAlgorithm,
+                InvalidOtpReason::BadDigits,
+                InvalidOtpReason::BadPeriod,
+                InvalidOtpReason::BadCounter,
+                InvalidOtpReason::BadLabel,
+                InvalidOtpReason::BadExport,
+            ]
+            .map(|reason| TigrError::InvalidOtpCode {
+                reason,
+                detail: detail(),
+            }),
+        );
         errors.extend(
             [
                 InvalidCodeReason::NotTigr,

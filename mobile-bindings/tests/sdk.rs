@@ -17,9 +17,10 @@ use tigr_core::clock::{Clock, FixedClock, SystemClock};
 use tigr_core::payload::Origin;
 use tigr_core::wire::{ChallengeState, CreatedChallenge, OfflineAnswer};
 use tigr_mobile::{
-    Account, Authenticator, InvalidCodeReason, InvalidInvitationReason, InvalidPinReason,
-    KeyProtector, KeyProtectorError, LoginRequest, ScanResult, ScannedCode, TigrError,
-    decode_frame, error_message, minutes_until, parse_code, sdk_version,
+    Account, Authenticator, InvalidCodeReason, InvalidInvitationReason, InvalidOtpReason,
+    InvalidPinReason, KeyProtector, KeyProtectorError, LoginRequest, OtpAlgorithm, OtpKind,
+    OtpValidity, ScanResult, ScannedCode, TigrError, decode_frame, error_message, minutes_until,
+    parse_code, sdk_version,
 };
 use tigr_server::{Config, RunningServer, create_enrollment};
 
@@ -766,4 +767,271 @@ fn damaged_storage_is_reported() {
         Authenticator::new(dir, None, "fr".into()),
         Err(TigrError::Storage { .. })
     ));
+}
+
+/// A test vector file of core (`core/tests/data/vectors`).
+fn otp_vectors(name: &str) -> serde_json::Value {
+    let path = format!(
+        "{}/../core/tests/data/vectors/{name}",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    serde_json::from_str(&std::fs::read_to_string(&path).expect("vector file")).expect("JSON")
+}
+
+/// A phone of its own, without a server: OTP accounts need none.
+fn otp_phone(protector: Option<Arc<dyn KeyProtector>>) -> (tempfile::TempDir, Arc<Authenticator>) {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("phone").to_string_lossy().into_owned();
+    let phone = Authenticator::new(path, protector, "fr".into()).expect("phone");
+    (dir, phone)
+}
+
+#[test]
+fn otp_accounts_are_added_listed_coded_renamed_and_removed() {
+    let (dir, phone) = otp_phone(Some(Arc::new(XorProtector(0x21))));
+    assert!(phone.otp_accounts().expect("empty").is_empty());
+    // RFC 6238's SHA256 seed, 8 digits.
+    let uri = "otpauth://totp/ESEA:c.leroy?secret=GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQGEZA&issuer=ESEA&algorithm=SHA256&digits=8&period=30";
+    let ScannedCode::OtpAccounts { preview } = parse_code(uri.into()).expect("an OTP code") else {
+        panic!("OTP accounts expected")
+    };
+    assert_eq!((preview.batch_number, preview.batch_count), (None, None));
+    let [shown] = &preview.accounts[..] else {
+        panic!("{preview:?}")
+    };
+    assert_eq!(shown.label, "ESEA:c.leroy");
+    assert_eq!(shown.kind, OtpKind::Totp { period_seconds: 30 });
+    assert_eq!((shown.algorithm, shown.digits), (OtpAlgorithm::Sha256, 8));
+    assert_eq!(shown.label_issuer, None);
+
+    let added = phone.add_otp_accounts(uri.into()).expect("added");
+    assert_eq!(phone.otp_accounts().expect("list"), added);
+    let totp = &added[0];
+    assert_eq!(
+        (totp.issuer.as_deref(), totp.account_name.as_str()),
+        (Some("ESEA"), "c.leroy")
+    );
+    // RFC 6238 Appendix B (SHA256, 8 digits, 30 s), at the app's clock given to the SDK.
+    for (now, expected, seconds_left) in [
+        (59, "46119246", 1),
+        (1_111_111_109, "68084774", 1),
+        (1_234_567_890, "91819424", 30),
+        (2_000_000_000, "90698825", 10),
+        (20_000_000_000, "77737706", 10),
+    ] {
+        let code = phone.otp_code(totp.id.clone(), now).expect("code");
+        assert_eq!(code.code, expected, "at {now}");
+        assert_eq!(
+            code.validity,
+            OtpValidity::Time {
+                seconds_left,
+                period_seconds: 30,
+                expires_at: now + i64::from(seconds_left)
+            }
+        );
+        assert!(
+            !format!("{code:?}").contains(expected),
+            "Debug hides the code"
+        );
+    }
+
+    // HOTP: RFC 4226 Appendix D, one code per call, the counter shown in the list.
+    let hotp = phone
+        .add_otp_accounts(
+            "otpauth://hotp/Banque:jeton?secret=GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ&counter=3".into(),
+        )
+        .expect("added")
+        .remove(0);
+    assert_eq!(hotp.kind, OtpKind::Hotp { counter: 3 });
+    for (counter, expected) in [(3, "969429"), (4, "338314"), (5, "254676")] {
+        let code = phone.otp_code(hotp.id.clone(), 0).expect("code");
+        assert_eq!(code.code, expected);
+        assert_eq!(code.validity, OtpValidity::Counter { counter });
+    }
+    let listed = phone.otp_accounts().expect("list");
+    assert_eq!(listed[1].kind, OtpKind::Hotp { counter: 6 });
+
+    // Rename keeps the codes; bad names are refused with a sentence.
+    let renamed = phone
+        .rename_otp_account(totp.id.clone(), None, "Claire Leroy".into())
+        .expect("renamed");
+    assert_eq!(
+        (renamed.issuer, renamed.label.as_str()),
+        (None, "Claire Leroy")
+    );
+    let refused = phone
+        .rename_otp_account(totp.id.clone(), Some("A:B".into()), "x".into())
+        .expect_err("colon");
+    assert!(matches!(refused, TigrError::InvalidOtpName { .. }));
+    assert!(error_message(refused, "fr".into(), 0).contains("« : »"));
+
+    // A new Authenticator on the same folder sees the same accounts and counters.
+    let again = Authenticator::new(
+        dir.path().join("phone").to_string_lossy().into_owned(),
+        Some(Arc::new(XorProtector(0x21))),
+        "en".into(),
+    )
+    .expect("phone");
+    assert_eq!(
+        again.otp_code(hotp.id.clone(), 0).expect("code").code,
+        "287922"
+    );
+
+    phone.remove_otp_account(totp.id.clone()).expect("removed");
+    phone
+        .remove_otp_account(totp.id.clone())
+        .expect("nothing to remove");
+    let gone = phone.otp_code(totp.id.clone(), 0).expect_err("removed");
+    assert_eq!(gone, TigrError::UnknownOtpAccount);
+    assert_eq!(
+        error_message(gone, "en".into(), 0),
+        "This authenticator account is no longer on this phone."
+    );
+    assert_eq!(phone.otp_accounts().expect("list").len(), 1);
+}
+
+#[test]
+fn google_authenticator_exports_are_imported_whole() {
+    let v = otp_vectors("otpauth-migration.json");
+    for export in v["exports"].as_array().expect("exports") {
+        let (_dir, phone) = otp_phone(None);
+        let uri = export["uri"].as_str().expect("uri");
+        let expected = export["accounts"].as_array().expect("accounts");
+        let ScannedCode::OtpAccounts { preview } = parse_code(uri.into()).expect("export") else {
+            panic!("OTP accounts expected")
+        };
+        let batch = export["batch"].as_array();
+        assert_eq!(
+            preview.batch_number,
+            batch.map(|b| b[0].as_u64().expect("n") as u32)
+        );
+        assert_eq!(
+            preview.batch_count,
+            batch.map(|b| b[1].as_u64().expect("n") as u32)
+        );
+        let added = phone.add_otp_accounts(uri.into()).expect("imported");
+        assert_eq!(added.len(), expected.len());
+        for ((account, shown), e) in added.iter().zip(&preview.accounts).zip(expected) {
+            assert_eq!(account.label, shown.label);
+            assert_eq!(account.issuer.as_deref(), e["issuer"].as_str());
+            assert_eq!(
+                account.account_name,
+                e["account"].as_str().expect("account")
+            );
+            // HOTP codes come from the counter: check the exact RFC value.
+            if let Some(counter) = e["check"]["counter"].as_u64() {
+                assert_eq!(account.kind, OtpKind::Hotp { counter });
+                let code = phone.otp_code(account.id.clone(), 0).expect("code");
+                assert_eq!(code.code, e["check"]["otp"].as_str().expect("otp"));
+            }
+        }
+        // Importing the same code again adds nothing.
+        phone.add_otp_accounts(uri.into()).expect("again");
+        assert_eq!(phone.otp_accounts().expect("list").len(), expected.len());
+    }
+}
+
+#[test]
+fn bad_otp_codes_get_their_reason_and_a_sentence() {
+    let v = otp_vectors("otpauth.json");
+    let (_dir, phone) = otp_phone(None);
+    let mut sentences = std::collections::BTreeSet::new();
+    for case in v["invalid"].as_array().expect("invalid") {
+        let uri = case["uri"].as_str().expect("uri");
+        let reason = match case["reason"].as_str().expect("reason") {
+            "missing_secret" => InvalidOtpReason::MissingSecret,
+            "bad_secret" => InvalidOtpReason::BadSecret,
+            "bad_counter" => InvalidOtpReason::BadCounter,
+            "unknown_type" => InvalidOtpReason::UnknownType,
+            "bad_digits" => InvalidOtpReason::BadDigits,
+            "unknown_algorithm" => InvalidOtpReason::UnknownAlgorithm,
+            "bad_period" => InvalidOtpReason::BadPeriod,
+            "bad_label" => InvalidOtpReason::BadLabel,
+            // Not an otpauth URI: for parse_code, a foreign code or an unreadable export.
+            "not_otpauth" => continue,
+            other => panic!("unknown reason {other}"),
+        };
+        for error in [
+            parse_code(uri.into()).expect_err(uri),
+            phone.add_otp_accounts(uri.into()).expect_err(uri),
+        ] {
+            match &error {
+                TigrError::InvalidOtpCode { reason: r, detail } => {
+                    assert_eq!(*r, reason, "{uri}");
+                    assert!(!detail.contains("JBSWY3DP"), "no secret in {detail}");
+                }
+                other => panic!("{uri}: {other:?}"),
+            }
+            sentences.insert(error_message(error.clone(), "fr".into(), 0));
+            assert_ne!(
+                error_message(error.clone(), "fr".into(), 0),
+                error_message(error, "en".into(), 0)
+            );
+        }
+    }
+    assert_eq!(sentences.len(), 8, "one sentence per reason: {sentences:?}");
+    assert!(
+        phone.otp_accounts().expect("list").is_empty(),
+        "nothing added"
+    );
+    // A foreign text is not an OTP code for add_otp_accounts, and not a Tigr code for parse_code.
+    assert!(matches!(
+        phone.add_otp_accounts("https://example.fr".into()),
+        Err(TigrError::InvalidOtpCode {
+            reason: InvalidOtpReason::NotOtpauth,
+            ..
+        })
+    ));
+    assert!(matches!(
+        parse_code("otpauth-migration://offline?data=AAAA".into()),
+        Err(TigrError::InvalidOtpCode {
+            reason: InvalidOtpReason::BadExport,
+            ..
+        })
+    ));
+    assert!(matches!(
+        parse_code(format!("otpauth://totp/x?secret={}", "A".repeat(5000))),
+        Err(TigrError::InvalidOtpCode {
+            reason: InvalidOtpReason::TooLong,
+            ..
+        })
+    ));
+}
+
+#[test]
+fn otp_secrets_need_the_key_protector() {
+    let (dir, phone) = otp_phone(Some(Arc::new(XorProtector(0x44))));
+    let id = phone
+        .add_otp_accounts("otpauth://totp/ESEA:c.leroy?secret=JBSWY3DPEHPK3PXP".into())
+        .expect("added")
+        .remove(0)
+        .id;
+    let folder = dir.path().join("phone");
+    let file = std::fs::read(folder.join("tigr-otp.bin")).expect("the OTP accounts file");
+    assert!(
+        !String::from_utf8_lossy(&file).contains("c.leroy"),
+        "wrapped"
+    );
+    let protectors: Vec<Arc<dyn KeyProtector>> = vec![
+        Arc::new(XorProtector(0x45)),
+        Arc::new(Locked),
+        Arc::new(Panicking),
+    ];
+    for protector in protectors {
+        let other = Authenticator::new(
+            folder.to_string_lossy().into_owned(),
+            Some(protector),
+            "fr".into(),
+        )
+        .expect("phone");
+        assert!(matches!(
+            other.otp_accounts(),
+            Err(TigrError::KeyStore { .. })
+        ));
+        assert!(matches!(
+            other.otp_code(id.clone(), 0),
+            Err(TigrError::KeyStore { .. })
+        ));
+    }
+    assert_eq!(phone.otp_accounts().expect("still readable").len(), 1);
 }

@@ -19,6 +19,9 @@ pub enum Topic {
     Challenge(String),
     /// A phone enrolled with an invitation of this account (Tigr ID).
     Invitations(String),
+    /// Logout tokens were queued for the services of an ended web session (OpenID Connect
+    /// back-channel logout).
+    BackchannelLogout,
 }
 
 /// Channels of the topics that have waiters.
@@ -70,12 +73,15 @@ impl NotificationHub {
         self.len() == 0
     }
 
-    /// Number of live subscriptions (long polls and event streams waiting), over all
-    /// topics. One pass over the channels, for the metrics endpoint.
+    /// Number of live subscriptions of browsers (long polls, event streams, live admin
+    /// pages), over all topics; the server's own background tasks (back-channel logout
+    /// delivery) are not browsers and do not count. One pass over the channels, for the
+    /// metrics endpoint.
     pub fn waiters(&self) -> usize {
         self.channels()
-            .values()
-            .map(watch::Sender::receiver_count)
+            .iter()
+            .filter(|(topic, _)| **topic != Topic::BackchannelLogout)
+            .map(|(_, sender)| sender.receiver_count())
             .sum()
     }
 }
@@ -134,8 +140,9 @@ mod tests {
         let mut a = hub.subscribe(challenge("C1"));
         let mut b = hub.subscribe(challenge("C1"));
         let _other = hub.subscribe(challenge("C2"));
-        assert_eq!(hub.len(), 2);
-        assert_eq!(hub.waiters(), 3);
+        let _delivery = hub.subscribe(Topic::BackchannelLogout);
+        assert_eq!(hub.len(), 3);
+        assert_eq!(hub.waiters(), 3, "the background task is not a browser");
         hub.notify(&challenge("C1"));
         tokio::time::timeout(Duration::from_secs(1), a.changed())
             .await
@@ -150,12 +157,12 @@ mod tests {
                 .is_err()
         );
         drop(a);
-        assert_eq!(hub.len(), 2, "b still waits on C1");
+        assert_eq!(hub.len(), 3, "b still waits on C1");
         drop(b);
-        assert_eq!(hub.len(), 1);
+        assert_eq!(hub.len(), 2);
         assert_eq!(hub.waiters(), 1);
         hub.notify(&challenge("nobody"));
-        assert_eq!(hub.len(), 1);
+        assert_eq!(hub.len(), 2);
     }
 
     #[tokio::test]

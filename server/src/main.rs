@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
-use tigr_server::cli::{AdminCommand, EnrollArgs};
+use tigr_server::cli::{AdminCommand, EnrollArgs, OidcCommand};
 use tigr_server::{Config, RunningServer};
 use tracing_subscriber::EnvFilter;
 
@@ -32,6 +32,11 @@ enum Command {
         #[command(subcommand)]
         command: AdminCommand,
     },
+    /// Administer the OpenID Connect provider: the services (clients) and the signing key.
+    Oidc {
+        #[command(subcommand)]
+        command: OidcCommand,
+    },
 }
 
 #[tokio::main]
@@ -53,6 +58,7 @@ async fn main() -> ExitCode {
         Command::Serve => serve(config).await,
         Command::Enroll(args) => return tigr_server::cli::run_enroll(&config, args).await,
         Command::Admin { command } => return tigr_server::cli::run_admin(&config, command).await,
+        Command::Oidc { command } => return tigr_server::cli::run_oidc(&config, command).await,
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

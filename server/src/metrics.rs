@@ -8,6 +8,12 @@
 //! | `tigr_http_request_duration_seconds`  | histogram | `route`, `method`         |
 //! | `tigr_audit_events_total`             | counter   | `event`                   |
 //! | `tigr_live_channels`                  | gauge     |                           |
+//! | `tigr_live_channels_refused_total`    | counter   |                           |
+//! | `tigr_connections_open`               | gauge     |                           |
+//! | `tigr_connections_max`                | gauge     |                           |
+//! | `tigr_connection_cap_reached_total`   | counter   |                           |
+//! | `tigr_connection_timeouts_total`      | counter   | `phase`                   |
+//! | `tigr_accept_errors_total`            | counter   |                           |
 //! | `tigr_build_info`                     | gauge     | `version`                 |
 //! | `process_start_time_seconds`          | gauge     |                           |
 //!
@@ -18,6 +24,7 @@
 //! others are read from the server's state at each scrape ([`ServerState`]).
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use axum::http::Method;
@@ -123,13 +130,166 @@ impl HttpMetrics {
     }
 }
 
+/// Where a connection was cut for slowness (the `phase` label of
+/// `tigr_connection_timeouts_total`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TimeoutPhase {
+    /// A request's head did not arrive whole in time.
+    Header,
+    /// A request's body did not arrive whole in time (408).
+    Body,
+    /// No request came on an open connection in time.
+    Idle,
+    /// The client did not read its reply in time.
+    Write,
+}
+
+impl TimeoutPhase {
+    /// Every phase, in label order.
+    pub const ALL: [Self; 4] = [Self::Header, Self::Body, Self::Idle, Self::Write];
+
+    /// The label value.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Header => "header",
+            Self::Body => "body",
+            Self::Idle => "idle",
+            Self::Write => "write",
+        }
+    }
+}
+
+/// What the connection loop and the live-channel cap count (always, metrics served or
+/// not): read at each scrape.
+#[derive(Debug, Default)]
+pub struct ConnectionCounters {
+    open: AtomicU64,
+    max: AtomicU64,
+    cap_reached: AtomicU64,
+    accept_errors: AtomicU64,
+    timeouts: [AtomicU64; 4],
+    live_refused: AtomicU64,
+}
+
+impl ConnectionCounters {
+    /// Records the connection cap in force.
+    pub fn set_max(&self, max: usize) {
+        self.max
+            .store(u64::try_from(max).unwrap_or(u64::MAX), Ordering::Relaxed);
+    }
+
+    /// A connection was admitted.
+    pub fn opened(&self) {
+        self.open.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// An admitted connection ended.
+    pub fn closed(&self) {
+        self.open.fetch_sub(1, Ordering::Relaxed);
+    }
+
+    /// Every slot was taken: the server stopped accepting until one freed.
+    pub fn cap_reached(&self) {
+        self.cap_reached.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// Accepting a connection failed (e.g. no descriptor left).
+    pub fn accept_failed(&self) {
+        self.accept_errors.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// A connection or request was cut for slowness in `phase`.
+    pub fn timed_out(&self, phase: TimeoutPhase) {
+        self.timeouts[phase as usize].fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// A live channel was refused: its client address held the most allowed.
+    pub fn live_refused(&self) {
+        self.live_refused.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// Connections open now.
+    pub fn open(&self) -> u64 {
+        self.open.load(Ordering::Relaxed)
+    }
+
+    /// Cuts for slowness in `phase` since the start.
+    pub fn timeouts(&self, phase: TimeoutPhase) -> u64 {
+        self.timeouts[phase as usize].load(Ordering::Relaxed)
+    }
+}
+
 /// The metrics read from the running server at each scrape: build, start time, live
-/// channels and audit counters (every event, from 0).
+/// channels, connections and audit counters (every event, from 0).
 #[derive(Debug)]
 struct ServerState {
     audit: Arc<AuditCounters>,
     hub: Arc<NotificationHub>,
+    connections: Arc<ConnectionCounters>,
     start_time: i64,
+}
+
+impl ServerState {
+    /// The connection loop's gauges and counters.
+    fn encode_connections(&self, encoder: &mut DescriptorEncoder<'_>) -> std::fmt::Result {
+        let c = &self.connections;
+        let read = |value: &AtomicU64| value.load(Ordering::Relaxed);
+        for (name, help, value) in [
+            (
+                "tigr_connections_open",
+                "Client connections open now.",
+                read(&c.open),
+            ),
+            (
+                "tigr_connections_max",
+                "Client connections open at once at most (beyond, new ones wait in the \
+                 listen queue).",
+                read(&c.max),
+            ),
+        ] {
+            let gauge = ConstGauge::new(value);
+            gauge.encode(encoder.encode_descriptor(name, help, None, gauge.metric_type())?)?;
+        }
+        for (name, help, value) in [
+            (
+                "tigr_connection_cap_reached",
+                "Times every connection slot was taken and the server stopped accepting until \
+                 one freed.",
+                read(&c.cap_reached),
+            ),
+            (
+                "tigr_accept_errors",
+                "Connections that could not be accepted (e.g. no file descriptor left).",
+                read(&c.accept_errors),
+            ),
+            (
+                "tigr_live_channels_refused",
+                "Event streams and long polls refused because their client address held the \
+                 most allowed.",
+                read(&c.live_refused),
+            ),
+        ] {
+            let counter = ConstCounter::new(value);
+            counter.encode(encoder.encode_descriptor(
+                name,
+                help,
+                None,
+                counter.metric_type(),
+            )?)?;
+        }
+        let mut family = encoder.encode_descriptor(
+            "tigr_connection_timeouts",
+            "Connections closed, or requests answered 408, because the client was too slow, \
+             by phase: header, body, idle, write.",
+            None,
+            ConstCounter::new(0u64).metric_type(),
+        )?;
+        for phase in TimeoutPhase::ALL {
+            ConstCounter::new(c.timeouts(phase))
+                .encode(family.encode_family(&[("phase", phase.as_str())])?)?;
+        }
+        Ok(())
+    }
 }
 
 impl Collector for ServerState {
@@ -160,6 +320,8 @@ impl Collector for ServerState {
             live.metric_type(),
         )?)?;
 
+        self.encode_connections(&mut encoder)?;
+
         let mut family = encoder.encode_descriptor(
             "tigr_audit_events",
             "Audit trail rows committed by this server since it started, by event.",
@@ -184,12 +346,13 @@ pub struct Metrics {
 }
 
 impl Metrics {
-    /// Metrics reading the audit counters of the store and the waiters of the hub.
-    /// `start_time` is the server's start (Unix seconds, from the injected clock); `token`
-    /// is the bearer token scrapes must present, if any.
+    /// Metrics reading the audit counters of the store, the waiters of the hub and the
+    /// connection counters. `start_time` is the server's start (Unix seconds, from the
+    /// injected clock); `token` is the bearer token scrapes must present, if any.
     pub fn new(
         audit: Arc<AuditCounters>,
         hub: Arc<NotificationHub>,
+        connections: Arc<ConnectionCounters>,
         start_time: i64,
         token: Option<&str>,
     ) -> Self {
@@ -197,6 +360,7 @@ impl Metrics {
         registry.register_collector(Box::new(ServerState {
             audit,
             hub,
+            connections,
             start_time,
         }));
         let http = HttpMetrics::default();
@@ -241,7 +405,13 @@ mod tests {
     const MS: Duration = Duration::from_millis(1);
 
     fn fresh() -> Metrics {
-        Metrics::new(Arc::default(), NotificationHub::new(), 1_700_000_000, None)
+        Metrics::new(
+            Arc::default(),
+            NotificationHub::new(),
+            Arc::default(),
+            1_700_000_000,
+            None,
+        )
     }
 
     #[test]
@@ -313,8 +483,8 @@ mod tests {
         )));
         // Every family has its HELP and TYPE (the request families come with their first
         // request), and every line ends with a line feed.
-        assert_eq!(text.matches("# TYPE ").count(), 4);
-        assert_eq!(text.matches("# HELP ").count(), 4);
+        assert_eq!(text.matches("# TYPE ").count(), 10);
+        assert_eq!(text.matches("# HELP ").count(), 10);
         assert!(text.ends_with('\n'));
         assert!(
             !text.contains("# EOF"),
@@ -333,17 +503,74 @@ mod tests {
             text.contains("route=\"/q\\\"uo\\\\te\\nline\",method=\"GET\",status=\"200\"} 1\n"),
             "{text}"
         );
-        assert_eq!(text.matches("# TYPE ").count(), 6);
+        assert_eq!(text.matches("# TYPE ").count(), 12);
+    }
+
+    #[test]
+    fn connection_counters_are_reported() {
+        let connections = Arc::new(ConnectionCounters::default());
+        let metrics = Metrics::new(
+            Arc::default(),
+            NotificationHub::new(),
+            Arc::clone(&connections),
+            0,
+            None,
+        );
+        let text = metrics.render();
+        for line in [
+            "# TYPE tigr_connections_open gauge\n",
+            "\ntigr_connections_open 0\n",
+            "# TYPE tigr_connection_cap_reached_total counter\n",
+            "\ntigr_connection_cap_reached_total 0\n",
+            "\ntigr_connection_timeouts_total{phase=\"header\"} 0\n",
+            "\ntigr_connection_timeouts_total{phase=\"write\"} 0\n",
+        ] {
+            assert!(text.contains(line), "missing {line:?} in\n{text}");
+        }
+        connections.set_max(768);
+        connections.opened();
+        connections.opened();
+        connections.closed();
+        connections.cap_reached();
+        connections.accept_failed();
+        connections.accept_failed();
+        connections.timed_out(TimeoutPhase::Header);
+        connections.timed_out(TimeoutPhase::Header);
+        connections.timed_out(TimeoutPhase::Body);
+        connections.timed_out(TimeoutPhase::Idle);
+        connections.live_refused();
+        assert_eq!(connections.open(), 1);
+        let text = metrics.render();
+        for line in [
+            "\ntigr_connections_open 1\n",
+            "\ntigr_connections_max 768\n",
+            "\ntigr_connection_cap_reached_total 1\n",
+            "\ntigr_accept_errors_total 2\n",
+            "\ntigr_live_channels_refused_total 1\n",
+            "\ntigr_connection_timeouts_total{phase=\"header\"} 2\n",
+            "\ntigr_connection_timeouts_total{phase=\"body\"} 1\n",
+            "\ntigr_connection_timeouts_total{phase=\"idle\"} 1\n",
+            "\ntigr_connection_timeouts_total{phase=\"write\"} 0\n",
+        ] {
+            assert!(text.contains(line), "missing {line:?} in\n{text}");
+        }
     }
 
     #[test]
     fn token_comparison() {
-        let open = Metrics::new(Arc::default(), NotificationHub::new(), 0, None);
+        let open = Metrics::new(
+            Arc::default(),
+            NotificationHub::new(),
+            Arc::default(),
+            0,
+            None,
+        );
         assert!(!open.requires_token());
         assert!(open.token_matches(b"anything"));
         let closed = Metrics::new(
             Arc::default(),
             NotificationHub::new(),
+            Arc::default(),
             0,
             Some("the-right-token-123"),
         );

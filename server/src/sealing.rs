@@ -17,10 +17,15 @@ pub const MASTER_KEY_LEN: usize = 32;
 
 /// Domain-separation prefix of the associated data of a sealed offline secret.
 const OFFLINE_SECRET_AAD: &[u8] = b"tigr/offline-secret/v1";
+/// Domain-separation prefix of the associated data of a sealed OpenID Connect signing key.
+const SIGNING_KEY_AAD: &[u8] = b"tigr/oidc-signing-key/v1";
 /// Associated data of the key-check value.
 const KEY_CHECK_AAD: &[u8] = b"tigr/key-check/v1";
 /// Plaintext of the key-check value.
 const KEY_CHECK_PLAINTEXT: &[u8] = b"tigr master key check";
+/// Label of the key derived from the master key for the keys of Tigr IDs typed into the
+/// offline form.
+const TIGR_ID_KEY_LABEL: &[u8] = b"tigr/offline-tigr-id/v1";
 
 /// Problems with the master key.
 #[derive(Debug, thiserror::Error)]
@@ -91,8 +96,8 @@ pub enum KeyFileOutcome {
     Generated,
 }
 
-/// Reads the key file, or generates a key and writes it (parent directories created, mode
-/// 0600, never overwriting an existing file).
+/// Reads the key file, or generates a key and writes it (parent directories created 0700,
+/// the file 0600, never overwriting an existing file).
 pub fn load_or_create_key_file(
     path: &Path,
     rng: &dyn SecureRandom,
@@ -112,7 +117,15 @@ pub fn load_or_create_key_file(
         }
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
             if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
-                fs::create_dir_all(parent).map_err(io)?;
+                // The data folder, often shared with the database: for its owner only.
+                let mut folder = fs::DirBuilder::new();
+                folder.recursive(true);
+                #[cfg(unix)]
+                {
+                    use std::os::unix::fs::DirBuilderExt as _;
+                    folder.mode(0o700);
+                }
+                folder.create(parent).map_err(io)?;
             }
             let key = MasterKey::generate(rng);
             let mut options = fs::OpenOptions::new();
@@ -160,6 +173,8 @@ pub struct OpenError;
 /// the secret to its account and device, so a row copied onto another device does not open.
 pub struct SecretSealer {
     key: LessSafeKey,
+    /// HMAC-SHA256 key of [`SecretSealer::tigr_id_key`], derived from the master key.
+    id_key: ring::hmac::Key,
 }
 
 impl std::fmt::Debug for SecretSealer {
@@ -173,9 +188,24 @@ impl SecretSealer {
     pub fn new(key: &MasterKey) -> Self {
         let unbound =
             UnboundKey::new(&AES_256_GCM, &key.0).expect("AES-256-GCM accepts 32-byte keys");
+        let derived = ring::hmac::sign(
+            &ring::hmac::Key::new(ring::hmac::HMAC_SHA256, &key.0),
+            TIGR_ID_KEY_LABEL,
+        );
         Self {
             key: LessSafeKey::new(unbound),
+            id_key: ring::hmac::Key::new(ring::hmac::HMAC_SHA256, derived.as_ref()),
         }
+    }
+
+    /// The key under which the offline channel's record of a (normalised) Tigr ID is
+    /// stored: an HMAC of the ID under a key derived from the master key, so that the
+    /// database holds no ID typed by anyone, and a copy of it cannot tell which were typed.
+    pub fn tigr_id_key(&self, tigr_id: &str) -> [u8; 32] {
+        let tag = ring::hmac::sign(&self.id_key, tigr_id.as_bytes());
+        let mut out = [0u8; 32];
+        out.copy_from_slice(tag.as_ref());
+        out
     }
 
     /// Encrypts the offline secret of `device_id` (of `account`).
@@ -197,6 +227,20 @@ impl SecretSealer {
         sealed: &[u8],
     ) -> Result<Zeroizing<Vec<u8>>, OpenError> {
         self.open(&offline_aad(account, device_id), sealed)
+    }
+
+    /// Encrypts the private key (PKCS#8) of the OpenID Connect signing key `kid`.
+    pub fn seal_signing_key(&self, rng: &dyn SecureRandom, kid: &str, pkcs8: &[u8]) -> Vec<u8> {
+        self.seal(rng, &signing_key_aad(kid), pkcs8)
+    }
+
+    /// Decrypts what [`SecretSealer::seal_signing_key`] produced for the same `kid`.
+    pub fn open_signing_key(
+        &self,
+        kid: &str,
+        sealed: &[u8],
+    ) -> Result<Zeroizing<Vec<u8>>, OpenError> {
+        self.open(&signing_key_aad(kid), sealed)
     }
 
     /// A value stored in the database that only this key opens, so that starting with the
@@ -261,6 +305,14 @@ fn offline_aad(account: &str, device_id: &str) -> Vec<u8> {
     aad
 }
 
+/// `"tigr/oidc-signing-key/v1" 0x00 kid`: a sealed key opens under its own `kid` only.
+fn signing_key_aad(kid: &str) -> Vec<u8> {
+    let mut aad = SIGNING_KEY_AAD.to_vec();
+    aad.push(0);
+    aad.extend_from_slice(kid.as_bytes());
+    aad
+}
+
 /// SHA-256 of a bearer value (browser token, enrollment code), as stored in the database.
 pub fn sha256(bytes: &[u8]) -> [u8; 32] {
     let digest = ring::digest::digest(&ring::digest::SHA256, bytes);
@@ -319,6 +371,32 @@ mod tests {
             s.open_offline_secret("alice", "DEV", &sealed[..20])
                 .is_err()
         );
+    }
+
+    #[test]
+    fn tigr_id_keys_depend_on_the_id_and_the_master_key() {
+        let s = sealer(10);
+        assert_eq!(s.tigr_id_key("alice"), sealer(10).tigr_id_key("alice"));
+        assert_ne!(s.tigr_id_key("alice"), s.tigr_id_key("alicf"));
+        assert_ne!(s.tigr_id_key("alice"), sealer(11).tigr_id_key("alice"));
+        // Not a plain hash of the ID.
+        assert_ne!(s.tigr_id_key("alice"), sha256(b"alice"));
+    }
+
+    #[test]
+    fn signing_keys_open_under_their_own_kid_only() {
+        let rng = SeededRandom::new(6);
+        let s = sealer(10);
+        let sealed = s.seal_signing_key(&rng, "KID", b"pkcs8 document");
+        assert_eq!(
+            s.open_signing_key("KID", &sealed)
+                .expect("opens")
+                .as_slice(),
+            b"pkcs8 document"
+        );
+        assert!(s.open_signing_key("OTHER", &sealed).is_err());
+        assert!(sealer(11).open_signing_key("KID", &sealed).is_err());
+        assert!(s.open_offline_secret("KID", "", &sealed).is_err());
     }
 
     #[test]

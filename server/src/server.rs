@@ -11,11 +11,15 @@ use tokio::task::JoinHandle;
 
 use crate::admin::AdminService;
 use crate::config::{Config, MasterKeySource};
+use crate::domain::offline_pause::MAX_OFFLINE_RECORDS;
+use crate::http::connections::{self, ConnectionLimits};
+use crate::http::live::LiveChannels;
 use crate::http::pages::PagesState;
 use crate::http::{self, AppInner, AppState};
 use crate::hub::NotificationHub;
 use crate::login::{LoginParts, LoginService, SessionSettings};
-use crate::metrics::Metrics;
+use crate::metrics::{ConnectionCounters, Metrics};
+use crate::oidc::{OidcParts, OidcService};
 use crate::sealing::{KeyFileOutcome, MasterKey, SecretSealer, load_or_create_key_file};
 use crate::shutdown::stopping;
 use crate::storage::{OpenOutcome, SqliteStore};
@@ -40,11 +44,14 @@ pub struct RunningServer {
 }
 
 impl RunningServer {
-    /// Loads (or generates) the master key, opens and migrates the database, binds the
-    /// listener and serves in a background task.
+    /// Raises the open-file limit, loads (or generates) the master key, opens and migrates
+    /// the database, binds the listener and serves in a background task.
     pub async fn start(mut config: Config) -> anyhow::Result<Self> {
+        config.check_metrics_exposure()?;
+        let descriptors = raise_descriptor_limit();
+        let limits = connection_limits(&config, descriptors);
         let key = load_master_key(&config)?;
-        let sealer = SecretSealer::new(&key);
+        let sealer = Arc::new(SecretSealer::new(&key));
         drop(key);
 
         let (store, outcome) = SqliteStore::open(&config.database_url)
@@ -59,6 +66,17 @@ impl RunningServer {
             }
         }
         check_master_key(&store, &sealer, &config).await?;
+        for loose in store.loose_permissions() {
+            tracing::warn!(
+                path = %loose.path.display(),
+                mode = %format!("{:o}", loose.mode),
+                "{} is accessible to other users (mode {:o}): the database holds the pages' \
+                 CSRF key, open challenges and personal data; restrict it with chmod {:o}",
+                loose.path.display(),
+                loose.mode,
+                loose.wanted
+            );
+        }
 
         let listener = TcpListener::bind(config.listen)
             .await
@@ -77,10 +95,12 @@ impl RunningServer {
         let pages = PagesState::new(&config, &origin, &csrf_key);
         let (shutdown, shutdown_rx) = watch::channel(false);
         let hub = NotificationHub::new();
+        let connection_counters = Arc::new(ConnectionCounters::default());
         let metrics = config.metrics.then(|| {
             Arc::new(Metrics::new(
                 Arc::clone(store.audit_counters()),
                 Arc::clone(&hub),
+                Arc::clone(&connection_counters),
                 config.clock.now_unix(),
                 config.metrics_token.as_deref(),
             ))
@@ -91,6 +111,19 @@ impl RunningServer {
             admin_idle: config.admin_session_idle,
             admin_max: config.admin_session_max,
         };
+        let oidc = OidcService::start(OidcParts {
+            store: store.clone(),
+            sealer: Arc::clone(&sealer),
+            origin: origin.clone(),
+            access_token_ttl: config.oidc_access_token_ttl,
+            id_token_ttl: config.oidc_id_token_ttl,
+            clock: Arc::clone(&config.clock),
+            random: Arc::clone(&config.random),
+            hub: Arc::clone(&hub),
+            shutdown: shutdown_rx.clone(),
+        })
+        .await
+        .map_err(|_| anyhow::anyhow!("cannot start the OpenID Connect provider"))?;
         let login = LoginService::new(LoginParts {
             store: store.clone(),
             sealer,
@@ -98,6 +131,8 @@ impl RunningServer {
             service_name: config.service_name.clone(),
             challenge_ttl: config.challenge_ttl,
             lockout: config.lockout_policy(),
+            offline_lockout: config.offline_policy(),
+            time_zone: config.time_zone.clone(),
             sessions,
             clock: Arc::clone(&config.clock),
             random: Arc::clone(&config.random),
@@ -106,9 +141,11 @@ impl RunningServer {
         });
         let admin = AdminService::new(store.clone(), &config)
             .with_live_updates(Arc::clone(&hub), shutdown_rx.clone());
+        let logouts = tokio::spawn(oidc.clone().deliver_logouts());
         let state = AppState::new(AppInner {
             login,
             admin,
+            oidc,
             origin,
             service_name: config.service_name.clone(),
             trust_proxy: config.trust_proxy,
@@ -118,6 +155,9 @@ impl RunningServer {
                 config.rate_limits,
                 Arc::clone(&config.clock),
             ),
+            live: LiveChannels::new(config.max_live_per_client),
+            body_timeout: config.body_timeout,
+            connection_counters: Arc::clone(&connection_counters),
             pages,
             metrics,
         });
@@ -128,18 +168,10 @@ impl RunningServer {
             sessions.idle,
             shutdown_rx.clone(),
         ));
-        let mut stop = shutdown_rx;
         let task = tokio::spawn(async move {
-            let served = axum::serve(
-                listener,
-                app.into_make_service_with_connect_info::<SocketAddr>(),
-            )
-            .with_graceful_shutdown(async move { stopping(&mut stop).await })
-            .await;
-            if let Err(error) = served {
-                tracing::error!(%error, "server stopped with an error");
-            }
+            connections::serve(listener, app, limits, connection_counters, shutdown_rx).await;
             let _ = purge.await;
+            let _ = logouts.await;
             store.close().await;
             tracing::info!("server stopped");
         });
@@ -147,6 +179,15 @@ impl RunningServer {
             listen = %addr,
             public_url = %public_url,
             "Tigr server listening on http://{addr} (public URL {public_url})"
+        );
+        tracing::info!(
+            max_connections = limits.max_connections,
+            header_timeout_s = limits.header_timeout.as_secs_f64(),
+            body_timeout_s = config.body_timeout.as_secs_f64(),
+            idle_timeout_s = limits.idle_timeout.as_secs_f64(),
+            max_live_per_client = config.max_live_per_client,
+            "at most {} connections at once (open-file limit {descriptors})",
+            limits.max_connections
         );
         match (config.metrics, config.metrics_token.is_some()) {
             (false, _) => tracing::info!("metrics disabled"),
@@ -175,6 +216,53 @@ impl RunningServer {
         if let Err(error) = self.task.await {
             tracing::error!(%error, "server task failed");
         }
+    }
+}
+
+/// Raises the soft limit of open files to the hard one (every connection is a descriptor,
+/// and the usual soft limit, 1,024, is far below what a server needs) and returns the limit
+/// in force.
+fn raise_descriptor_limit() -> u64 {
+    let before = rlimit::getrlimit(rlimit::Resource::NOFILE)
+        .map(|(soft, _)| soft)
+        .ok();
+    match rlimit::increase_nofile_limit(u64::MAX) {
+        Ok(limit) => {
+            match before {
+                Some(before) if before < limit => {
+                    tracing::info!(limit, "open-file limit raised from {before} to {limit}")
+                }
+                _ => tracing::info!(limit, "open-file limit {limit}"),
+            }
+            limit
+        }
+        Err(error) => {
+            let limit = before.unwrap_or(1024);
+            tracing::warn!(%error, limit, "cannot raise the open-file limit; it stays at {limit}");
+            limit
+        }
+    }
+}
+
+/// The connection loop's limits: the configured or sized cap (warned about when the
+/// open-file limit cannot hold it) and the timeouts.
+fn connection_limits(config: &Config, descriptors: u64) -> ConnectionLimits {
+    let max_connections = config.connection_cap(descriptors);
+    let room = descriptors.saturating_sub(Config::RESERVED_DESCRIPTORS);
+    if u64::try_from(max_connections).unwrap_or(u64::MAX) > room {
+        tracing::warn!(
+            max_connections,
+            descriptors,
+            "max_connections ({max_connections}) is above what the open-file limit \
+             ({descriptors}) leaves for connections ({room}): raise the limit (LimitNOFILE= \
+             in systemd, ulimit -n) or lower max_connections, else accepting connections \
+             will fail when descriptors run out"
+        );
+    }
+    ConnectionLimits {
+        max_connections,
+        header_timeout: config.header_timeout,
+        idle_timeout: config.idle_timeout,
     }
 }
 
@@ -228,8 +316,9 @@ async fn check_master_key(
     }
 }
 
-/// Deletes long-expired challenges and ended web sessions once a minute, so the tables stay
-/// small.
+/// Deletes long-expired challenges, ended web sessions, forgotten offline records (and the
+/// oldest beyond [`MAX_OFFLINE_RECORDS`]) and expired OpenID Connect rows (codes, tokens,
+/// waiting requests, retired keys) once a minute, so the tables stay small.
 async fn purge_loop(
     store: SqliteStore,
     clock: Arc<dyn tigr_core::clock::Clock>,
@@ -252,6 +341,16 @@ async fn purge_loop(
                     Ok(0) => {}
                     Ok(n) => tracing::debug!(purged = n, "ended web sessions deleted"),
                     Err(error) => tracing::warn!(%error, "web session purge failed"),
+                }
+                match store.purge_offline_records(now, MAX_OFFLINE_RECORDS).await {
+                    Ok(0) => {}
+                    Ok(n) => tracing::debug!(purged = n, "old offline records deleted"),
+                    Err(error) => tracing::warn!(%error, "offline record purge failed"),
+                }
+                match store.purge_oidc(now).await {
+                    Ok(0) => {}
+                    Ok(n) => tracing::debug!(purged = n, "expired OpenID Connect rows deleted"),
+                    Err(error) => tracing::warn!(%error, "OpenID Connect purge failed"),
                 }
             }
             () = stopping(&mut shutdown) => return,

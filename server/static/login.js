@@ -2,7 +2,7 @@
 // fallback), completion into a session without any user action, and the offline form.
 //
 // States shown (data-state on #login): pending, scanned, approved, denied, expired,
-// blocked, unreachable, error. Each change is announced in the aria-live region and
+// blocked, unreachable, busy (too many live connections from this address: retried), error. Each change is announced in the aria-live region and
 // dispatched as a `tigr:state` event on document (detail: {state, challenge}).
 (() => {
   'use strict';
@@ -65,7 +65,8 @@
     const previous = state;
     state = next;
     root.dataset.state = next;
-    const active = next === 'pending' || next === 'scanned' || next === 'unreachable';
+    const active = next === 'pending' || next === 'scanned' || next === 'unreachable'
+      || next === 'busy';
     live.hidden = !active;
     qrArea.hidden = !active || mode !== 'qr';
     form.hidden = !active || mode !== 'offline';
@@ -77,6 +78,7 @@
       if (on) panel = p;
     }
     if (next === 'error' && message) byId('error-text').textContent = message;
+    if (next === 'busy' && message) byId('busy-text').textContent = message;
     if (panel && previous !== next) {
       announce(panelText(panel));
       if (FINAL.has(next) && next !== 'approved') {
@@ -123,10 +125,12 @@
     if (renewing || completing) return;
     renewing = true;
     try {
+      // A page for a service's sign-in request renews its QR for that service.
       const response = await fetch('/login/renew', {
         method: 'POST',
         credentials: 'same-origin',
         headers: { accept: 'application/json', 'x-csrf-token': csrf },
+        body: new URLSearchParams({ authorize: root.dataset.authorize || '' }),
       });
       let data = null;
       try { data = await response.json(); } catch (_) { data = null; }
@@ -165,7 +169,7 @@
   // ---- live state: events, long-poll fallback -----------------------------------------------
 
   // The account that answered is blocked: say until when, and what to do.
-  function showBlocked(blockedUntil, message) {
+  function showBlocked(blockedUntil) {
     const todo = byId('blocked-todo');
     if (blockedUntil) {
       // Whole seconds first, like the server (the clock offset is only known to the second).
@@ -173,27 +177,11 @@
       const minutes = Math.max(1, Math.ceil(seconds / 60));
       todo.textContent = todo.dataset.temporary.replace('{minutes}', String(minutes));
     } else {
-      todo.textContent = message || todo.dataset.permanent;
+      todo.textContent = todo.dataset.permanent;
     }
     clearTimeout(renewTimer);
     disconnect();
     show('blocked');
-  }
-
-  // The end of a temporary block of the account that answered this challenge (null when
-  // permanent or unknown).
-  async function blockedUntil() {
-    try {
-      const response = await fetch(`/login/status/${encodeURIComponent(challenge)}`, {
-        credentials: 'same-origin',
-        cache: 'no-store',
-        headers: { accept: 'application/json' },
-      });
-      const data = await response.json();
-      return (response.ok && data.blocked_until) || null;
-    } catch (_) {
-      return null;
-    }
   }
 
   function onState(next, data) {
@@ -264,8 +252,9 @@
     let failures = 0;
     while (gen === generation && !FINAL.has(state) && !completing) {
       try {
-        // While the server is unreachable, ask without waiting: the first answer is the news.
-        const wait = state === 'unreachable' ? 0 : 25;
+        // While the server is unreachable or busy, ask without waiting: the first answer is
+        // the news.
+        const wait = state === 'unreachable' || state === 'busy' ? 0 : 25;
         const response = await fetch(`/login/status/${encodeURIComponent(id)}?wait=${wait}`, {
           credentials: 'same-origin',
           cache: 'no-store',
@@ -277,10 +266,18 @@
           show('error', data && data.message);
           return;
         }
+        if (response.status === 429) {
+          // Too many live connections from this address: say so, try again when told.
+          const data = await response.json().catch(() => null);
+          show('busy', data && data.message);
+          const seconds = Number(response.headers.get('retry-after')) || 10;
+          await sleep(Math.min(seconds, 60) * 1000);
+          continue;
+        }
         if (!response.ok) throw new Error(`status ${response.status}`);
         const data = await response.json();
         if (gen !== generation) return;
-        const wasDown = state === 'unreachable';
+        const wasDown = state === 'unreachable' || state === 'busy';
         if (wasDown) show('pending');
         failures = 0;
         onState(data.state, data);
@@ -397,9 +394,12 @@
       }
       offlineInFlight = false;
       switch (data.error) {
-        case 'account_blocked':
-          // The challenge ended "blocked": its status says until when.
-          showBlocked(await blockedUntil(), data.message);
+        case 'offline_paused':
+          // Offline codes are paused for this Tigr ID (the message says until when); the QR
+          // on this page still works, so it stays.
+          formError.textContent = data.message || '';
+          otp.value = '';
+          tigrId.focus();
           return;
         case 'challenge_expired':
           disconnect();

@@ -7,6 +7,7 @@ use std::process::Output;
 use tigr_core::client::{ClientError, ServerClient, UreqTransport};
 use tigr_core::payload::{LoginQr, Origin, QrPayload};
 use tigr_core::wire::{ChallengeStatus, CreatedChallenge, OfflineAnswer, Outcome};
+use tigr_server::admin::{AdminService, AuditFilter, AuditRecord, PageRequest};
 use tigr_server::{Config, RunningServer};
 
 /// PBKDF2 iterations used by test phones (the real count only slows the suite down; the
@@ -111,6 +112,27 @@ impl Harness {
     /// The server's base URL for browsers, e.g. `http://127.0.0.1:41234`.
     pub fn base_url(&self) -> String {
         self.origin().to_string()
+    }
+
+    /// The audit trail about `account`, oldest first, as an administrator reads it.
+    pub fn audit_of(&self, account: &str) -> Vec<AuditRecord> {
+        self.runtime.block_on(async {
+            let admin = AdminService::open(&self.config)
+                .await
+                .expect("administration");
+            let filter = AuditFilter {
+                account: Some(account.to_owned()),
+                ..AuditFilter::default()
+            };
+            let mut rows = admin
+                .audit(&filter, PageRequest::new(1, 200))
+                .await
+                .expect("audit trail")
+                .items;
+            admin.close().await;
+            rows.reverse();
+            rows
+        })
     }
 }
 
@@ -256,6 +278,102 @@ impl Phone {
         .await
         .expect("tigr-phone thread")
     }
+}
+
+/// An OpenID Connect client to register (what `tigr-server oidc client add` takes).
+#[derive(Debug, Clone, Default)]
+pub struct ClientSpec {
+    /// The name users see ("Connexion à <name>").
+    pub name: String,
+    /// Redirect URIs (exact match).
+    pub redirect_uris: Vec<String>,
+    /// Where RP-initiated logout may send the browser back.
+    pub post_logout_redirect_uris: Vec<String>,
+    /// Where Tigr POSTs logout tokens.
+    pub backchannel_logout_uri: Option<String>,
+}
+
+/// A registered confidential client.
+#[derive(Debug, Clone)]
+pub struct RegisteredClient {
+    /// `client_id`.
+    pub client_id: String,
+    /// `client_secret` (shown once at registration).
+    pub client_secret: String,
+}
+
+/// Registers a confidential client (`client_secret_basic`, scopes `openid profile email`,
+/// pairwise subjects) through the administration, as `tigr-server oidc client add` does.
+pub async fn register_oidc_client(
+    config: &Config,
+    spec: &ClientSpec,
+) -> anyhow::Result<RegisteredClient> {
+    use tigr_server::admin::{Actor, AdminService, ClientRegistration};
+    let service = AdminService::open(config).await?;
+    let registered = service
+        .register_client(
+            &Actor::cli("tigr-tests"),
+            &ClientRegistration {
+                name: spec.name.clone(),
+                redirect_uris: spec.redirect_uris.clone(),
+                post_logout_redirect_uris: spec.post_logout_redirect_uris.clone(),
+                backchannel_logout_uri: spec.backchannel_logout_uri.clone(),
+                ..ClientRegistration::default()
+            },
+        )
+        .await;
+    service.close().await;
+    let registered = registered?;
+    Ok(RegisteredClient {
+        client_id: registered.client.id,
+        client_secret: registered
+            .secret
+            .ok_or_else(|| anyhow::anyhow!("a confidential client gets a secret"))?,
+    })
+}
+
+/// The details of the latest audit rows of `event` (`oidc_logout_delivered`, ...), oldest
+/// first, as `tigr-server admin audit --event` lists them.
+pub async fn audit_details(config: &Config, event: &str) -> anyhow::Result<Vec<String>> {
+    use tigr_server::admin::{AdminService, AuditFilter};
+    let service = AdminService::open(config).await?;
+    let rows = service
+        .audit_latest(
+            &AuditFilter {
+                event: Some(event.to_owned()),
+                ..AuditFilter::default()
+            },
+            100,
+        )
+        .await;
+    service.close().await;
+    Ok(rows?.into_iter().filter_map(|r| r.detail).collect())
+}
+
+/// Gives `account` a display name and an e-mail address, as `tigr-server admin account edit`
+/// does.
+pub async fn set_account_details(
+    config: &Config,
+    account: &str,
+    display_name: &str,
+    email: &str,
+) -> anyhow::Result<()> {
+    use tigr_server::admin::{AccountChanges, Actor, AdminService};
+    let service = AdminService::open(config).await?;
+    let edited = service
+        .edit_account(
+            &Actor::cli("tigr-tests"),
+            account,
+            AccountChanges {
+                display_name: Some(display_name.to_owned()),
+                email: Some(email.to_owned()),
+                role: None,
+            },
+        )
+        .await;
+    service.close().await;
+    edited?;
+    Ok(())
 }
 
 /// [`Harness`] for `#[tokio::test]`s: the server runs on the test's own runtime (use the

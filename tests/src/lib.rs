@@ -1,7 +1,9 @@
 //! Shared pieces of the Tigr end-to-end suites: the desktop virtual phone and helpers that
-//! start a real server on loopback.
+//! start a real server on loopback; the load generator and the crash and race tests.
 
+pub mod apache;
 pub mod bench;
+pub mod consistency;
 pub mod harness;
 pub mod phone;
 pub mod web_flows;

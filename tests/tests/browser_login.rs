@@ -398,15 +398,15 @@ async fn the_offline_form_is_typed_into_the_page() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn offline_attempts_block_the_account_and_the_page_says_for_how_long() {
+async fn offline_attempts_pause_offline_codes_and_the_qr_still_logs_in() {
     let _one = BROWSER.lock().await;
-    let h = AsyncHarness::start_with(|c| c.lockout_threshold = 2).await;
+    let h = AsyncHarness::start_with(|c| c.offline_lockout_threshold = 2).await;
     let phone = enroll(&h, "gael").await;
     let chrome = launch("fr-FR,fr").await;
     let c = chrome.client();
     c.goto(&h.url("/login")).await.expect("page");
     wait_state(c, "pending", Duration::from_secs(10)).await;
-    let (_, png) = shot(&chrome, "20-qr").await;
+    let (screenshot, png) = shot(&chrome, "20-qr").await;
     c.find(Locator::Id("qr-button"))
         .await
         .expect("QR button")
@@ -446,12 +446,33 @@ async fn offline_attempts_block_the_account_and_the_page_says_for_how_long() {
             .await;
         }
     }
-    wait_state(c, "blocked", Duration::from_secs(5)).await;
-    let body = body_text(c).await;
-    assert!(body.contains("Compte bloqué"), "{body}");
-    // The default policy blocks for 15 minutes: the page says so.
-    assert!(body.contains("Le blocage sera levé dans 15 min"), "{body}");
-    shot(&chrome, "21-blocked").await;
+    // Offline codes are paused for this Tigr ID (the default first pause: 15 min); the
+    // page says until when, and that the QR still works.
+    wait_js(
+        c,
+        "return document.getElementById('offline-error').textContent.includes('Saisie hors connexion suspendue pour ce compte jusqu');",
+        Duration::from_secs(5),
+        "offline codes paused",
+    )
+    .await;
+    let error = js_string(
+        c,
+        "return document.getElementById('offline-error').textContent;",
+    )
+    .await;
+    assert!(error.contains("(dans 15 min)"), "{error}");
+    assert!(error.contains("La connexion par QR code"), "{error}");
+    assert_eq!(page_state(c).await, "pending", "the login goes on");
+    shot(&chrome, "21-offline-paused").await;
+
+    // The phone approves the same QR with the right PIN: the page logs in by itself.
+    let screenshot = screenshot.to_string_lossy().into_owned();
+    let run = phone
+        .run_async(phone_binary(), &["approve", screenshot.as_str()], Some(PIN))
+        .await;
+    assert!(run.ok, "{run:?}");
+    wait_for_path(c, "/session", Duration::from_secs(10)).await;
+    assert!(body_text(c).await.contains("gael"));
     chrome.close().await;
     h.shutdown().await;
 }
@@ -781,6 +802,71 @@ async fn an_unreachable_server_is_shown_and_the_page_recovers() {
     assert!(run.ok, "the same QR still works after the restart: {run:?}");
     wait_for_path(c, "/session", Duration::from_secs(15)).await;
     assert!(body_text(c).await.contains("kim"));
+    chrome.close().await;
+    h.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn too_many_live_connections_from_one_address_are_explained_then_retried() {
+    let _one = BROWSER.lock().await;
+    // One live channel per address, held by another client of 127.0.0.1 for 4 s.
+    let h = AsyncHarness::start_with(|c| c.max_live_per_client = Some(1)).await;
+    let (status, created) = raw_http(
+        h.addr(),
+        "POST",
+        "/api/v1/login/challenges",
+        &[("content-type", "application/json")],
+        "{}",
+    )
+    .await;
+    assert_eq!(status, 201, "{created}");
+    let body = &created[created.find('{').expect("JSON body")..];
+    let created: Value = serde_json::from_str(body).expect("JSON");
+    let (id, token) = (
+        created["challenge_id"].as_str().expect("id").to_owned(),
+        created["browser_token"].as_str().expect("token").to_owned(),
+    );
+    let addr = h.addr();
+    let holder = tokio::spawn(async move {
+        raw_http(
+            addr,
+            "GET",
+            &format!("/api/v1/login/challenges/{id}/status?wait=4"),
+            &[("x-tigr-browser-token", &token)],
+            "",
+        )
+        .await
+    });
+    tokio::time::timeout(Duration::from_secs(10), async {
+        while !raw_http(addr, "GET", "/metrics", &[], "")
+            .await
+            .1
+            .contains("\ntigr_live_channels 1\n")
+        {
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    })
+    .await
+    .expect("the other client's long poll waits");
+    let chrome = launch("fr-FR,fr").await;
+    let c = chrome.client();
+    c.goto(&h.url("/login")).await.expect("page");
+    // The page's event stream and long poll are refused: it says why and waits.
+    wait_state(c, "busy", Duration::from_secs(15)).await;
+    let body = body_text(c).await;
+    assert!(
+        body.contains("Trop de connexions depuis votre adresse"),
+        "{body}"
+    );
+    assert!(
+        body.contains("Trop de connexions en attente depuis votre adresse"),
+        "the server's reason: {body}"
+    );
+    shot(&chrome, "80-busy").await;
+    // The other channel ends: the page tries again by itself and shows its QR live again.
+    let (status, reply) = holder.await.expect("holder");
+    assert_eq!(status, 200, "{reply}");
+    wait_state(c, "pending", Duration::from_secs(30)).await;
     chrome.close().await;
     h.shutdown().await;
 }

@@ -112,7 +112,11 @@ fn five_wrong_pins_block_and_the_right_pin_is_then_refused() {
     let run = phone.run(phone_binary(), &["approve", &fresh.qr_payload], Some(PIN));
     assert!(!run.ok, "{run:?}");
     assert!(run.stderr.to_lowercase().contains("bloqué"), "{run:?}");
-    assert_ne!(browser.status(&fresh, 0).state, ChallengeState::Approved);
+    // The browser showing that QR learns the login ended on the (temporary) block.
+    let status = browser.status(&fresh, 0);
+    assert_eq!(status.state, ChallengeState::Blocked, "{status:?}");
+    assert!(status.blocked_until.is_some(), "{status:?}");
+    assert_eq!(status.account, None, "{status:?}");
 }
 
 #[test]
@@ -259,6 +263,23 @@ fn deny_is_recorded_and_ends_the_challenge() {
     assert!(run.ok, "{run:?}");
     assert!(run.stdout.contains("ce n'était pas moi"), "{run:?}");
     assert_eq!(browser.status(&challenge, 0).state, ChallengeState::Denied);
+    // The denial is in the audit trail: by the phone, about this login, signed with the
+    // identity key.
+    let denied: Vec<_> = harness
+        .audit_of("hugo")
+        .into_iter()
+        .filter(|row| row.challenge_id.as_deref() == Some(challenge.challenge_id.as_str()))
+        .collect();
+    assert_eq!(denied.len(), 1, "{denied:?}");
+    assert_eq!(
+        (
+            denied[0].event.as_str(),
+            denied[0].actor.as_str(),
+            denied[0].detail.as_deref()
+        ),
+        ("denied", "phone", Some("via=deny_signature"))
+    );
+    assert!(denied[0].device_id.is_some(), "{denied:?}");
     let late = phone.run(
         phone_binary(),
         &["approve", &challenge.qr_payload],

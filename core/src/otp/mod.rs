@@ -7,9 +7,17 @@
 //!   one-time-password logins and for the app as an authenticator. They wrap the `totp-rs`
 //!   crate, so that callers name the algorithm with [`HashAlgorithm`] and never see its types.
 //!
+//! * With feature `device`, [`uri`] reads the `otpauth://` URIs of enrollment QR codes and
+//!   [`migration`] the `otpauth-migration://` export codes of Google Authenticator: what the
+//!   phone stores as OTP accounts (`crate::otp_accounts`).
+//!
 //! The unit tests check all three against the published RFC vectors in `tests/data/vectors`.
 
+#[cfg(feature = "device")]
+pub mod migration;
 pub mod ocra;
+#[cfg(feature = "device")]
+pub mod uri;
 
 use ring::hmac;
 
@@ -32,6 +40,15 @@ impl HashAlgorithm {
             "SHA256" => Some(Self::Sha256),
             "SHA512" => Some(Self::Sha512),
             _ => None,
+        }
+    }
+
+    /// The name [`HashAlgorithm::parse`] reads: `SHA1`, `SHA256` or `SHA512`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Sha1 => "SHA1",
+            Self::Sha256 => "SHA256",
+            Self::Sha512 => "SHA512",
         }
     }
 
@@ -75,6 +92,11 @@ pub(crate) fn truncate(digest: &[u8], digits: u32) -> String {
     )
 }
 
+/// The shortest key accepted from someone else's `otpauth://` QR code: 80 bits, the length of
+/// the Key Uri Format's own example and of the secrets many services issue. Keys Tigr makes
+/// itself follow RFC 4226 §4 (at least 128 bits, [`Hotp::new`], [`Totp::new`]).
+pub const MIN_IMPORTED_KEY_LEN: usize = 10;
+
 /// Why HOTP or TOTP parameters are refused.
 #[derive(Debug, PartialEq, Eq, thiserror::Error)]
 #[error("invalid one-time-password parameters: {0}")]
@@ -91,6 +113,12 @@ impl Hotp {
     /// (RFC 4226 §4).
     pub fn new(algorithm: HashAlgorithm, key: &[u8], digits: u8) -> Result<Self, OtpError> {
         code_generator(algorithm, key, digits, 1).map(Self)
+    }
+
+    /// Like [`Hotp::new`], for a key issued by someone else (an authenticator account): keys
+    /// from [`MIN_IMPORTED_KEY_LEN`] bytes are accepted.
+    pub fn imported(algorithm: HashAlgorithm, key: &[u8], digits: u8) -> Result<Self, OtpError> {
+        imported_code_generator(algorithm, key, digits, 1).map(Self)
     }
 
     /// The code for `counter`, left-padded with '0'.
@@ -117,18 +145,29 @@ impl Totp {
         code_generator(algorithm, key, digits, step_seconds).map(Self)
     }
 
+    /// Like [`Totp::new`], for a key issued by someone else (an authenticator account): keys
+    /// from [`MIN_IMPORTED_KEY_LEN`] bytes are accepted.
+    pub fn imported(
+        algorithm: HashAlgorithm,
+        key: &[u8],
+        digits: u8,
+        step_seconds: u64,
+    ) -> Result<Self, OtpError> {
+        imported_code_generator(algorithm, key, digits, step_seconds).map(Self)
+    }
+
     /// The code at Unix time `time` (seconds; injected, never read from the system clock).
     pub fn code_at(&self, time: u64) -> String {
         self.0.generate(time).to_string()
     }
 }
 
-fn code_generator(
+fn builder(
     algorithm: HashAlgorithm,
     key: &[u8],
     digits: u8,
     step_seconds: u64,
-) -> Result<totp_rs::Totp, OtpError> {
+) -> totp_rs::Builder {
     let algorithm = match algorithm {
         HashAlgorithm::Sha1 => totp_rs::Algorithm::SHA1,
         HashAlgorithm::Sha256 => totp_rs::Algorithm::SHA256,
@@ -139,8 +178,42 @@ fn code_generator(
         .with_secret(key)
         .with_digits(digits)
         .with_step_duration(step_seconds)
+}
+
+fn code_generator(
+    algorithm: HashAlgorithm,
+    key: &[u8],
+    digits: u8,
+    step_seconds: u64,
+) -> Result<totp_rs::Totp, OtpError> {
+    builder(algorithm, key, digits, step_seconds)
         .build()
         .map_err(OtpError)
+}
+
+/// totp-rs's `build` refuses keys under 128 bits: the checks it makes are made here with
+/// the 80-bit floor instead, and the generator is built without its length check.
+fn imported_code_generator(
+    algorithm: HashAlgorithm,
+    key: &[u8],
+    digits: u8,
+    step_seconds: u64,
+) -> Result<totp_rs::Totp, OtpError> {
+    let refusal = if !(6..=8).contains(&digits) {
+        Some(totp_rs::TotpError::InvalidDigits { digits })
+    } else if step_seconds == 0 {
+        Some(totp_rs::TotpError::InvalidStepZero)
+    } else if key.len() < MIN_IMPORTED_KEY_LEN {
+        Some(totp_rs::TotpError::SecretTooShort {
+            bits: key.len() * 8,
+        })
+    } else {
+        None
+    };
+    match refusal {
+        Some(error) => Err(OtpError(error)),
+        None => Ok(builder(algorithm, key, digits, step_seconds).build_noncompliant()),
+    }
 }
 
 #[cfg(test)]
@@ -220,6 +293,45 @@ pub(crate) mod tests {
         assert!(Hotp::new(HashAlgorithm::Sha1, &[7u8; 15], 6).is_err());
         assert!(Hotp::new(HashAlgorithm::Sha1, &[7u8; 16], 6).is_ok());
         assert!(Totp::new(HashAlgorithm::Sha256, &key, 8, 0).is_err());
+    }
+
+    #[test]
+    fn imported_keys_may_be_80_bits_and_follow_the_same_rules_otherwise() {
+        // The Key Uri Format's example secret JBSWY3DPEHPK3PXP is 80 bits; its codes, from
+        // oathtool 2.6 (`oathtool --totp -b JBSWY3DPEHPK3PXP -N @1000000000`).
+        let key = hex::decode("48656c6c6f21deadbeef").expect("hex");
+        assert!(Totp::new(HashAlgorithm::Sha1, &key, 6, 30).is_err());
+        let totp = Totp::imported(HashAlgorithm::Sha1, &key, 6, 30).expect("80-bit key");
+        assert_eq!(totp.code_at(1_000_000_000), "949556");
+        let hotp = Hotp::imported(HashAlgorithm::Sha1, &key, 6).expect("80-bit key");
+        assert_eq!(hotp.code(1_000_000_000 / 30), "949556");
+        // Under 80 bits, bad digits and a zero step are still refused.
+        assert!(Totp::imported(HashAlgorithm::Sha1, &key[..9], 6, 30).is_err());
+        assert!(Hotp::imported(HashAlgorithm::Sha1, &key, 5).is_err());
+        assert!(Hotp::imported(HashAlgorithm::Sha1, &key, 9).is_err());
+        assert!(Totp::imported(HashAlgorithm::Sha1, &key, 6, 0).is_err());
+        // A 128-bit key gives the same codes through either constructor.
+        let long = [9u8; 20];
+        assert_eq!(
+            Totp::imported(HashAlgorithm::Sha256, &long, 8, 60)
+                .expect("valid")
+                .code_at(1_234_567_890),
+            Totp::new(HashAlgorithm::Sha256, &long, 8, 60)
+                .expect("valid")
+                .code_at(1_234_567_890)
+        );
+    }
+
+    #[test]
+    fn algorithm_names_round_trip() {
+        for algorithm in [
+            HashAlgorithm::Sha1,
+            HashAlgorithm::Sha256,
+            HashAlgorithm::Sha512,
+        ] {
+            assert_eq!(HashAlgorithm::parse(algorithm.name()), Some(algorithm));
+        }
+        assert_eq!(HashAlgorithm::parse("MD5"), None);
     }
 
     #[test]

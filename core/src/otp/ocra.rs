@@ -346,7 +346,10 @@ fn parse_question(field: &str) -> Option<(QuestionFormat, usize)> {
 }
 
 fn parse_time_step(text: &str) -> Option<u64> {
-    let (number, unit) = text.split_at(text.len().checked_sub(1)?);
+    // The unit is one ASCII letter; a text ending in another character (suites come from
+    // the server's reply) is refused, not split inside that character.
+    let unit_at = text.len().checked_sub(1)?;
+    let (number, unit) = text.split_at_checked(unit_at)?;
     if number.is_empty() || number.len() > 2 || !number.bytes().all(|b| b.is_ascii_digit()) {
         return None;
     }
@@ -508,6 +511,23 @@ mod tests {
                 }
                 other => panic!("{suite} gave {other:?}"),
             }
+        }
+    }
+
+    /// Found by the `ocra_suite` fuzz target: a time step ending in a multi-byte character
+    /// made the parser split inside it and panic.
+    #[test]
+    fn non_ascii_suites_are_refused_without_panic() {
+        for suite in [
+            "OCRA-1:HOTP-SHA1-6:QN08-T1é",
+            "OCRA-1:HOTP-SHA512-8:QN08-T1M\u{fffd}",
+            "OCRA-1:HOTP-SHA1-6:QN08-Té",
+            "OCRA-1:HOTP-SHA1-6:QN08-T€",
+        ] {
+            assert!(
+                matches!(OcraSuite::parse(suite), Err(OcraError::Suite(_))),
+                "{suite}"
+            );
         }
     }
 

@@ -1,6 +1,7 @@
 //! Accounts: create, edit, disable and enable, search, details; roles and bootstrap.
 
 use crate::domain::lockout::LockStatus;
+use crate::domain::offline_pause::OfflineStatus;
 use crate::storage::{Account, AccountQuery, AuditEvent, WriteTx};
 
 use super::model::{Invitation, Phone};
@@ -41,7 +42,8 @@ pub enum StatusFilter {
     Enabled,
     /// Disabled by an administrator.
     Disabled,
-    /// Blocked now (temporarily or permanently).
+    /// Blocked now on either channel: the phone channel (temporarily or permanently), or
+    /// offline codes paused for the account's Tigr ID.
     Blocked,
     /// Without an active phone.
     WithoutPhone,
@@ -90,8 +92,10 @@ pub struct AccountSummary {
     pub account: Account,
     /// Its role.
     pub role: Role,
-    /// Its lockout state now.
+    /// Its phone channel's lockout state now.
     pub lock: LockStatus,
+    /// Its offline channel's state now (offline codes typed for its Tigr ID).
+    pub offline: OfflineStatus,
     /// Its active phone.
     pub phone: Option<Phone>,
 }
@@ -103,8 +107,10 @@ pub struct AccountDetails {
     pub account: Account,
     /// Its role.
     pub role: Role,
-    /// Its lockout state now (why and since when it is blocked).
+    /// Its phone channel's lockout state now (why and since when it is blocked).
     pub lock: LockStatus,
+    /// Its offline channel's state now (until when offline codes are paused).
+    pub offline: OfflineStatus,
     /// Its active phone.
     pub phone: Option<Phone>,
     /// Every phone it enrolled, newest first (the active one included).
@@ -231,6 +237,8 @@ impl AdminService {
             return Err(AdminError::LastAdmin(id));
         }
         tx.set_disabled(&id, Some((now, reason.as_deref()))).await?;
+        // Its sessions end now, and the services it signed in to are told (back-channel).
+        tx.delete_web_sessions_of(&id, now).await?;
         for invitation in tx.cancel_invitations_of(&id, now).await? {
             tx.audit(&actor.entry(
                 &who,
@@ -306,9 +314,15 @@ impl AdminService {
             .into_iter()
             .map(|row| Invitation::from_row(row, now))
             .collect();
+        let offline = self
+            .store
+            .offline_record_of_account(&account.id)
+            .await?
+            .status(now);
         Ok(AccountDetails {
             role: Role::of(&account),
             lock: account.lock_state().status(now),
+            offline,
             phone: phones.iter().find(|p| p.is_active()).cloned(),
             phones,
             invitations,
@@ -341,6 +355,7 @@ impl AdminService {
         let items = rows
             .into_iter()
             .map(|row| {
+                let offline = row.offline_record().status(now);
                 let phone = match (row.device_id, row.device_name, row.device_enrolled_at) {
                     (Some(id), Some(name), Some(enrolled_at)) => {
                         Some(Phone::active(id, row.account.id.clone(), name, enrolled_at))
@@ -350,6 +365,7 @@ impl AdminService {
                 AccountSummary {
                     role: Role::of(&row.account),
                     lock: row.account.lock_state().status(now),
+                    offline,
                     phone,
                     account: row.account,
                 }

@@ -81,6 +81,47 @@ pub enum AdminError {
     /// The account is not an (enabled) administrator.
     #[error("account {0:?} is not an administrator")]
     NotAdmin(String),
+    /// An OpenID Connect client's name: empty, too long, or with control characters.
+    #[error("invalid client name")]
+    InvalidClientName,
+    /// A client without a redirect URI.
+    #[error("a client needs at least one redirect URI")]
+    NoRedirectUri,
+    /// Too many URIs of one kind.
+    #[error("too many URIs")]
+    TooManyUris,
+    /// A URI that cannot be registered (the URI, what is wrong).
+    #[error("invalid URI {uri:?}: {problem}")]
+    InvalidUri {
+        /// The URI.
+        uri: String,
+        /// `malformed`, `fragment`, `user_info`, `insecure_http` or `scheme`.
+        problem: &'static str,
+    },
+    /// A scope that is unknown, or `openid` missing.
+    #[error("invalid scope {0:?}")]
+    InvalidScope(String),
+    /// An authentication method that is unknown or does not fit the client.
+    #[error("invalid client authentication method {0:?}")]
+    InvalidAuthMethod(String),
+    /// A JWK Set (or its absence) that does not fit the client.
+    #[error("invalid client keys: {0}")]
+    InvalidJwks(String),
+    /// Neither `public` nor `pairwise`.
+    #[error("invalid subject type {0:?}")]
+    InvalidSubjectType(String),
+    /// No such OpenID Connect client.
+    #[error("unknown client {0:?}")]
+    UnknownClient(String),
+    /// A client that authenticates without a secret has none to renew.
+    #[error("client {0:?} has no secret")]
+    NoClientSecret(String),
+    /// The master key is missing or is not the database's.
+    #[error("master key: {0}")]
+    MasterKey(String),
+    /// A new signing key could not be made (logged).
+    #[error("cannot make a signing key")]
+    SigningKey,
     /// The public URL that QR codes carry is unknown.
     #[error("{0}")]
     PublicUrl(String),
@@ -149,6 +190,56 @@ impl AdminError {
             ),
             Self::AdminExists => text(lang, "admin-error-admin-exists"),
             Self::NotAdmin(value) => id("admin-error-not-admin", value),
+            Self::InvalidClientName => text_with(
+                lang,
+                "admin-error-invalid-client-name",
+                &[("max", crate::domain::oidc::client::MAX_NAME_CHARS.into())],
+            ),
+            Self::NoRedirectUri => text(lang, "admin-error-no-redirect-uri"),
+            Self::TooManyUris => text_with(
+                lang,
+                "admin-error-too-many-uris",
+                &[("max", crate::domain::oidc::client::MAX_URIS.into())],
+            ),
+            Self::InvalidUri { uri, problem } => text_with(
+                lang,
+                match *problem {
+                    "fragment" => "admin-error-uri-fragment",
+                    "user_info" => "admin-error-uri-user-info",
+                    "insecure_http" => "admin-error-uri-insecure-http",
+                    "scheme" => "admin-error-uri-scheme",
+                    _ => "admin-error-uri-malformed",
+                },
+                &[("uri", uri.as_str().into())],
+            ),
+            Self::InvalidScope(scope) => text_with(
+                lang,
+                "admin-error-invalid-scope",
+                &[("scope", scope.as_str().into())],
+            ),
+            Self::InvalidAuthMethod(method) => text_with(
+                lang,
+                "admin-error-invalid-auth-method",
+                &[("method", method.as_str().into())],
+            ),
+            Self::InvalidJwks(why) => text_with(
+                lang,
+                "admin-error-invalid-jwks",
+                &[("why", why.as_str().into())],
+            ),
+            Self::InvalidSubjectType(value) => text_with(
+                lang,
+                "admin-error-invalid-subject-type",
+                &[("value", value.as_str().into())],
+            ),
+            Self::UnknownClient(value) => id("admin-error-unknown-client", value),
+            Self::NoClientSecret(value) => id("admin-error-no-client-secret", value),
+            Self::MasterKey(reason) => text_with(
+                lang,
+                "admin-error-master-key",
+                &[("reason", reason.as_str().into())],
+            ),
+            Self::SigningKey => text(lang, "admin-error-signing-key"),
             Self::PublicUrl(reason) => text_with(
                 lang,
                 "admin-error-public-url",
@@ -170,7 +261,10 @@ impl AdminError {
     /// True when the request was at fault (bad input, wrong state), false for failures of
     /// the server (database, disk).
     pub fn is_client_error(&self) -> bool {
-        !matches!(self, Self::Storage(_) | Self::Io(_))
+        !matches!(
+            self,
+            Self::Storage(_) | Self::Io(_) | Self::MasterKey(_) | Self::SigningKey
+        )
     }
 }
 
@@ -208,6 +302,35 @@ mod tests {
             AdminError::AdminExists,
             AdminError::NotAdmin("bob".into()),
             AdminError::PublicUrl("port 0".into()),
+            AdminError::InvalidClientName,
+            AdminError::NoRedirectUri,
+            AdminError::TooManyUris,
+            AdminError::InvalidUri {
+                uri: "http://x".into(),
+                problem: "insecure_http",
+            },
+            AdminError::InvalidUri {
+                uri: "x".into(),
+                problem: "malformed",
+            },
+            AdminError::InvalidUri {
+                uri: "https://x#y".into(),
+                problem: "fragment",
+            },
+            AdminError::InvalidUri {
+                uri: "https://u@x".into(),
+                problem: "user_info",
+            },
+            AdminError::InvalidUri {
+                uri: "app:/x".into(),
+                problem: "scheme",
+            },
+            AdminError::InvalidScope("phone".into()),
+            AdminError::InvalidAuthMethod("client_secret_jwt".into()),
+            AdminError::InvalidJwks("not JSON".into()),
+            AdminError::InvalidSubjectType("shared".into()),
+            AdminError::UnknownClient("X".into()),
+            AdminError::NoClientSecret("X".into()),
         ];
         for e in errors {
             let (fr, en) = (e.message(Lang::Fr), e.message(Lang::En));

@@ -13,6 +13,7 @@
 //! | invitations | [`create_invitation`], [`enroll`], [`pending_invitations`], [`invitation`], [`cancel_invitation`], [`cancel_invitations`] |
 //! | lockout     | [`blocked_accounts`], [`lock_status`], [`unblock`]                        |
 //! | audit       | [`audit`], [`audit_after`], [`audit_latest`], [`export_audit_csv`]        |
+//! | OpenID Connect | [`register_client`], [`oidc_clients`], [`oidc_client`], [`edit_client`], [`remove_client`], [`rotate_client_secret`], [`rotate_signing_key`] |
 //!
 //! [`create_account`]: AdminService::create_account
 //! [`edit_account`]: AdminService::edit_account
@@ -40,6 +41,13 @@
 //! [`audit_after`]: AdminService::audit_after
 //! [`audit_latest`]: AdminService::audit_latest
 //! [`export_audit_csv`]: AdminService::export_audit_csv
+//! [`register_client`]: AdminService::register_client
+//! [`oidc_clients`]: AdminService::oidc_clients
+//! [`oidc_client`]: AdminService::oidc_client
+//! [`edit_client`]: AdminService::edit_client
+//! [`remove_client`]: AdminService::remove_client
+//! [`rotate_client_secret`]: AdminService::rotate_client_secret
+//! [`rotate_signing_key`]: AdminService::rotate_signing_key
 
 mod accounts;
 mod audit;
@@ -48,6 +56,7 @@ mod error;
 mod invitations;
 mod lockout;
 mod model;
+mod oidc_clients;
 mod phones;
 pub mod rules;
 pub mod time;
@@ -71,6 +80,7 @@ pub use accounts::{
 pub use audit::AuditFilter;
 pub use error::AdminError;
 pub use model::{CreatedInvitation, Invitation, InvitationStatus, Phone, PhoneStatus};
+pub use oidc_clients::{ClientRegistration, DEFAULT_SCOPES, RegisteredClient};
 pub use phones::REVOKED_BY_ADMIN;
 pub use rules::Role;
 

@@ -28,7 +28,8 @@ impl AdminService {
     }
 
     /// Revokes the account's phone at once (lost or stolen): its next answer gets 403
-    /// `device_revoked`, its offline codes stop working. Pending invitations stay valid, so
+    /// `device_revoked`, its offline codes stop working, and the web sessions of the account
+    /// end (one phone per account: it opened them all). Pending invitations stay valid, so
     /// that a replacement phone can be enrolled.
     pub async fn revoke_phone(
         &self,
@@ -47,15 +48,19 @@ impl AdminService {
             .await?
             .ok_or_else(|| AdminError::NoActivePhone(id.clone()))?;
         tx.revoke_active_devices(&id, now, REVOKED_BY_ADMIN).await?;
+        let sessions_ended = tx.delete_web_sessions_of(&id, now).await?;
         let mut detail = format!("reason={REVOKED_BY_ADMIN}");
         if let Some(note) = &note {
             detail.push_str(&format!(" note={note:?}"));
+        }
+        if sessions_ended > 0 {
+            detail.push_str(&format!(" sessions_ended={sessions_ended}"));
         }
         let mut entry = actor.entry(&who, now, AuditEvent::DeviceRevoked, &id, detail);
         entry.device_id = Some(&device.id);
         tx.audit(&entry).await?;
         tx.commit().await?;
-        tracing::info!(account = %id, device = %device.id, actor = %who, "phone revoked");
+        tracing::info!(account = %id, device = %device.id, actor = %who, sessions_ended, "phone revoked");
         Ok(Phone {
             status: PhoneStatus::Revoked {
                 at: now,

@@ -1,11 +1,14 @@
 //! The operators' command line: `tigr-server admin ...` (and `tigr-server enroll`, its
-//! alias for `admin enroll`). Arguments are parsed here, every rule and every audit row is
+//! alias for `admin enroll`), and `tigr-server oidc ...` (OpenID Connect clients and keys). Arguments are parsed here, every rule and every audit row is
 //! [`crate::admin::AdminService`]'s; output is French, or English when `LC_ALL`,
 //! `LC_MESSAGES` or `LANG` starts with `en`. A failure prints a message on stderr, changes
 //! nothing and exits with status 1.
 
 mod enroll;
+mod oidc;
 mod output;
+
+pub use oidc::{ClientAddArgs, ClientCommand, Format, OidcCommand, run_oidc};
 
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
@@ -232,18 +235,33 @@ pub async fn run_enroll(config: &Config, args: EnrollArgs) -> ExitCode {
 /// Runs one `tigr-server admin` command; prints its result or its error.
 pub async fn run_admin(config: &Config, command: AdminCommand) -> ExitCode {
     let lang = Lang::from_env();
-    let service = match AdminService::open(config).await {
+    let service = match open_service(config, lang).await {
         Ok(service) => service,
-        Err(error) => {
-            eprintln!(
-                "tigr-server: {} ({})",
-                error.message(lang),
-                config.database_url
-            );
-            return ExitCode::FAILURE;
-        }
+        Err(failed) => return failed,
     };
     let result = run(&service, lang, command).await;
+    finish(service, lang, result).await
+}
+
+/// The administration service for one command, or the exit status once the reason it could
+/// not open is printed.
+pub(crate) async fn open_service(config: &Config, lang: Lang) -> Result<AdminService, ExitCode> {
+    AdminService::open(config).await.map_err(|error| {
+        eprintln!(
+            "tigr-server: {} ({})",
+            error.message(lang),
+            config.database_url
+        );
+        ExitCode::FAILURE
+    })
+}
+
+/// Closes the service after a command and prints the command's error, if any.
+pub(crate) async fn finish(
+    service: AdminService,
+    lang: Lang,
+    result: Result<(), AdminError>,
+) -> ExitCode {
     service.close().await;
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -13,6 +13,7 @@ use crate::admin::{
     REVOKED_BY_ADMIN,
 };
 use crate::domain::lockout::{BlockReason, LockStatus};
+use crate::domain::offline_pause::OfflineStatus;
 use crate::i18n::Lang;
 use crate::login::REVOKED_REPLACED;
 use crate::text::{Arg, text, text_with};
@@ -61,8 +62,15 @@ fn reason_text(reason: BlockReason, lang: Lang) -> String {
     }
 }
 
-/// Short state of an account: disabled, blocked (until when), failures.
-fn state(account: &Account, lock: &LockStatus, lang: Lang, zone: &TimeZone) -> String {
+/// Short state of an account: disabled, blocked (until when), failures, offline codes
+/// paused (until when).
+fn state(
+    account: &Account,
+    lock: &LockStatus,
+    offline: &OfflineStatus,
+    lang: Lang,
+    zone: &TimeZone,
+) -> String {
     let mut parts = Vec::new();
     if !account.is_enabled() {
         parts.push(text(lang, "cli-state-disabled"));
@@ -78,6 +86,13 @@ fn state(account: &Account, lock: &LockStatus, lang: Lang, zone: &TimeZone) -> S
             parts.push(t(lang, "cli-state-failures", &[("n", (*failures).into())]))
         }
         LockStatus::Open { .. } => {}
+    }
+    if let OfflineStatus::Paused { until, .. } = offline {
+        parts.push(t(
+            lang,
+            "cli-state-offline-paused",
+            &[("until", when(lang, zone, *until).into())],
+        ));
     }
     if parts.is_empty() {
         text(lang, "cli-state-active")
@@ -227,7 +242,7 @@ pub fn account_list(page: &Page<AccountSummary>, lang: Lang, zone: &TimeZone) ->
                 s.account.id.clone(),
                 s.account.display_name.clone(),
                 s.role.as_str().to_owned(),
-                state(&s.account, &s.lock, lang, zone),
+                state(&s.account, &s.lock, &s.offline, lang, zone),
                 s.phone.as_ref().map_or_else(
                     || none.clone(),
                     |p| format!("{} ({})", p.name, when(lang, zone, p.enrolled_at)),
@@ -260,7 +275,10 @@ pub fn account_details(d: &AccountDetails, lang: Lang, zone: &TimeZone) -> Strin
         ),
         (label("cli-field-role"), d.role.as_str().to_owned()),
         (label("cli-field-created"), when(lang, zone, a.created_at)),
-        (label("cli-field-state"), state(a, &d.lock, lang, zone)),
+        (
+            label("cli-field-state"),
+            state(a, &d.lock, &d.offline, lang, zone),
+        ),
     ];
     if let Some(at) = a.disabled_at {
         let reason = a
@@ -300,6 +318,24 @@ pub fn account_details(d: &AccountDetails, lang: Lang, zone: &TimeZone) -> Strin
         ),
     };
     fields.push((label("cli-field-lockout"), block));
+    let offline = match d.offline {
+        OfflineStatus::Open { failures } => t(lang, "cli-offline-open", &[("n", failures.into())]),
+        OfflineStatus::Paused {
+            since,
+            until,
+            pauses,
+        } => t(
+            lang,
+            "cli-offline-paused",
+            &[
+                ("since", when(lang, zone, since).into()),
+                ("until", when(lang, zone, until).into()),
+                ("n", pauses.into()),
+                ("id", a.id.as_str().into()),
+            ],
+        ),
+    };
+    fields.push((label("cli-field-offline"), offline));
     fields.push((
         label("cli-field-phone"),
         d.phone.as_ref().map_or_else(

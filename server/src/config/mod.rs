@@ -14,20 +14,30 @@
 //! | `lockout_duration`  | `TIGR_LOCKOUT_DURATION` | `900` (seconds; 0: permanent)    |
 //! | `lockout_escalation_window` | `TIGR_LOCKOUT_ESCALATION_WINDOW` | `86400` (s; 0: off) |
 //! | `lockout_permanent_after` | `TIGR_LOCKOUT_PERMANENT_AFTER` | `3` (blocks; 0: off) |
+//! | `offline_lockout_threshold` | `TIGR_OFFLINE_LOCKOUT_THRESHOLD` | `5` (wrong offline codes that pause the offline form) |
+//! | `offline_lockout_duration` | `TIGR_OFFLINE_LOCKOUT_DURATION` | `900` (seconds of the first pause; each next one doubles) |
+//! | `offline_lockout_max_duration` | `TIGR_OFFLINE_LOCKOUT_MAX_DURATION` | `86400` (seconds: longest pause) |
 //! | `trust_proxy`       | `TIGR_TRUST_PROXY`      | `false` (honour X-Forwarded-For) |
 //! | `session_idle`      | `TIGR_SESSION_IDLE`     | `1800` (seconds without activity)|
 //! | `session_max`       | `TIGR_SESSION_MAX`      | `43200` (seconds after login)    |
 //! | `admin_session_idle`| `TIGR_ADMIN_SESSION_IDLE` | `600` (administrators' sessions) |
 //! | `admin_session_max` | `TIGR_ADMIN_SESSION_MAX`| `7200` (administrators' sessions)|
+//! | `oidc_access_token_ttl` | `TIGR_OIDC_ACCESS_TOKEN_TTL` | `300` (OpenID Connect access tokens, seconds) |
+//! | `oidc_id_token_ttl` | `TIGR_OIDC_ID_TOKEN_TTL` | `300` (OpenID Connect ID tokens, seconds) |
 //! | `return_origins`    | `TIGR_RETURN_ORIGINS`   | none (list: where `?return=` may lead) |
 //! | `cookie_secure`     | `TIGR_COOKIE_SECURE`    | `auto` (Secure when public URL is https) |
 //! | `metrics`           | `TIGR_METRICS`          | `true` (serve `GET /metrics`)    |
-//! | `metrics_token`     | `TIGR_METRICS_TOKEN`    | none (set: `/metrics` needs `Authorization: Bearer <token>`) |
+//! | `metrics_token`     | `TIGR_METRICS_TOKEN`    | none (set: `/metrics` needs `Authorization: Bearer <token>`; required when metrics are on and `listen` is not loopback) |
 //! | `time_zone`         | `TIGR_TIME_ZONE`        | `Europe/Paris` (IANA name: times shown to people) |
 //! | `rate_limit_challenges` | `TIGR_RATE_LIMIT_CHALLENGES` | `1200` (login QR codes a minute per client address; 0: off) |
 //! | `rate_limit_answers` | `TIGR_RATE_LIMIT_ANSWERS` | `600` (phones' scans and answers a minute per address; 0: off) |
 //! | `rate_limit_offline` | `TIGR_RATE_LIMIT_OFFLINE` | `60` (offline codes typed a minute per address; 0: off) |
 //! | `rate_limit_enrollments` | `TIGR_RATE_LIMIT_ENROLLMENTS` | `60` (enrollment lookups and completions a minute per address; 0: off) |
+//! | `max_connections`   | `TIGR_MAX_CONNECTIONS`  | `0`: sized from the open-file limit ([`Config::connection_cap`]) |
+//! | `header_timeout`    | `TIGR_HEADER_TIMEOUT`   | `10` (seconds for a request's head, from its first byte) |
+//! | `body_timeout`      | `TIGR_BODY_TIMEOUT`     | `30` (seconds for a request's body, from its head; then 408) |
+//! | `idle_timeout`      | `TIGR_IDLE_TIMEOUT`     | `60` (seconds a connection waits for its next request, or for the client to read) |
+//! | `max_live_per_client` | `TIGR_MAX_LIVE_PER_CLIENT` | `200` (event streams and long polls open at once per address; 0: off) |
 //!
 //! Rate limits allow bursts of a quarter of the minute's number.
 //! The file is named by `--config PATH` or `TIGR_CONFIG`. Relative paths are relative to the
@@ -42,12 +52,14 @@ mod parse;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
+use std::time::Duration;
 
 use tigr_core::clock::{Clock, TimeZone};
 use tigr_core::payload::Origin;
 use tigr_core::random::SecureRandom;
 
 use crate::domain::lockout::LockoutPolicy;
+use crate::domain::offline_pause::OfflinePolicy;
 use crate::domain::return_url::ReturnPrefix;
 use crate::ratelimit::RateLimits;
 use crate::sealing::MasterKey;
@@ -92,6 +104,14 @@ pub struct Config {
     /// The N-th block since the last successful login (or unblock) is permanent; 0 disables
     /// the rule.
     pub lockout_permanent_after: u32,
+    /// Consecutive wrong offline codes typed for one Tigr ID that pause the offline form
+    /// for that ID (never the phone's QR login).
+    pub offline_lockout_threshold: u32,
+    /// Seconds the first pause of the offline form lasts (at least 1: a pause always ends);
+    /// each next one, until a right offline code or an unblock, lasts twice as long.
+    pub offline_lockout_duration: i64,
+    /// Longest pause of the offline form, in seconds.
+    pub offline_lockout_max_duration: i64,
     /// Take the client address from `X-Forwarded-For` (only behind a trusted reverse proxy).
     pub trust_proxy: bool,
     /// A web session ends after this many seconds without a request.
@@ -104,6 +124,11 @@ pub struct Config {
     /// An administrator's web session ends this many seconds after the login (the smaller
     /// of this and `session_max` applies).
     pub admin_session_max: i64,
+    /// Lifetime of an OpenID Connect access token, in seconds (userinfo).
+    pub oidc_access_token_ttl: i64,
+    /// Lifetime of an OpenID Connect ID token, in seconds (a rotated signing key stays
+    /// published this long, and a little more).
+    pub oidc_id_token_ttl: i64,
     /// Where a login page's `?return=` may send the browser: origins, optionally with a path
     /// prefix (`https://dpi.example.fr`, `https://portail.example.fr/app/`). Paths of this
     /// server are always allowed; everything else is refused (no open redirect).
@@ -113,10 +138,25 @@ pub struct Config {
     /// Serve the Prometheus metrics at `GET /metrics` (on the same listener).
     pub metrics: bool,
     /// When set, `GET /metrics` answers 401 unless the request carries
-    /// `Authorization: Bearer <token>`. Redacted from `Debug`.
+    /// `Authorization: Bearer <token>`. Required when metrics are on and the listen address
+    /// is not loopback ([`Config::check_metrics_exposure`]). Redacted from `Debug`.
     pub metrics_token: Option<String>,
     /// Requests per client address and minute, per kind of request.
     pub rate_limits: RateLimits,
+    /// Connections open at once at most (beyond, new ones wait in the listen queue);
+    /// `None`: sized from the open-file limit at start ([`Config::connection_cap`]).
+    pub max_connections: Option<usize>,
+    /// Time a client has to send a request's head once its first byte arrived (slow
+    /// clients that trickle headers are cut off).
+    pub header_timeout: Duration,
+    /// Time a request's body has to arrive whole, counted from its head (then 408).
+    pub body_timeout: Duration,
+    /// Time a connection with no request in progress waits for the next request's first
+    /// byte, and time a reply waits for a client that does not read it.
+    pub idle_timeout: Duration,
+    /// Live channels (event streams, long polls) one client address may hold at once;
+    /// `None`: no cap.
+    pub max_live_per_client: Option<u32>,
     /// The time zone of the times shown to people (pages, command line); logs and CSV
     /// exports are in UTC.
     pub time_zone: TimeZone,
@@ -143,15 +183,28 @@ impl std::fmt::Debug for Config {
             .field("lockout_duration", &self.lockout_duration)
             .field("lockout_escalation_window", &self.lockout_escalation_window)
             .field("lockout_permanent_after", &self.lockout_permanent_after)
+            .field("offline_lockout_threshold", &self.offline_lockout_threshold)
+            .field("offline_lockout_duration", &self.offline_lockout_duration)
+            .field(
+                "offline_lockout_max_duration",
+                &self.offline_lockout_max_duration,
+            )
             .field("trust_proxy", &self.trust_proxy)
             .field("session_idle", &self.session_idle)
             .field("session_max", &self.session_max)
             .field("admin_session_idle", &self.admin_session_idle)
             .field("admin_session_max", &self.admin_session_max)
+            .field("oidc_access_token_ttl", &self.oidc_access_token_ttl)
+            .field("oidc_id_token_ttl", &self.oidc_id_token_ttl)
             .field("return_origins", &self.return_origins)
             .field("cookie_secure", &self.cookie_secure)
             .field("metrics", &self.metrics)
             .field("rate_limits", &self.rate_limits)
+            .field("max_connections", &self.max_connections)
+            .field("header_timeout", &self.header_timeout)
+            .field("body_timeout", &self.body_timeout)
+            .field("idle_timeout", &self.idle_timeout)
+            .field("max_live_per_client", &self.max_live_per_client)
             .field("time_zone", &self.time_zone.iana_name())
             .field(
                 "metrics_token",
@@ -199,6 +252,13 @@ impl Config {
     pub const DEFAULT_MASTER_KEY_FILE: &'static str = "tigr-data/master.key";
     /// Default time zone of the times shown to people.
     pub const DEFAULT_TIME_ZONE: &'static str = "Europe/Paris";
+    /// Open files kept for everything but client connections when the connection cap is
+    /// sized from the open-file limit: the listener, the database files of each SQLite
+    /// connection (database, WAL, shared memory), the key file, logs and exports.
+    pub const RESERVED_DESCRIPTORS: u64 = 256;
+    /// The largest connection cap sized from the open-file limit (an idle connection costs
+    /// a few tens of KiB: docs/security.md, "Connections"); set `max_connections` for more.
+    pub const MAX_SIZED_CONNECTIONS: usize = 16_384;
 
     /// A configuration for tests: database and key file inside `dir`, listening on
     /// `127.0.0.1:0`, no rate limits, defaults otherwise. Only in test builds and with the
@@ -210,6 +270,7 @@ impl Config {
         // Tests fire everything from one address, often faster than people: the tests of
         // the limits turn them on.
         config.rate_limits = RateLimits::OFF;
+        config.max_live_per_client = None;
         config.database_url = format!("sqlite://{}", dir.join("tigr.db").display());
         config.master_key = MasterKeySource::File(dir.join("master.key"));
         config
@@ -246,12 +307,52 @@ impl Config {
         })
     }
 
+    /// Refuses metrics open to the network: with metrics on and a listen address beyond
+    /// loopback, `/metrics` would tell anyone who can reach the server how many logins,
+    /// failures and blocks it sees, unless a token guards it.
+    pub fn check_metrics_exposure(&self) -> anyhow::Result<()> {
+        if self.metrics && self.metrics_token.is_none() && !self.listen.ip().is_loopback() {
+            anyhow::bail!(
+                "metrics are on and the server listens on {} (beyond loopback) without a \
+                 metrics token: set TIGR_METRICS_TOKEN (16 to 256 visible ASCII characters) \
+                 so that /metrics needs it, or turn metrics off with TIGR_METRICS=false",
+                self.listen
+            );
+        }
+        Ok(())
+    }
+
+    /// Connections open at once at most: `max_connections`, or else what the open-file limit
+    /// `descriptor_limit` leaves once [`Config::RESERVED_DESCRIPTORS`] are set aside (half of
+    /// it for a tiny limit), at most [`Config::MAX_SIZED_CONNECTIONS`]. Then accepting never
+    /// fails for want of descriptors: the excess waits in the listen queue instead.
+    pub fn connection_cap(&self, descriptor_limit: u64) -> usize {
+        self.max_connections.unwrap_or_else(|| {
+            let spare = descriptor_limit
+                .saturating_sub(Self::RESERVED_DESCRIPTORS)
+                .max(descriptor_limit / 2)
+                .max(1);
+            usize::try_from(spare)
+                .unwrap_or(usize::MAX)
+                .min(Self::MAX_SIZED_CONNECTIONS)
+        })
+    }
+
     /// The lockout rules of this configuration.
     pub fn lockout_policy(&self) -> LockoutPolicy {
         LockoutPolicy::new(self.lockout_threshold).with_temporary_blocks(
             self.lockout_duration,
             self.lockout_escalation_window,
             self.lockout_permanent_after,
+        )
+    }
+
+    /// The offline channel's lockout rules of this configuration.
+    pub fn offline_policy(&self) -> OfflinePolicy {
+        OfflinePolicy::new(
+            self.offline_lockout_threshold,
+            self.offline_lockout_duration,
+            self.offline_lockout_max_duration,
         )
     }
 }
@@ -278,5 +379,43 @@ mod tests {
         assert!(c.public_origin().is_err());
         c.listen = "192.168.1.2:8080".parse().expect("addr");
         assert!(c.public_origin().is_err());
+    }
+
+    #[test]
+    fn metrics_beyond_loopback_need_a_token() {
+        let mut c = Config::for_tests(std::path::Path::new("/tmp/x"));
+        assert!(c.metrics && c.metrics_token.is_none());
+        for loopback in ["127.0.0.1:8080", "[::1]:8080", "127.0.0.2:0"] {
+            c.listen = loopback.parse().expect("addr");
+            assert!(c.check_metrics_exposure().is_ok(), "{loopback}");
+        }
+        for open in ["0.0.0.0:8080", "[::]:8080", "192.168.1.2:8080"] {
+            c.listen = open.parse().expect("addr");
+            let error = c.check_metrics_exposure().expect_err(open).to_string();
+            assert!(error.contains("TIGR_METRICS_TOKEN"), "{error}");
+            assert!(error.contains(open), "{error}");
+        }
+        c.metrics_token = Some("a-token-of-sixteen-chars".into());
+        assert!(c.check_metrics_exposure().is_ok());
+        c.metrics_token = None;
+        c.metrics = false;
+        assert!(c.check_metrics_exposure().is_ok());
+    }
+
+    #[test]
+    fn the_connection_cap_leaves_descriptors_for_the_database() {
+        let mut c = Config::for_tests(std::path::Path::new("/tmp/x"));
+        assert_eq!(c.max_connections, None);
+        // A common soft limit: 1,024 descriptors, 768 for connections.
+        assert_eq!(c.connection_cap(1024), 768);
+        assert_eq!(c.connection_cap(10_000), 9_744);
+        // Tiny limits keep half; huge ones stop at the ceiling.
+        assert_eq!(c.connection_cap(300), 150);
+        assert_eq!(c.connection_cap(1), 1);
+        assert_eq!(c.connection_cap(1 << 20), Config::MAX_SIZED_CONNECTIONS);
+        assert_eq!(c.connection_cap(u64::MAX), Config::MAX_SIZED_CONNECTIONS);
+        // A configured cap is taken as is.
+        c.max_connections = Some(50_000);
+        assert_eq!(c.connection_cap(1024), 50_000);
     }
 }

@@ -5,6 +5,7 @@
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
+use std::time::Duration;
 
 use serde::Deserialize;
 use tigr_core::clock::{SystemClock, TimeZone};
@@ -33,6 +34,9 @@ struct FileConfig {
     lockout_duration: Option<i64>,
     lockout_escalation_window: Option<i64>,
     lockout_permanent_after: Option<i64>,
+    offline_lockout_threshold: Option<i64>,
+    offline_lockout_duration: Option<i64>,
+    offline_lockout_max_duration: Option<i64>,
     trust_proxy: Option<bool>,
     session_idle: Option<i64>,
     session_max: Option<i64>,
@@ -47,6 +51,13 @@ struct FileConfig {
     rate_limit_offline: Option<i64>,
     rate_limit_enrollments: Option<i64>,
     time_zone: Option<String>,
+    max_connections: Option<i64>,
+    header_timeout: Option<i64>,
+    body_timeout: Option<i64>,
+    idle_timeout: Option<i64>,
+    max_live_per_client: Option<i64>,
+    oidc_access_token_ttl: Option<i64>,
+    oidc_id_token_ttl: Option<i64>,
 }
 
 /// A raw setting and where it came from, for error messages.
@@ -96,6 +107,12 @@ impl Config {
         let src = Sources { file_name, env };
         let f = parsed;
         let seconds = "a number of seconds";
+        let offline = offline_lockout(
+            &src,
+            f.offline_lockout_threshold,
+            f.offline_lockout_duration,
+            f.offline_lockout_max_duration,
+        )?;
         Ok(Self {
             listen: src.parse_or(
                 src.get("TIGR_LISTEN", "listen", f.listen),
@@ -163,6 +180,9 @@ impl Config {
                 (3, 0, 100),
                 "a number of blocks (0: off)",
             )? as u32,
+            offline_lockout_threshold: offline.0,
+            offline_lockout_duration: offline.1,
+            offline_lockout_max_duration: offline.2,
             trust_proxy: src.flag(
                 src.get("TIGR_TRUST_PROXY", "trust_proxy", text_of(f.trust_proxy)),
                 false,
@@ -193,6 +213,24 @@ impl Config {
                     f.admin_session_max,
                 ),
                 (7200, 60, 30 * DAY),
+                seconds,
+            )?,
+            oidc_access_token_ttl: src.number(
+                (
+                    "TIGR_OIDC_ACCESS_TOKEN_TTL",
+                    "oidc_access_token_ttl",
+                    f.oidc_access_token_ttl,
+                ),
+                (300, 30, 3600),
+                seconds,
+            )?,
+            oidc_id_token_ttl: src.number(
+                (
+                    "TIGR_OIDC_ID_TOKEN_TTL",
+                    "oidc_id_token_ttl",
+                    f.oidc_id_token_ttl,
+                ),
+                (300, 30, 3600),
                 seconds,
             )?,
             return_origins: src
@@ -249,6 +287,36 @@ impl Config {
                 )?,
             },
             time_zone: time_zone(src.get("TIGR_TIME_ZONE", "time_zone", f.time_zone))?,
+            max_connections: src
+                .optional_count(
+                    ("TIGR_MAX_CONNECTIONS", "max_connections", f.max_connections),
+                    (0, 1_000_000),
+                    "a number of connections (0: sized from the open-file limit)",
+                )?
+                .map(|n| n as usize),
+            header_timeout: src.duration(
+                ("TIGR_HEADER_TIMEOUT", "header_timeout", f.header_timeout),
+                (10, 1, 300),
+            )?,
+            body_timeout: src.duration(
+                ("TIGR_BODY_TIMEOUT", "body_timeout", f.body_timeout),
+                (30, 1, 600),
+            )?,
+            idle_timeout: src.duration(
+                ("TIGR_IDLE_TIMEOUT", "idle_timeout", f.idle_timeout),
+                (60, 1, 3600),
+            )?,
+            max_live_per_client: src
+                .optional_count(
+                    (
+                        "TIGR_MAX_LIVE_PER_CLIENT",
+                        "max_live_per_client",
+                        f.max_live_per_client,
+                    ),
+                    (200, 100_000),
+                    "a number of live channels (0: no cap)",
+                )?
+                .map(|n| n as u32),
             clock: Arc::new(SystemClock),
             random: Arc::new(SystemRandom::new()),
         })
@@ -257,6 +325,45 @@ impl Config {
 
 /// Seconds in a day.
 const DAY: i64 = 24 * 3600;
+
+/// The offline channel's lockout: threshold, first pause, longest pause (at least the
+/// first: pauses only grow).
+fn offline_lockout(
+    src: &Sources<'_>,
+    threshold: Option<i64>,
+    duration: Option<i64>,
+    max_duration: Option<i64>,
+) -> Result<(u32, i64, i64), ConfigError> {
+    let threshold = src.number(
+        (
+            "TIGR_OFFLINE_LOCKOUT_THRESHOLD",
+            "offline_lockout_threshold",
+            threshold,
+        ),
+        (5, 1, 100),
+        "a number of attempts",
+    )? as u32;
+    let duration = src.number(
+        (
+            "TIGR_OFFLINE_LOCKOUT_DURATION",
+            "offline_lockout_duration",
+            duration,
+        ),
+        (900, 1, 30 * DAY),
+        "a number of seconds (a pause always ends)",
+    )?;
+    let max_setting = (
+        "TIGR_OFFLINE_LOCKOUT_MAX_DURATION",
+        "offline_lockout_max_duration",
+        max_duration,
+    );
+    let max_duration = src.number(
+        max_setting,
+        (DAY.max(duration), duration, 365 * DAY),
+        "a number of seconds, at least the offline lockout duration,",
+    )?;
+    Ok((threshold, duration, max_duration))
+}
 
 /// A numeric setting: environment variable, file key, value in the file.
 type NumberSetting<'a> = (&'a str, &'a str, Option<i64>);
@@ -319,6 +426,27 @@ impl Sources<'_> {
             "a number of requests a minute (0: no limit)",
         )
         .map(|n| Limit::per_minute(n as u32))
+    }
+
+    /// A whole number of seconds between `min` and `max` (`default` when unset).
+    fn duration(
+        &self,
+        setting: NumberSetting<'_>,
+        (default, min, max): (i64, i64, i64),
+    ) -> Result<Duration, ConfigError> {
+        self.number(setting, (default, min, max), "a number of seconds")
+            .map(|n| Duration::from_secs(n.unsigned_abs()))
+    }
+
+    /// A count up to `max` (`default` when unset) where 0 means "none set": `None`.
+    fn optional_count(
+        &self,
+        setting: NumberSetting<'_>,
+        (default, max): (i64, i64),
+        unit: &str,
+    ) -> Result<Option<u64>, ConfigError> {
+        self.number(setting, (default, 0, max), unit)
+            .map(|n| (n > 0).then_some(n.unsigned_abs()))
     }
 
     /// A yes/no setting (`default` when unset).
@@ -464,6 +592,7 @@ fn parse_public_url(text: &str) -> Result<Origin, String> {
 mod tests {
     use super::*;
     use crate::domain::lockout::LockoutPolicy;
+    use crate::domain::offline_pause::OfflinePolicy;
     use std::collections::HashMap;
 
     fn env(pairs: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> {
@@ -499,6 +628,52 @@ mod tests {
             c.public_origin().expect("origin").to_string(),
             "http://127.0.0.1:8080"
         );
+        assert_eq!(
+            (
+                c.offline_lockout_threshold,
+                c.offline_lockout_duration,
+                c.offline_lockout_max_duration
+            ),
+            (5, 900, 86_400)
+        );
+        assert_eq!(c.offline_policy(), OfflinePolicy::new(5, 900, 86_400));
+    }
+
+    #[test]
+    fn offline_lockout_settings() {
+        let c = Config::from_sources(
+            Some((
+                "tigr.toml",
+                "offline_lockout_threshold = 3\noffline_lockout_duration = 60",
+            )),
+            &env(&[("TIGR_OFFLINE_LOCKOUT_MAX_DURATION", "3600")]),
+        )
+        .expect("valid");
+        assert_eq!(c.offline_policy(), OfflinePolicy::new(3, 60, 3600));
+        // A first pause longer than the default maximum raises the default maximum.
+        let c = Config::from_sources(None, &env(&[("TIGR_OFFLINE_LOCKOUT_DURATION", "172800")]))
+            .expect("valid");
+        assert_eq!(c.offline_lockout_max_duration, 172_800);
+        for (vars, setting) in [
+            (
+                &[("TIGR_OFFLINE_LOCKOUT_DURATION", "0")][..],
+                "TIGR_OFFLINE_LOCKOUT_DURATION",
+            ),
+            (
+                &[("TIGR_OFFLINE_LOCKOUT_THRESHOLD", "0")][..],
+                "TIGR_OFFLINE_LOCKOUT_THRESHOLD",
+            ),
+            (
+                &[
+                    ("TIGR_OFFLINE_LOCKOUT_DURATION", "600"),
+                    ("TIGR_OFFLINE_LOCKOUT_MAX_DURATION", "599"),
+                ][..],
+                "TIGR_OFFLINE_LOCKOUT_MAX_DURATION",
+            ),
+        ] {
+            let err = Config::from_sources(None, &env(vars)).expect_err("invalid");
+            assert!(err.to_string().starts_with(setting), "{err}");
+        }
     }
 
     #[test]
@@ -633,6 +808,26 @@ mod tests {
     }
 
     #[test]
+    fn oidc_token_lifetimes() {
+        let c = Config::from_sources(None, &env(&[])).expect("valid");
+        assert_eq!((c.oidc_access_token_ttl, c.oidc_id_token_ttl), (300, 300));
+        let c = Config::from_sources(
+            Some(("tigr.toml", "oidc_id_token_ttl = 600")),
+            &env(&[("TIGR_OIDC_ACCESS_TOKEN_TTL", "120")]),
+        )
+        .expect("valid");
+        assert_eq!((c.oidc_access_token_ttl, c.oidc_id_token_ttl), (120, 600));
+        for (name, value) in [
+            ("TIGR_OIDC_ACCESS_TOKEN_TTL", "10"),
+            ("TIGR_OIDC_ACCESS_TOKEN_TTL", "7200"),
+            ("TIGR_OIDC_ID_TOKEN_TTL", "1h"),
+        ] {
+            let err = Config::from_sources(None, &env(&[(name, value)])).expect_err("invalid");
+            assert!(err.to_string().starts_with(name), "{err}");
+        }
+    }
+
+    #[test]
     fn admin_session_settings() {
         let c = Config::from_sources(None, &env(&[])).expect("valid");
         assert_eq!((c.admin_session_idle, c.admin_session_max), (600, 7200));
@@ -680,6 +875,78 @@ mod tests {
         );
         let tests = Config::for_tests(std::path::Path::new("unused"));
         assert_eq!(tests.rate_limits, RateLimits::OFF);
+    }
+
+    #[test]
+    fn connection_settings() {
+        let c = Config::from_sources(None, &env(&[])).expect("valid");
+        assert_eq!(c.max_connections, None, "sized from the open-file limit");
+        assert_eq!(c.header_timeout, Duration::from_secs(10));
+        assert_eq!(c.body_timeout, Duration::from_secs(30));
+        assert_eq!(c.idle_timeout, Duration::from_secs(60));
+        assert_eq!(c.max_live_per_client, Some(200));
+        let file = "max_connections = 5000\nheader_timeout = 5\nbody_timeout = 20\n\
+                    idle_timeout = 120\nmax_live_per_client = 50";
+        let c = Config::from_sources(Some(("tigr.toml", file)), &env(&[])).expect("valid");
+        assert_eq!(c.max_connections, Some(5000));
+        assert_eq!(
+            (c.header_timeout, c.body_timeout, c.idle_timeout),
+            (
+                Duration::from_secs(5),
+                Duration::from_secs(20),
+                Duration::from_secs(120)
+            )
+        );
+        assert_eq!(c.max_live_per_client, Some(50));
+        let c = Config::from_sources(
+            Some(("tigr.toml", file)),
+            &env(&[
+                ("TIGR_MAX_CONNECTIONS", "0"),
+                ("TIGR_HEADER_TIMEOUT", "3"),
+                ("TIGR_BODY_TIMEOUT", "4"),
+                ("TIGR_IDLE_TIMEOUT", "7"),
+                ("TIGR_MAX_LIVE_PER_CLIENT", "0"),
+            ]),
+        )
+        .expect("valid");
+        assert_eq!(c.max_connections, None, "0: sized from the open-file limit");
+        assert_eq!(
+            (c.header_timeout, c.body_timeout, c.idle_timeout),
+            (
+                Duration::from_secs(3),
+                Duration::from_secs(4),
+                Duration::from_secs(7)
+            ),
+            "environment wins"
+        );
+        assert_eq!(c.max_live_per_client, None, "0: no cap");
+        for (name, value) in [
+            ("TIGR_MAX_CONNECTIONS", "-1"),
+            ("TIGR_MAX_CONNECTIONS", "1000001"),
+            ("TIGR_MAX_CONNECTIONS", "many"),
+            ("TIGR_HEADER_TIMEOUT", "0"),
+            ("TIGR_HEADER_TIMEOUT", "301"),
+            ("TIGR_BODY_TIMEOUT", "0"),
+            ("TIGR_BODY_TIMEOUT", "30s"),
+            ("TIGR_IDLE_TIMEOUT", "0"),
+            ("TIGR_IDLE_TIMEOUT", "3601"),
+            ("TIGR_MAX_LIVE_PER_CLIENT", "-5"),
+            ("TIGR_MAX_LIVE_PER_CLIENT", "100001"),
+        ] {
+            let err = Config::from_sources(None, &env(&[(name, value)])).expect_err(value);
+            assert!(err.to_string().starts_with(name), "{err}");
+        }
+        let err = Config::from_sources(Some(("t.toml", "idle_timeout = 0")), &env(&[]))
+            .expect_err("bad value");
+        assert!(
+            err.to_string().starts_with("idle_timeout in t.toml"),
+            "{err}"
+        );
+        let tests = Config::for_tests(std::path::Path::new("unused"));
+        assert_eq!(
+            tests.max_live_per_client, None,
+            "tests come from one address"
+        );
     }
 
     #[test]

@@ -7,6 +7,7 @@ use tigr_core::signing::{ChallengeBinding, Decision, message, verify};
 
 use super::challenge::{Closed, LoginChallenge};
 use super::lockout::{Block, LockState, LockoutPolicy};
+use super::offline_pause::{OfflinePolicy, OfflineRecord, Pause};
 
 /// What the server found of the phone that answers, read before the checks.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -67,6 +68,41 @@ pub fn admit_answer(
         return Err(Refusal::Closed(Closed::Used));
     }
     Ok(())
+}
+
+/// Why an offline code is refused before it is even looked at.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OfflineRefusal {
+    /// The challenge can no longer be answered (410 expired, 409 decided).
+    Closed(Closed),
+    /// The offline form is paused for the Tigr ID typed (423), even if the code would be
+    /// right.
+    Paused(Pause),
+}
+
+/// The order of checks of an offline code (docs/protocol.md §3.5): the challenge is still
+/// open (410, 409), the offline form is not paused for the Tigr ID typed (423); `Ok` means:
+/// check the code. Nothing here depends on whether the ID names an account: an unknown,
+/// disabled or phone-less ID goes through the same checks with its own record.
+pub fn admit_offline(
+    challenge: &LoginChallenge,
+    record: OfflineRecord,
+    policy: &OfflinePolicy,
+    now: i64,
+) -> Result<(), OfflineRefusal> {
+    challenge.check_open(now).map_err(OfflineRefusal::Closed)?;
+    policy.admit(record, now).map_err(OfflineRefusal::Paused)
+}
+
+/// True when a right offline code may log the account in: the account is enabled, has an
+/// active phone, and its phone channel is not blocked (offline codes come from the same
+/// phone and PIN). For any other Tigr ID the code is checked against a stand-in secret and
+/// refused as a wrong one, so that the reply and the work are the same for every ID.
+pub fn offline_codes_accepted(phone: PhoneStanding, policy: &LockoutPolicy, now: i64) -> bool {
+    match phone {
+        PhoneStanding::Active { lock } => policy.admit(lock, now).is_ok(),
+        PhoneStanding::Unknown | PhoneStanding::Revoked => false,
+    }
 }
 
 /// Who answers a challenge: the account and the device, as bound into signatures.
@@ -135,6 +171,7 @@ mod tests {
             account_id: None,
             browser_ip: String::new(),
             browser_summary: String::new(),
+            service_name: None,
             decided_at: None,
             blocked_until: None,
         }

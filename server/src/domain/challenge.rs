@@ -106,6 +106,9 @@ pub struct LoginChallenge {
     pub browser_ip: String,
     /// Short description of that browser ("" when unknown).
     pub browser_summary: String,
+    /// The service the login is for, as the phone shows it (an OpenID Connect client's
+    /// name); `None`: the server's own service name.
+    pub service_name: Option<String>,
     /// When it was decided.
     pub decided_at: Option<i64>,
     /// When blocked: the end of a temporary block (`None`: until an administrator unblocks).
@@ -134,14 +137,17 @@ impl LoginChallenge {
         }
     }
 
-    /// Ok when a phone may still answer (or scan) the challenge at `now`.
+    /// Ok when a phone may still answer (or scan) the challenge at `now`. In the protocol's
+    /// order (docs/protocol.md §3.5): expired (410) before decided (409). A decision stays
+    /// what the browser's status shows after the expiry ([`LoginChallenge::state_at`]), but
+    /// an answer that comes after the expiry is late, whatever became of the challenge.
     pub fn check_open(&self, now: i64) -> Result<(), Closed> {
-        match self.state_at(now) {
-            ChallengeState::Pending | ChallengeState::Scanned => Ok(()),
-            ChallengeState::Expired => Err(Closed::Expired),
-            ChallengeState::Approved | ChallengeState::Denied | ChallengeState::Blocked => {
-                Err(Closed::Used)
-            }
+        if now >= self.expires_at {
+            return Err(Closed::Expired);
+        }
+        match self.state {
+            StoredState::Pending | StoredState::Scanned => Ok(()),
+            StoredState::Approved | StoredState::Denied | StoredState::Blocked => Err(Closed::Used),
         }
     }
 
@@ -186,6 +192,7 @@ mod tests {
             account_id: (state == StoredState::Approved).then(|| "alice".to_owned()),
             browser_ip: "127.0.0.1".into(),
             browser_summary: String::new(),
+            service_name: None,
             decided_at: None,
             blocked_until: None,
         }
@@ -230,13 +237,25 @@ mod tests {
             Err(Closed::Used)
         );
         assert_eq!(
-            challenge(StoredState::Denied).check_open(9999),
+            challenge(StoredState::Denied).check_open(1119),
             Err(Closed::Used)
         );
         assert_eq!(
             challenge(StoredState::Blocked).check_open(1000),
             Err(Closed::Used)
         );
+        // Expired before decided (docs/protocol.md §3.5): once its time is over, a decided
+        // challenge refuses an answer as expired, while its status still shows the decision.
+        for state in [
+            StoredState::Approved,
+            StoredState::Denied,
+            StoredState::Blocked,
+        ] {
+            let decided = challenge(state);
+            assert_eq!(decided.check_open(1120), Err(Closed::Expired), "{state:?}");
+            assert_eq!(decided.check_open(9999), Err(Closed::Expired), "{state:?}");
+            assert_ne!(decided.state_at(9999), ChallengeState::Expired, "{state:?}");
+        }
     }
 
     #[test]

@@ -1,5 +1,13 @@
-//! The lockout state machine of an account (docs/security.md), with temporary blocks that escalate
-//! to permanent ones.
+//! The lockout of the phone channel (docs/security.md, "Lockout channels"): the state
+//! machine of an account's failed approvals, with temporary blocks that escalate to
+//! permanent ones.
+//!
+//! Only answers that name the account's phone (its device id) are counted here: signed
+//! approvals. Offline codes typed into a page, which anyone can type, have their own
+//! counter and can only pause the offline form ([`super::offline_pause`]); nothing they do
+//! changes this machine. A block here refuses the phone's approvals and, since offline
+//! codes come from the same phone and PIN, makes the offline form accept no code for the
+//! account either.
 //!
 //! ```text
 //!                            (1) failure, n + 1 < threshold
@@ -27,6 +35,7 @@
 //! it lasts `duration` seconds.
 //!
 //! * A new challenge changes nothing: the counter belongs to the account.
+//! * A success (a right approval) resets this channel only.
 //! * Every counted failure reports the attempts left; a block reports 0.
 //! * A lifted temporary block is computed when read ([`LockState::at`]), like the expiry of
 //!   a challenge: nothing has to run at `until`.

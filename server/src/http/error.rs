@@ -8,6 +8,7 @@
 use axum::Json;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
+use tigr_core::clock::local_text;
 use tigr_core::offline::OFFLINE_SUITE;
 use tigr_core::wire::{ErrorBody, ErrorCode};
 
@@ -62,6 +63,14 @@ pub enum ApiError {
         /// Seconds to wait.
         retry_after: u64,
     },
+    /// 429: this client address already holds the most live channels (event streams, long
+    /// polls) allowed at once; try again after `retry_after` seconds (`Retry-After`).
+    TooManyLiveChannels {
+        /// Seconds to wait.
+        retry_after: u64,
+    },
+    /// 408: the request's body did not arrive whole in time.
+    RequestTimeout,
     /// 500: failure on our side (already logged).
     Internal,
 }
@@ -75,7 +84,10 @@ impl ApiError {
             Self::Login(error) => login_status(error),
             Self::RouteNotFound => StatusCode::NOT_FOUND,
             Self::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
-            Self::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
+            Self::RateLimited { .. } | Self::TooManyLiveChannels { .. } => {
+                StatusCode::TOO_MANY_REQUESTS
+            }
+            Self::RequestTimeout => StatusCode::REQUEST_TIMEOUT,
             Self::Internal => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -86,9 +98,10 @@ impl ApiError {
             Self::BadRequest(_)
             | Self::PayloadTooLarge
             | Self::RouteNotFound
-            | Self::MethodNotAllowed => ErrorCode::InvalidRequest,
+            | Self::MethodNotAllowed
+            | Self::RequestTimeout => ErrorCode::InvalidRequest,
             Self::Login(error) => login_code(error),
-            Self::RateLimited { .. } => ErrorCode::RateLimited,
+            Self::RateLimited { .. } | Self::TooManyLiveChannels { .. } => ErrorCode::RateLimited,
             Self::Internal => ErrorCode::Internal,
         }
     }
@@ -97,7 +110,9 @@ impl ApiError {
         match self {
             Self::Login(LoginError::InvalidAnswer { attempts_left, .. }) => *attempts_left,
             Self::Login(
-                LoginError::AccountBlocked | LoginError::AccountBlockedTemporarily { .. },
+                LoginError::AccountBlocked
+                | LoginError::AccountBlockedTemporarily { .. }
+                | LoginError::OfflinePaused { .. },
             ) => Some(0),
             _ => None,
         }
@@ -110,7 +125,10 @@ impl ApiError {
             message: self.message(lang),
             attempts_left: self.attempts_left(),
             blocked_until: match self {
-                Self::Login(LoginError::AccountBlockedTemporarily { until, .. }) => Some(*until),
+                Self::Login(
+                    LoginError::AccountBlockedTemporarily { until, .. }
+                    | LoginError::OfflinePaused { until, .. },
+                ) => Some(*until),
                 _ => None,
             },
         }
@@ -130,6 +148,12 @@ impl ApiError {
                 "error-rate-limited",
                 &[("seconds", (*retry_after).into())],
             ),
+            Self::TooManyLiveChannels { retry_after } => text_with(
+                lang,
+                "error-live-channels",
+                &[("seconds", (*retry_after).into())],
+            ),
+            Self::RequestTimeout => text(lang, "error-request-timeout"),
             Self::RouteNotFound => text(lang, "error-route-not-found"),
             Self::MethodNotAllowed => text(lang, "error-method-not-allowed"),
             Self::Internal => text(lang, "error-internal"),
@@ -152,9 +176,13 @@ fn login_message(error: &LoginError, lang: Lang) -> String {
                     AnswerKind::OfflineCode => "error-invalid-answer-offline",
                 },
             );
+            let left_key = match kind {
+                AnswerKind::OfflineCode => "error-attempts-left-offline",
+                AnswerKind::Approval | AnswerKind::Denial => "error-attempts-left",
+            };
             return match attempts_left {
                 Some(n) => {
-                    let left = text_with(lang, "error-attempts-left", &[("n", (*n).into())]);
+                    let left = text_with(lang, left_key, &[("n", (*n).into())]);
                     format!("{head} {left}")
                 }
                 None => head,
@@ -165,6 +193,20 @@ fn login_message(error: &LoginError, lang: Lang) -> String {
                 lang,
                 "error-account-blocked-temporarily",
                 &[("minutes", (*minutes).into())],
+            );
+        }
+        LoginError::OfflinePaused {
+            until,
+            minutes,
+            zone,
+        } => {
+            return text_with(
+                lang,
+                "error-offline-paused",
+                &[
+                    ("until", local_text(*until, zone, lang.into()).into()),
+                    ("minutes", (*minutes).into()),
+                ],
             );
         }
         LoginError::InvalidRegistration(error) => return registration_message(*error, lang),
@@ -257,9 +299,9 @@ impl From<LoginError> for ApiError {
 fn login_status(error: &LoginError) -> StatusCode {
     match error {
         LoginError::InvalidAnswer { .. } => StatusCode::UNAUTHORIZED,
-        LoginError::AccountBlocked | LoginError::AccountBlockedTemporarily { .. } => {
-            StatusCode::LOCKED
-        }
+        LoginError::AccountBlocked
+        | LoginError::AccountBlockedTemporarily { .. }
+        | LoginError::OfflinePaused { .. } => StatusCode::LOCKED,
         LoginError::PhoneRevoked | LoginError::BrowserMismatch => StatusCode::FORBIDDEN,
         LoginError::UnknownAccount
         | LoginError::UnknownChallenge
@@ -285,6 +327,7 @@ fn login_code(error: &LoginError) -> ErrorCode {
         LoginError::AccountBlocked | LoginError::AccountBlockedTemporarily { .. } => {
             ErrorCode::AccountBlocked
         }
+        LoginError::OfflinePaused { .. } => ErrorCode::OfflinePaused,
         LoginError::PhoneRevoked => ErrorCode::DeviceRevoked,
         LoginError::UnknownAccount => ErrorCode::UnknownAccount,
         LoginError::UnknownChallenge => ErrorCode::UnknownChallenge,
@@ -353,6 +396,25 @@ mod tests {
         assert!(temporary.message(Lang::Fr).contains("dans 15 min"));
         assert!(temporary.message(Lang::En).contains("in 15 min"));
         assert_eq!(ApiError::Internal.body(Lang::Fr).blocked_until, None);
+        let paused = ApiError::Login(LoginError::OfflinePaused {
+            until: 1_795_000_900,
+            minutes: 15,
+            zone: tigr_core::clock::TimeZone::UTC,
+        });
+        assert_eq!(paused.status().as_u16(), 423);
+        let body = paused.body(Lang::Fr);
+        assert_eq!(body.error, ErrorCode::OfflinePaused);
+        assert_eq!(
+            (body.attempts_left, body.blocked_until),
+            (Some(0), Some(1_795_000_900))
+        );
+        assert!(
+            body.message
+                .starts_with("Saisie hors connexion suspendue pour ce compte jusqu'à 11:21:40 (UTC+00:00) le 18/11/2026"),
+            "{}",
+            body.message
+        );
+        assert!(paused.message(Lang::En).contains("QR code"));
         assert_eq!(
             ApiError::Login(LoginError::InvitationCancelled)
                 .status()
@@ -389,6 +451,11 @@ mod tests {
                 minutes: 15,
             }),
             ApiError::Login(LoginError::InvitationCancelled),
+            ApiError::Login(LoginError::OfflinePaused {
+                until: 1_795_000_900,
+                minutes: 15,
+                zone: tigr_core::clock::TimeZone::UTC,
+            }),
             ApiError::Login(LoginError::PhoneRevoked),
             ApiError::Login(LoginError::UnknownAccount),
             ApiError::Login(LoginError::UnknownChallenge),
@@ -403,6 +470,8 @@ mod tests {
             ApiError::RouteNotFound,
             ApiError::MethodNotAllowed,
             ApiError::RateLimited { retry_after: 8 },
+            ApiError::TooManyLiveChannels { retry_after: 10 },
+            ApiError::RequestTimeout,
             ApiError::Internal,
         ];
         for e in errors {

@@ -13,25 +13,33 @@
 //! | `/api/v1/...`                                 | [`api`]                            |
 //! | `GET /`, `/login…`, `/session`, `POST /logout`, `/static/…`, `/admin…` | [`pages`] |
 //! | `GET /t/1/L/...`, `GET /t/1/E/...` (app links) | [`pages::app_link`]               |
+//! | `GET /.well-known/openid-configuration`, `/oidc/jwks`, `POST /oidc/token`, `/oidc/userinfo` | [`oidc`] |
+//! | `/oidc/authorize…`, `/oidc/logout` (OpenID Connect pages) | [`pages::oidc`]        |
 //! | `GET /healthz`                                | [`fallback::healthz`]              |
 //! | `GET /metrics` (unless disabled)              | [`metrics::scrape`]                |
 
 pub mod api;
+pub mod connections;
 pub mod error;
 pub mod extract;
 pub mod fallback;
 pub mod limits;
+pub mod live;
 pub mod metrics;
+pub mod oidc;
 pub mod pages;
 
 use std::ops::Deref;
 use std::sync::Arc;
+use std::time::Duration;
 
 use axum::Router;
 use axum::body::Body;
-use axum::extract::{DefaultBodyLimit, MatchedPath, Request};
+use axum::extract::{DefaultBodyLimit, MatchedPath, Request, State};
 use axum::http::HeaderValue;
-use axum::http::header::{CACHE_CONTROL, CONTENT_LENGTH, VARY, X_CONTENT_TYPE_OPTIONS};
+use axum::http::header::{
+    CACHE_CONTROL, CONTENT_LENGTH, STRICT_TRANSPORT_SECURITY, VARY, X_CONTENT_TYPE_OPTIONS,
+};
 use axum::middleware::{self, Next};
 use axum::response::Response;
 use axum::routing::get;
@@ -44,6 +52,7 @@ use tower_http::trace::TraceLayer;
 use crate::admin::AdminService;
 use crate::i18n::Lang;
 use crate::login::LoginService;
+use crate::metrics::ConnectionCounters;
 use crate::ratelimit::RateLimiter;
 
 use self::error::{ErrorToRender, MAX_BODY_BYTES};
@@ -59,6 +68,8 @@ pub struct AppInner {
     pub login: LoginService,
     /// The administration (admin pages).
     pub admin: AdminService,
+    /// The OpenID Connect provider.
+    pub oidc: crate::oidc::OidcService,
     /// The public origin (same-origin checks, return URLs).
     pub origin: Origin,
     /// Service name shown on pages.
@@ -71,6 +82,12 @@ pub struct AppInner {
     pub random: Arc<dyn SecureRandom>,
     /// Requests per client address (see [`crate::ratelimit`]).
     pub limiter: RateLimiter,
+    /// Live channels per client address (see [`live`]).
+    pub live: Arc<live::LiveChannels>,
+    /// Time a request's body has to arrive whole (see [`connections::body_deadline`]).
+    pub body_timeout: Duration,
+    /// What the connection loop, the body deadline and the live-channel cap count.
+    pub connection_counters: Arc<ConnectionCounters>,
     /// The pages: templates, CSRF key, cookie and session settings.
     pub pages: pages::PagesState,
     /// Prometheus metrics (`None` when disabled: no `/metrics` route, nothing measured).
@@ -118,10 +135,18 @@ pub fn router(state: AppState) -> Router {
     app.route("/t/1/L/{*rest}", get(pages::app_link::page))
         .route("/t/1/E/{*rest}", get(pages::app_link::page))
         .merge(pages::router(&state))
+        .merge(oidc::router())
         .fallback(fallback::not_found)
         .method_not_allowed_fallback(fallback::method_not_allowed)
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
-        .layer(middleware::from_fn(common_headers))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            connections::body_deadline,
+        ))
+        .layer(middleware::from_fn_with_state(
+            Hsts(state.origin.is_secure()),
+            common_headers,
+        ))
         .layer(
             TraceLayer::new_for_http().make_span_with(|request: &Request<Body>| {
                 // The route template only: concrete paths of app links carry nonces and codes.
@@ -140,8 +165,16 @@ pub fn router(state: AppState) -> Router {
         .with_state(state)
 }
 
+/// Whether replies carry `Strict-Transport-Security`: when the public URL is https.
+#[derive(Debug, Clone, Copy)]
+struct Hsts(bool);
+
+/// One year, this host and its subdomains: browsers that once reached the server over https
+/// never try plain http again (no downgrade by a network attacker).
+const HSTS_VALUE: &str = "max-age=31536000; includeSubDomains";
+
 /// Headers of every reply, and English error bodies for requests that prefer English.
-async fn common_headers(request: Request, next: Next) -> Response {
+async fn common_headers(State(Hsts(hsts)): State<Hsts>, request: Request, next: Next) -> Response {
     let lang = lang_of(request.headers());
     let mut response = next.run(request).await;
     if let Some(ErrorToRender(error)) = response.extensions_mut().remove::<ErrorToRender>() {
@@ -161,5 +194,11 @@ async fn common_headers(request: Request, next: Next) -> Response {
         .entry(CACHE_CONTROL)
         .or_insert(HeaderValue::from_static("no-store"));
     headers.insert(X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    if hsts {
+        headers.insert(
+            STRICT_TRANSPORT_SECURITY,
+            HeaderValue::from_static(HSTS_VALUE),
+        );
+    }
     response
 }

@@ -1,32 +1,51 @@
 //! Answers to a login challenge: the phone's signed approval or denial, and the offline
 //! Tigr ID + code typed in the browser.
 //!
-//! An approval and an offline code go the same way:
+//! An approval goes:
 //! 1. the challenge and the answering phone are read;
 //! 2. [`admit_answer`] says, in the order of docs/protocol.md §3.5, whether the answer is
-//!    looked at: challenge open (410, 409), account and phone (404, 403), lockout (423, even
-//!    if the answer is right; the challenge then ends `blocked`, audited, so that the browser
-//!    showing it can say so);
-//! 3. the signature / code is checked, else the failure is counted (401 with
+//!    looked at: challenge open (410, 409), account and phone (404, 403), the phone
+//!    channel's lockout (423, even if the answer is right; the challenge then ends
+//!    `blocked`, audited, so that the browser showing it can say so);
+//! 3. the signature is checked, else the failure is counted on the phone channel (401 with
 //!    `attempts_left`, or 423 when this failure blocks, which ends the challenge `blocked`
 //!    too); below the threshold the challenge stays open for another try;
 //! 4. one transaction re-checks the account, the lockout and the phone, consumes the
 //!    challenge (exactly once), resets the counter and audits.
+//!
+//! An offline code goes on the offline channel, the same way for every Tigr ID typed
+//! (docs/security.md, "Lockout channels" and "Account enumeration"):
+//! 1. the challenge, the account named by the ID (if any) and the ID's offline record are
+//!    read (one read each, whatever the ID);
+//! 2. [`admit_offline`]: challenge open (410, 409), offline form not paused for the ID (423
+//!    `offline_paused`, even if the code is right);
+//! 3. the code is checked against the phone's secret when the ID names an account whose
+//!    offline codes are accepted ([`offline_codes_accepted`]), else against a stand-in
+//!    secret (same work) and refused; a refusal is counted on the ID's record (401 with
+//!    `attempts_left`, or 423 `offline_paused` at the threshold). The challenge stays open:
+//!    its QR still works;
+//! 4. a right code: one transaction re-checks, consumes the challenge, clears the ID's
+//!    record and audits. Nothing of the offline channel reads or writes the phone
+//!    channel's counter.
 
 use tigr_core::ids::{is_valid_account, is_valid_id};
+use tigr_core::offline::OFFLINE_SUITE;
 use tigr_core::signing::{Decision, SIGNATURE_LEN};
 use tigr_core::wire::{ChallengeState, OfflineAnswer, Outcome, SignedAnswer, b64_decode};
 
 use crate::domain::answer::{
-    Answerer, PhoneStanding, admit_answer, offline_code_is_valid, signature_is_valid,
+    Answerer, OfflineRefusal, PhoneStanding, Refusal, admit_answer, admit_offline,
+    offline_code_is_valid, offline_codes_accepted, signature_is_valid,
 };
 use crate::domain::challenge::{LoginChallenge, StoredState};
 use crate::domain::lockout::{Block, FailureVerdict};
+use crate::domain::offline_pause::OfflineVerdict;
 use crate::storage::{
     Account, Actor, Approval, ApprovalOutcome, AuditEntry, AuditEvent, Device, WriteTx,
 };
 
-use super::error::refused;
+use super::blocked_log::LogLine;
+use super::error::{refused, refused_offline};
 use super::{AnswerKind, ClientInfo, LoginError, LoginService};
 
 /// Longest offline code accepted as input (the suite's codes have 8 digits).
@@ -35,8 +54,10 @@ const MAX_OFFLINE_CODE_LEN: usize = 32;
 /// The facts of one answer, for the transaction and the audit trail.
 struct AnswerContext<'a> {
     challenge: &'a LoginChallenge,
-    /// The answering account and its phone; `None` for a Tigr ID that names no account.
-    answerer: Option<(&'a str, &'a str)>,
+    /// The answering account, when known (never the ID typed for an unknown one).
+    account: Option<&'a str>,
+    /// Its phone, when it has an active one.
+    device: Option<&'a str>,
     kind: AnswerKind,
     actor: Actor,
     client: &'a ClientInfo,
@@ -44,7 +65,7 @@ struct AnswerContext<'a> {
 
 impl AnswerContext<'_> {
     fn account(&self) -> &str {
-        self.answerer.map_or("", |(account, _)| account)
+        self.account.unwrap_or("")
     }
 
     fn entry(&self, now: i64, event: AuditEvent, extra: Option<String>) -> AuditEntry<'_> {
@@ -54,8 +75,8 @@ impl AnswerContext<'_> {
             detail.push_str(&extra);
         }
         AuditEntry {
-            account_id: self.answerer.map(|(account, _)| account),
-            device_id: self.answerer.map(|(_, phone)| phone),
+            account_id: self.account,
+            device_id: self.device,
             challenge_id: Some(&self.challenge.id),
             ip: Some(&self.client.ip),
             user_agent: Some(&self.client.summary),
@@ -74,6 +95,40 @@ fn standing(found: &Result<(Account, Device), LoginError>) -> PhoneStanding {
         Err(LoginError::PhoneRevoked) => PhoneStanding::Revoked,
         Err(_) => PhoneStanding::Unknown,
     }
+}
+
+/// A Tigr ID typed into the offline form, with what the server knows of it.
+struct TypedId {
+    /// The key of its offline record (`SecretSealer::tigr_id_key` of the normalised ID).
+    key: [u8; 32],
+    /// The account it names, whatever its state (`None`: no such account).
+    account: Option<Account>,
+    /// The account's active phone, if any.
+    phone: Option<Device>,
+    /// Whether a right code may log the account in now ([`offline_codes_accepted`]).
+    accepted: bool,
+}
+
+impl TypedId {
+    /// The audit event of a code the offline form refuses for this ID: a wrong code of a
+    /// usable phone, any code while its phone channel is blocked, or an ID without a
+    /// usable phone.
+    fn failure_event(&self) -> AuditEvent {
+        match (&self.account, &self.phone, self.accepted) {
+            (_, _, true) => AuditEvent::ResponseFailed,
+            (Some(account), Some(_), false) if account.is_enabled() => AuditEvent::RefusedBlocked,
+            _ => AuditEvent::UnknownAccount,
+        }
+    }
+
+    fn account_id(&self) -> Option<&str> {
+        self.account.as_ref().map(|a| a.id.as_str())
+    }
+}
+
+/// The Tigr ID as people type it: stray spaces and capitals do not matter.
+fn normalised_tigr_id(typed: &str) -> String {
+    typed.trim().to_ascii_lowercase()
 }
 
 impl LoginService {
@@ -97,13 +152,11 @@ impl LoginService {
             &self.lockout,
             self.now(),
         );
-        let answerer = found
-            .as_ref()
-            .ok()
-            .map(|(a, d)| (a.id.as_str(), d.id.as_str()));
+        let answerer = found.as_ref().ok();
         let ctx = AnswerContext {
             challenge: &challenge,
-            answerer,
+            account: answerer.map(|(a, _)| a.id.as_str()),
+            device: answerer.map(|(_, d)| d.id.as_str()),
             kind: AnswerKind::Approval,
             actor: Actor::Phone,
             client,
@@ -118,9 +171,10 @@ impl LoginService {
         self.commit_approval(&ctx).await
     }
 
-    /// `POST .../offline` (browser token required): Tigr ID + offline code. Same checks as
-    /// the signed approval; an unknown Tigr ID gets the same reply as a wrong code and counts
-    /// nothing.
+    /// `POST .../offline` (browser token required): Tigr ID + offline code, on the offline
+    /// channel (see the module docs). Every Tigr ID typed, enrolled or not, gets the same
+    /// checks, the same work and the same replies; only a right code of an account whose
+    /// offline codes are accepted logs in.
     pub async fn offline(
         &self,
         id: &str,
@@ -132,56 +186,217 @@ impl LoginService {
         if answer.otp.len() > MAX_OFFLINE_CODE_LEN {
             return Err(LoginError::MalformedOfflineCode);
         }
-        // People type their ID with stray spaces or capitals.
-        let tigr_id = answer.tigr_id.trim().to_ascii_lowercase();
-        let found = self.active_phone_of(&tigr_id).await?;
-        let phone = match &found {
-            Some((account, _)) => PhoneStanding::Active {
-                lock: account.lock_state(),
-            },
-            None => PhoneStanding::Unknown,
-        };
-        let verdict = admit_answer(&challenge, &tigr_id, phone, &self.lockout, self.now());
+        let typed = self.typed_id(&answer.tigr_id).await?;
+        let record = self.store.offline_record(&typed.key).await?;
+        let now = self.now();
         let ctx = AnswerContext {
             challenge: &challenge,
-            answerer: found.as_ref().map(|(a, d)| (a.id.as_str(), d.id.as_str())),
+            account: typed.account_id(),
+            device: typed.phone.as_ref().map(|d| d.id.as_str()),
             kind: AnswerKind::OfflineCode,
             actor: Actor::Browser,
             client,
         };
-        if verdict == Err(crate::domain::answer::Refusal::UnknownAccount) {
-            // The typed ID is not recorded: it may be a code typed in the wrong field.
-            self.audit_only(&ctx, AuditEvent::UnknownAccount).await?;
-            return Err(LoginError::InvalidAnswer {
-                attempts_left: None,
-                kind: AnswerKind::OfflineCode,
-            });
+        if let Err(refusal) = admit_offline(&challenge, record, &self.offline_lockout, now) {
+            if let OfflineRefusal::Paused(_) = refusal {
+                self.refuse_paused(&ctx, &typed).await?;
+            }
+            return Err(refused_offline(refusal, now, &self.time_zone));
         }
-        self.admitted(&ctx, verdict).await?;
-        let Some((account, device)) = &found else {
-            return Err(LoginError::Internal);
+        if !self.offline_code_right(&typed, &challenge, &answer.otp)? {
+            return Err(self.record_offline_failure(&ctx, &typed).await);
+        }
+        self.commit_offline_approval(&ctx, &typed).await
+    }
+
+    /// What the server knows of a typed Tigr ID: one read, whatever the ID.
+    async fn typed_id(&self, typed: &str) -> Result<TypedId, LoginError> {
+        let tigr_id = normalised_tigr_id(typed);
+        let key = self.sealer.tigr_id_key(&tigr_id);
+        let (account, phone) = match self.store.account_with_active_device(&tigr_id).await? {
+            Some((account, phone)) => (Some(account), phone),
+            None => (None, None),
+        };
+        let standing = match (&account, &phone) {
+            (Some(account), Some(_)) if account.is_enabled() => PhoneStanding::Active {
+                lock: account.lock_state(),
+            },
+            _ => PhoneStanding::Unknown,
+        };
+        Ok(TypedId {
+            key,
+            accepted: offline_codes_accepted(standing, &self.lockout, self.now()),
+            account,
+            phone,
+        })
+    }
+
+    /// True when `typed` is the offline code of the ID's phone for `challenge`. The code is
+    /// computed for every ID: with the phone's secret when its codes are accepted, else
+    /// with the stand-in secret, and then refused.
+    fn offline_code_right(
+        &self,
+        typed: &TypedId,
+        challenge: &LoginChallenge,
+        code: &str,
+    ) -> Result<bool, LoginError> {
+        let (owner, device, sealed, suite) = match (&typed.account, &typed.phone) {
+            (Some(account), Some(phone)) if typed.accepted => (
+                account.id.as_str(),
+                phone.id.as_str(),
+                phone.offline_secret_enc.as_slice(),
+                phone.ocra_suite.as_str(),
+            ),
+            _ => ("", "", self.stand_in_secret.as_slice(), OFFLINE_SUITE),
         };
         let secret = self
             .sealer
-            .open_offline_secret(&account.id, &device.id, &device.offline_secret_enc)
+            .open_offline_secret(owner, device, sealed)
             .map_err(|_| {
                 tracing::error!(
-                    device = %device.id,
+                    device = %device,
                     "the offline secret of this phone cannot be decrypted with the configured \
                      master key"
                 );
                 LoginError::Internal
             })?;
-        if !offline_code_is_valid(
-            &device.ocra_suite,
-            &secret,
-            &self.origin_text,
-            &challenge,
-            &answer.otp,
-        ) {
-            return Err(self.record_failure(&ctx).await);
+        let matches = offline_code_is_valid(suite, &secret, &self.origin_text, challenge, code);
+        Ok(matches && typed.accepted)
+    }
+
+    /// Audits an offline code refused because the form is paused for the ID, and links
+    /// the ID's record to its account (when one exists) for the administration.
+    async fn refuse_paused(
+        &self,
+        ctx: &AnswerContext<'_>,
+        typed: &TypedId,
+    ) -> Result<(), LoginError> {
+        let mut tx = self.store.begin_write().await?;
+        tx.link_offline_record(&typed.key, typed.account_id())
+            .await?;
+        tx.audit(&ctx.entry(self.now(), AuditEvent::RefusedOfflinePaused, None))
+            .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Counts a refused offline code on the ID's record (one transaction: record, audit)
+    /// and returns the reply.
+    async fn record_offline_failure(&self, ctx: &AnswerContext<'_>, typed: &TypedId) -> LoginError {
+        match self.try_record_offline_failure(ctx, typed).await {
+            Ok(reply) | Err(reply) => reply,
         }
-        self.commit_approval(&ctx).await
+    }
+
+    async fn try_record_offline_failure(
+        &self,
+        ctx: &AnswerContext<'_>,
+        typed: &TypedId,
+    ) -> Result<LoginError, LoginError> {
+        let now = self.now();
+        let mut tx = self.store.begin_write().await?;
+        // Read again inside the transaction: concurrent failures must all be counted.
+        let record = tx.offline_record(&typed.key).await?;
+        let event = typed.failure_event();
+        let reply = match self.offline_lockout.after_failure(record, now) {
+            OfflineVerdict::Counted {
+                next,
+                attempts_left,
+            } => {
+                tx.set_offline_record(&typed.key, typed.account_id(), next)
+                    .await?;
+                tx.audit(&ctx.entry(now, event, Some(format!("attempts_left={attempts_left}"))))
+                    .await?;
+                LoginError::InvalidAnswer {
+                    attempts_left: Some(attempts_left),
+                    kind: AnswerKind::OfflineCode,
+                }
+            }
+            OfflineVerdict::NowPaused { next, pause } => {
+                tx.set_offline_record(&typed.key, typed.account_id(), next)
+                    .await?;
+                tx.audit(&ctx.entry(now, event, Some("attempts_left=0".to_owned())))
+                    .await?;
+                tx.audit(&ctx.entry(
+                    now,
+                    AuditEvent::OfflinePaused,
+                    Some(format!(
+                        "failures={} until={} pauses={}",
+                        next.failures, pause.until, next.pauses
+                    )),
+                ))
+                .await?;
+                tracing::warn!(
+                    account = %ctx.account(),
+                    until = pause.until,
+                    pauses = next.pauses,
+                    "offline codes paused for a Tigr ID after too many wrong ones"
+                );
+                LoginError::offline_paused(pause, now, &self.time_zone)
+            }
+            OfflineVerdict::AlreadyPaused { pause } => {
+                tx.link_offline_record(&typed.key, typed.account_id())
+                    .await?;
+                tx.audit(&ctx.entry(now, AuditEvent::RefusedOfflinePaused, None))
+                    .await?;
+                LoginError::offline_paused(pause, now, &self.time_zone)
+            }
+        };
+        tx.commit().await?;
+        Ok(reply)
+    }
+
+    /// Approves the challenge with a right offline code: one transaction re-checks the
+    /// ID's pause, the account, its phone channel and its phone, consumes the challenge
+    /// exactly once, clears the ID's record (not the phone channel's counter) and audits.
+    async fn commit_offline_approval(
+        &self,
+        ctx: &AnswerContext<'_>,
+        typed: &TypedId,
+    ) -> Result<Outcome, LoginError> {
+        let (Some(account), Some(device)) = (ctx.account, ctx.device) else {
+            return Err(LoginError::Internal);
+        };
+        let now = self.now();
+        let mut tx = self.store.begin_write().await?;
+        // A concurrent failure may have paused the form since the first read.
+        let record = tx.offline_record(&typed.key).await?;
+        if let Err(pause) = self.offline_lockout.after_success(record, now) {
+            return Err(LoginError::offline_paused(pause, now, &self.time_zone));
+        }
+        // An administrator may have disabled the account or revoked the phone, or a
+        // concurrent approval blocked the phone channel: a code the form no longer accepts.
+        let still_accepted = match tx.account(account).await? {
+            Some(found) if found.is_enabled() => {
+                self.lockout.admit(found.lock_state(), now).is_ok()
+                    && tx.device_is_active(account, device).await?
+            }
+            _ => false,
+        };
+        if !still_accepted {
+            drop(tx);
+            return Err(self.record_offline_failure(ctx, typed).await);
+        }
+        if !tx
+            .decide_challenge(&ctx.challenge.id, StoredState::Approved, account, now)
+            .await?
+        {
+            drop(tx);
+            return Err(self.closed_reason(&ctx.challenge.id).await);
+        }
+        if record != Default::default() {
+            tx.set_offline_record(&typed.key, Some(account), Default::default())
+                .await?;
+        }
+        tx.audit(&ctx.entry(now, AuditEvent::Approved, None))
+            .await?;
+        tx.commit().await?;
+        self.notify_challenge(&ctx.challenge.id);
+        tracing::debug!(account, challenge = %ctx.challenge.id, via = ctx.kind.via(), "login approved");
+        Ok(Outcome {
+            state: ChallengeState::Approved,
+            account: account.to_owned(),
+        })
     }
 
     /// `POST .../deny`: "ce n'était pas moi", signed with the identity key. A bad signature
@@ -198,7 +413,8 @@ impl LoginService {
         let (account, device) = self.phone_of(&answer.account, &answer.device_id).await?;
         let ctx = AnswerContext {
             challenge: &challenge,
-            answerer: Some((&account.id, &device.id)),
+            account: Some(&account.id),
+            device: Some(&device.id),
             kind: AnswerKind::Denial,
             actor: Actor::Phone,
             client,
@@ -258,16 +474,35 @@ impl LoginService {
     async fn admitted(
         &self,
         ctx: &AnswerContext<'_>,
-        verdict: Result<(), crate::domain::answer::Refusal>,
+        verdict: Result<(), Refusal>,
     ) -> Result<(), LoginError> {
         let Err(refusal) = verdict else {
             return Ok(());
         };
-        if let crate::domain::answer::Refusal::Blocked(block) = refusal {
-            tracing::warn!(account = %ctx.account(), "attempt on a blocked account refused");
+        if let Refusal::Blocked(block) = refusal {
+            self.log_blocked_refusal(ctx.account(), &block);
             self.refuse_blocked(ctx, block).await?;
         }
         Err(refused(refusal, self.now()))
+    }
+
+    /// Logs a refusal on a blocked account rarely (see `blocked_log.rs`): the audit trail
+    /// and its counter have every one.
+    fn log_blocked_refusal(&self, account: &str, block: &Block) {
+        match self.blocked_log.refused(account, block.since, self.now()) {
+            Some(LogLine::First) => tracing::warn!(
+                account = %account,
+                "attempt on a blocked account refused (the next ones of this block are counted \
+                 in tigr_audit_events_total{{event=\"refused_blocked\"}} and logged at most \
+                 once a minute)"
+            ),
+            Some(LogLine::Since { refused }) => tracing::warn!(
+                account = %account,
+                refused,
+                "attempts on a blocked account refused since the last line"
+            ),
+            None => {}
+        }
     }
 
     /// The account and its phone named by a phone: unknown unless the phone belongs to an
@@ -292,22 +527,6 @@ impl LoginService {
             // Unknown, or another account's.
             None => Err(LoginError::UnknownAccount),
         }
-    }
-
-    /// The enabled account with this Tigr ID and its active phone, if both exist.
-    async fn active_phone_of(
-        &self,
-        tigr_id: &str,
-    ) -> Result<Option<(Account, Device)>, LoginError> {
-        if !is_valid_account(tigr_id) {
-            return Ok(None);
-        }
-        Ok(self
-            .store
-            .account_with_active_device(tigr_id)
-            .await?
-            .filter(|(account, _)| account.is_enabled())
-            .and_then(|(account, device)| Some((account, device?))))
     }
 
     /// Appends one audit row in its own transaction.
@@ -423,7 +642,7 @@ impl LoginService {
     /// committed at the same moment) re-checks the account, the lockout and the phone,
     /// consumes the challenge exactly once, resets the counter and audits.
     async fn commit_approval(&self, ctx: &AnswerContext<'_>) -> Result<Outcome, LoginError> {
-        let Some((account, device)) = ctx.answerer else {
+        let (Some(account), Some(device)) = (ctx.account, ctx.device) else {
             return Err(LoginError::Internal);
         };
         let now = self.now();

@@ -54,11 +54,14 @@ fn status_of(challenge: &LoginChallenge, now: i64) -> ChallengeStatus {
 
 impl LoginService {
     /// Issues a login challenge to the browser `client` that holds `browser_token` (only the
-    /// token's hash is stored): for the API and for the login page alike.
+    /// token's hash is stored): for the API and for the login page alike. `service_name` is
+    /// the service the login is for, shown on the phone (`None`: the server's own name; the
+    /// login page of an OpenID Connect authorization gives the client's name).
     pub async fn issue(
         &self,
         client: &ClientInfo,
         browser_token: &str,
+        service_name: Option<&str>,
     ) -> Result<IssuedChallenge, LoginError> {
         let now = self.now();
         let id = random_id(self.random.as_ref());
@@ -73,6 +76,7 @@ impl LoginService {
                 expires_at,
                 browser_ip: &client.ip,
                 browser_summary: &client.summary,
+                service_name,
             })
             .await?;
         Ok(IssuedChallenge {
@@ -236,7 +240,9 @@ impl LoginService {
         }
         Ok(LoginContext {
             challenge_id: challenge.id,
-            service_name: self.service_name.clone(),
+            service_name: challenge
+                .service_name
+                .unwrap_or_else(|| self.service_name.clone()),
             server_host: self.origin.display_host(),
             created_at: challenge.created_at,
             expires_at: challenge.expires_at,
@@ -309,5 +315,83 @@ impl ChallengeWatch {
                 () = stopping(&mut self.shutdown) => return None,
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use tigr_core::clock::{FixedClock, TimeZone};
+    use tigr_core::payload::Origin;
+    use tigr_core::random::SystemRandom;
+
+    use super::*;
+    use crate::domain::lockout::LockoutPolicy;
+    use crate::domain::offline_pause::OfflinePolicy;
+    use crate::hub::NotificationHub;
+    use crate::login::{LoginParts, SessionSettings};
+    use crate::sealing::{MasterKey, SecretSealer};
+
+    /// A long poll asking for more than [`MAX_WAIT_SECONDS`] waits that long and no more
+    /// (docs/protocol.md §3.3), in the tokio clock, paused and advanced by the runtime.
+    #[tokio::test]
+    async fn a_long_poll_waits_30_seconds_at_most() {
+        let (_dir, store) = crate::storage::temporary_store().await;
+        let random = Arc::new(SystemRandom::new());
+        let (_stop, shutdown) = tokio::sync::watch::channel(false);
+        let service = LoginService::new(LoginParts {
+            store,
+            sealer: SecretSealer::new(&MasterKey::generate(random.as_ref())).into(),
+            origin: Origin::parse("https://auth.example.fr").expect("origin"),
+            service_name: "Tigr".into(),
+            challenge_ttl: 120,
+            lockout: LockoutPolicy::new(5),
+            offline_lockout: OfflinePolicy::new(5, 900, 86_400),
+            time_zone: TimeZone::UTC,
+            sessions: SessionSettings {
+                idle: 600,
+                max: 3600,
+                admin_idle: 600,
+                admin_max: 3600,
+            },
+            clock: Arc::new(FixedClock::at(1_800_000_000)),
+            random,
+            hub: NotificationHub::new(),
+            shutdown,
+        });
+        let client = ClientInfo {
+            ip: "127.0.0.1".into(),
+            summary: String::new(),
+        };
+        let token = service.new_browser_token();
+        let issued = service.issue(&client, &token, None).await.expect("issued");
+        // Paused from here: the runtime jumps to the next timer when nothing else runs.
+        tokio::time::pause();
+        for asked in [31, 3600, u64::MAX] {
+            let start = tokio::time::Instant::now();
+            let status = service
+                .status(&issued.id, Some(token.as_bytes()), asked)
+                .await
+                .expect("status");
+            assert_eq!(status.state, ChallengeState::Pending);
+            // The timer wheel rounds up to the next millisecond.
+            let waited = start.elapsed();
+            let cap = Duration::from_secs(MAX_WAIT_SECONDS);
+            assert!(
+                waited >= cap && waited < cap + Duration::from_millis(10),
+                "wait={asked}: {waited:?}"
+            );
+        }
+        let start = tokio::time::Instant::now();
+        service
+            .status(&issued.id, Some(token.as_bytes()), 7)
+            .await
+            .expect("status");
+        let waited = start.elapsed();
+        assert!(
+            waited >= Duration::from_secs(7) && waited < Duration::from_millis(7010),
+            "{waited:?}"
+        );
     }
 }

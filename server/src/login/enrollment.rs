@@ -56,7 +56,8 @@ impl LoginService {
     }
 
     /// Enrolls the phone of `request`: one transaction consumes the invitation, revokes the
-    /// account's current phone (one phone per account), stores the new one and audits both;
+    /// account's current phone (one phone per account) and ends the web sessions it opened,
+    /// stores the new one and audits both;
     /// then wakes the admin page that shows the account's invitation.
     pub async fn enroll(
         &self,
@@ -88,17 +89,28 @@ impl LoginService {
             &device_id,
             &registration.offline_secret,
         );
-        for old in tx
+        let replaced = tx
             .revoke_active_devices(&account, now, REVOKED_REPLACED)
-            .await?
-        {
+            .await?;
+        // The replaced phone's web sessions end with it (one phone per account: it opened
+        // every session of the account).
+        let sessions_ended = if replaced.is_empty() {
+            0
+        } else {
+            tx.delete_web_sessions_of(&account, now).await?
+        };
+        for old in replaced {
+            let mut detail = format!("reason={REVOKED_REPLACED} by={device_id}");
+            if sessions_ended > 0 {
+                detail.push_str(&format!(" sessions_ended={sessions_ended}"));
+            }
             tx.audit(&entry(
                 now,
                 AuditEvent::DeviceRevoked,
                 &account,
                 &old,
                 client,
-                format!("reason={REVOKED_REPLACED} by={device_id}"),
+                detail,
             ))
             .await?;
         }

@@ -2,10 +2,13 @@
 //! the protocol (docs/protocol.md §3.1), without its HTTP status or wording (the HTTP layer
 //! gives both).
 
-use crate::domain::answer::Refusal;
+use tigr_core::clock::TimeZone;
+
+use crate::domain::answer::{OfflineRefusal, Refusal};
 use crate::domain::challenge::Closed;
 use crate::domain::enrollment::RegistrationError;
 use crate::domain::lockout::Block;
+use crate::domain::offline_pause::Pause;
 use crate::storage::StorageError;
 
 /// Which kind of answer failed (for the wording of a wrong answer).
@@ -48,6 +51,16 @@ pub enum LoginError {
         until: i64,
         /// Minutes from the reply to `until` (rounded up, at least 1), for the message.
         minutes: i64,
+    },
+    /// Offline codes typed for this Tigr ID are paused for a while (the phone's QR login
+    /// is not): the same for every ID, enrolled or not.
+    OfflinePaused {
+        /// When the pause ends (Unix seconds).
+        until: i64,
+        /// Minutes from the reply to `until` (rounded up, at least 1), for the message.
+        minutes: i64,
+        /// The time zone in which the message says when the pause ends.
+        zone: TimeZone,
     },
     /// The phone was revoked or replaced.
     PhoneRevoked,
@@ -94,6 +107,15 @@ impl LoginError {
             None => Self::AccountBlocked,
         }
     }
+
+    /// The refusal of an offline code typed at `now` for a Tigr ID that `pause` pauses.
+    pub fn offline_paused(pause: Pause, now: i64, zone: &TimeZone) -> Self {
+        Self::OfflinePaused {
+            until: pause.until,
+            minutes: ((pause.until - now + 59) / 60).max(1),
+            zone: zone.clone(),
+        }
+    }
 }
 
 impl From<StorageError> for LoginError {
@@ -128,6 +150,14 @@ pub(super) fn refused(refusal: Refusal, now: i64) -> LoginError {
     }
 }
 
+/// A refusal of an offline code's admission (docs/protocol.md §3.5) as the reply says it.
+pub(super) fn refused_offline(refusal: OfflineRefusal, now: i64, zone: &TimeZone) -> LoginError {
+    match refusal {
+        OfflineRefusal::Closed(closed) => closed.into(),
+        OfflineRefusal::Paused(pause) => LoginError::offline_paused(pause, now, zone),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -159,6 +189,18 @@ mod tests {
         assert_eq!(
             LoginError::blocked(block(None), now),
             LoginError::AccountBlocked
+        );
+        let pause = Pause {
+            since: now - 10,
+            until: now + 61,
+        };
+        assert_eq!(
+            LoginError::offline_paused(pause, now, &TimeZone::UTC),
+            LoginError::OfflinePaused {
+                until: now + 61,
+                minutes: 2,
+                zone: TimeZone::UTC
+            }
         );
     }
 }

@@ -29,6 +29,7 @@
 //! [`end_session`]: LoginService::end_session
 
 mod answers;
+mod blocked_log;
 mod challenges;
 mod enrollment;
 mod error;
@@ -36,12 +37,14 @@ mod sessions;
 
 use std::sync::Arc;
 
-use tigr_core::clock::Clock;
+use tigr_core::clock::{Clock, TimeZone};
+use tigr_core::offline::OFFLINE_SECRET_LEN;
 use tigr_core::payload::Origin;
 use tigr_core::random::SecureRandom;
 use tokio::sync::watch;
 
 use crate::domain::lockout::LockoutPolicy;
+use crate::domain::offline_pause::OfflinePolicy;
 use crate::hub::NotificationHub;
 use crate::sealing::SecretSealer;
 use crate::storage::SqliteStore;
@@ -73,11 +76,18 @@ pub struct LoginService {
     service_name: String,
     challenge_ttl: i64,
     lockout: LockoutPolicy,
+    offline_lockout: OfflinePolicy,
+    /// A sealed random secret, opened and used for offline codes typed for a Tigr ID
+    /// without a usable phone: every ID costs the same work (docs/security.md).
+    stand_in_secret: Arc<Vec<u8>>,
+    time_zone: TimeZone,
     sessions: SessionSettings,
     clock: Arc<dyn Clock>,
     random: Arc<dyn SecureRandom>,
     hub: Arc<NotificationHub>,
     shutdown: watch::Receiver<bool>,
+    /// How often refusals on blocked accounts are logged.
+    blocked_log: Arc<blocked_log::BlockedRefusals>,
 }
 
 impl std::fmt::Debug for LoginService {
@@ -87,6 +97,7 @@ impl std::fmt::Debug for LoginService {
             .field("service_name", &self.service_name)
             .field("challenge_ttl", &self.challenge_ttl)
             .field("lockout", &self.lockout)
+            .field("offline_lockout", &self.offline_lockout)
             .field("sessions", &self.sessions)
             .finish_non_exhaustive()
     }
@@ -98,15 +109,19 @@ pub struct LoginParts {
     /// The database.
     pub store: SqliteStore,
     /// Seals and opens offline secrets under the master key.
-    pub sealer: SecretSealer,
+    pub sealer: Arc<SecretSealer>,
     /// The public origin (bound into signatures and offline codes).
     pub origin: Origin,
     /// Service name shown on phones.
     pub service_name: String,
     /// Lifetime of a challenge, in seconds.
     pub challenge_ttl: i64,
-    /// The lockout rules.
+    /// The lockout rules of the phone channel (signed approvals).
     pub lockout: LockoutPolicy,
+    /// The lockout rules of the offline channel (offline codes typed into a page).
+    pub offline_lockout: OfflinePolicy,
+    /// The time zone of the times in replies' messages (when an offline pause ends).
+    pub time_zone: TimeZone,
     /// Timeouts of web sessions.
     pub sessions: SessionSettings,
     /// Time.
@@ -122,19 +137,29 @@ pub struct LoginParts {
 impl LoginService {
     /// The service over its parts.
     pub fn new(parts: LoginParts) -> Self {
+        let mut secret = zeroize::Zeroizing::new([0u8; OFFLINE_SECRET_LEN]);
+        parts.random.fill(secret.as_mut_slice());
+        let stand_in_secret =
+            parts
+                .sealer
+                .seal_offline_secret(parts.random.as_ref(), "", "", secret.as_slice());
         Self {
             origin_text: parts.origin.to_string(),
             store: parts.store,
-            sealer: Arc::new(parts.sealer),
+            sealer: parts.sealer,
             origin: parts.origin,
             service_name: parts.service_name,
             challenge_ttl: parts.challenge_ttl,
             lockout: parts.lockout,
+            offline_lockout: parts.offline_lockout,
+            stand_in_secret: Arc::new(stand_in_secret),
+            time_zone: parts.time_zone,
             sessions: parts.sessions,
             clock: parts.clock,
             random: parts.random,
             hub: parts.hub,
             shutdown: parts.shutdown,
+            blocked_log: Arc::default(),
         }
     }
 

@@ -6,9 +6,15 @@
 //!   each request    ──► valid if now < expires_at and now - last_seen < idle;
 //!                       last_seen refreshed at most once a minute
 //!   logout / expiry ──► row deleted (expiry: on next use, or by the periodic purge)
+//!   phone revoked   ──► every row of the account deleted (one phone per account: it
+//!                       opened them all), in the revocation's transaction; an approval
+//!                       by that phone opens no session any more
 //! ```
 
+use tigr_core::ids::random_id;
 use tigr_core::wire::b64_encode;
+
+use crate::hub::Topic;
 
 use crate::sealing::sha256;
 use crate::storage::{
@@ -142,6 +148,8 @@ impl LoginService {
         let valid = account.as_ref().is_some_and(Account::is_enabled)
             && limits.is_some_and(|l| l.alive(&record, now));
         let Some(account) = account.filter(|_| valid) else {
+            // Expired or disabled: gone, without telling the services (an idle timeout here
+            // is not a logout from them).
             let mut tx = self.store.begin_write().await?;
             tx.delete_web_session(&id_hash).await?;
             tx.commit().await?;
@@ -159,11 +167,14 @@ impl LoginService {
 
     /// Opens a session from the challenge `challenge_id` of `browser_token`, approved within
     /// the last few minutes (the page's script calls this once the events say `approved`).
+    /// `previous` is the session id the browser already holds, if any (see
+    /// [`LoginService::open_session`]).
     pub async fn open_qr_session(
         &self,
         challenge_id: &str,
         browser_token: &str,
         client: &ClientInfo,
+        previous: Option<&str>,
     ) -> Result<OpenedSession, LoginError> {
         self.bound_challenge(challenge_id, browser_token).await?;
         let challenge = self.challenge(challenge_id).await?;
@@ -175,24 +186,33 @@ impl LoginService {
             .approved_account()
             .filter(|_| recent)
             .ok_or(LoginError::NotApproved)?;
-        self.open_session(account, challenge_id, LoginMethod::Qr, client)
+        self.open_session(account, challenge_id, LoginMethod::Qr, client, previous)
             .await
     }
 
     /// Opens a session for `account_id` from the approved `challenge_id` (one session per
-    /// challenge: a second attempt is [`LoginError::SessionAlreadyOpened`]), audited in the
+    /// challenge: a second attempt is [`LoginError::SessionAlreadyOpened`]; a challenge
+    /// approved by a phone revoked since is [`LoginError::PhoneRevoked`]), audited in the
     /// same transaction.
+    ///
+    /// `previous` is the session the browser already holds, if any (the login page asked for
+    /// a new authentication, e.g. for an OpenID Connect `prompt=login`): when it is a live
+    /// session of the same account, it is re-authenticated instead (same id and `sid`, new
+    /// `auth_time` and method), so the services it signed in to stay signed in; a session of
+    /// another account ends (logout tokens to its services) before the new one opens.
     pub async fn open_session(
         &self,
         account_id: &str,
         challenge_id: &str,
         method: LoginMethod,
         client: &ClientInfo,
+        previous: Option<&str>,
     ) -> Result<OpenedSession, LoginError> {
-        let mut bytes = [0u8; SESSION_ID_BYTES];
-        self.random.fill(&mut bytes);
-        let id = b64_encode(&bytes);
-        let id_hash = sha256(id.as_bytes());
+        // Read before the write transaction (reading a session may write: touch, purge).
+        let previous = match previous.filter(|id| !id.is_empty()) {
+            Some(id) => self.current_session(id).await?.map(|current| (id, current)),
+            None => None,
+        };
         let now = self.now();
         let mut tx = self.store.begin_write().await?;
         let account = tx
@@ -200,7 +220,56 @@ impl LoginService {
             .await?
             .filter(Account::is_enabled)
             .ok_or(LoginError::NotApproved)?;
+        // The phone that approved must still be the account's: otherwise an approval made
+        // before a revocation would open, after it, a session the revocation did not end.
+        if !tx
+            .approving_phone_is_active(account_id, challenge_id, now - COMPLETE_WINDOW_SECONDS)
+            .await?
+        {
+            return Err(LoginError::PhoneRevoked);
+        }
         let max = self.sessions.limits(&account).max;
+        let mut ended_previous = false;
+        if let Some((previous_id, current)) = previous {
+            let previous_hash = sha256(previous_id.as_bytes());
+            if current.account.id != account_id {
+                ended_previous = self
+                    .end_in(&mut tx, &previous_hash, client, now, "replaced")
+                    .await?
+                    .is_some();
+            } else if tx
+                .reauthenticate_web_session(&previous_hash, challenge_id, method.as_str(), now)
+                .await?
+            {
+                tx.audit(&AuditEntry {
+                    account_id: Some(account_id),
+                    challenge_id: Some(challenge_id),
+                    ip: Some(&client.ip),
+                    user_agent: Some(&client.summary),
+                    detail: Some(format!("method={} reauthentication", method.as_str())),
+                    ..AuditEntry::new(now, AuditEvent::WebLogin, Actor::Browser)
+                })
+                .await?;
+                tx.commit().await?;
+                tracing::info!(
+                    account = %account_id,
+                    method = method.as_str(),
+                    "web session re-authenticated"
+                );
+                return Ok(OpenedSession {
+                    id: previous_id.to_owned(),
+                    max_age: (current.record.expires_at - now).max(0),
+                    account,
+                });
+            }
+            // Not re-authenticated: the challenge opened a session already (refused
+            // below), or the session ended meanwhile (a new one opens).
+        }
+        let mut bytes = [0u8; SESSION_ID_BYTES];
+        self.random.fill(&mut bytes);
+        let id = b64_encode(&bytes);
+        let id_hash = sha256(id.as_bytes());
+        let sid = random_id(self.random.as_ref());
         let inserted = tx
             .insert_web_session(&NewWebSession {
                 id_hash: &id_hash,
@@ -211,6 +280,7 @@ impl LoginService {
                 method: method.as_str(),
                 ip: &client.ip,
                 user_agent: &client.summary,
+                sid: &sid,
             })
             .await?;
         if !inserted {
@@ -226,6 +296,9 @@ impl LoginService {
         })
         .await?;
         tx.commit().await?;
+        if ended_previous {
+            self.hub.notify(&Topic::BackchannelLogout);
+        }
         tracing::info!(account = %account_id, method = method.as_str(), "web session opened");
         Ok(OpenedSession {
             id,
@@ -234,7 +307,8 @@ impl LoginService {
         })
     }
 
-    /// Ends the session with this id, if any (audited). Returns its account.
+    /// Ends the session with this id, if any (audited): its access tokens are revoked and
+    /// the services it signed in to get a logout token (back-channel). Returns its account.
     pub async fn end_session(
         &self,
         id: &str,
@@ -243,20 +317,39 @@ impl LoginService {
         let id_hash = sha256(id.as_bytes());
         let now = self.now();
         let mut tx = self.store.begin_write().await?;
-        let account = tx.delete_web_session(&id_hash).await?;
-        if let Some(account) = &account {
-            tx.audit(&AuditEntry {
-                account_id: Some(account),
-                ip: Some(&client.ip),
-                user_agent: Some(&client.summary),
-                ..AuditEntry::new(now, AuditEvent::WebLogout, Actor::Browser)
-            })
+        let account = self
+            .end_in(&mut tx, &id_hash, client, now, "logout")
             .await?;
-        }
         tx.commit().await?;
         if let Some(account) = &account {
+            self.hub.notify(&Topic::BackchannelLogout);
             tracing::info!(account = %account, "web session closed by logout");
         }
         Ok(account)
+    }
+
+    /// Deletes the session `id_hash` in `tx` with its OpenID Connect side, audited as a
+    /// logout (`why` in the detail). Returns its account when it existed.
+    async fn end_in(
+        &self,
+        tx: &mut crate::storage::WriteTx,
+        id_hash: &[u8],
+        client: &ClientInfo,
+        now: i64,
+        why: &str,
+    ) -> Result<Option<String>, StorageError> {
+        let Some((account, sid)) = tx.delete_web_session(id_hash).await? else {
+            return Ok(None);
+        };
+        let told = tx.end_oidc_session(&sid, now).await?;
+        tx.audit(&AuditEntry {
+            account_id: Some(&account),
+            ip: Some(&client.ip),
+            user_agent: Some(&client.summary),
+            detail: Some(format!("why={why} services_told={told}")),
+            ..AuditEntry::new(now, AuditEvent::WebLogout, Actor::Browser)
+        })
+        .await?;
+        Ok(Some(account))
     }
 }

@@ -4,6 +4,8 @@
 //! Filters are fixed SQL with optional parameters (`?1 IS NULL OR ...`), never SQL built from
 //! input.
 
+use crate::domain::offline_pause::OfflineRecord;
+
 use super::{Account, AuditRecord, SqliteStore, StorageError, WriteTx};
 
 /// An account with its active phone, as listed.
@@ -18,6 +20,32 @@ pub struct AccountRow {
     pub device_name: Option<String>,
     /// When the phone was enrolled.
     pub device_enrolled_at: Option<i64>,
+    /// The offline channel's record of its Tigr ID, when there is one: failures.
+    pub offline_failures: Option<i64>,
+    /// Start of the record's pause.
+    pub offline_paused_at: Option<i64>,
+    /// End of the record's pause.
+    pub offline_paused_until: Option<i64>,
+    /// Pauses of the record.
+    pub offline_pauses: Option<i64>,
+    /// Last failure of the record.
+    pub offline_last_failure_at: Option<i64>,
+}
+
+impl AccountRow {
+    /// The offline channel's record of the account's Tigr ID (the default when none).
+    pub fn offline_record(&self) -> OfflineRecord {
+        match self.offline_last_failure_at {
+            Some(at) => OfflineRecord::from_record(
+                self.offline_failures.unwrap_or(0),
+                self.offline_paused_at,
+                self.offline_paused_until,
+                self.offline_pauses.unwrap_or(0),
+                Some(at),
+            ),
+            None => OfflineRecord::default(),
+        }
+    }
 }
 
 /// Which accounts to list.
@@ -25,7 +53,7 @@ pub struct AccountRow {
 pub struct AccountQuery<'a> {
     /// A `LIKE` pattern (already escaped with `\`) matched against id, name and e-mail.
     pub like: Option<&'a str>,
-    /// `any`, `enabled`, `disabled`, `blocked` or `no_phone`.
+    /// `any`, `enabled`, `disabled`, `blocked` (either channel) or `no_phone`.
     pub status: &'a str,
     /// `user` or `admin`.
     pub role: Option<&'a str>,
@@ -110,8 +138,9 @@ macro_rules! account_filter {
          AND (?2 = 'any' \
            OR (?2 = 'enabled' AND a.disabled_at IS NULL) \
            OR (?2 = 'disabled' AND a.disabled_at IS NOT NULL) \
-           OR (?2 = 'blocked' AND a.blocked_at IS NOT NULL \
+           OR (?2 = 'blocked' AND ((a.blocked_at IS NOT NULL \
                AND (a.blocked_until IS NULL OR a.blocked_until > ?3)) \
+               OR o.paused_until > ?3)) \
            OR (?2 = 'no_phone' AND d.id IS NULL)) \
          AND (?4 IS NULL OR a.role = ?4)"
     };
@@ -120,6 +149,7 @@ macro_rules! account_filter {
 macro_rules! account_from {
     () => {
         " FROM accounts a LEFT JOIN devices d ON d.account_id = a.id AND d.revoked_at IS NULL \
+         LEFT JOIN offline_attempts o ON o.account_id = a.id \
          WHERE "
     };
 }
@@ -128,7 +158,9 @@ const ACCOUNT_LIST: &str = concat!(
     "SELECT a.id, a.display_name, a.email, a.role, a.created_at, a.disabled_at, \
      a.disabled_reason, a.failed_attempts, a.blocked_at, a.blocked_until, a.blocked_reason, \
      a.block_strikes, a.last_blocked_at, d.id AS device_id, d.name AS device_name, \
-     d.enrolled_at AS device_enrolled_at",
+     d.enrolled_at AS device_enrolled_at, o.failures AS offline_failures, \
+     o.paused_at AS offline_paused_at, o.paused_until AS offline_paused_until, \
+     o.pauses AS offline_pauses, o.last_failure_at AS offline_last_failure_at",
     account_from!(),
     account_filter!(),
     " ORDER BY a.id LIMIT ?5 OFFSET ?6"

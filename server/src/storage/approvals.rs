@@ -321,12 +321,7 @@ mod tests {
 
     const NOW: i64 = 1_700_000_000;
 
-    async fn store() -> (tempfile::TempDir, SqliteStore) {
-        let dir = tempfile::tempdir().expect("temporary folder");
-        let url = format!("sqlite://{}", dir.path().join("t.db").display());
-        let (store, _) = SqliteStore::open(&url).await.expect("open");
-        (dir, store)
-    }
+    use super::super::temporary_store as store;
 
     /// An account with the active device `D-<account>`.
     async fn enroll(store: &SqliteStore, account: &str) {
@@ -361,6 +356,7 @@ mod tests {
                 expires_at: NOW + 110,
                 browser_ip: "127.0.0.1",
                 browser_summary: "",
+                service_name: None,
             })
             .await
             .expect("insert");

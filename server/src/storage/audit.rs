@@ -20,16 +20,27 @@ pub enum AuditEvent {
     Approved,
     /// A login challenge was denied from the phone ("this wasn't me").
     Denied,
-    /// A wrong signature or offline code, counted toward the lockout.
+    /// A wrong signature (phone channel) or offline code of an account with a usable
+    /// phone (offline channel), counted on its channel (`via=` says which).
     ResponseFailed,
-    /// The account reached the failure threshold and is now blocked.
+    /// The account reached the phone channel's failure threshold and is now blocked.
     AccountBlocked,
-    /// An attempt on a blocked account, refused without being checked.
+    /// An approval of a blocked account, refused without being checked; or an offline
+    /// code typed for an account whose phone channel is blocked (refused like any code
+    /// the offline form does not accept, and counted on the offline channel).
     RefusedBlocked,
     /// A denial with a wrong identity signature (not counted).
     DenyFailed,
-    /// An offline code typed for an unknown account or one without a phone (not counted).
+    /// An offline code typed for a Tigr ID without a usable phone: unknown, disabled, or
+    /// without an active phone (counted on the offline channel like any wrong code; the
+    /// ID of an unknown account is not recorded).
     UnknownAccount,
+    /// The offline channel's failure threshold was reached for a Tigr ID: offline codes
+    /// for it are paused for a while (`until=`), the QR login is not.
+    OfflinePaused,
+    /// An offline code typed for a Tigr ID whose offline form is paused, refused without
+    /// being checked.
+    RefusedOfflinePaused,
     /// A browser logged in to the web pages (a session was opened).
     WebLogin,
     /// A web session ended by logout.
@@ -50,6 +61,28 @@ pub enum AuditEvent {
     AdminBootstrap,
     /// An administrator exported (part of) the audit trail.
     AuditExported,
+    /// A browser's web session authorized an OpenID Connect client (a code was issued).
+    OidcAuthorized,
+    /// The token endpoint issued an ID token and an access token for a code.
+    OidcTokensIssued,
+    /// A code was presented again: refused, and what its first use issued revoked.
+    OidcCodeReplayed,
+    /// A client failed to authenticate at the token endpoint (wrong secret or assertion).
+    OidcClientAuthFailed,
+    /// A back-channel logout token was delivered to a client.
+    OidcLogoutDelivered,
+    /// A back-channel logout token could not be delivered after its retries.
+    OidcLogoutFailed,
+    /// An administrator registered an OpenID Connect client.
+    OidcClientRegistered,
+    /// An administrator changed a client's registration.
+    OidcClientUpdated,
+    /// An administrator removed a client.
+    OidcClientRemoved,
+    /// An administrator gave a client a new secret (the old one stops working).
+    OidcSecretRotated,
+    /// The provider's signing key was created or rotated.
+    OidcKeyRotated,
 }
 
 impl AuditEvent {
@@ -66,6 +99,8 @@ impl AuditEvent {
             Self::RefusedBlocked => "refused_blocked",
             Self::DenyFailed => "deny_failed",
             Self::UnknownAccount => "unknown_account",
+            Self::OfflinePaused => "offline_paused",
+            Self::RefusedOfflinePaused => "refused_offline_paused",
             Self::WebLogin => "web_login",
             Self::WebLogout => "web_logout",
             Self::AccountCreated => "account_created",
@@ -76,6 +111,17 @@ impl AuditEvent {
             Self::EnrollmentCancelled => "enrollment_cancelled",
             Self::AdminBootstrap => "admin_bootstrap",
             Self::AuditExported => "audit_exported",
+            Self::OidcAuthorized => "oidc_authorized",
+            Self::OidcTokensIssued => "oidc_tokens_issued",
+            Self::OidcCodeReplayed => "oidc_code_replayed",
+            Self::OidcClientAuthFailed => "oidc_client_auth_failed",
+            Self::OidcLogoutDelivered => "oidc_logout_delivered",
+            Self::OidcLogoutFailed => "oidc_logout_failed",
+            Self::OidcClientRegistered => "oidc_client_registered",
+            Self::OidcClientUpdated => "oidc_client_updated",
+            Self::OidcClientRemoved => "oidc_client_removed",
+            Self::OidcSecretRotated => "oidc_secret_rotated",
+            Self::OidcKeyRotated => "oidc_key_rotated",
         }
     }
 
@@ -91,6 +137,8 @@ impl AuditEvent {
         Self::RefusedBlocked,
         Self::DenyFailed,
         Self::UnknownAccount,
+        Self::OfflinePaused,
+        Self::RefusedOfflinePaused,
         Self::WebLogin,
         Self::WebLogout,
         Self::AccountCreated,
@@ -101,6 +149,17 @@ impl AuditEvent {
         Self::EnrollmentCancelled,
         Self::AdminBootstrap,
         Self::AuditExported,
+        Self::OidcAuthorized,
+        Self::OidcTokensIssued,
+        Self::OidcCodeReplayed,
+        Self::OidcClientAuthFailed,
+        Self::OidcLogoutDelivered,
+        Self::OidcLogoutFailed,
+        Self::OidcClientRegistered,
+        Self::OidcClientUpdated,
+        Self::OidcClientRemoved,
+        Self::OidcSecretRotated,
+        Self::OidcKeyRotated,
     ];
 
     /// The event with this stored spelling.

@@ -128,6 +128,7 @@ struct ChallengeRow {
     account_id: Option<String>,
     browser_ip: String,
     browser_user_agent: String,
+    service_name: Option<String>,
     decided_at: Option<i64>,
     blocked_until: Option<i64>,
 }
@@ -148,6 +149,7 @@ impl TryFrom<ChallengeRow> for LoginChallenge {
             account_id: row.account_id,
             browser_ip: row.browser_ip,
             browser_summary: row.browser_user_agent,
+            service_name: row.service_name,
             decided_at: row.decided_at,
             blocked_until: row.blocked_until,
         })
@@ -171,6 +173,8 @@ pub struct NewChallenge<'a> {
     pub browser_ip: &'a str,
     /// Browser summary.
     pub browser_summary: &'a str,
+    /// The service the login is for (`None`: the server's own name).
+    pub service_name: Option<&'a str>,
 }
 
 /// A scan waiting for the writer: challenge `id` seen by a phone at `now`.
@@ -244,6 +248,7 @@ impl SqliteStore {
             account_id: None,
             browser_ip: c.browser_ip.to_owned(),
             browser_summary: c.browser_summary.to_owned(),
+            service_name: c.service_name.map(str::to_owned),
             decided_at: None,
             blocked_until: None,
         };
@@ -258,8 +263,8 @@ impl SqliteStore {
         }
         sqlx::query_as::<_, ChallengeRow>(
             "SELECT id, nonce, browser_token_hash, created_at, expires_at, state, account_id, \
-             browser_ip, browser_user_agent, decided_at, blocked_until FROM challenges \
-             WHERE id = ?",
+             browser_ip, browser_user_agent, service_name, decided_at, blocked_until \
+             FROM challenges WHERE id = ?",
         )
         .bind(id)
         .fetch_optional(&mut *self.read_conn().await)
@@ -322,11 +327,11 @@ async fn insert_rows(
 ) -> Result<(), StorageError> {
     let mut sql = String::from(
         "INSERT INTO challenges (id, nonce, browser_token_hash, created_at, expires_at, state, \
-         browser_ip, browser_user_agent) VALUES ",
+         browser_ip, browser_user_agent, service_name) VALUES ",
     );
     for i in 0..rows.len() {
         sql.push_str(if i == 0 { "" } else { ", " });
-        sql.push_str("(?, ?, ?, ?, ?, 'pending', ?, ?)");
+        sql.push_str("(?, ?, ?, ?, ?, 'pending', ?, ?, ?)");
     }
     let mut query = sqlx::query(&sql);
     for row in rows {
@@ -337,7 +342,8 @@ async fn insert_rows(
             .bind(row.created_at)
             .bind(row.expires_at)
             .bind(&row.browser_ip)
-            .bind(&row.browser_summary);
+            .bind(&row.browser_summary)
+            .bind(&row.service_name);
     }
     query.execute(&mut *conn).await?;
     Ok(())
@@ -465,15 +471,11 @@ mod tests {
             expires_at: created_at + 120,
             browser_ip: "127.0.0.1",
             browser_summary: "",
+            service_name: None,
         }
     }
 
-    async fn store() -> (tempfile::TempDir, SqliteStore) {
-        let dir = tempfile::tempdir().expect("temporary folder");
-        let url = format!("sqlite://{}", dir.path().join("t.db").display());
-        let (store, _) = SqliteStore::open(&url).await.expect("open");
-        (dir, store)
-    }
+    use super::super::temporary_store as store;
 
     /// The database's view, bypassing the cache.
     async fn stored_state(store: &SqliteStore, id: &str) -> String {
@@ -627,6 +629,7 @@ mod tests {
             account_id: None,
             browser_ip: String::new(),
             browser_summary: String::new(),
+            service_name: None,
             decided_at: None,
             blocked_until: None,
         };
@@ -676,6 +679,7 @@ mod batch_tests {
                         expires_at: created_at + 120,
                         browser_ip: "127.0.0.1",
                         browser_summary: "",
+                        service_name: None,
                     })
                     .await
             })

@@ -6,6 +6,27 @@ use super::{SqliteStore, StorageError, WriteTx};
 pub const KEY_CHECK: &str = "master_key_check";
 
 impl SqliteStore {
+    /// The value of `key`, stored as `fresh` on first use (keys the server makes once and
+    /// keeps: CSRF tokens, pairwise subjects).
+    pub(super) async fn meta_value_or_insert(
+        &self,
+        key: &str,
+        fresh: &[u8],
+    ) -> Result<Vec<u8>, StorageError> {
+        let mut conn = self.write_conn().await;
+        sqlx::query("INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT DO NOTHING")
+            .bind(key)
+            .bind(fresh)
+            .execute(&mut *conn)
+            .await?;
+        Ok(
+            sqlx::query_scalar::<_, Vec<u8>>("SELECT value FROM meta WHERE key = ?")
+                .bind(key)
+                .fetch_one(&mut *conn)
+                .await?,
+        )
+    }
+
     /// The master-key check value, if one was stored.
     pub async fn key_check(&self) -> Result<Option<Vec<u8>>, StorageError> {
         Ok(

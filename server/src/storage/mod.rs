@@ -18,8 +18,9 @@
 //!
 //! Modules depend on each other in one direction only: `writer` (connection, transactions,
 //! group commit) <- `challenges` (cache, inserts, scans, the single-use decision) <-
-//! `approvals`; `accounts` and `audit` <- `approvals`. Challenge state rules come from
-//! `domain::challenge`; storage executes them.
+//! `approvals`; `accounts` and `audit` <- `approvals`; `offline` (the offline channel's
+//! records) stands alone. Challenge state rules come from `domain::challenge`, lockout
+//! rules from `domain::lockout` and `domain::offline_pause`; storage executes them.
 
 mod accounts;
 mod admin;
@@ -28,7 +29,10 @@ mod audit;
 mod challenges;
 mod devices;
 mod enrollments;
+mod files;
 mod meta;
+mod offline;
+mod oidc;
 mod web_sessions;
 mod writer;
 
@@ -52,6 +56,8 @@ pub use approvals::{Approval, ApprovalOutcome};
 pub use audit::{Actor, AuditCounters, AuditEntry, AuditEvent, AuditRecord};
 pub use challenges::NewChallenge;
 pub use devices::{Device, NewDevice};
+pub use files::LoosePermission;
+pub use oidc::{NewAccessToken, PendingRequest, QueuedLogout, StoredAccessToken, StoredSigningKey};
 pub use web_sessions::{NewWebSession, WebSessionRecord};
 
 /// A storage failure. Logged by the caller; never shown to clients.
@@ -103,6 +109,8 @@ pub struct SqliteStore {
     queues: Arc<Queues>,
     /// Audit rows committed through this store, per event (see `audit.rs`).
     audit_counters: Arc<AuditCounters>,
+    /// The database file (`None` in memory).
+    path: Option<Arc<Path>>,
 }
 
 /// The writes that wait for the writer, per kind.
@@ -123,7 +131,8 @@ pub enum OpenOutcome {
 }
 
 impl SqliteStore {
-    /// Opens (creating file and parent directory if needed) and migrates the database.
+    /// Opens (creating file and parent directory if needed, readable by their owner only:
+    /// `files.rs`) and migrates the database.
     pub async fn open(url: &str) -> Result<(Self, OpenOutcome), StorageError> {
         let options = SqliteConnectOptions::from_str(url)?
             .create_if_missing(true)
@@ -138,17 +147,14 @@ impl SqliteStore {
             // keep them all prepared.
             .statement_cache_capacity(STATEMENT_CACHE);
         let path = options.get_filename().to_path_buf();
-        let in_memory = path.as_os_str().is_empty() || path == Path::new(":memory:");
+        let in_memory = is_in_memory(url, &path);
         let outcome = if in_memory || path.exists() {
             OpenOutcome::Existing
         } else {
             OpenOutcome::Created
         };
-        if !in_memory && let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
-            std::fs::create_dir_all(parent).map_err(|source| StorageError::Directory {
-                path: parent.display().to_string(),
-                source,
-            })?;
+        if !in_memory {
+            files::prepare(&path)?;
         }
         let writer = options.connect().await?;
         // Through a pool: `Migrator::run` on a bare `&mut SqliteConnection` makes every
@@ -175,9 +181,19 @@ impl SqliteStore {
                 challenges: Arc::default(),
                 queues: Arc::default(),
                 audit_counters: Arc::default(),
+                path: (!in_memory).then(|| Arc::from(path.as_path())),
             },
             outcome,
         ))
+    }
+
+    /// The database's folder and files that others than their owner may access (see
+    /// `files.rs`), for a warning at start.
+    pub fn loose_permissions(&self) -> Vec<LoosePermission> {
+        self.path
+            .as_deref()
+            .map(files::loose_permissions)
+            .unwrap_or_default()
     }
 
     /// Checks that the database answers.
@@ -233,6 +249,19 @@ impl SqliteStore {
     }
 }
 
+/// True for a database that never touches the disk: `sqlite::memory:` (which sqlx names
+/// `file:sqlx-in-memory-N`) or `?mode=memory`. Nothing is created on disk for it.
+fn is_in_memory(url: &str, path: &Path) -> bool {
+    let (database, query) = url.split_once('?').unwrap_or((url, ""));
+    let database = database
+        .strip_prefix("sqlite://")
+        .or_else(|| database.strip_prefix("sqlite:"))
+        .unwrap_or(database);
+    path.as_os_str().is_empty()
+        || database == ":memory:"
+        || query.split('&').any(|pair| pair == "mode=memory")
+}
+
 /// An open write transaction. Its methods are the only writes that span several statements.
 #[derive(Debug)]
 pub struct WriteTx {
@@ -255,5 +284,50 @@ impl WriteTx {
         self.challenges.publish(std::mem::take(&mut self.decided));
         self.count_audited();
         Ok(())
+    }
+}
+
+/// A store over a new database in a temporary folder (dropped with the folder).
+#[cfg(test)]
+pub(super) async fn temporary_store() -> (tempfile::TempDir, SqliteStore) {
+    let dir = tempfile::tempdir().expect("temporary folder");
+    let url = format!("sqlite://{}", dir.path().join("t.db").display());
+    let (store, _) = SqliteStore::open(&url).await.expect("open");
+    (dir, store)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn in_memory_urls_are_recognised() {
+        for (url, path, expected) in [
+            ("sqlite::memory:", "file:sqlx-in-memory-3", true),
+            ("sqlite://:memory:", "file:sqlx-in-memory-4", true),
+            ("sqlite://x.db?mode=memory&cache=shared", "x.db", true),
+            ("sqlite:", "", true),
+            ("sqlite://tigr-data/tigr.db", "tigr-data/tigr.db", false),
+            (
+                "sqlite:///var/lib/tigr/tigr.db?mode=rwc",
+                "/var/lib/tigr/tigr.db",
+                false,
+            ),
+        ] {
+            assert_eq!(is_in_memory(url, Path::new(path)), expected, "{url}");
+        }
+    }
+
+    #[tokio::test]
+    async fn an_in_memory_store_writes_nothing_on_disk() {
+        let (store, _) = SqliteStore::open("sqlite::memory:").await.expect("store");
+        store.ping().await.expect("ping");
+        assert_eq!(store.loose_permissions(), []);
+        let stray: Vec<_> = std::fs::read_dir(".")
+            .expect("working directory")
+            .filter_map(Result::ok)
+            .filter(|e| e.file_name().to_string_lossy().contains("sqlx-in-memory"))
+            .collect();
+        assert!(stray.is_empty(), "{stray:?}");
     }
 }

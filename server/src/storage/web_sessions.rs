@@ -3,7 +3,7 @@
 //! A session is found by the SHA-256 of its id (the cookie value); the id itself is never
 //! stored.
 
-use super::{SqliteStore, StorageError, WriteTx};
+use super::{AuditEvent, SqliteStore, StorageError, WriteTx};
 
 /// Key in `meta` of the HMAC key that derives CSRF tokens.
 const CSRF_KEY: &str = "web_csrf_key";
@@ -29,7 +29,15 @@ pub struct WebSessionRecord {
     pub ip: String,
     /// Browser summary at login.
     pub user_agent: String,
+    /// The OpenID Connect session id (`sid` of ID and logout tokens).
+    pub sid: String,
+    /// Time of the latest authentication (the login, or a later re-authentication).
+    pub auth_time: i64,
 }
+
+/// The columns of [`WebSessionRecord`].
+const SESSION_COLUMNS: &str = "id_hash, account_id, created_at, last_seen_at, expires_at, \
+     challenge_id, method, ip, user_agent, sid, auth_time";
 
 /// A session to insert.
 #[derive(Debug)]
@@ -50,6 +58,8 @@ pub struct NewWebSession<'a> {
     pub ip: &'a str,
     /// Browser summary.
     pub user_agent: &'a str,
+    /// The OpenID Connect session id.
+    pub sid: &'a str,
 }
 
 impl SqliteStore {
@@ -58,11 +68,23 @@ impl SqliteStore {
         &self,
         id_hash: &[u8],
     ) -> Result<Option<WebSessionRecord>, StorageError> {
-        Ok(sqlx::query_as::<_, WebSessionRecord>(
-            "SELECT id_hash, account_id, created_at, last_seen_at, expires_at, challenge_id, \
-             method, ip, user_agent FROM web_sessions WHERE id_hash = ?",
-        )
+        Ok(sqlx::query_as::<_, WebSessionRecord>(&format!(
+            "SELECT {SESSION_COLUMNS} FROM web_sessions WHERE id_hash = ?"
+        ))
         .bind(id_hash)
+        .fetch_optional(&mut *self.read_conn().await)
+        .await?)
+    }
+
+    /// The session with OpenID Connect id `sid`.
+    pub async fn web_session_by_sid(
+        &self,
+        sid: &str,
+    ) -> Result<Option<WebSessionRecord>, StorageError> {
+        Ok(sqlx::query_as::<_, WebSessionRecord>(&format!(
+            "SELECT {SESSION_COLUMNS} FROM web_sessions WHERE sid = ?"
+        ))
+        .bind(sid)
         .fetch_optional(&mut *self.read_conn().await)
         .await?)
     }
@@ -72,11 +94,10 @@ impl SqliteStore {
         &self,
         account_id: &str,
     ) -> Result<Vec<WebSessionRecord>, StorageError> {
-        Ok(sqlx::query_as::<_, WebSessionRecord>(
-            "SELECT id_hash, account_id, created_at, last_seen_at, expires_at, challenge_id, \
-             method, ip, user_agent FROM web_sessions WHERE account_id = ? \
-             ORDER BY created_at DESC",
-        )
+        Ok(sqlx::query_as::<_, WebSessionRecord>(&format!(
+            "SELECT {SESSION_COLUMNS} FROM web_sessions WHERE account_id = ? \
+             ORDER BY created_at DESC"
+        ))
         .bind(account_id)
         .fetch_all(&mut *self.read_conn().await)
         .await?)
@@ -112,18 +133,7 @@ impl SqliteStore {
 
     /// The CSRF key, created (32 random bytes from `fresh`) on first use.
     pub async fn web_csrf_key(&self, fresh: &[u8]) -> Result<Vec<u8>, StorageError> {
-        let mut conn = self.write_conn().await;
-        sqlx::query("INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT DO NOTHING")
-            .bind(CSRF_KEY)
-            .bind(fresh)
-            .execute(&mut *conn)
-            .await?;
-        Ok(
-            sqlx::query_scalar::<_, Vec<u8>>("SELECT value FROM meta WHERE key = ?")
-                .bind(CSRF_KEY)
-                .fetch_one(&mut *conn)
-                .await?,
-        )
+        self.meta_value_or_insert(CSRF_KEY, fresh).await
     }
 }
 
@@ -135,8 +145,8 @@ impl WriteTx {
     ) -> Result<bool, StorageError> {
         let done = sqlx::query(
             "INSERT INTO web_sessions (id_hash, account_id, created_at, last_seen_at, \
-             expires_at, challenge_id, method, ip, user_agent) \
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (challenge_id) DO NOTHING",
+             expires_at, challenge_id, method, ip, user_agent, sid, auth_time) \
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (challenge_id) DO NOTHING",
         )
         .bind(s.id_hash)
         .bind(s.account_id)
@@ -147,31 +157,92 @@ impl WriteTx {
         .bind(s.method)
         .bind(s.ip)
         .bind(s.user_agent)
+        .bind(s.sid)
+        .bind(s.created_at)
         .execute(&mut *self.tx)
         .await?;
         Ok(done.rows_affected() == 1)
     }
 
-    /// Ends one session; returns its account when it existed.
+    /// Ends one session; returns its account and OpenID Connect `sid` when it existed.
     pub async fn delete_web_session(
         &mut self,
         id_hash: &[u8],
-    ) -> Result<Option<String>, StorageError> {
-        Ok(sqlx::query_scalar::<_, String>(
-            "DELETE FROM web_sessions WHERE id_hash = ? RETURNING account_id",
+    ) -> Result<Option<(String, String)>, StorageError> {
+        Ok(sqlx::query_as::<_, (String, String)>(
+            "DELETE FROM web_sessions WHERE id_hash = ? RETURNING account_id, sid",
         )
         .bind(id_hash)
         .fetch_optional(&mut *self.tx)
         .await?)
     }
 
-    /// Ends every session of an account (e.g. when an administrator disables or blocks it);
-    /// returns how many.
-    pub async fn delete_web_sessions_of(&mut self, account_id: &str) -> Result<u64, StorageError> {
-        let done = sqlx::query("DELETE FROM web_sessions WHERE account_id = ?")
-            .bind(account_id)
-            .execute(&mut *self.tx)
-            .await?;
-        Ok(done.rows_affected())
+    /// True when the phone whose approval of `challenge_id` (audited at `approved_since` or
+    /// later) made `account_id` log in is still the account's active phone. The approval's
+    /// audit row, written in the approval's own transaction, is the record of which phone
+    /// answered.
+    pub async fn approving_phone_is_active(
+        &mut self,
+        account_id: &str,
+        challenge_id: &str,
+        approved_since: i64,
+    ) -> Result<bool, StorageError> {
+        Ok(sqlx::query_scalar::<_, bool>(
+            "SELECT EXISTS (SELECT 1 FROM audit JOIN devices ON devices.id = audit.device_id \
+             WHERE audit.account_id = ?1 AND audit.at >= ?2 AND audit.challenge_id = ?3 \
+             AND audit.event = ?4 AND devices.account_id = ?1 AND devices.revoked_at IS NULL)",
+        )
+        .bind(account_id)
+        .bind(approved_since)
+        .bind(challenge_id)
+        .bind(AuditEvent::Approved.as_str())
+        .fetch_one(&mut *self.tx)
+        .await?)
+    }
+
+    /// A new authentication of the session `id_hash` by its own account (the login page
+    /// asked again, e.g. for `prompt=login`): the approved `challenge_id`, `method` and
+    /// `auth_time` change; the id, `sid` and the absolute end stay. False (nothing changed)
+    /// when the session is gone, or when that challenge opened or renewed a session already
+    /// (one session per challenge).
+    pub async fn reauthenticate_web_session(
+        &mut self,
+        id_hash: &[u8],
+        challenge_id: &str,
+        method: &str,
+        now: i64,
+    ) -> Result<bool, StorageError> {
+        let done = sqlx::query(
+            "UPDATE web_sessions SET challenge_id = ?1, method = ?2, auth_time = ?3, \
+             last_seen_at = ?3 WHERE id_hash = ?4 \
+             AND NOT EXISTS (SELECT 1 FROM web_sessions WHERE challenge_id = ?1)",
+        )
+        .bind(challenge_id)
+        .bind(method)
+        .bind(now)
+        .bind(id_hash)
+        .execute(&mut *self.tx)
+        .await?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    /// Ends every session of an account at `now` (an administrator disabled it), with
+    /// their OpenID Connect side (access tokens revoked, logout tokens queued); returns how
+    /// many sessions.
+    pub async fn delete_web_sessions_of(
+        &mut self,
+        account_id: &str,
+        now: i64,
+    ) -> Result<u64, StorageError> {
+        let sids = sqlx::query_scalar::<_, String>(
+            "DELETE FROM web_sessions WHERE account_id = ? RETURNING sid",
+        )
+        .bind(account_id)
+        .fetch_all(&mut *self.tx)
+        .await?;
+        for sid in &sids {
+            self.end_oidc_session(sid, now).await?;
+        }
+        Ok(u64::try_from(sids.len()).unwrap_or(u64::MAX))
     }
 }

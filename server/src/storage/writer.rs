@@ -25,7 +25,7 @@ use tokio::sync::{Mutex, MutexGuard, OwnedMutexGuard, oneshot};
 
 use super::StorageError;
 
-/// Most items one round writes (a batched statement binds at most 7 parameters per row:
+/// Most items one round writes (a batched statement binds at most 8 parameters per row:
 /// far below SQLite's limit).
 pub(super) const MAX_BATCH: usize = 64;
 

@@ -1,5 +1,9 @@
 //! The `tigr-server admin ...` binary, run as operators do, on database files of temporary
 //! folders (some shared with a running server).
+//!
+//! The command line runs as a blocking child process: tests that also run a server in this
+//! process use a multi-thread runtime, so that the server's tasks go on (and finish what
+//! they hold of the database) while the test thread waits for the command.
 
 use std::io::{BufRead as _, BufReader};
 use std::path::Path;
@@ -7,6 +11,7 @@ use std::process::{Command, Stdio};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
+use crate::browser::Tab;
 use crate::common::{Phone, TestServer};
 use crate::support::{cli, cli_fails, cli_ok};
 
@@ -65,7 +70,7 @@ fn code_of_payload(payload: &str) -> String {
     payload.rsplit('/').next().expect("code").to_owned()
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn accounts_are_created_listed_shown_edited_disabled_and_enabled() {
     let dir = tempfile::tempdir().expect("tempdir");
     let d = dir.path();
@@ -187,7 +192,7 @@ async fn accounts_are_created_listed_shown_edited_disabled_and_enabled() {
     }
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn bad_input_fails_with_a_clear_message_and_changes_nothing() {
     let dir = tempfile::tempdir().expect("tempdir");
     let d = dir.path();
@@ -287,7 +292,7 @@ async fn bad_input_fails_with_a_clear_message_and_changes_nothing() {
     assert!(out.contains("sur 1 "), "still one account: {out}");
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn enroll_and_its_alias_print_the_qr_code_and_write_a_png() {
     let dir = tempfile::tempdir().expect("tempdir");
     let d = dir.path();
@@ -376,7 +381,50 @@ async fn enroll_and_its_alias_print_the_qr_code_and_write_a_png() {
     );
 }
 
-#[tokio::test]
+/// Which channel is blocked, until when: offline codes paused for an account's Tigr ID are
+/// shown and listed with the blocked accounts, and `unblock` lifts the pause.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn offline_pauses_are_shown_listed_and_lifted() {
+    let s = TestServer::start().await;
+    let d = s.dir.path().to_owned();
+    let phone = s.enroll("alice").await;
+    let c = s.challenge().await;
+    for _ in 0..5 {
+        s.offline(&c, "alice", "00000000").await;
+    }
+    let out = squash(&cli_ok(&d, FR, &["admin", "show", "alice"]));
+    assert!(
+        out.contains("État : saisie hors connexion suspendue jusqu'à "),
+        "{out}"
+    );
+    assert!(
+        out.contains("Blocage : non bloqué, 0 échec(s) consécutif(s)"),
+        "the phone channel is open: {out}"
+    );
+    assert!(
+        out.contains("Hors connexion : suspendue depuis ")
+            && out
+                .contains("(suspension n° 1) ; levée immédiate : tigr-server admin unblock alice"),
+        "{out}"
+    );
+    let out = cli_ok(&d, EN, &["admin", "list", "--blocked"]);
+    assert!(
+        out.contains("alice") && out.contains("offline sign-in paused until"),
+        "{out}"
+    );
+    cli_ok(&d, FR, &["admin", "unblock", "alice"]);
+    let out = squash(&cli_ok(&d, FR, &["admin", "show", "alice"]));
+    assert!(
+        out.contains("Hors connexion : acceptée, 0 échec(s) consécutif(s)"),
+        "{out}"
+    );
+    let (status, body) = s
+        .offline(&c, "alice", &phone.offline_code(s.origin(), &c))
+        .await;
+    assert_eq!(status, 200, "{body}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn show_unblock_and_revoke_act_on_a_running_server() {
     let s = TestServer::start().await;
     let d = s.dir.path().to_owned();
@@ -400,17 +448,21 @@ async fn show_unblock_and_revoke_act_on_a_running_server() {
     let out = cli_ok(&d, FR, &["admin", "unblock", "alice"]);
     assert_eq!(
         out.trim(),
-        "Compte « alice » débloqué ; compteur d'échecs remis à zéro."
+        "Compte « alice » débloqué (téléphone et saisie hors connexion) ; compteurs d'échecs remis à zéro."
     );
     let c = s.challenge().await;
     let (status, body) = s.respond(&c, &phone.approve(s.origin(), &c)).await;
     assert_eq!(status, 200, "{body}");
 
+    let mut tab = Tab::new(&s);
+    tab.log_in(&s, &phone).await;
     let out = cli_ok(&d, FR, &["admin", "revoke", "alice", "--reason", "perdu"]);
     assert!(
         out.starts_with("Téléphone « Pixel 8 » du compte « alice » révoqué"),
         "{out}"
     );
+    // The running server sees the web session ended with the phone.
+    assert_eq!(tab.get("/session").await.status, 303);
     let c = s.challenge().await;
     let (status, body) = s.respond(&c, &phone.approve(s.origin(), &c)).await;
     assert_eq!(
@@ -452,7 +504,7 @@ async fn show_unblock_and_revoke_act_on_a_running_server() {
     )));
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_audit_trail_is_listed_exported_and_followed() {
     let dir = tempfile::tempdir().expect("tempdir");
     let d = dir.path();
@@ -615,7 +667,7 @@ async fn the_audit_trail_is_listed_exported_and_followed() {
     let _ = child.wait();
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn bootstrap_sets_up_the_first_admin_once_unless_forced() {
     let s = TestServer::start().await;
     let d = s.dir.path().to_owned();

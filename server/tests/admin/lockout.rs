@@ -7,6 +7,7 @@ use tigr_core::clock::FixedClock;
 use tigr_server::Config;
 use tigr_server::admin::{AdminError, PageRequest};
 use tigr_server::domain::lockout::{BlockReason, LockStatus};
+use tigr_server::domain::offline_pause::OfflineStatus;
 
 use crate::common::{Challenge, Phone, TestServer};
 use crate::support::{operator, service};
@@ -66,14 +67,19 @@ async fn a_temporary_block_lifts_by_itself() {
         }
     );
 
-    // Until the end: even the right answer (online or offline) is refused.
+    // Until the end: even the right answer is refused, the phone's (423) and an offline
+    // code on another login (the offline form accepts no code for an account whose phone
+    // channel is blocked, and answers as for any Tigr ID whose codes it does not accept).
     clock.advance(59);
     let (status, _) = s.respond(&c, &phone.approve(s.origin(), &c)).await;
     assert_eq!(status, 423);
-    let (status, _) = s
-        .offline(&c, "alice", &phone.offline_code(s.origin(), &c))
+    let other = s.challenge().await;
+    let (status, body) = s
+        .offline(&other, "alice", &phone.offline_code(s.origin(), &other))
         .await;
-    assert_eq!(status, 423);
+    assert_eq!(status, 401, "{body}");
+    assert_eq!(body["error"], "invalid_response");
+    assert_eq!(s.state(&other).await, "pending", "not approved");
 
     // Then the block lifts, with a fresh counter.
     clock.advance(1);
@@ -324,5 +330,126 @@ async fn blocked_accounts_are_listed_with_why_and_when_and_unblock_resets_the_co
             .expect("list")
             .items
             .is_empty()
+    );
+}
+
+/// Offline codes paused for a Tigr ID: listed with the blocked accounts, per channel and
+/// until when; the pause lifts by itself, or an unblock clears it; a Tigr ID typed before
+/// its account existed is found from the next attempt on.
+#[tokio::test]
+async fn paused_offline_codes_are_listed_per_channel_until_when_and_unblock_clears_them() {
+    let clock = Arc::new(FixedClock::at(T0));
+    let s = TestServer::start_with(|c: &mut Config| {
+        c.clock = clock.clone();
+        c.offline_lockout_threshold = 2;
+        c.offline_lockout_duration = 600;
+    })
+    .await;
+    let admin = service(&s).await;
+    let alice = s.enroll("alice").await;
+    let c = s.challenge().await;
+    for _ in 0..2 {
+        s.offline(&c, "alice", "00000000").await;
+    }
+    assert_eq!(
+        admin.offline_status("alice").await.expect("status"),
+        OfflineStatus::Paused {
+            since: T0,
+            until: T0 + 600,
+            pauses: 1
+        }
+    );
+    assert_eq!(
+        admin.lock_status("alice").await.expect("status"),
+        LockStatus::Open { failures: 0 },
+        "the phone channel is untouched"
+    );
+    let blocked = admin
+        .blocked_accounts(PageRequest::default())
+        .await
+        .expect("list");
+    assert_eq!(blocked.total, 1);
+    assert_eq!(blocked.items[0].account.id, "alice");
+    assert_eq!(blocked.items[0].lock, LockStatus::Open { failures: 0 });
+    assert_eq!(
+        blocked.items[0].offline,
+        OfflineStatus::Paused {
+            since: T0,
+            until: T0 + 600,
+            pauses: 1
+        }
+    );
+    let details = admin.account_details("alice").await.expect("details");
+    assert_eq!(details.offline, blocked.items[0].offline);
+
+    // Lifts by itself, its history kept: the next pause lasts twice as long.
+    clock.advance(600);
+    assert_eq!(
+        admin.offline_status("alice").await.expect("status"),
+        OfflineStatus::Open { failures: 0 }
+    );
+    assert!(
+        admin
+            .blocked_accounts(PageRequest::default())
+            .await
+            .expect("list")
+            .items
+            .is_empty()
+    );
+    let c = s.challenge().await;
+    for _ in 0..2 {
+        s.offline(&c, "alice", "00000000").await;
+    }
+    assert!(matches!(
+        admin.offline_status("alice").await.expect("status"),
+        OfflineStatus::Paused { until, pauses: 2, .. } if until == T0 + 600 + 1200
+    ));
+
+    // The unblock clears it: the right code works at once, and the next pause is a first.
+    admin.unblock(&operator(), "alice").await.expect("unblock");
+    assert_eq!(
+        admin.offline_status("alice").await.expect("status"),
+        OfflineStatus::Open { failures: 0 }
+    );
+    let (status, body) = s
+        .offline(&c, "alice", &alice.offline_code(s.origin(), &c))
+        .await;
+    assert_eq!(status, 200, "{body}");
+
+    // A Tigr ID paused before its account existed: linked at the next attempt.
+    let c = s.challenge().await;
+    for _ in 0..2 {
+        s.offline(&c, "carol", "00000000").await;
+    }
+    admin
+        .create_account(
+            &operator(),
+            tigr_server::admin::NewAccount {
+                id: "carol".into(),
+                display_name: "Carol".into(),
+                email: None,
+                role: tigr_server::admin::Role::User,
+            },
+        )
+        .await
+        .expect("carol");
+    assert_eq!(
+        admin.offline_status("carol").await.expect("status"),
+        OfflineStatus::Open { failures: 0 },
+        "not linked yet"
+    );
+    let (status, body) = s.offline(&c, "carol", "00000000").await;
+    assert_eq!(
+        (status, body["error"].as_str()),
+        (423, Some("offline_paused"))
+    );
+    assert!(matches!(
+        admin.offline_status("carol").await.expect("status"),
+        OfflineStatus::Paused { pauses: 1, .. }
+    ));
+    admin.unblock(&operator(), "carol").await.expect("unblock");
+    assert_eq!(
+        admin.offline_status("carol").await.expect("status"),
+        OfflineStatus::Open { failures: 0 }
     );
 }

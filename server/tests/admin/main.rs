@@ -14,6 +14,7 @@ mod support;
 mod browser;
 
 mod accounts;
+mod atomic_audit;
 mod audit;
 mod cli;
 mod lockout;

@@ -7,6 +7,7 @@ use std::sync::Arc;
 use tigr_core::clock::FixedClock;
 use tigr_server::admin::{AdminError, InvitationStatus, NewAccount, PhoneStatus, Role};
 
+use crate::browser::Tab;
 use crate::common::{TestServer, wrong_code};
 use crate::support::{code_of, enroll_with, lookup, operator, service};
 
@@ -44,12 +45,14 @@ async fn a_revoked_phone_can_no_longer_log_in() {
         )
         .await;
     assert_eq!(status, 403);
-    // Offline code: refused like an unknown account, nothing counted.
+    // Offline code: refused like a wrong code of any Tigr ID (counted on the offline
+    // channel of the ID typed, as for an unknown one), never on the phone channel.
     let (status, body) = s
         .offline(&c, "alice", &phone.offline_code(s.origin(), &c))
         .await;
     assert_eq!(status, 401, "{body}");
-    assert!(body.get("attempts_left").is_none(), "{body}");
+    assert_eq!(body["error"], "invalid_response");
+    assert_eq!(body["attempts_left"], 4, "{body}");
     assert_eq!(s.state(&c).await, "pending");
     assert_eq!(
         admin.account("alice").await.expect("alice").failed_attempts,
@@ -112,20 +115,25 @@ async fn a_disabled_account_can_neither_log_in_nor_enroll() {
     let (status, body) = s.respond(&c, &phone.approve(s.origin(), &c)).await;
     assert_eq!(status, 404, "{body}");
     assert_eq!(body["error"], "unknown_account");
-    // Offline: refused without attempts_left, nothing counted.
+    // Offline: the right code is refused like a wrong code of any Tigr ID (counted on the
+    // offline channel of the ID typed, as for an unknown one), never on the phone channel.
     let (status, body) = s
         .offline(&c, "alice", &phone.offline_code(s.origin(), &c))
         .await;
     assert_eq!(status, 401, "{body}");
-    assert!(body.get("attempts_left").is_none());
-    let (status, _) = s
+    assert_eq!(body["error"], "invalid_response");
+    assert_eq!(body["attempts_left"], 4, "{body}");
+    let (status, body) = s
         .offline(
             &c,
             "alice",
             &wrong_code(&phone.offline_code(s.origin(), &c)),
         )
         .await;
-    assert_eq!(status, 401);
+    assert_eq!(
+        (status, &body["attempts_left"]),
+        (401, &serde_json::json!(3))
+    );
     assert_eq!(
         admin.account("alice").await.expect("alice").failed_attempts,
         0
@@ -435,4 +443,114 @@ async fn the_old_phone_is_revoked_only_once_the_new_one_is_enrolled() {
         &details.phones[1].status,
         PhoneStatus::Revoked { reason, .. } if reason == "replaced"
     ));
+}
+
+/// The number of web sessions of `account` in the database.
+async fn sessions_of(s: &TestServer, account: &str) -> i64 {
+    let db = s.db().await;
+    let n = sqlx::query_scalar("SELECT COUNT(*) FROM web_sessions WHERE account_id = ?")
+        .bind(account)
+        .fetch_one(&db)
+        .await
+        .expect("count");
+    db.close().await;
+    n
+}
+
+/// The detail of the latest `device_revoked` row of `account`.
+async fn revocation_detail(s: &TestServer, account: &str) -> String {
+    let db = s.db().await;
+    let detail = sqlx::query_scalar(
+        "SELECT detail FROM audit WHERE event = 'device_revoked' AND account_id = ? \
+         ORDER BY id DESC LIMIT 1",
+    )
+    .bind(account)
+    .fetch_one(&db)
+    .await
+    .expect("a revocation");
+    db.close().await;
+    detail
+}
+
+#[tokio::test]
+async fn revoking_a_phone_ends_the_web_sessions_it_opened() {
+    let s = TestServer::start().await;
+    let admin = service(&s).await;
+    let alice = s.enroll("alice").await;
+    let bob = s.enroll("bob").await;
+    let mut alice_tab = Tab::new(&s);
+    alice_tab.log_in(&s, &alice).await;
+    let mut alice_other_tab = Tab::new(&s);
+    alice_other_tab.log_in(&s, &alice).await;
+    let mut bob_tab = Tab::new(&s);
+    bob_tab.log_in(&s, &bob).await;
+    // A login approved by the phone but not completed yet when the phone is revoked.
+    let mut late_tab = Tab::new(&s);
+    let late = late_tab.login_page("").await;
+    let (status, _) = s
+        .respond(&late.challenge, &alice.approve(s.origin(), &late.challenge))
+        .await;
+    assert_eq!(status, 200);
+    assert_eq!(sessions_of(&s, "alice").await, 2);
+
+    admin
+        .revoke_phone(&operator(), "alice", Some("perdu"))
+        .await
+        .expect("revoked");
+    assert_eq!(sessions_of(&s, "alice").await, 0);
+    for tab in [&mut alice_tab, &mut alice_other_tab] {
+        let after = tab.get("/session").await;
+        assert_eq!(after.status, 303, "the session ended with the phone");
+        assert!(after.header("location").starts_with("/login"));
+    }
+    // The approval made before the revocation opens nothing now.
+    let done = late_tab.complete(&late, "").await;
+    assert_eq!(done.status, 403, "{}", done.body);
+    assert_eq!(done.json()["error"], "device_revoked");
+    assert!(done.set_cookies().iter().all(|c| !c.contains("session")));
+    assert_eq!(sessions_of(&s, "alice").await, 0);
+    // Other accounts keep theirs.
+    assert_eq!(bob_tab.get("/session").await.status, 200);
+    assert_eq!(
+        revocation_detail(&s, "alice").await,
+        "reason=revoked_by_admin note=\"perdu\" sessions_ended=2"
+    );
+}
+
+#[tokio::test]
+async fn a_new_phone_ends_the_web_sessions_of_the_one_it_replaces() {
+    let s = TestServer::start().await;
+    let admin = service(&s).await;
+    let old = s.enroll("alice").await;
+    let mut tab = Tab::new(&s);
+    tab.log_in(&s, &old).await;
+    let mut late_tab = Tab::new(&s);
+    let late = late_tab.login_page("").await;
+    let (status, _) = s
+        .respond(&late.challenge, &old.approve(s.origin(), &late.challenge))
+        .await;
+    assert_eq!(status, 200);
+    let invitation = admin
+        .create_invitation(&operator(), "alice", None)
+        .await
+        .expect("invitation");
+    // An invitation changes nothing until a phone uses it.
+    assert_eq!(tab.get("/session").await.status, 200);
+
+    let new = enroll_with(&s, "alice", &code_of(&invitation))
+        .await
+        .expect("enrolled");
+    assert_eq!(tab.get("/session").await.status, 303);
+    let done = late_tab.complete(&late, "").await;
+    assert_eq!(done.status, 403, "{}", done.body);
+    assert_eq!(done.json()["error"], "device_revoked");
+    assert_eq!(sessions_of(&s, "alice").await, 0);
+    assert_eq!(
+        revocation_detail(&s, "alice").await,
+        format!("reason=replaced by={} sessions_ended=1", new.device_id)
+    );
+    // The new phone logs in as usual.
+    let mut fresh = Tab::new(&s);
+    fresh.log_in(&s, &new).await;
+    assert_eq!(sessions_of(&s, "alice").await, 1);
 }

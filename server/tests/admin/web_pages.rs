@@ -758,3 +758,94 @@ async fn no_session_id_csrf_token_or_enrollment_code_in_the_logs() {
         assert!(!logs.contains(secret.as_str()), "a secret is logged");
     }
 }
+
+#[tokio::test]
+async fn revoking_a_phone_from_the_page_ends_its_web_sessions() {
+    let (s, root, bob) = setup(|_| {}).await;
+    let mut admin = logged_in(&s, &root).await;
+    let mut user = logged_in(&s, &bob).await;
+    let r = submit(
+        &mut admin,
+        "/admin/accounts/bob/revoke",
+        &[("reason", "téléphone volé")],
+    )
+    .await;
+    assert_eq!(r.status, 303, "{}", r.body);
+    let after = user.get("/session").await;
+    assert_eq!(after.status, 303, "bob's session ended with his phone");
+    assert_eq!(admin.get("/admin").await.status, 200);
+    let rows = audit_rows(&s).await;
+    let revoked = rows
+        .iter()
+        .rev()
+        .find(|r| r.0 == "device_revoked")
+        .expect("audited");
+    assert_eq!(
+        revoked.5,
+        "reason=revoked_by_admin note=\"téléphone volé\" sessions_ended=1"
+    );
+
+    // An administrator who revokes their own phone is signed out too: the session came
+    // from that phone.
+    let r = submit(&mut admin, "/admin/accounts/root/revoke", &[]).await;
+    assert_eq!(r.status, 303, "{}", r.body);
+    let r = admin.get("/admin").await;
+    assert_eq!(r.status, 303);
+    assert_eq!(r.header("location"), "/login?return=%2Fadmin");
+}
+
+/// The pages say which channel is blocked, until when: a pause of offline codes shows on
+/// the blocked list, the dashboard and the account page, apart from the phone's block.
+#[tokio::test]
+async fn the_pages_say_which_channel_is_blocked_until_when() {
+    let (s, root, bob) = setup(|_| {}).await;
+    let c = s.challenge().await;
+    for _ in 0..5 {
+        s.offline(&c, "bob", "00000000").await;
+    }
+    let mut tab = logged_in(&s, &root).await;
+    let blocked = tab.get("/admin/blocked").await;
+    assert_eq!(blocked.status, 200);
+    let row = &blocked.body[blocked
+        .body
+        .find("data-account=\"bob\"")
+        .expect("bob listed")..];
+    let row = &row[..row.find("</tr>").expect("row")];
+    assert!(
+        row.contains("data-lock=\"open\" data-offline=\"paused\""),
+        "{row}"
+    );
+    assert!(row.contains("Suspendue depuis "), "{row}");
+    assert!(
+        row.contains("la connexion par QR code reste possible"),
+        "{row}"
+    );
+    let dashboard = tab.get("/admin").await;
+    assert!(
+        dashboard.body.contains("Suspendue depuis "),
+        "{}",
+        dashboard.body
+    );
+    let page = tab.get("/admin/accounts/bob").await;
+    assert!(
+        page.body.contains("data-offline=\"paused\""),
+        "{}",
+        page.body
+    );
+    assert!(page.body.contains("data-lock=\"open\""), "{}", page.body);
+    assert!(
+        page.body
+            .contains("Saisie hors connexion suspendue jusqu&#x27;à "),
+        "{}",
+        page.body
+    );
+    // Unblock from the page: offline codes accepted again.
+    let r = submit(&mut tab, "/admin/accounts/bob/unblock", &[]).await;
+    assert_eq!(r.status, 303, "{}", r.body);
+    let page = tab.get("/admin/accounts/bob").await;
+    assert!(page.body.contains("data-offline=\"open\""), "{}", page.body);
+    let (status, body) = s
+        .offline(&c, "bob", &bob.offline_code(s.origin(), &c))
+        .await;
+    assert_eq!(status, 200, "{body}");
+}

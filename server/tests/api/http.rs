@@ -202,3 +202,29 @@ async fn no_secret_is_ever_logged() {
         assert!(!logs.contains(&secret), "secret {secret} found in the logs");
     }
 }
+
+#[tokio::test]
+async fn hsts_is_sent_when_the_public_url_is_https_and_only_then() {
+    let https = TestServer::start_with(|c| {
+        c.public_url =
+            Some(tigr_core::payload::Origin::parse("https://auth.example.fr").expect("origin"));
+    })
+    .await;
+    let plain = TestServer::start().await;
+    for path in ["/healthz", "/login", "/api/v1/nope", "/static/tigr.css"] {
+        let reply = https.http.get(https.url(path)).send().await.expect("sent");
+        assert_eq!(
+            reply
+                .headers()
+                .get("strict-transport-security")
+                .and_then(|v| v.to_str().ok()),
+            Some("max-age=31536000; includeSubDomains"),
+            "{path}"
+        );
+        let reply = plain.http.get(plain.url(path)).send().await.expect("sent");
+        assert!(
+            reply.headers().get("strict-transport-security").is_none(),
+            "{path} over a plain http public URL"
+        );
+    }
+}

@@ -1,8 +1,14 @@
-//! docs/security.md "Lockout".
+//! docs/security.md "Lockout" and "Lockout channels".
+
+use std::sync::Arc;
 
 use serde_json::json;
+use tigr_core::clock::{Clock as _, FixedClock};
+use tigr_server::admin::{Actor, AdminService};
 
-use crate::common::{TestServer, wrong_code};
+use crate::common::{Challenge, Phone, TestServer, wrong_code};
+
+const T0: i64 = 1_800_000_000;
 
 #[tokio::test]
 async fn five_failures_count_down_then_block() {
@@ -75,8 +81,8 @@ async fn five_failures_count_down_then_block() {
     assert!(events.contains(&"account_blocked".to_owned()), "{events:?}");
 }
 
-#[tokio::test]
-async fn correct_response_while_blocked_is_refused() {
+/// A server where alice's phone channel is blocked (five wrong PINs on `c`).
+async fn blocked_alice() -> (TestServer, Phone, Challenge) {
     let s = TestServer::start().await;
     let phone = s.enroll("alice").await;
     let c = s.challenge().await;
@@ -84,6 +90,12 @@ async fn correct_response_while_blocked_is_refused() {
         s.respond(&c, &phone.approve_wrong_pin(s.origin(), &c))
             .await;
     }
+    (s, phone, c)
+}
+
+#[tokio::test]
+async fn correct_response_while_blocked_is_refused() {
+    let (s, phone, c) = blocked_alice().await;
     // The right signature, on the same and on a new challenge: still refused, and the
     // login ends "blocked" (never approved).
     for c in [c.clone(), s.challenge().await] {
@@ -93,14 +105,19 @@ async fn correct_response_while_blocked_is_refused() {
         assert_eq!(body["attempts_left"], 0);
         assert_eq!(s.state(&c).await, "blocked", "nothing approved");
     }
-    // The right offline code too.
+    // The right offline code is refused too: while the phone channel is blocked, the
+    // offline form accepts no code for the account and answers as it does for any Tigr ID
+    // whose codes it does not accept (a wrong code, counted on the offline channel), so
+    // that it never tells a blocked account from another. The login is not approved, and
+    // its QR stays open.
     let c = s.challenge().await;
     let (status, body) = s
         .offline(&c, "alice", &phone.offline_code(s.origin(), &c))
         .await;
-    assert_eq!(status, 423, "{body}");
-    assert_eq!(body["attempts_left"], 0);
-    assert_eq!(s.state(&c).await, "blocked");
+    assert_eq!(status, 401, "{body}");
+    assert_eq!(body["error"], "invalid_response");
+    assert_eq!(body["attempts_left"], 4);
+    assert_eq!(s.state(&c).await, "pending", "not approved");
 }
 
 #[tokio::test]
@@ -141,38 +158,161 @@ async fn success_resets_the_counter() {
     assert_eq!(body["attempts_left"], 4, "{body}");
 }
 
+/// Wrong offline codes, which anyone can type from any browser, pause offline codes for the
+/// Tigr ID, for longer each time, and never touch the phone channel: the phone's QR login
+/// works all along, however many pauses; a QR success does not shorten the next pause.
 #[tokio::test]
-async fn offline_failures_share_the_counter_and_unknown_ids_count_nothing() {
-    let s = TestServer::start().await;
+async fn offline_failures_pause_only_offline_codes_never_the_qr_login() {
+    let clock = Arc::new(FixedClock::at(T0));
+    let s = TestServer::start_with(|c| c.clock = clock.clone()).await;
     let phone = s.enroll("alice").await;
-    let c = s.challenge().await;
-    let right = phone.offline_code(s.origin(), &c);
-
-    // Unknown Tigr ID: refused like a wrong code, without attempts_left, nothing counted.
-    for id in ["bob", "Not An Id!", ""] {
-        let (status, body) = s.offline(&c, id, &right).await;
-        assert_eq!(status, 401, "{body}");
-        assert_eq!(body["error"], "invalid_response");
-        assert!(body.get("attempts_left").is_none(), "{body}");
+    let mut lengths = Vec::new();
+    for round in 0..9 {
+        let now = clock.now_unix();
+        // An attacker's browser, without the phone.
+        let c = s.challenge().await;
+        let right = phone.offline_code(s.origin(), &c);
+        for left in [4, 3, 2, 1] {
+            let (status, body) = s.offline(&c, "alice", &wrong_code(&right)).await;
+            assert_eq!(
+                (status, &body["attempts_left"]),
+                (401, &json!(left)),
+                "{body}"
+            );
+        }
+        let (status, body) = s.offline(&c, "alice", &wrong_code(&right)).await;
+        assert_eq!(status, 423, "round {round}: {body}");
+        assert_eq!(body["error"], "offline_paused");
+        assert_eq!(body["attempts_left"], 0);
+        let until = body["blocked_until"].as_i64().expect("blocked_until");
+        lengths.push(until - now);
+        // Even the right code is refused while paused; the challenge stays open.
+        let (status, body) = s.offline(&c, "alice", &right).await;
+        assert_eq!(
+            (status, &body["blocked_until"]),
+            (423, &json!(until)),
+            "{body}"
+        );
+        assert_eq!(s.state(&c).await, "pending");
+        // The phone's QR login works.
+        let qr = s.challenge().await;
+        let (status, body) = s.respond(&qr, &phone.approve(s.origin(), &qr)).await;
+        assert_eq!(status, 200, "round {round}: {body}");
+        clock.advance(until - now);
     }
-    let (status, body) = s.offline(&c, "alice", &wrong_code(&right)).await;
-    assert_eq!(status, 401);
-    assert_eq!(body["attempts_left"], 4, "{body}");
-    // Signature failures and offline failures are one counter.
+    assert_eq!(
+        lengths,
+        [
+            900, 1800, 3600, 7200, 14_400, 28_800, 57_600, 86_400, 86_400
+        ]
+    );
+    // The phone channel counted none of it.
+    let c = s.challenge().await;
     let (_, body) = s
         .respond(&c, &phone.approve_wrong_pin(s.origin(), &c))
         .await;
-    assert_eq!(body["attempts_left"], 3, "{body}");
-    for expected in [2, 1] {
-        let (_, body) = s.offline(&c, "alice", "00000000").await;
-        assert_eq!(body["attempts_left"], expected, "{body}");
+    assert_eq!(body["attempts_left"], 4, "{body}");
+    let db = s.db().await;
+    let count = |event: &'static str| {
+        let db = db.clone();
+        async move {
+            sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM audit WHERE event = ?")
+                .bind(event)
+                .fetch_one(&db)
+                .await
+                .expect("audit")
+        }
+    };
+    assert_eq!(count("offline_paused").await, 9);
+    assert_eq!(count("refused_offline_paused").await, 9);
+    assert_eq!(count("account_blocked").await, 0);
+    let (failed, blocked): (i64, Option<i64>) =
+        sqlx::query_as("SELECT failed_attempts, blocked_at FROM accounts WHERE id = 'alice'")
+            .fetch_one(&db)
+            .await
+            .expect("row");
+    assert_eq!((failed, blocked), (1, None));
+}
+
+/// Two counters: wrong PINs on the phone and wrong offline codes are counted apart, and a
+/// success resets its own channel only.
+#[tokio::test]
+async fn each_channel_counts_its_own_failures_and_a_success_resets_its_own() {
+    let s = TestServer::start().await;
+    let phone = s.enroll("alice").await;
+    let c = s.challenge().await;
+    for left in [4, 3] {
+        let (_, body) = s
+            .respond(&c, &phone.approve_wrong_pin(s.origin(), &c))
+            .await;
+        assert_eq!(body["attempts_left"], left, "{body}");
     }
-    let (status, body) = s.offline(&c, "alice", "12345678").await;
-    assert_eq!(status, 423, "{body}");
-    // Blocked: the right code is refused, and the login ended on the block.
-    let (status, _) = s.offline(&c, "alice", &right).await;
-    assert_eq!(status, 423);
-    assert_eq!(s.state(&c).await, "blocked");
+    for left in [4, 3, 2] {
+        let (_, body) = s.offline(&c, "alice", "00000000").await;
+        assert_eq!(body["attempts_left"], left, "{body}");
+    }
+    // A QR success resets the phone channel, not the offline one.
+    let (status, _) = s.respond(&c, &phone.approve(s.origin(), &c)).await;
+    assert_eq!(status, 200);
+    let c = s.challenge().await;
+    let (_, body) = s
+        .respond(&c, &phone.approve_wrong_pin(s.origin(), &c))
+        .await;
+    assert_eq!(body["attempts_left"], 4, "phone channel reset: {body}");
+    let (_, body) = s.offline(&c, "alice", "00000000").await;
+    assert_eq!(body["attempts_left"], 1, "offline channel kept: {body}");
+    // A right offline code resets the offline channel, not the phone one.
+    let (status, body) = s
+        .offline(&c, "alice", &phone.offline_code(s.origin(), &c))
+        .await;
+    assert_eq!(status, 200, "{body}");
+    let c = s.challenge().await;
+    let (_, body) = s.offline(&c, "alice", "00000000").await;
+    assert_eq!(body["attempts_left"], 4, "offline channel reset: {body}");
+    let (_, body) = s
+        .respond(&c, &phone.approve_wrong_pin(s.origin(), &c))
+        .await;
+    assert_eq!(body["attempts_left"], 3, "phone channel kept: {body}");
+}
+
+/// While the phone channel is blocked the offline form accepts no code for the account;
+/// an administrator's unblock clears both channels.
+#[tokio::test]
+async fn an_unblock_clears_both_channels() {
+    let (s, phone, _) = blocked_alice().await;
+    let c = s.challenge().await;
+    let right = phone.offline_code(s.origin(), &c);
+    for (otp, left) in [(right.clone(), 4), (wrong_code(&right), 3)] {
+        let (status, body) = s.offline(&c, "alice", &otp).await;
+        assert_eq!(
+            (status, &body["attempts_left"]),
+            (401, &json!(left)),
+            "{body}"
+        );
+    }
+    let admin = AdminService::open(s.config()).await.expect("admin");
+    admin
+        .unblock(&Actor::cli("tester"), "alice")
+        .await
+        .expect("unblock");
+    let (status, body) = s.offline(&c, "alice", &wrong_code(&right)).await;
+    assert_eq!(
+        (status, &body["attempts_left"]),
+        (401, &json!(4)),
+        "offline counter cleared: {body}"
+    );
+    let (status, body) = s.offline(&c, "alice", &right).await;
+    assert_eq!(status, 200, "{body}");
+    let events: Vec<String> =
+        sqlx::query_scalar("SELECT detail FROM audit WHERE event = 'account_unblocked'")
+            .fetch_all(&s.db().await)
+            .await
+            .expect("audit");
+    assert_eq!(events.len(), 1);
+    assert!(
+        events[0].contains("was=temporary") && events[0].contains("offline=open failures=2"),
+        "{events:?}"
+    );
 }
 
 #[tokio::test]

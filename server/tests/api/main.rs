@@ -6,7 +6,10 @@ mod browser;
 mod common;
 
 mod binding;
+mod conformance;
+mod connections;
 mod enrollment;
+mod enumeration;
 mod http;
 mod lockout;
 mod metrics;

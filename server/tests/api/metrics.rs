@@ -275,3 +275,95 @@ async fn metrics_can_be_turned_off() {
     assert_eq!(status, 404);
     assert!(!body.contains("tigr_"), "{body}");
 }
+
+#[tokio::test]
+async fn beyond_loopback_the_server_refuses_to_start_without_a_token() {
+    crate::common::init_logs();
+    let open = |dir: &tempfile::TempDir| {
+        let mut config = tigr_server::Config::for_tests(dir.path());
+        config.listen = "0.0.0.0:0".parse().expect("address");
+        config.public_url =
+            Some(tigr_core::payload::Origin::parse("https://auth.example.fr").expect("origin"));
+        config
+    };
+    let dir = tempfile::tempdir().expect("tempdir");
+    let error = tigr_server::RunningServer::start(open(&dir))
+        .await
+        .expect_err("metrics without a token on 0.0.0.0");
+    let message = format!("{error:#}");
+    assert!(message.contains("TIGR_METRICS_TOKEN"), "{message}");
+    assert!(message.contains("TIGR_METRICS=false"), "{message}");
+    assert!(
+        !dir.path().join("tigr.db").exists(),
+        "refused before anything is created"
+    );
+
+    // With a token it starts, and /metrics needs the token; without metrics it starts too.
+    let mut with_token = open(&dir);
+    with_token.metrics_token = Some(TOKEN.to_owned());
+    let s = TestServer::start_in(dir, with_token).await;
+    let local = format!("http://127.0.0.1:{}/metrics", s.server.addr.port());
+    let reply = s.http.get(&local).send().await.expect("sent");
+    assert_eq!(reply.status().as_u16(), 401);
+    let reply = s
+        .http
+        .get(&local)
+        .bearer_auth(TOKEN)
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(reply.status().as_u16(), 200);
+    s.stop().await;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut off = open(&dir);
+    off.metrics = false;
+    TestServer::start_in(dir, off).await.stop().await;
+}
+
+#[tokio::test]
+async fn refusals_on_a_blocked_account_are_all_counted_and_rarely_logged() {
+    let clock = std::sync::Arc::new(tigr_core::clock::FixedClock::at(1_800_000_000));
+    let s = TestServer::start_with(|c| c.clock = clock.clone()).await;
+    // An account name no other test of this binary uses: the logs are shared.
+    let phone = s.enroll("zoe.replay").await;
+    let lines = || {
+        crate::common::logs()
+            .lines()
+            .filter(|l| l.contains("WARN") && l.contains("zoe.replay"))
+            .filter(|l| l.contains("blocked account refused"))
+            .map(str::to_owned)
+            .collect::<Vec<_>>()
+    };
+    for _ in 0..5 {
+        let c = s.challenge().await;
+        s.respond(&c, &phone.approve_wrong_pin(s.origin(), &c))
+            .await;
+    }
+    // A replay loop: right and wrong approvals from the phone, all refused. (Offline codes
+    // typed for a blocked phone are refused like any wrong code, on the offline channel,
+    // so that they tell nothing about the account: docs/security.md, Account enumeration.)
+    let before = metrics(&s).await;
+    for i in 0..40 {
+        let c = s.challenge().await;
+        let answer = if i % 2 == 0 {
+            phone.approve(s.origin(), &c)
+        } else {
+            phone.approve_wrong_pin(s.origin(), &c)
+        };
+        assert_eq!(s.respond(&c, &answer).await.0, 423);
+    }
+    let after = metrics(&s).await;
+    assert_eq!(delta(&before, &after, &audit("refused_blocked")), 40.0);
+    let logged = lines();
+    assert_eq!(logged.len(), 1, "{logged:#?}");
+    assert!(logged[0].contains("refused_blocked"), "{}", logged[0]);
+
+    // A minute later, one line with the number refused since.
+    clock.advance(61);
+    let c = s.challenge().await;
+    let (status, _) = s.respond(&c, &phone.approve(s.origin(), &c)).await;
+    assert_eq!(status, 423);
+    let logged = lines();
+    assert_eq!(logged.len(), 2, "{logged:#?}");
+    assert!(logged[1].contains("refused=40"), "{}", logged[1]);
+}

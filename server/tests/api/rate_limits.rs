@@ -134,3 +134,145 @@ async fn the_login_page_explains_the_wait_in_the_page() {
         "a way back: {page}"
     );
 }
+
+/// Makes one request of a given route, afresh at each call.
+type MakeRequest<'a> = Box<dyn Fn() -> reqwest::RequestBuilder + 'a>;
+
+/// `builder`'s request, sent as if from `address` (through the trusted proxy).
+async fn from(address: &str, builder: reqwest::RequestBuilder) -> reqwest::Response {
+    builder
+        .header("x-forwarded-for", address)
+        .send()
+        .await
+        .expect("sent")
+}
+
+#[tokio::test]
+async fn every_route_that_creates_or_answers_has_its_limit() {
+    use crate::browser::Tab;
+    use crate::common::Phone;
+
+    let clock = Arc::new(FixedClock::at(1_800_000_000));
+    // 8 a minute of each kind: bursts of two (an enrollment is a lookup and a completion),
+    // then 7.5 s to wait, and the clock stands still.
+    let s = TestServer::start_with(|c| {
+        c.clock = clock.clone();
+        c.trust_proxy = true;
+        c.rate_limits = RateLimits {
+            challenges: Limit::per_minute(8),
+            answers: Limit::per_minute(8),
+            offline: Limit::per_minute(8),
+            enrollments: Limit::per_minute(8),
+        };
+    })
+    .await;
+    let phone = s.enroll("alice").await;
+    let c = s.challenge().await;
+    let http = reqwest::Client::new();
+    let post = |path: &str, body: serde_json::Value| http.post(s.api(path)).json(&body);
+    let code = s.invite("bob").await;
+    let bob = Phone::new("bob");
+    // Each kind of request from its own address: the burst passes the limit (whatever the
+    // answers), the next one at once is refused.
+    let routes: Vec<(&str, MakeRequest<'_>)> = vec![
+        (
+            "context",
+            Box::new(|| {
+                post(
+                    &format!("/login/challenges/{}/context", c.id),
+                    json!({ "nonce": c.nonce }),
+                )
+            }),
+        ),
+        (
+            "response",
+            Box::new(|| {
+                post(
+                    &format!("/login/challenges/{}/response", c.id),
+                    phone.approve_wrong_pin(s.origin(), &c),
+                )
+            }),
+        ),
+        (
+            "deny",
+            Box::new(|| {
+                post(
+                    &format!("/login/challenges/{}/deny", c.id),
+                    phone.deny_wrong_key(s.origin(), &c),
+                )
+            }),
+        ),
+        (
+            "enrollment lookup",
+            Box::new(|| post("/enrollments/lookup", json!({ "code": code }))),
+        ),
+        (
+            "enrollment completion",
+            Box::new(|| {
+                post(
+                    "/enrollments/complete",
+                    bob.registration("AAAAAAAAAAAAAAAAAAAAAAAAAA"),
+                )
+            }),
+        ),
+        (
+            "offline code (API)",
+            Box::new(|| {
+                post(
+                    &format!("/login/challenges/{}/offline", c.id),
+                    json!({ "tigr_id": "alice", "otp": "00000000" }),
+                )
+                .header("x-tigr-browser-token", &c.token)
+            }),
+        ),
+    ];
+    for (i, (route, request)) in routes.iter().enumerate() {
+        let address = format!("192.0.2.{}", 10 + i);
+        for n in 1..=2 {
+            let passed = from(&address, request()).await;
+            assert_ne!(passed.status().as_u16(), 429, "{route}: request {n}");
+        }
+        let third = from(&address, request()).await;
+        assert_eq!(third.status().as_u16(), 429, "{route}: third at once");
+        assert!(third.headers().contains_key("retry-after"), "{route}");
+        let body: serde_json::Value = third.json().await.expect("JSON");
+        assert_eq!(body["error"], "rate_limited", "{route}: {body}");
+    }
+
+    // The login page's renewal and offline form: the page comes from one address, its
+    // posts from others.
+    let mut tab = Tab::new(&s);
+    let page = tab.login_page("").await;
+    let page_post = |tab: &Tab, path: &str, fields: &[(&str, &str)]| {
+        tab.http
+            .post(s.url(path))
+            .header("origin", tab.origin())
+            .header("accept", "application/json")
+            .header("x-csrf-token", &page.csrf)
+            .header("cookie", tab.cookie_header())
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(serde_urlencoded::to_string(fields).expect("form"))
+    };
+    for (route, path, fields) in [
+        ("renewal", "/login/renew", vec![]),
+        (
+            "offline form",
+            "/login/offline",
+            vec![
+                ("challenge_id", page.challenge.id.as_str()),
+                ("tigr_id", "alice"),
+                ("otp", "00000000"),
+            ],
+        ),
+    ] {
+        let address = format!("198.51.100.{}", path.len());
+        for n in 1..=2 {
+            let passed = from(&address, page_post(&tab, path, &fields)).await;
+            assert_ne!(passed.status().as_u16(), 429, "{route}: request {n}");
+            assert_ne!(passed.status().as_u16(), 403, "{route}: a valid post");
+        }
+        let third = from(&address, page_post(&tab, path, &fields)).await;
+        assert_eq!(third.status().as_u16(), 429, "{route}: third at once");
+        assert!(third.headers().contains_key("retry-after"), "{route}");
+    }
+}

@@ -9,12 +9,20 @@ use tigr_server::{Config, RunningServer};
 
 use crate::common::{Phone, TestServer};
 
+/// Every file of `dir`, concatenated. A running server's SQLite may remove a companion file
+/// (a rollback journal, a temporary file) between the listing and the read: such a file had
+/// nothing left to hold, so it is skipped.
 fn all_bytes_in(dir: &std::path::Path) -> Vec<u8> {
     let mut bytes = Vec::new();
     for entry in std::fs::read_dir(dir).expect("dir") {
         let path = entry.expect("entry").path();
-        if path.is_file() {
-            bytes.extend(std::fs::read(&path).expect("read"));
+        if !path.is_file() {
+            continue;
+        }
+        match std::fs::read(&path) {
+            Ok(content) => bytes.extend(content),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => panic!("read {}: {e}", path.display()),
         }
     }
     bytes
@@ -200,4 +208,116 @@ async fn first_start_creates_the_data_directory_database_and_key() {
     );
     let phone = Phone::new("bob");
     assert_eq!(s.enroll_phone(&phone).await.0, 201);
+}
+
+#[cfg(unix)]
+#[tokio::test]
+async fn data_files_are_for_their_owner_only_and_looser_ones_are_reported() {
+    use std::os::unix::fs::PermissionsExt as _;
+    let mode = |path: &std::path::Path| {
+        std::fs::metadata(path)
+            .unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+            .permissions()
+            .mode()
+            & 0o777
+    };
+    crate::common::init_logs();
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut config = Config::for_tests(dir.path());
+    let data = dir.path().join("tigr-data");
+    let db = data.join("tigr.db");
+    config.database_url = format!("sqlite://{}", db.display());
+    config.master_key = MasterKeySource::File(data.join("master.key"));
+    let s = TestServer::start_in(dir, config).await;
+    // Writes, so that SQLite has its -wal and -shm files.
+    assert_eq!(s.enroll_phone(&Phone::new("bob")).await.0, 201);
+    let (status, _) = s.post("/login/challenges", &json!({}), None).await;
+    assert_eq!(status, 201);
+    assert_eq!(mode(&data), 0o700, "data folder");
+    for file in ["tigr.db", "tigr.db-wal", "tigr.db-shm", "master.key"] {
+        assert_eq!(mode(&data.join(file)), 0o600, "{file}");
+    }
+    let warning =
+        |path: &std::path::Path| format!("{} is accessible to other users", path.display());
+    assert!(!crate::common::logs().contains(&warning(&db)));
+
+    // Opened up by hand: the next start says which and how to restrict them.
+    let (dir, config) = s.stop().await;
+    std::fs::set_permissions(&data, std::fs::Permissions::from_mode(0o755)).expect("chmod");
+    std::fs::set_permissions(&db, std::fs::Permissions::from_mode(0o644)).expect("chmod");
+    let s = TestServer::start_in(dir, config).await;
+    let logs = crate::common::logs();
+    let line = |path: &std::path::Path| {
+        logs.lines()
+            .find(|l| l.contains(&warning(path)))
+            .unwrap_or_else(|| panic!("no warning about {}", path.display()))
+            .to_owned()
+    };
+    let about_db = line(&db);
+    assert!(about_db.contains("WARN"), "{about_db}");
+    assert!(about_db.contains("(mode 644)") && about_db.contains("chmod 600"));
+    let about_folder = line(&data);
+    assert!(about_folder.contains("(mode 755)") && about_folder.contains("chmod 700"));
+    // SQLite gives its companion files the database file's mode: reported too.
+    assert!(line(&data.join("tigr.db-wal")).contains("chmod 600"));
+    s.stop().await;
+}
+
+#[tokio::test]
+async fn session_ids_and_browser_tokens_are_stored_only_as_hashes() {
+    use crate::browser::Tab;
+    use tigr_server::sealing::sha256;
+
+    let s = TestServer::start().await;
+    let phone = s.enroll("alice").await;
+    // A web session opened by the login page (its cookie: the session id; the login cookie:
+    // the page's browser token), and a challenge of the API (its browser token).
+    let mut tab = Tab::new(&s);
+    let page = tab.login_page("").await;
+    let page_token = page.challenge.token.clone();
+    let (status, body) = s
+        .respond(&page.challenge, &phone.approve(s.origin(), &page.challenge))
+        .await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(tab.complete(&page, "").await.status, 200);
+    let session_id = tab.cookies.get("tigr_session").cloned().expect("session");
+    let api = s.challenge().await;
+    // A second session: ids are fresh 256-bit values.
+    let mut other = Tab::new(&s);
+    other.log_in(&s, &phone).await;
+    let other_id = other.cookies.get("tigr_session").cloned().expect("session");
+    for id in [&session_id, &other_id] {
+        let raw = tigr_core::wire::b64_decode(id).expect("base64url");
+        assert_eq!(raw.len(), 32, "256 bits: {id}");
+    }
+    assert_ne!(session_id, other_id);
+
+    let check = |bytes: &[u8], when: &str| {
+        for (what, value) in [
+            ("session id", &session_id),
+            ("second session id", &other_id),
+            ("login page browser token", &page_token),
+            ("API browser token", &api.token),
+        ] {
+            assert!(
+                !contains(bytes, value.as_bytes()),
+                "{when}: the {what} itself is in the database files"
+            );
+        }
+        for id in [&session_id, &other_id] {
+            let raw = tigr_core::wire::b64_decode(id).expect("base64url");
+            assert!(!contains(bytes, &raw), "{when}: a session id's bytes");
+        }
+        for value in [&session_id, &other_id, &page_token, &api.token] {
+            assert!(
+                contains(bytes, &sha256(value.as_bytes())),
+                "{when}: sanity: the hash is what is stored"
+            );
+        }
+    };
+    // The files as they are on disk while the server runs (database and WAL), then once
+    // it stopped (everything checkpointed into the database).
+    check(&all_bytes_in(s.dir.path()), "running");
+    let (dir, _) = s.stop().await;
+    check(&all_bytes_in(dir.path()), "stopped");
 }

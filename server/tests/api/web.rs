@@ -203,6 +203,23 @@ async fn completion_needs_an_approval_csrf_token_and_same_origin() {
         fetch_cross_site.body.contains("Page expirée"),
         "HTML page for forms"
     );
+    // An Origin that matches the Host header it came with is still another site: only the
+    // configured public origin (http://127.0.0.1:port) is this one.
+    let port = s.server.addr.port();
+    let other_host = tab
+        .send(
+            tab.http
+                .post(format!("{}/login/complete", tab.base))
+                .header("host", format!("localhost:{port}"))
+                .header("origin", format!("http://localhost:{port}"))
+                .header("accept", "application/json")
+                .header("x-csrf-token", &page.csrf)
+                .header("content-type", "application/x-www-form-urlencoded")
+                .body(format!("challenge_id={}", page.challenge.id)),
+        )
+        .await;
+    assert_eq!(other_host.status, 403, "{}", other_host.body);
+    assert_eq!(other_host.json()["error"], "csrf");
     // Nothing was consumed: the right request still works.
     assert_eq!(tab.complete(&page, "").await.status, 200);
 }
@@ -307,6 +324,89 @@ async fn return_urls_go_only_to_configured_services() {
     }
 }
 
+/// True when a browser that follows `location` stays on this server or goes to a configured
+/// service (`allowed`: origin and path prefix), whatever it does with the text.
+fn stays_within(location: &str, allowed: &[(&str, &str)]) -> bool {
+    if location.starts_with('/') {
+        return !location.starts_with("//") && !location.contains('\\');
+    }
+    let Ok(url) = url::Url::parse(location) else {
+        return false;
+    };
+    allowed.iter().any(|(origin, prefix)| {
+        url::Url::parse(origin).is_ok_and(|o| o.origin() == url.origin())
+            && url.path().starts_with(prefix)
+            && url.username().is_empty()
+    })
+}
+
+#[tokio::test]
+async fn a_logged_in_browser_is_never_sent_off_the_allowed_places() {
+    let s = TestServer::start_with(|c| {
+        c.return_origins = tigr_server::domain::return_url::ReturnPrefix::parse_list(
+            "https://dpi.example.fr https://portail.example.fr/app/",
+        )
+        .expect("valid");
+    })
+    .await;
+    let phone = s.enroll("paula").await;
+    let mut tab = Tab::new(&s);
+    tab.log_in(&s, &phone).await;
+    let own = s.origin().to_owned();
+    let allowed = [
+        ("https://dpi.example.fr", "/"),
+        ("https://portail.example.fr", "/app"),
+    ];
+    let cases: Vec<(String, &str)> = vec![
+        (format!("{own}//evil.example/phish"), "/session"),
+        (format!("{own}///evil.example"), "/session"),
+        (format!("{own}/%2F%2Fevil.example"), "/session"),
+        (format!("{own}/session?x=1"), "/session?x=1"),
+        ("///evil.example".into(), "/session"),
+        ("//evil.example/".into(), "/session"),
+        ("/\\evil.example".into(), "/session"),
+        ("\\\\evil.example".into(), "/session"),
+        ("%2F%2Fevil.example".into(), "/session"),
+        ("/%2F%2Fevil.example".into(), "/session"),
+        ("/%252F%252Fevil.example".into(), "/session"),
+        ("/\t/evil.example".into(), "/session"),
+        ("/\n/evil.example".into(), "/session"),
+        ("/ok%0d%0aSet-Cookie:%20x=1".into(), "/session"),
+        ("https://dpi.example.fr@evil.example/".into(), "/session"),
+        ("https://evil.example#@dpi.example.fr/".into(), "/session"),
+        ("https://dpі.example.fr/".into(), "/session"),
+        (
+            "https://portail.example.fr/app/..;/admin".into(),
+            "/session",
+        ),
+        (
+            "https://portail.example.fr/app/%2e%2e/admin".into(),
+            "/session",
+        ),
+        ("https://portail.example.fr/application".into(), "/session"),
+        ("javascript:alert(1)".into(), "/session"),
+        ("data:text/html,hi".into(), "/session"),
+        ("http://dpi.example.fr/".into(), "/session"),
+        (
+            "HTTPS://DPI.EXAMPLE.FR:443/patient/42".into(),
+            "https://dpi.example.fr/patient/42",
+        ),
+        (
+            "https://portail.example.fr/app/x?y=1".into(),
+            "https://portail.example.fr/app/x?y=1",
+        ),
+        ("/admin/accounts?q=a".into(), "/admin/accounts?q=a"),
+    ];
+    for (asked, expected) in &cases {
+        let query = serde_urlencoded::to_string([("return", asked.as_str())]).expect("query");
+        let reply = tab.get(&format!("/login?{query}")).await;
+        assert_eq!(reply.status, 303, "{asked:?}");
+        let location = reply.header("location");
+        assert_eq!(location, *expected, "{asked:?}");
+        assert!(stays_within(location, &allowed), "{asked:?} -> {location}");
+    }
+}
+
 #[tokio::test]
 async fn sessions_end_after_idle_and_absolute_timeouts() {
     let clock = Arc::new(FixedClock::at(1_800_000_000));
@@ -396,8 +496,8 @@ async fn events_stream_the_states_to_the_page() {
 }
 
 #[tokio::test]
-async fn offline_form_counts_attempts_then_blocks() {
-    let s = TestServer::start_with(|c| c.lockout_threshold = 3).await;
+async fn offline_form_counts_attempts_then_pauses_offline_codes_while_the_qr_still_works() {
+    let s = TestServer::start_with(|c| c.offline_lockout_threshold = 3).await;
     let phone = s.enroll("gael").await;
     let mut tab = Tab::new(&s);
     let page = tab.login_page("?mode=offline").await;
@@ -420,6 +520,14 @@ async fn offline_form_counts_attempts_then_blocks() {
             .collect();
         serde_urlencoded::to_string(pairs).expect("form")
     };
+    // A plain form (no JavaScript).
+    let plain_form = |tab: &Tab, otp: &str| {
+        tab.http
+            .post(format!("{}/login/offline", tab.base))
+            .header("origin", tab.base.trim_end_matches('/'))
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(post(fields(otp)))
+    };
 
     // The script's JSON.
     let first = tab
@@ -439,19 +547,13 @@ async fn offline_form_counts_attempts_then_blocks() {
         first.json()["message"]
             .as_str()
             .unwrap_or("")
-            .contains("Il reste 2 essais")
+            .contains("Il reste 2 essais avant la suspension de la saisie hors connexion"),
+        "{}",
+        first.body
     );
 
-    // A plain form (no JavaScript): the page again, with the message.
-    let plain = tab
-        .send(
-            tab.http
-                .post(format!("{}/login/offline", tab.base))
-                .header("origin", tab.base.trim_end_matches('/'))
-                .header("content-type", "application/x-www-form-urlencoded")
-                .body(post(fields(&wrong))),
-        )
-        .await;
+    // A plain form: the page again, with the message.
+    let plain = tab.send(plain_form(&tab, &wrong)).await;
     assert_eq!(plain.status, 401);
     assert!(plain.body.contains("Il reste 1 essai "), "{}", plain.body);
     assert!(plain.body.contains("value=\"gael\""));
@@ -467,16 +569,20 @@ async fn offline_form_counts_attempts_then_blocks() {
             Some(&page.csrf),
         )
         .await;
-    assert_eq!(last.status, 423);
-    assert_eq!(last.json()["error"], "account_blocked");
+    assert_eq!(last.status, 423, "{}", last.body);
+    assert_eq!(last.json()["error"], "offline_paused");
+    assert_eq!(last.json()["attempts_left"], 0);
+    let until = last.json()["blocked_until"]
+        .as_i64()
+        .expect("blocked_until");
+    let message = last.json()["message"].as_str().unwrap_or("").to_owned();
     assert!(
-        last.json()["message"]
-            .as_str()
-            .unwrap_or("")
-            .contains("administrateur")
+        message.starts_with("Saisie hors connexion suspendue pour ce compte jusqu'à "),
+        "{message}"
     );
-    // Even the right code is refused now.
-    let right_but_blocked = tab
+    assert!(message.contains("QR code"), "{message}");
+    // Even the right code is refused now, by the script's JSON and by the plain form.
+    let right_but_paused = tab
         .post(
             "/login/offline",
             &[
@@ -487,8 +593,27 @@ async fn offline_form_counts_attempts_then_blocks() {
             Some(&page.csrf),
         )
         .await;
-    assert_eq!(right_but_blocked.status, 423);
+    assert_eq!(right_but_paused.status, 423);
+    assert_eq!(right_but_paused.json()["blocked_until"], until);
+    let plain = tab.send(plain_form(&tab, &right)).await;
+    assert_eq!(plain.status, 423);
+    assert!(
+        plain
+            .body
+            .contains("Saisie hors connexion suspendue pour ce compte jusqu"),
+        "{}",
+        plain.body
+    );
     assert_eq!(tab.get("/session").await.status, 303);
+
+    // The QR of the same page still works: the phone approves, the page logs in.
+    let (status, body) = s
+        .respond(&page.challenge, &phone.approve(s.origin(), &page.challenge))
+        .await;
+    assert_eq!(status, 200, "{body}");
+    let done = tab.complete(&page, "").await;
+    assert_eq!(done.status, 200, "{}", done.body);
+    assert_eq!(tab.get("/session").await.status, 200);
 }
 
 #[tokio::test]
@@ -585,4 +710,67 @@ async fn cookies_are_secure_behind_an_https_public_url() {
     assert!(!cookie.contains("Domain"), "{cookie}");
     // No desktop demonstration text outside loopback servers.
     assert!(!reply.body.contains("demo-payload"));
+}
+
+#[tokio::test]
+async fn a_planted_login_cookie_is_replaced_by_a_fresh_one() {
+    let s = TestServer::start().await;
+    let other = TestServer::start().await;
+    let phone = s.enroll("olga").await;
+    // A value the server issued to another browser's tab is kept as is by that tab.
+    let mut genuine = Tab::new(&s);
+    let first = genuine.login_page("").await;
+    let again = genuine.get("/login").await;
+    assert!(
+        again
+            .set_cookies()
+            .iter()
+            .all(|c| !c.starts_with("tigr_login=")),
+        "an issued cookie is kept"
+    );
+    let issued = first.challenge.token.clone();
+    let id = issued.split('.').next().unwrap_or_default();
+    let tag = issued.rsplit('.').next().unwrap_or_default();
+    let foreign = Tab::new(&other).login_page("").await.challenge.token;
+    let planted_values = [
+        // Well-formed browser tokens the server never issued.
+        "ABCDEFGHIJKLMNOPQRSTUVWXYZ".to_owned(),
+        id.to_owned(),
+        format!("ABCDEFGHIJKLMNOPQRSTUVWXYZ.{tag}"),
+        format!("{id}.AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"),
+        // Issued by another server (another key).
+        foreign,
+    ];
+    for planted in planted_values {
+        let mut victim = Tab::new(&s);
+        victim.cookies.insert("tigr_login".into(), planted.clone());
+        let page = victim.login_page("").await;
+        assert_ne!(
+            page.challenge.token, planted,
+            "the planted value is replaced"
+        );
+        // The planter's copy of the cookie neither follows nor completes the victim's login.
+        let mut planter = Tab::new(&s);
+        planter.cookies.insert("tigr_login".into(), planted.clone());
+        let status = planter
+            .get(&format!("/login/status/{}", page.challenge.id))
+            .await;
+        assert_eq!(status.status, 403, "{planted}");
+        let (code, _) = s
+            .respond(&page.challenge, &phone.approve(s.origin(), &page.challenge))
+            .await;
+        assert_eq!(code, 200);
+        let stolen = planter
+            .post(
+                "/login/complete",
+                &[("challenge_id", &page.challenge.id)],
+                Some(&page.csrf),
+            )
+            .await;
+        assert_eq!(stolen.status, 403, "{planted}: {}", stolen.body);
+        assert_eq!(planter.get("/session").await.status, 303);
+        // The victim's own browser logs in.
+        let done = victim.complete(&page, "").await;
+        assert_eq!(done.status, 200, "{}", done.body);
+    }
 }

@@ -9,19 +9,49 @@ use bytes::Bytes;
 use http_body_util::{BodyExt as _, Full};
 use hyper::body::Incoming;
 use hyper::client::conn::http1::{self, SendRequest};
-use hyper::header::{CONTENT_TYPE, HOST, HeaderValue};
+use hyper::header::{CONTENT_TYPE, HOST, HeaderMap, HeaderName, HeaderValue};
 use hyper::{Method, Request, Response, StatusCode};
 use hyper_util::rt::TokioIo;
 use tigr_core::wire::BROWSER_TOKEN_HEADER;
 use tokio::net::TcpStream;
 
-/// A status and a fully read body.
+/// A status, the headers and a fully read body.
 #[derive(Debug)]
 pub struct Reply {
     /// HTTP status.
     pub status: StatusCode,
+    /// Response headers (`location`, `set-cookie`, ...).
+    pub headers: HeaderMap,
     /// Body bytes.
     pub body: Bytes,
+}
+
+/// A request body with its content type.
+#[derive(Debug)]
+pub struct Body {
+    /// `content-type` header.
+    pub content_type: &'static str,
+    /// The bytes.
+    pub bytes: Vec<u8>,
+}
+
+impl Body {
+    /// A JSON body.
+    pub fn json(bytes: Vec<u8>) -> Self {
+        Self {
+            content_type: "application/json",
+            bytes,
+        }
+    }
+
+    /// An `application/x-www-form-urlencoded` body of `fields` (already encoded).
+    pub fn form(fields: &[(&str, &str)]) -> Self {
+        let encoded: Vec<String> = fields.iter().map(|(k, v)| format!("{k}={v}")).collect();
+        Self {
+            content_type: "application/x-www-form-urlencoded",
+            bytes: encoded.join("&").into_bytes(),
+        }
+    }
 }
 
 /// One keep-alive connection to the server, reopened when the server closed it or when a
@@ -84,17 +114,33 @@ impl Conn {
         token: Option<&str>,
         body: Option<Vec<u8>>,
     ) -> anyhow::Result<Response<Incoming>> {
+        let headers: Vec<(HeaderName, &str)> = token
+            .map(|t| (HeaderName::from_static(BROWSER_TOKEN_HEADER), t))
+            .into_iter()
+            .collect();
+        self.send_with(method, path, &headers, body.map(Body::json))
+            .await
+    }
+
+    /// Sends a request with `headers` and an optional body; returns the response head.
+    pub async fn send_with(
+        &mut self,
+        method: Method,
+        path: &str,
+        headers: &[(HeaderName, &str)],
+        body: Option<Body>,
+    ) -> anyhow::Result<Response<Incoming>> {
         let mut request = Request::builder()
             .method(method)
             .uri(path)
             .header(HOST, self.host.clone());
-        if let Some(token) = token {
-            request = request.header(BROWSER_TOKEN_HEADER, token);
+        for (name, value) in headers {
+            request = request.header(name, *value);
         }
         let body = match body {
-            Some(bytes) => {
-                request = request.header(CONTENT_TYPE, "application/json");
-                Full::new(Bytes::from(bytes))
+            Some(body) => {
+                request = request.header(CONTENT_TYPE, body.content_type);
+                Full::new(Bytes::from(body.bytes))
             }
             None => Full::new(Bytes::new()),
         };
@@ -118,10 +164,27 @@ impl Conn {
         body: Option<Vec<u8>>,
     ) -> anyhow::Result<Reply> {
         let response = self.send(method, path, token, body).await?;
-        let status = response.status();
-        match response.into_body().collect().await {
+        self.read(response).await
+    }
+
+    /// [`Conn::send_with`], then reads the whole reply.
+    pub async fn call_with(
+        &mut self,
+        method: Method,
+        path: &str,
+        headers: &[(HeaderName, &str)],
+        body: Option<Body>,
+    ) -> anyhow::Result<Reply> {
+        let response = self.send_with(method, path, headers, body).await?;
+        self.read(response).await
+    }
+
+    async fn read(&mut self, response: Response<Incoming>) -> anyhow::Result<Reply> {
+        let (head, body) = response.into_parts();
+        match body.collect().await {
             Ok(collected) => Ok(Reply {
-                status,
+                status: head.status,
+                headers: head.headers,
                 body: collected.to_bytes(),
             }),
             Err(error) => {

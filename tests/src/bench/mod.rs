@@ -7,40 +7,69 @@
 //! browser's live channel reports `approved`. Mixed in: offline flows (the browser posts the
 //! Tigr ID and the OCRA code computed from the phone's secret) and wrong-PIN flows (a
 //! signature by the wrong key, answered 401, then the right one; each virtual user owns one
-//! dedicated account for these, so the lockout counter never reaches the threshold).
+//! dedicated account for these, so the lockout counter never reaches the threshold) and
+//! enrollments (a new phone completes an invitation created at setup).
+//!
+//! For crash tests, `--answer-log` writes down every success a client was told of before its
+//! next request, and `--survive-restarts` re-sends a request whose connection failed once the
+//! server is back, as a real client would retry.
 //!
 //! The server is started in-process on `127.0.0.1:0` (own runtime, threads named
 //! `tigr-srv*`, generator threads `bench-gen*`, so CPU time is split per side from
 //! `/proc/self/task`), or is an external process (`--url`, `--database-url`), whose CPU time
 //! and peak RSS are read from `/proc/<pid>`.
 
+pub mod answer_log;
 pub mod http;
+pub mod oidc;
 pub mod procfs;
 pub mod stats;
 
 use std::collections::BTreeMap;
 use std::net::{SocketAddr, ToSocketAddrs as _};
+use std::path::PathBuf;
 use std::pin::pin;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU8, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU8, AtomicU64, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use anyhow::{Context as _, bail};
 use bytes::Bytes;
 use clap::{Parser, ValueEnum};
+use hyper::header::{ACCEPT, AUTHORIZATION, COOKIE, HeaderName, ORIGIN};
+
+/// The page scripts' CSRF header.
+const CSRF: HeaderName = HeaderName::from_static("x-csrf-token");
 use hyper::{Method, StatusCode};
 use tigr_core::offline::{OFFLINE_SUITE, offline_otp};
-use tigr_core::payload::{Origin, QrPayload};
+use tigr_core::payload::{LoginQr, Origin, QrPayload};
 use tigr_core::random::{SecureRandom as _, SeededRandom};
 use tigr_core::signing::{ChallengeBinding, Decision, DeviceKey, message};
 use tigr_core::wire::{
-    ChallengeState, ChallengeStatus, ContextRequest, CreatedChallenge, EnrollmentCompleteRequest,
-    EnrollmentResult, ErrorBody, OfflineAnswer, SignedAnswer, b64_encode,
+    BROWSER_TOKEN_HEADER, ChallengeState, ChallengeStatus, ContextRequest, CreatedChallenge,
+    EnrollmentCompleteRequest, EnrollmentResult, OfflineAnswer, SignedAnswer, b64_encode,
 };
+use tigr_server::admin::{Actor, AdminService};
 use tigr_server::{Config, RunningServer};
+use tokio::signal::unix::{SignalKind, signal};
 
-use self::http::{Conn, read_sse_until_final};
+use self::answer_log::{AnswerLog, Success, Via};
+use self::http::{Body, Conn, Reply, read_sse_until_final};
+use self::oidc::CookieJar;
 use self::stats::{Endpoint, FlowKind, Stats, micros, percentiles_ms};
+
+/// A device key drawn from `rng` (a few draws at most: nearly every 32 bytes are a valid
+/// P-256 scalar).
+pub fn random_device_key(rng: &dyn tigr_core::random::SecureRandom) -> anyhow::Result<DeviceKey> {
+    for _ in 0..16 {
+        let mut scalar = [0u8; 32];
+        rng.fill(&mut scalar);
+        if let Some(key) = DeviceKey::from_scalar(&scalar) {
+            return Ok(key);
+        }
+    }
+    bail!("no valid P-256 scalar drawn")
+}
 
 /// Command line of `tigr-bench`.
 #[derive(Debug, Clone, Parser)]
@@ -109,6 +138,19 @@ pub struct Args {
     /// Seed of keys, account choice and flow mix.
     #[arg(long, default_value_t = 1)]
     pub seed: u64,
+    /// Invitations created at setup for `enroll` flows (new accounts `bench-n00000`, ...); an
+    /// `enroll` flow drawn when none is left runs as an online flow.
+    #[arg(long, default_value_t = 0)]
+    pub invitations: usize,
+    /// Write every success a client was told of (approval answered 200, enrollment answered
+    /// 201, setup included) to this file, one line each, before that client's next request.
+    #[arg(long, value_name = "PATH")]
+    pub answer_log: Option<PathBuf>,
+    /// The server may die and come back (crash tests): a request whose connection fails is
+    /// re-sent once the server answers again (for up to 60 s), and a re-sent approval or
+    /// enrollment answered "already used" was committed before the crash, its reply lost.
+    #[arg(long)]
+    pub survive_restarts: bool,
 }
 
 /// The browser's live channel.
@@ -132,13 +174,13 @@ pub enum SignerKind {
 /// Weights of the flow kinds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Mix {
-    weights: [u32; 3],
+    weights: [u32; FlowKind::ALL.len()],
 }
 
 impl Mix {
-    /// Parses `online=90,offline=5,wrongpin=5` (missing kinds weigh 0).
+    /// Parses `online=90,offline=5,wrongpin=5,enroll=1` (missing kinds weigh 0).
     pub fn parse(text: &str) -> Result<Self, String> {
-        let mut weights = [0u32; 3];
+        let mut weights = [0u32; FlowKind::ALL.len()];
         for part in text.split(',').filter(|p| !p.trim().is_empty()) {
             let (name, weight) = part
                 .split_once('=')
@@ -146,7 +188,9 @@ impl Mix {
             let kind = FlowKind::ALL
                 .iter()
                 .position(|k| k.name() == name.trim())
-                .ok_or_else(|| format!("{name:?}: kinds are online, offline, wrongpin"))?;
+                .ok_or_else(|| {
+                    format!("{name:?}: kinds are online, offline, wrongpin, enroll, oidc")
+                })?;
             weights[kind] = weight
                 .trim()
                 .parse()
@@ -156,6 +200,14 @@ impl Mix {
             return Err("the mix has no flow".into());
         }
         Ok(Self { weights })
+    }
+
+    /// True when `kind` weighs more than 0.
+    fn has(&self, kind: FlowKind) -> bool {
+        FlowKind::ALL
+            .iter()
+            .zip(self.weights)
+            .any(|(k, w)| *k == kind && w > 0)
     }
 
     fn pick(&self, draw: u64) -> FlowKind {
@@ -169,13 +221,23 @@ impl Mix {
         }
         FlowKind::Online
     }
+
+    fn weight(&self, kind: FlowKind) -> u32 {
+        FlowKind::ALL
+            .iter()
+            .zip(self.weights)
+            .find_map(|(k, w)| (*k == kind).then_some(w))
+            .unwrap_or(0)
+    }
 }
 
 impl std::fmt::Display for Mix {
+    /// The kinds that weigh something.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let parts: Vec<String> = FlowKind::ALL
             .iter()
             .zip(self.weights)
+            .filter(|(_, w)| *w > 0)
             .map(|(k, w)| format!("{}={w}", k.name()))
             .collect();
         f.write_str(&parts.join(","))
@@ -184,14 +246,14 @@ impl std::fmt::Display for Mix {
 
 /// xorshift64*: cheap deterministic draws for account choice and the mix.
 #[derive(Debug)]
-struct Draws(u64);
+pub(crate) struct Draws(u64);
 
 impl Draws {
-    fn new(seed: u64) -> Self {
+    pub(crate) fn new(seed: u64) -> Self {
         Self(seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1)
     }
 
-    fn next(&mut self) -> u64 {
+    pub(crate) fn next(&mut self) -> u64 {
         self.0 ^= self.0 >> 12;
         self.0 ^= self.0 << 25;
         self.0 ^= self.0 >> 27;
@@ -200,7 +262,7 @@ impl Draws {
 }
 
 /// A phone's approval key.
-enum Signer {
+pub(crate) enum Signer {
     Ring(ring::signature::EcdsaKeyPair, ring::rand::SystemRandom),
     P256(DeviceKey),
 }
@@ -226,7 +288,7 @@ impl Signer {
         Some((signer, public_key))
     }
 
-    fn sign(&self, msg: &[u8]) -> Vec<u8> {
+    pub(crate) fn sign(&self, msg: &[u8]) -> Vec<u8> {
         match self {
             Self::Ring(pair, rng) => pair
                 .sign(rng, msg)
@@ -239,11 +301,74 @@ impl Signer {
 }
 
 /// An enrolled virtual phone.
-struct Phone {
-    account: String,
-    device_id: String,
+pub(crate) struct Phone {
+    pub(crate) account: String,
+    pub(crate) device_id: String,
+    pub(crate) approval: Signer,
+    pub(crate) offline_secret: [u8; 32],
+}
+
+/// A new phone's keys and offline secret, as the app generates them at enrollment.
+struct PhoneKeys {
     approval: Signer,
+    approval_key: Vec<u8>,
+    identity_key: Vec<u8>,
     offline_secret: [u8; 32],
+}
+
+impl PhoneKeys {
+    fn generate(signer: SignerKind, seeds: &SeededRandom) -> Self {
+        let (approval, approval_key) = loop {
+            let mut scalar = [0u8; 32];
+            seeds.fill(&mut scalar);
+            if let Some(pair) = Signer::new(signer, &scalar) {
+                break pair;
+            }
+        };
+        let identity_key = loop {
+            let mut scalar = [0u8; 32];
+            seeds.fill(&mut scalar);
+            if let Some(key) = DeviceKey::from_scalar(&scalar) {
+                break key.public_key();
+            }
+        };
+        let mut offline_secret = [0u8; 32];
+        seeds.fill(&mut offline_secret);
+        Self {
+            approval,
+            approval_key,
+            identity_key,
+            offline_secret,
+        }
+    }
+
+    /// The body of `POST /enrollments/complete` with invitation `code`.
+    fn completion(&self, code: &str) -> Vec<u8> {
+        serde_json::to_vec(&EnrollmentCompleteRequest {
+            code: code.to_owned(),
+            approval_key: b64_encode(&self.approval_key),
+            identity_key: b64_encode(&self.identity_key),
+            offline_secret: b64_encode(&self.offline_secret),
+            ocra_suite: OFFLINE_SUITE.to_owned(),
+            device_name: "tigr-bench".to_owned(),
+        })
+        .expect("serializable")
+    }
+
+    /// What the answer log says of the phone enrolled with these keys.
+    fn enrolled(&self, result: &EnrollmentResult) -> Success {
+        Success::Enrolled {
+            account: result.account.clone(),
+            device_id: result.device_id.clone(),
+            approval_key: b64_encode(&self.approval_key),
+        }
+    }
+}
+
+/// An invitation created at setup: the account and the code of its enrollment QR.
+pub(crate) struct Invitation {
+    account: String,
+    code: String,
 }
 
 const WARMUP: u8 = 0;
@@ -279,14 +404,36 @@ struct Shared {
     wrong_pin_accounts: Vec<Phone>,
     /// The key of "a wrong PIN": unmasks to a valid scalar that is not the approval key.
     wrong_key: Signer,
+    /// Invitations for `enroll` flows, taken in turn.
+    invitations: Vec<Invitation>,
+    next_invitation: AtomicUsize,
+    /// Keys of the phones of `enroll` flows.
+    seeds: SeededRandom,
+    answer_log: Option<Arc<AnswerLog>>,
     args: Args,
     phase: AtomicU8,
     pacer: Option<Pacer>,
+    /// The server's origin as browsers see it (`http://127.0.0.1:PORT`).
+    origin: String,
+    /// The client registered for OIDC flows (when the mix has some).
+    provider: Option<oidc::Provider>,
+    /// Randomness of the services' `state`, `nonce` and PKCE verifiers.
+    rng: ring::rand::SystemRandom,
 }
 
 impl Shared {
     fn phase(&self) -> u8 {
         self.phase.load(Ordering::Relaxed)
+    }
+
+    /// The path and query of `url` if it is on the server (or already a path).
+    fn path_of(&self, url: &str) -> Option<String> {
+        if url.starts_with('/') {
+            return Some(url.to_owned());
+        }
+        url.strip_prefix(&self.origin)
+            .filter(|rest| rest.starts_with('/'))
+            .map(str::to_owned)
     }
 }
 
@@ -323,23 +470,24 @@ impl Rec<'_> {
             .unexpected(format!("{}: {what}", endpoint.label()));
     }
 
-    /// One request that must answer `want`; records its latency.
+    /// One request with `headers` whose status must pass `want`; records its latency and
+    /// returns the whole reply (headers included).
     #[allow(clippy::too_many_arguments)]
-    async fn expect(
+    async fn exchange(
         &mut self,
         conn: &mut Conn,
         endpoint: Endpoint,
         method: Method,
         path: &str,
-        token: Option<&str>,
-        body: Option<Vec<u8>>,
-        want: StatusCode,
-    ) -> Result<Bytes, ()> {
+        headers: &[(HeaderName, &str)],
+        body: Option<Body>,
+        want: impl Fn(StatusCode) -> bool,
+    ) -> Result<Reply, ()> {
         let sent = Instant::now();
-        match conn.call(method, path, token, body).await {
-            Ok(reply) if reply.status == want => {
+        match conn.call_with(method, path, headers, body).await {
+            Ok(reply) if want(reply.status) => {
                 self.record(endpoint, sent.elapsed());
-                Ok(reply.body)
+                Ok(reply)
             }
             Ok(reply) => {
                 let what = format!("{} {}", reply.status.as_u16(), error_code(&reply.body));
@@ -352,13 +500,141 @@ impl Rec<'_> {
             }
         }
     }
+
+    /// One request that must answer `want`; records its latency.
+    #[allow(clippy::too_many_arguments)]
+    async fn expect(
+        &mut self,
+        conn: &mut Conn,
+        endpoint: Endpoint,
+        method: Method,
+        path: &str,
+        token: Option<&str>,
+        body: Option<Vec<u8>>,
+        want: StatusCode,
+    ) -> Result<Bytes, ()> {
+        match self
+            .decide(conn, endpoint, method, path, token, body, want, None)
+            .await?
+        {
+            Decided::Done(body) => Ok(body),
+            Decided::ReplyLost => Err(()),
+        }
+    }
+
+    /// One request that must answer `want`; records its latency. With
+    /// `--survive-restarts`, a request whose connection fails is re-sent once the server
+    /// answers again; a re-sent request answered 409 with the error code `used` (an approval
+    /// or an enrollment) was committed the first time, before the server died.
+    #[allow(clippy::too_many_arguments)]
+    async fn decide(
+        &mut self,
+        conn: &mut Conn,
+        endpoint: Endpoint,
+        method: Method,
+        path: &str,
+        token: Option<&str>,
+        mut body: Option<Vec<u8>>,
+        want: StatusCode,
+        used: Option<&str>,
+    ) -> Result<Decided, ()> {
+        let survive = self.shared.args.survive_restarts;
+        let sent = Instant::now();
+        let mut resent = false;
+        let reply = loop {
+            let this_body = if survive { body.clone() } else { body.take() };
+            match conn.call(method.clone(), path, token, this_body).await {
+                Ok(reply) => break reply,
+                Err(_) if survive && sent.elapsed() < RESTART_WAIT => {
+                    if !resent {
+                        self.stats.interrupted += 1;
+                        resent = true;
+                    }
+                    tokio::time::sleep(RETRY_PAUSE).await;
+                }
+                Err(error) => {
+                    self.unexpected(endpoint, &transport(&error));
+                    return Err(());
+                }
+            }
+        };
+        if reply.status == want {
+            // A re-sent request's latency includes the server's downtime.
+            if !resent {
+                self.record(endpoint, sent.elapsed());
+            }
+            return Ok(Decided::Done(reply.body));
+        }
+        let code = error_code(&reply.body);
+        if resent && reply.status == StatusCode::CONFLICT && used == Some(code.as_str()) {
+            self.stats.lost_replies += 1;
+            return Ok(Decided::ReplyLost);
+        }
+        self.unexpected(endpoint, &format!("{} {code}", reply.status.as_u16()));
+        Err(())
+    }
+
+    /// An answer that must be approved (200), logged as `success`. Re-sent after the server
+    /// died, it may find its challenge approved already (its first reply lost).
+    async fn approve(
+        &mut self,
+        conn: &mut Conn,
+        endpoint: Endpoint,
+        path: &str,
+        token: Option<&str>,
+        body: Vec<u8>,
+        success: &Success,
+    ) -> Result<(), ()> {
+        let decided = self
+            .decide(
+                conn,
+                endpoint,
+                Method::POST,
+                path,
+                token,
+                Some(body),
+                StatusCode::OK,
+                Some(CHALLENGE_USED),
+            )
+            .await?;
+        match decided {
+            Decided::Done(_) => self.log(endpoint, success),
+            Decided::ReplyLost => Ok(()),
+        }
+    }
+
+    /// Writes a success to the answer log (when there is one) before the next request.
+    fn log(&mut self, endpoint: Endpoint, success: &Success) -> Result<(), ()> {
+        let Some(log) = &self.shared.answer_log else {
+            return Ok(());
+        };
+        log.record(success).map_err(|error| {
+            self.unexpected(endpoint, &format!("{error:#}"));
+        })
+    }
 }
 
-fn error_code(body: &[u8]) -> String {
-    serde_json::from_slice::<ErrorBody>(body)
+/// How long a request is re-sent while the server is down (`--survive-restarts`).
+const RESTART_WAIT: Duration = Duration::from_secs(60);
+/// Pause between two attempts to reach a server that is down.
+const RETRY_PAUSE: Duration = Duration::from_millis(20);
+/// Longest a browser's live channel waits for a decision.
+const LIVE_LIMIT: Duration = Duration::from_secs(60);
+
+/// What a deciding request got.
+enum Decided {
+    /// The expected status, with its body.
+    Done(Bytes),
+    /// Re-sent after the server died, and answered "already used": the first one was
+    /// committed, its reply lost.
+    ReplyLost,
+}
+
+/// The `error` code of a JSON error body: the API's (protocol §3.1) or OAuth's (RFC 6749 §5.2).
+pub(crate) fn error_code(body: &[u8]) -> String {
+    serde_json::from_slice::<serde_json::Value>(body)
         .ok()
-        .and_then(|e| serde_json::to_value(e.error).ok())
-        .and_then(|v| v.as_str().map(str::to_owned))
+        .and_then(|v| v["error"].as_str().map(str::to_owned))
         .unwrap_or_default()
 }
 
@@ -382,12 +658,39 @@ struct LiveOutcome {
     held: Duration,
 }
 
-/// The browser's live channel: returns when it reports a final state.
-async fn watch_live(conn: &mut Conn, shared: &Shared, id: &str, token: &str) -> LiveOutcome {
+/// Why a live channel ended without a final state.
+enum LiveError {
+    /// The connection failed (with `--survive-restarts`, the channel is opened again).
+    Transport(String),
+    /// The server answered something else than a state.
+    Reply(String),
+}
+
+/// The browser's live channel: returns when it reports a final state. The long poll asks
+/// `status_path`, the event stream `--sse-path`, both with `headers` (the browser token, or
+/// the page's cookie).
+async fn watch_live(
+    conn: &mut Conn,
+    shared: &Shared,
+    id: &str,
+    status_path: &str,
+    headers: &[(HeaderName, &str)],
+) -> LiveOutcome {
     let start = Instant::now();
-    let result = match shared.args.live {
-        LiveMode::LongPoll => long_poll(conn, shared, id, token, start).await,
-        LiveMode::Sse => event_stream(conn, shared, id, token).await,
+    let result = loop {
+        let attempt = match shared.args.live {
+            LiveMode::LongPoll => long_poll(conn, shared, status_path, headers, start).await,
+            LiveMode::Sse => event_stream(conn, shared, id, headers).await,
+        };
+        match attempt {
+            Ok(state) => break Ok(state),
+            Err(LiveError::Transport(_))
+                if shared.args.survive_restarts && start.elapsed() < LIVE_LIMIT =>
+            {
+                tokio::time::sleep(RETRY_PAUSE).await;
+            }
+            Err(LiveError::Transport(what) | LiveError::Reply(what)) => break Err(what),
+        }
     };
     let done = Instant::now();
     LiveOutcome {
@@ -400,33 +703,34 @@ async fn watch_live(conn: &mut Conn, shared: &Shared, id: &str, token: &str) -> 
 async fn long_poll(
     conn: &mut Conn,
     shared: &Shared,
-    id: &str,
-    token: &str,
+    status_path: &str,
+    headers: &[(HeaderName, &str)],
     start: Instant,
-) -> Result<ChallengeState, String> {
-    let path = format!(
-        "/api/v1/login/challenges/{id}/status?wait={}",
-        shared.args.wait
-    );
+) -> Result<ChallengeState, LiveError> {
+    let path = format!("{status_path}?wait={}", shared.args.wait);
     loop {
         let reply = conn
-            .call(Method::GET, &path, Some(token), None)
+            .call_with(Method::GET, &path, headers, None)
             .await
-            .map_err(|e| transport(&e))?;
+            .map_err(|e| LiveError::Transport(transport(&e)))?;
         if reply.status != StatusCode::OK {
-            return Err(format!(
+            return Err(LiveError::Reply(format!(
                 "{} {}",
                 reply.status.as_u16(),
                 error_code(&reply.body)
-            ));
+            )));
         }
-        let status: ChallengeStatus =
-            serde_json::from_slice(&reply.body).map_err(|e| format!("bad JSON: {e}"))?;
+        let status: ChallengeStatus = serde_json::from_slice(&reply.body)
+            .map_err(|e| LiveError::Reply(format!("bad JSON: {e}")))?;
         if is_final(status.state) {
             return Ok(status.state);
         }
-        if start.elapsed() > Duration::from_secs(60) {
-            return Err(format!("still {:?} after 60 s", status.state));
+        if start.elapsed() > LIVE_LIMIT {
+            return Err(LiveError::Reply(format!(
+                "still {:?} after {} s",
+                status.state,
+                LIVE_LIMIT.as_secs()
+            )));
         }
     }
 }
@@ -435,22 +739,22 @@ async fn event_stream(
     conn: &mut Conn,
     shared: &Shared,
     id: &str,
-    token: &str,
-) -> Result<ChallengeState, String> {
+    headers: &[(HeaderName, &str)],
+) -> Result<ChallengeState, LiveError> {
     let path = shared.args.sse_path.replace("{id}", id);
     let outcome = async {
         let mut response = conn
-            .send(Method::GET, &path, Some(token), None)
+            .send_with(Method::GET, &path, headers, None)
             .await
-            .map_err(|e| transport(&e))?;
+            .map_err(|e| LiveError::Transport(transport(&e)))?;
         if response.status() != StatusCode::OK {
-            return Err(format!("{}", response.status().as_u16()));
+            return Err(LiveError::Reply(format!("{}", response.status().as_u16())));
         }
         let state = read_sse_until_final(response.body_mut())
             .await
-            .map_err(|e| transport(&e))?;
+            .map_err(|e| LiveError::Transport(transport(&e)))?;
         serde_json::from_value::<ChallengeState>(serde_json::Value::String(state))
-            .map_err(|e| format!("bad state: {e}"))
+            .map_err(|e| LiveError::Reply(format!("bad state: {e}")))
     }
     .await;
     // An EventSource lives as long as its page: the stream is dropped, so is the connection.
@@ -458,9 +762,150 @@ async fn event_stream(
     outcome
 }
 
+/// The error code of a challenge already decided (docs/protocol.md §3.1).
+const CHALLENGE_USED: &str = "challenge_used";
+/// The error code of an invitation already used.
+const ENROLLMENT_USED: &str = "enrollment_used";
+
 /// What the phone (or the offline form) did: when the deciding request was sent.
 struct Acted {
     decided_at: Instant,
+}
+
+/// The phone's side of an online login: it reads the QR, fetches the context, and posts its
+/// signed approval (after a wrong-PIN signature, answered 401, when `wrong_pin`).
+async fn approve_on_phone(
+    rec: &mut Rec<'_>,
+    conn: &mut Conn,
+    shared: &Shared,
+    phone: &Phone,
+    qr: &LoginQr,
+    wrong_pin: bool,
+) -> Result<Acted, ()> {
+    let origin = qr.origin.to_string();
+    let id = qr.challenge_id.as_str();
+    let base = format!("/api/v1/login/challenges/{id}");
+    let sign = |signer: &Signer| {
+        let binding = ChallengeBinding {
+            origin: &origin,
+            challenge_id: id,
+            nonce: &qr.nonce,
+            account: &phone.account,
+            device_id: &phone.device_id,
+        };
+        let signature = signer.sign(&message(Decision::Approve, &binding));
+        serde_json::to_vec(&SignedAnswer {
+            account: phone.account.clone(),
+            device_id: phone.device_id.clone(),
+            signature: b64_encode(&signature),
+        })
+        .expect("serializable")
+    };
+    let context = serde_json::to_vec(&ContextRequest {
+        nonce: qr.nonce.clone(),
+    })
+    .expect("serializable");
+    rec.expect(
+        conn,
+        Endpoint::Context,
+        Method::POST,
+        &format!("{base}/context"),
+        None,
+        Some(context),
+        StatusCode::OK,
+    )
+    .await?;
+    let response_path = format!("{base}/response");
+    if wrong_pin {
+        let wrong = sign(&shared.wrong_key);
+        rec.expect(
+            conn,
+            Endpoint::ResponseWrongPin,
+            Method::POST,
+            &response_path,
+            None,
+            Some(wrong),
+            StatusCode::UNAUTHORIZED,
+        )
+        .await?;
+        if rec.on() {
+            rec.stats.expected_refusals += 1;
+        }
+    }
+    let answer = sign(&phone.approval);
+    let decided_at = Instant::now();
+    let success = Success::Approved {
+        challenge_id: id.to_owned(),
+        account: phone.account.clone(),
+        device_id: phone.device_id.clone(),
+        via: Via::Signature,
+    };
+    rec.approve(
+        conn,
+        Endpoint::Response,
+        &response_path,
+        None,
+        answer,
+        &success,
+    )
+    .await?;
+    Ok(Acted { decided_at })
+}
+
+/// Runs the deciding `actions` while the browser's `live` channel waits; the live outcome is
+/// `None` when the actions failed before it ended (the live request is then abandoned).
+async fn decide_while_watching(
+    live: impl Future<Output = LiveOutcome>,
+    actions: impl Future<Output = Result<Acted, ()>>,
+) -> (Result<Acted, ()>, Option<LiveOutcome>) {
+    let mut live = pin!(live);
+    let mut actions = pin!(actions);
+    let mut live_out = None;
+    let acted = loop {
+        tokio::select! {
+            acted = &mut actions => break acted,
+            outcome = &mut live, if live_out.is_none() => live_out = Some(outcome),
+        }
+    };
+    let live_out = match (&acted, live_out) {
+        (_, Some(outcome)) => Some(outcome),
+        (Ok(_), None) => Some(live.await),
+        (Err(()), None) => None,
+    };
+    (acted, live_out)
+}
+
+/// Records how the live channel ended: `Ok` when it saw the approval.
+fn approved_seen(
+    rec: &mut Rec<'_>,
+    acted: Result<Acted, ()>,
+    live_out: LiveOutcome,
+    offline: bool,
+) -> Result<(), ()> {
+    let acted = acted?;
+    match live_out.result {
+        Ok(ChallengeState::Approved) => {
+            rec.record(Endpoint::LiveHeld, live_out.held);
+            if rec.on() {
+                let latency = micros(live_out.done.saturating_duration_since(acted.decided_at));
+                let notify = if offline {
+                    &mut rec.stats.notify_offline
+                } else {
+                    &mut rec.stats.notify
+                };
+                notify.saturating_record(latency);
+            }
+            Ok(())
+        }
+        Ok(other) => {
+            rec.unexpected(Endpoint::LiveHeld, &format!("ended {other:?}"));
+            Err(())
+        }
+        Err(what) => {
+            rec.unexpected(Endpoint::LiveHeld, &what);
+            Err(())
+        }
+    }
 }
 
 /// One complete login flow; `Ok` when the browser saw it approved.
@@ -487,45 +932,33 @@ async fn flow(
         rec.unexpected(Endpoint::Create, "bad JSON");
         return Err(());
     };
-    let qr = match QrPayload::parse(&created.qr_payload) {
-        Ok(QrPayload::Login(qr)) => qr,
-        _ => {
-            rec.unexpected(Endpoint::Create, "qr_payload is not a login QR");
-            return Err(());
-        }
+    let Ok(QrPayload::Login(qr)) = QrPayload::parse(&created.qr_payload) else {
+        rec.unexpected(Endpoint::Create, "qr_payload is not a login QR");
+        return Err(());
     };
-    let origin = qr.origin.to_string();
     let id = created.challenge_id.as_str();
     let token = created.browser_token.as_str();
-    let base = format!("/api/v1/login/challenges/{id}");
 
+    let approved = |via| Success::Approved {
+        challenge_id: id.to_owned(),
+        account: phone.account.clone(),
+        device_id: phone.device_id.clone(),
+        via,
+    };
     let Conns {
         page,
         live,
         phone: phone_conn,
     } = conns;
-    let (acted, live_out) = {
-        let mut live_fut = pin!(watch_live(live, shared, id, token));
-        let mut actions = pin!(async {
+    let live_path = format!("/api/v1/login/challenges/{id}/status");
+    let token_header = [(HeaderName::from_static(BROWSER_TOKEN_HEADER), token)];
+    let (acted, live_out) = decide_while_watching(
+        watch_live(live, shared, id, &live_path, &token_header),
+        async {
             let rec = &mut rec;
-            let sign = |signer: &Signer| {
-                let binding = ChallengeBinding {
-                    origin: &origin,
-                    challenge_id: id,
-                    nonce: &qr.nonce,
-                    account: &phone.account,
-                    device_id: &phone.device_id,
-                };
-                let signature = signer.sign(&message(Decision::Approve, &binding));
-                serde_json::to_vec(&SignedAnswer {
-                    account: phone.account.clone(),
-                    device_id: phone.device_id.clone(),
-                    signature: b64_encode(&signature),
-                })
-                .expect("serializable")
-            };
             if kind == FlowKind::Offline {
                 // The phone is offline: it shows the code, the user types it into the page.
+                let origin = qr.origin.to_string();
                 let otp = offline_otp(OFFLINE_SUITE, &phone.offline_secret, &origin, id, &qr.nonce)
                     .expect("the offline suite is valid");
                 let answer = serde_json::to_vec(&OfflineAnswer {
@@ -534,106 +967,209 @@ async fn flow(
                 })
                 .expect("serializable");
                 let decided_at = Instant::now();
-                rec.expect(
+                let success = approved(Via::OfflineCode);
+                rec.approve(
                     page,
                     Endpoint::Offline,
-                    Method::POST,
-                    &format!("{base}/offline"),
+                    &format!("/api/v1/login/challenges/{id}/offline"),
                     Some(token),
-                    Some(answer),
-                    StatusCode::OK,
+                    answer,
+                    &success,
                 )
                 .await?;
                 return Ok(Acted { decided_at });
             }
-            let context = serde_json::to_vec(&ContextRequest {
-                nonce: qr.nonce.clone(),
-            })
-            .expect("serializable");
-            rec.expect(
+            approve_on_phone(
+                rec,
                 phone_conn,
-                Endpoint::Context,
-                Method::POST,
-                &format!("{base}/context"),
-                None,
-                Some(context),
-                StatusCode::OK,
+                shared,
+                phone,
+                &qr,
+                kind == FlowKind::WrongPin,
             )
-            .await?;
-            let response_path = format!("{base}/response");
-            if kind == FlowKind::WrongPin {
-                let wrong = sign(&shared.wrong_key);
-                rec.expect(
-                    phone_conn,
-                    Endpoint::ResponseWrongPin,
-                    Method::POST,
-                    &response_path,
-                    None,
-                    Some(wrong),
-                    StatusCode::UNAUTHORIZED,
-                )
-                .await?;
-                if rec.on() {
-                    rec.stats.expected_refusals += 1;
-                }
-            }
-            let answer = sign(&phone.approval);
-            let decided_at = Instant::now();
-            rec.expect(
-                phone_conn,
-                Endpoint::Response,
-                Method::POST,
-                &response_path,
-                None,
-                Some(answer),
-                StatusCode::OK,
-            )
-            .await?;
-            Ok::<Acted, ()>(Acted { decided_at })
-        });
-        let mut live_out = None;
-        let acted = loop {
-            tokio::select! {
-                acted = &mut actions => break acted,
-                outcome = &mut live_fut, if live_out.is_none() => live_out = Some(outcome),
-            }
-        };
-        let live_out = match (&acted, live_out) {
-            (_, Some(outcome)) => Some(outcome),
-            (Ok(_), None) => Some(live_fut.await),
-            (Err(()), None) => None,
-        };
-        (acted, live_out)
-    };
+            .await
+        },
+    )
+    .await;
     let Some(live_out) = live_out else {
-        // The flow failed before a decision: abandon the live request.
         live.reset();
         return Err(());
     };
-    let acted = acted?;
-    match live_out.result {
-        Ok(ChallengeState::Approved) => {
-            rec.record(Endpoint::LiveHeld, live_out.held);
-            if rec.on() {
-                let latency = micros(live_out.done.saturating_duration_since(acted.decided_at));
-                let notify = if kind == FlowKind::Offline {
-                    &mut rec.stats.notify_offline
-                } else {
-                    &mut rec.stats.notify
-                };
-                notify.saturating_record(latency);
-            }
-            Ok(())
+    approved_seen(&mut rec, acted, live_out, kind == FlowKind::Offline)
+}
+
+/// One OpenID Connect login (see [`oidc`]): `Ok` when the service verified the ID token.
+async fn oidc_flow(
+    conns: &mut Conns,
+    shared: &Shared,
+    phone: &Phone,
+    stats: &mut Stats,
+) -> Result<(), ()> {
+    let provider = shared
+        .provider
+        .as_ref()
+        .expect("a client is registered when the mix has OIDC flows");
+    let mut rec = Rec { stats, shared };
+    let mut jar = CookieJar::default();
+    let request = oidc::Request::new(&shared.rng);
+    let Conns {
+        page: browser,
+        live,
+        phone: phone_conn,
+    } = conns;
+
+    // The service sends a fresh browser to Tigr, which sends it to its login page.
+    let reply = rec
+        .exchange(
+            browser,
+            Endpoint::Authorize,
+            Method::GET,
+            &request.authorize_path(provider),
+            &[],
+            None,
+            |s| s.is_redirection(),
+        )
+        .await?;
+    jar.store(&reply);
+    let Some(login_path) = oidc::location(&reply).and_then(|l| shared.path_of(&l)) else {
+        rec.unexpected(Endpoint::Authorize, "no redirect to the login page");
+        return Err(());
+    };
+    let cookie = jar.header();
+    let reply = rec
+        .exchange(
+            browser,
+            Endpoint::LoginPage,
+            Method::GET,
+            &login_path,
+            &[(COOKIE, &cookie)],
+            None,
+            |s| s == StatusCode::OK,
+        )
+        .await?;
+    jar.store(&reply);
+    let login_page = std::str::from_utf8(&reply.body)
+        .ok()
+        .and_then(oidc::LoginPage::parse);
+    let Some(login_page) = login_page else {
+        rec.unexpected(Endpoint::LoginPage, "no QR login in the page");
+        return Err(());
+    };
+    let Ok(QrPayload::Login(qr)) = QrPayload::parse(&login_page.payload) else {
+        rec.unexpected(Endpoint::LoginPage, "the page's payload is not a login QR");
+        return Err(());
+    };
+
+    // The page's long poll waits while the phone approves.
+    let cookie = jar.header();
+    let live_path = format!("/login/status/{}", login_page.challenge_id);
+    let cookie_header = [(COOKIE, cookie.as_str())];
+    let (acted, live_out) = decide_while_watching(
+        watch_live(
+            live,
+            shared,
+            &login_page.challenge_id,
+            &live_path,
+            &cookie_header,
+        ),
+        approve_on_phone(&mut rec, phone_conn, shared, phone, &qr, false),
+    )
+    .await;
+    let Some(live_out) = live_out else {
+        live.reset();
+        return Err(());
+    };
+    approved_seen(&mut rec, acted, live_out, false)?;
+
+    // The page's script completes the login, then goes where it is told: back through the
+    // authorization, which now redirects to the service with a code.
+    let reply = rec
+        .exchange(
+            browser,
+            Endpoint::Complete,
+            Method::POST,
+            "/login/complete",
+            &[
+                (COOKIE, &cookie),
+                (CSRF, &login_page.csrf),
+                (ACCEPT, "application/json"),
+                (ORIGIN, &shared.origin),
+            ],
+            Some(login_page.completion()),
+            |s| s == StatusCode::OK,
+        )
+        .await?;
+    jar.store(&reply);
+    let redirect = serde_json::from_slice::<serde_json::Value>(&reply.body)
+        .ok()
+        .and_then(|v| v["redirect"].as_str().map(str::to_owned));
+    let Some(mut next) = redirect.and_then(|r| shared.path_of(&r)) else {
+        rec.unexpected(Endpoint::Complete, "no redirect");
+        return Err(());
+    };
+    let mut callback = None;
+    for _ in 0..3 {
+        let cookie = jar.header();
+        let reply = rec
+            .exchange(
+                browser,
+                Endpoint::AuthorizeCode,
+                Method::GET,
+                &next,
+                &[(COOKIE, &cookie)],
+                None,
+                |s| s.is_redirection(),
+            )
+            .await?;
+        jar.store(&reply);
+        let Some(to) = oidc::location(&reply) else {
+            break;
+        };
+        if to.starts_with(&provider.redirect_uri) {
+            callback = Some(to);
+            break;
         }
-        Ok(other) => {
-            rec.unexpected(Endpoint::LiveHeld, &format!("ended {other:?}"));
-            Err(())
-        }
-        Err(what) => {
-            rec.unexpected(Endpoint::LiveHeld, &what);
-            Err(())
+        match shared.path_of(&to) {
+            Some(path) => next = path,
+            None => break,
         }
     }
+    let code = match callback.map(|c| request.code_of(&c, provider)) {
+        Some(Ok(code)) => code,
+        Some(Err(what)) => {
+            rec.unexpected(Endpoint::AuthorizeCode, &what);
+            return Err(());
+        }
+        None => {
+            rec.unexpected(Endpoint::AuthorizeCode, "no redirect to the service");
+            return Err(());
+        }
+    };
+
+    // The service exchanges the code and verifies the ID token.
+    let reply = rec
+        .exchange(
+            phone_conn,
+            Endpoint::Token,
+            Method::POST,
+            &provider.token_path,
+            &[(AUTHORIZATION, &provider.basic)],
+            Some(request.token_form(&code, provider)),
+            |s| s == StatusCode::OK,
+        )
+        .await?;
+    let id_token = serde_json::from_slice::<serde_json::Value>(&reply.body)
+        .ok()
+        .and_then(|v| v["id_token"].as_str().map(str::to_owned));
+    let Some(id_token) = id_token else {
+        rec.unexpected(Endpoint::Token, "no id_token");
+        return Err(());
+    };
+    if let Err(what) = provider.verify_id_token(&id_token, &request.nonce, oidc::unix_now()) {
+        rec.unexpected(Endpoint::Token, &format!("ID token refused: {what}"));
+        return Err(());
+    }
+    Ok(())
 }
 
 async fn run_user(shared: Arc<Shared>, index: usize) -> Stats {
@@ -655,13 +1191,32 @@ async fn run_user(shared: Arc<Shared>, index: usize) -> Stats {
         if shared.phase() == STOP {
             break;
         }
-        let kind = shared.args.mix.pick(draws.next());
-        let phone = match kind {
-            FlowKind::WrongPin => &shared.wrong_pin_accounts[index],
-            _ => &shared.accounts[(draws.next() % shared.accounts.len() as u64) as usize],
+        let mut kind = shared.args.mix.pick(draws.next());
+        let invitation = match kind {
+            FlowKind::Enroll => shared
+                .invitations
+                .get(shared.next_invitation.fetch_add(1, Ordering::Relaxed)),
+            _ => None,
         };
+        if kind == FlowKind::Enroll && invitation.is_none() {
+            kind = FlowKind::Online;
+        }
         let started = Instant::now();
-        let outcome = flow(&mut conns, &shared, kind, phone, &mut stats).await;
+        let outcome = match (kind, invitation) {
+            (FlowKind::Enroll, Some(invitation)) => {
+                enroll_flow(&mut conns.phone, &shared, invitation, &mut stats).await
+            }
+            _ => {
+                let phone = match kind {
+                    FlowKind::WrongPin => &shared.wrong_pin_accounts[index],
+                    _ => &shared.accounts[(draws.next() % shared.accounts.len() as u64) as usize],
+                };
+                match kind {
+                    FlowKind::Oidc => oidc_flow(&mut conns, &shared, phone, &mut stats).await,
+                    _ => flow(&mut conns, &shared, kind, phone, &mut stats).await,
+                }
+            }
+        };
         match outcome {
             Ok(()) if shared.phase() == MEASURE => stats.flow_done(kind, started.elapsed()),
             Ok(()) => {}
@@ -672,125 +1227,144 @@ async fn run_user(shared: Arc<Shared>, index: usize) -> Stats {
     stats
 }
 
-/// Enrolls one virtual phone: an enrollment code created in the database (as the admin CLI
-/// does), then `POST /enrollments/complete` with fresh keys, as the app does.
-async fn enroll_phone(
-    config: Arc<Config>,
+/// A new phone completes an invitation, as the app does after its user chose a PIN.
+async fn enroll_flow(
     conn: &mut Conn,
-    account: String,
+    shared: &Shared,
+    invitation: &Invitation,
+    stats: &mut Stats,
+) -> Result<(), ()> {
+    let keys = PhoneKeys::generate(shared.args.signer, &shared.seeds);
+    let mut rec = Rec { stats, shared };
+    let decided = rec
+        .decide(
+            conn,
+            Endpoint::Enroll,
+            Method::POST,
+            "/api/v1/enrollments/complete",
+            None,
+            Some(keys.completion(&invitation.code)),
+            StatusCode::CREATED,
+            Some(ENROLLMENT_USED),
+        )
+        .await?;
+    let Decided::Done(body) = decided else {
+        return Ok(());
+    };
+    match serde_json::from_slice::<EnrollmentResult>(&body) {
+        Ok(result) if result.account == invitation.account => {
+            rec.log(Endpoint::Enroll, &keys.enrolled(&result))
+        }
+        _ => {
+            rec.unexpected(Endpoint::Enroll, "not the invited account's enrollment");
+            Err(())
+        }
+    }
+}
+
+/// Creates an invitation for each account, as `tigr-server enroll` does (one connection to
+/// the database for all of them).
+async fn invite_all(config: &Config, names: &[String]) -> anyhow::Result<Vec<Invitation>> {
+    let admin = AdminService::open(config)
+        .await
+        .with_context(|| format!("cannot open the database {}", config.database_url))?;
+    let actor = Actor::cli_from_env();
+    let mut invitations = Vec::with_capacity(names.len());
+    for name in names {
+        let created = match admin.enroll(&actor, name, None, None).await {
+            Ok(created) => created,
+            Err(error) => {
+                admin.close().await;
+                bail!("invitation of {name}: {error}");
+            }
+        };
+        let Ok(QrPayload::Enrollment(qr)) = QrPayload::parse(&created.qr_payload) else {
+            admin.close().await;
+            bail!("not an enrollment QR: {}", created.qr_payload);
+        };
+        invitations.push(Invitation {
+            account: name.clone(),
+            code: qr.code,
+        });
+    }
+    admin.close().await;
+    Ok(invitations)
+}
+
+/// Enrolls one virtual phone with `invitation`, as the app does.
+async fn enroll_phone(
+    conn: &mut Conn,
+    invitation: &Invitation,
     signer: SignerKind,
-    seeds: Arc<SeededRandom>,
+    seeds: &SeededRandom,
+    log: Option<&AnswerLog>,
 ) -> anyhow::Result<Phone> {
-    let invite = tigr_server::create_enrollment(&config, &account, None).await?;
-    let Ok(QrPayload::Enrollment(qr)) = QrPayload::parse(&invite.qr_payload) else {
-        bail!("not an enrollment QR: {}", invite.qr_payload);
-    };
-    let (approval, approval_key) = loop {
-        let mut scalar = [0u8; 32];
-        seeds.fill(&mut scalar);
-        if let Some(pair) = Signer::new(signer, &scalar) {
-            break pair;
-        }
-    };
-    let identity_key = loop {
-        let mut scalar = [0u8; 32];
-        seeds.fill(&mut scalar);
-        if let Some(key) = DeviceKey::from_scalar(&scalar) {
-            break key.public_key();
-        }
-    };
-    let mut offline_secret = [0u8; 32];
-    seeds.fill(&mut offline_secret);
-    let body = serde_json::to_vec(&EnrollmentCompleteRequest {
-        code: qr.code,
-        approval_key: b64_encode(&approval_key),
-        identity_key: b64_encode(&identity_key),
-        offline_secret: b64_encode(&offline_secret),
-        ocra_suite: OFFLINE_SUITE.to_owned(),
-        device_name: "tigr-bench".to_owned(),
-    })?;
+    let keys = PhoneKeys::generate(signer, seeds);
     let reply = conn
         .call(
             Method::POST,
             "/api/v1/enrollments/complete",
             None,
-            Some(body),
+            Some(keys.completion(&invitation.code)),
         )
         .await?;
     if reply.status != StatusCode::CREATED {
         bail!(
-            "enrollment of {account}: {} {}",
+            "enrollment of {}: {} {}",
+            invitation.account,
             reply.status,
             String::from_utf8_lossy(&reply.body)
         );
     }
     let result: EnrollmentResult = serde_json::from_slice(&reply.body)?;
+    if let Some(log) = log {
+        log.record(&keys.enrolled(&result))?;
+    }
     Ok(Phone {
-        account,
+        account: result.account,
         device_id: result.device_id,
-        approval,
-        offline_secret,
+        approval: keys.approval,
+        offline_secret: keys.offline_secret,
     })
 }
 
-async fn enroll_all(
+/// Enrolls a phone for each account (created if missing): invitations created in the
+/// database as the admin command line does, completed over HTTP as the app does, eight at a
+/// time. Phones in the order of `names`.
+pub(crate) async fn enroll_all(
     config: &Config,
     addr: SocketAddr,
     host: &str,
-    names: Vec<String>,
-    args: &Args,
+    names: &[String],
+    signer: SignerKind,
+    seeds: &Arc<SeededRandom>,
+    log: Option<&Arc<AnswerLog>>,
 ) -> anyhow::Result<Vec<Phone>> {
-    let seeds = Arc::new(SeededRandom::new(args.seed));
-    let config = Arc::new(config.clone());
-    let names = Arc::new(names);
-    // The first enrollment alone: opening the database migrates it if needed, and SQLite
-    // migrations must not run concurrently.
-    let mut first_conn = Conn::new(addr, host)?;
-    let first = match names.first() {
-        Some(name) => vec![(
-            0,
-            enroll_phone(
-                Arc::clone(&config),
-                &mut first_conn,
-                name.clone(),
-                args.signer,
-                Arc::clone(&seeds),
-            )
-            .await?,
-        )],
-        None => Vec::new(),
-    };
-    let next = Arc::new(AtomicU64::new(first.len() as u64));
+    let invitations = Arc::new(invite_all(config, names).await?);
+    let next = Arc::new(AtomicUsize::new(0));
     let mut tasks = tokio::task::JoinSet::new();
     for _ in 0..8 {
-        let (seeds, config, names, next) = (
-            Arc::clone(&seeds),
-            Arc::clone(&config),
-            Arc::clone(&names),
+        let (invitations, next, seeds) = (
+            Arc::clone(&invitations),
             Arc::clone(&next),
+            Arc::clone(seeds),
         );
+        let log = log.map(Arc::clone);
         let mut conn = Conn::new(addr, host)?;
-        let signer = args.signer;
         tasks.spawn(async move {
             let mut phones = Vec::new();
             loop {
-                let i = next.fetch_add(1, Ordering::Relaxed) as usize;
-                let Some(name) = names.get(i) else {
+                let i = next.fetch_add(1, Ordering::Relaxed);
+                let Some(invitation) = invitations.get(i) else {
                     return Ok::<_, anyhow::Error>(phones);
                 };
-                let phone = enroll_phone(
-                    Arc::clone(&config),
-                    &mut conn,
-                    name.clone(),
-                    signer,
-                    Arc::clone(&seeds),
-                )
-                .await?;
+                let phone =
+                    enroll_phone(&mut conn, invitation, signer, &seeds, log.as_deref()).await?;
                 phones.push((i, phone));
             }
         });
     }
-    let mut all = first;
+    let mut all = Vec::new();
     while let Some(done) = tasks.join_next().await {
         all.extend(done??);
     }
@@ -855,11 +1429,28 @@ fn loopback_addr(url: &str) -> anyhow::Result<(SocketAddr, String)> {
     Ok((addr, host))
 }
 
+/// The configuration the bench uses against an external server: its public origin (`url`)
+/// and its database, where invitations are created.
+pub(crate) fn external_config(url: &str, database_url: &str) -> anyhow::Result<Config> {
+    // Creating invitations reads only the database and the origin, never the master key
+    // file this names.
+    let mut config = Config::for_tests(&std::env::temp_dir());
+    config.database_url = database_url.to_owned();
+    config.public_url = Some(
+        Origin::parse(url.trim_end_matches('/'))
+            .map_err(|e| anyhow::anyhow!("--url {url}: {e}"))?,
+    );
+    Ok(config)
+}
+
 /// Runs the benchmark and prints the report; the result is the number of unexpected
 /// outcomes (0 for a clean run).
 pub fn run(args: Args) -> anyhow::Result<u64> {
     if args.concurrency == 0 || args.accounts == 0 {
         bail!("--concurrency and --accounts must be at least 1");
+    }
+    if args.mix.weight(FlowKind::Enroll) > 0 && args.invitations == 0 {
+        bail!("enroll flows need invitations (--invitations N)");
     }
     let client = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(args.client_threads.max(1))
@@ -868,7 +1459,7 @@ pub fn run(args: Args) -> anyhow::Result<u64> {
         .build()?;
 
     // The server.
-    let (target, config, addr, host) = match &args.url {
+    let (target, config, addr, host, origin) = match &args.url {
         None => {
             let dir = tempfile::tempdir()?;
             let config = Config::for_tests(dir.path());
@@ -881,6 +1472,7 @@ pub fn run(args: Args) -> anyhow::Result<u64> {
             let config = server.config().clone();
             let addr = server.addr;
             let host = addr.to_string();
+            let origin = server.public_url.trim_end_matches('/').to_owned();
             (
                 Target::InProcess(Box::new(InProcess {
                     runtime,
@@ -890,25 +1482,21 @@ pub fn run(args: Args) -> anyhow::Result<u64> {
                 config,
                 addr,
                 host,
+                origin,
             )
         }
         Some(url) => {
             let (addr, host) = loopback_addr(url)?;
             let database_url = args
                 .database_url
-                .clone()
+                .as_deref()
                 .context("--url needs --database-url (the server's database) to enroll")?;
-            let dir = tempfile::tempdir()?;
-            let mut config = Config::for_tests(dir.path());
-            config.database_url = database_url;
-            config.public_url = Some(
-                Origin::parse(url.trim_end_matches('/'))
-                    .map_err(|e| anyhow::anyhow!("--url {url}: {e}"))?,
-            );
+            let config = external_config(url, database_url)?;
             let pid = args
                 .server_pid
                 .or_else(|| procfs::listener_pid(addr.port()));
-            (Target::External { pid }, config, addr, host)
+            let origin = url.trim_end_matches('/').to_owned();
+            (Target::External { pid }, config, addr, host, origin)
         }
     };
     let server_pid = match &target {
@@ -927,18 +1515,43 @@ pub fn run(args: Args) -> anyhow::Result<u64> {
         }
     })?;
     let setup_start = Instant::now();
+    let answer_log = args
+        .answer_log
+        .as_deref()
+        .map(AnswerLog::create)
+        .transpose()?
+        .map(Arc::new);
     let names: Vec<String> = (0..args.accounts)
         .map(|i| format!("bench-{i:05}"))
         .chain((0..args.concurrency).map(|i| format!("bench-w{i:05}")))
         .collect();
-    let mut phones = client.block_on(enroll_all(&config, addr, &host, names, &args))?;
+    let seeds = Arc::new(SeededRandom::new(args.seed));
+    let mut phones = client.block_on(enroll_all(
+        &config,
+        addr,
+        &host,
+        &names,
+        args.signer,
+        &seeds,
+        answer_log.as_ref(),
+    ))?;
     let wrong_pin_accounts = phones.split_off(args.accounts);
     let wrong_key = Signer::new(args.signer, &[0x5a; 32])
         .context("wrong-PIN key")?
         .0;
+    let new_accounts: Vec<String> = (0..args.invitations)
+        .map(|i| format!("bench-n{i:05}"))
+        .collect();
+    let invitations = client.block_on(invite_all(&config, &new_accounts))?;
+    let provider = if args.mix.has(FlowKind::Oidc) {
+        Some(client.block_on(oidc::Provider::register(&config, addr, &host, &origin))?)
+    } else {
+        None
+    };
     eprintln!(
-        "tigr-bench: enrolled {} phones in {:.1} s; load for {} s + {} s",
+        "tigr-bench: enrolled {} phones and invited {} in {:.1} s; load for {} s + {} s",
         phones.len() + wrong_pin_accounts.len(),
+        invitations.len(),
         setup_start.elapsed().as_secs_f64(),
         args.warmup,
         args.duration
@@ -950,6 +1563,11 @@ pub fn run(args: Args) -> anyhow::Result<u64> {
         accounts: phones,
         wrong_pin_accounts,
         wrong_key,
+        invitations,
+        next_invitation: AtomicUsize::new(0),
+        // Another stream than the setup's, so that new phones get other keys.
+        seeds: SeededRandom::new(args.seed ^ 0x656e_726f_6c6c),
+        answer_log,
         pacer: args.rate.map(|rate| Pacer {
             start: Instant::now(),
             interval_ns: 1e9 / rate.max(0.001),
@@ -957,17 +1575,32 @@ pub fn run(args: Args) -> anyhow::Result<u64> {
         }),
         args: args.clone(),
         phase: AtomicU8::new(WARMUP),
+        origin,
+        provider,
+        rng: ring::rand::SystemRandom::new(),
     });
 
-    // Load.
+    // Load, until the time is up or SIGINT (Ctrl-C) ends it early.
     let (stats, before, after) = client.block_on(async {
+        let mut interrupt = signal(SignalKind::interrupt())?;
         let users: Vec<_> = (0..args.concurrency)
             .map(|i| tokio::spawn(run_user(Arc::clone(&shared), i)))
             .collect();
-        tokio::time::sleep(Duration::from_secs_f64(args.warmup)).await;
+        let mut interrupted = tokio::select! {
+            () = tokio::time::sleep(Duration::from_secs_f64(args.warmup)) => false,
+            _ = interrupt.recv() => true,
+        };
         let before = snapshot(server_pid);
         shared.phase.store(MEASURE, Ordering::Relaxed);
-        tokio::time::sleep(Duration::from_secs_f64(args.duration)).await;
+        if !interrupted {
+            interrupted = tokio::select! {
+                () = tokio::time::sleep(Duration::from_secs_f64(args.duration)) => false,
+                _ = interrupt.recv() => true,
+            };
+        }
+        if interrupted {
+            eprintln!("tigr-bench: interrupted, stopping the virtual users");
+        }
         shared.phase.store(STOP, Ordering::Relaxed);
         let after = snapshot(server_pid);
         let mut stats = Stats::default();
@@ -977,8 +1610,8 @@ pub fn run(args: Args) -> anyhow::Result<u64> {
                 _ => stats.unexpected("virtual user did not finish".into()),
             }
         }
-        (stats, before, after)
-    });
+        Ok::<_, anyhow::Error>((stats, before, after))
+    })?;
 
     let mut report = Report {
         args: &args,
@@ -1053,6 +1686,7 @@ impl std::fmt::Display for Report<'_> {
         )?;
         let kinds: Vec<String> = FlowKind::ALL
             .iter()
+            .filter(|k| args.mix.weight(**k) > 0 || stats.flows_of(**k) > 0)
             .map(|k| format!("{} {}", k.name(), stats.flows_of(*k)))
             .collect();
         writeln!(
@@ -1074,7 +1708,8 @@ impl std::fmt::Display for Report<'_> {
             "latency (ms)", "count", "p50", "p95", "p99", "max"
         )?;
         for endpoint in Endpoint::ALL {
-            if endpoint == Endpoint::Enroll {
+            // Endpoints of flows not in the mix have no rows.
+            if stats.endpoint(endpoint).is_empty() {
                 continue;
             }
             writeln!(
@@ -1105,7 +1740,7 @@ impl std::fmt::Display for Report<'_> {
         writeln!(
             f,
             "{:<44} {}",
-            "whole flow (create -> browser approved)",
+            "whole flow (to browser approved; OIDC: to ID token verified)",
             percentiles_ms(&stats.flow)
         )?;
         writeln!(f)?;
@@ -1114,6 +1749,16 @@ impl std::fmt::Display for Report<'_> {
             "expected refusals  {} (401 of wrong-PIN attempts, each followed by a success)",
             stats.expected_refusals
         )?;
+        if args.survive_restarts {
+            writeln!(
+                f,
+                "restarts    {} requests re-sent after their connection failed; {} approvals and enrollments committed whose reply was lost (re-sent, answered \"already used\")",
+                stats.interrupted, stats.lost_replies
+            )?;
+        }
+        if let Some(path) = &args.answer_log {
+            writeln!(f, "answer log  {}", path.display())?;
+        }
         writeln!(f, "ERRORS      {} unexpected outcomes", stats.error_count())?;
         for (what, n) in &stats.unexpected {
             writeln!(f, "  {n:>8}  {what}")?;
@@ -1207,7 +1852,16 @@ mod tests {
             Mix::parse("wrongpin=1").expect("mix").pick(7),
             FlowKind::WrongPin
         );
+        let with_enrollments = Mix::parse("online=3,enroll=1").expect("mix");
+        assert_eq!(with_enrollments.to_string(), "online=3,enroll=1");
+        assert_eq!(with_enrollments.pick(3), FlowKind::Enroll);
+        assert_eq!(with_enrollments.weight(FlowKind::WrongPin), 0);
         assert!(Mix::parse("online=0").is_err());
+        let oidc = Mix::parse("oidc=100").expect("mix");
+        assert_eq!(oidc.to_string(), "oidc=100");
+        assert!(oidc.has(FlowKind::Oidc) && !oidc.has(FlowKind::Online));
+        assert_eq!(oidc.pick(12_345), FlowKind::Oidc);
+        assert!(!mix.has(FlowKind::Oidc));
         assert!(Mix::parse("bogus=3").is_err());
     }
 

@@ -22,13 +22,23 @@ pub enum Endpoint {
     /// The browser's live channel: `GET .../status?wait=N` or the event stream, held until
     /// the decision (not a request latency: it lasts as long as the flow).
     LiveHeld,
-    /// `POST /enrollments/complete` (setup only).
+    /// `POST /enrollments/complete` (enrollment flows; setup enrollments are not timed).
     Enroll,
+    /// `GET /oidc/authorize` without a Tigr session: redirected to the login page.
+    Authorize,
+    /// `GET /login?authorize=...`: the login page with its QR, for the service.
+    LoginPage,
+    /// `POST /login/complete` (the page's script, once approved): the Tigr session.
+    Complete,
+    /// The way back to the service: redirects ending on its redirect URI with the code.
+    AuthorizeCode,
+    /// `POST /oidc/token` (the service): the code exchanged for the ID and access tokens.
+    Token,
 }
 
 impl Endpoint {
     /// Every endpoint, in report order.
-    pub const ALL: [Self; 7] = [
+    pub const ALL: [Self; 12] = [
         Self::Create,
         Self::Context,
         Self::Response,
@@ -36,6 +46,11 @@ impl Endpoint {
         Self::Offline,
         Self::LiveHeld,
         Self::Enroll,
+        Self::Authorize,
+        Self::LoginPage,
+        Self::Complete,
+        Self::AuthorizeCode,
+        Self::Token,
     ];
 
     /// Report label.
@@ -48,6 +63,11 @@ impl Endpoint {
             Self::Offline => "POST offline (browser)",
             Self::LiveHeld => "live channel held (browser)",
             Self::Enroll => "POST enrollments/complete",
+            Self::Authorize => "GET oidc/authorize -> login page (browser)",
+            Self::LoginPage => "GET login page for the service (browser)",
+            Self::Complete => "POST login/complete (browser)",
+            Self::AuthorizeCode => "GET back to the service with the code",
+            Self::Token => "POST oidc/token (service)",
         }
     }
 
@@ -71,11 +91,23 @@ pub enum FlowKind {
     Offline,
     /// Context, a wrong-PIN signature (401), then the right one, browser notified.
     WrongPin,
+    /// A new phone completes an invitation created at setup (`POST /enrollments/complete`).
+    Enroll,
+    /// OpenID Connect: a service's authorization request, the login page, the QR approved
+    /// on the phone, the code back to the service, the token request and the ID token
+    /// verified by the service.
+    Oidc,
 }
 
 impl FlowKind {
     /// Every kind, in report order.
-    pub const ALL: [Self; 3] = [Self::Online, Self::Offline, Self::WrongPin];
+    pub const ALL: [Self; 5] = [
+        Self::Online,
+        Self::Offline,
+        Self::WrongPin,
+        Self::Enroll,
+        Self::Oidc,
+    ];
 
     /// Name used on the command line and in reports.
     pub fn name(self) -> &'static str {
@@ -83,6 +115,8 @@ impl FlowKind {
             Self::Online => "online",
             Self::Offline => "offline",
             Self::WrongPin => "wrongpin",
+            Self::Enroll => "enroll",
+            Self::Oidc => "oidc",
         }
     }
 
@@ -93,7 +127,7 @@ impl FlowKind {
 
 fn histogram() -> Histogram<u64> {
     // 1 us .. 120 s, 2 significant digits (1 % resolution: ~40 KiB per histogram instead of
-    // ~300 KiB with 3 digits; every virtual user keeps nine of them).
+    // ~300 KiB with 3 digits; every virtual user keeps sixteen of them).
     Histogram::new_with_bounds(1, 120_000_000, 2).expect("valid histogram bounds")
 }
 
@@ -110,9 +144,14 @@ pub struct Stats {
     /// Whole flow, browser's first request to browser notified.
     pub flow: Histogram<u64>,
     /// Completed flows by kind.
-    pub flows: [u64; 3],
+    pub flows: [u64; FlowKind::ALL.len()],
     /// Expected refusals (401 of wrong-PIN flows).
     pub expected_refusals: u64,
+    /// `--survive-restarts`: requests re-sent after the connection failed (server down).
+    pub interrupted: u64,
+    /// `--survive-restarts`: re-sent approvals and enrollments answered "already used": the
+    /// first one was committed before the server died, its reply lost.
+    pub lost_replies: u64,
     /// Unexpected outcomes: "endpoint: what" -> count.
     pub unexpected: BTreeMap<String, u64>,
     /// Paced runs: flows that started more than 1 ms after their slot.
@@ -127,8 +166,10 @@ impl Default for Stats {
             notify: histogram(),
             notify_offline: histogram(),
             flow: histogram(),
-            flows: [0; 3],
+            flows: [0; FlowKind::ALL.len()],
             expected_refusals: 0,
+            interrupted: 0,
+            lost_replies: 0,
             unexpected: BTreeMap::new(),
             late_starts: 0,
         }
@@ -191,6 +232,8 @@ impl Stats {
             *a += b;
         }
         self.expected_refusals += other.expected_refusals;
+        self.interrupted += other.interrupted;
+        self.lost_replies += other.lost_replies;
         for (what, n) in &other.unexpected {
             *self.unexpected.entry(what.clone()).or_insert(0) += n;
         }

@@ -26,6 +26,7 @@ use tigr_core::random::{SecureRandom as _, SystemRandom};
 use tigr_core::signing::{ChallengeBinding, Decision, DeviceKey, message};
 use tigr_core::wire::b64_encode;
 use tigr_server::{Config, RunningServer};
+use tigr_tests::bench::random_device_key;
 use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
 use tokio::net::TcpStream;
 
@@ -119,8 +120,8 @@ async fn enroll(
         QrPayload::Login(_) => bail!("not an enrollment payload"),
     };
     let rng = SystemRandom::new();
-    let key = new_key(&rng)?;
-    let identity = new_key(&rng)?;
+    let key = random_device_key(&rng)?;
+    let identity = random_device_key(&rng)?;
     let mut secret = [0u8; 32];
     rng.fill(&mut secret);
     let body = serde_json::json!({
@@ -146,17 +147,6 @@ async fn enroll(
             .to_owned(),
         key,
     })
-}
-
-fn new_key(rng: &SystemRandom) -> anyhow::Result<DeviceKey> {
-    for _ in 0..16 {
-        let mut scalar = [0u8; 32];
-        rng.fill(&mut scalar);
-        if let Some(key) = DeviceKey::from_scalar(&scalar) {
-            return Ok(key);
-        }
-    }
-    bail!("no valid P-256 scalar drawn")
 }
 
 /// One login waiting for its approval.

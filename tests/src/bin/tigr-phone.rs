@@ -6,7 +6,11 @@
 //! tigr-phone deny    <QR text | image> [--account]  "ce n'était pas moi"
 //! tigr-phone offline <QR text | image> [--account]  Tigr ID + one-time password, no network
 //! tigr-phone accounts | remove <origin> <account>
+//! tigr-phone otp add <otpauth URI | image>             keep an OTP account of another service
+//! tigr-phone otp list | code <label> | rename <label> <new label> | remove <label>
 //! ```
+//! An OTP account is named by its label as in the URI (`ESEA:c.leroy`), by its account name
+//! alone (`c.leroy`) when no other account has it, or by the id `otp list` shows.
 //! The PIN is asked on the terminal (not echoed), read from standard input when it is not a
 //! terminal, or given with `--pin` / `TIGR_PHONE_PIN` for scripts.
 
@@ -18,9 +22,13 @@ use clap::{Parser, Subcommand};
 use tigr_core::authenticator::{Authenticator, DeviceError};
 use tigr_core::client::ClientError;
 use tigr_core::clock::{Clock as _, SystemClock, TimeZone, local_text};
+use tigr_core::otp::uri::{OtpKind, OtpUriError};
+use tigr_core::otp_accounts::{CodeValidity, LabelError, OtpAccount, OtpAccountsError, select};
 use tigr_core::payload::{EnrollmentQr, LoginQr, PayloadError};
 use tigr_mobile::{Language, TigrError, expect_invitation, expect_login};
-use tigr_tests::phone::{PHONE_KDF_ITERATIONS, open_phone, read_code};
+use tigr_tests::phone::{
+    PHONE_KDF_ITERATIONS, open_otp_accounts, open_phone, read_code, read_otp_code,
+};
 
 #[derive(Parser, Debug)]
 #[command(
@@ -93,6 +101,40 @@ enum Command {
         /// Tigr ID.
         account: String,
     },
+    /// OTP accounts of other services (this phone as an authenticator app).
+    #[command(subcommand)]
+    Otp(OtpCommand),
+}
+
+#[derive(Subcommand, Debug)]
+enum OtpCommand {
+    /// Add the accounts of an otpauth:// QR code or a Google Authenticator export.
+    Add {
+        /// otpauth:// or otpauth-migration:// text, or PNG/JPEG file of the QR code.
+        code: String,
+    },
+    /// List the OTP accounts.
+    List,
+    /// Show the current code of an account (the next one, for HOTP).
+    Code {
+        /// Label (ESEA:c.leroy), account name alone when unambiguous, or id.
+        label: String,
+        /// Compute TOTP codes at this Unix time instead of now (scripts and tests).
+        #[arg(long, hide = true)]
+        at: Option<i64>,
+    },
+    /// Rename an account.
+    Rename {
+        /// Label, account name alone when unambiguous, or id.
+        label: String,
+        /// New label: Issuer:account, or account.
+        new_label: String,
+    },
+    /// Remove an account from this phone.
+    Remove {
+        /// Label, account name alone when unambiguous, or id.
+        label: String,
+    },
 }
 
 /// Picks the French or English text of this program's own labels.
@@ -125,18 +167,20 @@ fn main() -> ExitCode {
 }
 
 fn run(cli: &Cli, lang: &Lang) -> anyhow::Result<()> {
-    let phone = open_phone(&cli.home, lang.0.tag(), cli.kdf_iterations)?;
+    // Opened by the commands that need the vault (the `otp` ones do not).
+    let phone = || open_phone(&cli.home, lang.0.tag(), cli.kdf_iterations);
     match &cli.command {
         Command::Enroll { code, device_name } => {
             let qr = expect_invitation(read_code(code)?)?;
-            enroll(&phone, &qr, device_name, cli, lang)
+            enroll(&phone()?, &qr, device_name, cli, lang)
         }
         Command::Approve { code, account } => {
             let qr = expect_login(read_code(code)?)?;
-            approve(&phone, &qr, account.as_deref(), cli, lang)
+            approve(&phone()?, &qr, account.as_deref(), cli, lang)
         }
         Command::Deny { code, account } => {
             let qr = expect_login(read_code(code)?)?;
+            let phone = phone()?;
             show_context(&phone, &qr, lang)?;
             let outcome = phone.deny(&qr, account.as_deref())?;
             println!(
@@ -152,7 +196,7 @@ fn run(cli: &Cli, lang: &Lang) -> anyhow::Result<()> {
         Command::Offline { code, account } => {
             let qr = expect_login(read_code(code)?)?;
             let pin = ask_pin(cli, lang.t("Code PIN : ", "PIN: "))?;
-            let code = phone.offline_code(&qr, account.as_deref(), &pin)?;
+            let code = phone()?.offline_code(&qr, account.as_deref(), &pin)?;
             println!(
                 "{}",
                 lang.t(
@@ -185,7 +229,7 @@ fn run(cli: &Cli, lang: &Lang) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Accounts => {
-            let accounts = phone.accounts()?;
+            let accounts = phone()?.accounts()?;
             if accounts.is_empty() {
                 println!(
                     "{}",
@@ -209,7 +253,7 @@ fn run(cli: &Cli, lang: &Lang) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Remove { origin, account } => {
-            if phone.remove_account(origin, account)? {
+            if phone()?.remove_account(origin, account)? {
                 println!(
                     "✔ {}",
                     lang.t(
@@ -228,7 +272,164 @@ fn run(cli: &Cli, lang: &Lang) -> anyhow::Result<()> {
                 )
             }
         }
+        Command::Otp(command) => otp(command, cli, lang),
     }
+}
+
+/// The `otp` commands: no server, no PIN; the accounts are wrapped by the phone's key.
+fn otp(command: &OtpCommand, cli: &Cli, lang: &Lang) -> anyhow::Result<()> {
+    let accounts = open_otp_accounts(&cli.home)?;
+    match command {
+        OtpCommand::Add { code } => {
+            let import = read_otp_code(code)?;
+            let added = accounts.add(&import.accounts)?;
+            for (account, parameters) in added.iter().zip(&import.accounts) {
+                println!(
+                    "✔ {} {}  [{}]  {}",
+                    lang.t("Compte OTP ajouté :", "OTP account added:"),
+                    account.label(),
+                    account.id,
+                    describe(account, lang)
+                );
+                if let (Some(prefix), Some(issuer)) = (&parameters.label_issuer, &account.issuer) {
+                    println!(
+                        "  ⚠ {}",
+                        match lang.0 {
+                            Language::French => format!(
+                                "Le nom du compte indique « {prefix} » mais l'émetteur est « {issuer} » : vérifiez que ce QR code vient bien de {issuer}."
+                            ),
+                            Language::English => format!(
+                                "The account name says \"{prefix}\" but the issuer is \"{issuer}\": check that this QR code really comes from {issuer}."
+                            ),
+                        }
+                    );
+                }
+            }
+            if let Some((number, count)) = import.batch {
+                println!(
+                    "{}",
+                    match lang.0 {
+                        Language::French => format!(
+                            "Export Google Authenticator : code {number} sur {count}. Scannez aussi les autres."
+                        ),
+                        Language::English => format!(
+                            "Google Authenticator export: code {number} of {count}. Scan the others too."
+                        ),
+                    }
+                );
+            }
+            Ok(())
+        }
+        OtpCommand::List => {
+            let list = accounts.list()?;
+            if list.is_empty() {
+                println!(
+                    "{}",
+                    lang.t(
+                        "Aucun compte OTP. Ajoutez-en un avec « tigr-phone otp add <QR code> ».",
+                        "No OTP account. Add one with `tigr-phone otp add <QR code>`."
+                    )
+                );
+            }
+            for account in list {
+                println!(
+                    "{}  {}  {}",
+                    account.id,
+                    account.label(),
+                    describe(&account, lang)
+                );
+            }
+            Ok(())
+        }
+        OtpCommand::Code { label, at } => {
+            let account = find(&accounts.list()?, label, lang)?;
+            let code = accounts.code(&account.id, at.unwrap_or_else(|| SystemClock.now_unix()))?;
+            println!("{}", account.label());
+            println!("  {} {}", lang.t("Code :", "Code:"), code.code);
+            match code.validity {
+                CodeValidity::Time { seconds_left, .. } => println!(
+                    "  {} {seconds_left} s",
+                    lang.t("Valable encore :", "Valid for:")
+                ),
+                CodeValidity::Counter { counter } => {
+                    println!("  {} {counter}", lang.t("Compteur :", "Counter:"))
+                }
+            }
+            Ok(())
+        }
+        OtpCommand::Rename { label, new_label } => {
+            let account = find(&accounts.list()?, label, lang)?;
+            let (issuer, name) = match new_label.split_once(':') {
+                Some((issuer, name)) => (Some(issuer), name),
+                None => (None, new_label.as_str()),
+            };
+            let renamed = accounts.rename(&account.id, issuer, name)?;
+            println!(
+                "✔ {} {}",
+                lang.t("Compte OTP renommé :", "OTP account renamed:"),
+                renamed.label()
+            );
+            Ok(())
+        }
+        OtpCommand::Remove { label } => {
+            let account = find(&accounts.list()?, label, lang)?;
+            accounts.remove(&account.id)?;
+            println!(
+                "✔ {} {}",
+                lang.t(
+                    "Compte OTP retiré de ce téléphone :",
+                    "OTP account removed from this phone:"
+                ),
+                account.label()
+            );
+            println!(
+                "  {}",
+                lang.t(
+                    "Pensez à désactiver ces codes auprès du service.",
+                    "Remember to turn these codes off at the service."
+                )
+            );
+            Ok(())
+        }
+    }
+}
+
+/// `TOTP, 6 chiffres, 30 s` / `HOTP, 6 digits, counter 4`.
+fn describe(account: &OtpAccount, lang: &Lang) -> String {
+    let kind = match account.kind {
+        OtpKind::Totp { period } => format!("TOTP {period} s"),
+        OtpKind::Hotp { counter } => {
+            format!("HOTP, {} {counter}", lang.t("compteur", "counter"))
+        }
+    };
+    format!(
+        "{kind}, {} {}, {}",
+        account.digits,
+        lang.t("chiffres", "digits"),
+        account.algorithm.name()
+    )
+}
+
+/// The account `label` names, or a sentence saying why there is not exactly one.
+fn find(accounts: &[OtpAccount], label: &str, lang: &Lang) -> anyhow::Result<OtpAccount> {
+    select(accounts, label).cloned().map_err(|e| {
+        anyhow::anyhow!(match (e, lang.0) {
+            (LabelError::NotFound(label), Language::French) => format!(
+                "Aucun compte OTP « {label} » sur ce téléphone (voir « tigr-phone otp list »)."
+            ),
+            (LabelError::NotFound(label), Language::English) => format!(
+                "No OTP account \"{label}\" on this phone (see `tigr-phone otp list`)."
+            ),
+            (LabelError::Ambiguous { label, candidates }, Language::French) => format!(
+                "Plusieurs comptes OTP répondent à « {label} » : {}. Donnez le libellé complet ou l'identifiant.",
+                candidates.join(", ")
+            ),
+            (LabelError::Ambiguous { label, candidates }, Language::English) => format!(
+                "Several OTP accounts answer to \"{label}\": {}. Give the full label or the id.",
+                candidates.join(", ")
+            ),
+        })
+    })
 }
 
 fn enroll(
@@ -367,6 +568,10 @@ fn explain(error: &anyhow::Error, lang: &Lang) -> String {
         TigrError::from(device.clone())
     } else if let Some(payload) = error.downcast_ref::<PayloadError>() {
         TigrError::from(payload.clone())
+    } else if let Some(otp) = error.downcast_ref::<OtpAccountsError>() {
+        TigrError::from(otp.clone())
+    } else if let Some(otp) = error.downcast_ref::<OtpUriError>() {
+        TigrError::from(otp.clone())
     } else if let Some(sdk_error) = error.downcast_ref::<TigrError>() {
         sdk_error.clone()
     } else {

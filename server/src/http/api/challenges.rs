@@ -28,7 +28,7 @@ pub async fn create(
     ApiJson(_): ApiJson<CreateChallengeRequest>,
 ) -> Result<(StatusCode, Json<CreatedChallenge>), ApiError> {
     let browser_token = app.login.new_browser_token();
-    let issued = app.login.issue(&client, &browser_token).await?;
+    let issued = app.login.issue(&client, &browser_token, None).await?;
     Ok((
         StatusCode::CREATED,
         Json(CreatedChallenge {

@@ -28,10 +28,10 @@ use tigr_core::wire::BROWSER_TOKEN_HEADER;
 use crate::ratelimit::LimitClass;
 
 use super::error::ApiError;
-use super::{AppState, fallback, limits};
+use super::{AppState, fallback, limits, live};
 
 /// The API's routes (nested under `/api/v1`), each creating or answering route with its
-/// rate limit.
+/// rate limit, the status (a long poll) with the live-channel cap.
 pub fn router(state: &AppState) -> Router<AppState> {
     let limit = |class| middleware::from_fn_with_state((state.clone(), class), limits::api);
     let challenges = limit(LimitClass::Challenges);
@@ -43,7 +43,11 @@ pub fn router(state: &AppState) -> Router<AppState> {
             "/login/challenges",
             post(challenges::create).layer(challenges),
         )
-        .route("/login/challenges/{id}/status", get(challenges::status))
+        .route(
+            "/login/challenges/{id}/status",
+            get(challenges::status)
+                .layer(middleware::from_fn_with_state(state.clone(), live::admit)),
+        )
         .route("/login/challenges/{id}/qr.svg", get(challenges::qr_svg))
         .route("/login/challenges/{id}/qr.png", get(challenges::qr_png))
         .route(

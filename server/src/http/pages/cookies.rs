@@ -3,7 +3,8 @@
 //! | cookie (Secure / not)                    | holds                                   | attributes |
 //! |------------------------------------------|-----------------------------------------|------------|
 //! | `__Host-tigr_session` / `tigr_session`   | session id (server keeps SHA-256 of it) | HttpOnly, SameSite=Lax, Path=/, until the absolute end |
-//! | `__Host-tigr_login` / `tigr_login`       | browser token of the login page's QR codes | HttpOnly, SameSite=Lax, Path=/, browser session |
+//! | `__Host-tigr_login` / `tigr_login`       | browser token of the login page's QR codes, with this server's HMAC tag (`token.tag`) | HttpOnly, SameSite=Lax, Path=/, browser session |
+//! | `__Host-tigr_oidc` / `tigr_oidc`         | browser token binding OpenID Connect authorization requests kept during a login | HttpOnly, SameSite=Lax, Path=/, browser session |
 //! | `tigr_lang`                              | `fr` or `en` (chosen with `?lang=`)     | HttpOnly, SameSite=Lax, Path=/, one year |
 //!
 //! The `__Host-` prefix (Secure, no Domain, Path=/) is used whenever cookies are Secure.
@@ -18,6 +19,9 @@ pub enum CookieName {
     Session,
     /// The login page's browser token (binds QR codes to this browser).
     Login,
+    /// The browser token of OpenID Connect authorization requests (binds a request kept
+    /// during the login to this browser).
+    Oidc,
     /// The chosen language.
     Lang,
 }
@@ -37,6 +41,8 @@ impl CookieJar {
             (CookieName::Session, false) => "tigr_session",
             (CookieName::Login, true) => "__Host-tigr_login",
             (CookieName::Login, false) => "tigr_login",
+            (CookieName::Oidc, true) => "__Host-tigr_oidc",
+            (CookieName::Oidc, false) => "tigr_oidc",
             (CookieName::Lang, _) => "tigr_lang",
         }
     }

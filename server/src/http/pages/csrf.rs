@@ -7,14 +7,17 @@
 //!    database does not give them (the cookie values are never stored). Sent as the form
 //!    field `csrf` or the header `x-csrf-token`.
 //! 2. **Origin**: `Sec-Fetch-Site`, when sent, must be `same-origin`; `Origin`, when sent, must
-//!    be this server (its public URL, or the `Host` the browser used).
+//!    be this server's configured public origin: scheme, host and port, compared normalised
+//!    (`HTTPS://Auth.example.fr:443` is `https://auth.example.fr`). The `Host` header is not
+//!    looked at: whoever sends the request chooses it.
 
 use axum::body::to_bytes;
 use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::HeaderMap;
-use axum::http::header::{HOST, ORIGIN};
+use axum::http::header::ORIGIN;
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
+use tigr_core::ids::is_valid_id;
 use tigr_core::payload::Origin;
 use tigr_core::wire::b64_encode;
 
@@ -27,14 +30,24 @@ use super::{Failure, PageContext, WebError, WebSession};
 /// Header carrying the token for scripts.
 pub const CSRF_HEADER: &str = "x-csrf-token";
 
-const DOMAIN: &[u8] = b"tigr/csrf/v1\0";
+/// Domain of CSRF tokens.
+const CSRF_DOMAIN: &[u8] = b"tigr/csrf/v1\0";
+
+/// Domain of the tags of login cookies (the same key signs both; the domains keep a CSRF
+/// token from ever being a login cookie's tag, and the reverse).
+const LOGIN_COOKIE_DOMAIN: &[u8] = b"tigr/login-cookie/v1\0";
+
+/// `HMAC-SHA256(key, domain || data)`, base64url.
+fn tag(key: &ring::hmac::Key, domain: &[u8], data: &str) -> String {
+    let mut message = Vec::with_capacity(domain.len() + data.len());
+    message.extend_from_slice(domain);
+    message.extend_from_slice(data.as_bytes());
+    b64_encode(ring::hmac::sign(key, &message).as_ref())
+}
 
 /// The token bound to `binding`.
 pub(crate) fn token(key: &ring::hmac::Key, binding: &str) -> String {
-    let mut message = Vec::with_capacity(DOMAIN.len() + binding.len());
-    message.extend_from_slice(DOMAIN);
-    message.extend_from_slice(binding.as_bytes());
-    b64_encode(ring::hmac::sign(key, &message).as_ref())
+    tag(key, CSRF_DOMAIN, binding)
 }
 
 /// Constant-time check of a submitted token.
@@ -42,7 +55,32 @@ pub(crate) fn verify(key: &ring::hmac::Key, binding: &str, submitted: &str) -> b
     !binding.is_empty() && constant_time_eq(token(key, binding).as_bytes(), submitted.as_bytes())
 }
 
-/// True unless the browser says the request comes from another site.
+/// The login cookie of a fresh browser token: `<token>.<tag>`. The tag proves this server
+/// issued the value, so a cookie planted by someone else (fixation: a value the planter knows,
+/// to watch or complete the victim's login) is recognised and replaced.
+pub(crate) fn login_cookie(key: &ring::hmac::Key, browser_token: &str) -> String {
+    format!(
+        "{browser_token}.{}",
+        tag(key, LOGIN_COOKIE_DOMAIN, browser_token)
+    )
+}
+
+/// True when `value` is a login cookie this server issued (constant-time check of its tag).
+pub(crate) fn is_issued_login_cookie(key: &ring::hmac::Key, value: &str) -> bool {
+    value
+        .split_once('.')
+        .is_some_and(|(browser_token, submitted)| {
+            is_valid_id(browser_token)
+                && constant_time_eq(
+                    tag(key, LOGIN_COOKIE_DOMAIN, browser_token).as_bytes(),
+                    submitted.as_bytes(),
+                )
+        })
+}
+
+/// True unless the browser says the request comes from another site: `Sec-Fetch-Site` other
+/// than `same-origin`, or an `Origin` other than `own` (compared normalised; `null` and
+/// anything unparsable are other sites).
 pub fn same_origin(headers: &HeaderMap, own: &Origin) -> bool {
     if let Some(site) = headers.get("sec-fetch-site")
         && site.as_bytes() != b"same-origin"
@@ -52,21 +90,13 @@ pub fn same_origin(headers: &HeaderMap, own: &Origin) -> bool {
     let Some(origin) = headers.get(ORIGIN) else {
         return true;
     };
-    let Ok(origin) = origin.to_str() else {
+    let (Ok(origin), Ok(own)) = (
+        origin.to_str().map(url::Url::parse),
+        url::Url::parse(&own.to_string()),
+    ) else {
         return false;
     };
-    if origin == own.to_string() {
-        return true;
-    }
-    // The site as the browser reached it (e.g. http://localhost:8080 for a server whose
-    // public URL says 127.0.0.1): same origin if Origin names the Host it sent to.
-    let authority = origin
-        .strip_prefix("https://")
-        .or_else(|| origin.strip_prefix("http://"));
-    match (authority, headers.get(HOST).and_then(|h| h.to_str().ok())) {
-        (Some(authority), Some(host)) => authority.eq_ignore_ascii_case(host),
-        _ => false,
-    }
+    origin.is_ok_and(|origin| origin.origin().is_tuple() && origin.origin() == own.origin())
 }
 
 /// The token submitted with a request: header first, else the `csrf` field of a form body.
@@ -141,6 +171,39 @@ mod tests {
     }
 
     #[test]
+    fn login_cookies_carry_the_servers_tag() {
+        let token = "ABCDEFGHIJKLMNOPQRSTUVWXYZ";
+        let cookie = login_cookie(&key(1), token);
+        assert!(
+            cookie.starts_with("ABCDEFGHIJKLMNOPQRSTUVWXYZ."),
+            "{cookie}"
+        );
+        assert!(is_issued_login_cookie(&key(1), &cookie));
+        // Another server's, a bare token, a forged or moved tag, a CSRF token as tag.
+        assert!(!is_issued_login_cookie(&key(2), &cookie));
+        assert!(!is_issued_login_cookie(&key(1), token));
+        assert!(!is_issued_login_cookie(&key(1), &format!("{token}.")));
+        let other = login_cookie(&key(1), "ZYXWVUTSRQPONMLKJIHGFEDCBA");
+        let (_, other_tag) = other.split_once('.').expect("tag");
+        assert!(!is_issued_login_cookie(
+            &key(1),
+            &format!("{token}.{other_tag}")
+        ));
+        assert!(!is_issued_login_cookie(
+            &key(1),
+            &format!("{token}.{}", token_of(token))
+        ));
+        assert!(!is_issued_login_cookie(
+            &key(1),
+            &format!("bad.{other_tag}")
+        ));
+    }
+
+    fn token_of(binding: &str) -> String {
+        token(&key(1), binding)
+    }
+
+    #[test]
     fn origin_checks() {
         let own = Origin::parse("http://127.0.0.1:8080").expect("origin");
         let headers = |pairs: &[(&'static str, &'static str)]| {
@@ -155,7 +218,8 @@ mod tests {
             &headers(&[("origin", "http://127.0.0.1:8080")]),
             &own
         ));
-        assert!(same_origin(
+        // The Host header proves nothing: it is the sender's choice.
+        assert!(!same_origin(
             &headers(&[
                 ("origin", "http://localhost:8080"),
                 ("host", "localhost:8080")
@@ -163,13 +227,18 @@ mod tests {
             &own
         ));
         assert!(!same_origin(
-            &headers(&[
-                ("origin", "https://evil.example"),
-                ("host", "127.0.0.1:8080")
-            ]),
+            &headers(&[("origin", "https://evil.example"), ("host", "evil.example")]),
+            &own
+        ));
+        assert!(!same_origin(
+            &headers(&[("origin", "http://127.0.0.1:8081")]),
             &own
         ));
         assert!(!same_origin(&headers(&[("origin", "null")]), &own));
+        assert!(!same_origin(
+            &headers(&[("origin", "127.0.0.1:8080")]),
+            &own
+        ));
         assert!(!same_origin(
             &headers(&[("sec-fetch-site", "cross-site")]),
             &own
@@ -184,6 +253,25 @@ mod tests {
                 ("origin", "http://127.0.0.1:8080")
             ]),
             &own
+        ));
+
+        // The scheme counts; case and default ports do not.
+        let https = Origin::parse("https://auth.example.fr").expect("origin");
+        assert!(!same_origin(
+            &headers(&[
+                ("origin", "http://auth.example.fr"),
+                ("host", "auth.example.fr")
+            ]),
+            &https
+        ));
+        for spelled in ["https://auth.example.fr", "HTTPS://Auth.Example.FR:443"] {
+            let mut h = HeaderMap::new();
+            h.insert("origin", spelled.parse().expect("value"));
+            assert!(same_origin(&h, &https), "{spelled}");
+        }
+        assert!(!same_origin(
+            &headers(&[("origin", "https://auth.example.fr:8443")]),
+            &https
         ));
     }
 }

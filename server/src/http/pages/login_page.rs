@@ -10,7 +10,7 @@ use std::convert::Infallible;
 use axum::body::Bytes;
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Path, Query, State};
-use axum::http::header::CONTENT_TYPE;
+use axum::http::header::{CONTENT_SECURITY_POLICY, CONTENT_TYPE};
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::sse::Event;
 use axum::response::{IntoResponse, Response};
@@ -18,11 +18,11 @@ use futures_util::Stream;
 use minijinja::context;
 use serde::Deserialize;
 use serde_json::json;
-use tigr_core::ids::is_valid_id;
 use tigr_core::wire::{BROWSER_TOKEN_HEADER, ChallengeState, OfflineAnswer};
 
 use crate::domain::return_url::checked_return;
 use crate::login::{ChallengeWatch, ClientInfo, IssuedChallenge, LoginError, LoginMethod};
+use crate::oidc::{OidcError, PendingView};
 use crate::qr_image;
 
 use super::super::AppState;
@@ -44,31 +44,61 @@ pub struct LoginQuery {
     mode: Option<String>,
     /// Set after a logout.
     bye: Option<String>,
+    /// An OpenID Connect authorization request kept until this login.
+    authorize: Option<String>,
 }
 
 /// The browser token of this browser's login cookie, or a new one (then `true`: the cookie
-/// must be set).
+/// must be set; it replaces a cookie this server did not issue).
 fn login_token(app: &AppState, headers: &HeaderMap) -> (String, bool) {
     match existing_token(app, headers) {
         Some(token) => (token, false),
-        None => (app.login.new_browser_token(), true),
+        None => (app.pages.login_cookie(&app.login.new_browser_token()), true),
     }
 }
 
-/// The login cookie's token, when present and well-formed.
+/// The login cookie's value, when this server issued it.
 fn existing_token(app: &AppState, headers: &HeaderMap) -> Option<String> {
     app.pages
         .jar
         .get(headers, CookieName::Login)
-        .filter(|t| is_valid_id(t))
+        .filter(|value| app.pages.is_issued_login_cookie(value))
 }
 
 async fn create_challenge(
     app: &AppState,
     client: &ClientInfo,
     token: &str,
+    oidc: Option<&PendingView>,
 ) -> Result<IssuedChallenge, Failure> {
-    Ok(app.login.issue(client, token).await?)
+    let service = oidc.map(|view| view.client_name.as_str());
+    Ok(app.login.issue(client, token, service).await?)
+}
+
+/// The OpenID Connect request `id` kept for this browser (its `tigr_oidc` cookie).
+async fn kept_request(
+    app: &AppState,
+    headers: &HeaderMap,
+    id: Option<&str>,
+) -> Result<Option<PendingView>, OidcError> {
+    let Some(id) = id.filter(|id| !id.is_empty()) else {
+        return Ok(None);
+    };
+    let token = app
+        .pages
+        .jar
+        .get(headers, CookieName::Oidc)
+        .unwrap_or_default();
+    app.oidc.pending_for_login(id, &token).await.map(Some)
+}
+
+/// Where the login page of a kept request goes once logged in.
+fn resume_url(view: &PendingView) -> String {
+    format!(
+        "{}?{}",
+        crate::oidc::paths::RESUME,
+        serde_urlencoded::to_string([("request", view.id.as_str())]).unwrap_or_default()
+    )
 }
 
 /// The QR as an SVG element to put inline in the page: no XML prolog, hidden from assistive
@@ -101,15 +131,23 @@ pub async fn page(
     query: Result<Query<LoginQuery>, QueryRejection>,
 ) -> Result<Response, WebError> {
     let Query(query) = query.unwrap_or_default();
-    let return_to = query
-        .return_to
-        .as_deref()
-        .and_then(|r| checked_return(r, &app.origin, &app.pages.return_prefixes));
-    if session.is_some() {
+    let oidc = match kept_request(&app, &headers, query.authorize.as_deref()).await {
+        Ok(oidc) => oidc,
+        Err(error) => return Ok(super::oidc::refusal_page(&app, &ctx, &error)),
+    };
+    let return_to = match &oidc {
+        Some(view) => Some(resume_url(view)),
+        None => query
+            .return_to
+            .as_deref()
+            .and_then(|r| checked_return(r, &app.origin, &app.pages.return_prefixes)),
+    };
+    // A kept request is here because it needs a (new) login: no shortcut then.
+    if session.is_some() && oidc.is_none() {
         return Ok(see_other(return_to.as_deref().unwrap_or("/session")));
     }
     let (token, new_cookie) = login_token(&app, &headers);
-    let challenge = create_challenge(&app, &client, &token)
+    let challenge = create_challenge(&app, &client, &token, oidc.as_ref())
         .await
         .map_err(|f| ctx.fail(&app, f))?;
     let mode = if query.mode.as_deref() == Some("offline") {
@@ -129,6 +167,7 @@ pub async fn page(
             notice: notice.as_deref(),
             offline_error: None,
             offline_tigr_id: "",
+            oidc: oidc.as_ref(),
         },
     )
     .map_err(|f| ctx.fail(&app, f))?;
@@ -147,6 +186,7 @@ struct PageExtras<'a> {
     notice: Option<&'a str>,
     offline_error: Option<&'a str>,
     offline_tigr_id: &'a str,
+    oidc: Option<&'a PendingView>,
 }
 
 fn render_page(
@@ -158,11 +198,13 @@ fn render_page(
 ) -> Result<Response, Failure> {
     let now = app.now();
     let remaining = (challenge.expires_at - now).max(0);
-    Ok(ctx.render(
+    let mut response = ctx.render(
         app,
         "login.html",
         None,
         context! {
+            login_service => extras.oidc.map(|v| v.client_name.as_str()),
+            authorize => extras.oidc.map_or("", |v| v.id.as_str()),
             mode => extras.mode,
             challenge_id => challenge.id.as_str(),
             expires_at => challenge.expires_at,
@@ -181,7 +223,17 @@ fn render_page(
             offline_mode_url => ctx.url_with("mode", Some("offline")),
             demo_payload => app.pages.demo.then_some(challenge.payload.as_str()),
         },
-    ))
+    );
+    // The offline form (without JavaScript) ends at the service, through this server's
+    // redirects: the CSP's `form-action` must allow it.
+    if let Some(csp) = extras
+        .oidc
+        .and_then(|v| v.redirect_origin.as_deref())
+        .and_then(|origin| app.pages.csp_allowing_form_target(origin))
+    {
+        response.headers_mut().insert(CONTENT_SECURITY_POLICY, csp);
+    }
+    Ok(response)
 }
 
 /// Checks a script's or form's POST: same origin, login cookie present, CSRF token bound to
@@ -213,7 +265,10 @@ pub async fn renew(
     body: Bytes,
 ) -> Result<Response, WebError> {
     let token = check_login_post(&app, &ctx, &headers, &body)?;
-    let challenge = create_challenge(&app, &client, &token)
+    let oidc = kept_request(&app, &headers, parse_form(&body).authorize.as_deref())
+        .await
+        .map_err(|_| ctx.fail(&app, Failure::BadForm))?;
+    let challenge = create_challenge(&app, &client, &token, oidc.as_ref())
         .await
         .map_err(|f| ctx.fail(&app, f))?;
     let svg = inline_svg(&challenge.payload).map_err(|f| ctx.fail(&app, f))?;
@@ -307,7 +362,7 @@ pub async fn status(
 
 /// Form (or script) fields of completion and offline login.
 #[derive(Debug, Default, Deserialize)]
-struct LoginForm {
+pub struct LoginForm {
     #[serde(default)]
     challenge_id: String,
     #[serde(default, rename = "return")]
@@ -316,6 +371,8 @@ struct LoginForm {
     tigr_id: String,
     #[serde(default)]
     otp: String,
+    /// The kept OpenID Connect request of the page, if any.
+    authorize: Option<String>,
 }
 
 fn parse_form(body: &[u8]) -> LoginForm {
@@ -368,17 +425,19 @@ pub async fn complete(
 ) -> Result<Response, WebError> {
     let token = check_login_post(&app, &ctx, &headers, &body)?;
     let form = parse_form(&body);
+    let previous = app.pages.jar.get(&headers, CookieName::Session);
     let opened = app
         .login
-        .open_qr_session(&form.challenge_id, &token, &client)
+        .open_qr_session(&form.challenge_id, &token, &client, previous.as_deref())
         .await
         .map_err(|error| ctx.fail(&app, page_failure(error)))?;
     Ok(logged_in(&app, &ctx, opened, &form.return_to))
 }
 
 /// `POST /login/offline` (`challenge_id`, `tigr_id`, `otp`, CSRF token): the offline form.
-/// Success opens the session at once. Errors say how many attempts are left; a blocked
-/// account is told to contact an administrator. Scripts get JSON, plain forms a page.
+/// Success opens the session at once. Errors say how many attempts are left, or until when
+/// offline codes are paused for the Tigr ID; the reply is the same whatever the ID names.
+/// Scripts get JSON, plain forms a page.
 pub async fn offline(
     State(app): State<AppState>,
     ctx: PageContext,
@@ -402,7 +461,11 @@ pub async fn offline(
             )
                 .into_response());
         }
-        return offline_again(&app, &ctx, &challenge, &token, &form, &message);
+        let oidc = kept_request(&app, &headers, form.authorize.as_deref())
+            .await
+            .ok()
+            .flatten();
+        return offline_again(&app, &ctx, &challenge, &token, &form, oidc, &message);
     }
     let answer = OfflineAnswer {
         tigr_id: form.tigr_id.clone(),
@@ -421,19 +484,31 @@ pub async fn offline(
                     &challenge.id,
                     LoginMethod::OfflineCode,
                     &client,
+                    app.pages.jar.get(&headers, CookieName::Session).as_deref(),
                 )
                 .await
                 .map_err(|f| ctx.fail(&app, f.into()))?;
             Ok(logged_in(&app, &ctx, opened, &form.return_to))
         }
+        // The same page for every Tigr ID typed: a wrong code, or the form paused for it
+        // (the QR on the page still works).
         Err(
             error @ (LoginError::InvalidAnswer { .. }
+            | LoginError::OfflinePaused { .. }
             | LoginError::MalformedOfflineCode
             | LoginError::MalformedSignature
             | LoginError::InvalidRegistration(_)),
         ) if !ctx.wants_json => {
-            let message = ApiError::from(error).message(ctx.lang);
-            offline_again(&app, &ctx, &challenge, &token, &form, &message)
+            let error = ApiError::from(error);
+            let message = error.message(ctx.lang);
+            let oidc = kept_request(&app, &headers, form.authorize.as_deref())
+                .await
+                .ok()
+                .flatten();
+            let mut response =
+                offline_again(&app, &ctx, &challenge, &token, &form, oidc, &message)?;
+            *response.status_mut() = error.status();
+            Ok(response)
         }
         Err(error) => Err(ctx.fail(&app, error.into())),
     }
@@ -448,13 +523,15 @@ fn page_failure(error: LoginError) -> Failure {
     }
 }
 
-/// The login page again, same challenge, offline form open with `error` (no JavaScript).
+/// The login page again, same challenge, offline form open with `error` (no JavaScript),
+/// as a 401 (the caller may set another status).
 fn offline_again(
     app: &AppState,
     ctx: &PageContext,
     challenge: &IssuedChallenge,
     token: &str,
     form: &LoginForm,
+    oidc: Option<PendingView>,
     error: &str,
 ) -> Result<Response, WebError> {
     let return_to = checked_return(&form.return_to, &app.origin, &app.pages.return_prefixes);
@@ -469,6 +546,7 @@ fn offline_again(
             notice: None,
             offline_error: Some(error),
             offline_tigr_id: form.tigr_id.trim(),
+            oidc: oidc.as_ref(),
         },
     )
     .map_err(|f| ctx.fail(app, f))?;

@@ -16,10 +16,13 @@
 //! | `POST /logout`                 | ends the session server-side                           |
 //! | `GET  /static/{file}`          | scripts, styles, icon (embedded in the binary)         |
 //! | `GET/POST /admin…`             | the admin pages, for administrators ([`admin`])        |
+//! | `GET/POST /oidc/authorize`, `GET /oidc/authorize/resume`, `GET/POST /oidc/logout` | OpenID Connect in the browser ([`oidc`]) |
 //!
 //! **Browser binding.** The login page sets an HttpOnly cookie holding a random browser
-//! token (`tigr_login`); the challenges it creates store the SHA-256 of that token, exactly
-//! like the JSON API's `browser_token`. Events, status, offline codes and completion all
+//! token and this server's HMAC tag of it (`tigr_login`, see [`csrf::login_cookie`]); the
+//! challenges it creates store the SHA-256 of that value, exactly like the JSON API's
+//! `browser_token`. A login cookie without this server's tag (planted by someone else:
+//! session fixation) is replaced by a fresh one, never used. Events, status, offline codes and completion all
 //! require that cookie (or, for API clients, the `x-tigr-browser-token` header): another
 //! client that knows a challenge id gets 403 and learns nothing. Tabs of one browser share
 //! their cookies, hence their login binding, as they share the session once logged in.
@@ -32,7 +35,7 @@
 //!
 //! **CSRF** ([`csrf`]): every POST carries a token that is an HMAC of the cookie it is bound
 //! to (the session id, or the login page's browser token) under a key kept in the database,
-//! and its `Origin` (or `Sec-Fetch-Site`) must be this site. [`SessionForm`] does both for
+//! and its `Origin` must be the configured public origin (`Sec-Fetch-Site` `same-origin`). [`SessionForm`] does both for
 //! form posts of logged-in pages.
 //!
 //! **Headers** ([`secure_pages`]): CSP without `unsafe-inline` (scripts and styles are static
@@ -44,9 +47,36 @@ pub mod app_link;
 pub mod cookies;
 pub mod csrf;
 mod login_page;
+pub mod oidc;
 pub mod render;
 pub mod session;
 mod session_page;
+
+/// The query strings and form bodies the pages read, named for the fuzz targets in `fuzz/`
+/// so that they parse browsers' input exactly as the handlers do. Only with the `fuzzing`
+/// feature: never in the server.
+#[cfg(feature = "fuzzing")]
+pub mod forms {
+    pub use super::admin::forms::*;
+    pub use super::login_page::{LoginForm, LoginQuery};
+
+    /// The language of a page request: `?lang=`, then the language cookie, then
+    /// `Accept-Language`.
+    pub fn page_lang(
+        headers: &axum::http::HeaderMap,
+        query: Option<&str>,
+        secure_cookies: bool,
+    ) -> crate::i18n::Lang {
+        super::page_lang(
+            headers,
+            query,
+            super::CookieJar {
+                secure: secure_cookies,
+            },
+        )
+        .0
+    }
+}
 
 use axum::Router;
 use axum::extract::{FromRequestParts, Request, State};
@@ -76,7 +106,7 @@ use crate::ratelimit::LimitClass;
 use super::AppState;
 use super::error::ApiError;
 use super::extract::lang_of;
-use super::limits;
+use super::{limits, live};
 
 pub use cookies::{CookieJar, CookieName};
 pub use csrf::SessionForm;
@@ -97,6 +127,8 @@ pub struct PagesState {
     /// Show the QR text for desktop demos (loopback servers only).
     pub demo: bool,
     csp: HeaderValue,
+    /// The `form-action` sources of the CSP (`'self'` and the return origins).
+    form_action: String,
     asset_version: String,
 }
 
@@ -136,7 +168,25 @@ impl PagesState {
                  connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
             )),
             asset_version: render::asset_version(),
+            form_action,
         }
+    }
+
+    /// The pages' CSP with `origin` added to `form-action`: a page whose form leads, through
+    /// this server's redirects, to that origin (an OpenID Connect client's redirect or
+    /// post-logout URI; browsers check `form-action` on every redirect of a form's
+    /// navigation). `None` when `origin` cannot be put in a header.
+    pub fn csp_allowing_form_target(&self, origin: &str) -> Option<HeaderValue> {
+        if origin.is_empty()
+            || !origin.bytes().all(|b| b.is_ascii_graphic())
+            || origin.contains([';', ','])
+        {
+            return None;
+        }
+        let current = self.csp.to_str().ok()?;
+        let wanted = format!("form-action {}", self.form_action);
+        let widened = current.replacen(&wanted, &format!("{wanted} {origin}"), 1);
+        HeaderValue::from_str(&widened).ok()
     }
 
     /// The CSRF token bound to a cookie value (session id or login browser token).
@@ -147,6 +197,16 @@ impl PagesState {
     /// True when `submitted` is the CSRF token of `binding` (constant time).
     pub fn csrf_ok(&self, binding: &str, submitted: &str) -> bool {
         csrf::verify(&self.csrf_key, binding, submitted)
+    }
+
+    /// The login cookie value of a fresh browser token (the token and this server's tag).
+    pub fn login_cookie(&self, browser_token: &str) -> String {
+        csrf::login_cookie(&self.csrf_key, browser_token)
+    }
+
+    /// True when `value` is a login cookie this server issued.
+    pub fn is_issued_login_cookie(&self, value: &str) -> bool {
+        csrf::is_issued_login_cookie(&self.csrf_key, value)
     }
 }
 
@@ -175,18 +235,31 @@ pub fn router(state: &AppState) -> Router<AppState> {
     let limit = |class| middleware::from_fn_with_state((state.clone(), class), rate_limit);
     let challenges = limit(LimitClass::Challenges);
     let offline = limit(LimitClass::Offline);
+    let live = middleware::from_fn_with_state(state.clone(), live::admit);
     let pages = Router::new()
         .route("/", get(session_page::home))
         .route("/login", get(login_page::page).layer(challenges.clone()))
         .route("/login/renew", post(login_page::renew).layer(challenges))
-        .route("/login/events/{id}", get(login_page::events))
-        .route("/login/status/{id}", get(login_page::status))
+        .route(
+            "/login/events/{id}",
+            get(login_page::events).layer(live.clone()),
+        )
+        .route("/login/status/{id}", get(login_page::status).layer(live))
         .route("/login/complete", post(login_page::complete))
         .route("/login/offline", post(login_page::offline).layer(offline))
         .route("/session", get(session_page::session_page))
         .route("/logout", post(session_page::logout))
         .route("/static/{file}", get(session_page::static_file))
-        .merge(admin::router());
+        .route(
+            crate::oidc::paths::AUTHORIZE,
+            get(oidc::authorize).post(oidc::authorize),
+        )
+        .route(crate::oidc::paths::RESUME, get(oidc::resume))
+        .route(
+            crate::oidc::paths::LOGOUT,
+            get(oidc::logout).post(oidc::logout),
+        )
+        .merge(admin::router(state));
     secure_pages(pages, state)
 }
 
@@ -218,7 +291,10 @@ async fn page_headers(State(app): State<AppState>, request: Request, next: Next)
     let (lang, chosen) = page_lang(request.headers(), request.uri().query(), app.pages.jar);
     let mut response = next.run(request).await;
     let headers = response.headers_mut();
-    headers.insert(CONTENT_SECURITY_POLICY, app.pages.csp.clone());
+    // A page may widen its own `form-action` (see `PagesState::csp_allowing_form_target`).
+    headers
+        .entry(CONTENT_SECURITY_POLICY)
+        .or_insert_with(|| app.pages.csp.clone());
     headers.insert(X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
     // Not no-referrer: browsers then send `Origin: null` on form posts, which CSRF checks
     // need. Same-origin keeps URLs (return targets) from leaking to other sites.
@@ -391,14 +467,23 @@ impl PageContext {
         }
     }
 
-    /// A failure as the client expects it: JSON `{"error", "message", "attempts_left"?}`
-    /// for scripts, an HTML page otherwise.
+    /// A failure as the client expects it: JSON `{"error", "message", "attempts_left"?,
+    /// "blocked_until"?}` for scripts (the API's error body), an HTML page otherwise.
     pub fn fail(&self, app: &AppState, failure: Failure) -> WebError {
-        let (status, code, message, attempts_left) = failure.describe(self.lang);
+        let Described {
+            status,
+            code,
+            message,
+            attempts_left,
+            blocked_until,
+        } = failure.describe(self.lang);
         if self.wants_json {
             let mut body = json!({ "error": code, "message": message });
             if let Some(n) = attempts_left {
                 body["attempts_left"] = json!(n);
+            }
+            if let Some(until) = blocked_until {
+                body["blocked_until"] = json!(until);
             }
             return WebError::new((status, axum::Json(body)).into_response());
         }
@@ -447,10 +532,23 @@ pub enum Failure {
     Internal,
 }
 
+/// A failure as replied: status, code, message and the error body's optional fields.
+struct Described {
+    status: StatusCode,
+    code: String,
+    message: String,
+    attempts_left: Option<u32>,
+    blocked_until: Option<i64>,
+}
+
 impl Failure {
-    fn describe(&self, lang: Lang) -> (StatusCode, String, String, Option<u32>) {
-        let own = |status: StatusCode, code: &str, key: &str| {
-            (status, code.to_owned(), text(lang, key), None)
+    fn describe(&self, lang: Lang) -> Described {
+        let own = |status: StatusCode, code: &str, key: &str| Described {
+            status,
+            code: code.to_owned(),
+            message: text(lang, key),
+            attempts_left: None,
+            blocked_until: None,
         };
         match self {
             Self::Csrf => own(StatusCode::FORBIDDEN, "csrf", "error-csrf-text"),
@@ -470,7 +568,13 @@ impl Failure {
                     .ok()
                     .and_then(|v| v.as_str().map(str::to_owned))
                     .unwrap_or_else(|| "internal".to_owned());
-                (error.status(), code, body.message, body.attempts_left)
+                Described {
+                    status: error.status(),
+                    code,
+                    message: body.message,
+                    attempts_left: body.attempts_left,
+                    blocked_until: body.blocked_until,
+                }
             }
         }
     }

@@ -31,6 +31,27 @@ pub const TEMPLATES: &[(&str, &str)] = &[
         "message.html",
         include_str!("../../../templates/message.html"),
     ),
+    // OpenID Connect (`http/pages/oidc.rs`).
+    (
+        "oidc_logout.html",
+        include_str!("../../../templates/oidc_logout.html"),
+    ),
+    (
+        "admin/oidc_clients.html",
+        include_str!("../../../templates/admin/oidc_clients.html"),
+    ),
+    (
+        "admin/oidc_client.html",
+        include_str!("../../../templates/admin/oidc_client.html"),
+    ),
+    (
+        "admin/oidc_client_form.html",
+        include_str!("../../../templates/admin/oidc_client_form.html"),
+    ),
+    (
+        "admin/oidc_client_fields.html",
+        include_str!("../../../templates/admin/oidc_client_fields.html"),
+    ),
     // Admin pages (`http/pages/admin/`).
     (
         "admin/base.html",

@@ -1,11 +1,14 @@
 import SwiftUI
 import TigrSDK
 
-/// Home: this phone's accounts, "Scanner un QR code", remove with confirmation. The empty
-/// state explains how to get enrolled.
+/// Home: this phone's Tigr accounts, then its OTP accounts (codes with a countdown, tap to
+/// copy), "Scanner un QR code", remove with confirmation. The empty state explains how to get
+/// enrolled or add an OTP account.
 struct AccountListView: View {
     let onScan: () -> Void
     @StateObject private var model = AccountListModel()
+    @StateObject private var otp = OtpModel()
+    @EnvironmentObject private var router: AppRouter
 
     var body: some View {
         content
@@ -18,7 +21,24 @@ struct AccountListView: View {
                 .controlSize(.large)
                 .padding()
             }
-            .onAppear { Task { await model.load() } }
+            .onAppear {
+                Task { await model.load() }
+                Task { await otp.load() }
+            }
+            // TOTP countdowns tick while the list is on screen.
+            .task {
+                while !Task.isCancelled {
+                    try? await Task.sleep(nanoseconds: 1_000_000_000)
+                    await otp.tick()
+                }
+            }
+            .onChange(of: otp.copied) { label in
+                if label != nil {
+                    router.notice = L("otp.copied")
+                    otp.copied = nil
+                }
+            }
+            .modifier(OtpEditModifier(model: otp))
             .confirmationDialog(
                 L("remove.title"),
                 isPresented: Binding(
@@ -57,19 +77,28 @@ struct AccountListView: View {
             }
             .padding()
             .frame(maxWidth: .infinity, maxHeight: .infinity)
-        case .loaded(let accounts) where accounts.isEmpty:
+        case .loaded(let accounts) where accounts.isEmpty && otp.state == .loaded([]):
             VStack(spacing: 16) {
                 Text(L("accounts.empty.title")).font(.title2.bold()).multilineTextAlignment(.center)
                     .accessibilityAddTraits(.isHeader)
                 Text(L("accounts.empty.body")).multilineTextAlignment(.center)
-                Text(L("accounts.empty.next")).font(.callout).foregroundStyle(.secondary)
-                    .multilineTextAlignment(.center)
+                ForEach(["accounts.empty.next", "accounts.empty.otp"], id: \.self) { hint in
+                    Text(L(hint)).font(.callout).foregroundStyle(.secondary)
+                        .multilineTextAlignment(.center)
+                }
             }
             .padding(32)
             .frame(maxWidth: .infinity, maxHeight: .infinity)
         case .loaded(let accounts):
-            List(accounts, id: \.listKey) { account in
-                AccountRow(account: account) { model.askRemove(account) }
+            List {
+                if !accounts.isEmpty {
+                    Section {
+                        ForEach(accounts, id: \.listKey) { account in
+                            AccountRow(account: account) { model.askRemove(account) }
+                        }
+                    }
+                }
+                OtpSection(model: otp)
             }
         }
     }

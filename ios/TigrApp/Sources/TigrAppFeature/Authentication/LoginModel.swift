@@ -174,7 +174,9 @@ final class LoginModel: ObservableObject, PinEntryModel {
             return .failed(message: message, canRetry: true, offlinePossible: true)
         case .Server:
             return .failed(message: message, canRetry: true, offlinePossible: false)
-        case .InvalidCode, .NotEnrolled, .InvalidPin, .AlreadyUsed, .InvalidInvitation, .KeyStore, .Storage:
+        case .InvalidCode, .NotEnrolled, .InvalidPin, .AlreadyUsed, .InvalidInvitation, .KeyStore, .Storage,
+             // OTP account errors: never from a login call.
+             .InvalidOtpCode, .UnknownOtpAccount, .InvalidOtpName:
             return .failed(message: message, canRetry: false, offlinePossible: false)
         }
     }

@@ -115,7 +115,9 @@ final class EnrollmentModel: ObservableObject, PinEntryModel {
                 needsNewCode = true
             }
         case .NotEnrolled?, .AccountChoiceNeeded?, .InvalidPin?, .WrongPin?, .AccountBlocked?, .PhoneRevoked?,
-             .KeyStore?, .Storage?:
+             .KeyStore?, .Storage?,
+             // OTP account errors: never from an enrollment call.
+             .InvalidOtpCode?, .UnknownOtpAccount?, .InvalidOtpName?:
             canRetry = false; needsNewCode = false
         }
         return .failed(message: message, canRetry: canRetry, needsNewCode: needsNewCode)

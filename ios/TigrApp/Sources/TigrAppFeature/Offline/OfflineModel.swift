@@ -63,7 +63,9 @@ final class OfflineModel: ObservableObject, PinEntryModel {
                 case .InvalidPin?: step = .enterPin(tigrId: id, reason: why, pinError: message)
                 case .AccountChoiceNeeded(let ids)?: step = .chooseAccount(ids)
                 case nil, .InvalidCode?, .NotEnrolled?, .WrongPin?, .AccountBlocked?, .ChallengeExpired?, .AlreadyUsed?,
-                     .InvalidInvitation?, .PhoneRevoked?, .Network?, .Server?, .KeyStore?, .Storage?:
+                     .InvalidInvitation?, .PhoneRevoked?, .Network?, .Server?, .KeyStore?, .Storage?,
+                     // OTP account errors: never from an offline code.
+                     .InvalidOtpCode?, .UnknownOtpAccount?, .InvalidOtpName?:
                     step = .failed(message)
                 }
             }

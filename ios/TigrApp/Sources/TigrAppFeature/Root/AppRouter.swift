@@ -8,6 +8,8 @@ final class AppRouter: ObservableObject {
     @Published var path: [Route] = []
     /// "Ce n'est pas un code Tigr" for a link that opened the app.
     @Published var linkError: String?
+    /// A short message over the account list ("2 comptes ajoutés").
+    @Published var notice: String?
 
     let service: TigrService
 
@@ -18,7 +20,13 @@ final class AppRouter: ObservableObject {
     func showScanner() { path = [.scan] }
 
     /// The scanner read a Tigr code: replace the scanner by the code's flow.
-    func open(_ code: ScannedCode) { path = [Route.forCode(code)] }
+    func open(_ code: ScannedCode) {
+        if let route = Route.forCode(code) {
+            path = [route]
+        } else {
+            linkError = L("otp.linkUseScanner")
+        }
+    }
 
     /// The login flow found no server: replace it by the offline flow.
     func goOffline(payload: String, tigrId: String?, reason: String?) {
@@ -26,6 +34,12 @@ final class AppRouter: ObservableObject {
     }
 
     func home() { path = [] }
+
+    /// The scanner added OTP accounts: back to the list, which says how many.
+    func otpAdded(_ count: Int) {
+        path = []
+        notice = plural(count, one: "otp.added.one", other: "otp.added.other")
+    }
 
     /// A Universal Link (https://<server>/t/1/...) or tigr:// URL opened the app.
     func openLink(_ url: URL) {

@@ -8,11 +8,13 @@ enum Route: Hashable {
     case login(payload: String)
     case offline(payload: String, tigrId: String?, reason: String?)
 
-    /// The flow of a scanned code.
-    static func forCode(_ code: ScannedCode) -> Route {
+    /// The flow of a scanned Tigr code. An OTP code has none: it holds a secret, which never
+    /// goes into a route (the navigation path can be saved); the scanner adds it itself.
+    static func forCode(_ code: ScannedCode) -> Route? {
         switch code {
         case .invitation(let code): return .enroll(payload: code.payload)
         case .login(let code): return .login(payload: code.payload)
+        case .otpAccounts: return nil
         }
     }
 }

@@ -16,6 +16,9 @@ public struct TigrRootView: View {
                         destination(route)
                     }
             }
+            if let notice = router.notice {
+                NoticeBanner(text: notice) { router.notice = nil }
+            }
             if scenePhase != .active {
                 PrivacyCover()
             }
@@ -37,7 +40,7 @@ public struct TigrRootView: View {
     private func destination(_ route: Route) -> some View {
         switch route {
         case .scan:
-            ScannerView(onClose: router.home, onCode: router.open)
+            ScannerView(onClose: router.home, onCode: router.open, onOtpAdded: router.otpAdded)
         case .enroll(let payload):
             EnrollmentFlowView(payload: payload, onFinished: router.home)
         case .login(let payload):
@@ -51,6 +54,27 @@ public struct TigrRootView: View {
             )
         case .offline(let payload, let tigrId, let reason):
             OfflineFlowView(payload: payload, tigrId: tigrId, reason: reason, onFinished: router.home)
+        }
+    }
+}
+
+/// A message at the bottom of the screen for a few seconds, announced by VoiceOver.
+struct NoticeBanner: View {
+    let text: String
+    let onDone: () -> Void
+
+    var body: some View {
+        VStack {
+            Spacer()
+            Text(text)
+                .padding(.horizontal, 16).padding(.vertical, 10)
+                .background(.thinMaterial, in: RoundedRectangle(cornerRadius: 12))
+                .padding(.bottom, 96)
+        }
+        .task {
+            UIAccessibility.post(notification: .announcement, argument: text)
+            try? await Task.sleep(nanoseconds: 3_000_000_000)
+            onDone()
         }
     }
 }

@@ -19,6 +19,11 @@ func sdkLanguage() -> String {
 
 /// "1 essai" / "3 essais": French counts 0 and 1 as singular, English only 1.
 func plural(_ count: Int, one: String, other: String) -> String {
+    L(pluralKey(count, one: one, other: other), count)
+}
+
+/// The key of `one` or `other` for `count`, by the plural rule of the UI language.
+func pluralKey(_ count: Int, one: String, other: String) -> String {
     let singular = sdkLanguage() == "fr" ? count <= 1 : count == 1
-    return L(singular ? one : other, count)
+    return singular ? one : other
 }

@@ -15,6 +15,14 @@ public protocol TigrClient: AnyObject {
     func deny(payload: String, tigrId: String?) throws
     func offlineCode(payload: String, tigrId: String?, pin: String) throws -> OfflineCode
     func removeAccount(serverOrigin: String, tigrId: String) throws
+    func otpAccounts() throws -> [OtpAccount]
+    func addOtpAccounts(text: String) throws -> [OtpAccount]
+    /// The code of OTP account `id` at the app's clock (`now()`); the next one for HOTP.
+    func otpCode(id: String) throws -> OtpCode
+    func renameOtpAccount(id: String, issuer: String?, accountName: String) throws -> OtpAccount
+    func removeOtpAccount(id: String) throws
+    /// The app's clock, Unix seconds (no I/O): TOTP countdowns and the codes agree on it.
+    func now() -> Int64
     /// The sentence to show for `error`, in `language`, counted with the app's clock.
     func errorMessage(_ error: TigrError) -> String
     /// Minutes until a temporary block's `blockedUntil`, by the app's clock (no I/O).
@@ -28,7 +36,7 @@ final class AuthenticatorClient: TigrClient {
     let language: String
     private let storageDir: URL
     private let keyProtector: KeyProtector
-    private let now: () -> Int64
+    private let clock: () -> Int64
     private let lock = NSLock()
     private var opened: Authenticator?
 
@@ -41,7 +49,7 @@ final class AuthenticatorClient: TigrClient {
         self.storageDir = storageDir
         self.keyProtector = keyProtector
         self.language = language
-        self.now = now
+        self.clock = now
     }
 
     private func authenticator() throws -> Authenticator {
@@ -82,6 +90,24 @@ final class AuthenticatorClient: TigrClient {
     func removeAccount(serverOrigin: String, tigrId: String) throws {
         try authenticator().removeAccount(serverOrigin: serverOrigin, tigrId: tigrId)
     }
+
+    func otpAccounts() throws -> [OtpAccount] { try authenticator().otpAccounts() }
+
+    func addOtpAccounts(text: String) throws -> [OtpAccount] {
+        try authenticator().addOtpAccounts(text: text)
+    }
+
+    func otpCode(id: String) throws -> OtpCode {
+        try authenticator().otpCode(id: id, nowUnix: now())
+    }
+
+    func renameOtpAccount(id: String, issuer: String?, accountName: String) throws -> OtpAccount {
+        try authenticator().renameOtpAccount(id: id, issuer: issuer, accountName: accountName)
+    }
+
+    func removeOtpAccount(id: String) throws { try authenticator().removeOtpAccount(id: id) }
+
+    func now() -> Int64 { clock() }
 
     func errorMessage(_ error: TigrError) -> String {
         TigrSDK.errorMessage(error: error, language: language, nowUnix: now())

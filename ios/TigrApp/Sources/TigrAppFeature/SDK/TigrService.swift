@@ -61,6 +61,9 @@ final class TigrService: @unchecked Sendable {
         currentClient().minutesUntil(blockedUntil)
     }
 
+    /// The app's clock, Unix seconds (what TOTP countdowns count with). No I/O.
+    func now() -> Int64 { currentClient().now() }
+
     /// Application Support/tigr: never backed up, encrypted while the phone is locked.
     static func vaultDirectory() -> URL {
         let base = FileManager.default.urls(for: .applicationSupportDirectory, in: .userDomainMask)[0]

@@ -4,10 +4,12 @@ import TigrSDK
 import UIKit
 
 /// The scanner step: camera permission (with an explanation if denied), preview, torch toggle,
-/// "Ce n'est pas un code Tigr" hint. Calls `onCode` once with the first Tigr code read.
+/// "Ce n'est pas un code Tigr" hint. Calls `onCode` once with the first Tigr code read; an OTP
+/// code is offered in a sheet, and `onOtpAdded` gets the number of accounts added.
 struct ScannerView: View {
     let onClose: () -> Void
     let onCode: (ScannedCode) -> Void
+    let onOtpAdded: (Int) -> Void
 
     @StateObject private var model = ScannerModel()
     @State private var access = AVCaptureDevice.authorizationStatus(for: .video)
@@ -43,6 +45,25 @@ struct ScannerView: View {
         .onChange(of: model.found) { code in
             if let code { onCode(code) }
         }
+        .onChange(of: model.otpAdded) { count in
+            if let count { onOtpAdded(count) }
+        }
+        .sheet(
+            isPresented: Binding(
+                get: { model.otpOffer != nil },
+                set: { if !$0, model.otpOffer != nil { model.cancelOtp() } }
+            )
+        ) {
+            if let offer = model.otpOffer {
+                OtpOfferView(
+                    offer: offer,
+                    adding: model.otpAdding,
+                    error: model.otpError,
+                    onAdd: { Task { await model.confirmOtp() } },
+                    onCancel: { model.cancelOtp() }
+                )
+            }
+        }
         .onChange(of: scenePhase) { phase in
             // Back from Settings: the permission may have changed.
             if phase == .active { access = AVCaptureDevice.authorizationStatus(for: .video) }
@@ -63,7 +84,7 @@ struct ScannerView: View {
             VStack(spacing: 12) {
                 if let reason = model.notTigr {
                     VStack(spacing: 4) {
-                        Text(L("scan.notTigr")).font(.headline)
+                        Text(L(model.badOtpCode ? "scan.badOtp" : "scan.notTigr")).font(.headline)
                         Text(reason).font(.callout).multilineTextAlignment(.center)
                     }
                     .padding(12)

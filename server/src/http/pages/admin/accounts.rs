@@ -296,7 +296,9 @@ fn account_view(admin: &Admin, details: &AccountDetails) -> minijinja::Value {
         .filter(|p| !p.is_active())
         .map(|p| view::phone(lang, zone, p))
         .collect();
-    let (state, state_text) = view::state(lang, zone, account, &details.lock);
+    let (state, state_text) = view::state(lang, zone, account, &details.lock, &details.offline);
+    let lock = view::lock(lang, zone, &details.lock);
+    let offline = view::offline(lang, zone, &details.offline);
     context! {
         id => account.id.as_str(),
         href => account_path(&account.id),
@@ -310,7 +312,9 @@ fn account_view(admin: &Admin, details: &AccountDetails) -> minijinja::Value {
         enabled => account.is_enabled(),
         disabled => account.disabled_at.map(|at| Time::at(at, zone, lang)),
         disabled_reason => account.disabled_reason.as_deref(),
-        lock => view::lock(lang, zone, &details.lock),
+        can_unblock => lock.can_unblock || offline.can_reset,
+        lock,
+        offline,
         phone => details.phone.as_ref().map(|p| view::phone(lang, zone, p)),
         history,
         invitations => details

@@ -47,7 +47,7 @@ fn optional(text: &str) -> Option<String> {
 impl AuditFields {
     /// The filter of the service; `now` reads relative times (`7d`), dates are days of
     /// `zone`.
-    fn filter(&self, now: i64, zone: &TimeZone) -> Result<AuditFilter, AdminError> {
+    pub fn filter(&self, now: i64, zone: &TimeZone) -> Result<AuditFilter, AdminError> {
         let since = match optional(&self.since) {
             None => None,
             Some(t) => Some(parse_time(&t, now, zone).ok_or(AdminError::InvalidFilter("since"))?),

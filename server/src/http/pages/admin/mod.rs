@@ -18,6 +18,8 @@
 //! | `GET  /admin/blocked?page=`             | blocked accounts, why and until when              |
 //! | `GET  /admin/audit?account=&event=&actor=&since=&until=&page=` | the audit trail, filtered  |
 //! | `POST /admin/audit/export`              | the filtered trail as a CSV download (audited)    |
+//! | `GET  /admin/oidc`, `/admin/oidc/new`, `/admin/oidc/{id}` | OpenID Connect services: list, registration form, one service |
+//! | `POST /admin/oidc`, `/admin/oidc/{id}/edit`, `/remove`, `/rotate-secret`, `/admin/oidc/rotate-key` | register (secret shown once), edit, remove, new secret, new signing key |
 //!
 //! **Who**: every handler takes [`Admin`] (GET) or [`AdminForm`] (POST), which build on
 //! [`RequireAdmin`] and [`SessionForm`]: people not logged in go to
@@ -41,12 +43,23 @@ mod accounts;
 mod audit;
 mod dashboard;
 mod enroll;
+mod oidc;
 mod view;
+
+/// The admin pages' query and form types (see [`super::forms`]).
+#[cfg(feature = "fuzzing")]
+pub mod forms {
+    pub use super::accounts::{AccountForm, ActionForm, DetailQuery, ListQuery};
+    pub use super::audit::AuditFields;
+    pub use super::dashboard::{BlockedQuery, parse_page};
+    pub use super::enroll::{EnrollForm, NoFields};
+}
 
 use axum::Router;
 use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::StatusCode;
 use axum::http::request::Parts;
+use axum::middleware;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use minijinja::value::Value;
@@ -56,11 +69,11 @@ use crate::admin::{Actor, AdminError, AdminService};
 use crate::i18n::Lang;
 use crate::login::ClientInfo;
 
-use super::super::AppState;
+use super::super::{AppState, live};
 use super::{Failure, PageContext, RequireAdmin, SessionForm, WebError, WebSession};
 
 /// The admin pages' routes (wrapped by [`super::secure_pages`] with the other pages).
-pub fn router() -> Router<AppState> {
+pub fn router(state: &AppState) -> Router<AppState> {
     Router::new()
         .route("/admin", get(dashboard::page))
         .route(
@@ -81,12 +94,22 @@ pub fn router() -> Router<AppState> {
             "/admin/accounts/{id}/enroll",
             get(enroll::form).post(enroll::create),
         )
-        .route("/admin/invitations/{id}/events", get(enroll::events))
+        .route(
+            "/admin/invitations/{id}/events",
+            get(enroll::events).layer(middleware::from_fn_with_state(state.clone(), live::admit)),
+        )
         .route("/admin/invitations/{id}/status", get(enroll::status))
         .route("/admin/invitations/{id}/cancel", post(enroll::cancel))
         .route("/admin/blocked", get(dashboard::blocked))
         .route("/admin/audit", get(audit::page))
         .route("/admin/audit/export", post(audit::export))
+        .route("/admin/oidc", get(oidc::list).post(oidc::create))
+        .route("/admin/oidc/new", get(oidc::new_form))
+        .route("/admin/oidc/rotate-key", post(oidc::rotate_key))
+        .route("/admin/oidc/{id}", get(oidc::detail))
+        .route("/admin/oidc/{id}/edit", post(oidc::edit))
+        .route("/admin/oidc/{id}/remove", post(oidc::remove))
+        .route("/admin/oidc/{id}/rotate-secret", post(oidc::rotate_secret))
 }
 
 /// A request of a signed-in administrator: the page context, the session and the actor that
@@ -251,7 +274,9 @@ impl Admin {
 /// The HTTP status of a refusal.
 fn status_of(error: &AdminError) -> StatusCode {
     match error {
-        AdminError::UnknownAccount(_) | AdminError::UnknownInvitation(_) => StatusCode::NOT_FOUND,
+        AdminError::UnknownAccount(_)
+        | AdminError::UnknownInvitation(_)
+        | AdminError::UnknownClient(_) => StatusCode::NOT_FOUND,
         AdminError::NotAdmin(_) => StatusCode::FORBIDDEN,
         AdminError::DuplicateAccount(_)
         | AdminError::AccountDisabled(_)
@@ -261,10 +286,13 @@ fn status_of(error: &AdminError) -> StatusCode {
         | AdminError::NotBlocked(_)
         | AdminError::LastAdmin(_)
         | AdminError::InvitationNotPending { .. }
+        | AdminError::NoClientSecret(_)
         | AdminError::AdminExists => StatusCode::CONFLICT,
-        AdminError::PublicUrl(_) | AdminError::Storage(_) | AdminError::Io(_) => {
-            StatusCode::INTERNAL_SERVER_ERROR
-        }
+        AdminError::PublicUrl(_)
+        | AdminError::Storage(_)
+        | AdminError::Io(_)
+        | AdminError::MasterKey(_)
+        | AdminError::SigningKey => StatusCode::INTERNAL_SERVER_ERROR,
         AdminError::InvalidAccountId(_)
         | AdminError::InvalidDisplayName
         | AdminError::InvalidEmail(_)
@@ -272,6 +300,14 @@ fn status_of(error: &AdminError) -> StatusCode {
         | AdminError::InvalidReason
         | AdminError::InvalidTtl { .. }
         | AdminError::InvalidFilter(_)
+        | AdminError::InvalidClientName
+        | AdminError::NoRedirectUri
+        | AdminError::TooManyUris
+        | AdminError::InvalidUri { .. }
+        | AdminError::InvalidScope(_)
+        | AdminError::InvalidAuthMethod(_)
+        | AdminError::InvalidJwks(_)
+        | AdminError::InvalidSubjectType(_)
         | AdminError::NothingToChange => StatusCode::BAD_REQUEST,
     }
 }

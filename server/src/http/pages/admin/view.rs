@@ -8,6 +8,7 @@ use super::super::render::time_texts;
 use crate::admin::{Account, AuditEvent, AuditRecord};
 use crate::admin::{AccountSummary, Invitation, InvitationStatus, Page, Phone, PhoneStatus, Role};
 use crate::domain::lockout::{BlockReason, LockStatus};
+use crate::domain::offline_pause::OfflineStatus;
 use crate::i18n::Lang;
 use tigr_core::clock::TimeZone;
 
@@ -157,13 +158,72 @@ pub fn lock(lang: Lang, zone: &TimeZone, status: &LockStatus) -> Lock {
     }
 }
 
-/// The state of an account: `disabled`, `blocked` or `active`, and in words (until when
-/// it is blocked, failures counted).
+/// The offline channel's state of an account's Tigr ID (offline codes typed for it).
+#[derive(Debug, Clone, Serialize)]
+pub struct OfflineView {
+    /// `open` or `paused`.
+    pub state: &'static str,
+    /// Offline codes are paused now.
+    pub paused: bool,
+    /// Consecutive failures counted (open state).
+    pub failures: u32,
+    /// End of the pause.
+    pub until: Option<Time>,
+    /// One sentence: the state, since and until when.
+    pub text: String,
+    /// Whether "unblock" has something to reset on this channel.
+    pub can_reset: bool,
+}
+
+/// The offline channel's state in words.
+pub fn offline(lang: Lang, zone: &TimeZone, status: &OfflineStatus) -> OfflineView {
+    match *status {
+        OfflineStatus::Open { failures } => OfflineView {
+            state: "open",
+            paused: false,
+            failures,
+            until: None,
+            text: if failures == 0 {
+                tr(lang, "admin-offline-open")
+            } else {
+                text_with(lang, "admin-offline-failures", &[("n", failures.into())])
+            },
+            can_reset: failures > 0,
+        },
+        OfflineStatus::Paused {
+            since,
+            until,
+            pauses,
+        } => {
+            let (since, until) = (Time::at(since, zone, lang), Time::at(until, zone, lang));
+            OfflineView {
+                state: "paused",
+                paused: true,
+                failures: 0,
+                text: text_with(
+                    lang,
+                    "admin-offline-paused",
+                    &[
+                        ("since", since.text.as_str().into()),
+                        ("until", until.text.as_str().into()),
+                        ("n", pauses.into()),
+                    ],
+                ),
+                until: Some(until),
+                can_reset: true,
+            }
+        }
+    }
+}
+
+/// The state of an account: `disabled`, `blocked` (phone channel), `paused` (offline
+/// codes only) or `active`, and in words (until when it is blocked, failures counted).
 pub fn state(
     lang: Lang,
     zone: &TimeZone,
     account: &Account,
     lock: &LockStatus,
+    offline: &OfflineStatus,
 ) -> (&'static str, String) {
     if let Some(at) = account.disabled_at {
         return (
@@ -175,18 +235,27 @@ pub fn state(
             ),
         );
     }
-    match *lock {
-        LockStatus::Temporary { until, .. } => (
+    let until_text = |until| Time::at(until, zone, lang).text;
+    match (*lock, *offline) {
+        (LockStatus::Temporary { until, .. }, _) => (
             "blocked",
             text_with(
                 lang,
                 "admin-state-blocked-until",
-                &[("until", Time::at(until, zone, lang).text.as_str().into())],
+                &[("until", until_text(until).as_str().into())],
             ),
         ),
-        LockStatus::Permanent { .. } => ("blocked", tr(lang, "admin-state-blocked")),
-        LockStatus::Open { failures: 0 } => ("active", tr(lang, "admin-state-active")),
-        LockStatus::Open { failures } => (
+        (LockStatus::Permanent { .. }, _) => ("blocked", tr(lang, "admin-state-blocked")),
+        (LockStatus::Open { .. }, OfflineStatus::Paused { until, .. }) => (
+            "paused",
+            text_with(
+                lang,
+                "admin-state-offline-paused",
+                &[("until", until_text(until).as_str().into())],
+            ),
+        ),
+        (LockStatus::Open { failures: 0 }, _) => ("active", tr(lang, "admin-state-active")),
+        (LockStatus::Open { failures }, _) => (
             "active",
             text_with(
                 lang,
@@ -260,15 +329,23 @@ pub struct AccountRow {
     pub state: &'static str,
     /// The state in words.
     pub state_text: String,
-    /// The lockout state.
+    /// The phone channel's lockout state.
     pub lock: Lock,
+    /// The offline channel's state.
+    pub offline: OfflineView,
     /// Its current phone.
     pub phone: Option<PhoneView>,
 }
 
 /// An account of a listing, in words.
 pub fn account_row(lang: Lang, zone: &TimeZone, summary: &AccountSummary) -> AccountRow {
-    let (state, state_text) = state(lang, zone, &summary.account, &summary.lock);
+    let (state, state_text) = state(
+        lang,
+        zone,
+        &summary.account,
+        &summary.lock,
+        &summary.offline,
+    );
     AccountRow {
         id: summary.account.id.clone(),
         href: account_path(&summary.account.id),
@@ -279,6 +356,7 @@ pub fn account_row(lang: Lang, zone: &TimeZone, summary: &AccountSummary) -> Acc
         state,
         state_text,
         lock: lock(lang, zone, &summary.lock),
+        offline: offline(lang, zone, &summary.offline),
         phone: summary.phone.as_ref().map(|p| phone(lang, zone, p)),
     }
 }
@@ -388,6 +466,8 @@ pub fn event_label(lang: Lang, event: &str) -> String {
         Some(AuditEvent::RefusedBlocked) => "admin-event-refused-blocked",
         Some(AuditEvent::DenyFailed) => "admin-event-deny-failed",
         Some(AuditEvent::UnknownAccount) => "admin-event-unknown-account",
+        Some(AuditEvent::OfflinePaused) => "admin-event-offline-paused",
+        Some(AuditEvent::RefusedOfflinePaused) => "admin-event-refused-offline-paused",
         Some(AuditEvent::WebLogin) => "admin-event-web-login",
         Some(AuditEvent::WebLogout) => "admin-event-web-logout",
         Some(AuditEvent::AccountCreated) => "admin-event-account-created",
@@ -398,6 +478,17 @@ pub fn event_label(lang: Lang, event: &str) -> String {
         Some(AuditEvent::EnrollmentCancelled) => "admin-event-enrollment-cancelled",
         Some(AuditEvent::AdminBootstrap) => "admin-event-admin-bootstrap",
         Some(AuditEvent::AuditExported) => "admin-event-audit-exported",
+        Some(AuditEvent::OidcAuthorized) => "admin-event-oidc-authorized",
+        Some(AuditEvent::OidcTokensIssued) => "admin-event-oidc-tokens-issued",
+        Some(AuditEvent::OidcCodeReplayed) => "admin-event-oidc-code-replayed",
+        Some(AuditEvent::OidcClientAuthFailed) => "admin-event-oidc-client-auth-failed",
+        Some(AuditEvent::OidcLogoutDelivered) => "admin-event-oidc-logout-delivered",
+        Some(AuditEvent::OidcLogoutFailed) => "admin-event-oidc-logout-failed",
+        Some(AuditEvent::OidcClientRegistered) => "admin-event-oidc-client-registered",
+        Some(AuditEvent::OidcClientUpdated) => "admin-event-oidc-client-updated",
+        Some(AuditEvent::OidcClientRemoved) => "admin-event-oidc-client-removed",
+        Some(AuditEvent::OidcSecretRotated) => "admin-event-oidc-secret-rotated",
+        Some(AuditEvent::OidcKeyRotated) => "admin-event-oidc-key-rotated",
         None => return event.to_owned(),
     };
     tr(lang, key)
@@ -572,6 +663,62 @@ mod tests {
             },
         );
         assert!(fr.text.contains("Bloqué"), "{}", fr.text);
+    }
+
+    #[test]
+    fn offline_states_in_both_languages() {
+        let paused = OfflineStatus::Paused {
+            since: 1_800_000_000,
+            until: 1_800_000_900,
+            pauses: 2,
+        };
+        for lang in [Lang::Fr, Lang::En] {
+            let open = offline(lang, &TimeZone::UTC, &OfflineStatus::Open { failures: 0 });
+            assert!(!open.paused && !open.can_reset);
+            let counting = offline(lang, &TimeZone::UTC, &OfflineStatus::Open { failures: 3 });
+            assert!(counting.text.contains('3') && counting.can_reset);
+            let view = offline(lang, &TimeZone::UTC, &paused);
+            assert!(view.paused && view.can_reset);
+            assert_eq!(
+                view.until.as_ref().map(|t| t.iso.as_str()),
+                Some("2027-01-15T08:15:00Z")
+            );
+            assert!(view.text.contains("QR"), "{}", view.text);
+            for text in [open.text, counting.text, view.text] {
+                assert!(!text.contains('{') && !text.contains('?'), "{text}");
+            }
+        }
+        let account = crate::admin::Account {
+            id: "alice".into(),
+            display_name: "Alice".into(),
+            email: None,
+            role: "user".into(),
+            created_at: 0,
+            disabled_at: None,
+            disabled_reason: None,
+            failed_attempts: 0,
+            blocked_at: None,
+            blocked_until: None,
+            blocked_reason: None,
+            block_strikes: 0,
+            last_blocked_at: None,
+        };
+        let open = LockStatus::Open { failures: 0 };
+        let (state_name, text) = state(Lang::Fr, &TimeZone::UTC, &account, &open, &paused);
+        assert_eq!(state_name, "paused");
+        assert!(
+            text.starts_with("Saisie hors connexion suspendue jusqu'à 08:15:00"),
+            "{text}"
+        );
+        let blocked = LockStatus::Permanent {
+            since: 0,
+            reason: BlockReason::TooManyFailures,
+        };
+        assert_eq!(
+            state(Lang::En, &TimeZone::UTC, &account, &blocked, &paused).0,
+            "blocked",
+            "the phone channel's block comes first"
+        );
     }
 
     #[test]

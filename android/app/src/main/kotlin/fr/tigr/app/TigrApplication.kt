@@ -1,18 +1,28 @@
 package fr.tigr.app
 
 import android.app.Application
+import fr.tigr.app.otp.AndroidSensitiveClipboard
+import fr.tigr.app.otp.CodeCopier
 import fr.tigr.app.sdk.AuthenticatorClient
 import fr.tigr.app.sdk.KeystoreKeyProtector
 import fr.tigr.app.sdk.TigrClient
 import fr.tigr.app.sdk.TigrSdk
 import java.io.File
+import kotlinx.coroutines.MainScope
 
 /**
- * Holds the one SDK instance of the process. The vault lives in files/tigr/ (excluded from
- * backups and device transfers, see res/xml/data_extraction_rules.xml).
+ * Holds the one SDK instance of the process. The vault and the OTP accounts live in files/tigr/
+ * (excluded from backups and device transfers, see res/xml/data_extraction_rules.xml).
  */
 class TigrApplication : Application() {
     lateinit var sdk: TigrSdk
+        private set
+
+    /**
+     * Copies OTP codes, cleared from the clipboard 30 s later. The process's scope, not a
+     * screen's: leaving the list does not leave a code on the clipboard.
+     */
+    lateinit var codeCopier: CodeCopier
         private set
 
     private val keyProtector = KeystoreKeyProtector()
@@ -24,6 +34,7 @@ class TigrApplication : Application() {
             client = ::currentClient,
             unexpected = { getString(R.string.error_unexpected) },
         )
+        codeCopier = CodeCopier(AndroidSensitiveClipboard(this), MainScope())
     }
 
     /**
@@ -42,7 +53,3 @@ class TigrApplication : Application() {
         const val VAULT_DIR = "tigr"
     }
 }
-
-/** The application, from inside a `viewModelFactory { initializer { ... } }` block. */
-fun androidx.lifecycle.viewmodel.CreationExtras.tigrApplication(): TigrApplication =
-    this[androidx.lifecycle.ViewModelProvider.AndroidViewModelFactory.APPLICATION_KEY] as TigrApplication

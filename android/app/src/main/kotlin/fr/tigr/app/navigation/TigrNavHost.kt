@@ -1,10 +1,19 @@
 package fr.tigr.app.navigation
 
+import androidx.activity.compose.BackHandler
 import androidx.compose.material3.SnackbarHostState
 import androidx.compose.runtime.Composable
 import androidx.compose.runtime.LaunchedEffect
+import androidx.compose.runtime.collectAsState
+import androidx.compose.runtime.getValue
 import androidx.compose.runtime.remember
+import androidx.compose.runtime.rememberCoroutineScope
 import androidx.compose.ui.platform.LocalContext
+import androidx.lifecycle.Lifecycle
+import androidx.lifecycle.compose.LifecycleResumeEffect
+import androidx.lifecycle.compose.LocalLifecycleOwner
+import androidx.lifecycle.repeatOnLifecycle
+import androidx.lifecycle.viewmodel.compose.viewModel
 import androidx.navigation.NavHostController
 import androidx.navigation.NavType
 import androidx.navigation.compose.NavHost
@@ -13,13 +22,20 @@ import androidx.navigation.compose.rememberNavController
 import androidx.navigation.navArgument
 import fr.tigr.app.R
 import fr.tigr.app.TigrApplication
+import fr.tigr.app.ViewModelFactories
 import fr.tigr.app.accounts.AccountListScreen
+import fr.tigr.app.accounts.AccountListViewModel
 import fr.tigr.app.authentication.LoginFlow
 import fr.tigr.app.enrollment.EnrollmentFlow
+import fr.tigr.app.enrollment.EnrollmentStep
+import fr.tigr.app.enrollment.EnrollmentViewModel
 import fr.tigr.app.offline.OfflineFlow
+import fr.tigr.app.otp.OtpViewModel
 import fr.tigr.app.scan.ScannerScreen
 import fr.tigr.app.sdk.SdkResult
+import kotlinx.coroutines.delay
 import kotlinx.coroutines.flow.Flow
+import kotlinx.coroutines.launch
 
 /**
  * accounts -> scan -> enroll | login [-> offline]; every flow ends back on accounts.
@@ -31,13 +47,17 @@ fun TigrNavHost(links: Flow<String>, navController: NavHostController = remember
     val context = LocalContext.current
     val sdk = (context.applicationContext as TigrApplication).sdk
     val notTigr = context.getString(R.string.scan_not_tigr)
+    val scope = rememberCoroutineScope()
 
     LaunchedEffect(links) {
         links.collect { link ->
             when (val parsed = sdk.call { parseCode(link) }) {
-                is SdkResult.Success -> navController.navigate(Routes.forCode(parsed.value)) {
-                    popUpTo(Routes.ACCOUNTS)
-                    launchSingleTop = true
+                is SdkResult.Success -> when (val route = Routes.forCode(parsed.value)) {
+                    null -> snackbar.showSnackbar(context.getString(R.string.otp_link_use_scanner))
+                    else -> navController.navigate(route) {
+                        popUpTo(Routes.ACCOUNTS)
+                        launchSingleTop = true
+                    }
                 }
                 is SdkResult.Failure -> snackbar.showSnackbar("$notTigr — ${parsed.message}")
             }
@@ -59,23 +79,32 @@ fun TigrNavHost(links: Flow<String>, navController: NavHostController = remember
 
     NavHost(navController = navController, startDestination = Routes.ACCOUNTS) {
         composable(Routes.ACCOUNTS) {
-            AccountListScreen(onScan = { navController.navigate(Routes.SCAN) }, snackbar = snackbar)
+            AccountsRoute(onScan = { navController.navigate(Routes.SCAN) }, snackbar = snackbar)
         }
         composable(Routes.SCAN) {
             ScannerScreen(
                 onClose = { home() },
                 onCode = { code ->
-                    navController.navigate(Routes.forCode(code)) {
-                        popUpTo(Routes.SCAN) { inclusive = true }
+                    Routes.forCode(code)?.let { route ->
+                        navController.navigate(route) {
+                            popUpTo(Routes.SCAN) { inclusive = true }
+                        }
+                    }
+                },
+                onOtpAdded = { count ->
+                    home()
+                    scope.launch {
+                        snackbar.showSnackbar(context.resources.getQuantityString(R.plurals.otp_added, count, count))
                     }
                 },
             )
         }
         composable(Routes.ENROLL, arguments = listOf(payloadArg)) {
-            EnrollmentFlow(onFinished = { home() })
+            EnrollmentRoute(onFinished = { home() })
         }
         composable(Routes.LOGIN, arguments = listOf(payloadArg)) { entry ->
             LoginFlow(
+                viewModel = viewModel(factory = ViewModelFactories.login),
                 onFinished = { home() },
                 onScanAgain = {
                     navController.navigate(Routes.SCAN) { popUpTo(Routes.ACCOUNTS) }
@@ -96,7 +125,47 @@ fun TigrNavHost(links: Flow<String>, navController: NavHostController = remember
                 navArgument(Routes.ARG_REASON) { type = NavType.StringType; nullable = true; defaultValue = null },
             ),
         ) {
-            OfflineFlow(onFinished = { home() })
+            OfflineFlow(viewModel = viewModel(factory = ViewModelFactories.offline), onFinished = { home() })
         }
     }
+}
+
+/**
+ * The account list with Android's lifecycle: both lists reload each time the screen resumes
+ * (an enrollment or the scanner may have added an account), and the TOTP countdowns tick only
+ * while it is in the foreground.
+ */
+@Composable
+private fun AccountsRoute(
+    onScan: () -> Unit,
+    snackbar: SnackbarHostState,
+    accounts: AccountListViewModel = viewModel(factory = ViewModelFactories.accountList),
+    otp: OtpViewModel = viewModel(factory = ViewModelFactories.otp),
+) {
+    LifecycleResumeEffect(Unit) {
+        accounts.load()
+        otp.load()
+        onPauseOrDispose { }
+    }
+    val lifecycle = LocalLifecycleOwner.current.lifecycle
+    LaunchedEffect(lifecycle) {
+        lifecycle.repeatOnLifecycle(Lifecycle.State.RESUMED) {
+            while (true) {
+                delay(1_000)
+                otp.tick()
+            }
+        }
+    }
+    AccountListScreen(viewModel = accounts, otp = otp, onScan = onScan, snackbar = snackbar)
+}
+
+/** The enrollment flow; the back key on the PIN confirmation returns to the first entry. */
+@Composable
+private fun EnrollmentRoute(
+    onFinished: () -> Unit,
+    viewModel: EnrollmentViewModel = viewModel(factory = ViewModelFactories.enrollment),
+) {
+    val step by viewModel.step.collectAsState()
+    BackHandler(enabled = step is EnrollmentStep.ConfirmPin) { viewModel.restartPin() }
+    EnrollmentFlow(viewModel = viewModel, onFinished = onFinished)
 }

@@ -40,18 +40,22 @@ import androidx.compose.ui.unit.dp
 import androidx.lifecycle.compose.collectAsStateWithLifecycle
 import androidx.lifecycle.viewmodel.compose.viewModel
 import fr.tigr.app.R
+import fr.tigr.app.ViewModelFactories
+import fr.tigr.app.otp.OtpOfferDialog
 import fr.tigr.sdk.ScannedCode
 
 /**
  * The scanner step: camera preview, aiming frame, torch toggle, and the "Ce n'est pas un code
- * Tigr" hint. Calls [onCode] once with the first Tigr code read.
+ * Tigr" hint. Calls [onCode] once with the first Tigr code read; an OTP code is offered over the
+ * camera, and [onOtpAdded] is called with the number of accounts added.
  */
 @OptIn(ExperimentalMaterial3Api::class)
 @Composable
 fun ScannerScreen(
     onClose: () -> Unit,
     onCode: (ScannedCode) -> Unit,
-    viewModel: ScannerViewModel = viewModel(factory = ScannerViewModel.Factory),
+    onOtpAdded: (Int) -> Unit,
+    viewModel: ScannerViewModel = viewModel(factory = ViewModelFactories.scanner),
 ) {
     val state by viewModel.state.collectAsStateWithLifecycle()
     var torchAvailable by rememberSaveable { mutableStateOf(true) }
@@ -63,6 +67,24 @@ fun ScannerScreen(
             viewModel.consumed()
             onCode(code)
         }
+    }
+    LaunchedEffect(state.otpOffer) {
+        analyzer.paused = state.otpOffer != null
+    }
+    LaunchedEffect(state.otpAdded) {
+        state.otpAdded?.let { count ->
+            viewModel.otpAddedShown()
+            onOtpAdded(count)
+        }
+    }
+    state.otpOffer?.let { offer ->
+        OtpOfferDialog(
+            offer = offer,
+            adding = state.otpAdding,
+            error = state.otpError,
+            onAdd = viewModel::confirmOtp,
+            onCancel = viewModel::cancelOtp,
+        )
     }
 
     Scaffold(
@@ -116,7 +138,7 @@ fun ScannerScreen(
                         ) {
                             Column(Modifier.padding(12.dp), horizontalAlignment = Alignment.CenterHorizontally) {
                                 Text(
-                                    stringResource(R.string.scan_not_tigr),
+                                    stringResource(if (state.badOtpCode) R.string.scan_bad_otp else R.string.scan_not_tigr),
                                     style = MaterialTheme.typography.titleMedium,
                                     color = MaterialTheme.colorScheme.onErrorContainer,
                                 )

@@ -20,6 +20,10 @@ import javax.crypto.spec.GCMParameterSpec
  * - No user authentication is bound to the key: the Tigr PIN is the second factor, and the
  *   vault itself has no PIN oracle (a wrong PIN is only detected by the server). The key only
  *   makes a copied vault file useless off this phone.
+ * - The key works only while the phone is unlocked (Android 9+, `setUnlockedDeviceRequired`):
+ *   the same key wraps the OTP accounts of other services, which have no PIN, so their secrets
+ *   are readable only after the phone's own unlock (its PIN, pattern, password or biometrics).
+ *   See docs/security.md, "Authenticator accounts on the phone".
  * - Format of a wrapped blob: `0x01 || IV (12 bytes) || ciphertext || GCM tag (16 bytes)`.
  *   The version byte leaves room for a key rotation.
  */
@@ -98,8 +102,9 @@ class KeystoreKeyProtector(
             .setRandomizedEncryptionRequired(true)
             .setUserAuthenticationRequired(false)
             .apply {
-                if (strongBox && Build.VERSION.SDK_INT >= Build.VERSION_CODES.P) {
-                    setIsStrongBoxBacked(true)
+                if (Build.VERSION.SDK_INT >= Build.VERSION_CODES.P) {
+                    setUnlockedDeviceRequired(true)
+                    if (strongBox) setIsStrongBoxBacked(true)
                 }
             }
             .build()
