@@ -88,6 +88,15 @@ struct Outcome {
     time: Duration,
 }
 
+/// What a decoder is given.
+enum Input<'a> {
+    /// A camera frame (luma), as the app passes it.
+    Frame(&'a [u8]),
+    /// A still image: tigr-core decodes the encoded file as the phone tool does (the PNG
+    /// decoding counts in its time), zbar gets its luma.
+    Still { luma: &'a [u8], encoded: &'a [u8] },
+}
+
 struct Decoders {
     zbar: Option<Zbar>,
     repeat: usize,
@@ -102,21 +111,35 @@ impl Decoders {
         list
     }
 
-    fn decode_once(&mut self, decoder: Decoder, luma: &[u8], w: usize, h: usize) -> Vec<Vec<u8>> {
-        match decoder {
-            Decoder::Tigr => tigr_core::qr::decode_luma(luma, w as u32, h as u32, w as u32)
-                .expect("valid frame")
-                .into_iter()
-                .map(|code| code.bytes)
-                .collect(),
-            Decoder::Zbar => self.zbar.as_mut().expect("loaded").decode(luma, w, h),
-        }
+    fn decode_once(
+        &mut self,
+        decoder: Decoder,
+        input: &Input<'_>,
+        w: usize,
+        h: usize,
+    ) -> Vec<Vec<u8>> {
+        let codes = match (decoder, input) {
+            (Decoder::Zbar, Input::Frame(luma) | Input::Still { luma, .. }) => {
+                return self.zbar.as_mut().expect("loaded").decode(luma, w, h);
+            }
+            (Decoder::Tigr, Input::Frame(luma)) => {
+                tigr_core::qr::decode_luma(luma, w as u32, h as u32, w as u32)
+            }
+            (Decoder::Tigr, Input::Still { encoded, .. }) => {
+                tigr_core::qr::decode_image_bytes(encoded)
+            }
+        };
+        codes
+            .expect("valid image")
+            .into_iter()
+            .map(|code| code.bytes)
+            .collect()
     }
 
     /// Decodes with every decoder, `repeat` times each, alternating which goes first.
     fn decode(
         &mut self,
-        luma: &[u8],
+        input: &Input<'_>,
         w: usize,
         h: usize,
         expected: Option<&[u8]>,
@@ -129,7 +152,7 @@ impl Decoders {
             for k in 0..list.len() {
                 let decoder = list[(k + run) % list.len()];
                 let start = cpu::thread_time();
-                let payloads = self.decode_once(decoder, luma, w, h);
+                let payloads = self.decode_once(decoder, input, w, h);
                 times
                     .entry(decoder)
                     .or_default()
@@ -224,7 +247,7 @@ fn generated(decoders: &mut Decoders, o: &Options) {
                 .expect("write PNG");
         }
         let expected = scene.payload.as_deref().map(str::as_bytes);
-        let outcomes = decoders.decode(&frame, w, h, expected, &exact);
+        let outcomes = decoders.decode(&Input::Frame(&frame), w, h, expected, &exact);
         let entry = per_category.entry(*category).or_default();
         entry.0 += 1;
         for (&d, outcome) in &outcomes {
@@ -330,7 +353,10 @@ fn corpus(decoders: &mut Decoders) {
     let mut times: BTreeMap<Decoder, Vec<Duration>> = BTreeMap::new();
     for path in &images {
         let expected = std::fs::read(path.with_extension("txt")).expect("expected text");
-        let img = image::open(path).expect("corpus image").to_luma8();
+        let encoded = std::fs::read(path).expect("corpus image");
+        let img = image::load_from_memory(&encoded)
+            .expect("corpus image")
+            .to_luma8();
         let (w, h) = (img.width() as usize, img.height() as usize);
         // The corpus stores UTF-8 text; some codes carry Shift_JIS, which neither decoder
         // converts the same way: compare text after dropping what is not ASCII.
@@ -338,7 +364,11 @@ fn corpus(decoders: &mut Decoders) {
             let ascii = |b: &[u8]| -> Vec<u8> { b.iter().copied().filter(u8::is_ascii).collect() };
             found == expected || (!expected.is_ascii() && ascii(found) == ascii(expected))
         };
-        let outcomes = decoders.decode(img.as_raw(), w, h, Some(&expected), &accept);
+        let input = Input::Still {
+            luma: img.as_raw(),
+            encoded: &encoded,
+        };
+        let outcomes = decoders.decode(&input, w, h, Some(&expected), &accept);
         for (d, outcome) in outcomes {
             *read.entry(d).or_default() += usize::from(outcome.read);
             *misread.entry(d).or_default() += usize::from(outcome.misread);
@@ -379,7 +409,8 @@ fn streams(decoders: &mut Decoders) {
         let mut first: BTreeMap<Decoder, (Option<usize>, Duration)> = BTreeMap::new();
         for (i, (luma, scene)) in frames.iter().enumerate() {
             let expected = scene.payload.as_deref().map(str::as_bytes);
-            let outcomes = decoders.decode(luma, scene.width, scene.height, expected, &exact);
+            let input = Input::Frame(luma);
+            let outcomes = decoders.decode(&input, scene.width, scene.height, expected, &exact);
             for (d, outcome) in outcomes {
                 let entry = first.entry(d).or_insert((None, Duration::ZERO));
                 if entry.0.is_none() {

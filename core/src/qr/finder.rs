@@ -114,18 +114,29 @@ pub(super) fn search(bits: &[u8], width: usize, height: usize) -> Finders {
     found
 }
 
+/// Where three finder patterns could be the corners of one code.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(super) struct CodeRegion {
+    /// `(x0, y0, x1, y1)`, pixels: the whole code and its quiet zone.
+    pub(super) bounds: (f32, f32, f32, f32),
+    /// Sides (0 to 2) along which a regular timing pattern joins the corner pattern to
+    /// another: 2 is the strongest evidence of a code the cheap pass gives.
+    pub(super) regular_sides: usize,
+}
+
 impl Finders {
     /// The regions where three of the `patterns` could be the corners of one code (similar
     /// modules, two sides of similar length at a roughly right angle, perspective allowed,
-    /// sides of 12 to 80 modules: versions 1 to 17, beyond any Tigr payload), as
-    /// `(x0, y0, x1, y1)` pixel bounds holding the whole code and its quiet zone, best-seen
-    /// patterns first. Empty when no three patterns fit.
+    /// sides of 12 to 80 modules: versions 1 to 17, beyond any Tigr payload). A timing
+    /// pattern must join the corner to at least one of the other two; regions with more
+    /// regular timing patterns come first (busy print offers many loose ones), then those of
+    /// the best-seen patterns. Empty when no three patterns fit.
     pub(super) fn code_regions(
         patterns: &[Finder],
         bits: &[u8],
         width: usize,
         height: usize,
-    ) -> Vec<(f32, f32, f32, f32)> {
+    ) -> Vec<CodeRegion> {
         let mut best: Vec<&Finder> = patterns.iter().collect();
         best.sort_by_key(|f| std::cmp::Reverse(f.hits));
         best.truncate(MAX_CORNER_CANDIDATES);
@@ -160,9 +171,11 @@ impl Finders {
                     };
                     let inward_v = (vx / lv * 3.0 * module, vy / lv * 3.0 * module);
                     let inward_u = (ux / lu * 3.0 * module, uy / lu * 3.0 * module);
-                    if !(timing(a, b, inward_v, lu) || timing(a, c, inward_u, lv)) {
+                    let sides = [timing(a, b, inward_v, lu), timing(a, c, inward_u, lv)];
+                    if sides == [Timing::None; 2] {
                         continue;
                     }
+                    let regular = sides.iter().filter(|&&t| t == Timing::Regular).count();
                     // The fourth corner, and room for the quiet zone and perspective.
                     let (dx, dy) = (b.x + vx, b.y + vy);
                     let margin = 8.0 * module + 0.15 * lu.max(lv);
@@ -171,17 +184,34 @@ impl Finders {
                     let fold = |v: &[f32; 4], f: fn(f32, f32) -> f32| {
                         v.iter().copied().reduce(f).unwrap_or_default()
                     };
-                    regions.push((
-                        fold(&xs, f32::min) - margin,
-                        fold(&ys, f32::min) - margin,
-                        fold(&xs, f32::max) + margin,
-                        fold(&ys, f32::max) + margin,
-                    ));
+                    regions.push(CodeRegion {
+                        bounds: (
+                            fold(&xs, f32::min) - margin,
+                            fold(&ys, f32::min) - margin,
+                            fold(&xs, f32::max) + margin,
+                            fold(&ys, f32::max) + margin,
+                        ),
+                        regular_sides: regular,
+                    });
                 }
             }
         }
+        // Stable: equally regular regions keep the order of their patterns' sightings.
+        regions.sort_by_key(|r| std::cmp::Reverse(r.regular_sides));
         regions
     }
+}
+
+/// How well a segment alternates like a timing pattern (see [`timing_pattern`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Timing {
+    /// Not like a timing pattern.
+    None,
+    /// About one change of colour per module.
+    Loose,
+    /// About one change per module and no run longer than two modules: what a code shows
+    /// and text or clutter rarely does.
+    Regular,
 }
 
 /// Whether the segment from `from` to `to`, shifted by `inward`, alternates like a timing
@@ -196,33 +226,58 @@ fn timing_pattern(
     inward: (f32, f32),
     length: f32,
     module: f32,
-) -> bool {
+) -> Timing {
     let modules = length / module;
     // From the inner edge of one pattern to the inner edge of the other.
     let (start, end) = (4.0 / modules, 1.0 - 4.0 / modules);
     let steps = (length * (end - start) * 2.0) as usize;
     if steps < 4 {
-        return false;
+        return Timing::None;
     }
-    let mut changes = 0usize;
+    let step = length * (end - start) / steps as f32;
+    // Runs along the segment, in samples.
+    let mut runs: Vec<usize> = Vec::with_capacity(steps / 2);
     let mut last = None;
     for k in 0..=steps {
         let t = start + (end - start) * k as f32 / steps as f32;
         let x = from.x + (to.x - from.x) * t + inward.0;
         let y = from.y + (to.y - from.y) * t + inward.1;
         if x < 0.0 || y < 0.0 || x >= width as f32 || y >= height as f32 {
-            return false;
+            return Timing::None;
         }
         let bit = bits[y as usize * width + x as usize];
-        if last.is_some_and(|l| l != bit) {
-            changes += 1;
+        match runs.last_mut() {
+            Some(run) if last == Some(bit) => *run += 1,
+            _ => runs.push(1),
         }
         last = Some(bit);
     }
+    let changes = runs.len().saturating_sub(1);
+    // The first and last runs reach into the separators: not timing modules.
+    let longest = runs
+        .iter()
+        .skip(1)
+        .rev()
+        .skip(1)
+        .copied()
+        .max()
+        .unwrap_or(0);
     // The segment spans `modules - 8` modules, each a change of colour; allow blur and
     // perspective to merge or split some.
     let expected = modules - 8.0;
-    (changes as f32) >= 0.6 * expected && (changes as f32) <= 1.5 * expected + 2.0
+    let changes = changes as f32;
+    if !(changes >= 0.6 * expected && changes <= 1.5 * expected + 2.0) {
+        return Timing::None;
+    }
+    let widest = from.module.max(to.module);
+    let regular = changes >= 0.8 * expected - 1.0
+        && changes <= 1.25 * expected + 1.0
+        && longest as f32 * step <= 2.2 * widest;
+    if regular {
+        Timing::Regular
+    } else {
+        Timing::Loose
+    }
 }
 
 /// Patterns (those seen on the most rows) tried as corners of a code.

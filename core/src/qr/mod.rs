@@ -18,10 +18,13 @@
 //!
 //! Before rqrr runs, each attempt's bitmap is searched for finder patterns (`finder.rs`,
 //! about a millisecond), and rqrr only gets the regions where three of them sit as a code's
-//! corners. A frame in which no finder pattern shows is rejected after three cheap attempts
-//! (a few milliseconds at 1280x720); a frame with patterns but no readable code (a busy desk,
-//! text) still runs the whole chain. docs/benchmarks.md has the figures, measured with
-//! `examples/qr_report` against zbar.
+//! corners. A camera frame ([`decode_luma`]) in which rqrr locates no code in the first four
+//! cheap attempts (one of them at half size) is given up there: the next frame comes a few
+//! tens of milliseconds later, and most frames hold no code while the user aims. Only a code
+//! rqrr located but could not read earns the rest of the chain. An image file
+//! ([`decode_image_bytes`], [`decode_image_file`]) has no next frame: when any finder pattern
+//! shows in it, it also gets the whole chain on the whole image. docs/benchmarks.md has the
+//! figures, measured with `examples/qr_report` against zbar.
 //!
 //! # Text encoding
 //!
@@ -46,7 +49,7 @@ use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::Path;
 
 use binarize::FlatBlocks;
-use finder::{Finder, Finders};
+use finder::{CodeRegion, Finder, Finders};
 use gray::Gray;
 
 /// Largest accepted width or height, in pixels.
@@ -83,7 +86,10 @@ pub enum QrDecodeError {
     Image(String),
 }
 
-/// Decodes every QR code in an 8-bit luma (grayscale) frame.
+/// Decodes every QR code in an 8-bit luma (grayscale) camera frame.
+///
+/// Tuned for a stream of frames: a frame in which the cheap attempts locate no code is given
+/// up early (see the module docs), since the next one follows.
 ///
 /// `stride` (>= `width`) is the distance in bytes between the starts of two rows, as camera
 /// buffers are often padded; the last row need not be padded, so `luma` must hold at least
@@ -118,15 +124,19 @@ pub fn decode_luma(
             luma.len()
         ));
     }
-    Ok(decode_gray(&Gray::from_strided(luma, w, h, s)))
+    Ok(decode_gray(
+        &Gray::from_strided(luma, w, h, s),
+        Effort::Frame,
+    ))
 }
 
-/// Decodes every QR code in encoded PNG or JPEG bytes.
+/// Decodes every QR code in encoded PNG or JPEG bytes (a still image: every attempt is
+/// tried when a finder pattern shows).
 ///
 /// Colour images are converted to luma; transparent pixels are composited over white.
 pub fn decode_image_bytes(bytes: &[u8]) -> Result<Vec<DecodedQr>, QrDecodeError> {
     let gray = load_gray(bytes)?;
-    Ok(decode_gray(&gray))
+    Ok(decode_gray(&gray, Effort::Still))
 }
 
 /// Decodes every QR code in a PNG or JPEG file.
@@ -280,11 +290,16 @@ fn scan_regions(
     img: &Gray,
     bits: &[u8],
     patterns: &[Finder],
-    located: &mut bool,
+    evidence: &mut Evidence,
 ) -> Vec<DecodedQr> {
     let regions = Finders::code_regions(patterns, bits, img.width, img.height);
+    evidence.corners |= regions.iter().any(|r| r.regular_sides == 2);
     let mut tried: Vec<(usize, usize, usize, usize)> = Vec::new();
-    for (x0, y0, x1, y1) in regions {
+    for CodeRegion {
+        bounds: (x0, y0, x1, y1),
+        ..
+    } in regions
+    {
         if tried.len() == MAX_REGIONS {
             break;
         }
@@ -311,7 +326,7 @@ fn scan_regions(
         for y in r.1..r.3 {
             crop.extend_from_slice(&bits[y * img.width + r.0..y * img.width + r.2]);
         }
-        let found = run_bitmap(w, h, &crop, located);
+        let found = run_bitmap(w, h, &crop, &mut evidence.located);
         if !found.is_empty() {
             return found;
         }
@@ -320,10 +335,28 @@ fn scan_regions(
 }
 
 /// Attempts after which a frame in which rqrr located no code stops the region attempts
-/// (see [`decode_gray`]). On the generated frames (`examples/qr_report`, 8 per category)
-/// stopping after 3 kept 69 of the 74 reads of running every attempt on the regions;
-/// stopping after 1 or 2 kept 62.
-const PROBES: usize = 3;
+/// (see [`decode_gray`]): the first three of [`STRATEGIES`] and [`PROBE_DOWNSCALED`].
+const PROBES: usize = 4;
+
+/// The probe at half size, second in the order: the cheap finder search misses the patterns
+/// of large codes whose bitmap is broken up by sensor noise (dark rooms) or a screen's moire,
+/// which averaging four pixels into one smooths out. On the generated frames
+/// (`examples/qr_report`) it raised the frames read by the region attempts from 202 to 213
+/// of 288.
+const PROBE_DOWNSCALED: Strategy =
+    attempt(&[Op::Downscale], Threshold::Hybrid(FlatBlocks::Contrast));
+
+/// How much work a decode may spend on an image in which no code is readable at once.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Effort {
+    /// A camera frame: another one follows within tens of milliseconds, so a frame without a
+    /// located code is given up after the [`PROBES`] (most frames show no code while the
+    /// user aims, and the cost is battery and frame rate).
+    Frame,
+    /// A still image (a file, a screenshot): no second chance, so the whole chain runs on the
+    /// whole image when any finder pattern was seen.
+    Still,
+}
 
 /// Runs the strategies in order until one finds at least one code.
 ///
@@ -333,13 +366,14 @@ const PROBES: usize = 3;
 /// code's grid in the first [`PROBES`] attempts, the frame is given up: that is the common
 /// frame while the user aims. A light-on-dark code (its patterns seen inverted by the first
 /// attempt) moves the inverted attempts forward, and small modules (under [`SMALL_MODULE`])
-/// get a round of attempts on the code's region at double size. Only a frame in which some
-/// finder pattern was seen then gets the whole chain on the whole frame
-/// ([`whole_frame_attempts`]); a frame without any is rejected after [`PROBES`] cheap
-/// attempts.
-fn decode_gray(img: &Gray) -> Vec<DecodedQr> {
+/// get a round of attempts on the code's region at double size. The whole chain on the whole
+/// frame ([`whole_frame_attempts`]) then runs for a code rqrr located but could not read
+/// and, for a still image, whenever some finder pattern was seen: busy print on a desk always
+/// shows some, so on camera frames that costly fallback is kept for real evidence.
+fn decode_gray(img: &Gray, effort: Effort) -> Vec<DecodedQr> {
     let mut transformed = Transformed::new(img);
     let mut order: Vec<Strategy> = STRATEGIES.to_vec();
+    order.insert(1, PROBE_DOWNSCALED);
     let mut evidence = Evidence::default();
     let mut i = 0;
     while i < order.len() {
@@ -352,7 +386,7 @@ fn decode_gray(img: &Gray) -> Vec<DecodedQr> {
         if let Some(src) = transformed.get(strategy.ops) {
             let bits = binarize_with(src, strategy.threshold);
             let finders = finder::search(&bits, src.width, src.height);
-            let found = scan_regions(src, &bits, &finders.normal, &mut evidence.located);
+            let found = scan_regions(src, &bits, &finders.normal, &mut evidence);
             if !found.is_empty() {
                 return found;
             }
@@ -379,16 +413,19 @@ fn decode_gray(img: &Gray) -> Vec<DecodedQr> {
             };
             let bits = binarize_with(src, strategy.threshold);
             let finders = finder::search(&bits, src.width, src.height);
-            let found = scan_regions(src, &bits, &finders.normal, &mut false);
+            let found = scan_regions(src, &bits, &finders.normal, &mut Evidence::default());
             if !found.is_empty() {
                 return found;
             }
         }
     }
-    if evidence.patterns {
-        // Some finder pattern was seen: the full chain, each attempt on the whole frame,
-        // reads what the regions missed (a pattern the cheap search did not see, a corner
-        // outside the region).
+    let fallback = match effort {
+        Effort::Frame => evidence.located || evidence.corners,
+        Effort::Still => evidence.located || evidence.patterns,
+    };
+    if fallback {
+        // The full chain, each attempt on the whole frame, reads what the regions missed (a
+        // pattern the cheap search did not see, a corner outside the region).
         return whole_frame_attempts(img);
     }
     Vec::new()
@@ -425,6 +462,8 @@ const SMALL_MODULE: f32 = 3.0;
 struct Evidence {
     /// Whether rqrr located a code's grid in an attempt (and failed to read it).
     located: bool,
+    /// Whether three finder patterns were joined by regular timing patterns on both sides.
+    corners: bool,
     /// Whether an attempt saw any finder pattern, in either polarity.
     patterns: bool,
     /// Patterns (both polarities) of the attempt that saw the most small ones.
