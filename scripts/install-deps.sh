@@ -9,6 +9,7 @@
 #   suite (tests/oidc-client/requirements.txt), in <target>/oidc-client-venv;
 # * a real SMTP server for the e-mail one-time password tests: Python's aiosmtpd (PyPI,
 #   pinned below) in <target>/smtp-venv (server/tests/api/otp.rs reads what it received).
+# * zbar (libzbar0), the peer decoder core/examples/qr_report compares the QR decoder with.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -22,6 +23,7 @@ command -v oathtool >/dev/null 2>&1 || need+=(oathtool)
 [ -x /usr/sbin/apache2 ] || need+=(apache2)
 [ -f /usr/lib/apache2/modules/mod_auth_openidc.so ] || need+=(libapache2-mod-auth-openidc)
 python3 -c 'import venv, ensurepip' >/dev/null 2>&1 || need+=(python3-venv)
+ldconfig -p 2>/dev/null | grep -q 'libzbar\.so\.0' || need+=(libzbar0)
 if [ ${#need[@]} -gt 0 ]; then
   echo "Installing ${need[*]} (Debian packages)…"
   sudo_cmd=()

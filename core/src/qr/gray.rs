@@ -22,6 +22,21 @@ impl Gray {
         }
     }
 
+    /// The part of the image in `x0..x1` x `y0..y1` (clamped to the image).
+    pub(super) fn cropped(&self, x0: usize, y0: usize, x1: usize, y1: usize) -> Self {
+        let (x1, y1) = (x1.min(self.width), y1.min(self.height));
+        let (x0, y0) = (x0.min(x1), y0.min(y1));
+        let mut data = Vec::with_capacity((x1 - x0) * (y1 - y0));
+        for y in y0..y1 {
+            data.extend_from_slice(&self.data[y * self.width + x0..y * self.width + x1]);
+        }
+        Gray {
+            width: x1 - x0,
+            height: y1 - y0,
+            data,
+        }
+    }
+
     /// Photographic negative, for light codes on a dark background.
     pub(super) fn inverted(&self) -> Self {
         Gray {

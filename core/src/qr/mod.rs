@@ -16,11 +16,15 @@
 //!
 //! # Cost
 //!
-//! A 640x480 frame holding a readable code typically decodes in the first attempt, in about
-//! 6 ms on a desktop core, two thirds of it in rqrr's grid fitting. A frame without any code
-//! runs every attempt: about 15 to 60 ms at 640x480 depending on how busy the image is, and
-//! up to about 200 ms for a noisy frame of at most 512 px a side, where the upscaled attempts
-//! run too.
+//! Before rqrr runs, each attempt's bitmap is searched for finder patterns (`finder.rs`,
+//! about a millisecond), and rqrr only gets the regions where three of them sit as a code's
+//! corners. A camera frame ([`decode_luma`]) in which rqrr locates no code in the first four
+//! cheap attempts (one of them at half size) is given up there: the next frame comes a few
+//! tens of milliseconds later, and most frames hold no code while the user aims. Only a code
+//! rqrr located but could not read earns the rest of the chain. An image file
+//! ([`decode_image_bytes`], [`decode_image_file`]) has no next frame: when any finder pattern
+//! shows in it, it also gets the whole chain on the whole image. docs/benchmarks.md has the
+//! figures, measured with `examples/qr_report` against zbar.
 //!
 //! # Text encoding
 //!
@@ -38,12 +42,14 @@
 //! message on stderr. The hook is global state and is deliberately left alone here.
 
 mod binarize;
+mod finder;
 mod gray;
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::Path;
 
 use binarize::FlatBlocks;
+use finder::{CodeRegion, Finder, Finders};
 use gray::Gray;
 
 /// Largest accepted width or height, in pixels.
@@ -80,7 +86,10 @@ pub enum QrDecodeError {
     Image(String),
 }
 
-/// Decodes every QR code in an 8-bit luma (grayscale) frame.
+/// Decodes every QR code in an 8-bit luma (grayscale) camera frame.
+///
+/// Tuned for a stream of frames: a frame in which the cheap attempts locate no code is given
+/// up early (see the module docs), since the next one follows.
 ///
 /// `stride` (>= `width`) is the distance in bytes between the starts of two rows, as camera
 /// buffers are often padded; the last row need not be padded, so `luma` must hold at least
@@ -115,15 +124,19 @@ pub fn decode_luma(
             luma.len()
         ));
     }
-    Ok(decode_gray(&Gray::from_strided(luma, w, h, s)))
+    Ok(decode_gray(
+        &Gray::from_strided(luma, w, h, s),
+        Effort::Frame,
+    ))
 }
 
-/// Decodes every QR code in encoded PNG or JPEG bytes.
+/// Decodes every QR code in encoded PNG or JPEG bytes (a still image: every attempt is
+/// tried when a finder pattern shows).
 ///
 /// Colour images are converted to luma; transparent pixels are composited over white.
 pub fn decode_image_bytes(bytes: &[u8]) -> Result<Vec<DecodedQr>, QrDecodeError> {
     let gray = load_gray(bytes)?;
-    Ok(decode_gray(&gray))
+    Ok(decode_gray(&gray, Effort::Still))
 }
 
 /// Decodes every QR code in a PNG or JPEG file.
@@ -215,7 +228,7 @@ impl Op {
 /// Black/white decision of a retry strategy.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Threshold {
-    /// rqrr's own row-wise moving-average threshold.
+    /// rqrr's own row-wise moving-average threshold, see [`binarize::row_average`].
     Rqrr,
     /// Local 8x8-block threshold, see [`binarize::hybrid`].
     Hybrid(FlatBlocks),
@@ -261,25 +274,256 @@ const STRATEGIES: &[Strategy] = &[
     attempt(&[Op::Upscale, Op::Sharpen], Threshold::Otsu),
     attempt(&[Op::Upscale], Threshold::Otsu),
     attempt(&[Op::Blur], Threshold::Hybrid(FlatBlocks::Half)),
+    attempt(&[Op::Invert], Threshold::Hybrid(FlatBlocks::Contrast)),
     attempt(&[Op::Invert], Threshold::Hybrid(FlatBlocks::Half)),
     attempt(&[Op::Downscale], Threshold::Hybrid(FlatBlocks::Half)),
 ];
 
-/// Runs the strategies in order until one finds at least one code.
-fn decode_gray(img: &Gray) -> Vec<DecodedQr> {
-    let mut transformed = Transformed::new(img);
-    for (i, &strategy) in STRATEGIES.iter().enumerate() {
-        transformed.keep_for(&STRATEGIES[i..]);
-        let found = match transformed.get(strategy.ops) {
-            Some(img) => run_strategy(img, strategy.threshold),
-            None => Vec::new(),
-        };
+/// Regions tried per attempt: a frame shows one code, and busy scenes (text, keyboards) can
+/// offer many false corners.
+const MAX_REGIONS: usize = 3;
+
+/// Hands rqrr the parts of `bits` (the bitmap of `img`) where the finder patterns `patterns`
+/// are placed as a code's corners; nothing when they are not. rqrr's cost grows with the area
+/// and with what it mistakes for finder patterns, so a region costs a fraction of the frame.
+fn scan_regions(
+    img: &Gray,
+    bits: &[u8],
+    patterns: &[Finder],
+    evidence: &mut Evidence,
+) -> Vec<DecodedQr> {
+    let regions = Finders::code_regions(patterns, bits, img.width, img.height);
+    evidence.corners |= regions.iter().any(|r| r.regular_sides == 2);
+    let mut tried: Vec<(usize, usize, usize, usize)> = Vec::new();
+    for CodeRegion {
+        bounds: (x0, y0, x1, y1),
+        ..
+    } in regions
+    {
+        if tried.len() == MAX_REGIONS {
+            break;
+        }
+        let clamp = |v: f32, len: usize| v.clamp(0.0, len as f32) as usize;
+        let r = (
+            clamp(x0, img.width),
+            clamp(y0, img.height),
+            clamp(x1, img.width),
+            clamp(y1, img.height),
+        );
+        // A region inside one already tried was searched with it.
+        if tried
+            .iter()
+            .any(|t| t.0 <= r.0 && t.1 <= r.1 && t.2 >= r.2 && t.3 >= r.3)
+        {
+            continue;
+        }
+        tried.push(r);
+        let (w, h) = (r.2 - r.0, r.3 - r.1);
+        if w < 21 || h < 21 {
+            continue;
+        }
+        let mut crop = Vec::with_capacity(w * h);
+        for y in r.1..r.3 {
+            crop.extend_from_slice(&bits[y * img.width + r.0..y * img.width + r.2]);
+        }
+        let found = run_bitmap(w, h, &crop, &mut evidence.located);
         if !found.is_empty() {
             return found;
         }
     }
     Vec::new()
 }
+
+/// Attempts after which a frame in which rqrr located no code stops the region attempts
+/// (see [`decode_gray`]): the first three of [`STRATEGIES`] and [`PROBE_DOWNSCALED`].
+const PROBES: usize = 4;
+
+/// The probe at half size, second in the order: the cheap finder search misses the patterns
+/// of large codes whose bitmap is broken up by sensor noise (dark rooms) or a screen's moire,
+/// which averaging four pixels into one smooths out. On the generated frames
+/// (`examples/qr_report`) it raised the frames read by the region attempts from 202 to 213
+/// of 288.
+const PROBE_DOWNSCALED: Strategy =
+    attempt(&[Op::Downscale], Threshold::Hybrid(FlatBlocks::Contrast));
+
+/// How much work a decode may spend on an image in which no code is readable at once.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Effort {
+    /// A camera frame: another one follows within tens of milliseconds, so a frame without a
+    /// located code is given up after the [`PROBES`] (most frames show no code while the
+    /// user aims, and the cost is battery and frame rate).
+    Frame,
+    /// A still image (a file, a screenshot): no second chance, so the whole chain runs on the
+    /// whole image when any finder pattern was seen.
+    Still,
+}
+
+/// Runs the strategies in order until one finds at least one code.
+///
+/// Each attempt binarizes its image, searches the bitmap for finder patterns
+/// ([`finder::search`]) and hands rqrr only the regions where three of them sit as a code's
+/// corners, with a timing pattern between two ([`scan_regions`]). When rqrr has located no
+/// code's grid in the first [`PROBES`] attempts, the frame is given up: that is the common
+/// frame while the user aims. A light-on-dark code (its patterns seen inverted by the first
+/// attempt) moves the inverted attempts forward, and small modules (under [`SMALL_MODULE`])
+/// get a round of attempts on the code's region at double size. The whole chain on the whole
+/// frame ([`whole_frame_attempts`]) then runs for a code rqrr located but could not read
+/// and, for a still image, whenever some finder pattern was seen: busy print on a desk always
+/// shows some, so on camera frames that costly fallback is kept for real evidence.
+fn decode_gray(img: &Gray, effort: Effort) -> Vec<DecodedQr> {
+    let mut transformed = Transformed::new(img);
+    let mut order: Vec<Strategy> = STRATEGIES.to_vec();
+    order.insert(1, PROBE_DOWNSCALED);
+    let mut evidence = Evidence::default();
+    let mut i = 0;
+    while i < order.len() {
+        if i == PROBES && !evidence.located {
+            // Nothing rqrr could even locate: most likely no code, unless it is too small.
+            break;
+        }
+        let strategy = order[i];
+        transformed.keep_for(&order[i..]);
+        if let Some(src) = transformed.get(strategy.ops) {
+            let bits = binarize_with(src, strategy.threshold);
+            let finders = finder::search(&bits, src.width, src.height);
+            let found = scan_regions(src, &bits, &finders.normal, &mut evidence);
+            if !found.is_empty() {
+                return found;
+            }
+            if i == 0 && finders.inverted.len() > finders.normal.len() {
+                // Light on dark: try the negative next.
+                let (inverted, rest): (Vec<Strategy>, Vec<Strategy>) = order[1..]
+                    .iter()
+                    .partition(|s| s.ops.first() == Some(&Op::Invert));
+                order.truncate(1);
+                order.extend(inverted);
+                order.extend(rest);
+            }
+            evidence.add(src, img, &finders);
+        }
+        i += 1;
+    }
+    if let Some((x0, y0, x1, y1)) = evidence.small_code_region(img) {
+        let region = img.cropped(x0, y0, x1, y1).upscaled_2x();
+        let mut transformed = Transformed::new(&region);
+        for strategy in REGION_STRATEGIES {
+            transformed.keep_for(REGION_STRATEGIES);
+            let Some(src) = transformed.get(strategy.ops) else {
+                continue;
+            };
+            let bits = binarize_with(src, strategy.threshold);
+            let finders = finder::search(&bits, src.width, src.height);
+            let found = scan_regions(src, &bits, &finders.normal, &mut Evidence::default());
+            if !found.is_empty() {
+                return found;
+            }
+        }
+    }
+    let fallback = match effort {
+        Effort::Frame => evidence.located || evidence.corners,
+        Effort::Still => evidence.located || evidence.patterns,
+    };
+    if fallback {
+        // The full chain, each attempt on the whole frame, reads what the regions missed (a
+        // pattern the cheap search did not see, a corner outside the region).
+        return whole_frame_attempts(img);
+    }
+    Vec::new()
+}
+
+/// Every attempt on the whole frame, rqrr deciding alone where the code is.
+fn whole_frame_attempts(img: &Gray) -> Vec<DecodedQr> {
+    let mut transformed = Transformed::new(img);
+    for (i, strategy) in STRATEGIES.iter().enumerate() {
+        transformed.keep_for(&STRATEGIES[i..]);
+        if let Some(src) = transformed.get(strategy.ops) {
+            let found = run_strategy(src, strategy.threshold);
+            if !found.is_empty() {
+                return found;
+            }
+        }
+    }
+    Vec::new()
+}
+
+/// Attempts on the region around small finder patterns, doubled (see
+/// [`Evidence::small_code_region`]).
+const REGION_STRATEGIES: &[Strategy] = &[
+    attempt(&[], Threshold::Hybrid(FlatBlocks::Contrast)),
+    attempt(&[Op::Sharpen], Threshold::Hybrid(FlatBlocks::Half)),
+    attempt(&[], Threshold::Rqrr),
+];
+
+/// Modules below this many pixels are small enough for the region attempts at double size.
+const SMALL_MODULE: f32 = 3.0;
+
+/// Finder patterns seen by the attempts so far, in the frame's coordinates.
+#[derive(Debug, Default)]
+struct Evidence {
+    /// Whether rqrr located a code's grid in an attempt (and failed to read it).
+    located: bool,
+    /// Whether three finder patterns were joined by regular timing patterns on both sides.
+    corners: bool,
+    /// Whether an attempt saw any finder pattern, in either polarity.
+    patterns: bool,
+    /// Patterns (both polarities) of the attempt that saw the most small ones.
+    small: Vec<Finder>,
+}
+
+impl Evidence {
+    /// Records what an attempt on `src` (the frame after `ops`) saw.
+    fn add(&mut self, src: &Gray, frame: &Gray, finders: &Finders) {
+        self.patterns |= !finders.normal.is_empty() || !finders.inverted.is_empty();
+        let scale = frame.width as f32 / src.width as f32;
+        let small: Vec<Finder> = finders
+            .normal
+            .iter()
+            .chain(&finders.inverted)
+            .map(|f| Finder {
+                x: f.x * scale,
+                y: f.y * scale,
+                module: f.module * scale,
+                hits: f.hits,
+            })
+            .filter(|f| f.module < SMALL_MODULE)
+            .collect();
+        if small.len() > self.small.len() {
+            self.small = small;
+        }
+    }
+
+    /// The part of the frame holding small finder patterns, with room for the rest of the
+    /// code; `None` without at least two of them, or when the frame is small enough to be
+    /// doubled whole (the [`Op::Upscale`] attempts).
+    fn small_code_region(&self, frame: &Gray) -> Option<(usize, usize, usize, usize)> {
+        if self.small.len() < 2 || frame.width.max(frame.height) <= UPSCALE_MAX_SIDE {
+            return None;
+        }
+        let (mut x0, mut y0, mut x1, mut y1) = (f32::MAX, f32::MAX, f32::MIN, f32::MIN);
+        for f in &self.small {
+            x0 = x0.min(f.x);
+            y0 = y0.min(f.y);
+            x1 = x1.max(f.x);
+            y1 = y1.max(f.y);
+        }
+        // Two patterns may be on one side of the code: leave room for the third corner.
+        let margin = (x1 - x0).max(y1 - y0) + 8.0 * SMALL_MODULE;
+        let clamp = |v: f32, len: usize| v.clamp(0.0, len as f32) as usize;
+        let region = (
+            clamp(x0 - margin, frame.width),
+            clamp(y0 - margin, frame.height),
+            clamp(x1 + margin, frame.width),
+            clamp(y1 + margin, frame.height),
+        );
+        let area = (region.2 - region.0) * (region.3 - region.1);
+        (64 * 64..=MAX_REGION_AREA)
+            .contains(&area)
+            .then_some(region)
+    }
+}
+
+/// Largest region doubled for small modules (its double costs as much as a 1280x720 frame).
+const MAX_REGION_AREA: usize = 640 * 360;
 
 /// The frame after each sequence of transforms computed so far, so that attempts sharing a
 /// prefix (e.g. sharpen, then sharpen again) compute it once.
@@ -320,13 +564,30 @@ impl<'a> Transformed<'a> {
     }
 }
 
-/// Binarizes and scans one image; an empty result means nothing was found (or rqrr panicked).
+/// The bitmap of one attempt (`1` = black).
+fn binarize_with(img: &Gray, threshold: Threshold) -> Vec<u8> {
+    match threshold {
+        Threshold::Rqrr => binarize::row_average(img),
+        Threshold::Hybrid(flat) => binarize::hybrid(img, flat),
+        Threshold::Otsu => binarize::otsu(img),
+    }
+}
+
+/// Binarizes and scans one image, whatever its finder patterns.
 fn run_strategy(img: &Gray, threshold: Threshold) -> Vec<DecodedQr> {
-    let payloads = match threshold {
-        Threshold::Rqrr => scan_luma(img),
-        Threshold::Hybrid(flat) => scan_bitmap(img.width, img.height, &binarize::hybrid(img, flat)),
-        Threshold::Otsu => scan_bitmap(img.width, img.height, &binarize::otsu(img)),
-    };
+    run_bitmap(
+        img.width,
+        img.height,
+        &binarize_with(img, threshold),
+        &mut false,
+    )
+}
+
+/// Scans one bitmap; an empty result means nothing was found (or rqrr panicked).
+/// `located` is set when rqrr located a code's grid, read or not.
+fn run_bitmap(width: usize, height: usize, bits: &[u8], located: &mut bool) -> Vec<DecodedQr> {
+    let (payloads, grids) = scan_bitmap(width, height, bits);
+    *located |= grids > 0;
     let mut out: Vec<DecodedQr> = Vec::with_capacity(payloads.len());
     for bytes in payloads {
         if !out.iter().any(|d| d.bytes == bytes) {
@@ -336,33 +597,15 @@ fn run_strategy(img: &Gray, threshold: Threshold) -> Vec<DecodedQr> {
     out
 }
 
-/// Lets rqrr threshold the luma image itself, then detects and decodes.
-fn scan_luma(img: &Gray) -> Vec<Vec<u8>> {
-    let (w, data) = (img.width, &img.data);
-    guarded(|| {
-        let mut prepared =
-            rqrr::PreparedImage::prepare_from_greyscale(img.width, img.height, |x, y| {
-                data[y * w + x]
-            });
-        prepared
-            .detect_grids()
-            .iter()
-            .filter_map(decode_grid)
-            .collect()
-    })
-}
-
 /// Detects and decodes on an already binarized image (`1` = black).
-fn scan_bitmap(width: usize, height: usize, bits: &[u8]) -> Vec<Vec<u8>> {
+/// Returns the payloads read and the number of grids located.
+fn scan_bitmap(width: usize, height: usize, bits: &[u8]) -> (Vec<Vec<u8>>, usize) {
     guarded(|| {
         let mut prepared = rqrr::PreparedImage::prepare_from_bitmap(width, height, |x, y| {
             bits[y * width + x] != 0
         });
-        prepared
-            .detect_grids()
-            .iter()
-            .filter_map(decode_grid)
-            .collect()
+        let grids = prepared.detect_grids();
+        (grids.iter().filter_map(decode_grid).collect(), grids.len())
     })
 }
 
@@ -378,7 +621,7 @@ fn decode_grid<G: rqrr::BitGrid>(grid: &rqrr::Grid<G>) -> Option<Vec<u8>> {
 }
 
 /// Runs `f` and turns a panic into "found nothing".
-fn guarded(f: impl FnOnce() -> Vec<Vec<u8>>) -> Vec<Vec<u8>> {
+fn guarded<T: Default>(f: impl FnOnce() -> T) -> T {
     catch_unwind(AssertUnwindSafe(f)).unwrap_or_default()
 }
 
