@@ -99,6 +99,41 @@ async fn login_payload(h: &AsyncHarness) -> String {
     .expect("challenge thread")
 }
 
+/// A clinician's account made from the command line's service, and its phone enrolled
+/// with [`OTHER_PIN`] under the name `device`.
+async fn clinician_with_phone(h: &AsyncHarness, id: &str, name: &str, device: &str) -> Phone {
+    let service = AdminService::open(&h.config).await.expect("service");
+    let invitation = service
+        .enroll(&Actor::cli("ops"), id, Some(name), None)
+        .await
+        .expect("invitation");
+    service.close().await;
+    let phone = h.phone(&format!("{id}-phone"));
+    let run = phone
+        .run_async(
+            phone_binary(),
+            &["enroll", &invitation.qr_payload, "--device-name", device],
+            Some(OTHER_PIN),
+        )
+        .await;
+    assert!(run.ok, "{run:?}");
+    phone
+}
+
+/// Five wrong PINs from `phone`: its account is blocked.
+async fn block_with_wrong_pins(h: &AsyncHarness, phone: &Phone) {
+    for attempt in 1..=5 {
+        let payload = login_payload(h).await;
+        let run = phone
+            .run_async(phone_binary(), &["approve", &payload], Some(WRONG_PIN))
+            .await;
+        assert!(!run.ok, "attempt {attempt}: {run:?}");
+        if attempt == 5 {
+            assert!(run.stderr.to_lowercase().contains("bloqué"), "{run:?}");
+        }
+    }
+}
+
 /// Scrolls the element `css` into the middle of the window (before a screenshot).
 async fn scroll_to(c: &Client, css: &str) {
     js(
@@ -338,44 +373,10 @@ async fn an_administrator_unblocks_then_revokes_a_phone() {
     let _one = BROWSER.lock().await;
     let h = AsyncHarness::start().await;
     let admin_phone = bootstrap_admin(&h).await;
-    // The clinician's account and phone, made from the command line's service.
-    let service = AdminService::open(&h.config).await.expect("service");
-    let invitation = service
-        .enroll(
-            &Actor::cli("ops"),
-            "d.moreau",
-            Some("Dr David Moreau"),
-            None,
-        )
-        .await
-        .expect("invitation");
-    service.close().await;
-    let david = h.phone("david-phone");
-    let run = david
-        .run_async(
-            phone_binary(),
-            &[
-                "enroll",
-                &invitation.qr_payload,
-                "--device-name",
-                "Galaxy S23",
-            ],
-            Some(OTHER_PIN),
-        )
-        .await;
-    assert!(run.ok, "{run:?}");
-
-    // Five wrong PINs block the account.
-    for attempt in 1..=5 {
-        let payload = login_payload(&h).await;
-        let run = david
-            .run_async(phone_binary(), &["approve", &payload], Some(WRONG_PIN))
-            .await;
-        assert!(!run.ok, "attempt {attempt}: {run:?}");
-        if attempt == 5 {
-            assert!(run.stderr.to_lowercase().contains("bloqué"), "{run:?}");
-        }
-    }
+    // The clinician's account and phone, made from the command line's service; five wrong
+    // PINs block the account.
+    let david = clinician_with_phone(&h, "d.moreau", "Dr David Moreau", "Galaxy S23").await;
+    block_with_wrong_pins(&h, &david).await;
 
     let chrome = launch("fr-FR,fr").await;
     let c = chrome.client();
@@ -517,39 +518,15 @@ async fn the_admin_pages_reflow_on_a_320_px_wide_screen() {
     let _one = BROWSER.lock().await;
     let h = AsyncHarness::start().await;
     let admin_phone = bootstrap_admin(&h).await;
-    let service = AdminService::open(&h.config).await.expect("service");
-    let invitation = service
-        .enroll(
-            &Actor::cli("ops"),
-            "e.bernard-lefebvre",
-            Some("Dr Émilie Bernard-Lefebvre"),
-            None,
-        )
-        .await
-        .expect("invitation");
-    service.close().await;
-    let emilie = h.phone("emilie-phone");
-    let run = emilie
-        .run_async(
-            phone_binary(),
-            &[
-                "enroll",
-                &invitation.qr_payload,
-                "--device-name",
-                "Galaxy S23",
-            ],
-            Some(OTHER_PIN),
-        )
-        .await;
-    assert!(run.ok, "{run:?}");
+    let emilie = clinician_with_phone(
+        &h,
+        "e.bernard-lefebvre",
+        "Dr Émilie Bernard-Lefebvre",
+        "Galaxy S23",
+    )
+    .await;
     // A blocked account fills the blocked list.
-    for _ in 0..5 {
-        let payload = login_payload(&h).await;
-        let run = emilie
-            .run_async(phone_binary(), &["approve", &payload], Some(WRONG_PIN))
-            .await;
-        assert!(!run.ok, "{run:?}");
-    }
+    block_with_wrong_pins(&h, &emilie).await;
 
     let chrome = launch("fr-FR,fr").await;
     let c = chrome.client();

@@ -27,6 +27,7 @@ use tigr_tests::webdriver::HeadlessChrome;
 
 const SUITE: &str = "browser_otp";
 const PIN: &str = "2580";
+const WRONG_PIN: &str = "1379";
 const PASSWORD: &str = "tranquille chevreuil du matin";
 
 /// One browser at a time: the machine has two cores.
@@ -36,14 +37,24 @@ fn phone_binary() -> &'static Path {
     Path::new(env!("CARGO_BIN_EXE_tigr-phone"))
 }
 
-/// A server mailing its codes through `smtp`, adjusted by `tweak`.
-async fn server_mailing_to(smtp: &SmtpServer, tweak: impl FnOnce(&mut Config)) -> AsyncHarness {
+/// What each test starts from: an SMTP server process, a server mailing its codes through
+/// it (adjusted by `tweak`) and a browser preferring `language`.
+struct Scene {
+    smtp: SmtpServer,
+    h: AsyncHarness,
+    chrome: HeadlessChrome,
+}
+
+async fn scene(language: &str, tweak: impl FnOnce(&mut Config)) -> Scene {
+    let smtp = SmtpServer::start().await;
     let port = smtp.port;
-    AsyncHarness::start_with(|c| {
+    let h = AsyncHarness::start_with(|c| {
         c.otp.smtp = Some(relay(port));
         tweak(c);
     })
-    .await
+    .await;
+    let chrome = launch(language).await;
+    Scene { smtp, h, chrome }
 }
 
 /// Creates `id` (e-mail `<id>@hopital.test`), and its owner chooses [`PASSWORD`] in the
@@ -163,9 +174,11 @@ async fn assert_form_accessible(c: &Client, refused: bool) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_method_choice_goes_to_the_otp_form_and_back_and_is_remembered() {
     let _one = BROWSER.lock().await;
-    let smtp = SmtpServer::start().await;
-    let h = server_mailing_to(&smtp, |_| {}).await;
-    let chrome = launch("fr-FR,fr").await;
+    let Scene {
+        smtp: _smtp,
+        h,
+        chrome,
+    } = scene("fr-FR,fr", |_| {}).await;
     let c = chrome.client();
 
     // QR by default; its entry is the current one.
@@ -225,9 +238,7 @@ async fn the_method_choice_goes_to_the_otp_form_and_back_and_is_remembered() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_code_read_from_the_mailbox_opens_the_session() {
     let _one = BROWSER.lock().await;
-    let smtp = SmtpServer::start().await;
-    let h = server_mailing_to(&smtp, |_| {}).await;
-    let chrome = launch("fr-FR,fr").await;
+    let Scene { smtp, h, chrome } = scene("fr-FR,fr", |_| {}).await;
     let c = chrome.client();
     account_with_password(&chrome, &h, "alice").await;
 
@@ -276,9 +287,7 @@ async fn a_code_read_from_the_mailbox_opens_the_session() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn wrong_codes_count_down_then_pause_the_otp_form_and_the_qr_still_logs_in() {
     let _one = BROWSER.lock().await;
-    let smtp = SmtpServer::start().await;
-    let h = server_mailing_to(&smtp, |c| c.otp.lockout_threshold = 2).await;
-    let chrome = launch("fr-FR,fr").await;
+    let Scene { smtp, h, chrome } = scene("fr-FR,fr", |c| c.otp.lockout_threshold = 2).await;
     let c = chrome.client();
     account_with_password(&chrome, &h, "bruno").await;
     let phone = enrolled_phone(&h, phone_binary(), "bruno", PIN).await;
@@ -340,9 +349,7 @@ async fn wrong_codes_count_down_then_pause_the_otp_form_and_the_qr_still_logs_in
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_otp_form_speaks_english() {
     let _one = BROWSER.lock().await;
-    let smtp = SmtpServer::start().await;
-    let h = server_mailing_to(&smtp, |_| {}).await;
-    let chrome = launch("en-US,en").await;
+    let Scene { smtp, h, chrome } = scene("en-US,en", |_| {}).await;
     let c = chrome.client();
     account_with_password(&chrome, &h, "chloe").await;
 
@@ -409,7 +416,7 @@ async fn freeze(c: &Client) {
     .await;
 }
 
-/// The login QR payload of the page's current challenge, through a screenshot.
+/// Saves a screenshot of the page (the phone reads its QR from it); its path.
 async fn qr_screenshot(chrome: &HeadlessChrome, name: &str) -> String {
     let (path, _) = shot(chrome, SUITE, name).await;
     path.to_string_lossy().into_owned()
@@ -450,13 +457,18 @@ async fn audit_every_state(language: &str, lang: &str) {
         .as_secs() as i64;
     let pki = TestPki::new(now);
     let pki_dir = tempfile::tempdir().expect("tempdir");
-    let smtp = SmtpServer::start().await;
-    let mut h = server_mailing_to(&smtp, |c| {
+    let Scene {
+        smtp,
+        mut h,
+        chrome,
+    } = scene(language, |c| {
         c.otp.lockout_threshold = 2;
+        // One wrong PIN blocks the phone (until an administrator unblocks).
+        c.lockout_threshold = 1;
+        c.lockout_duration = 0;
         pki.configure(c, pki_dir.path(), &[]);
     })
     .await;
-    let chrome = launch(language).await;
     let c = chrome.client();
     account_with_password(&chrome, &h, "dora").await;
     let phone: Phone = enrolled_phone(&h, phone_binary(), "dora", PIN).await;
@@ -524,6 +536,17 @@ async fn audit_every_state(language: &str, lang: &str) {
     )
     .await;
     audit(&chrome, lang, "qr-offline-error").await;
+
+    // Blocked, live: a wrong PIN on the phone.
+    c.goto(&h.url("/login")).await.expect("page");
+    wait_login_state(c, "pending", Duration::from_secs(10)).await;
+    let screenshot = qr_screenshot(&chrome, &format!("a11y-{lang}-before-wrong-pin")).await;
+    let run = phone
+        .run_async(phone_binary(), &["approve", &screenshot], Some(WRONG_PIN))
+        .await;
+    assert!(!run.ok, "{run:?}");
+    wait_login_state(c, "blocked", Duration::from_secs(10)).await;
+    audit(&chrome, lang, "qr-blocked").await;
 
     // OTP page: empty, code sent, refused, paused.
     c.goto(&h.url("/login/otp")).await.expect("page");
@@ -594,9 +617,11 @@ async fn every_state_of_the_login_method_pages_passes_axe_core_in_english() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_audit_finds_what_it_looks_for() {
     let _one = BROWSER.lock().await;
-    let smtp = SmtpServer::start().await;
-    let h = server_mailing_to(&smtp, |_| {}).await;
-    let chrome = launch("fr-FR,fr").await;
+    let Scene {
+        smtp: _smtp,
+        h,
+        chrome,
+    } = scene("fr-FR,fr", |_| {}).await;
     let c = chrome.client();
     c.goto(&h.url("/login/otp")).await.expect("OTP page");
     assert!(wcag_violations(c).await.is_empty());
