@@ -848,7 +848,7 @@ async fn an_unreachable_server_is_shown_and_the_page_recovers() {
     // The way back is announced too.
     wait_js(
         c,
-        "return (window.__tigrAnnounced || []).some((t) => t.includes('Serveur de nouveau joignable'));",
+        "return (window.__tigrAnnounced || []).some((t) => t.includes('Connexion au serveur rétablie'));",
         Duration::from_secs(5),
         "the way back announced",
     )
