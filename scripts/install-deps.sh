@@ -8,7 +8,9 @@
 # * a Python virtual environment with the pinned OpenID Connect client of the `oidc_authlib`
 #   suite (tests/oidc-client/requirements.txt), in <target>/oidc-client-venv;
 # * a real SMTP server for the e-mail one-time password tests: Python's aiosmtpd (PyPI,
-#   pinned below) in <target>/smtp-venv (server/tests/api/otp.rs reads what it received).
+#   pinned below) in <target>/smtp-venv (tests/src/smtp.rs reads what it received);
+# * the axe-core accessibility engine (npm, pinned below) in <target>/axe-core, which the
+#   browser suites inject into the pages (tests/src/accessibility.rs);
 # * zbar (libzbar0), the peer decoder core/examples/qr_report compares the QR decoder with.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -56,4 +58,15 @@ if ! "$smtp_venv/bin/python" -c "import aiosmtpd" >/dev/null 2>&1; then
   rm -rf "$smtp_venv"
   python3 -m venv "$smtp_venv"
   "$smtp_venv/bin/pip" install --quiet --disable-pip-version-check "aiosmtpd==1.4.6"
+fi
+
+# The accessibility engine of the browser suites (npm package, its MPL-2.0 licence in the
+# package folder).
+axe_version=4.14.1
+axe_dir="${CARGO_TARGET_DIR:-target}/axe-core"
+if ! grep -qs "\"version\": \"$axe_version\"" "$axe_dir/node_modules/axe-core/package.json"; then
+  echo "Installing axe-core $axe_version (npm) into $axe_dir…"
+  rm -rf "$axe_dir"
+  mkdir -p "$axe_dir"
+  npm install --prefix "$axe_dir" --no-save --no-audit --no-fund --silent "axe-core@$axe_version"
 fi

@@ -2,7 +2,9 @@
 // fallback), completion into a session without any user action, and the offline form.
 //
 // States shown (data-state on #login): pending, scanned, approved, denied, expired,
-// blocked, unreachable, busy (too many live connections from this address: retried), error. Each change is announced in the aria-live region and
+// blocked, unreachable, busy (too many live connections from this address: retried), error.
+// Each change of state is announced in the aria-live region (the way back from unreachable
+// or busy too; an automatic QR renewal is not: nothing changed for the reader) and
 // dispatched as a `tigr:state` event on document (detail: {state, challenge}).
 (() => {
   'use strict';
@@ -48,6 +50,9 @@
   let offlineInFlight = false;
 
   const FINAL = new Set(['approved', 'denied', 'expired', 'blocked', 'error']);
+  // How long the approval stays on screen before the session page: time for a screen
+  // reader to speak it.
+  const APPROVED_SHOWN_MS = 2000;
   const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
   const serverNowMs = () => Date.now() + skewMs;
 
@@ -84,6 +89,9 @@
     }
     if (next === 'error' && message) byId('error-text').textContent = message;
     if (next === 'busy' && message) byId('busy-text').textContent = message;
+    const back = (previous === 'unreachable' || previous === 'busy')
+      && (next === 'pending' || next === 'scanned');
+    if (back) announce(byId('reconnected-text').textContent);
     if (panel && previous !== next) {
       announce(panelText(panel));
       if (FINAL.has(next) && next !== 'approved') {
@@ -158,8 +166,10 @@
       renewals = userAsked ? 0 : renewals + 1;
       if (userAsked) mode = 'qr';
       show('pending');
-      announce(byId('renewed-text').textContent);
-      if (userAsked) qrButton.focus();
+      if (userAsked) {
+        announce(byId('renewed-text').textContent);
+        qrButton.focus();
+      }
       tick();
       connect();
       scheduleRenewal();
@@ -309,7 +319,7 @@
     text.textContent = text.dataset.signedIn.replace('{name}', name);
     announce(panelText(text.closest('.state-panel')));
     // Let the approval be seen and announced, then go on by ourselves.
-    setTimeout(() => { window.location.assign(data.redirect); }, 400);
+    setTimeout(() => { window.location.assign(data.redirect); }, APPROVED_SHOWN_MS);
   }
 
   async function complete() {

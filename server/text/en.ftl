@@ -17,6 +17,7 @@ login-scanned-badge = Scanned
 login-qr-hint = No network on your phone? Click the QR code to type the Tigr ID and one-time password shown by the app.
 login-expires-in = The QR code expires in
 login-renewed = A new QR code is shown.
+login-reconnected = Connection to the server restored: the QR code works.
 login-noscript = QR code login needs JavaScript. Without JavaScript, use the offline mode:
 login-noscript-link = type a Tigr ID and a one-time password
 login-logged-out = You are logged out. Your session is closed.

@@ -17,6 +17,7 @@ login-scanned-badge = Scanné
 login-qr-hint = Pas de réseau sur le téléphone ? Cliquez sur le QR code pour saisir votre identifiant Tigr et le mot de passe à usage unique affichés par l'application.
 login-expires-in = Le QR code expire dans
 login-renewed = Nouveau QR code affiché.
+login-reconnected = Connexion au serveur rétablie : le QR code fonctionne.
 login-noscript = La connexion par QR code a besoin de JavaScript. Sans JavaScript, utilisez le mode hors ligne :
 login-noscript-link = saisir un identifiant Tigr et un mot de passe à usage unique
 login-logged-out = Vous êtes déconnecté. Votre session est fermée.

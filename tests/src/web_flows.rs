@@ -2,12 +2,13 @@
 //! screenshots saved as artifacts, QR codes decoded from those screenshots (as a phone's
 //! camera would read the screen), and the login page's states.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use fantoccini::{Client, Locator};
 use serde_json::Value;
 
+use crate::harness::{AsyncHarness, Phone};
 use crate::webdriver::{HeadlessChrome, artifacts_dir};
 
 /// Starts headless Chromium with `language` preferred (`fr-FR,fr`, `en-US,en`).
@@ -40,6 +41,17 @@ pub async fn wait_js(c: &Client, script: &str, timeout: Duration, what: &str) {
     }
 }
 
+/// Waits until the page has an element `css` (e.g. the page a form post leads to).
+pub async fn wait_for_element(c: &Client, css: &str, timeout: Duration) {
+    wait_js(
+        c,
+        &format!("return !!document.querySelector({});", Value::from(css)),
+        timeout,
+        css,
+    )
+    .await;
+}
+
 /// Visible text of the element `css`.
 pub async fn text(c: &Client, css: &str) -> String {
     c.find(Locator::Css(css))
@@ -48,6 +60,43 @@ pub async fn text(c: &Client, css: &str) -> String {
         .text()
         .await
         .expect("text")
+}
+
+/// Clicks the element `css`.
+pub async fn click(c: &Client, css: &str) {
+    c.find(Locator::Css(css))
+        .await
+        .unwrap_or_else(|_| panic!("{css} on the page"))
+        .click()
+        .await
+        .unwrap_or_else(|_| panic!("click {css}"));
+}
+
+/// Empties the field `id` and types `value` into it.
+pub async fn type_into(c: &Client, id: &str, value: &str) {
+    let field = c.find(Locator::Id(id)).await.expect("field");
+    field.clear().await.expect("clear");
+    field.send_keys(value).await.expect("type");
+}
+
+/// The `id` of the focused element (empty if none).
+pub async fn active_id(c: &Client) -> String {
+    js_string(
+        c,
+        "return document.activeElement && document.activeElement.id;",
+    )
+    .await
+}
+
+/// A phone (the `tigr-phone` binary at `binary`) enrolled on `account` with `pin`.
+pub async fn enrolled_phone(h: &AsyncHarness, binary: &Path, account: &str, pin: &str) -> Phone {
+    let phone = h.phone(account);
+    let payload = h.enrollment(account).await;
+    let run = phone
+        .run_async(binary, &["enroll", &payload], Some(pin))
+        .await;
+    assert!(run.ok, "enroll failed: {run:?}");
+    phone
 }
 
 /// Visible text of the whole page.

@@ -21,8 +21,8 @@ use tigr_core::client::{ServerClient, UreqTransport};
 use tigr_server::admin::{Actor, AdminService};
 use tigr_tests::harness::{AsyncHarness, Phone};
 use tigr_tests::web_flows::{
-    body_text, decode_qr, js, js_string, launch, shot, text, wait_for_path, wait_js,
-    wait_login_state,
+    active_id, body_text, click, decode_qr, js, js_string, launch, shot, text, type_into,
+    wait_for_path, wait_js, wait_login_state,
 };
 use tigr_tests::webdriver::HeadlessChrome;
 
@@ -99,19 +99,39 @@ async fn login_payload(h: &AsyncHarness) -> String {
     .expect("challenge thread")
 }
 
-async fn click(c: &Client, css: &str) {
-    c.find(Locator::Css(css))
+/// A clinician's account made from the command line's service, and its phone enrolled
+/// with [`OTHER_PIN`] under the name `device`.
+async fn clinician_with_phone(h: &AsyncHarness, id: &str, name: &str, device: &str) -> Phone {
+    let service = AdminService::open(&h.config).await.expect("service");
+    let invitation = service
+        .enroll(&Actor::cli("ops"), id, Some(name), None)
         .await
-        .unwrap_or_else(|_| panic!("{css} on the page"))
-        .click()
-        .await
-        .unwrap_or_else(|_| panic!("click {css}"));
+        .expect("invitation");
+    service.close().await;
+    let phone = h.phone(&format!("{id}-phone"));
+    let run = phone
+        .run_async(
+            phone_binary(),
+            &["enroll", &invitation.qr_payload, "--device-name", device],
+            Some(OTHER_PIN),
+        )
+        .await;
+    assert!(run.ok, "{run:?}");
+    phone
 }
 
-async fn type_into(c: &Client, id: &str, value: &str) {
-    let field = c.find(Locator::Id(id)).await.expect("field");
-    field.clear().await.expect("clear");
-    field.send_keys(value).await.expect("type");
+/// Five wrong PINs from `phone`: its account is blocked.
+async fn block_with_wrong_pins(h: &AsyncHarness, phone: &Phone) {
+    for attempt in 1..=5 {
+        let payload = login_payload(h).await;
+        let run = phone
+            .run_async(phone_binary(), &["approve", &payload], Some(WRONG_PIN))
+            .await;
+        assert!(!run.ok, "attempt {attempt}: {run:?}");
+        if attempt == 5 {
+            assert!(run.stderr.to_lowercase().contains("bloqué"), "{run:?}");
+        }
+    }
 }
 
 /// Scrolls the element `css` into the middle of the window (before a screenshot).
@@ -123,14 +143,6 @@ async fn scroll_to(c: &Client, css: &str) {
         ),
     )
     .await;
-}
-
-async fn active_id(c: &Client) -> String {
-    js_string(
-        c,
-        "return document.activeElement && document.activeElement.id;",
-    )
-    .await
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -361,44 +373,10 @@ async fn an_administrator_unblocks_then_revokes_a_phone() {
     let _one = BROWSER.lock().await;
     let h = AsyncHarness::start().await;
     let admin_phone = bootstrap_admin(&h).await;
-    // The clinician's account and phone, made from the command line's service.
-    let service = AdminService::open(&h.config).await.expect("service");
-    let invitation = service
-        .enroll(
-            &Actor::cli("ops"),
-            "d.moreau",
-            Some("Dr David Moreau"),
-            None,
-        )
-        .await
-        .expect("invitation");
-    service.close().await;
-    let david = h.phone("david-phone");
-    let run = david
-        .run_async(
-            phone_binary(),
-            &[
-                "enroll",
-                &invitation.qr_payload,
-                "--device-name",
-                "Galaxy S23",
-            ],
-            Some(OTHER_PIN),
-        )
-        .await;
-    assert!(run.ok, "{run:?}");
-
-    // Five wrong PINs block the account.
-    for attempt in 1..=5 {
-        let payload = login_payload(&h).await;
-        let run = david
-            .run_async(phone_binary(), &["approve", &payload], Some(WRONG_PIN))
-            .await;
-        assert!(!run.ok, "attempt {attempt}: {run:?}");
-        if attempt == 5 {
-            assert!(run.stderr.to_lowercase().contains("bloqué"), "{run:?}");
-        }
-    }
+    // The clinician's account and phone, made from the command line's service; five wrong
+    // PINs block the account.
+    let david = clinician_with_phone(&h, "d.moreau", "Dr David Moreau", "Galaxy S23").await;
+    block_with_wrong_pins(&h, &david).await;
 
     let chrome = launch("fr-FR,fr").await;
     let c = chrome.client();
@@ -516,6 +494,106 @@ async fn an_administrator_unblocks_then_revokes_a_phone() {
     assert!(trail.contains("127.0.0.1"), "{trail}");
     scroll_to(c, "#audit-results-heading").await;
     shot(&chrome, SUITE, "16-audit-web-actions").await;
+    chrome.close().await;
+    h.shutdown().await;
+}
+
+/// Whether the page, as shown now, is wider than its viewport (it would scroll sideways).
+async fn page_overflow(c: &Client) -> Value {
+    js(
+        c,
+        "const d = document.documentElement;
+         return { scroll: d.scrollWidth, viewport: d.clientWidth,
+                  wider: Array.from(document.querySelectorAll('body *'))
+                    .filter((e) => e.getBoundingClientRect().right > d.clientWidth + 0.5
+                                   && !(e.parentElement && e.parentElement.closest('.table-wrap')))
+                    .slice(0, 8)
+                    .map((e) => `${e.tagName}#${e.id}.${e.className} ${Math.round(e.getBoundingClientRect().width)}px`) };",
+    )
+    .await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_admin_pages_reflow_on_a_320_px_wide_screen() {
+    let _one = BROWSER.lock().await;
+    let h = AsyncHarness::start().await;
+    let admin_phone = bootstrap_admin(&h).await;
+    let emilie = clinician_with_phone(
+        &h,
+        "e.bernard-lefebvre",
+        "Dr Émilie Bernard-Lefebvre",
+        "Galaxy S23",
+    )
+    .await;
+    // A blocked account fills the blocked list.
+    block_with_wrong_pins(&h, &emilie).await;
+
+    let chrome = launch("fr-FR,fr").await;
+    let c = chrome.client();
+    sign_in(&chrome, &h, &admin_phone).await;
+    // 320 CSS pixels wide (WCAG 1.4.10 Reflow).
+    c.set_window_size(320, 800).await.expect("window size");
+    let width = js(c, "return document.documentElement.clientWidth;").await;
+    assert!(
+        width.as_f64().is_some_and(|w| w <= 320.0),
+        "a 320 px viewport: {width}"
+    );
+    for (name, url) in [
+        ("audit", "/admin/audit"),
+        ("account", "/admin/accounts/e.bernard-lefebvre"),
+        ("blocked", "/admin/blocked"),
+        ("invitation", "/admin/accounts/e.bernard-lefebvre/enroll"),
+    ] {
+        c.goto(&h.url(url)).await.expect("page");
+        if name == "invitation" {
+            // A new invitation of the account: the page of its QR sheet.
+            click(c, "#enroll-submit").await;
+            wait_js(
+                c,
+                "const l = document.getElementById('enroll-live');
+                 return !!l && l.dataset.status === 'pending';",
+                Duration::from_secs(10),
+                "the invitation page",
+            )
+            .await;
+        }
+        let overflow = page_overflow(c).await;
+        shot(&chrome, SUITE, &format!("90-320px-{name}")).await;
+        assert!(
+            overflow["scroll"].as_f64() <= overflow["viewport"].as_f64(),
+            "{name} scrolls sideways at 320 px: {overflow}"
+        );
+        assert_eq!(
+            overflow["wider"],
+            Value::Array(Vec::new()),
+            "{name}: nothing sticks out of the screen (outside the table boxes)"
+        );
+    }
+    // The invitation's QR sheet: the whole QR on the narrow screen.
+    scroll_to(c, ".qr-figure").await;
+    let (_, png) = shot(&chrome, SUITE, "91-320px-invitation-qr").await;
+    assert!(decode_qr(&png, "/t/1/E/").starts_with(&h.base_url()));
+
+    // The audit table is wider than the screen: it scrolls inside its own box, a named
+    // region that keyboard users reach (as every table box of the admin pages).
+    c.goto(&h.url("/admin/audit")).await.expect("audit");
+    let boxes = js(
+        c,
+        "return Array.from(document.querySelectorAll('.table-wrap')).map((w) => ({
+           inside: w.scrollWidth, box: w.clientWidth, tabindex: w.getAttribute('tabindex'),
+           name: w.getAttribute('aria-label'), role: w.getAttribute('role') }));",
+    )
+    .await;
+    let boxes = boxes.as_array().expect("table boxes");
+    assert_eq!(boxes.len(), 1, "{boxes:?}");
+    let wrap = &boxes[0];
+    assert!(
+        wrap["inside"].as_f64() > wrap["box"].as_f64(),
+        "the audit table scrolls inside its box: {wrap}"
+    );
+    assert_eq!(wrap["tabindex"], "0", "{wrap}");
+    assert_eq!(wrap["role"], "region", "{wrap}");
+    assert_eq!(wrap["name"], "Journal d'audit", "{wrap}");
     chrome.close().await;
     h.shutdown().await;
 }

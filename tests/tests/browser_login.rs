@@ -20,8 +20,8 @@ use fantoccini::{Client, Locator};
 use serde_json::Value;
 use tigr_tests::harness::{AsyncHarness, Phone, PhoneRun};
 use tigr_tests::web_flows::{
-    body_text, decode_login_qr, js, js_string, launch, text, wait_for_path, wait_js,
-    wait_login_state as wait_state,
+    body_text, decode_login_qr, enrolled_phone, js, js_string, launch, text, wait_for_path,
+    wait_js, wait_login_state as wait_state,
 };
 use tigr_tests::webdriver::HeadlessChrome;
 use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
@@ -45,13 +45,7 @@ async fn shot(chrome: &HeadlessChrome, name: &str) -> (PathBuf, Vec<u8>) {
 }
 
 async fn enroll(h: &AsyncHarness, account: &str) -> Phone {
-    let phone = h.phone(account);
-    let payload = h.enrollment(account).await;
-    let run = phone
-        .run_async(phone_binary(), &["enroll", &payload], Some(PIN))
-        .await;
-    assert!(run.ok, "enroll failed: {run:?}");
-    phone
+    enrolled_phone(h, phone_binary(), account, PIN).await
 }
 
 async fn page_state(c: &Client) -> String {
@@ -131,14 +125,38 @@ async fn until_state_in_page(c: &Client, state: &str) -> Value {
         .expect("the page reaches the state")
 }
 
+/// Marks the document (a reload would lose the marker) and records, from now on, its states
+/// and what its live region announces (`window.__tigrAnnounced`); the moment the approval is
+/// announced and the moment the page is left are kept in `sessionStorage`, which the next
+/// page of the tab still reads.
 async fn mark_page(c: &Client) {
     js(
         c,
         "window.__tigrMarker = 'set-before-approval'; window.__tigrStates = [];
+         window.__tigrAnnounced = [];
          document.addEventListener('tigr:state', (e) => window.__tigrStates.push(e.detail.state));
+         const region = document.getElementById('announce');
+         const approved = document.getElementById('approved-text').dataset.signedIn.split('{name}')[0];
+         new MutationObserver(() => {
+           const said = region.textContent;
+           if (!said) return;
+           window.__tigrAnnounced.push(said);
+           if (said.includes(approved) && !sessionStorage.getItem('tigrApprovalAnnouncedAt')) {
+             sessionStorage.setItem('tigrApprovalAnnouncedAt', String(Date.now()));
+           }
+         }).observe(region, { childList: true, characterData: true, subtree: true });
+         window.addEventListener('pagehide', () => {
+           sessionStorage.setItem('tigrLeftAt', String(Date.now()));
+         });
          return true;",
     )
     .await;
+}
+
+/// What the page's live region announced since [`mark_page`].
+async fn announced(c: &Client) -> Vec<String> {
+    serde_json::from_value(js(c, "return window.__tigrAnnounced || [];").await)
+        .expect("announcements")
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -225,8 +243,21 @@ async fn approving_on_the_phone_logs_the_page_in_by_itself() {
     assert!(in_page["url"].as_str().unwrap_or("").ends_with("/login"));
     shot(&chrome, "03-approved").await;
 
-    // No action from the test: the page's script moves on to the session page.
+    // No action from the test: the page's script moves on to the session page, once the
+    // approval was announced and left on screen long enough for a screen reader to say it.
     wait_for_path(c, "/session", Duration::from_secs(10)).await;
+    let shown_ms = js(
+        c,
+        "return Number(sessionStorage.getItem('tigrLeftAt'))
+              - Number(sessionStorage.getItem('tigrApprovalAnnouncedAt'));",
+    )
+    .await
+    .as_f64()
+    .expect("both moments recorded");
+    assert!(
+        shown_ms >= 1500.0,
+        "the approval was announced {shown_ms} ms before the page left"
+    );
     let session = body_text(c).await;
     assert!(session.contains("Connecté en tant que"), "{session}");
     assert!(session.contains("alice"), "{session}");
@@ -595,6 +626,14 @@ async fn this_was_not_me_shows_the_denial_and_offers_a_new_qr() {
     wait_state(c, "pending", Duration::from_secs(5)).await;
     let new_id = challenge_id(c).await;
     assert_ne!(new_id, id);
+    // A QR asked for is announced.
+    wait_js(
+        c,
+        "return (window.__tigrAnnounced || []).some((t) => t.includes('Nouveau QR code affiché'));",
+        Duration::from_secs(5),
+        "the new QR announced",
+    )
+    .await;
     let (_, png) = shot(&chrome, "32-new-qr-after-denial").await;
     assert!(decode_login_qr(&png).contains(&new_id));
     chrome.close().await;
@@ -633,8 +672,12 @@ async fn the_qr_is_renewed_before_it_expires_and_expiry_is_shown() {
     assert_ne!(first_payload, second_payload, "a new QR is on the screen");
     let second = challenge_id(c).await;
     assert!(second_payload.contains(&second));
-    let announced = js_string(c, "return document.getElementById('announce').textContent;").await;
-    assert!(announced.contains("Nouveau QR code"), "{announced}");
+    // Renewing by itself is no news for a screen reader: nothing is announced.
+    let said = announced(c).await;
+    assert!(
+        said.is_empty(),
+        "an automatic renewal is not announced: {said:?}"
+    );
 
     // The renewed QR works.
     let run = phone
@@ -802,6 +845,14 @@ async fn an_unreachable_server_is_shown_and_the_page_recovers() {
 
     h.resume().await;
     wait_state(c, "pending", Duration::from_secs(15)).await;
+    // The way back is announced too.
+    wait_js(
+        c,
+        "return (window.__tigrAnnounced || []).some((t) => t.includes('Connexion au serveur rétablie'));",
+        Duration::from_secs(5),
+        "the way back announced",
+    )
+    .await;
     let run = phone
         .run_async(
             phone_binary(),

@@ -4,6 +4,9 @@
 #[allow(dead_code)]
 mod browser;
 mod common;
+// The SMTP server process the browser suite also uses (tigr-tests).
+#[path = "../../../tests/src/smtp.rs"]
+mod smtp;
 
 mod binding;
 mod conformance;
