@@ -49,21 +49,49 @@ async fn own_token(admin: &Admin, id: &str, serial: &str) -> Result<(), AdminErr
     }
 }
 
+/// An action of the account page on one of the account's own tokens.
+#[derive(Debug, Clone, Copy)]
+enum OwnTokenAction {
+    Unassign,
+    Revoke,
+    Resync,
+}
+
+/// Runs `action` on the token of `form` once it is known to be the account's, then goes
+/// back to the account page with the outcome (or the refusal).
+async fn on_own_token(
+    admin: Admin,
+    id: &str,
+    form: TokenForm,
+    action: OwnTokenAction,
+) -> Result<Response, WebError> {
+    let result: Result<(), AdminError> = async {
+        own_token(&admin, id, &form.serial).await?;
+        let (service, actor, serial) = (admin.service(), &admin.actor, form.serial.as_str());
+        match action {
+            OwnTokenAction::Unassign => service.unassign_token(actor, serial).await.map(drop),
+            OwnTokenAction::Revoke => service.revoke_token(actor, serial).await.map(drop),
+            OwnTokenAction::Resync => service
+                .resync_token(actor, serial, &form.first, &form.second)
+                .await
+                .map(drop),
+        }
+    }
+    .await;
+    let outcome = match action {
+        OwnTokenAction::Unassign => "token_unassigned",
+        OwnTokenAction::Revoke => "token_revoked",
+        OwnTokenAction::Resync => "token_resynced",
+    };
+    after(&admin, id, "", outcome, result).await
+}
+
 /// `POST /admin/accounts/{id}/tokens/unassign` (`serial`): takes the hardware token back.
 pub async fn unassign(
     Path(id): Path<String>,
     AdminForm { admin, form }: AdminForm<TokenForm>,
 ) -> Result<Response, WebError> {
-    let result: Result<(), AdminError> = async {
-        own_token(&admin, &id, &form.serial).await?;
-        admin
-            .service()
-            .unassign_token(&admin.actor, &form.serial)
-            .await?;
-        Ok(())
-    }
-    .await;
-    after(&admin, &id, "", "token_unassigned", result).await
+    on_own_token(admin, &id, form, OwnTokenAction::Unassign).await
 }
 
 /// `POST /admin/accounts/{id}/tokens/revoke` (`serial`): revokes the token for good.
@@ -71,16 +99,7 @@ pub async fn revoke(
     Path(id): Path<String>,
     AdminForm { admin, form }: AdminForm<TokenForm>,
 ) -> Result<Response, WebError> {
-    let result: Result<(), AdminError> = async {
-        own_token(&admin, &id, &form.serial).await?;
-        admin
-            .service()
-            .revoke_token(&admin.actor, &form.serial)
-            .await?;
-        Ok(())
-    }
-    .await;
-    after(&admin, &id, "", "token_revoked", result).await
+    on_own_token(admin, &id, form, OwnTokenAction::Revoke).await
 }
 
 /// `POST /admin/accounts/{id}/tokens/resync` (`serial`, `first`, `second`): resynchronises
@@ -89,16 +108,7 @@ pub async fn resync(
     Path(id): Path<String>,
     AdminForm { admin, form }: AdminForm<TokenForm>,
 ) -> Result<Response, WebError> {
-    let result: Result<(), AdminError> = async {
-        own_token(&admin, &id, &form.serial).await?;
-        let service = admin.service();
-        service
-            .resync_token(&admin.actor, &form.serial, &form.first, &form.second)
-            .await?;
-        Ok(())
-    }
-    .await;
-    after(&admin, &id, "", "token_resynced", result).await
+    on_own_token(admin, &id, form, OwnTokenAction::Resync).await
 }
 
 /// `POST /admin/accounts/{id}/tokens/invite`: a token invitation; its link, shown once.
