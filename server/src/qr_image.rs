@@ -24,6 +24,18 @@ pub fn svg(text: &str) -> Result<String, QrTooLong> {
         .build())
 }
 
+/// The SVG as an element to put inline in a page: no XML prolog, hidden from assistive
+/// technologies (the element around it carries the text alternative, never the payload).
+pub fn inline_svg(text: &str) -> Result<String, QrTooLong> {
+    let svg = svg(text)?;
+    let start = svg.find("<svg").unwrap_or(0);
+    Ok(svg[start..].replacen(
+        "<svg",
+        "<svg aria-hidden=\"true\" focusable=\"false\" class=\"qr-svg\"",
+        1,
+    ))
+}
+
 /// A PNG file (8-bit grey, at least 320 px, quiet zone included).
 pub fn png(text: &str) -> Result<Vec<u8>, QrTooLong> {
     let image = encode(text)?

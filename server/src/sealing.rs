@@ -19,6 +19,8 @@ pub const MASTER_KEY_LEN: usize = 32;
 const OFFLINE_SECRET_AAD: &[u8] = b"tigr/offline-secret/v1";
 /// Domain-separation prefix of the associated data of a sealed OpenID Connect signing key.
 const SIGNING_KEY_AAD: &[u8] = b"tigr/oidc-signing-key/v1";
+/// Domain-separation prefix of the associated data of a sealed TOTP/HOTP token secret.
+const TOKEN_SECRET_AAD: &[u8] = b"tigr/otp-token-secret/v1";
 /// Associated data of the key-check value.
 const KEY_CHECK_AAD: &[u8] = b"tigr/key-check/v1";
 /// Plaintext of the key-check value.
@@ -265,6 +267,25 @@ impl SecretSealer {
         self.open(&signing_key_aad(kid), sealed)
     }
 
+    /// Encrypts the shared secret of the TOTP/HOTP token `serial` (hardware or app).
+    pub fn seal_token_secret(
+        &self,
+        rng: &dyn SecureRandom,
+        serial: &str,
+        secret: &[u8],
+    ) -> Vec<u8> {
+        self.seal(rng, &token_aad(serial), secret)
+    }
+
+    /// Decrypts what [`SecretSealer::seal_token_secret`] produced for the same `serial`.
+    pub fn open_token_secret(
+        &self,
+        serial: &str,
+        sealed: &[u8],
+    ) -> Result<Zeroizing<Vec<u8>>, OpenError> {
+        self.open(&token_aad(serial), sealed)
+    }
+
     /// A value stored in the database that only this key opens, so that starting with the
     /// wrong key fails loudly instead of refusing every offline code.
     pub fn key_check(&self, rng: &dyn SecureRandom) -> Vec<u8> {
@@ -332,6 +353,15 @@ fn signing_key_aad(kid: &str) -> Vec<u8> {
     let mut aad = SIGNING_KEY_AAD.to_vec();
     aad.push(0);
     aad.extend_from_slice(kid.as_bytes());
+    aad
+}
+
+/// `"tigr/otp-token-secret/v1" 0x00 serial`: a sealed token secret opens under its own
+/// serial only (a row copied onto another token does not).
+fn token_aad(serial: &str) -> Vec<u8> {
+    let mut aad = TOKEN_SECRET_AAD.to_vec();
+    aad.push(0);
+    aad.extend_from_slice(serial.as_bytes());
     aad
 }
 
@@ -434,6 +464,24 @@ mod tests {
         assert!(s.open_signing_key("OTHER", &sealed).is_err());
         assert!(sealer(11).open_signing_key("KID", &sealed).is_err());
         assert!(s.open_offline_secret("KID", "", &sealed).is_err());
+    }
+
+    #[test]
+    fn token_secrets_open_under_their_own_serial_only() {
+        let rng = SeededRandom::new(7);
+        let s = sealer(10);
+        let sealed = s.seal_token_secret(&rng, "TK-1", b"12345678901234567890");
+        assert!(!sealed.windows(20).any(|w| w == b"12345678901234567890"));
+        assert_eq!(
+            s.open_token_secret("TK-1", &sealed)
+                .expect("opens")
+                .as_slice(),
+            b"12345678901234567890"
+        );
+        assert!(s.open_token_secret("TK-2", &sealed).is_err());
+        assert!(sealer(11).open_token_secret("TK-1", &sealed).is_err());
+        assert!(s.open_signing_key("TK-1", &sealed).is_err());
+        assert!(s.open_offline_secret("TK-1", "", &sealed).is_err());
     }
 
     #[test]

@@ -102,11 +102,11 @@ demo-copied = Copied.
 login-method-otp = OTP (Tigr ID, password and code)
 otp-title = Sign in with an OTP
 otp-heading = Tigr ID, password and OTP
-otp-intro = Type your Tigr ID and password, then the OTP (one-time password) you received by e-mail.
+otp-intro = Type your Tigr ID and password, then the OTP (one-time password) you received by e-mail or that your token or authenticator app shows.
 otp-tigr-id = Tigr ID
 otp-password = Password
 otp-code = OTP
-otp-code-hint = The 6 digits received by e-mail, valid { $minutes } min.
+otp-code-hint = The 6 digits received by e-mail (valid { $minutes } min), or the code of your token or authenticator app.
 otp-send = Send OTP by e-mail
 otp-submit = Sign in
 otp-sent = If the Tigr ID and password are right, an OTP was sent to the account's e-mail address. It is valid until { $until }.
@@ -150,7 +150,24 @@ password-contains-name = The password must contain neither your Tigr ID nor the 
 password-mismatch = The two entries of the new password differ.
 password-wrong-current = The current password is wrong.
 password-invitation-invalid = This link does not work: unknown, already used, expired or replaced by a newer one. Ask your administrator for a new link.
+token-title = Authenticator app
+token-heading = Set up an authenticator app
+token-intro = Account: { $account }. You will then log in with OTP using this app's codes (FreeOTP, Google Authenticator, Aegis, or a browser extension).
+token-link-valid-until = This link works once, until
+token-step-scan = In the app, add an account and scan this QR code (or type the key below).
+token-step-type = Type the 6-digit code the app shows now.
+token-qr-label = QR code of the authenticator app of account { $account }
+token-secret = Key to type by hand:
+token-parameters = Type: time-based (TOTP), SHA1, 6 digits, 30 seconds.
+token-code = Code shown by the app
+token-submit = Activate the app
+token-warning = This QR code and this key give your account's codes: show them to nobody. Once the app is activated, the link no longer works.
+token-code-wrong = This code does not match. Check that the phone's or computer's clock is right, then type the code shown now.
+token-enrolled = Your authenticator app is activated. Log in with OTP using its codes.
+token-go-login = Go to the OTP login
+token-invitation-invalid = This link is not valid: unknown, already used, expired or replaced by a newer one. Ask your administrator for a new link.
 session-method-otp-email = Tigr ID, password and OTP by e-mail
+session-method-otp-token = Tigr ID, password and token OTP
 session-change-password = Change my password
 session-title = Your session
 session-badge = Session open
@@ -381,6 +398,45 @@ admin-done-revoked = Phone revoked: it can no longer log in.
 admin-done-cancelled = Invitation cancelled: its QR code no longer works.
 admin-done-card-bound = Card bound to the account.
 admin-done-card-unbound = Card binding removed.
+admin-nav-tokens = Tokens
+admin-tokens-heading = OTP token (hardware or app)
+admin-tokens-explain = One token per account, besides the e-mail OTP: a hardware token imported then assigned by its serial, or an authenticator app the person enrolls from a link.
+admin-tokens-none = No token.
+admin-col-token = Token
+admin-col-token-state = State
+admin-token-app = app
+admin-token-hardware = hardware
+admin-token-active = In service
+admin-token-revoked = Revoked on
+admin-token-last-used = Last code accepted on
+admin-token-unassign = Take back
+admin-token-revoke = Revoke
+admin-token-resync = Resynchronise
+admin-token-resync-first = First code shown
+admin-token-resync-second = Next code
+admin-token-serial = Token serial number
+admin-token-serial-hint = Printed on the back of the token; it must have been imported (Tokens page).
+admin-token-assign = Assign the token
+admin-token-invite = Authenticator app enrollment link
+admin-token-invite-hint = A single-use link to hand to the person: its page shows the QR code to scan with FreeOTP, Google Authenticator, Aegis or a browser extension. The app replaces the current token once activated.
+admin-token-link-heading = Authenticator app of account
+admin-token-link-text = Hand this link to the person over a safe channel: it is shown only once.
+admin-token-link-replaces = The current token "{ $serial }" will be revoked once the app is activated.
+admin-done-token-assigned = Token assigned to the account.
+admin-done-token-unassigned = Token taken back from the account.
+admin-done-token-revoked = Token revoked.
+admin-done-token-resynced = Token resynchronised.
+admin-tokens-page-heading = Hardware tokens
+admin-tokens-content = PSKC or CSV file (content)
+admin-tokens-content-hint = PSKC (RFC 6030) with plaintext secrets, or CSV with the header serial,secret,type,digits,period_or_counter[,algorithm] and the secret in base32. A file with any problem is refused whole.
+admin-tokens-import = Import
+admin-tokens-imported =
+    { $count ->
+        [one] One token imported.
+       *[other] { $count } tokens imported.
+    }
+admin-tokens-unassigned = Tokens waiting for an account
+admin-tokens-unassigned-none = No token waiting for an account.
 admin-cards-heading = CPS cards
 admin-cards-explain = A bound card logs this account in with "CPS card". Prefer the national identifier the card's certificate carries (8 followed by the RPPS number for a professional): it stays the same when the card is renewed. A certificate's fingerprint holds for that certificate only, for cards that carry no identifier.
 admin-cards-none = No card bound.
@@ -493,6 +549,13 @@ admin-event-oidc-client-updated = Service updated
 admin-event-oidc-client-removed = Service removed
 admin-event-oidc-secret-rotated = Service secret renewed
 admin-event-oidc-key-rotated = Signing key rotated
+admin-event-tokens-imported = Tokens imported
+admin-event-token-assigned = Token assigned
+admin-event-token-unassigned = Token taken back from the account
+admin-event-token-revoked = Token revoked
+admin-event-token-resynced = HOTP token resynchronised
+admin-event-token-invitation-created = Token enrollment link created
+admin-event-token-enrolled = Authenticator app enrolled
 admin-pager-label = Pages
 admin-pager-summary = Items { $first } to { $last } of { $total } (page { $page } of { $pages })
 admin-pager-none = No item.
@@ -579,6 +642,21 @@ admin-error-invitation-not-pending =
 admin-error-invalid-card-key = "{ $card }" is neither a national identifier (such as 810001234567: 8 followed by the RPPS number) nor a SHA-256 fingerprint (64 hexadecimal digits).
 admin-error-card-already-bound = Card "{ $card }" is already bound to account "{ $id }": remove that binding first.
 admin-error-card-not-bound = Card "{ $card }" is not bound to this account.
+admin-error-token-file =
+    Token file refused, nothing imported ({ $count ->
+        [one] one problem
+       *[other] { $count } problems
+    }):
+    { $problems }
+admin-error-token-file-line = line { $line }: { $problem }
+admin-error-unknown-token = No token has serial "{ $serial }".
+admin-error-token-taken = Token "{ $serial }" is already assigned to account "{ $id }": take it back first.
+admin-error-account-has-token = Account "{ $id }" already has token "{ $serial }" (one token per account): take it back or revoke it first.
+admin-error-token-revoked = Token "{ $serial }" is revoked.
+admin-error-token-not-assigned = Token "{ $serial }" is not assigned to any account.
+admin-error-app-token = Token "{ $serial }" is an authenticator app: revoke it instead.
+admin-error-not-hotp = Token "{ $serial }" is not an HOTP token: only counter-based tokens are resynchronised.
+admin-error-resync-failed = Token "{ $serial }": these two codes are not two consecutive codes of this token. Read two new codes in a row.
 admin-error-admin-exists = An administrator with an enrolled phone already exists: use that access, or run again with --force to create this emergency access anyway.
 admin-error-not-admin = Account "{ $id }" is not an administrator.
 admin-error-invalid-client-name = Invalid service name: 1 to { $max } characters, no control characters.
@@ -626,6 +704,30 @@ cli-password-first = Link for "{ $id }" to choose a password (hand it over; it w
 cli-password-reset = Password reset link for "{ $id }" (hand it over; it works once, until { $until }; the old password works until then):
     { $link }
 cli-unblocked = Account "{ $id }" unblocked (phone and offline sign-in); failure counters reset.
+cli-tokens-imported =
+    { $count ->
+        [one] One token imported (assign it with "admin token assign"):
+       *[other] { $count } tokens imported (assign them with "admin token assign"):
+    }
+cli-token-assigned = Token "{ $serial }" assigned to account "{ $id }".
+cli-token-unassigned = Token "{ $serial }" taken back from account "{ $id }"; it may be given to another.
+cli-token-revoked = Token "{ $serial }" revoked: it will no longer work.
+cli-token-resynced = Token "{ $serial }" resynchronised: next counter expected { $counter }.
+cli-token-invitation = Link for "{ $id }" to set up an authenticator app (hand it over; works once, until { $until }):
+    { $link }
+cli-token-invitation-replaces = The current token "{ $serial }" will be revoked once the app is activated.
+cli-token-none = No token for account "{ $id }".
+cli-token-none-unassigned = No token waiting to be assigned.
+cli-token-column-serial = Serial
+cli-token-column-type = Type
+cli-token-column-params = Parameters
+cli-token-column-state = State
+cli-token-column-last-used = Last code accepted
+cli-token-origin-hardware = hardware
+cli-token-origin-app = app
+cli-token-state-revoked = revoked on { $at }
+cli-token-state-assigned = assigned to { $id }
+cli-token-state-unassigned = unassigned
 cli-card-bound = Card "{ $card }" bound to account "{ $id }".
 cli-card-unbound = Card binding removed from account "{ $id }".
 cli-card-none = No card bound to account "{ $id }".

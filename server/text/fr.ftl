@@ -102,11 +102,11 @@ demo-copied = Copié.
 login-method-otp = OTP (identifiant, mot de passe et code)
 otp-title = Connexion par OTP
 otp-heading = Identifiant, mot de passe et OTP
-otp-intro = Saisissez votre identifiant et votre mot de passe, puis l'OTP (mot de passe à usage unique) reçu par courriel.
+otp-intro = Saisissez votre identifiant et votre mot de passe, puis l'OTP (mot de passe à usage unique) reçu par courriel ou affiché par votre jeton ou votre application d'authentification.
 otp-tigr-id = Identifiant
 otp-password = Mot de passe
 otp-code = OTP
-otp-code-hint = Les 6 chiffres reçus par courriel, valables { $minutes } min.
+otp-code-hint = Les 6 chiffres reçus par courriel (valables { $minutes } min), ou le code de votre jeton ou de votre application d'authentification.
 otp-send = Envoyer OTP par courriel
 otp-submit = Se connecter
 otp-sent = Si l'identifiant et le mot de passe sont corrects, un OTP a été envoyé à l'adresse de courriel du compte. Il est valable jusqu'à { $until }.
@@ -150,7 +150,24 @@ password-contains-name = Le mot de passe ne doit contenir ni votre identifiant n
 password-mismatch = Les deux saisies du nouveau mot de passe sont différentes.
 password-wrong-current = Le mot de passe actuel est incorrect.
 password-invitation-invalid = Ce lien n'est pas valable : inconnu, déjà utilisé, expiré ou remplacé par un plus récent. Demandez un nouveau lien à votre administrateur.
+token-title = Application d'authentification
+token-heading = Enregistrer une application d'authentification
+token-intro = Compte : { $account }. Vous pourrez ensuite vous connecter par OTP avec les codes de cette application (FreeOTP, Google Authenticator, Aegis, ou une extension de navigateur).
+token-link-valid-until = Ce lien est valable une fois, jusqu'à
+token-step-scan = Dans l'application, ajoutez un compte et scannez ce QR code (ou saisissez la clé ci-dessous).
+token-step-type = Saisissez le code à 6 chiffres que l'application affiche maintenant.
+token-qr-label = QR code de l'application d'authentification du compte { $account }
+token-secret = Clé à saisir à la main :
+token-parameters = Type : basé sur l'heure (TOTP), SHA1, 6 chiffres, 30 secondes.
+token-code = Code affiché par l'application
+token-submit = Activer l'application
+token-warning = Ce QR code et cette clé donnent les codes de votre compte : ne les montrez à personne. Une fois l'application activée, le lien ne fonctionne plus.
+token-code-wrong = Ce code ne correspond pas. Vérifiez que l'heure du téléphone ou de l'ordinateur est à l'heure, puis saisissez le code affiché maintenant.
+token-enrolled = Votre application d'authentification est activée. Connectez-vous par OTP avec ses codes.
+token-go-login = Aller à la connexion par OTP
+token-invitation-invalid = Ce lien n'est pas valable : inconnu, déjà utilisé, expiré ou remplacé par un plus récent. Demandez un nouveau lien à votre administrateur.
 session-method-otp-email = identifiant, mot de passe et OTP par courriel
+session-method-otp-token = identifiant, mot de passe et OTP d'un jeton
 session-change-password = Changer mon mot de passe
 session-title = Votre session
 session-badge = Session ouverte
@@ -381,6 +398,45 @@ admin-done-revoked = Téléphone révoqué : il ne peut plus se connecter.
 admin-done-cancelled = Invitation annulée : son QR code ne fonctionne plus.
 admin-done-card-bound = Carte associée au compte.
 admin-done-card-unbound = Association de carte retirée.
+admin-nav-tokens = Jetons
+admin-tokens-heading = Jeton OTP (matériel ou application)
+admin-tokens-explain = Un seul jeton par compte, en plus de l'OTP par courriel : un jeton matériel importé puis attribué par son numéro de série, ou une application d'authentification que la personne enregistre elle-même depuis un lien.
+admin-tokens-none = Aucun jeton.
+admin-col-token = Jeton
+admin-col-token-state = État
+admin-token-app = application
+admin-token-hardware = matériel
+admin-token-active = En service
+admin-token-revoked = Révoqué le
+admin-token-last-used = Dernier code accepté le
+admin-token-unassign = Retirer du compte
+admin-token-revoke = Révoquer
+admin-token-resync = Resynchroniser
+admin-token-resync-first = Premier code affiché
+admin-token-resync-second = Code suivant
+admin-token-serial = Numéro de série du jeton
+admin-token-serial-hint = Imprimé au dos du jeton ; le jeton doit avoir été importé (page Jetons).
+admin-token-assign = Attribuer le jeton
+admin-token-invite = Lien d'enregistrement d'une application d'authentification
+admin-token-invite-hint = Un lien à usage unique à transmettre à la personne : sa page montre le QR code à scanner avec FreeOTP, Google Authenticator, Aegis ou une extension de navigateur. L'application remplace le jeton actuel une fois activée.
+admin-token-link-heading = Application d'authentification du compte
+admin-token-link-text = Transmettez ce lien à la personne, par un canal sûr : il n'est affiché qu'une fois.
+admin-token-link-replaces = Le jeton actuel « { $serial } » sera révoqué quand l'application sera activée.
+admin-done-token-assigned = Jeton attribué au compte.
+admin-done-token-unassigned = Jeton retiré du compte.
+admin-done-token-revoked = Jeton révoqué.
+admin-done-token-resynced = Jeton resynchronisé.
+admin-tokens-page-heading = Jetons matériels
+admin-tokens-content = Fichier PSKC ou CSV (contenu)
+admin-tokens-content-hint = PSKC (RFC 6030) à secrets en clair, ou CSV avec l'en-tête serial,secret,type,digits,period_or_counter[,algorithm] et le secret en base32. Un fichier avec un problème est refusé en entier.
+admin-tokens-import = Importer
+admin-tokens-imported =
+    { $count ->
+        [one] Un jeton importé.
+       *[other] { $count } jetons importés.
+    }
+admin-tokens-unassigned = Jetons en attente d'attribution
+admin-tokens-unassigned-none = Aucun jeton en attente d'attribution.
 admin-cards-heading = Cartes CPS
 admin-cards-explain = Une carte associée connecte ce compte par « Carte CPS ». Associez de préférence l’identifiant national que porte le certificat de la carte (8 suivi du numéro RPPS pour un professionnel) : il reste le même quand la carte est renouvelée. L’empreinte d’un certificat ne vaut que pour ce certificat, pour les cartes qui ne portent pas d’identifiant.
 admin-cards-none = Aucune carte associée.
@@ -493,6 +549,13 @@ admin-event-oidc-client-updated = Service modifié
 admin-event-oidc-client-removed = Service supprimé
 admin-event-oidc-secret-rotated = Secret d'un service renouvelé
 admin-event-oidc-key-rotated = Clé de signature renouvelée
+admin-event-tokens-imported = Jetons importés
+admin-event-token-assigned = Jeton attribué
+admin-event-token-unassigned = Jeton retiré du compte
+admin-event-token-revoked = Jeton révoqué
+admin-event-token-resynced = Jeton HOTP resynchronisé
+admin-event-token-invitation-created = Lien d'enrôlement de jeton créé
+admin-event-token-enrolled = Application d'authentification enrôlée
 admin-pager-label = Pages
 admin-pager-summary = Entrées { $first } à { $last } sur { $total } (page { $page } sur { $pages })
 admin-pager-none = Aucune entrée.
@@ -579,6 +642,21 @@ admin-error-invitation-not-pending =
 admin-error-invalid-card-key = « { $card } » n’est ni un identifiant national (par exemple 810001234567 : 8 suivi du numéro RPPS) ni une empreinte SHA-256 (64 chiffres hexadécimaux).
 admin-error-card-already-bound = La carte « { $card } » est déjà associée au compte « { $id } » : retirez d’abord cette association.
 admin-error-card-not-bound = La carte « { $card } » n’est pas associée à ce compte.
+admin-error-token-file =
+    Fichier de jetons refusé, aucun jeton importé ({ $count ->
+        [one] un problème
+       *[other] { $count } problèmes
+    }) :
+    { $problems }
+admin-error-token-file-line = ligne { $line } : { $problem }
+admin-error-unknown-token = Aucun jeton n’a le numéro de série « { $serial } ».
+admin-error-token-taken = Le jeton « { $serial } » est déjà attribué au compte « { $id } » : retirez-le d’abord.
+admin-error-account-has-token = Le compte « { $id } » a déjà le jeton « { $serial } » (un seul jeton par compte) : retirez-le ou révoquez-le d’abord.
+admin-error-token-revoked = Le jeton « { $serial } » est révoqué.
+admin-error-token-not-assigned = Le jeton « { $serial } » n’est attribué à aucun compte.
+admin-error-app-token = Le jeton « { $serial } » est une application d’authentification : révoquez-le plutôt.
+admin-error-not-hotp = Le jeton « { $serial } » n’est pas un jeton HOTP : seuls les jetons à compteur se resynchronisent.
+admin-error-resync-failed = Jeton « { $serial } » : ces deux codes ne sont pas deux codes consécutifs de ce jeton. Relevez deux nouveaux codes à la suite.
 admin-error-admin-exists = Un administrateur avec un téléphone enregistré existe déjà : utilisez son accès, ou relancez avec --force pour créer quand même cet accès de secours.
 admin-error-not-admin = Le compte « { $id } » n'est pas administrateur.
 admin-error-invalid-client-name = Nom de service invalide : de 1 à { $max } caractères, sans caractère de contrôle.
@@ -626,6 +704,30 @@ cli-password-first = Lien pour que « { $id } » choisisse son mot de passe (à 
 cli-password-reset = Lien de réinitialisation du mot de passe de « { $id } » (à lui transmettre, valable une fois jusqu'à { $until } ; l'ancien mot de passe reste valable jusque-là) :
     { $link }
 cli-unblocked = Compte « { $id } » débloqué (téléphone et saisie hors connexion) ; compteurs d'échecs remis à zéro.
+cli-tokens-imported =
+    { $count ->
+        [one] Un jeton importé (à attribuer avec « admin token assign ») :
+       *[other] { $count } jetons importés (à attribuer avec « admin token assign ») :
+    }
+cli-token-assigned = Jeton « { $serial } » attribué au compte « { $id } ».
+cli-token-unassigned = Jeton « { $serial } » retiré du compte « { $id } » ; il peut être attribué à un autre.
+cli-token-revoked = Jeton « { $serial } » révoqué : il ne fonctionnera plus.
+cli-token-resynced = Jeton « { $serial } » resynchronisé : prochain compteur attendu { $counter }.
+cli-token-invitation = Lien pour que « { $id } » enregistre son application d'authentification (à lui transmettre, valable une fois jusqu'à { $until }) :
+    { $link }
+cli-token-invitation-replaces = Le jeton actuel « { $serial } » sera révoqué quand l'application sera activée.
+cli-token-none = Aucun jeton pour le compte « { $id } ».
+cli-token-none-unassigned = Aucun jeton en attente d'attribution.
+cli-token-column-serial = Numéro de série
+cli-token-column-type = Type
+cli-token-column-params = Paramètres
+cli-token-column-state = État
+cli-token-column-last-used = Dernier code accepté
+cli-token-origin-hardware = matériel
+cli-token-origin-app = application
+cli-token-state-revoked = révoqué le { $at }
+cli-token-state-assigned = attribué à { $id }
+cli-token-state-unassigned = non attribué
 cli-card-bound = Carte « { $card } » associée au compte « { $id } ».
 cli-card-unbound = Association de carte retirée du compte « { $id } ».
 cli-card-none = Aucune carte associée au compte « { $id } ».

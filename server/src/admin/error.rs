@@ -5,6 +5,7 @@ use crate::storage::StorageError;
 use crate::text::{text, text_with};
 
 use super::rules::{MAX_DISPLAY_NAME_CHARS, MAX_REASON_CHARS};
+use crate::domain::token_import::ImportProblem;
 
 /// Why an administrative action was refused. Nothing was changed when one is returned.
 /// `Display` is the English message (for logs); [`AdminError::message`] speaks either
@@ -130,6 +131,43 @@ pub enum AdminError {
     /// A client that authenticates without a secret has none to renew.
     #[error("client {0:?} has no secret")]
     NoClientSecret(String),
+    /// A token file refused whole: every problem with its line.
+    #[error("token file refused, nothing imported: {}", .0.iter().map(ToString::to_string).collect::<Vec<_>>().join("; "))]
+    TokenFile(Vec<ImportProblem>),
+    /// No token has this serial.
+    #[error("unknown token {0:?}")]
+    UnknownToken(String),
+    /// The token is another account's.
+    #[error("token {serial:?} is assigned to {account:?}")]
+    TokenTaken {
+        /// The token.
+        serial: String,
+        /// Its account.
+        account: String,
+    },
+    /// The account already has a token in force.
+    #[error("account {account:?} already has token {serial:?}")]
+    AccountHasToken {
+        /// The account.
+        account: String,
+        /// Its token.
+        serial: String,
+    },
+    /// The token is revoked.
+    #[error("token {0:?} is revoked")]
+    TokenRevoked(String),
+    /// The token has no account.
+    #[error("token {0:?} is not assigned")]
+    TokenNotAssigned(String),
+    /// An app token cannot be taken back (only revoked).
+    #[error("token {0:?} is an authenticator app: revoke it instead")]
+    AppToken(String),
+    /// Resynchronising a TOTP token.
+    #[error("token {0:?} is not an HOTP token")]
+    NotHotp(String),
+    /// The two codes are not consecutive codes of the token ahead of its counter.
+    #[error("token {0:?}: the two codes are not consecutive codes of this token")]
+    ResyncFailed(String),
     /// The master key is missing or is not the database's.
     #[error("master key: {0}")]
     MasterKey(String),
@@ -151,6 +189,7 @@ impl AdminError {
     /// The message for people, in `lang`.
     pub fn message(&self, lang: Lang) -> String {
         let id = |key: &str, id: &str| text_with(lang, key, &[("id", id.into())]);
+        let token = |key: &str, serial: &str| text_with(lang, key, &[("serial", serial.into())]);
         match self {
             Self::InvalidAccountId(value) => id("admin-error-invalid-account-id", value),
             Self::InvalidDisplayName => text_with(
@@ -220,6 +259,55 @@ impl AdminError {
                 "admin-error-card-not-bound",
                 &[("card", card.as_str().into())],
             ),
+            Self::TokenFile(problems) => {
+                let lines: Vec<String> = problems
+                    .iter()
+                    .map(|p| {
+                        if p.line == 0 {
+                            p.problem.clone()
+                        } else {
+                            text_with(
+                                lang,
+                                "admin-error-token-file-line",
+                                &[
+                                    ("line", p.line.into()),
+                                    ("problem", p.problem.as_str().into()),
+                                ],
+                            )
+                        }
+                    })
+                    .collect();
+                text_with(
+                    lang,
+                    "admin-error-token-file",
+                    &[
+                        ("count", problems.len().into()),
+                        ("problems", lines.join("\n").into()),
+                    ],
+                )
+            }
+            Self::UnknownToken(serial) => token("admin-error-unknown-token", serial),
+            Self::TokenTaken { serial, account } => text_with(
+                lang,
+                "admin-error-token-taken",
+                &[
+                    ("serial", serial.as_str().into()),
+                    ("id", account.as_str().into()),
+                ],
+            ),
+            Self::AccountHasToken { account, serial } => text_with(
+                lang,
+                "admin-error-account-has-token",
+                &[
+                    ("serial", serial.as_str().into()),
+                    ("id", account.as_str().into()),
+                ],
+            ),
+            Self::TokenRevoked(serial) => token("admin-error-token-revoked", serial),
+            Self::TokenNotAssigned(serial) => token("admin-error-token-not-assigned", serial),
+            Self::AppToken(serial) => token("admin-error-app-token", serial),
+            Self::NotHotp(serial) => token("admin-error-not-hotp", serial),
+            Self::ResyncFailed(serial) => token("admin-error-resync-failed", serial),
             Self::AdminExists => text(lang, "admin-error-admin-exists"),
             Self::NotAdmin(value) => id("admin-error-not-admin", value),
             Self::InvalidClientName => text_with(
@@ -363,6 +451,30 @@ mod tests {
             AdminError::InvalidSubjectType("shared".into()),
             AdminError::UnknownClient("X".into()),
             AdminError::NoClientSecret("X".into()),
+            AdminError::TokenFile(vec![
+                ImportProblem {
+                    line: 3,
+                    problem: "digits must be 6 or 8".into(),
+                },
+                ImportProblem {
+                    line: 0,
+                    problem: "no token in the file".into(),
+                },
+            ]),
+            AdminError::UnknownToken("TK-1".into()),
+            AdminError::TokenTaken {
+                serial: "TK-1".into(),
+                account: "bob".into(),
+            },
+            AdminError::AccountHasToken {
+                account: "bob".into(),
+                serial: "TK-1".into(),
+            },
+            AdminError::TokenRevoked("TK-1".into()),
+            AdminError::TokenNotAssigned("TK-1".into()),
+            AdminError::AppToken("APP-7".into()),
+            AdminError::NotHotp("TK-1".into()),
+            AdminError::ResyncFailed("TK-1".into()),
         ];
         for e in errors {
             let (fr, en) = (e.message(Lang::Fr), e.message(Lang::En));
@@ -370,6 +482,20 @@ mod tests {
             assert_ne!(fr, en, "{e:?}");
             assert!(e.is_client_error());
         }
+        let file = AdminError::TokenFile(vec![ImportProblem {
+            line: 7,
+            problem: "x".into(),
+        }]);
+        assert!(
+            file.message(Lang::Fr).contains("ligne 7"),
+            "{}",
+            file.message(Lang::Fr)
+        );
+        assert!(
+            file.message(Lang::En).contains("line 7"),
+            "{}",
+            file.message(Lang::En)
+        );
         let dup = AdminError::DuplicateAccount("alice".into());
         assert!(dup.message(Lang::Fr).contains("existe déjà"));
         assert!(dup.message(Lang::En).contains("already exists"));

@@ -13,6 +13,7 @@
 //! | invitations | [`create_invitation`], [`enroll`], [`pending_invitations`], [`invitation`], [`cancel_invitation`], [`cancel_invitations`] |
 //! | lockout     | [`blocked_accounts`], [`lock_status`], [`unblock`]                        |
 //! | cards       | [`card_bindings`], [`bind_card`], [`unbind_card`]                         |
+//! | tokens      | [`import_tokens`], [`tokens`], [`unassigned_tokens`], [`assign_token`], [`unassign_token`], [`revoke_token`], [`resync_token`], [`invite_token`] |
 //! | audit       | [`audit`], [`audit_after`], [`audit_latest`], [`export_audit_csv`]        |
 //! | OpenID Connect | [`register_client`], [`oidc_clients`], [`oidc_client`], [`edit_client`], [`remove_client`], [`rotate_client_secret`], [`rotate_signing_key`] |
 //!
@@ -41,6 +42,14 @@
 //! [`card_bindings`]: AdminService::card_bindings
 //! [`bind_card`]: AdminService::bind_card
 //! [`unbind_card`]: AdminService::unbind_card
+//! [`import_tokens`]: AdminService::import_tokens
+//! [`tokens`]: AdminService::tokens
+//! [`unassigned_tokens`]: AdminService::unassigned_tokens
+//! [`assign_token`]: AdminService::assign_token
+//! [`unassign_token`]: AdminService::unassign_token
+//! [`revoke_token`]: AdminService::revoke_token
+//! [`resync_token`]: AdminService::resync_token
+//! [`invite_token`]: AdminService::invite_token
 //! [`audit`]: AdminService::audit
 //! [`audit_after`]: AdminService::audit_after
 //! [`audit_latest`]: AdminService::audit_latest
@@ -66,6 +75,7 @@ mod passwords;
 mod phones;
 pub mod rules;
 pub mod time;
+mod tokens;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -78,7 +88,7 @@ use crate::shutdown::stopping;
 use crate::storage::{AuditEntry, SqliteStore, WriteTx};
 
 /// The records the service hands out, as stored.
-pub use crate::storage::{Account, AuditEvent, AuditRecord, CardBinding};
+pub use crate::storage::{Account, AuditEvent, AuditRecord, CardBinding, StoredToken, TokenOrigin};
 
 pub use accounts::{
     AccountChanges, AccountDetails, AccountFilter, AccountSummary, NewAccount, StatusFilter,
@@ -91,6 +101,7 @@ pub use oidc_clients::{ClientRegistration, DEFAULT_SCOPES, RegisteredClient};
 pub use passwords::PasswordInvitation;
 pub use phones::REVOKED_BY_ADMIN;
 pub use rules::Role;
+pub use tokens::TokenInvitation;
 
 /// Where an administrator acts from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -379,23 +379,25 @@ impl AdminService {
         Ok(SecretSealer::new(&key))
     }
 
+    /// The master key's sealer once it is known to be the one of this database's sealed
+    /// values (signing keys, token secrets): sealing with another key would lock them out.
+    pub(super) async fn checked_sealer(&self) -> Result<SecretSealer, AdminError> {
+        let sealer = self.sealer()?;
+        match self.store.key_check().await? {
+            Some(check) if sealer.verify_key_check(&check) => Ok(sealer),
+            Some(_) => Err(AdminError::MasterKey(
+                "the master key does not match the database".to_owned(),
+            )),
+            None => Err(AdminError::MasterKey(
+                "start the server once with this database first".to_owned(),
+            )),
+        }
+    }
+
     /// Makes a new signing key current; the previous one stays published until the tokens
     /// it signed expire. Returns the new `kid`.
     pub async fn rotate_signing_key(&self, actor: &Actor) -> Result<String, AdminError> {
-        let sealer = self.sealer()?;
-        match self.store.key_check().await? {
-            Some(check) if sealer.verify_key_check(&check) => {}
-            Some(_) => {
-                return Err(AdminError::MasterKey(
-                    "the master key does not match the database".to_owned(),
-                ));
-            }
-            None => {
-                return Err(AdminError::MasterKey(
-                    "start the server once with this database first".to_owned(),
-                ));
-            }
-        }
+        let sealer = self.checked_sealer().await?;
         let now = self.now();
         let who = actor.audit_name();
         let mut tx = self.store.begin_write().await?;

@@ -166,6 +166,55 @@ pub enum CardCommand {
     },
 }
 
+/// `tigr-server admin token ...`.
+#[derive(Debug, Clone, Subcommand)]
+pub enum TokenCommand {
+    /// Import hardware tokens from a PSKC (RFC 6030, plaintext secrets) or CSV file (header
+    /// serial,secret,type,digits,period_or_counter[,algorithm]; secret in base32). A file
+    /// with any problem is refused whole, every problem with its line.
+    Import {
+        /// The file ("-" for standard input).
+        file: PathBuf,
+    },
+    /// Give an imported hardware token to an account (one token per account).
+    Assign {
+        /// Tigr ID.
+        account: String,
+        /// The token's serial number.
+        serial: String,
+    },
+    /// Take a hardware token back from its account (it may be given to another).
+    Unassign {
+        /// The token's serial number.
+        serial: String,
+    },
+    /// Revoke a token for good (lost, broken, app no longer trusted).
+    Revoke {
+        /// The token's serial number.
+        serial: String,
+    },
+    /// Resynchronise an HOTP token from two consecutive codes read off it.
+    Resync {
+        /// The token's serial number.
+        serial: String,
+        /// A code the token shows.
+        first: String,
+        /// The code it shows next.
+        second: String,
+    },
+    /// List an account's tokens, or the hardware tokens waiting for an account.
+    List {
+        /// Tigr ID (none: the unassigned hardware tokens).
+        account: Option<String>,
+    },
+    /// Issue a token invitation: a single-use link with which the account's owner enrolls an
+    /// authenticator app or browser extension.
+    Invite {
+        /// Tigr ID.
+        account: String,
+    },
+}
+
 /// `tigr-server admin ...`.
 #[derive(Debug, Clone, Subcommand)]
 pub enum AdminCommand {
@@ -281,6 +330,10 @@ pub enum AdminCommand {
     /// Bind CPS cards to an account, remove bindings, list them (docs/cps.md).
     #[command(subcommand)]
     Card(CardCommand),
+    /// TOTP/HOTP tokens: import hardware tokens, assign, unassign, revoke, resync, list,
+    /// invite an account's owner to enroll an authenticator app.
+    #[command(subcommand)]
+    Token(TokenCommand),
     /// Set up the first administrator: create the admin account and a 15-minute setup QR.
     Bootstrap {
         /// Tigr ID of the administrator.
@@ -486,6 +539,7 @@ async fn run(service: &AdminService, lang: Lang, command: AdminCommand) -> Resul
             (None, None) => return Err(AdminError::UnknownInvitation(String::new())),
         },
         AdminCommand::Audit(args) => audit(service, &actor, lang, args).await?,
+        AdminCommand::Token(command) => token(service, &actor, lang, command).await?,
         AdminCommand::Bootstrap {
             account,
             display_name,
@@ -497,6 +551,70 @@ async fn run(service: &AdminService, lang: Lang, command: AdminCommand) -> Resul
                 .bootstrap(&actor, &account, display_name.as_deref(), force)
                 .await?;
             enroll::print(&created, png, lang, zone, now, true)?;
+        }
+    }
+    Ok(())
+}
+
+async fn token(
+    service: &AdminService,
+    actor: &Actor,
+    lang: Lang,
+    command: TokenCommand,
+) -> Result<(), AdminError> {
+    let zone = &service.config().time_zone;
+    match command {
+        TokenCommand::Import { file } => {
+            let text = if file == Path::new("-") {
+                std::io::read_to_string(std::io::stdin())?
+            } else {
+                std::fs::read_to_string(&file)?
+            };
+            let serials = service.import_tokens(actor, &text).await?;
+            println!("{}", output::tokens_imported(&serials, lang));
+        }
+        TokenCommand::Assign { account, serial } => {
+            let token = service.assign_token(actor, &account, &serial).await?;
+            println!("{}", output::token_assigned(&token, &account, lang));
+        }
+        TokenCommand::Unassign { serial } => {
+            let account = service.unassign_token(actor, &serial).await?;
+            println!(
+                "{}",
+                output::token_done(lang, "cli-token-unassigned", &serial, &account)
+            );
+        }
+        TokenCommand::Revoke { serial } => {
+            let token = service.revoke_token(actor, &serial).await?;
+            let account = token.account_id.unwrap_or_default();
+            println!(
+                "{}",
+                output::token_done(lang, "cli-token-revoked", &serial, &account)
+            );
+        }
+        TokenCommand::Resync {
+            serial,
+            first,
+            second,
+        } => {
+            let counter = service
+                .resync_token(actor, &serial, &first, &second)
+                .await?;
+            println!("{}", output::token_resynced(&serial, counter, lang));
+        }
+        TokenCommand::List { account } => {
+            let tokens = match &account {
+                Some(account) => service.tokens(account).await?,
+                None => service.unassigned_tokens().await?,
+            };
+            println!(
+                "{}",
+                output::token_list(account.as_deref(), &tokens, lang, zone)
+            );
+        }
+        TokenCommand::Invite { account } => {
+            let invitation = service.invite_token(actor, &account).await?;
+            println!("{}", output::token_invitation(&invitation, lang, zone));
         }
     }
     Ok(())

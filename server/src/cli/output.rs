@@ -12,6 +12,7 @@ use crate::admin::{
     AccountDetails, AccountSummary, Invitation, InvitationStatus, Page, Phone, PhoneStatus,
     REVOKED_BY_ADMIN,
 };
+use crate::admin::{StoredToken, TokenInvitation, TokenOrigin};
 use crate::domain::lockout::{BlockReason, LockStatus};
 use crate::domain::offline_pause::OfflineStatus;
 use crate::i18n::Lang;
@@ -265,6 +266,119 @@ pub fn card_list(id: &str, bindings: &[CardBinding], lang: Lang, zone: &TimeZone
         })
         .collect::<Vec<_>>()
         .join("\n")
+}
+
+pub fn tokens_imported(serials: &[String], lang: Lang) -> String {
+    let mut out = t(
+        lang,
+        "cli-tokens-imported",
+        &[("count", serials.len().into())],
+    );
+    for serial in serials {
+        out.push_str(&format!("\n  {serial}"));
+    }
+    out
+}
+
+pub fn token_assigned(token: &StoredToken, account: &str, lang: Lang) -> String {
+    token_done(lang, "cli-token-assigned", &token.serial, account)
+}
+
+/// A token action's outcome: `key` with the serial and the account.
+pub fn token_done(lang: Lang, key: &str, serial: &str, account: &str) -> String {
+    t(
+        lang,
+        key,
+        &[("serial", serial.into()), ("id", account.into())],
+    )
+}
+
+pub fn token_resynced(serial: &str, counter: i64, lang: Lang) -> String {
+    t(
+        lang,
+        "cli-token-resynced",
+        &[("serial", serial.into()), ("counter", counter.into())],
+    )
+}
+
+pub fn token_invitation(invitation: &TokenInvitation, lang: Lang, zone: &TimeZone) -> String {
+    let mut out = text_with(
+        lang,
+        "cli-token-invitation",
+        &[
+            ("id", invitation.account_id.as_str().into()),
+            ("link", invitation.link.as_str().into()),
+            ("until", when(lang, zone, invitation.expires_at).into()),
+        ],
+    );
+    if let Some(serial) = &invitation.replaces {
+        out.push('\n');
+        out.push_str(&t(
+            lang,
+            "cli-token-invitation-replaces",
+            &[("serial", serial.as_str().into())],
+        ));
+    }
+    out
+}
+
+/// Tokens, one a line: serial, kind, parameters, account or state, last use.
+pub fn token_list(
+    account: Option<&str>,
+    tokens: &[StoredToken],
+    lang: Lang,
+    zone: &TimeZone,
+) -> String {
+    if tokens.is_empty() {
+        return match account {
+            Some(id) => id_only(lang, "cli-token-none", id),
+            None => text(lang, "cli-token-none-unassigned"),
+        };
+    }
+    let header: Vec<String> = [
+        "cli-token-column-serial",
+        "cli-token-column-type",
+        "cli-token-column-params",
+        "cli-token-column-state",
+        "cli-token-column-last-used",
+    ]
+    .iter()
+    .map(|key| text(lang, key))
+    .collect();
+    let rows: Vec<Vec<String>> = tokens
+        .iter()
+        .map(|token| {
+            let state = match (token.revoked_at, &token.account_id) {
+                (Some(at), _) => t(
+                    lang,
+                    "cli-token-state-revoked",
+                    &[("at", when(lang, zone, at).into())],
+                ),
+                (None, Some(id)) => t(
+                    lang,
+                    "cli-token-state-assigned",
+                    &[("id", id.as_str().into())],
+                ),
+                (None, None) => text(lang, "cli-token-state-unassigned"),
+            };
+            vec![
+                token.serial.clone(),
+                text(
+                    lang,
+                    match token.origin {
+                        TokenOrigin::Hardware => "cli-token-origin-hardware",
+                        TokenOrigin::App => "cli-token-origin-app",
+                    },
+                ),
+                token.params.summary(token.state.counter),
+                state,
+                token
+                    .last_used_at
+                    .map_or_else(|| "-".to_owned(), |at| when(lang, zone, at)),
+            ]
+        })
+        .collect();
+    table(&header, &rows)
 }
 
 /// The position of a page: first and last item, total, page and pages.

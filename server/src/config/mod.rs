@@ -37,6 +37,9 @@
 //! | `email_otp_per_account` | `TIGR_EMAIL_OTP_PER_ACCOUNT` | `5` (codes mailed to an account in an hour) |
 //! | `email_otp_per_address` | `TIGR_EMAIL_OTP_PER_ADDRESS` | `10` (codes mailed to an e-mail address in an hour) |
 //! | `password_invitation_ttl` | `TIGR_PASSWORD_INVITATION_TTL` | `259200` (seconds a password invitation link is valid) |
+//! | `token_window` | `TIGR_TOKEN_WINDOW` | `1` (TOTP time steps accepted either side of now, given to tokens as they are imported or enrolled; 0 to 10) |
+//! | `token_look_ahead` | `TIGR_TOKEN_LOOK_AHEAD` | `10` (HOTP counters accepted ahead of the expected one; 1 to 100) |
+//! | `token_invitation_ttl` | `TIGR_TOKEN_INVITATION_TTL` | `259200` (seconds a token enrollment link is valid) |
 //! | `smtp_host` | `TIGR_SMTP_HOST` | none (unset: no e-mail codes) |
 //! | `smtp_port` | `TIGR_SMTP_PORT` | `587` (465 with `tls`, 25 with `none`) |
 //! | `smtp_security` | `TIGR_SMTP_SECURITY` | `starttls` (`tls`; `none` for a loopback relay only) |
@@ -122,6 +125,12 @@ pub struct OtpSettings {
     pub email_codes_per_address: u32,
     /// Seconds a password invitation link is valid.
     pub password_invitation_ttl: i64,
+    /// TOTP time steps accepted either side of now, for tokens imported or enrolled from now.
+    pub token_window: u32,
+    /// HOTP counters accepted ahead of the expected one.
+    pub token_look_ahead: u32,
+    /// Seconds a token enrollment link is valid.
+    pub token_invitation_ttl: i64,
     /// The SMTP relay (`None`: e-mail codes are not offered).
     pub smtp: Option<SmtpSettings>,
 }

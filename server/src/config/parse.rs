@@ -50,6 +50,9 @@ struct FileConfig {
     email_otp_per_account: Option<i64>,
     email_otp_per_address: Option<i64>,
     password_invitation_ttl: Option<i64>,
+    token_window: Option<i64>,
+    token_look_ahead: Option<i64>,
+    token_invitation_ttl: Option<i64>,
     smtp_host: Option<String>,
     smtp_port: Option<i64>,
     smtp_security: Option<String>,
@@ -506,6 +509,37 @@ fn otp_settings(src: &Sources<'_>, f: &mut FileConfig) -> Result<OtpSettings, Co
                 "TIGR_PASSWORD_INVITATION_TTL",
                 "password_invitation_ttl",
                 f.password_invitation_ttl,
+            ),
+            (3 * DAY, 60, 30 * DAY),
+            seconds,
+        )?,
+        token_window: src.number(
+            ("TIGR_TOKEN_WINDOW", "token_window", f.token_window),
+            (
+                i64::from(crate::domain::otp_token::DEFAULT_WINDOW),
+                0,
+                i64::from(crate::domain::otp_token::MAX_WINDOW),
+            ),
+            "a number of time steps",
+        )? as u32,
+        token_look_ahead: src.number(
+            (
+                "TIGR_TOKEN_LOOK_AHEAD",
+                "token_look_ahead",
+                f.token_look_ahead,
+            ),
+            (
+                i64::from(crate::domain::otp_token::DEFAULT_LOOK_AHEAD),
+                1,
+                100,
+            ),
+            "a number of counters",
+        )? as u32,
+        token_invitation_ttl: src.number(
+            (
+                "TIGR_TOKEN_INVITATION_TTL",
+                "token_invitation_ttl",
+                f.token_invitation_ttl,
             ),
             (3 * DAY, 60, 30 * DAY),
             seconds,
@@ -1000,6 +1034,24 @@ mod tests {
             ),
             (300, 60, 5, 10, 259_200)
         );
+        assert_eq!(
+            (
+                c.otp.token_window,
+                c.otp.token_look_ahead,
+                c.otp.token_invitation_ttl
+            ),
+            (1, 10, 259_200)
+        );
+        let tokens = Config::from_sources(
+            None,
+            &env(&[("TIGR_TOKEN_WINDOW", "2"), ("TIGR_TOKEN_LOOK_AHEAD", "20")]),
+        )
+        .expect("token settings");
+        assert_eq!(
+            (tokens.otp.token_window, tokens.otp.token_look_ahead),
+            (2, 20)
+        );
+        assert!(Config::from_sources(None, &env(&[("TIGR_TOKEN_WINDOW", "11")])).is_err());
         assert!(c.otp.smtp.is_none(), "no relay unless configured");
         let dir = tempfile::tempdir().expect("dir");
         let secret = dir.path().join("smtp-password");

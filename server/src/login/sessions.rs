@@ -121,16 +121,20 @@ pub enum LoginMethod {
     Cps,
     /// Tigr ID + password + a code sent by e-mail (the OTP form).
     PasswordEmailCode,
+    /// Tigr ID + password + a code of the account's TOTP/HOTP token (the OTP form).
+    PasswordTokenCode,
 }
 
 impl LoginMethod {
-    /// The stored spelling (`qr`, `offline`, `cps`, `otp_email`), the web session's `method`.
+    /// The stored spelling (`qr`, `offline`, `cps`, `otp_email`, `otp_token`), the web
+    /// session's `method`.
     pub fn as_str(self) -> &'static str {
         match self {
             Self::Qr => "qr",
             Self::OfflineCode => "offline",
             Self::Cps => "cps",
             Self::PasswordEmailCode => "otp_email",
+            Self::PasswordTokenCode => "otp_token",
         }
     }
 

@@ -32,7 +32,9 @@ pub enum OtpError {
     Password(PasswordProblem),
     /// The current password typed to change it is wrong.
     WrongCurrentPassword,
-    /// The password invitation is unknown, used, expired or cancelled.
+    /// The first code of an app being enrolled is not a valid code of its secret now.
+    TokenCode,
+    /// The password or token invitation is unknown, used, expired or cancelled.
     Invitation(Option<CodeStatus>),
     /// A failure on the server's side (already logged).
     Internal,

@@ -1,5 +1,5 @@
 //! The OTP service: the login page's OTP mode (Tigr ID + password + one-time password, the
-//! code sent by e-mail), passwords chosen through an invitation link or changed by their
+//! code sent by e-mail or a code of the account's TOTP/HOTP token), passwords chosen through an invitation link or changed by their
 //! owner. It opens web sessions through the [`LoginService`], like a QR login.
 //!
 //! | area                           | methods                                             |
@@ -7,6 +7,7 @@
 //! | passwords                      | [`password_invitation`], [`set_password`], [`change_password`] |
 //! | e-mail codes                   | [`send_email_code`]                                 |
 //! | login                          | [`login`]                                           |
+//! | authenticator apps             | [`token_invitation`], [`enroll_token`]              |
 //!
 //! Failed attempts count on the OTP channel, per Tigr ID typed
 //! ([`PauseChannel::Otp`](crate::storage::PauseChannel), rules of
@@ -20,11 +21,14 @@
 //! [`change_password`]: OtpService::change_password
 //! [`send_email_code`]: OtpService::send_email_code
 //! [`login`]: OtpService::login
+//! [`token_invitation`]: OtpService::token_invitation
+//! [`enroll_token`]: OtpService::enroll_token
 
 mod email;
 mod error;
 mod passwords;
 mod sign_in;
+mod tokens;
 
 use std::sync::Arc;
 
@@ -43,6 +47,16 @@ use crate::storage::{Account, SqliteStore};
 pub use email::EmailCodeReply;
 pub use error::OtpError;
 pub use passwords::InvitationView;
+pub use tokens::TokenEnrollmentView;
+
+/// The token rules the service applies (from [`OtpSettings`]).
+#[derive(Debug, Clone, Copy)]
+struct TokenPolicy {
+    /// TOTP time steps either side of now, for enrolled apps.
+    window: u32,
+    /// HOTP counters accepted ahead of the expected one.
+    look_ahead: u32,
+}
 
 /// What the OTP service is made of. Cheap to clone.
 #[derive(Clone)]
@@ -57,6 +71,7 @@ pub struct OtpService {
     mailer: Option<Arc<Mailer>>,
     lockout: OfflinePolicy,
     email: EmailCodePolicy,
+    tokens: TokenPolicy,
     service_name: String,
     time_zone: TimeZone,
     random: Arc<dyn SecureRandom>,
@@ -107,6 +122,10 @@ impl OtpService {
             mailer: parts.mailer.map(Arc::new),
             lockout: parts.settings.lockout_policy(),
             email: parts.settings.email_code_policy(),
+            tokens: TokenPolicy {
+                window: parts.settings.token_window,
+                look_ahead: parts.settings.token_look_ahead,
+            },
             service_name: parts.service_name,
             time_zone: parts.time_zone,
             random: parts.random,

@@ -106,6 +106,20 @@ pub enum AuditEvent {
     OidcSecretRotated,
     /// The provider's signing key was created or rotated.
     OidcKeyRotated,
+    /// An administrator imported hardware tokens from a PSKC or CSV file (`count=`, `format=`).
+    TokensImported,
+    /// An administrator gave a hardware token to an account (`serial=`).
+    TokenAssigned,
+    /// An administrator took a hardware token back from an account (`serial=`).
+    TokenUnassigned,
+    /// An administrator revoked a token: it never works again (`serial=`).
+    TokenRevoked,
+    /// An administrator resynchronised an HOTP token from two consecutive codes (`serial=`, `counter=`).
+    TokenResynced,
+    /// An administrator issued a token invitation (an authenticator app to enroll).
+    TokenInvitationCreated,
+    /// An account's owner enrolled an authenticator app with a first valid code (`serial=`; a previous token is revoked, `replaced=`).
+    TokenEnrolled,
 }
 
 impl AuditEvent {
@@ -155,6 +169,13 @@ impl AuditEvent {
             Self::OidcClientRemoved => "oidc_client_removed",
             Self::OidcSecretRotated => "oidc_secret_rotated",
             Self::OidcKeyRotated => "oidc_key_rotated",
+            Self::TokensImported => "tokens_imported",
+            Self::TokenAssigned => "token_assigned",
+            Self::TokenUnassigned => "token_unassigned",
+            Self::TokenRevoked => "token_revoked",
+            Self::TokenResynced => "token_resynced",
+            Self::TokenInvitationCreated => "token_invitation_created",
+            Self::TokenEnrolled => "token_enrolled",
         }
     }
 
@@ -203,6 +224,13 @@ impl AuditEvent {
         Self::OidcClientRemoved,
         Self::OidcSecretRotated,
         Self::OidcKeyRotated,
+        Self::TokensImported,
+        Self::TokenAssigned,
+        Self::TokenUnassigned,
+        Self::TokenRevoked,
+        Self::TokenResynced,
+        Self::TokenInvitationCreated,
+        Self::TokenEnrolled,
     ];
 
     /// The event with this stored spelling.

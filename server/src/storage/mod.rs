@@ -35,6 +35,7 @@ mod meta;
 mod offline;
 mod oidc;
 mod otp;
+mod tokens;
 mod web_sessions;
 mod writer;
 
@@ -63,6 +64,7 @@ pub use files::LoosePermission;
 pub use offline::PauseChannel;
 pub use oidc::{NewAccessToken, PendingRequest, QueuedLogout, StoredAccessToken, StoredSigningKey};
 pub use otp::NewPasswordInvitation;
+pub use tokens::{NewToken, NewTokenInvitation, StoredToken, TokenInvitationRecord, TokenOrigin};
 pub use web_sessions::{NewWebSession, WebSessionRecord};
 
 /// A storage failure. Logged by the caller; never shown to clients.

@@ -32,6 +32,24 @@ impl From<InvitationRow> for EnrollmentCode {
 const SELECT_INVITATION: &str = "SELECT account_id, created_at, expires_at, used_at, \
      cancelled_at FROM password_invitations WHERE code_hash = ?";
 
+/// The tables of single-use invitation links that share their rules.
+#[derive(Debug, Clone, Copy)]
+pub(super) enum InvitationTable {
+    /// `password_invitations`.
+    Password,
+    /// `token_invitations`.
+    Token,
+}
+
+impl InvitationTable {
+    fn name(self) -> &'static str {
+        match self {
+            Self::Password => "password_invitations",
+            Self::Token => "token_invitations",
+        }
+    }
+}
+
 /// A password invitation to insert.
 #[derive(Debug)]
 pub struct NewPasswordInvitation<'a> {
@@ -212,10 +230,23 @@ impl WriteTx {
         code_hash: &[u8],
         now: i64,
     ) -> Result<bool, StorageError> {
-        Ok(sqlx::query(
-            "UPDATE password_invitations SET used_at = ? WHERE code_hash = ? \
+        self.consume_invitation_code(InvitationTable::Password, code_hash, now)
+            .await
+    }
+
+    /// Marks the invitation of `table` whose code hashes to `code_hash` used if it is usable
+    /// at `now` (single use: of two simultaneous posts, one wins).
+    pub(super) async fn consume_invitation_code(
+        &mut self,
+        table: InvitationTable,
+        code_hash: &[u8],
+        now: i64,
+    ) -> Result<bool, StorageError> {
+        Ok(sqlx::query(&format!(
+            "UPDATE {} SET used_at = ? WHERE code_hash = ? \
              AND used_at IS NULL AND cancelled_at IS NULL AND expires_at > ?",
-        )
+            table.name()
+        ))
         .bind(now)
         .bind(code_hash)
         .bind(now)

@@ -854,3 +854,109 @@ async fn cards_are_bound_listed_and_unbound_from_the_command_line() {
         ]
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn tokens_are_imported_assigned_listed_and_revoked_from_the_command_line() {
+    let s = TestServer::start().await;
+    let d = s.dir.path().to_owned();
+    cli_ok(
+        &d,
+        FR,
+        &["admin", "create", "alice", "--name", "Dr Alice Martin"],
+    );
+    let secret = "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ";
+    let header = "serial,secret,type,digits,period_or_counter,algorithm";
+    std::fs::write(
+        d.join("bad.csv"),
+        format!(
+            "{header}\nTK-1,{secret},totp,6,30\nTK-2,{secret},totp,6,45\nTK-3,{secret},hotp,9,0\n"
+        ),
+    )
+    .expect("write");
+    let err = cli_fails(&d, FR, &["admin", "token", "import", "bad.csv"]);
+    assert!(err.contains("aucun jeton importé (2 problèmes)"), "{err}");
+    assert!(
+        err.contains("ligne 3 : serial \"TK-2\": the period must be 30 or 60 seconds"),
+        "{err}"
+    );
+    assert!(
+        err.contains("ligne 4 : serial \"TK-3\": digits must be 6 or 8"),
+        "{err}"
+    );
+    assert!(!err.contains(secret), "no secret in messages");
+    let out = cli_ok(&d, EN, &["admin", "token", "list"]);
+    assert!(out.contains("No token waiting to be assigned."), "{out}");
+
+    std::fs::write(
+        d.join("good.csv"),
+        format!("{header}\nTK-1,{secret},totp,6,30\nTK-2,{secret},hotp,6,0,SHA1\n"),
+    )
+    .expect("write");
+    let out = cli_ok(&d, EN, &["admin", "token", "import", "good.csv"]);
+    assert!(
+        out.contains("2 tokens imported") && out.contains("TK-2"),
+        "{out}"
+    );
+    let out = cli_ok(&d, FR, &["admin", "token", "assign", "alice", "TK-2"]);
+    assert!(
+        out.contains("Jeton « TK-2 » attribué au compte « alice »"),
+        "{out}"
+    );
+    let err = cli_fails(&d, FR, &["admin", "token", "assign", "alice", "TK-1"]);
+    assert!(err.contains("a déjà le jeton « TK-2 »"), "{err}");
+    // Resync from the codes oathtool computes for counters 20 and 21.
+    let code = |counter: &str| {
+        let out = Command::new("oathtool")
+            .args([
+                "--hotp",
+                "-c",
+                counter,
+                "3132333435363738393031323334353637383930",
+            ])
+            .output()
+            .expect("oathtool runs");
+        String::from_utf8(out.stdout)
+            .expect("utf8")
+            .trim()
+            .to_owned()
+    };
+    let out = cli_ok(
+        &d,
+        EN,
+        &["admin", "token", "resync", "TK-2", &code("20"), &code("21")],
+    );
+    assert!(out.contains("next counter expected 22"), "{out}");
+    let out = cli_ok(&d, EN, &["admin", "token", "list", "alice"]);
+    assert!(
+        out.contains("TK-2")
+            && out.contains("HOTP SHA1 6 #22")
+            && out.contains("assigned to alice"),
+        "{out}"
+    );
+    let out = cli_ok(&d, EN, &["admin", "token", "invite", "alice"]);
+    assert!(out.contains("https://auth.example.fr/token/"), "{out}");
+    assert!(
+        out.contains("\"TK-2\" will be revoked once the app is activated"),
+        "{out}"
+    );
+    cli_ok(&d, EN, &["admin", "token", "unassign", "TK-2"]);
+    let out = cli_ok(&d, EN, &["admin", "token", "revoke", "TK-2"]);
+    assert!(out.contains("Token \"TK-2\" revoked"), "{out}");
+    let err = cli_fails(&d, EN, &["admin", "token", "assign", "alice", "TK-2"]);
+    assert!(err.contains("Token \"TK-2\" is revoked."), "{err}");
+    let out = cli_ok(&d, EN, &["admin", "audit", "--event", "token_resynced"]);
+    assert!(
+        out.contains("cli:operator") && out.contains("counter=22"),
+        "{out}"
+    );
+    for event in [
+        "tokens_imported",
+        "token_assigned",
+        "token_invitation_created",
+        "token_unassigned",
+        "token_revoked",
+    ] {
+        let out = cli_ok(&d, EN, &["admin", "audit", "--event", event]);
+        assert!(out.contains("cli:operator"), "{event}: {out}");
+    }
+}

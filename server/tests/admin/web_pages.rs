@@ -1006,3 +1006,162 @@ async fn an_administrator_issues_a_password_link_and_never_sees_a_password() {
     assert!(created[1].5.contains("reset=true"), "{:?}", created[1]);
     assert!(rows.iter().all(|r| !r.5.contains(chosen)));
 }
+
+#[tokio::test]
+async fn tokens_are_managed_from_the_account_page_and_audited() {
+    let (s, root, _bob) = setup(|_| {}).await;
+    let mut tab = logged_in(&s, &root).await;
+    let secret = "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ";
+    // A bad file on the import page: refused whole, with its line.
+    let bad = format!("serial,secret,type,digits,period_or_counter\nTK-1,{secret},totp,7,30\n");
+    let r = submit(&mut tab, "/admin/tokens", &[("content", &bad)]).await;
+    assert_eq!(r.status, 400, "{}", r.body);
+    assert!(r.body.contains("ligne 2 :"), "{}", r.body);
+    let good = format!(
+        "serial,secret,type,digits,period_or_counter\nTK-1,{secret},totp,6,30\nTK-2,{secret},hotp,6,0\n"
+    );
+    let r = submit(&mut tab, "/admin/tokens", &[("content", &good)]).await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert!(r.body.contains("2 jetons importés."), "{}", r.body);
+    assert!(r.body.contains("data-token=\"TK-2\""), "{}", r.body);
+
+    let page = tab.get("/admin/accounts/bob").await;
+    assert!(page.body.contains("id=\"no-token\""), "{}", page.body);
+    let r = submit(
+        &mut tab,
+        "/admin/accounts/bob/tokens",
+        &[("serial", "TK-2")],
+    )
+    .await;
+    assert_eq!(r.status, 303, "{}", r.body);
+    assert_eq!(
+        r.header("location"),
+        "/admin/accounts/bob?done=token_assigned"
+    );
+    let page = tab.get("/admin/accounts/bob?done=token_assigned").await;
+    assert!(page.body.contains("Jeton attribué au compte."));
+    assert!(page.body.contains("data-token=\"TK-2\""));
+    assert!(
+        page.body.contains("id=\"resync-form\""),
+        "an HOTP token can be resynchronised"
+    );
+    // Refusals on the page: a second token, a token that is not the account's.
+    let r = submit(
+        &mut tab,
+        "/admin/accounts/bob/tokens",
+        &[("serial", "TK-1")],
+    )
+    .await;
+    assert_eq!(r.status, 409, "{}", r.body);
+    let r = submit(
+        &mut tab,
+        "/admin/accounts/root/tokens/revoke",
+        &[("serial", "TK-2")],
+    )
+    .await;
+    assert_eq!(r.status, 404, "{}", r.body);
+    let r = submit(
+        &mut tab,
+        "/admin/accounts/bob/tokens/resync",
+        &[
+            ("serial", "TK-2"),
+            ("first", "000000"),
+            ("second", "000000"),
+        ],
+    )
+    .await;
+    assert_eq!(r.status, 400, "{}", r.body);
+    assert!(r.body.contains("pas deux codes consécutifs"), "{}", r.body);
+    // RFC 4226 Appendix D: counters 4 and 5 of this secret.
+    let r = submit(
+        &mut tab,
+        "/admin/accounts/bob/tokens/resync",
+        &[
+            ("serial", "TK-2"),
+            ("first", "338314"),
+            ("second", "254676"),
+        ],
+    )
+    .await;
+    assert_eq!(r.status, 303, "{}", r.body);
+    let r = submit(&mut tab, "/admin/accounts/bob/tokens/invite", &[]).await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    let link = attr(&r.body, "readonly value");
+    assert!(
+        link.starts_with(&format!("{}/token/", s.origin())),
+        "{link}"
+    );
+    assert!(r.body.contains("« TK-2 » sera révoqué"), "{}", r.body);
+    let r = submit(
+        &mut tab,
+        "/admin/accounts/bob/tokens/unassign",
+        &[("serial", "TK-2")],
+    )
+    .await;
+    assert_eq!(r.status, 303, "{}", r.body);
+    let r = submit(
+        &mut tab,
+        "/admin/accounts/bob/tokens",
+        &[("serial", "TK-1")],
+    )
+    .await;
+    assert_eq!(r.status, 303, "{}", r.body);
+    let r = submit(
+        &mut tab,
+        "/admin/accounts/bob/tokens/revoke",
+        &[("serial", "TK-1")],
+    )
+    .await;
+    assert_eq!(r.status, 303, "{}", r.body);
+    let page = tab.get("/admin/accounts/bob?done=token_revoked").await;
+    assert!(page.body.contains("Jeton révoqué."));
+    let rows = audit_rows(&s).await;
+    let tokens: Vec<(&str, &str, &str)> = rows
+        .iter()
+        .filter(|r| r.0.starts_with("token"))
+        .map(|r| (r.0.as_str(), r.1.as_str(), r.5.as_str()))
+        .collect();
+    assert_eq!(
+        tokens,
+        vec![
+            ("tokens_imported", "web:root", "format=csv count=2"),
+            ("token_assigned", "web:root", "serial=TK-2"),
+            ("token_resynced", "web:root", "serial=TK-2 counter=6"),
+            (
+                "token_invitation_created",
+                "web:root",
+                tokens_invitation_detail(&rows).as_str()
+            ),
+            ("token_unassigned", "web:root", "serial=TK-2"),
+            ("token_assigned", "web:root", "serial=TK-1"),
+            ("token_revoked", "web:root", "serial=TK-1"),
+        ]
+    );
+    // The server's own audit rows are counted in its metrics.
+    let metrics = s
+        .http
+        .get(s.url("/metrics"))
+        .send()
+        .await
+        .expect("scrape")
+        .text()
+        .await
+        .expect("metrics");
+    assert!(
+        metrics.contains("tigr_audit_events_total{event=\"token_assigned\"} 2"),
+        "{metrics}"
+    );
+}
+
+/// The detail of the token invitation row (its expiry and serial are the server's).
+fn tokens_invitation_detail(rows: &[(String, String, String, String, String, String)]) -> String {
+    rows.iter()
+        .find(|r| r.0 == "token_invitation_created")
+        .map(|r| r.5.clone())
+        .filter(|d| {
+            d.starts_with("expires_at=")
+                && d.contains(" serial=app-")
+                && d.ends_with(" cancelled=0")
+        })
+        .expect("a token_invitation_created row")
+}

@@ -20,4 +20,5 @@ mod otp;
 mod rate_limits;
 mod single_use;
 mod storage;
+mod tokens;
 mod web;

@@ -22,15 +22,15 @@ async fn server(port: u16, adjust: impl FnOnce(&mut Config)) -> TestServer {
     .await
 }
 
-fn operator() -> Actor {
+pub(crate) fn operator() -> Actor {
     Actor::cli("tester")
 }
 
-const PASSWORD: &str = "tranquille chevreuil du matin";
+pub(crate) const PASSWORD: &str = "tranquille chevreuil du matin";
 
 /// Creates `id` with an e-mail address and lets its owner choose [`PASSWORD`] through an
 /// invitation link, as a browser does.
-async fn account_with_password(s: &TestServer, id: &str) {
+pub(crate) async fn account_with_password(s: &TestServer, id: &str) {
     let invitation = account_invited_to_a_password(s.config(), &operator(), id).await;
     assert!(!invitation.reset);
     let path = invitation
@@ -59,7 +59,7 @@ async fn account_with_password(s: &TestServer, id: &str) {
 }
 
 /// The OTP page's CSRF token (and its cookies in `tab`).
-async fn otp_form(tab: &mut Tab) -> String {
+pub(crate) async fn otp_form(tab: &mut Tab) -> String {
     let page = tab.get("/login/otp").await;
     assert_eq!(page.status, 200, "{}", page.body);
     attr(&page.body, "name=\"csrf\" value")
@@ -80,7 +80,13 @@ async fn send_code(tab: &mut Tab, csrf: &str, id: &str, password: &str) -> Reply
     .await
 }
 
-async fn log_in(tab: &mut Tab, csrf: &str, id: &str, password: &str, otp: &str) -> Reply {
+pub(crate) async fn log_in(
+    tab: &mut Tab,
+    csrf: &str,
+    id: &str,
+    password: &str,
+    otp: &str,
+) -> Reply {
     let origin = tab.origin();
     tab.submit(
         "/login/otp",
@@ -97,7 +103,7 @@ async fn log_in(tab: &mut Tab, csrf: &str, id: &str, password: &str, otp: &str) 
 }
 
 /// The refusal message shown in the form.
-fn form_error(reply: &Reply) -> String {
+pub(crate) fn form_error(reply: &Reply) -> String {
     let start = reply
         .body
         .find("id=\"otp-error\" role=\"alert\">")
@@ -107,7 +113,7 @@ fn form_error(reply: &Reply) -> String {
     crate::browser::unescape(&reply.body[start..end])
 }
 
-async fn events(s: &TestServer) -> Vec<(String, Option<String>, Option<String>)> {
+pub(crate) async fn events(s: &TestServer) -> Vec<(String, Option<String>, Option<String>)> {
     sqlx::query_as("SELECT event, account_id, detail FROM audit ORDER BY id")
         .fetch_all(&s.db().await)
         .await

@@ -201,16 +201,20 @@ pub enum Authentication {
     /// The Tigr ID's password and a one-time password mailed to the account's address (the
     /// OTP form).
     PasswordEmailCode,
+    /// The Tigr ID's password and a code of the account's TOTP/HOTP token: a hardware token
+    /// or an authenticator app (the OTP form).
+    PasswordTokenCode,
 }
 
 impl Authentication {
-    /// From a web session's `method` (`qr`, `offline`, `cps`, `otp_email`).
+    /// From a web session's `method` (`qr`, `offline`, `cps`, `otp_email`, `otp_token`).
     pub fn from_method(method: &str) -> Option<Self> {
         match method {
             "qr" => Some(Self::PhoneApproval),
             "offline" => Some(Self::OfflineCode),
             "cps" => Some(Self::Card),
             "otp_email" => Some(Self::PasswordEmailCode),
+            "otp_token" => Some(Self::PasswordTokenCode),
             _ => None,
         }
     }
@@ -219,13 +223,13 @@ impl Authentication {
     /// `sc` and `hwk` (a smart card proved possession of its hardware-secured key); `pin`
     /// (the PIN unmasks the key or secret; a wrong one is refused by the server or the card);
     /// `pwd` (a password); `mfa` (two factors: held and known, or a password and a code
-    /// received in the mailbox).
+    /// received in the mailbox, or a password and a token's code).
     pub fn amr(self) -> &'static [&'static str] {
         match self {
             Self::PhoneApproval => &["swk", "pin", "mfa"],
             Self::OfflineCode => &["otp", "pin", "mfa"],
             Self::Card => &["sc", "hwk", "pin", "mfa"],
-            Self::PasswordEmailCode => &["pwd", "otp", "mfa"],
+            Self::PasswordEmailCode | Self::PasswordTokenCode => &["pwd", "otp", "mfa"],
         }
     }
 
@@ -236,6 +240,7 @@ impl Authentication {
             Self::OfflineCode => ACR_OFFLINE,
             Self::Card => ACR_CARD,
             Self::PasswordEmailCode => ACR_PASSWORD_EMAIL,
+            Self::PasswordTokenCode => ACR_PASSWORD_TOKEN,
         }
     }
 }
@@ -248,8 +253,16 @@ pub const ACR_OFFLINE: &str = "tigr:offline-pin";
 pub const ACR_CARD: &str = "tigr:cps-card";
 /// `acr` of a login with the Tigr ID's password and a one-time password sent by e-mail.
 pub const ACR_PASSWORD_EMAIL: &str = "tigr:password-email-otp";
+/// `acr` of a login with the Tigr ID's password and a code of a TOTP/HOTP token.
+pub const ACR_PASSWORD_TOKEN: &str = "tigr:password-token-otp";
 /// Every `acr` this provider issues today.
-pub const ACR_VALUES: [&str; 4] = [ACR_PHONE, ACR_OFFLINE, ACR_CARD, ACR_PASSWORD_EMAIL];
+pub const ACR_VALUES: [&str; 5] = [
+    ACR_PHONE,
+    ACR_OFFLINE,
+    ACR_CARD,
+    ACR_PASSWORD_EMAIL,
+    ACR_PASSWORD_TOKEN,
+];
 
 /// A confidential client `id` (secret in the Basic header, public `sub`, scope `openid`,
 /// no URIs), for the unit tests of the rules to adjust.
@@ -308,6 +321,9 @@ mod tests {
         let mailed = Authentication::from_method("otp_email").expect("otp_email");
         assert_eq!(mailed.amr(), ["pwd", "otp", "mfa"]);
         assert_eq!(mailed.acr(), "tigr:password-email-otp");
+        let token = Authentication::from_method("otp_token").expect("otp_token");
+        assert_eq!(token.amr(), ["pwd", "otp", "mfa"]);
+        assert_eq!(token.acr(), "tigr:password-token-otp");
         assert_eq!(Authentication::from_method("password"), None);
     }
 }

@@ -15,8 +15,9 @@
 //! | `GET  /login/cps`              | card login: what to do, the link to the card origin    |
 //! | `GET  /login/cps/certificate`  | the card's step (TLS listener or trusted proxy)        |
 //! | `GET  /login/cps/complete`     | card-approved challenge → session cookie (303)         |
-//! | `GET/POST /login/otp`          | the OTP mode: Tigr ID + password + e-mail code → session |
+//! | `GET/POST /login/otp`          | the OTP mode: Tigr ID + password + e-mail or token code → session |
 //! | `GET/POST /password/{code}`    | choose a password from an invitation link              |
+//! | `GET/POST /token/{code}`       | enroll an authenticator app from a token invitation link |
 //! | `GET/POST /session/password`   | change one's password                                  |
 //! | `GET  /session`                | "Connecté en tant que …", logout button                |
 //! | `POST /logout`                 | ends the session server-side                           |
@@ -61,6 +62,7 @@ mod otp_page;
 pub mod render;
 pub mod session;
 mod session_page;
+mod token_page;
 
 /// The query strings and form bodies the pages read, named for the fuzz targets in `fuzz/`
 /// so that they parse browsers' input exactly as the handlers do. Only with the `fuzzing`
@@ -310,7 +312,11 @@ pub fn router(state: &AppState) -> Router<AppState> {
             "/password/{code}",
             get(otp_page::invitation_page)
                 .post(otp_page::invitation_post)
-                .layer(offline),
+                .layer(offline.clone()),
+        )
+        .route(
+            "/token/{code}",
+            get(token_page::page).post(token_page::post).layer(offline),
         )
         .route(
             "/session/password",

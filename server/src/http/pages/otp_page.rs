@@ -221,7 +221,7 @@ pub async fn post(
 }
 
 /// The status and sentence of a refusal of the OTP service.
-fn otp_refusal(error: &OtpError, lang: Lang, ctx: &PageContext) -> (StatusCode, String) {
+pub(super) fn otp_refusal(error: &OtpError, lang: Lang, ctx: &PageContext) -> (StatusCode, String) {
     let local = |unix: i64| local_text(unix, &ctx.time_zone, lang.into());
     match error {
         OtpError::Refused { attempts_left } => (
@@ -252,6 +252,7 @@ fn otp_refusal(error: &OtpError, lang: Lang, ctx: &PageContext) -> (StatusCode, 
             (StatusCode::UNAUTHORIZED, ctx.t("password-wrong-current"))
         }
         OtpError::Invitation(_) => (StatusCode::GONE, ctx.t("password-invitation-invalid")),
+        OtpError::TokenCode => (StatusCode::UNPROCESSABLE_ENTITY, ctx.t("token-code-wrong")),
         OtpError::Internal => (StatusCode::INTERNAL_SERVER_ERROR, ctx.t("error-internal")),
     }
 }

@@ -43,6 +43,7 @@ pub const TEMPLATES: &[(&str, &str)] = &[
         "password.html",
         include_str!("../../../templates/password.html"),
     ),
+    ("token.html", include_str!("../../../templates/token.html")),
     (
         "session.html",
         include_str!("../../../templates/session.html"),
@@ -104,6 +105,14 @@ pub const TEMPLATES: &[(&str, &str)] = &[
     (
         "admin/account.html",
         include_str!("../../../templates/admin/account.html"),
+    ),
+    (
+        "admin/tokens.html",
+        include_str!("../../../templates/admin/tokens.html"),
+    ),
+    (
+        "admin/token_link.html",
+        include_str!("../../../templates/admin/token_link.html"),
     ),
     (
         "admin/enroll.html",

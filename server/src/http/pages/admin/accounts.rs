@@ -247,6 +247,10 @@ const OUTCOMES: &[(&str, &str)] = &[
     ("cancelled", "admin-done-cancelled"),
     ("card_bound", "admin-done-card-bound"),
     ("card_unbound", "admin-done-card-unbound"),
+    ("token_assigned", "admin-done-token-assigned"),
+    ("token_unassigned", "admin-done-token-unassigned"),
+    ("token_revoked", "admin-done-token-revoked"),
+    ("token_resynced", "admin-done-token-resynced"),
 ];
 
 /// `GET /admin/accounts/{id}`.
@@ -297,6 +301,16 @@ async fn account_page(
             created_by: b.created_by,
         })
         .collect::<Vec<_>>();
+    let tokens = admin
+        .service()
+        .tokens(id)
+        .await
+        .map_err(|e| admin.fail(e))?;
+    let has_token = tokens.iter().any(|t| t.is_active());
+    let tokens: Vec<_> = tokens
+        .iter()
+        .map(|t| view::token_view(admin.lang(), admin.zone(), t))
+        .collect();
     Ok(admin.render_status(
         status,
         "admin/account.html",
@@ -304,6 +318,8 @@ async fn account_page(
         context! {
             account => account_view(admin, &details),
             cards,
+            tokens,
+            has_token,
             flash => done,
             error,
             password_set,
@@ -497,7 +513,7 @@ pub struct ActionForm {
 
 /// After an action: back to the account page with its outcome, or (`from=blocked`) to the
 /// blocked accounts; a refusal shows the account page with the message.
-async fn after(
+pub(super) async fn after(
     admin: &Admin,
     id: &str,
     from: &str,
@@ -507,10 +523,21 @@ async fn after(
     match result {
         Ok(()) if from == "blocked" => Ok(see_other("/admin/blocked")),
         Ok(()) => Ok(see_other(&format!("{}?done={outcome}", account_path(id)))),
-        Err(error @ (AdminError::UnknownAccount(_) | AdminError::InvalidAccountId(_))) => {
+        Err(error) => refused(admin, id, error).await,
+    }
+}
+
+/// A refused action: the account page with the message (an unknown account is not found).
+pub(super) async fn refused(
+    admin: &Admin,
+    id: &str,
+    error: AdminError,
+) -> Result<Response, WebError> {
+    match error {
+        error @ (AdminError::UnknownAccount(_) | AdminError::InvalidAccountId(_)) => {
             Err(admin.fail(error))
         }
-        Err(error) => {
+        error => {
             let (status, message) = admin.refusal(error)?;
             account_page(admin, id, status, None, Some(message)).await
         }
@@ -583,12 +610,6 @@ pub async fn password(
                 until => Time::at(invitation.expires_at, admin.zone(), admin.lang()),
             },
         )),
-        Err(error @ (AdminError::UnknownAccount(_) | AdminError::InvalidAccountId(_))) => {
-            Err(admin.fail(error))
-        }
-        Err(error) => {
-            let (status, message) = admin.refusal(error)?;
-            account_page(&admin, &id, status, None, Some(message)).await
-        }
+        Err(error) => refused(&admin, &id, error).await,
     }
 }

@@ -167,19 +167,10 @@ pub async fn create(
     Ok(response)
 }
 
-/// The QR as an inline SVG element, hidden from assistive technologies (the figure around it
-/// carries the text alternative, never the code).
+/// The QR as an inline SVG element (the figure around it carries the text alternative).
 fn inline_svg(payload: &str) -> Result<String, AdminError> {
-    let svg = qr_image::svg(payload)
-        .map_err(|e| AdminError::Io(std::io::Error::other(format!("QR rendering failed: {e}"))))?;
-    let start = svg
-        .find("<svg")
-        .ok_or_else(|| AdminError::Io(std::io::Error::other("QR rendering failed")))?;
-    Ok(svg[start..].replacen(
-        "<svg",
-        "<svg aria-hidden=\"true\" focusable=\"false\" class=\"qr-svg\"",
-        1,
-    ))
+    qr_image::inline_svg(payload)
+        .map_err(|e| AdminError::Io(std::io::Error::other(format!("QR rendering failed: {e}"))))
 }
 
 /// An enrolled phone as the live page shows it.

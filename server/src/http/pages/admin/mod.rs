@@ -11,6 +11,9 @@
 //! | `GET/POST /admin/accounts/{id}/edit`    | name, e-mail, role                                |
 //! | `POST /admin/accounts/{id}/disable`, `/enable`, `/unblock`, `/revoke` | the actions of the account page |
 //! | `POST /admin/accounts/{id}/password`    | a password invitation; its link, shown once       |
+//! | `POST /admin/accounts/{id}/tokens`, `/tokens/unassign`, `/tokens/revoke`, `/tokens/resync` | give a hardware token by serial, take it back, revoke, resynchronise (HOTP) |
+//! | `POST /admin/accounts/{id}/tokens/invite` | a token invitation (authenticator app); its link, shown once |
+//! | `GET/POST /admin/tokens`                | hardware tokens waiting for an account; import a PSKC or CSV file |
 //! | `GET  /admin/accounts/{id}/enroll`      | "Enroll a smartphone": choose the invitation's lifetime |
 //! | `POST /admin/accounts/{id}/enroll`      | creates the invitation; its QR and printable sheet, shown once |
 //! | `GET  /admin/invitations/{id}/events`   | server-sent events of the invitation's status (live page) |
@@ -45,6 +48,7 @@ mod audit;
 mod dashboard;
 mod enroll;
 mod oidc;
+mod tokens;
 mod view;
 
 /// The admin pages' query and form types (see [`super::forms`]).
@@ -97,6 +101,15 @@ pub fn router(state: &AppState) -> Router<AppState> {
             "/admin/accounts/{id}/cards/unbind",
             post(accounts::unbind_card),
         )
+        .route("/admin/accounts/{id}/tokens", post(tokens::assign))
+        .route(
+            "/admin/accounts/{id}/tokens/unassign",
+            post(tokens::unassign),
+        )
+        .route("/admin/accounts/{id}/tokens/revoke", post(tokens::revoke))
+        .route("/admin/accounts/{id}/tokens/resync", post(tokens::resync))
+        .route("/admin/accounts/{id}/tokens/invite", post(tokens::invite))
+        .route("/admin/tokens", get(tokens::list).post(tokens::import))
         .route(
             "/admin/accounts/{id}/enroll",
             get(enroll::form).post(enroll::create),
@@ -284,6 +297,7 @@ fn status_of(error: &AdminError) -> StatusCode {
         AdminError::UnknownAccount(_)
         | AdminError::UnknownInvitation(_)
         | AdminError::CardNotBound(_)
+        | AdminError::UnknownToken(_)
         | AdminError::UnknownClient(_) => StatusCode::NOT_FOUND,
         AdminError::NotAdmin(_) => StatusCode::FORBIDDEN,
         AdminError::DuplicateAccount(_)
@@ -296,6 +310,12 @@ fn status_of(error: &AdminError) -> StatusCode {
         | AdminError::InvitationNotPending { .. }
         | AdminError::CardAlreadyBound { .. }
         | AdminError::NoClientSecret(_)
+        | AdminError::TokenTaken { .. }
+        | AdminError::AccountHasToken { .. }
+        | AdminError::TokenRevoked(_)
+        | AdminError::TokenNotAssigned(_)
+        | AdminError::AppToken(_)
+        | AdminError::NotHotp(_)
         | AdminError::AdminExists => StatusCode::CONFLICT,
         AdminError::PublicUrl(_)
         | AdminError::Storage(_)
@@ -318,6 +338,8 @@ fn status_of(error: &AdminError) -> StatusCode {
         | AdminError::InvalidAuthMethod(_)
         | AdminError::InvalidJwks(_)
         | AdminError::InvalidSubjectType(_)
+        | AdminError::TokenFile(_)
+        | AdminError::ResyncFailed(_)
         | AdminError::NothingToChange => StatusCode::BAD_REQUEST,
     }
 }

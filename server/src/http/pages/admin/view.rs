@@ -5,10 +5,11 @@ use serde::Serialize;
 
 use super::super::PageContext;
 use super::super::render::time_texts;
-use crate::admin::{Account, AuditEvent, AuditRecord};
+use crate::admin::{Account, AuditEvent, AuditRecord, StoredToken, TokenOrigin};
 use crate::admin::{AccountSummary, Invitation, InvitationStatus, Page, Phone, PhoneStatus, Role};
 use crate::domain::lockout::{BlockReason, LockStatus};
 use crate::domain::offline_pause::OfflineStatus;
+use crate::domain::otp_token::TokenKind;
 use crate::i18n::Lang;
 use tigr_core::clock::TimeZone;
 
@@ -498,6 +499,13 @@ pub fn event_label(lang: Lang, event: &str) -> String {
         Some(AuditEvent::OidcClientUpdated) => "admin-event-oidc-client-updated",
         Some(AuditEvent::OidcClientRemoved) => "admin-event-oidc-client-removed",
         Some(AuditEvent::OidcSecretRotated) => "admin-event-oidc-secret-rotated",
+        Some(AuditEvent::TokensImported) => "admin-event-tokens-imported",
+        Some(AuditEvent::TokenAssigned) => "admin-event-token-assigned",
+        Some(AuditEvent::TokenUnassigned) => "admin-event-token-unassigned",
+        Some(AuditEvent::TokenRevoked) => "admin-event-token-revoked",
+        Some(AuditEvent::TokenResynced) => "admin-event-token-resynced",
+        Some(AuditEvent::TokenInvitationCreated) => "admin-event-token-invitation-created",
+        Some(AuditEvent::TokenEnrolled) => "admin-event-token-enrolled",
         Some(AuditEvent::OidcKeyRotated) => "admin-event-oidc-key-rotated",
         None => return event.to_owned(),
     };
@@ -603,6 +611,33 @@ pub fn pager<T>(ctx: &PageContext, page: &Page<T>) -> Pager {
         prev_href: (page.page > 1).then(|| link(page.page - 1)),
         next_href: (u64::from(page.page) < pages).then(|| link(page.page + 1)),
         summary,
+    }
+}
+
+/// A token as the account page and the token page show it.
+#[derive(Debug, Serialize)]
+pub(super) struct TokenView {
+    serial: String,
+    app: bool,
+    hotp: bool,
+    params: String,
+    active: bool,
+    revoked: Option<Time>,
+    last_used: Option<Time>,
+    created: Time,
+}
+
+/// The view of `token` in the page's language and zone.
+pub(super) fn token_view(lang: Lang, zone: &TimeZone, token: &StoredToken) -> TokenView {
+    TokenView {
+        serial: token.serial.clone(),
+        app: token.origin == TokenOrigin::App,
+        hotp: token.params.kind == TokenKind::Hotp,
+        params: token.params.summary(token.state.counter),
+        active: token.is_active(),
+        revoked: token.revoked_at.map(|at| Time::at(at, zone, lang)),
+        last_used: token.last_used_at.map(|at| Time::at(at, zone, lang)),
+        created: Time::at(token.created_at, zone, lang),
     }
 }
 
