@@ -284,6 +284,64 @@ async fn a_code_read_from_the_mailbox_opens_the_session() {
     h.shutdown().await;
 }
 
+/// The code `oathtool` (an implementation independent of Tigr's) computes for the TOTP
+/// secret `secret_b32` (SHA1, 6 digits, 30 s) now: what an authenticator app, a browser
+/// extension or a hardware token shows.
+fn oathtool_totp(secret_b32: &str) -> String {
+    let output = std::process::Command::new("oathtool")
+        .args(["--totp", "-b", secret_b32])
+        .output()
+        .expect("oathtool runs (Debian package oathtool, see scripts/install-deps.sh)");
+    assert!(output.status.success(), "oathtool: {output:?}");
+    String::from_utf8(output.stdout)
+        .expect("utf8")
+        .trim()
+        .to_owned()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_totp_token_code_typed_in_the_browser_opens_the_session() {
+    // "12345678901234567890" (RFC 6238's SHA1 secret) in base32.
+    const SECRET_B32: &str = "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ";
+    let _one = BROWSER.lock().await;
+    let Scene {
+        smtp: _smtp,
+        h,
+        chrome,
+    } = scene("fr-FR,fr", |_| {}).await;
+    let c = chrome.client();
+    account_with_password(&chrome, &h, "alice").await;
+    let admin = tigr_server::admin::AdminService::open(&h.config)
+        .await
+        .expect("admin");
+    let operator = Actor::cli("tester");
+    admin
+        .import_tokens(
+            &operator,
+            &format!("serial,secret,type,digits,period_or_counter\nTK-7,{SECRET_B32},totp,6,30\n"),
+        )
+        .await
+        .expect("token file");
+    admin
+        .assign_token(&operator, "alice", "TK-7")
+        .await
+        .expect("assigned");
+
+    c.goto(&h.url("/login/otp")).await.expect("OTP page");
+    type_into(c, "otp-tigr-id", "alice").await;
+    submit_code(c, &oathtool_totp(SECRET_B32)).await;
+    wait_for_path(c, "/session", Duration::from_secs(20)).await;
+    let session = body_text(c).await;
+    assert!(session.contains("Dr alice"), "{session}");
+    assert!(
+        session.contains("identifiant, mot de passe et OTP d'un jeton"),
+        "{session}"
+    );
+    shot(&chrome, SUITE, "12-token-session").await;
+    chrome.close().await;
+    h.shutdown().await;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn wrong_codes_count_down_then_pause_the_otp_form_and_the_qr_still_logs_in() {
     let _one = BROWSER.lock().await;

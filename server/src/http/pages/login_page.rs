@@ -117,19 +117,12 @@ pub(super) fn resume_url(view: &PendingView) -> String {
     )
 }
 
-/// The QR as an SVG element to put inline in the page: no XML prolog, hidden from assistive
-/// technologies (the button around it carries the text alternative, never the payload).
+/// The QR as an SVG element to put inline in the page (see [`qr_image::inline_svg`]).
 fn inline_svg(payload: &str) -> Result<String, Failure> {
-    let svg = qr_image::svg(payload).map_err(|e| {
+    qr_image::inline_svg(payload).map_err(|e| {
         tracing::error!(error = %e, "QR rendering failed");
         Failure::Internal
-    })?;
-    let start = svg.find("<svg").ok_or(Failure::Internal)?;
-    Ok(svg[start..].replacen(
-        "<svg",
-        "<svg aria-hidden=\"true\" focusable=\"false\" class=\"qr-svg\"",
-        1,
-    ))
+    })
 }
 
 fn countdown_text(seconds: i64) -> String {
