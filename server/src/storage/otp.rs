@@ -256,24 +256,6 @@ impl WriteTx {
             == 1)
     }
 
-    /// Cancels the unused password invitations of `account` (it was disabled). Returns how
-    /// many.
-    pub async fn cancel_password_invitations(
-        &mut self,
-        account: &str,
-        now: i64,
-    ) -> Result<u64, StorageError> {
-        Ok(sqlx::query(
-            "UPDATE password_invitations SET cancelled_at = ? WHERE account_id = ? \
-             AND used_at IS NULL AND cancelled_at IS NULL",
-        )
-        .bind(now)
-        .bind(account)
-        .execute(&mut *self.tx)
-        .await?
-        .rows_affected())
-    }
-
     /// Records a code mailed to `account` at `address`: it replaces (voids) the previous one.
     pub async fn replace_email_code(
         &mut self,
