@@ -8,6 +8,11 @@ use tigr_server::admin::{Actor, AdminService, CardKey, NewAccount, Role};
 use tigr_server::test_pki::{CardSpec, TestCard, TestPki, tls_server_certificate};
 use tigr_server::{Config, RunningServer};
 
+// The relying party's side of OpenID Connect, shared with the OpenID Connect suite.
+#[allow(dead_code)]
+#[path = "oidc/relying_party.rs"]
+mod relying_party;
+
 /// The test PKI, the TLS server certificate and a server using both.
 struct CardServer {
     server: RunningServer,
@@ -695,8 +700,7 @@ async fn behind_a_real_nginx_the_forwarded_card_logs_in_and_bad_cards_are_refuse
 /// token whose `amr` and `acr` say a smart card and its PIN were used.
 #[tokio::test]
 async fn a_card_login_answers_an_openid_connect_service_with_smart_card_amr() {
-    use base64::Engine as _;
-    use tigr_server::admin::{Actor, ClientRegistration};
+    use tigr_server::admin::ClientRegistration;
 
     let pki = Arc::new(TestPki::new(now()));
     let s = CardServer::start(Arc::clone(&pki), &[], |_| {}).await;
@@ -714,27 +718,12 @@ async fn a_card_login_answers_an_openid_connect_service_with_smart_card_amr() {
         )
         .await
         .expect("client");
-    let client_id = registered.client.id.clone();
-    let secret = registered.secret.expect("secret");
-
-    let verifier = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk";
-    let authorize = format!(
-        "/oidc/authorize?{}",
-        serde_urlencoded::to_string([
-            ("response_type", "code"),
-            ("client_id", client_id.as_str()),
-            ("redirect_uri", "https://rp.example/cb"),
-            ("scope", "openid"),
-            ("state", "st-1"),
-            ("nonce", "n-1"),
-            (
-                "code_challenge",
-                "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM"
-            ),
-            ("code_challenge_method", "S256"),
-        ])
-        .expect("query")
-    );
+    let rp = relying_party::Rp {
+        id: registered.client.id,
+        secret: registered.secret,
+        redirect_uri: "https://rp.example/cb".into(),
+    };
+    let authorize = relying_party::authorize_path(&rp, &[]);
     let reply = CardServer::browser()
         .get(s.public(&authorize))
         .send()
@@ -742,10 +731,7 @@ async fn a_card_login_answers_an_openid_connect_service_with_smart_card_amr() {
         .expect("authorize");
     let oidc_cookie = set_cookie(&reply, "tigr_oidc").expect("kept request cookie");
     let login = location(&reply);
-    let request = login
-        .split_once("authorize=")
-        .map(|(_, id)| id.split('&').next().unwrap_or(id).to_owned())
-        .expect("kept request id");
+    let request = relying_party::query_of(&login)["authorize"].clone();
 
     // The QR page's method choice carries the kept request to the card page.
     let qr_page = browse(s.public(&login), &oidc_cookie).await;
@@ -780,38 +766,32 @@ async fn a_card_login_answers_an_openid_connect_service_with_smart_card_amr() {
     let back = browse(s.public(&resume), &format!("{session}; {oidc_cookie}")).await;
     let redirect = location(&back);
     assert!(redirect.starts_with("https://rp.example/cb?"), "{redirect}");
-    let code = redirect
-        .split_once("code=")
-        .map(|(_, c)| c.split('&').next().unwrap_or(c).to_owned())
-        .expect("code");
+    let code = relying_party::query_of(&redirect)["code"].clone();
 
     let token = CardServer::browser()
         .post(s.public("/oidc/token"))
-        .basic_auth(&client_id, Some(&secret))
-        .form(&[
-            ("grant_type", "authorization_code"),
-            ("code", code.as_str()),
-            ("redirect_uri", "https://rp.example/cb"),
-            ("code_verifier", verifier),
-        ])
+        .basic_auth(&rp.id, rp.secret.as_deref())
+        .form(&relying_party::code_grant(&rp, &code))
         .send()
         .await
         .expect("token");
     assert_eq!(token.status(), 200);
     let body: serde_json::Value = token.json().await.expect("json");
     let id_token = body["id_token"].as_str().expect("id token");
-    let payload = id_token.split('.').nth(1).expect("payload");
-    let claims: serde_json::Value = serde_json::from_slice(
-        &base64::engine::general_purpose::URL_SAFE_NO_PAD
-            .decode(payload)
-            .expect("base64url"),
-    )
-    .expect("claims");
+    let jwks: serde_json::Value = CardServer::browser()
+        .get(s.public("/oidc/jwks"))
+        .send()
+        .await
+        .expect("jwks")
+        .json()
+        .await
+        .expect("jwks json");
+    let (_, claims) = relying_party::verify_jws(id_token, &jwks);
     assert_eq!(
         claims["amr"],
         serde_json::json!(["sc", "hwk", "pin", "mfa"])
     );
     assert_eq!(claims["acr"], "tigr:cps-card");
-    assert_eq!(claims["nonce"], "n-1");
+    assert_eq!(claims["nonce"], "n-0S6_WzA2Mj");
     s.server.shutdown().await;
 }

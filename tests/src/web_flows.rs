@@ -72,6 +72,21 @@ pub async fn click(c: &Client, css: &str) {
         .unwrap_or_else(|_| panic!("click {css}"));
 }
 
+/// Clicks the element `css`, which posts a form without script, and waits for the page the
+/// post leads to: a check made right after the click could still read the page it leaves
+/// (and the element it read would then vanish under it).
+pub async fn submit_and_wait(c: &Client, css: &str) {
+    js(c, "window.tigrLeaving = true; return true;").await;
+    click(c, css).await;
+    wait_js(
+        c,
+        "return !window.tigrLeaving && document.readyState === 'complete';",
+        Duration::from_secs(20),
+        "the page the form leads to",
+    )
+    .await;
+}
+
 /// Empties the field `id` and types `value` into it.
 pub async fn type_into(c: &Client, id: &str, value: &str) {
     let field = c.find(Locator::Id(id)).await.expect("field");

@@ -18,7 +18,8 @@ use std::time::Duration;
 use fantoccini::{Client, Locator};
 use serde_json::Value;
 use tigr_core::client::{ServerClient, UreqTransport};
-use tigr_server::admin::{Actor, AdminService};
+use tigr_server::admin::{Actor, AdminService, ClientRegistration};
+use tigr_tests::accessibility::assert_wcag_clean;
 use tigr_tests::harness::{AsyncHarness, Phone};
 use tigr_tests::web_flows::{
     active_id, body_text, click, decode_qr, js, js_string, launch, shot, text, type_into,
@@ -134,6 +135,19 @@ async fn block_with_wrong_pins(h: &AsyncHarness, phone: &Phone) {
     }
 }
 
+/// On an account's enrollment page, a new invitation: waits for the page of its QR sheet.
+async fn new_invitation(c: &Client) {
+    click(c, "#enroll-submit").await;
+    wait_js(
+        c,
+        "const l = document.getElementById('enroll-live');
+         return !!l && l.dataset.status === 'pending';",
+        Duration::from_secs(10),
+        "the invitation page",
+    )
+    .await;
+}
+
 /// Scrolls the element `css` into the middle of the window (before a screenshot).
 async fn scroll_to(c: &Client, css: &str) {
     js(
@@ -227,15 +241,7 @@ async fn an_administrator_creates_an_account_and_sees_its_phone_enroll_live() {
     click(c, "#enroll-link").await;
     wait_for_path(c, "/admin/accounts/c.leroy/enroll", Duration::from_secs(10)).await;
     assert!(body_text(c).await.contains("15 min (par défaut)"));
-    click(c, "#enroll-submit").await;
-    wait_js(
-        c,
-        "const l = document.getElementById('enroll-live');
-         return !!l && l.dataset.status === 'pending';",
-        Duration::from_secs(10),
-        "the invitation page",
-    )
-    .await;
+    new_invitation(c).await;
     let status = text(c, "#enroll-status").await;
     assert!(status.contains("En attente du téléphone"), "{status}");
     assert_eq!(
@@ -546,16 +552,7 @@ async fn the_admin_pages_reflow_on_a_320_px_wide_screen() {
     ] {
         c.goto(&h.url(url)).await.expect("page");
         if name == "invitation" {
-            // A new invitation of the account: the page of its QR sheet.
-            click(c, "#enroll-submit").await;
-            wait_js(
-                c,
-                "const l = document.getElementById('enroll-live');
-                 return !!l && l.dataset.status === 'pending';",
-                Duration::from_secs(10),
-                "the invitation page",
-            )
-            .await;
+            new_invitation(c).await;
         }
         let overflow = page_overflow(c).await;
         shot(&chrome, SUITE, &format!("90-320px-{name}")).await;
@@ -594,6 +591,79 @@ async fn the_admin_pages_reflow_on_a_320_px_wide_screen() {
     assert_eq!(wrap["tabindex"], "0", "{wrap}");
     assert_eq!(wrap["role"], "region", "{wrap}");
     assert_eq!(wrap["name"], "Journal d'audit", "{wrap}");
+    chrome.close().await;
+    h.shutdown().await;
+}
+
+/// Every admin page, filled as in use (a blocked account with its phone, an unassigned
+/// hardware token, an OpenID Connect client, a pending invitation), in French and in
+/// English: axe-core finds no WCAG 2.1 A/AA violation.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_admin_page_passes_axe_core_in_french_and_english() {
+    let _one = BROWSER.lock().await;
+    let h = AsyncHarness::start().await;
+    let admin_phone = bootstrap_admin(&h).await;
+    let emilie = clinician_with_phone(&h, "e.bernard", "Dr Émilie Bernard", "Galaxy S23").await;
+    block_with_wrong_pins(&h, &emilie).await;
+    let service = AdminService::open(&h.config).await.expect("service");
+    let ops = Actor::cli("ops");
+    service
+        .import_tokens(
+            &ops,
+            "serial,secret,type,digits,period_or_counter\n\
+             TK-1,GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ,totp,6,30\n",
+        )
+        .await
+        .expect("token file");
+    let client = service
+        .register_client(
+            &ops,
+            &ClientRegistration {
+                name: "Dossier patient".into(),
+                redirect_uris: vec!["https://dpi.example/cb".into()],
+                ..ClientRegistration::default()
+            },
+        )
+        .await
+        .expect("client")
+        .client
+        .id;
+    service.close().await;
+
+    let chrome = launch("fr-FR,fr").await;
+    let c = chrome.client();
+    sign_in(&chrome, &h, &admin_phone).await;
+    let client_page = format!("/admin/oidc/{client}");
+    let pages = [
+        ("dashboard", "/admin"),
+        ("new-account", "/admin/new-account"),
+        ("account", "/admin/accounts/e.bernard"),
+        ("blocked", "/admin/blocked"),
+        ("audit", "/admin/audit"),
+        ("tokens", "/admin/tokens"),
+        ("oidc", "/admin/oidc"),
+        ("oidc-new", "/admin/oidc/new"),
+        ("oidc-client", client_page.as_str()),
+        ("invitation", "/admin/accounts/e.bernard/enroll"),
+    ];
+    for lang in ["fr", "en"] {
+        for (name, path) in pages {
+            let separator = if path.contains('?') { '&' } else { '?' };
+            c.goto(&h.url(&format!("{path}{separator}lang={lang}")))
+                .await
+                .expect("page");
+            if name == "invitation" {
+                new_invitation(c).await;
+            }
+            assert_eq!(
+                js_string(c, "return document.documentElement.lang;").await,
+                lang,
+                "{name}"
+            );
+            shot(&chrome, SUITE, &format!("a11y-{lang}-{name}")).await;
+            assert_wcag_clean(c, &format!("{name} ({lang})")).await;
+        }
+    }
     chrome.close().await;
     h.shutdown().await;
 }

@@ -20,8 +20,8 @@ use tigr_tests::accessibility::{assert_wcag_clean, wcag_violations};
 use tigr_tests::harness::{AsyncHarness, Phone};
 use tigr_tests::smtp::{SmtpServer, account_invited_to_a_password, relay};
 use tigr_tests::web_flows::{
-    active_id, body_text, click, enrolled_phone, js, js_string, launch, shot, text, type_into,
-    wait_for_element, wait_for_path, wait_js, wait_login_state,
+    active_id, body_text, click, enrolled_phone, js, js_string, launch, shot, submit_and_wait,
+    text, type_into, wait_for_element, wait_for_path, wait_js, wait_login_state,
 };
 use tigr_tests::webdriver::HeadlessChrome;
 
@@ -82,7 +82,7 @@ async fn ask_for_code(c: &Client, id: &str) {
 async fn submit_code(c: &Client, code: &str) {
     type_into(c, "otp-password", PASSWORD).await;
     type_into(c, "otp-code", code).await;
-    click(c, "#otp-submit").await;
+    submit_and_wait(c, "#otp-submit").await;
 }
 
 /// Waits until the OTP form shows a refusal containing `expected`; its text.
@@ -670,6 +670,104 @@ async fn every_state_of_the_login_method_pages_passes_axe_core_in_french() {
 async fn every_state_of_the_login_method_pages_passes_axe_core_in_english() {
     let _one = BROWSER.lock().await;
     audit_every_state("en-US,en", "en").await;
+}
+
+/// Submits the password invitation form with two different passwords; waits for the
+/// refusal.
+async fn choose_mismatched_passwords(c: &Client) {
+    type_into(c, "password-new", PASSWORD).await;
+    type_into(c, "password-confirm", "un autre mot de passe long").await;
+    submit_and_wait(c, "#password-submit").await;
+    wait_refusal(c, "password-error").await;
+}
+
+/// Waits until the element `id` (a form's refusal) has text.
+async fn wait_refusal(c: &Client, id: &str) {
+    wait_js(
+        c,
+        &format!(
+            "const e = document.getElementById('{id}');
+             return !!e && e.textContent.trim().length > 0;"
+        ),
+        Duration::from_secs(20),
+        id,
+    )
+    .await;
+}
+
+/// Every state of the pages opened from an administrator's links, in both languages, each
+/// audited with axe-core: choosing a password (empty, refused, done) and enrolling an
+/// authenticator app (QR and code field, refused code, done; the code comes from oathtool
+/// with the secret the page shows).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_password_and_token_invitation_pages_pass_axe_core() {
+    let _one = BROWSER.lock().await;
+    let Scene {
+        smtp: _smtp,
+        h,
+        chrome,
+    } = scene("fr-FR,fr", |_| {}).await;
+    let c = chrome.client();
+    let operator = Actor::cli("tester");
+    let password = account_invited_to_a_password(&h.config, &operator, "alice").await;
+    let admin = tigr_server::admin::AdminService::open(&h.config)
+        .await
+        .expect("admin");
+    let token = admin
+        .invite_token(&operator, "alice")
+        .await
+        .expect("token invitation");
+    admin.close().await;
+
+    for lang in ["en", "fr"] {
+        c.goto(&format!("{}?lang={lang}", password.link))
+            .await
+            .expect("password page");
+        audit(&chrome, lang, "password-invitation").await;
+        choose_mismatched_passwords(c).await;
+        audit(&chrome, lang, "password-refused").await;
+
+        c.goto(&format!("{}?lang={lang}", token.link))
+            .await
+            .expect("token page");
+        audit(&chrome, lang, "token-invitation").await;
+        type_into(c, "token-code", "000000").await;
+        submit_and_wait(c, "#token-submit").await;
+        wait_refusal(c, "token-error").await;
+        audit(&chrome, lang, "token-refused").await;
+    }
+
+    c.goto(&password.link).await.expect("password page");
+    type_into(c, "password-new", PASSWORD).await;
+    type_into(c, "password-confirm", PASSWORD).await;
+    click(c, "#password-submit").await;
+    wait_for_element(c, "#password-done", Duration::from_secs(20)).await;
+    audit(&chrome, "fr", "password-done").await;
+
+    c.goto(&token.link).await.expect("token page");
+    let secret: String = text(c, "#token-secret")
+        .await
+        .chars()
+        .filter(|ch| !ch.is_whitespace())
+        .collect();
+    type_into(c, "token-code", &oathtool_totp(&secret)).await;
+    click(c, "#token-submit").await;
+    wait_js(
+        c,
+        "return !document.getElementById('token-form');",
+        Duration::from_secs(20),
+        "the enrollment's end",
+    )
+    .await;
+    let done = body_text(c).await;
+    assert!(done.contains("est activée"), "{done}");
+    assert!(
+        !done.contains(&secret),
+        "the secret is not shown again: {done}"
+    );
+    audit(&chrome, "fr", "token-done").await;
+    chrome.close().await;
+    h.shutdown().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -7,6 +7,13 @@ mod common;
 // The SMTP server process the browser suite also uses (tigr-tests).
 #[path = "../../../tests/src/smtp.rs"]
 mod smtp;
+// The OpenID Connect suite's relying party and its helpers (the OTP mode's service login).
+#[allow(dead_code)]
+#[path = "../oidc/support.rs"]
+mod oidc_support;
+#[allow(dead_code)]
+#[path = "../oidc/relying_party.rs"]
+mod relying_party;
 
 mod binding;
 mod conformance;

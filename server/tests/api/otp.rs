@@ -5,12 +5,12 @@
 
 use std::time::Duration;
 
-use base64::Engine as _;
 use tigr_server::Config;
 use tigr_server::admin::{Actor, AdminService};
 
 use crate::browser::{Reply, Tab, attr};
 use crate::common::TestServer;
+use crate::oidc_support as oidc;
 use crate::smtp::{SmtpServer, account_invited_to_a_password, free_port, relay};
 
 /// A server mailing through `port`, adjusted by `adjust`.
@@ -557,50 +557,15 @@ async fn the_method_choice_is_remembered_per_browser() {
 /// `acr`.
 #[tokio::test]
 async fn an_openid_connect_service_gets_a_password_and_mailed_code_login() {
-    use tigr_server::admin::ClientRegistration;
-
     let smtp = SmtpServer::start().await;
     let s = server(smtp.port, |_| {}).await;
     account_with_password(&s, "alice").await;
-    let registered = AdminService::open(s.config())
-        .await
-        .expect("admin")
-        .register_client(
-            &operator(),
-            &ClientRegistration {
-                name: "Dossier patient".into(),
-                redirect_uris: vec!["https://rp.example/cb".into()],
-                ..ClientRegistration::default()
-            },
-        )
-        .await
-        .expect("client");
-    let client_id = registered.client.id.clone();
-    let secret = registered.secret.expect("secret");
-    let verifier = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk";
-    let query = serde_urlencoded::to_string([
-        ("response_type", "code"),
-        ("client_id", client_id.as_str()),
-        ("redirect_uri", "https://rp.example/cb"),
-        ("scope", "openid"),
-        ("state", "st-1"),
-        ("nonce", "n-1"),
-        (
-            "code_challenge",
-            "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM",
-        ),
-        ("code_challenge_method", "S256"),
-    ])
-    .expect("query");
+    let rp = oidc::register(&s, |_| {}).await;
 
     let mut tab = Tab::new(&s);
-    let reply = tab.get(&format!("/oidc/authorize?{query}")).await;
-    assert_eq!(reply.status, 303, "{}", reply.body);
-    let login = reply.header("location").to_owned();
-    let request = login
-        .split_once("authorize=")
-        .map(|(_, id)| id.split('&').next().unwrap_or(id).to_owned())
-        .expect("kept request id");
+    let reply = tab.get(&oidc::authorize_path(&rp, &[])).await;
+    let login = oidc::location(&reply);
+    let request = oidc::query_of(&login)["authorize"].clone();
     let page = tab.get(&format!("/login/otp?authorize={request}")).await;
     assert_eq!(page.status, 200, "{}", page.body);
     assert!(
@@ -628,42 +593,19 @@ async fn an_openid_connect_service_gets_a_password_and_mailed_code_login() {
     let login = fields("login", code);
     let login: Vec<(&str, &str)> = login.iter().map(|(k, v)| (*k, v.as_str())).collect();
     let done = tab.submit("/login/otp", &login, Some(&origin)).await;
-    assert_eq!(done.status, 303, "{}", done.body);
-    let resume = done.header("location").to_owned();
+    let resume = oidc::location(&done);
     assert!(resume.starts_with("/oidc/authorize/resume?"), "{resume}");
     let back = tab.get(&resume).await;
-    let redirect = back.header("location").to_owned();
-    assert!(redirect.starts_with("https://rp.example/cb?"), "{redirect}");
-    let code = redirect
-        .split_once("code=")
-        .map(|(_, c)| c.split('&').next().unwrap_or(c).to_owned())
-        .expect("code");
+    let code = oidc::code_of(&s, &rp, &oidc::location(&back));
 
-    let token = reqwest::Client::new()
-        .post(s.url("/oidc/token"))
-        .basic_auth(&client_id, Some(&secret))
-        .form(&[
-            ("grant_type", "authorization_code"),
-            ("code", code.as_str()),
-            ("redirect_uri", "https://rp.example/cb"),
-            ("code_verifier", verifier),
-        ])
-        .send()
-        .await
-        .expect("token");
-    assert_eq!(token.status(), 200);
-    let body: serde_json::Value = token.json().await.expect("json");
-    let payload = body["id_token"]
+    let token = oidc::redeem(&s, &rp, &code).await;
+    assert_eq!(token.status, 200, "{}", token.body);
+    let id_token = token.json()["id_token"]
         .as_str()
-        .and_then(|t| t.split('.').nth(1))
-        .expect("id token");
-    let claims: serde_json::Value = serde_json::from_slice(
-        &base64::engine::general_purpose::URL_SAFE_NO_PAD
-            .decode(payload)
-            .expect("base64url"),
-    )
-    .expect("claims");
+        .expect("id token")
+        .to_owned();
+    let (_, claims) = oidc::verify_jws(&id_token, &oidc::jwks(&s).await);
     assert_eq!(claims["amr"], serde_json::json!(["pwd", "otp", "mfa"]));
     assert_eq!(claims["acr"], "tigr:password-email-otp");
-    assert_eq!(claims["nonce"], "n-1");
+    assert_eq!(claims["nonce"], "n-0S6_WzA2Mj");
 }

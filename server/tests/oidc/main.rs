@@ -12,6 +12,7 @@ mod common;
 #[allow(dead_code)]
 #[path = "../api/browser.rs"]
 mod browser;
+mod relying_party;
 mod support;
 
 mod admin;

@@ -22,14 +22,14 @@ use rustls_pki_types::CertificateDer;
 use serde::Deserialize;
 
 use crate::domain::card::{CardIdentity, CardRefusal, NationalIdKind};
-use crate::domain::return_url::checked_return;
 use crate::login::{CardPath, ClientInfo};
 
 use super::super::AppState;
 use super::super::card_listener::PeerCertificates;
 use super::login_methods::login_methods;
-use super::login_page::{create_challenge, kept_request, login_token, resume_url};
-use super::{CookieName, MaybeSession, PageContext, WebError, add_cookie, see_other};
+use super::login_page::{create_challenge, logged_in};
+use super::login_start::{LoginCookie, LoginTarget, issued_login_token};
+use super::{CookieName, MaybeSession, PageContext, WebError, see_other};
 
 /// Query of the card pages.
 #[derive(Debug, Default, Deserialize)]
@@ -59,28 +59,29 @@ pub async fn page(
     query: Result<Query<CardQuery>, QueryRejection>,
 ) -> Result<Response, WebError> {
     let query = query_of(query);
-    let oidc = match kept_request(&app, &headers, query.authorize.as_deref()).await {
-        Ok(oidc) => oidc,
-        Err(error) => return Ok(super::oidc::refusal_page(&app, &ctx, &error)),
+    let target = match LoginTarget::read(
+        &app,
+        &ctx,
+        &headers,
+        query.authorize.as_deref(),
+        query.return_to.as_deref(),
+    )
+    .await
+    {
+        Ok(target) => target,
+        Err(refusal) => return Ok(refusal),
     };
-    let return_to = match &oidc {
-        Some(view) => Some(resume_url(view)),
-        None => query
-            .return_to
-            .as_deref()
-            .and_then(|r| checked_return(r, &app.origin, &app.pages.return_prefixes)),
-    };
-    // A kept request is here because it needs a (new) login: no shortcut then.
-    if session.is_some() && oidc.is_none() {
-        return Ok(see_other(return_to.as_deref().unwrap_or("/session")));
+    if let Some(response) = target.shortcut(session.is_some()) {
+        return Ok(response);
     }
+    let LoginTarget { oidc, return_to } = target;
     let Some(card) = &app.pages.card else {
         let mut response = refusal_page(&app, &ctx, CardRefusal::NotConfigured, None);
         *response.status_mut() = StatusCode::NOT_FOUND;
         return Ok(response);
     };
-    let (token, new_cookie) = login_token(&app, &headers);
-    let challenge = create_challenge(&app, &client, &token, oidc.as_ref())
+    let cookie = LoginCookie::of(&app, &headers);
+    let challenge = create_challenge(&app, &client, &cookie.token, oidc.as_ref())
         .await
         .map_err(|f| ctx.fail(&app, f))?;
     let mut link = vec![
@@ -105,12 +106,7 @@ pub async fn page(
             login_methods => login_methods(&app, &ctx, "cps"),
         },
     );
-    if new_cookie {
-        add_cookie(
-            &mut response,
-            &app.pages.jar.set(CookieName::Login, &token, None),
-        );
-    }
+    cookie.set_if_new(&app, &mut response);
     Ok(response)
 }
 
@@ -351,11 +347,7 @@ pub async fn complete(
     query: Result<Query<CardQuery>, QueryRejection>,
 ) -> Result<Response, WebError> {
     let query = query_of(query);
-    let token = app
-        .pages
-        .jar
-        .get(&headers, CookieName::Login)
-        .filter(|value| app.pages.is_issued_login_cookie(value))
+    let token = issued_login_token(&app, &headers)
         .ok_or_else(|| ctx.fail(&app, super::Failure::NotBound))?;
     let previous = app.pages.jar.get(&headers, CookieName::Session);
     let opened = app
@@ -377,20 +369,12 @@ pub async fn complete(
                 },
             )
         })?;
-    let destination = query
-        .return_to
-        .as_deref()
-        .and_then(|r| checked_return(r, &app.origin, &app.pages.return_prefixes))
-        .unwrap_or_else(|| "/session".to_owned());
-    let mut response = see_other(&destination);
-    add_cookie(
-        &mut response,
-        &app.pages
-            .jar
-            .set(CookieName::Session, &opened.id, Some(opened.max_age)),
-    );
-    add_cookie(&mut response, &app.pages.jar.clear(CookieName::Login));
-    Ok(response)
+    Ok(logged_in(
+        &app,
+        &ctx,
+        opened,
+        query.return_to.as_deref().unwrap_or(""),
+    ))
 }
 
 #[cfg(test)]

@@ -22,13 +22,14 @@ use tigr_core::wire::{BROWSER_TOKEN_HEADER, ChallengeState, OfflineAnswer};
 
 use crate::domain::return_url::checked_return;
 use crate::login::{ChallengeWatch, ClientInfo, IssuedChallenge, LoginError, LoginMethod};
-use crate::oidc::{OidcError, PendingView};
+use crate::oidc::PendingView;
 use crate::qr_image;
 
 use super::super::AppState;
 use super::super::error::ApiError;
 use super::super::extract::{StatusQuery, wait_of};
 use super::csrf::{same_origin, submitted_token};
+use super::login_start::{LoginCookie, LoginTarget, issued_login_token, kept_request};
 use super::method::PageMethod;
 use super::{
     CookieName, Failure, MAX_AUTO_RENEWALS, MaybeSession, PageContext, WebError, add_cookie,
@@ -64,23 +65,6 @@ impl LoginQuery {
     }
 }
 
-/// The browser token of this browser's login cookie, or a new one (then `true`: the cookie
-/// must be set; it replaces a cookie this server did not issue).
-pub(super) fn login_token(app: &AppState, headers: &HeaderMap) -> (String, bool) {
-    match existing_token(app, headers) {
-        Some(token) => (token, false),
-        None => (app.pages.login_cookie(&app.login.new_browser_token()), true),
-    }
-}
-
-/// The login cookie's value, when this server issued it.
-fn existing_token(app: &AppState, headers: &HeaderMap) -> Option<String> {
-    app.pages
-        .jar
-        .get(headers, CookieName::Login)
-        .filter(|value| app.pages.is_issued_login_cookie(value))
-}
-
 pub(super) async fn create_challenge(
     app: &AppState,
     client: &ClientInfo,
@@ -89,32 +73,6 @@ pub(super) async fn create_challenge(
 ) -> Result<IssuedChallenge, Failure> {
     let service = oidc.map(|view| view.client_name.as_str());
     Ok(app.login.issue(client, token, service).await?)
-}
-
-/// The OpenID Connect request `id` kept for this browser (its `tigr_oidc` cookie).
-pub(super) async fn kept_request(
-    app: &AppState,
-    headers: &HeaderMap,
-    id: Option<&str>,
-) -> Result<Option<PendingView>, OidcError> {
-    let Some(id) = id.filter(|id| !id.is_empty()) else {
-        return Ok(None);
-    };
-    let token = app
-        .pages
-        .jar
-        .get(headers, CookieName::Oidc)
-        .unwrap_or_default();
-    app.oidc.pending_for_login(id, &token).await.map(Some)
-}
-
-/// Where the login page of a kept request goes once logged in.
-pub(super) fn resume_url(view: &PendingView) -> String {
-    format!(
-        "{}?{}",
-        crate::oidc::paths::RESUME,
-        serde_urlencoded::to_string([("request", view.id.as_str())]).unwrap_or_default()
-    )
 }
 
 /// The QR as an SVG element to put inline in the page (see [`qr_image::inline_svg`]).
@@ -140,36 +98,38 @@ pub async fn page(
     query: Result<Query<LoginQuery>, QueryRejection>,
 ) -> Result<Response, WebError> {
     let Query(query) = query.unwrap_or_default();
-    let oidc = match kept_request(&app, &headers, query.authorize.as_deref()).await {
-        Ok(oidc) => oidc,
-        Err(error) => return Ok(super::oidc::refusal_page(&app, &ctx, &error)),
+    let target = match LoginTarget::read(
+        &app,
+        &ctx,
+        &headers,
+        query.authorize.as_deref(),
+        query.return_to.as_deref(),
+    )
+    .await
+    {
+        Ok(target) => target,
+        Err(refusal) => return Ok(refusal),
     };
-    let return_to = match &oidc {
-        Some(view) => Some(resume_url(view)),
-        None => query
-            .return_to
-            .as_deref()
-            .and_then(|r| checked_return(r, &app.origin, &app.pages.return_prefixes)),
-    };
-    // A kept request is here because it needs a (new) login: no shortcut then.
-    if session.is_some() && oidc.is_none() {
-        return Ok(see_other(return_to.as_deref().unwrap_or("/session")));
+    if let Some(response) = target.shortcut(session.is_some()) {
+        return Ok(response);
     }
+    let LoginTarget { oidc, return_to } = target;
     let chose_qr = query.method.as_deref() == Some("qr");
     if !chose_qr && PageMethod::remembered(&app, &headers) == PageMethod::Otp {
         let kept = match &oidc {
             Some(view) => ("authorize", view.id.as_str()),
             None => ("return", return_to.as_deref().unwrap_or("")),
         };
-        let mut target = String::from("/login/otp");
+        let mut otp_page = String::from("/login/otp");
         if !kept.1.is_empty() {
-            target.push('?');
-            target.push_str(&serde_urlencoded::to_string([kept]).unwrap_or_default());
+            otp_page.push('?');
+            otp_page.push_str(&serde_urlencoded::to_string([kept]).unwrap_or_default());
         }
-        return Ok(see_other(&target));
+        return Ok(see_other(&otp_page));
     }
-    let (token, new_cookie) = login_token(&app, &headers);
-    let challenge = create_challenge(&app, &client, &token, oidc.as_ref())
+    let cookie = LoginCookie::of(&app, &headers);
+    let token = &cookie.token;
+    let challenge = create_challenge(&app, &client, token, oidc.as_ref())
         .await
         .map_err(|f| ctx.fail(&app, f))?;
     let mode = if query.mode.as_deref() == Some("offline") {
@@ -182,7 +142,7 @@ pub async fn page(
         &app,
         &ctx,
         &challenge,
-        &token,
+        token,
         PageExtras {
             mode,
             return_to: return_to.as_deref(),
@@ -193,12 +153,7 @@ pub async fn page(
         },
     )
     .map_err(|f| ctx.fail(&app, f))?;
-    if new_cookie {
-        add_cookie(
-            &mut response,
-            &app.pages.jar.set(CookieName::Login, &token, None),
-        );
-    }
+    cookie.set_if_new(&app, &mut response);
     if chose_qr {
         add_cookie(&mut response, &PageMethod::Qr.cookie(&app));
     }
@@ -270,7 +225,7 @@ pub(super) fn check_login_post(
     headers: &HeaderMap,
     body: &[u8],
 ) -> Result<String, WebError> {
-    let token = existing_token(app, headers);
+    let token = issued_login_token(app, headers);
     let submitted = submitted_token(headers, body).unwrap_or_default();
     match token {
         Some(token)
@@ -312,7 +267,7 @@ pub async fn renew(
 /// This browser's token: the login cookie, or the API's browser token header (scripts of
 /// other pages that show their own QR).
 fn browser_token(app: &AppState, headers: &HeaderMap) -> Option<String> {
-    existing_token(app, headers).or_else(|| {
+    issued_login_token(app, headers).or_else(|| {
         headers
             .get(BROWSER_TOKEN_HEADER)
             .and_then(|v| v.to_str().ok())

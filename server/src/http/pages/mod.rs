@@ -56,6 +56,7 @@ pub mod cookies;
 pub mod csrf;
 mod login_methods;
 mod login_page;
+mod login_start;
 mod method;
 pub mod oidc;
 mod otp_page;

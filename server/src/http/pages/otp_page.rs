@@ -16,7 +16,6 @@ use serde::Deserialize;
 use tigr_core::clock::local_text;
 
 use crate::domain::password::{MAX_PASSWORD_CHARS, MIN_PASSWORD_CHARS, PasswordProblem};
-use crate::domain::return_url::checked_return;
 use crate::i18n::Lang;
 use crate::login::ClientInfo;
 use crate::oidc::PendingView;
@@ -25,14 +24,11 @@ use crate::text::text_with;
 
 use super::super::AppState;
 use super::login_methods::login_methods;
-use super::login_page::{
-    LoginQuery, check_login_post, kept_request, logged_in, login_token, resume_url,
-};
+use super::login_page::{LoginQuery, check_login_post, logged_in};
+use super::login_start::{LoginCookie, LoginTarget};
 use super::method::PageMethod;
 use super::render::time_texts;
-use super::{
-    CookieName, MaybeSession, PageContext, SessionForm, WebError, WebSession, add_cookie, see_other,
-};
+use super::{CookieName, MaybeSession, PageContext, SessionForm, WebError, WebSession, add_cookie};
 
 /// What the OTP page shows besides the form.
 #[derive(Default)]
@@ -79,37 +75,26 @@ pub async fn page(
     query: Result<Query<LoginQuery>, QueryRejection>,
 ) -> Response {
     let Query(query) = query.unwrap_or_default();
-    let oidc = match kept_request(&app, &headers, query.authorize()).await {
-        Ok(oidc) => oidc,
-        Err(error) => return super::oidc::refusal_page(&app, &ctx, &error),
-    };
-    let return_to = match &oidc {
-        Some(view) => Some(resume_url(view)),
-        None => query
-            .return_to()
-            .and_then(|r| checked_return(r, &app.origin, &app.pages.return_prefixes)),
-    };
-    // A kept request is here because it needs a (new) login: no shortcut then.
-    if session.is_some() && oidc.is_none() {
-        return see_other(return_to.as_deref().unwrap_or("/session"));
+    let target =
+        match LoginTarget::read(&app, &ctx, &headers, query.authorize(), query.return_to()).await {
+            Ok(target) => target,
+            Err(refusal) => return refusal,
+        };
+    if let Some(response) = target.shortcut(session.is_some()) {
+        return response;
     }
-    let (token, new_cookie) = login_token(&app, &headers);
+    let cookie = LoginCookie::of(&app, &headers);
     let mut response = render_otp_page(
         &app,
         &ctx,
-        &token,
+        &cookie.token,
         OtpPageState {
-            return_to: return_to.as_deref().unwrap_or(""),
-            oidc: oidc.as_ref(),
+            return_to: target.return_to.as_deref().unwrap_or(""),
+            oidc: target.oidc.as_ref(),
             ..OtpPageState::default()
         },
     );
-    if new_cookie {
-        add_cookie(
-            &mut response,
-            &app.pages.jar.set(CookieName::Login, &token, None),
-        );
-    }
+    cookie.set_if_new(&app, &mut response);
     add_cookie(&mut response, &PageMethod::Otp.cookie(&app));
     response
 }
@@ -144,15 +129,19 @@ pub async fn post(
 ) -> Result<Response, WebError> {
     let token = check_login_post(&app, &ctx, &headers, &body)?;
     let form: OtpForm = serde_urlencoded::from_bytes(&body).unwrap_or_default();
-    let oidc = match kept_request(&app, &headers, Some(&form.authorize)).await {
-        Ok(oidc) => oidc,
-        Err(error) => return Ok(super::oidc::refusal_page(&app, &ctx, &error)),
+    let LoginTarget { oidc, return_to } = match LoginTarget::read(
+        &app,
+        &ctx,
+        &headers,
+        Some(&form.authorize),
+        Some(&form.return_to),
+    )
+    .await
+    {
+        Ok(target) => target,
+        Err(refusal) => return Ok(refusal),
     };
-    let return_to = match &oidc {
-        Some(view) => resume_url(view),
-        None => checked_return(&form.return_to, &app.origin, &app.pages.return_prefixes)
-            .unwrap_or_default(),
-    };
+    let return_to = return_to.unwrap_or_default();
     let previous = app.pages.jar.get(&headers, CookieName::Session);
     let again = |status: StatusCode, notice: Option<String>, error: Option<String>| {
         let mut response = render_otp_page(
@@ -333,7 +322,7 @@ pub async fn invitation_page(
     headers: HeaderMap,
     Path(code): Path<String>,
 ) -> Response {
-    let (token, new_cookie) = login_token(&app, &headers);
+    let cookie = LoginCookie::of(&app, &headers);
     let action = format!("/password/{code}");
     let mut response = match app.otp.password_invitation(&code).await {
         Ok(view) => render_password_page(
@@ -344,7 +333,7 @@ pub async fn invitation_page(
                 change: false,
                 account: &view.account_id,
                 action: &action,
-                csrf: &app.pages.csrf_token(&token),
+                csrf: &app.pages.csrf_token(&cookie.token),
                 expires_at: Some(view.expires_at),
                 error: None,
                 done: None,
@@ -352,12 +341,7 @@ pub async fn invitation_page(
         ),
         Err(error) => invitation_refused(&app, &ctx, &error),
     };
-    if new_cookie {
-        add_cookie(
-            &mut response,
-            &app.pages.jar.set(CookieName::Login, &token, None),
-        );
-    }
+    cookie.set_if_new(&app, &mut response);
     response
 }
 

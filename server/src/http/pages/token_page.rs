@@ -16,10 +16,11 @@ use crate::otp::{OtpError, TokenEnrollmentView};
 use crate::qr_image;
 
 use super::super::AppState;
-use super::login_page::{check_login_post, login_token};
+use super::login_page::check_login_post;
+use super::login_start::LoginCookie;
 use super::otp_page::otp_refusal;
 use super::render::time_texts;
-use super::{CookieName, PageContext, WebError, add_cookie};
+use super::{PageContext, WebError};
 
 /// What the page shows besides the enrollment view.
 struct TokenPage<'a> {
@@ -103,7 +104,7 @@ pub async fn page(
     headers: HeaderMap,
     Path(code): Path<String>,
 ) -> Response {
-    let (token, new_cookie) = login_token(&app, &headers);
+    let cookie = LoginCookie::of(&app, &headers);
     let mut response = match app.otp.token_invitation(&code).await {
         Ok(view) => render_token_page(
             &app,
@@ -111,18 +112,13 @@ pub async fn page(
             &view,
             TokenPage {
                 code: &code,
-                csrf: &app.pages.csrf_token(&token),
+                csrf: &app.pages.csrf_token(&cookie.token),
                 error: None,
             },
         ),
         Err(error) => refused(&app, &ctx, &error),
     };
-    if new_cookie {
-        add_cookie(
-            &mut response,
-            &app.pages.jar.set(CookieName::Login, &token, None),
-        );
-    }
+    cookie.set_if_new(&app, &mut response);
     response
 }
 
