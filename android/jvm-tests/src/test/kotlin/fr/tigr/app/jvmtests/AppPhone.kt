@@ -12,8 +12,11 @@ import fr.tigr.sdk.jvmtests.AesKeyProtector
 import fr.tigr.sdk.jvmtests.TestServer
 import fr.tigr.sdk.parseCode
 import java.nio.file.Path
+import java.util.concurrent.Executor
 import java.util.concurrent.ExecutorService
 import java.util.concurrent.Executors
+import javax.swing.SwingUtilities
+import kotlinx.coroutines.CoroutineDispatcher
 import kotlinx.coroutines.Dispatchers
 import kotlinx.coroutines.ExperimentalCoroutinesApi
 import kotlinx.coroutines.asCoroutineDispatcher
@@ -56,22 +59,42 @@ class AppPhone(dir: Path, val language: String = "fr") {
 
 /**
  * Runs `viewModelScope` (Dispatchers.Main) on a thread of its own, as the phone's main thread;
- * the SDK calls run on Dispatchers.IO as in the app.
+ * the SDK calls run on Dispatchers.IO as in the app. For the ViewModels alone
+ * ([ViewModelFlowsTest]); the Compose UI tests use [UiThreadMainExtension].
  */
 @OptIn(ExperimentalCoroutinesApi::class)
-class MainThreadExtension : BeforeEachCallback, AfterEachCallback {
+open class MainThreadExtension : BeforeEachCallback, AfterEachCallback {
     private var executor: ExecutorService? = null
 
-    override fun beforeEach(context: ExtensionContext) {
+    /** The dispatcher that plays the phone's main thread. */
+    protected open fun mainDispatcher(): CoroutineDispatcher {
         val main = Executors.newSingleThreadExecutor { task -> Thread(task, "main").apply { isDaemon = true } }
         executor = main
-        Dispatchers.setMain(main.asCoroutineDispatcher())
+        return main.asCoroutineDispatcher()
+    }
+
+    override fun beforeEach(context: ExtensionContext) {
+        Dispatchers.setMain(mainDispatcher())
     }
 
     override fun afterEach(context: ExtensionContext) {
         Dispatchers.resetMain()
         executor?.shutdownNow()
+        executor = null
     }
+}
+
+/**
+ * Dispatchers.Main is the UI thread, as on the phone: the AWT event thread, where
+ * `runComposeUiTest` composes, lays out and draws, so a ViewModel changes its state between
+ * two frames. (With a main thread of its own, the screens' `collectAsState` collectors ran on
+ * that thread, the test's composition dispatcher being unconfined, and a step written there
+ * while a frame was being produced was now and then never recomposed: the screen stayed on
+ * "Loading" while the ViewModel was on its offer.)
+ */
+class UiThreadMainExtension : MainThreadExtension() {
+    override fun mainDispatcher(): CoroutineDispatcher =
+        Executor { task -> SwingUtilities.invokeLater(task) }.asCoroutineDispatcher()
 }
 
 /** Waits (20 s at most) until the value matches [predicate]; fails with the last value. */

@@ -13,11 +13,14 @@ import androidx.compose.ui.test.hasText
 import androidx.compose.ui.test.onAllNodesWithText
 import androidx.compose.ui.test.onNodeWithContentDescription
 import androidx.compose.ui.test.onNodeWithText
+import androidx.compose.ui.test.onRoot
+import androidx.compose.ui.test.printToString
 import androidx.compose.ui.test.performClick
+import androidx.compose.ui.test.performScrollTo
 import androidx.compose.ui.test.runComposeUiTest
-import androidx.compose.ui.test.waitUntilAtLeastOneExists
 import fr.tigr.app.authentication.GoOffline
 import fr.tigr.app.authentication.LoginFlow
+import fr.tigr.app.authentication.LoginStep
 import fr.tigr.app.authentication.LoginViewModel
 import fr.tigr.app.enrollment.EnrollmentFlow
 import fr.tigr.app.enrollment.EnrollmentViewModel
@@ -35,6 +38,7 @@ import java.nio.file.Path
 import org.junit.jupiter.api.AfterAll
 import org.junit.jupiter.api.Assertions.assertEquals
 import org.junit.jupiter.api.Assertions.assertTrue
+import org.junit.jupiter.api.Assertions.fail
 import org.junit.jupiter.api.BeforeAll
 import org.junit.jupiter.api.Test
 import org.junit.jupiter.api.TestInstance
@@ -49,7 +53,7 @@ import org.junit.jupiter.api.io.TempDir
  */
 @OptIn(ExperimentalTestApi::class)
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
-@ExtendWith(MainThreadExtension::class)
+@ExtendWith(UiThreadMainExtension::class)
 @Timeout(value = 120, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
 class ScreenUiTest {
     private lateinit var server: TestServer
@@ -64,10 +68,27 @@ class ScreenUiTest {
         server.close()
     }
 
-    private fun ComposeUiTest.waitForText(text: String) =
-        waitUntilAtLeastOneExists(hasText(text, substring = true), TIMEOUT_MILLIS)
+    /**
+     * Waits until a node shows [text]; after [TIMEOUT_MILLIS], fails with [state] (the
+     * ViewModel's step) and what the screen shows. (Compose desktop 1.7's `waitUntil` does not
+     * give up: it builds its timeout message and goes on waiting.)
+     */
+    private fun ComposeUiTest.waitForText(text: String, state: () -> Any? = { null }) {
+        val matcher = hasText(text, substring = true)
+        val deadline = System.nanoTime() + TIMEOUT_MILLIS * 1_000_000
+        while (onAllNodes(matcher).fetchSemanticsNodes(atLeastOneRootRequired = false).isEmpty()) {
+            if (System.nanoTime() > deadline) {
+                fail<Unit>("no \"$text\" after $TIMEOUT_MILLIS ms; step: ${state()}; the screen:\n${onRoot().printToString()}")
+            }
+            Thread.sleep(10)
+        }
+    }
 
-    private fun ComposeUiTest.press(label: String) = onNodeWithText(label).performClick()
+    /**
+     * Presses the control labelled [label], scrolled into view first as the user would: a
+     * click on a control below the test window's edge is lost.
+     */
+    private fun ComposeUiTest.press(label: String) = onNodeWithText(label).performScrollTo().performClick()
 
     /** Types [pin] on the app's keypad, one key at a time. */
     private fun ComposeUiTest.typePin(pin: String) = pin.forEach { press(it.toString()) }
@@ -83,26 +104,27 @@ class ScreenUiTest {
         setContent {
             AppFrame(text, protection = protection) { EnrollmentFlow(model, onFinished = { finished = true }) }
         }
-        waitForText(text[TextId.ENROLL_CHOOSE_PIN])
+        waitForText(text[TextId.ENROLL_CHOOSE_PIN]) { model.step.value }
         // The Tigr ID (the test server's holder name is the same word) and the service.
         assertTrue(onAllNodesWithText(account).fetchSemanticsNodes().isNotEmpty())
         onNodeWithText(TestServer.SERVICE_NAME).assertExists()
         assertEquals(0, protection.active, "the offer is not a PIN screen")
 
         press(text[TextId.ENROLL_CHOOSE_PIN])
-        waitForText(text[TextId.ENROLL_PIN_CHOOSE_TITLE])
+        waitForText(text[TextId.ENROLL_PIN_CHOOSE_TITLE]) { model.step.value }
         assertEquals(1, protection.active, "the PIN screen protects the window")
         onNodeWithText(text[TextId.ACTION_NEXT]).assertIsNotEnabled()
         typePin(PIN)
         // The dots say how many digits, never which.
         onNodeWithContentDescription(text.plural(PluralId.PIN_DIGITS_ENTERED, 4, 4)).assertExists()
         onAllNodesWithText(PIN, substring = true).assertCountEquals(0)
-        onNodeWithText(text[TextId.ACTION_NEXT]).assertIsEnabled().performClick()
+        onNodeWithText(text[TextId.ACTION_NEXT]).assertIsEnabled()
+        press(text[TextId.ACTION_NEXT])
 
-        waitForText(text[TextId.ENROLL_PIN_CONFIRM_TITLE])
+        waitForText(text[TextId.ENROLL_PIN_CONFIRM_TITLE]) { model.step.value }
         typePin(PIN)
         press(text[TextId.ENROLL_SUBMIT])
-        waitForText(text[TextId.ENROLL_DONE_TITLE])
+        waitForText(text[TextId.ENROLL_DONE_TITLE]) { model.step.value }
         waitForIdle()
         assertEquals(0, protection.active, "leaving the PIN screens lifts the protection")
         assertTrue(protection.requests >= 2)
@@ -119,6 +141,47 @@ class ScreenUiTest {
     @Test
     fun `enrollment in English`(@TempDir dir: Path) = runComposeUiTest {
         enrollThroughScreens(AppPhone(dir, language = "en"), "ui-enroll-en", UiText.English)
+    }
+
+    @Test
+    fun `login review - who asks is shown, the PIN typed on the pad approves on the server`(@TempDir dir: Path) = runComposeUiTest {
+        val text = UiText.French
+        val phone = AppPhone(dir)
+        val account = phone.enroll(server, "ui-login", PIN)
+        val challenge = server.createChallenge()
+        val login = LoginViewModel(loginPayload(challenge.qrPayload), phone.sdk)
+        val protection = CountingProtection()
+        var finished = false
+        setContent {
+            AppFrame(text, protection = protection) {
+                LoginFlow(login, onFinished = { finished = true }, onScanAgain = {}, onOffline = {})
+            }
+        }
+        waitForText(text[TextId.LOGIN_REQUEST_HEADING, TestServer.SERVICE_NAME]) { login.step.value }
+        // Who asks: the server, the browser's address and summary, the account.
+        val review = login.step.value as LoginStep.Review
+        fun shown(label: TextId, value: String) =
+            onNode(hasText(text[label]) and hasText(value)).assertExists()
+        shown(TextId.LABEL_SERVER, account.serverHost)
+        shown(TextId.LABEL_BROWSER_IP, review.context.browserIp)
+        shown(TextId.LABEL_BROWSER, review.context.browserSummary)
+        shown(TextId.LABEL_TIGR_ID, "ui-login")
+        assertEquals("scanned", server.state(challenge).first)
+        assertEquals(1, protection.active, "the review screen (PIN pad) protects the window")
+
+        onNodeWithText(text[TextId.LOGIN_APPROVE]).assertIsNotEnabled()
+        typePin(PIN)
+        onNodeWithContentDescription(text.plural(PluralId.PIN_DIGITS_ENTERED, 4, 4)).assertExists()
+        onAllNodesWithText(PIN, substring = true).assertCountEquals(0)
+        onNodeWithText(text[TextId.LOGIN_APPROVE]).assertIsEnabled()
+        press(text[TextId.LOGIN_APPROVE])
+
+        waitForText(text[TextId.APPROVED_TITLE]) { login.step.value }
+        waitForIdle()
+        assertEquals(0, protection.active, "leaving the PIN screen lifts the protection")
+        assertEquals("approved" to "ui-login", server.state(challenge))
+        press(text[TextId.ACTION_DONE])
+        assertTrue(finished)
     }
 
     @Test
@@ -145,11 +208,11 @@ class ScreenUiTest {
                     }
                 }
             }
-            waitForText(text[TextId.OFFLINE_HEADING])
+            waitForText(text[TextId.OFFLINE_HEADING]) { offline?.step?.value ?: login.step.value }
             onNodeWithText(text[TextId.ACCOUNT_TIGR_ID, "ui-offline"]).assertExists()
             typePin(PIN)
             press(text[TextId.OFFLINE_SHOW_CODE])
-            waitForText(text[TextId.OFFLINE_INSTRUCTION])
+            waitForText(text[TextId.OFFLINE_INSTRUCTION]) { offline?.step?.value }
             assertEquals(1, protection.active, "the password screen protects the window")
 
             val code = (checkNotNull(offline).step.value as OfflineStep.Code).code
