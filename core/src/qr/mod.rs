@@ -21,7 +21,9 @@
 //! corners. A camera frame ([`decode_luma`]) in which rqrr locates no code in the first four
 //! cheap attempts (one of them at half size) is given up there: the next frame comes a few
 //! tens of milliseconds later, and most frames hold no code while the user aims. Only a code
-//! rqrr located but could not read earns the rest of the chain. An image file
+//! rqrr located but could not read earns the rest of the chain; three patterns joined by
+//! regular timing patterns earn a few attempts on their area and three on the whole frame, since
+//! busy print shows such triples too. An image file
 //! ([`decode_image_bytes`], [`decode_image_file`]) has no next frame: when any finder pattern
 //! shows in it, it also gets the whole chain on the whole image. docs/benchmarks.md has the
 //! figures, measured with `examples/qr_report` against zbar.
@@ -293,7 +295,16 @@ fn scan_regions(
     evidence: &mut Evidence,
 ) -> Vec<DecodedQr> {
     let regions = Finders::code_regions(patterns, bits, img.width, img.height);
-    evidence.corners |= regions.iter().any(|r| r.regular_sides == 2);
+    for region in regions.iter().filter(|r| r.regular_sides == 2) {
+        evidence.corners = true;
+        let (x0, y0, x1, y1) = region.bounds;
+        let s = evidence.scale;
+        let b = (x0 * s, y0 * s, x1 * s, y1 * s);
+        evidence.corner_area = Some(match evidence.corner_area {
+            None => b,
+            Some(a) => (a.0.min(b.0), a.1.min(b.1), a.2.max(b.2), a.3.max(b.3)),
+        });
+    }
     let mut tried: Vec<(usize, usize, usize, usize)> = Vec::new();
     for CodeRegion {
         bounds: (x0, y0, x1, y1),
@@ -351,7 +362,8 @@ const PROBE_DOWNSCALED: Strategy =
 enum Effort {
     /// A camera frame: another one follows within tens of milliseconds, so a frame without a
     /// located code is given up after the [`PROBES`] (most frames show no code while the
-    /// user aims, and the cost is battery and frame rate).
+    /// user aims, and the cost is battery and frame rate), or after [`corner_attempts`] when
+    /// they saw a convincing triple of patterns.
     Frame,
     /// A still image (a file, a screenshot): no second chance, so the whole chain runs on the
     /// whole image when any finder pattern was seen.
@@ -369,7 +381,9 @@ enum Effort {
 /// get a round of attempts on the code's region at double size. The whole chain on the whole
 /// frame ([`whole_frame_attempts`]) then runs for a code rqrr located but could not read
 /// and, for a still image, whenever some finder pattern was seen: busy print on a desk always
-/// shows some, so on camera frames that costly fallback is kept for real evidence.
+/// shows some, so on camera frames that costly fallback is kept for real evidence. A camera
+/// frame whose patterns only formed a triple joined by regular timing patterns gets the
+/// bounded [`corner_attempts`] instead.
 fn decode_gray(img: &Gray, effort: Effort) -> Vec<DecodedQr> {
     let mut transformed = Transformed::new(img);
     let mut order: Vec<Strategy> = STRATEGIES.to_vec();
@@ -384,11 +398,15 @@ fn decode_gray(img: &Gray, effort: Effort) -> Vec<DecodedQr> {
         let strategy = order[i];
         transformed.keep_for(&order[i..]);
         if let Some(src) = transformed.get(strategy.ops) {
+            evidence.scale = img.width as f32 / src.width as f32;
             let bits = binarize_with(src, strategy.threshold);
             let finders = finder::search(&bits, src.width, src.height);
             let found = scan_regions(src, &bits, &finders.normal, &mut evidence);
             if !found.is_empty() {
                 return found;
+            }
+            if i < PROBES && strategy == attempt(&[], Threshold::Rqrr) {
+                evidence.rqrr_bits = Some(bits);
             }
             if i == 0 && finders.inverted.len() > finders.normal.len() {
                 // Light on dark: try the negative next.
@@ -419,23 +437,90 @@ fn decode_gray(img: &Gray, effort: Effort) -> Vec<DecodedQr> {
             }
         }
     }
-    let fallback = match effort {
-        Effort::Frame => evidence.located || evidence.corners,
-        Effort::Still => evidence.located || evidence.patterns,
-    };
-    if fallback {
+    if evidence.located || (effort == Effort::Still && evidence.patterns) {
         // The full chain, each attempt on the whole frame, reads what the regions missed (a
         // pattern the cheap search did not see, a corner outside the region).
         return whole_frame_attempts(img);
     }
+    if effort == Effort::Frame && evidence.corners {
+        return corner_attempts(img, evidence);
+    }
     Vec::new()
+}
+
+/// Attempts on the area of the regions whose corner joins both others by a regular timing
+/// pattern ([`Evidence::corner_area`]), rqrr deciding alone where the code is in it. The
+/// subset of [`STRATEGIES`] that reads the generated frames the previous fallback (the whole
+/// chain on the whole frame) rescued, cheapest first; attempts at double size only when the
+/// area is at most [`CORNER_UPSCALE_MAX_AREA`].
+const CORNER_AREA_STRATEGIES: &[Strategy] = &[
+    attempt(&[], Threshold::Hybrid(FlatBlocks::Contrast)),
+    attempt(&[Op::Invert], Threshold::Hybrid(FlatBlocks::Contrast)),
+    attempt(&[Op::Downscale], Threshold::Hybrid(FlatBlocks::Half)),
+    attempt(&[Op::Blur], Threshold::Hybrid(FlatBlocks::Half)),
+    attempt(
+        &[Op::Upscale, Op::Sharpen],
+        Threshold::Hybrid(FlatBlocks::Half),
+    ),
+    attempt(&[Op::Upscale, Op::Sharpen], Threshold::Otsu),
+];
+
+/// Then on the whole frame, followed by rqrr's threshold (whose bitmap a probe usually
+/// computed already, [`Evidence::rqrr_bits`]): codes whose own patterns the cheap search
+/// missed while it joined a false triple elsewhere (strong perspective, dark room).
+const CORNER_FRAME_STRATEGIES: &[Strategy] = &[
+    attempt(&[Op::Downscale], Threshold::Hybrid(FlatBlocks::Half)),
+    attempt(&[Op::Blur], Threshold::Hybrid(FlatBlocks::Half)),
+];
+
+/// Largest corner area doubled (its double is smaller than a 1280x720 frame).
+const CORNER_UPSCALE_MAX_AREA: usize = 400 * 400;
+
+/// The fallback of a camera frame in which three patterns were joined by regular timing
+/// patterns on both sides but rqrr located no grid in their regions. Busy print (a page of
+/// small blocks on a desk) shows such triples too, so the work is bounded: a few attempts on
+/// their area, three on the whole frame, against the whole chain on the whole frame before
+/// (up to ~115 ms on an empty 1280x720 frame).
+fn corner_attempts(img: &Gray, evidence: Evidence) -> Vec<DecodedQr> {
+    if let Some((x0, y0, x1, y1)) = evidence.corner_area {
+        let clamp = |v: f32, len: usize| v.clamp(0.0, len as f32) as usize;
+        let area = img.cropped(
+            clamp(x0, img.width),
+            clamp(y0, img.height),
+            clamp(x1, img.width),
+            clamp(y1, img.height),
+        );
+        let small = area.width * area.height <= CORNER_UPSCALE_MAX_AREA;
+        let order: Vec<Strategy> = CORNER_AREA_STRATEGIES
+            .iter()
+            .copied()
+            .filter(|s| small || !s.ops.contains(&Op::Upscale))
+            .collect();
+        let found = attempts(&area, &order);
+        if !found.is_empty() {
+            return found;
+        }
+    }
+    let found = attempts(img, CORNER_FRAME_STRATEGIES);
+    if !found.is_empty() {
+        return found;
+    }
+    let bits = evidence
+        .rqrr_bits
+        .unwrap_or_else(|| binarize::row_average(img));
+    run_bitmap(img.width, img.height, &bits, &mut false)
 }
 
 /// Every attempt on the whole frame, rqrr deciding alone where the code is.
 fn whole_frame_attempts(img: &Gray) -> Vec<DecodedQr> {
+    attempts(img, STRATEGIES)
+}
+
+/// The attempts of `order` on the whole of `img`, until one reads a code.
+fn attempts(img: &Gray, order: &[Strategy]) -> Vec<DecodedQr> {
     let mut transformed = Transformed::new(img);
-    for (i, strategy) in STRATEGIES.iter().enumerate() {
-        transformed.keep_for(&STRATEGIES[i..]);
+    for (i, strategy) in order.iter().enumerate() {
+        transformed.keep_for(&order[i..]);
         if let Some(src) = transformed.get(strategy.ops) {
             let found = run_strategy(src, strategy.threshold);
             if !found.is_empty() {
@@ -468,6 +553,13 @@ struct Evidence {
     patterns: bool,
     /// Patterns (both polarities) of the attempt that saw the most small ones.
     small: Vec<Finder>,
+    /// Frame pixels per pixel of the current attempt's image (2 at half size).
+    scale: f32,
+    /// The bitmap of rqrr's threshold on the frame itself, when a probe computed it.
+    rqrr_bits: Option<Vec<u8>>,
+    /// The smallest rectangle (frame pixels) holding every region whose corner joins both
+    /// others by a regular timing pattern, when `corners`.
+    corner_area: Option<(f32, f32, f32, f32)>,
 }
 
 impl Evidence {
