@@ -162,10 +162,17 @@ pub enum AdminError {
     /// An app token cannot be taken back (only revoked).
     #[error("token {0:?} is an authenticator app: revoke it instead")]
     AppToken(String),
-    /// Resynchronising a TOTP token.
-    #[error("token {0:?} is not an HOTP token")]
-    NotHotp(String),
-    /// The two codes are not consecutive codes of the token ahead of its counter.
+    /// A TOTP token whose two codes were found, its clock too far off to be followed
+    /// (more than 20 minutes): it is replaced.
+    #[error("token {serial:?}: its clock is {minutes} minutes off, more than 20")]
+    ClockTooFar {
+        /// The token.
+        serial: String,
+        /// The token's clock minus the server's, in whole minutes (positive: ahead).
+        minutes: i64,
+    },
+    /// The two codes are not consecutive codes of the token (ahead of its counter, or around
+    /// now and after its last code used).
     #[error("token {0:?}: the two codes are not consecutive codes of this token")]
     ResyncFailed(String),
     /// The master key is missing or is not the database's.
@@ -306,7 +313,14 @@ impl AdminError {
             Self::TokenRevoked(serial) => token("admin-error-token-revoked", serial),
             Self::TokenNotAssigned(serial) => token("admin-error-token-not-assigned", serial),
             Self::AppToken(serial) => token("admin-error-app-token", serial),
-            Self::NotHotp(serial) => token("admin-error-not-hotp", serial),
+            Self::ClockTooFar { serial, minutes } => text_with(
+                lang,
+                "admin-error-clock-too-far",
+                &[
+                    ("serial", serial.as_str().into()),
+                    ("minutes", format!("{minutes:+}").into()),
+                ],
+            ),
             Self::ResyncFailed(serial) => token("admin-error-resync-failed", serial),
             Self::AdminExists => text(lang, "admin-error-admin-exists"),
             Self::NotAdmin(value) => id("admin-error-not-admin", value),
@@ -473,7 +487,10 @@ mod tests {
             AdminError::TokenRevoked("TK-1".into()),
             AdminError::TokenNotAssigned("TK-1".into()),
             AdminError::AppToken("APP-7".into()),
-            AdminError::NotHotp("TK-1".into()),
+            AdminError::ClockTooFar {
+                serial: "TK-1".into(),
+                minutes: -125,
+            },
             AdminError::ResyncFailed("TK-1".into()),
         ];
         for e in errors {

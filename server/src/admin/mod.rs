@@ -101,7 +101,7 @@ pub use oidc_clients::{ClientRegistration, DEFAULT_SCOPES, RegisteredClient};
 pub use passwords::PasswordInvitation;
 pub use phones::REVOKED_BY_ADMIN;
 pub use rules::Role;
-pub use tokens::TokenInvitation;
+pub use tokens::{TokenInvitation, token_summary};
 
 /// Where an administrator acts from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

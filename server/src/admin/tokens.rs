@@ -1,18 +1,21 @@
 //! TOTP and HOTP tokens (docs/security.md, "TOTP and HOTP tokens"): hardware tokens imported
 //! from a PSKC or CSV file (the whole file or nothing), given to an account by serial, taken
-//! back, revoked, HOTP ones resynchronised from two consecutive codes; authenticator apps
-//! enrolled by their owner from a token invitation link. An account has at most one token in
-//! force. Secrets are sealed with the master key before they reach the database.
+//! back, revoked, resynchronised from two consecutive codes (HOTP counter, TOTP clock drift);
+//! authenticator apps enrolled by their owner from a token invitation link. An account has at
+//! most one token in force. Secrets are sealed with the master key before they reach the
+//! database.
 
 use tigr_core::ids::random_id;
 use zeroize::Zeroizing;
 
-use crate::domain::otp_token::{self, APP_SECRET_LEN, TokenKind};
+use crate::domain::otp_token::{self, APP_SECRET_LEN, ResyncProblem, TokenKind, TokenState};
 use crate::domain::token_import::{ImportProblem, parse_token_file};
+use crate::i18n::Lang;
 use crate::sealing::sha256;
 use crate::storage::{
     AuditEntry, AuditEvent, NewToken, NewTokenInvitation, StoredToken, TokenOrigin, WriteTx,
 };
+use crate::text::text_with;
 
 use super::rules;
 use super::{Actor, AdminError, AdminService, read_account};
@@ -28,6 +31,27 @@ pub struct TokenInvitation {
     pub expires_at: i64,
     /// The token in force that the enrolled app will replace, if any.
     pub replaces: Option<String>,
+}
+
+/// How administrators read a token's parameters and state, on the pages and in the CLI:
+/// `TOTP SHA1 6 30s ±1, drift +3 (+90 s)` with the clock drift learned, or
+/// `HOTP SHA1 6 #12` with the next counter expected.
+pub fn token_summary(lang: Lang, token: &StoredToken) -> String {
+    let summary = token.params.summary(token.state.counter);
+    match token.state.drift_of(&token.params) {
+        Some((steps, seconds)) => {
+            let drift = text_with(
+                lang,
+                "token-drift",
+                &[
+                    ("steps", format!("{steps:+}").into()),
+                    ("seconds", format!("{seconds:+}").into()),
+                ],
+            );
+            format!("{summary}, {drift}")
+        }
+        None => summary,
+    }
 }
 
 /// The audit row of a token action by `actor` (about the token's account, if it has one).
@@ -99,8 +123,10 @@ impl AdminService {
                 serial: &token.serial,
                 origin: TokenOrigin::Hardware,
                 params: token.params,
-                counter: token.counter,
-                last_step: None,
+                state: TokenState {
+                    counter: token.counter,
+                    ..TokenState::default()
+                },
                 secret_sealed: &sealed,
                 account_id: None,
                 created_at: now,
@@ -248,48 +274,63 @@ impl AdminService {
         Ok(token)
     }
 
-    /// Resynchronises the HOTP token `serial` from two consecutive codes its owner read off
-    /// it: the counter moves past them (never back). Audited as `token_resynced`. Returns
-    /// the next counter expected.
+    /// Resynchronises the token `serial` from two consecutive codes its owner read off it:
+    /// an HOTP counter moves past them (never back); a TOTP token's drift becomes its clock's
+    /// as the second code shows it (within 20 minutes), its last step the second code's.
+    /// Either way the two codes are spent. Audited as `token_resynced`. Returns the token in
+    /// its new state.
     pub async fn resync_token(
         &self,
         actor: &Actor,
         serial: &str,
         first: &str,
         second: &str,
-    ) -> Result<i64, AdminError> {
+    ) -> Result<StoredToken, AdminError> {
         let sealer = self.checked_sealer().await?;
         let now = self.now();
         let who = actor.audit_name();
         let mut tx = self.store.begin_write().await?;
         let token = in_force(read_token(&mut tx, serial).await?)?;
-        if token.params.kind != TokenKind::Hotp {
-            return Err(AdminError::NotHotp(token.serial));
-        }
         let secret = sealer
             .open_token_secret(&token.serial, &token.secret_sealed)
             .map_err(|e| AdminError::MasterKey(e.to_string()))?;
-        let counter = otp_token::resync(&token.params, &secret, token.state.counter, first, second)
-            .ok_or_else(|| AdminError::ResyncFailed(token.serial.clone()))?;
-        let next = otp_token::TokenState {
-            counter,
-            ..token.state
-        };
+        let next = otp_token::resync(&token.params, &secret, token.state, first, second, now)
+            .map_err(|problem| match problem {
+                ResyncProblem::NotFound => AdminError::ResyncFailed(token.serial.clone()),
+                ResyncProblem::TooFar { drift_secs } => AdminError::ClockTooFar {
+                    serial: token.serial.clone(),
+                    minutes: drift_secs / 60,
+                },
+            })?;
         if !tx.use_token(&token.serial, token.state, next, now).await? {
             return Err(AdminError::ResyncFailed(token.serial));
         }
+        let detail = match token.params.kind {
+            TokenKind::Hotp => format!("serial={} counter={}", token.serial, next.counter),
+            TokenKind::Totp { .. } => format!("serial={} drift={}", token.serial, next.drift),
+        };
         tx.audit(&token_entry(
             actor,
             &who,
             now,
             AuditEvent::TokenResynced,
             token.account_id.as_deref(),
-            format!("serial={} counter={counter}", token.serial),
+            detail,
         ))
         .await?;
         tx.commit().await?;
-        tracing::info!(serial = %token.serial, counter, actor = %who, "HOTP token resynchronised");
-        Ok(counter)
+        tracing::info!(
+            serial = %token.serial,
+            counter = next.counter,
+            drift = next.drift,
+            actor = %who,
+            "token resynchronised"
+        );
+        Ok(StoredToken {
+            state: next,
+            last_used_at: Some(now),
+            ..token
+        })
     }
 
     /// Issues a token invitation for an enabled account: a single-use link whose page shows

@@ -193,7 +193,8 @@ pub enum TokenCommand {
         /// The token's serial number.
         serial: String,
     },
-    /// Resynchronise an HOTP token from two consecutive codes read off it.
+    /// Resynchronise a token from two consecutive codes read off it (HOTP: its counter;
+    /// TOTP: its clock drift).
     Resync {
         /// The token's serial number.
         serial: String,
@@ -597,10 +598,10 @@ async fn token(
             first,
             second,
         } => {
-            let counter = service
+            let token = service
                 .resync_token(actor, &serial, &first, &second)
                 .await?;
-            println!("{}", output::token_resynced(&serial, counter, lang));
+            println!("{}", output::token_resynced(&token, lang));
         }
         TokenCommand::List { account } => {
             let tokens = match &account {

@@ -293,11 +293,14 @@ pub fn token_done(lang: Lang, key: &str, serial: &str, account: &str) -> String 
     )
 }
 
-pub fn token_resynced(serial: &str, counter: i64, lang: Lang) -> String {
+pub fn token_resynced(token: &StoredToken, lang: Lang) -> String {
     t(
         lang,
         "cli-token-resynced",
-        &[("serial", serial.into()), ("counter", counter.into())],
+        &[
+            ("serial", token.serial.as_str().into()),
+            ("params", crate::admin::token_summary(lang, token).into()),
+        ],
     )
 }
 
@@ -370,7 +373,7 @@ pub fn token_list(
                         TokenOrigin::App => "cli-token-origin-app",
                     },
                 ),
-                token.params.summary(token.state.counter),
+                crate::admin::token_summary(lang, token),
                 state,
                 token
                     .last_used_at

@@ -10,7 +10,7 @@
 //! * [`enrollment`]: enrollment codes and validation of a phone's registration.
 //! * [`password`]: what a new password must be (NIST SP 800-63B).
 //! * [`email_code`]: e-mail one-time passwords and their send limits.
-//! * [`otp_token`]: TOTP and HOTP tokens: drift window, replay, look-ahead, resynchronisation.
+//! * [`otp_token`]: TOTP and HOTP tokens: drift window, learned clock drift, replay, look-ahead, resynchronisation.
 //! * [`token_import`]: hardware token files (PSKC, CSV), read whole or refused with line numbers.
 //! * [`answer`]: what makes a phone's signature or an offline code right.
 //! * [`browser`]: the short browser description shown on the phone.

@@ -3,12 +3,16 @@
 //! passes the time, the opened secret and the token's stored state; the codes themselves are
 //! tigr-core's ([`tigr_core::otp`], on the totp-rs crate).
 //!
-//! * TOTP: a code is accepted for the time steps within `window` steps of now, and only for
-//!   a step later than the last accepted one, so a code (or an earlier one) is used once.
+//! * TOTP: a code is accepted for the time steps within `window` steps of the token's own
+//!   clock (now plus the drift learned from its last accepted code, RFC 6238 §6), and only
+//!   for a step later than the last accepted one, so a code (or an earlier one) is used once.
+//!   The drift follows a hardware token's clock as it wanders over the months, never beyond
+//!   [`MAX_DRIFT_SECS`] of the server's clock; an administrator resynchronises a token that
+//!   went past its window from two consecutive codes ([`resync`]).
 //! * HOTP: a code is accepted for the counters from the next expected one to `look_ahead`
 //!   further (presses of the button that were never typed); the counter then moves past it,
 //!   so a code is used once. A token that fell further behind is resynchronised by an
-//!   administrator from two consecutive codes ([`resync`]).
+//!   administrator from two consecutive codes ([`resync`]), as a TOTP token is.
 
 use subtle::ConstantTimeEq as _;
 use tigr_core::otp::{HashAlgorithm, Hotp, Totp};
@@ -21,6 +25,18 @@ pub const MAX_WINDOW: u32 = 10;
 pub const DEFAULT_LOOK_AHEAD: u32 = 10;
 /// How far ahead of the expected counter a resynchronisation searches.
 pub const RESYNC_RANGE: u64 = 1000;
+/// How far a TOTP token's clock may be from the server's, learned code after code or set by
+/// a resynchronisation: 20 minutes (40 steps of 30 s, 20 of 60 s). The bound is what keeps
+/// the drift from being steered: codes read off a token whose clock was set ahead (an
+/// authenticator app on a phone left unattended, say) could otherwise walk the learned drift
+/// forward `window` steps per login until codes for tomorrow work today. With it, whatever
+/// codes were accepted before, a code is never accepted more than 20 minutes from the time
+/// it was made for (a step past the bound is refused even inside the window). A token
+/// further off is broken or tampered with: it is replaced, not followed.
+pub const MAX_DRIFT_SECS: i64 = 20 * 60;
+/// How far either side of now a TOTP resynchronisation searches for its two codes: one day,
+/// so that a token far off is told from two wrong codes (and refused, [`ResyncProblem::TooFar`]).
+pub const RESYNC_SECS: i64 = 24 * 60 * 60;
 /// The TOTP periods tokens may have, in seconds.
 pub const PERIODS: [u32; 2] = [30, 60];
 /// The code lengths tokens may have.
@@ -130,6 +146,24 @@ pub struct TokenState {
     pub last_step: Option<i64>,
     /// HOTP: the next counter expected (the last accepted one plus one).
     pub counter: i64,
+    /// TOTP: the token's clock as last seen, in steps from the server's (positive: ahead):
+    /// the step of the last accepted code minus the step of the time it was accepted.
+    pub drift: i64,
+}
+
+/// The largest drift, in steps, of a TOTP token of `period` seconds.
+pub fn max_drift(period: u32) -> i64 {
+    MAX_DRIFT_SECS / i64::from(period.max(1))
+}
+
+impl TokenState {
+    /// TOTP: the learned drift in steps and in seconds (`None` for HOTP), for display.
+    pub fn drift_of(&self, params: &TokenParams) -> Option<(i64, i64)> {
+        match params.kind {
+            TokenKind::Totp { period } => Some((self.drift, self.drift * i64::from(period))),
+            TokenKind::Hotp => None,
+        }
+    }
 }
 
 /// The code as typed, without spaces: `Some` when it has the token's number of digits.
@@ -186,18 +220,22 @@ pub fn verify(
         Generator::Time(totp, period) => {
             let current = now.div_euclid(i64::from(period));
             let window = i64::from(params.window);
-            let first = (current - window).max(state.last_step.map_or(0, |s| s + 1));
+            let bound = max_drift(period);
+            // The token's clock as last seen (a stored value out of bounds is brought back).
+            let center = current + state.drift.clamp(-bound, bound);
+            let first = (center - window).max(state.last_step.map_or(0, |s| s + 1));
             // Every step of the window is computed, whichever matches: the work does not
             // tell which step it was.
             let mut accepted = None;
-            for step in (current - window).max(0)..=current + window {
+            for step in (center - window).max(0)..=center + window {
                 let right = same(&totp.code_at(step as u64 * u64::from(period)), &code);
-                if right && step >= first && accepted.is_none() {
+                if right && step >= first && (step - current).abs() <= bound && accepted.is_none() {
                     accepted = Some(step);
                 }
             }
             accepted.map(|step| TokenState {
                 last_step: Some(step),
+                drift: step - current,
                 ..state
             })
         }
@@ -217,25 +255,78 @@ pub fn verify(
     }
 }
 
-/// HOTP resynchronisation: the counter after `first` and `second`, two consecutive codes
-/// found within [`RESYNC_RANGE`] counters of the expected one; `None` when they are not
-/// (or the token is a TOTP one).
+/// Why a resynchronisation is refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ResyncProblem {
+    /// The two codes are not consecutive codes of the token in the range searched (or not
+    /// after the last code used).
+    NotFound,
+    /// TOTP: they are, but the token's clock is this many seconds off (positive: ahead),
+    /// more than [`MAX_DRIFT_SECS`].
+    TooFar {
+        /// The token's clock minus the server's, in seconds.
+        drift_secs: i64,
+    },
+}
+
+/// Resynchronisation from `first` and `second`, two consecutive codes read off the token:
+/// its state after them, the codes spent.
+///
+/// * HOTP: found within [`RESYNC_RANGE`] counters ahead of the expected one (never back);
+///   the counter moves past them.
+/// * TOTP: found for two consecutive steps within [`RESYNC_SECS`] of `now` (the nearest to
+///   now first), after the last step used; the drift becomes the second code's step minus
+///   now's (the code the token shows now), refused beyond [`MAX_DRIFT_SECS`].
 pub fn resync(
     params: &TokenParams,
     secret: &[u8],
-    counter: i64,
+    state: TokenState,
     first: &str,
     second: &str,
-) -> Option<i64> {
-    let first = typed_code(first, params.digits)?;
-    let second = typed_code(second, params.digits)?;
-    let Generator::Counter(hotp) = Generator::new(params, secret)? else {
-        return None;
+    now: i64,
+) -> Result<TokenState, ResyncProblem> {
+    let (Some(first), Some(second)) = (
+        typed_code(first, params.digits),
+        typed_code(second, params.digits),
+    ) else {
+        return Err(ResyncProblem::NotFound);
     };
-    let start = counter.max(0) as u64;
-    (start..start + RESYNC_RANGE)
-        .find(|&c| same(&hotp.code(c), &first) && same(&hotp.code(c + 1), &second))
-        .map(|c| c as i64 + 2)
+    match Generator::new(params, secret).ok_or(ResyncProblem::NotFound)? {
+        Generator::Counter(hotp) => {
+            let start = state.counter.max(0) as u64;
+            (start..start + RESYNC_RANGE)
+                .find(|&c| same(&hotp.code(c), &first) && same(&hotp.code(c + 1), &second))
+                .map(|c| TokenState {
+                    counter: c as i64 + 2,
+                    ..state
+                })
+                .ok_or(ResyncProblem::NotFound)
+        }
+        Generator::Time(totp, period) => {
+            let current = now.div_euclid(i64::from(period));
+            let range = RESYNC_SECS / i64::from(period);
+            let not_before = state.last_step.map_or(0, |s| s + 1);
+            let code = |step: i64| totp.code_at(step as u64 * u64::from(period));
+            // `second` is the code shown now: steps by distance from now, ahead first; the
+            // first code's step (`step - 1`) must not have been used.
+            let second_step = (0..=range)
+                .flat_map(|d| [current + d, current - d])
+                .filter(|&step| step > not_before)
+                .find(|&step| same(&code(step), &second) && same(&code(step - 1), &first))
+                .ok_or(ResyncProblem::NotFound)?;
+            let drift = second_step - current;
+            if drift.abs() > max_drift(period) {
+                return Err(ResyncProblem::TooFar {
+                    drift_secs: drift * i64::from(period),
+                });
+            }
+            Ok(TokenState {
+                last_step: Some(second_step),
+                drift,
+                ..state
+            })
+        }
+    }
 }
 
 /// The parameters of tokens enrolled in authenticator apps: TOTP, HMAC-SHA-1, six digits,
@@ -407,40 +498,219 @@ mod tests {
         );
         // Resync: two consecutive codes move the counter past them; codes that do not follow
         // each other do nothing.
+        let resynced = |counter: i64, first: &str, second: &str| {
+            let state = TokenState {
+                counter,
+                ..TokenState::default()
+            };
+            resync(&params, RFC4226_SECRET, state, first, second, 0).map(|s| s.counter)
+        };
+        assert_eq!(resynced(0, RFC4226_CODES[7], RFC4226_CODES[8]), Ok(9));
         assert_eq!(
-            resync(
-                &params,
-                RFC4226_SECRET,
-                0,
-                RFC4226_CODES[7],
-                RFC4226_CODES[8]
-            ),
-            Some(9)
-        );
-        assert_eq!(
-            resync(
-                &params,
-                RFC4226_SECRET,
-                0,
-                RFC4226_CODES[7],
-                RFC4226_CODES[9]
-            ),
-            None
+            resynced(0, RFC4226_CODES[7], RFC4226_CODES[9]),
+            Err(ResyncProblem::NotFound)
         );
         // Codes before the expected counter are never found again (no going back).
         assert_eq!(
-            resync(
+            resynced(5, RFC4226_CODES[1], RFC4226_CODES[2]),
+            Err(ResyncProblem::NotFound)
+        );
+    }
+
+    /// A TOTP token of the RFC secret whose clock runs `ahead` steps in front of the server's:
+    /// the code it shows at server time `now`.
+    fn shown(params: &TokenParams, now: i64, ahead: i64) -> String {
+        let TokenKind::Totp { period } = params.kind else {
+            unreachable!("a TOTP token")
+        };
+        let step = now.div_euclid(i64::from(period)) + ahead;
+        code_at(params, RFC4226_SECRET, step as u64).expect("code")
+    }
+
+    #[test]
+    fn totp_drift_is_learned_and_followed_step_by_step_beyond_the_window() {
+        let params = totp(HashAlgorithm::Sha1, 6, 30);
+        let start = 1_800_000_015;
+        // Two steps ahead from the start: outside the ±1 window of a token never seen.
+        assert_eq!(
+            verify(
                 &params,
                 RFC4226_SECRET,
-                5,
-                RFC4226_CODES[1],
-                RFC4226_CODES[2]
+                TokenState::default(),
+                &shown(&params, start, 2),
+                start,
+                10
             ),
             None
         );
-        // A TOTP token has no counter to resynchronise.
-        let time = totp(HashAlgorithm::Sha1, 6, 30);
-        assert_eq!(resync(&time, RFC4226_SECRET, 0, "755224", "287082"), None);
+        // One step ahead: accepted, and the drift learned.
+        let mut state = verify(
+            &params,
+            RFC4226_SECRET,
+            TokenState::default(),
+            &shown(&params, start, 1),
+            start,
+            10,
+        )
+        .expect("within the window");
+        assert_eq!(state.drift, 1);
+        // The token gains one step between logins, a day apart: each code is one step past
+        // the learned drift, inside the window around it, so its drift is followed up to
+        // twelve steps (6 min), six times the window.
+        for day in 1..=11 {
+            let now = start + day * 86_400;
+            let code = shown(&params, now, 1 + day);
+            // Without the learned drift, the same code would be refused.
+            assert_eq!(
+                verify(
+                    &params,
+                    RFC4226_SECRET,
+                    TokenState { drift: 0, ..state },
+                    &code,
+                    now,
+                    10
+                ),
+                None,
+                "day {day}"
+            );
+            state = verify(&params, RFC4226_SECRET, state, &code, now, 10)
+                .unwrap_or_else(|| panic!("day {day}"));
+            assert_eq!(state.drift, 1 + day);
+            assert_eq!(state.last_step, Some(now / 30 + 1 + day));
+            // Replay: the same code, or the step before, is refused at once.
+            assert_eq!(verify(&params, RFC4226_SECRET, state, &code, now, 10), None);
+            let before = shown(&params, now, day);
+            assert_eq!(
+                verify(&params, RFC4226_SECRET, state, &before, now, 10),
+                None
+            );
+        }
+        // The drift is the token's clock as last seen: a token set right again (drift back
+        // to one step ahead of the server) is followed back within the window.
+        let now = start + 12 * 86_400;
+        let back = verify(
+            &params,
+            RFC4226_SECRET,
+            state,
+            &shown(&params, now, 11),
+            now,
+            10,
+        )
+        .expect("one step back");
+        assert_eq!(back.drift, 11);
+    }
+
+    #[test]
+    fn totp_drift_is_bounded() {
+        for period in PERIODS {
+            let params = TokenParams {
+                window: MAX_WINDOW,
+                ..totp(HashAlgorithm::Sha1, 6, period)
+            };
+            let bound = max_drift(period);
+            assert_eq!(bound * i64::from(period), MAX_DRIFT_SECS);
+            let now = 1_800_000_015;
+            // At the bound: accepted; one step past it, even inside the window around the
+            // learned drift: refused, ahead as behind.
+            for sign in [1, -1] {
+                let at_bound = TokenState {
+                    drift: sign * bound,
+                    ..TokenState::default()
+                };
+                let ok = verify(
+                    &params,
+                    RFC4226_SECRET,
+                    at_bound,
+                    &shown(&params, now, sign * bound),
+                    now,
+                    10,
+                );
+                assert_eq!(ok.map(|s| s.drift), Some(sign * bound), "{period} {sign}");
+                for past in 1..=i64::from(MAX_WINDOW) {
+                    let code = shown(&params, now, sign * (bound + past));
+                    assert_eq!(
+                        verify(&params, RFC4226_SECRET, at_bound, &code, now, 10),
+                        None,
+                        "{period} {sign} {past}"
+                    );
+                }
+                // A stored drift beyond the bound (not written by this code) is brought
+                // back to it: codes far off stay refused.
+                let corrupt = TokenState {
+                    drift: sign * (bound + 5),
+                    ..TokenState::default()
+                };
+                let far = shown(&params, now, sign * (bound + 5));
+                assert_eq!(
+                    verify(&params, RFC4226_SECRET, corrupt, &far, now, 10),
+                    None
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn totp_resync_finds_the_drift_from_two_consecutive_codes() {
+        let params = totp(HashAlgorithm::Sha1, 6, 30);
+        let now = 1_800_000_015;
+        let current = now / 30;
+        let used = TokenState {
+            last_step: Some(current - 3),
+            ..TokenState::default()
+        };
+        for ahead in [25, -25, 40, -40, 0] {
+            let (first, second) = (shown(&params, now, ahead - 1), shown(&params, now, ahead));
+            let state = resync(
+                &params,
+                RFC4226_SECRET,
+                TokenState::default(),
+                &first,
+                &second,
+                now,
+            )
+            .unwrap_or_else(|p| panic!("{ahead}: {p:?}"));
+            assert_eq!(state.drift, ahead);
+            assert_eq!(state.last_step, Some(current + ahead));
+            // Then a login with the token's next code works, and the codes are spent.
+            let next = shown(&params, now + 30, ahead);
+            assert!(verify(&params, RFC4226_SECRET, state, &next, now + 30, 10).is_some());
+            assert_eq!(
+                verify(&params, RFC4226_SECRET, state, &second, now, 10),
+                None
+            );
+            // The same two codes in the wrong order, or not consecutive: refused.
+            assert_eq!(
+                resync(&params, RFC4226_SECRET, used, &second, &first, now),
+                Err(ResyncProblem::NotFound),
+                "{ahead}"
+            );
+            let skipped = shown(&params, now, ahead + 1);
+            assert_eq!(
+                resync(&params, RFC4226_SECRET, used, &first, &skipped, now),
+                Err(ResyncProblem::NotFound),
+                "{ahead}"
+            );
+        }
+        // Codes already used (at or before the last step) are not found again.
+        let spent = (shown(&params, now, -4), shown(&params, now, -3));
+        assert_eq!(
+            resync(&params, RFC4226_SECRET, used, &spent.0, &spent.1, now),
+            Err(ResyncProblem::NotFound)
+        );
+        // Found beyond the bound (two hours ahead, within the day searched): refused, with
+        // how far off the token is.
+        let far = (shown(&params, now, 239), shown(&params, now, 240));
+        assert_eq!(
+            resync(&params, RFC4226_SECRET, used, &far.0, &far.1, now),
+            Err(ResyncProblem::TooFar { drift_secs: 7200 })
+        );
+        // Beyond the day searched: not found at all.
+        let days = 2 * 2880;
+        let gone = (shown(&params, now, days - 1), shown(&params, now, days));
+        assert_eq!(
+            resync(&params, RFC4226_SECRET, used, &gone.0, &gone.1, now),
+            Err(ResyncProblem::NotFound)
+        );
     }
 
     #[test]

@@ -114,7 +114,8 @@ pub enum AuditEvent {
     TokenUnassigned,
     /// An administrator revoked a token: it never works again (`serial=`).
     TokenRevoked,
-    /// An administrator resynchronised an HOTP token from two consecutive codes (`serial=`, `counter=`).
+    /// An administrator resynchronised a token from two consecutive codes (`serial=` and
+    /// `counter=` for HOTP, `drift=` in steps for TOTP).
     TokenResynced,
     /// An administrator issued a token invitation (an authenticator app to enroll).
     TokenInvitationCreated,

@@ -86,6 +86,7 @@ struct TokenRow {
     drift_window: i64,
     last_step: Option<i64>,
     counter: i64,
+    drift: i64,
     secret_sealed: Vec<u8>,
     account_id: Option<String>,
     created_at: i64,
@@ -123,6 +124,7 @@ impl TryFrom<TokenRow> for StoredToken {
             state: TokenState {
                 last_step: row.last_step,
                 counter: row.counter,
+                drift: row.drift,
             },
             serial: row.serial,
             secret_sealed: row.secret_sealed,
@@ -137,8 +139,8 @@ impl TryFrom<TokenRow> for StoredToken {
 }
 
 const SELECT_TOKEN: &str = "SELECT serial, kind, origin, algorithm, digits, period, \
-     drift_window, last_step, counter, secret_sealed, account_id, created_at, created_by, \
-     assigned_at, last_used_at, revoked_at FROM otp_tokens";
+     drift_window, last_step, counter, drift, secret_sealed, account_id, created_at, \
+     created_by, assigned_at, last_used_at, revoked_at FROM otp_tokens";
 
 /// A token invitation as stored.
 #[derive(Clone, PartialEq, Eq)]
@@ -270,10 +272,9 @@ pub struct NewToken<'a> {
     pub origin: TokenOrigin,
     /// What it computes.
     pub params: TokenParams,
-    /// HOTP: the next counter expected.
-    pub counter: i64,
-    /// TOTP: the last step already used (an enrolled app's first code).
-    pub last_step: Option<i64>,
+    /// Its state: HOTP, the next counter expected; TOTP, the last step already used and the
+    /// drift learned (an enrolled app's first code).
+    pub state: TokenState,
     /// The sealed secret.
     pub secret_sealed: &'a [u8],
     /// Its account right away (an enrolled app), or none (an imported token).
@@ -315,8 +316,8 @@ impl WriteTx {
         };
         sqlx::query(
             "INSERT INTO otp_tokens (serial, kind, origin, algorithm, digits, period, \
-             drift_window, last_step, counter, secret_sealed, account_id, created_at, \
-             created_by, assigned_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+             drift_window, last_step, counter, drift, secret_sealed, account_id, created_at, \
+             created_by, assigned_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         )
         .bind(token.serial)
         .bind(token.params.kind.as_str())
@@ -325,8 +326,9 @@ impl WriteTx {
         .bind(i64::from(token.params.digits))
         .bind(period)
         .bind(i64::from(token.params.window))
-        .bind(token.last_step)
-        .bind(token.counter)
+        .bind(token.state.last_step)
+        .bind(token.state.counter)
+        .bind(token.state.drift)
         .bind(token.secret_sealed)
         .bind(token.account_id)
         .bind(token.created_at)
@@ -384,9 +386,9 @@ impl WriteTx {
             == 1)
     }
 
-    /// Records an accepted code: moves the token from state `seen` to `next`. False when
-    /// another login moved it since `seen` was read (of two simultaneous uses of a code,
-    /// one wins).
+    /// Records an accepted code: moves the token from state `seen` to `next` (last step,
+    /// counter and drift in one conditional UPDATE). False when another login moved it since
+    /// `seen` was read (of two simultaneous uses of a code, one wins).
     pub async fn use_token(
         &mut self,
         serial: &str,
@@ -395,15 +397,18 @@ impl WriteTx {
         now: i64,
     ) -> Result<bool, StorageError> {
         Ok(sqlx::query(
-            "UPDATE otp_tokens SET last_step = ?, counter = ?, last_used_at = ? \
-             WHERE serial = ? AND revoked_at IS NULL AND last_step IS ? AND counter = ?",
+            "UPDATE otp_tokens SET last_step = ?, counter = ?, drift = ?, last_used_at = ? \
+             WHERE serial = ? AND revoked_at IS NULL AND last_step IS ? AND counter = ? \
+             AND drift = ?",
         )
         .bind(next.last_step)
         .bind(next.counter)
+        .bind(next.drift)
         .bind(now)
         .bind(serial)
         .bind(seen.last_step)
         .bind(seen.counter)
+        .bind(seen.drift)
         .execute(&mut *self.tx)
         .await?
         .rows_affected()

@@ -925,7 +925,55 @@ async fn tokens_are_imported_assigned_listed_and_revoked_from_the_command_line()
         EN,
         &["admin", "token", "resync", "TK-2", &code("20"), &code("21")],
     );
-    assert!(out.contains("next counter expected 22"), "{out}");
+    assert!(
+        out.contains("Token \"TK-2\" resynchronised: HOTP SHA1 6 #22."),
+        "{out}"
+    );
+    // The TOTP token TK-1 (unassigned) whose clock runs five minutes ahead: two codes read
+    // in a row at its time (oathtool -N) set its drift to ten steps (nine if a step ends
+    // between oathtool and the command).
+    let token_time = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .expect("after 1970")
+        .as_secs()
+        + 300;
+    let totp = |at: u64| {
+        let out = Command::new("oathtool")
+            .args(["--totp", "-b", secret, "-N", &format!("@{at}")])
+            .output()
+            .expect("oathtool runs");
+        String::from_utf8(out.stdout)
+            .expect("utf8")
+            .trim()
+            .to_owned()
+    };
+    let (first, second) = (totp(token_time - 30), totp(token_time));
+    let out = cli_ok(
+        &d,
+        FR,
+        &["admin", "token", "resync", "TK-1", &first, &second],
+    );
+    assert!(
+        out.contains("Jeton « TK-1 » resynchronisé : TOTP SHA1 6 30s ±1, dérive +10 (+300 s).")
+            || out
+                .contains("Jeton « TK-1 » resynchronisé : TOTP SHA1 6 30s ±1, dérive +9 (+270 s)."),
+        "{out}"
+    );
+    let err = cli_fails(
+        &d,
+        EN,
+        &["admin", "token", "resync", "TK-1", &first, &second],
+    );
+    assert!(
+        err.contains("these two codes are not two consecutive codes of this token"),
+        "spent: {err}"
+    );
+    let out = cli_ok(&d, EN, &["admin", "token", "list"]);
+    assert!(
+        out.contains("TOTP SHA1 6 30s ±1, drift +10 (+300 s)")
+            || out.contains("TOTP SHA1 6 30s ±1, drift +9 (+270 s)"),
+        "{out}"
+    );
     let out = cli_ok(&d, EN, &["admin", "token", "list", "alice"]);
     assert!(
         out.contains("TK-2")
@@ -947,6 +995,10 @@ async fn tokens_are_imported_assigned_listed_and_revoked_from_the_command_line()
     let out = cli_ok(&d, EN, &["admin", "audit", "--event", "token_resynced"]);
     assert!(
         out.contains("cli:operator") && out.contains("counter=22"),
+        "{out}"
+    );
+    assert!(
+        out.contains("serial=TK-1 drift=10") || out.contains("serial=TK-1 drift=9"),
         "{out}"
     );
     for event in [

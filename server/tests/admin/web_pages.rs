@@ -1106,6 +1106,14 @@ async fn tokens_are_managed_from_the_account_page_and_audited() {
     )
     .await;
     assert_eq!(r.status, 303, "{}", r.body);
+    // A TOTP token shows its clock drift (none learned yet) and is resynchronised too.
+    let page = tab.get("/admin/accounts/bob?done=token_assigned").await;
+    assert!(
+        page.body.contains("TOTP SHA1 6 30s ±1, dérive +0 (+0 s)"),
+        "{}",
+        page.body
+    );
+    assert!(page.body.contains("id=\"resync-form\""), "{}", page.body);
     let r = submit(
         &mut tab,
         "/admin/accounts/bob/tokens/revoke",

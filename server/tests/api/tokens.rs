@@ -44,6 +44,22 @@ fn hotp(counter: u64) -> String {
     oathtool(&["--hotp", "-c", &counter.to_string(), SECRET_HEX])
 }
 
+/// The code a TOTP token of the RFC secret (SHA1, 6 digits, 30 s) shows at server time `now`
+/// when its own clock runs `ahead` seconds in front of the server's (behind if negative):
+/// `oathtool -N` at the token's time.
+fn shown(now: i64, ahead: i64) -> String {
+    totp(SECRET_B32, now + ahead)
+}
+
+/// The drift stored for the token `serial`, in steps.
+async fn drift(s: &TestServer, serial: &str) -> i64 {
+    sqlx::query_scalar("SELECT drift FROM otp_tokens WHERE serial = ?")
+        .bind(serial)
+        .fetch_one(&s.db().await)
+        .await
+        .expect("token row")
+}
+
 /// A server on a fixed clock at [`START`], with room for the failures the tests make.
 async fn server() -> (TestServer, Arc<FixedClock>) {
     let clock = Arc::new(FixedClock::at(START));
@@ -152,22 +168,20 @@ async fn a_totp_token_logs_in_through_the_otp_form_once_per_code_within_its_wind
         otp_login(&s, "alice", &totp(SECRET_B32, now + 30)).await.0,
         303
     );
-    // Three steps on: the step before now works (the window's other edge), the one two
-    // steps back does not (and it was never used).
+    // That code taught the token's drift: its clock runs a step ahead. Four steps on, the
+    // window lies around its clock: the step before (now's, the window's other edge) works,
+    // the one two steps back (and never used) does not.
     clock.advance(120);
     let now = START + 120;
     assert_eq!(
-        otp_login(&s, "alice", &totp(SECRET_B32, now - 60)).await.0,
+        otp_login(&s, "alice", &totp(SECRET_B32, now - 30)).await.0,
         401
     );
-    assert_eq!(
-        otp_login(&s, "alice", &totp(SECRET_B32, now - 30)).await.0,
-        303
-    );
+    assert_eq!(otp_login(&s, "alice", &totp(SECRET_B32, now)).await.0, 303);
     // An earlier step than the last one used never works again, even inside the window.
     clock.advance(-30);
     assert_eq!(
-        otp_login(&s, "alice", &totp(SECRET_B32, now - 60)).await.0,
+        otp_login(&s, "alice", &totp(SECRET_B32, now - 30)).await.0,
         401
     );
     clock.advance(30);
@@ -248,11 +262,11 @@ async fn an_hotp_token_from_a_pskc_file_follows_its_counter_and_is_resynchronise
         matches!(refused, AdminError::ResyncFailed(_)),
         "{refused:?}"
     );
-    let counter = admin
+    let resynced = admin
         .resync_token(&operator(), "987654321", &hotp(30), &hotp(31))
         .await
         .expect("resync");
-    assert_eq!(counter, 32);
+    assert_eq!(resynced.state.counter, 32);
     assert_eq!(
         otp_login(&s, "bob", &hotp(31)).await.0,
         401,
@@ -263,17 +277,6 @@ async fn an_hotp_token_from_a_pskc_file_follows_its_counter_and_is_resynchronise
     assert!(rows.iter().any(|(e, a, d)| e == "token_resynced"
         && a.as_deref() == Some("bob")
         && d.as_deref() == Some("serial=987654321 counter=32")));
-    // A TOTP token has no counter to resynchronise.
-    admin
-        .import_tokens(&operator(), &csv_file())
-        .await
-        .expect("import");
-    assert!(matches!(
-        admin
-            .resync_token(&operator(), "TK-0001", "123456", "654321")
-            .await,
-        Err(AdminError::NotHotp(_))
-    ));
 }
 
 #[tokio::test]
@@ -528,4 +531,139 @@ async fn a_token_code_used_by_two_logins_at_once_opens_one_session() {
         .await
         .expect("count");
     assert_eq!(sessions, 1);
+}
+
+#[tokio::test]
+async fn a_hardware_totp_token_whose_clock_drifts_ahead_is_followed_login_after_login() {
+    let (s, clock) = server().await;
+    let admin = alice_with_token(&s).await;
+    // The token's clock runs 25 s ahead on day one: its code is the next step's, inside the
+    // ±1 window; the drift (+1 step) is learned.
+    let mut now = START;
+    let mut ahead = 25;
+    assert_eq!(
+        otp_login(&s, "alice", &shown(now, ahead)).await,
+        (303, "otp_token".into())
+    );
+    assert_eq!(drift(&s, "TK-0001").await, 1);
+    // Then it gains 30 s a week; the clinician logs in once a week. Each code is one step
+    // past the drift learned the week before: inside the window around it, though by week
+    // three outside the window around the server's own time. Six weeks on the token runs
+    // seven steps (3.5 min) ahead, and still logs in.
+    for week in 1..=6 {
+        clock.advance(7 * 86_400);
+        now += 7 * 86_400;
+        ahead += 30;
+        assert_eq!(
+            otp_login(&s, "alice", &shown(now, ahead)).await,
+            (303, "otp_token".into()),
+            "week {week}"
+        );
+        assert_eq!(drift(&s, "TK-0001").await, 1 + week, "week {week}");
+        // The code just used, and the token's previous one, are refused (replay).
+        assert_eq!(
+            otp_login(&s, "alice", &shown(now, ahead)).await.0,
+            401,
+            "week {week}"
+        );
+        assert_eq!(
+            otp_login(&s, "alice", &shown(now, ahead - 30)).await.0,
+            401,
+            "week {week}"
+        );
+    }
+    // The window now lies around the token's clock: a code of the server's own time, never
+    // used, is refused; so is one two steps further than the token.
+    clock.advance(60);
+    now += 60;
+    assert_eq!(otp_login(&s, "alice", &shown(now, 0)).await.0, 401);
+    assert_eq!(otp_login(&s, "alice", &shown(now, ahead + 60)).await.0, 401);
+    assert_eq!(otp_login(&s, "alice", &shown(now, ahead)).await.0, 303);
+    // The administrator sees the drift learned.
+    let tokens = admin.tokens("alice").await.expect("tokens");
+    assert_eq!(
+        tigr_server::admin::token_summary(tigr_server::i18n::Lang::En, &tokens[0]),
+        "TOTP SHA1 6 30s ±1, drift +7 (+210 s)"
+    );
+    assert_eq!(
+        tigr_server::admin::token_summary(tigr_server::i18n::Lang::Fr, &tokens[0]),
+        "TOTP SHA1 6 30s ±1, dérive +7 (+210 s)"
+    );
+}
+
+#[tokio::test]
+async fn a_totp_token_past_its_window_is_resynchronised_from_two_consecutive_codes() {
+    let (s, clock) = server().await;
+    let admin = alice_with_token(&s).await;
+    // Months without a login: the token now runs five steps (2.5 min) ahead, beyond the
+    // window around the drift learned (none): locked out.
+    let now = START;
+    let ahead = 150;
+    assert_eq!(otp_login(&s, "alice", &shown(now, ahead)).await.0, 401);
+    // Two codes that do not follow each other, or a token more than 20 minutes off (three
+    // hours ahead, found within the day searched): refused, nothing changes.
+    let refused = admin
+        .resync_token(
+            &operator(),
+            "TK-0001",
+            &shown(now, ahead - 30),
+            &shown(now, ahead + 30),
+        )
+        .await
+        .expect_err("not consecutive");
+    assert!(
+        matches!(refused, AdminError::ResyncFailed(_)),
+        "{refused:?}"
+    );
+    let refused = admin
+        .resync_token(
+            &operator(),
+            "TK-0001",
+            &shown(now, 3 * 3600 - 30),
+            &shown(now, 3 * 3600),
+        )
+        .await
+        .expect_err("too far");
+    assert!(
+        matches!(&refused, AdminError::ClockTooFar { minutes: 180, .. }),
+        "{refused:?}"
+    );
+    assert!(
+        refused
+            .message(tigr_server::i18n::Lang::Fr)
+            .contains("décalée de +180 min"),
+        "{}",
+        refused.message(tigr_server::i18n::Lang::Fr)
+    );
+    assert_eq!(drift(&s, "TK-0001").await, 0);
+    // The code shown, then the next one: the drift becomes the token's.
+    let first = shown(now, ahead);
+    clock.advance(30);
+    let now = now + 30;
+    let second = shown(now, ahead);
+    let resynced = admin
+        .resync_token(&operator(), "TK-0001", &first, &second)
+        .await
+        .expect("resync");
+    assert_eq!(resynced.state.drift, 5);
+    assert_eq!(drift(&s, "TK-0001").await, 5);
+    // The two codes are spent; the token's next code logs in.
+    assert_eq!(otp_login(&s, "alice", &second).await.0, 401);
+    clock.advance(30);
+    assert_eq!(
+        otp_login(&s, "alice", &shown(now + 30, ahead)).await,
+        (303, "otp_token".into())
+    );
+    let rows = events(&s).await;
+    assert!(
+        rows.iter().any(|(e, a, d)| e == "token_resynced"
+            && a.as_deref() == Some("alice")
+            && d.as_deref() == Some("serial=TK-0001 drift=5")),
+        "{rows:?}"
+    );
+    let resyncs = rows
+        .iter()
+        .filter(|(e, _, _)| e == "token_resynced")
+        .count();
+    assert_eq!(resyncs, 1, "refusals change nothing");
 }

@@ -11,7 +11,7 @@
 //! | `GET/POST /admin/accounts/{id}/edit`    | name, e-mail, role                                |
 //! | `POST /admin/accounts/{id}/disable`, `/enable`, `/unblock`, `/revoke` | the actions of the account page |
 //! | `POST /admin/accounts/{id}/password`    | a password invitation; its link, shown once       |
-//! | `POST /admin/accounts/{id}/tokens`, `/tokens/unassign`, `/tokens/revoke`, `/tokens/resync` | give a hardware token by serial, take it back, revoke, resynchronise (HOTP) |
+//! | `POST /admin/accounts/{id}/tokens`, `/tokens/unassign`, `/tokens/revoke`, `/tokens/resync` | give a hardware token by serial, take it back, revoke, resynchronise (HOTP counter, TOTP drift) |
 //! | `POST /admin/accounts/{id}/tokens/invite` | a token invitation (authenticator app); its link, shown once |
 //! | `GET/POST /admin/tokens`                | hardware tokens waiting for an account; import a PSKC or CSV file |
 //! | `GET  /admin/accounts/{id}/enroll`      | "Enroll a smartphone": choose the invitation's lifetime |
@@ -315,7 +315,6 @@ fn status_of(error: &AdminError) -> StatusCode {
         | AdminError::TokenRevoked(_)
         | AdminError::TokenNotAssigned(_)
         | AdminError::AppToken(_)
-        | AdminError::NotHotp(_)
         | AdminError::AdminExists => StatusCode::CONFLICT,
         AdminError::PublicUrl(_)
         | AdminError::Storage(_)
@@ -340,6 +339,7 @@ fn status_of(error: &AdminError) -> StatusCode {
         | AdminError::InvalidSubjectType(_)
         | AdminError::TokenFile(_)
         | AdminError::ResyncFailed(_)
+        | AdminError::ClockTooFar { .. }
         | AdminError::NothingToChange => StatusCode::BAD_REQUEST,
     }
 }

@@ -1,6 +1,7 @@
 //! TOTP/HOTP tokens on the account page: give an imported hardware token by serial, take it
-//! back, revoke, resynchronise an HOTP token, invite the owner to enroll an authenticator
-//! app (the link shown once); and the import of hardware token files (PSKC or CSV).
+//! back, revoke, resynchronise (HOTP counter, TOTP drift), invite the owner to enroll an
+//! authenticator app (the link shown once); and the import of hardware token files (PSKC or
+//! CSV).
 
 use axum::extract::Path;
 use axum::http::StatusCode;
@@ -103,7 +104,7 @@ pub async fn revoke(
 }
 
 /// `POST /admin/accounts/{id}/tokens/resync` (`serial`, `first`, `second`): resynchronises
-/// an HOTP token from two consecutive codes.
+/// a token (HOTP or TOTP) from two consecutive codes.
 pub async fn resync(
     Path(id): Path<String>,
     AdminForm { admin, form }: AdminForm<TokenForm>,

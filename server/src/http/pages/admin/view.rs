@@ -9,7 +9,6 @@ use crate::admin::{Account, AuditEvent, AuditRecord, StoredToken, TokenOrigin};
 use crate::admin::{AccountSummary, Invitation, InvitationStatus, Page, Phone, PhoneStatus, Role};
 use crate::domain::lockout::{BlockReason, LockStatus};
 use crate::domain::offline_pause::OfflineStatus;
-use crate::domain::otp_token::TokenKind;
 use crate::i18n::Lang;
 use tigr_core::clock::TimeZone;
 
@@ -619,7 +618,6 @@ pub fn pager<T>(ctx: &PageContext, page: &Page<T>) -> Pager {
 pub(super) struct TokenView {
     serial: String,
     app: bool,
-    hotp: bool,
     params: String,
     active: bool,
     revoked: Option<Time>,
@@ -632,8 +630,7 @@ pub(super) fn token_view(lang: Lang, zone: &TimeZone, token: &StoredToken) -> To
     TokenView {
         serial: token.serial.clone(),
         app: token.origin == TokenOrigin::App,
-        hotp: token.params.kind == TokenKind::Hotp,
-        params: token.params.summary(token.state.counter),
+        params: crate::admin::token_summary(lang, token),
         active: token.is_active(),
         revoked: token.revoked_at.map(|at| Time::at(at, zone, lang)),
         last_used: token.last_used_at.map(|at| Time::at(at, zone, lang)),
