@@ -6,6 +6,7 @@ pub mod apache;
 pub mod bench;
 pub mod consistency;
 pub mod harness;
+pub mod oathtool;
 pub mod phone;
 pub mod smtp;
 pub mod web_flows;

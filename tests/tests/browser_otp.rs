@@ -18,6 +18,7 @@ use tigr_server::admin::Actor;
 use tigr_server::test_pki::TestPki;
 use tigr_tests::accessibility::{assert_wcag_clean, wcag_violations};
 use tigr_tests::harness::{AsyncHarness, Phone};
+use tigr_tests::oathtool::totp_now;
 use tigr_tests::smtp::{SmtpServer, account_invited_to_a_password, relay};
 use tigr_tests::web_flows::{
     active_id, body_text, click, enrolled_phone, js, js_string, launch, shot, submit_and_wait,
@@ -284,21 +285,6 @@ async fn a_code_read_from_the_mailbox_opens_the_session() {
     h.shutdown().await;
 }
 
-/// The code `oathtool` (an implementation independent of Tigr's) computes for the TOTP
-/// secret `secret_b32` (SHA1, 6 digits, 30 s) now: what an authenticator app, a browser
-/// extension or a hardware token shows.
-fn oathtool_totp(secret_b32: &str) -> String {
-    let output = std::process::Command::new("oathtool")
-        .args(["--totp", "-b", secret_b32])
-        .output()
-        .expect("oathtool runs (Debian package oathtool, see scripts/install-deps.sh)");
-    assert!(output.status.success(), "oathtool: {output:?}");
-    String::from_utf8(output.stdout)
-        .expect("utf8")
-        .trim()
-        .to_owned()
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_totp_token_code_typed_in_the_browser_opens_the_session() {
     // "12345678901234567890" (RFC 6238's SHA1 secret) in base32.
@@ -329,7 +315,7 @@ async fn a_totp_token_code_typed_in_the_browser_opens_the_session() {
 
     c.goto(&h.url("/login/otp")).await.expect("OTP page");
     type_into(c, "otp-tigr-id", "alice").await;
-    submit_code(c, &oathtool_totp(SECRET_B32)).await;
+    submit_code(c, &totp_now(SECRET_B32)).await;
     wait_for_path(c, "/session", Duration::from_secs(20)).await;
     let session = body_text(c).await;
     assert!(session.contains("Dr alice"), "{session}");
@@ -750,7 +736,7 @@ async fn the_password_and_token_invitation_pages_pass_axe_core() {
         .chars()
         .filter(|ch| !ch.is_whitespace())
         .collect();
-    type_into(c, "token-code", &oathtool_totp(&secret)).await;
+    type_into(c, "token-code", &totp_now(&secret)).await;
     click(c, "#token-submit").await;
     wait_js(
         c,

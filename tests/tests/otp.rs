@@ -3,9 +3,9 @@
 //! as a separate process. No server: OTP accounts never talk to one.
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 use tigr_tests::harness::{Phone, PhoneRun};
+use tigr_tests::oathtool::oathtool;
 
 fn phone_binary() -> &'static Path {
     Path::new(env!("CARGO_BIN_EXE_tigr-phone"))
@@ -80,19 +80,6 @@ impl OtpPhone {
         image.save(&path).expect("PNG written");
         path
     }
-}
-
-/// What `oathtool` says for `args` (a TOTP or HOTP computation).
-fn oathtool(args: &[&str]) -> String {
-    let output = Command::new("oathtool")
-        .args(args)
-        .output()
-        .expect("oathtool runs (Debian package oathtool, see scripts/install-deps.sh)");
-    assert!(output.status.success(), "oathtool {args:?}: {output:?}");
-    String::from_utf8(output.stdout)
-        .expect("utf8")
-        .trim()
-        .to_owned()
 }
 
 /// A TOTP account: its URI parameters and how oathtool names them.

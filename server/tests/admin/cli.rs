@@ -13,6 +13,7 @@ use std::time::{Duration, Instant};
 
 use crate::browser::Tab;
 use crate::common::{Phone, TestServer};
+use crate::oathtool::{hotp, totp_at};
 use crate::support::{cli, cli_fails, cli_ok};
 
 const FR: &str = "fr_FR.UTF-8";
@@ -905,25 +906,11 @@ async fn tokens_are_imported_assigned_listed_and_revoked_from_the_command_line()
     let err = cli_fails(&d, FR, &["admin", "token", "assign", "alice", "TK-1"]);
     assert!(err.contains("a déjà le jeton « TK-2 »"), "{err}");
     // Resync from the codes oathtool computes for counters 20 and 21.
-    let code = |counter: &str| {
-        let out = Command::new("oathtool")
-            .args([
-                "--hotp",
-                "-c",
-                counter,
-                "3132333435363738393031323334353637383930",
-            ])
-            .output()
-            .expect("oathtool runs");
-        String::from_utf8(out.stdout)
-            .expect("utf8")
-            .trim()
-            .to_owned()
-    };
+    let code = |counter: u64| hotp("3132333435363738393031323334353637383930", counter);
     let out = cli_ok(
         &d,
         EN,
-        &["admin", "token", "resync", "TK-2", &code("20"), &code("21")],
+        &["admin", "token", "resync", "TK-2", &code(20), &code(21)],
     );
     assert!(
         out.contains("Token \"TK-2\" resynchronised: HOTP SHA1 6 #22."),
@@ -937,16 +924,7 @@ async fn tokens_are_imported_assigned_listed_and_revoked_from_the_command_line()
         .expect("after 1970")
         .as_secs()
         + 300;
-    let totp = |at: u64| {
-        let out = Command::new("oathtool")
-            .args(["--totp", "-b", secret, "-N", &format!("@{at}")])
-            .output()
-            .expect("oathtool runs");
-        String::from_utf8(out.stdout)
-            .expect("utf8")
-            .trim()
-            .to_owned()
-    };
+    let totp = |at: u64| totp_at(secret, at as i64);
     let (first, second) = (totp(token_time - 30), totp(token_time));
     let out = cli_ok(
         &d,

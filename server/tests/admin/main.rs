@@ -8,6 +8,10 @@
 #[path = "../api/common.rs"]
 mod common;
 mod support;
+// The independent HOTP/TOTP implementation (tigr-tests).
+#[allow(dead_code)]
+#[path = "../../../tests/src/oathtool.rs"]
+mod oathtool;
 // The browser-like client of the web page suite.
 #[allow(dead_code)]
 #[path = "../api/browser.rs"]

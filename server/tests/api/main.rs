@@ -7,6 +7,10 @@ mod common;
 // The SMTP server process the browser suite also uses (tigr-tests).
 #[path = "../../../tests/src/smtp.rs"]
 mod smtp;
+// The independent HOTP/TOTP implementation the token tests ask (tigr-tests).
+#[allow(dead_code)]
+#[path = "../../../tests/src/oathtool.rs"]
+mod oathtool;
 // The OpenID Connect suite's relying party and its helpers (the OTP mode's service login).
 #[allow(dead_code)]
 #[path = "../oidc/support.rs"]

@@ -4,7 +4,6 @@
 //! Toolkit, installed by scripts/install-deps.sh), run as a separate process, on the
 //! server's own (fixed, advanced by hand) clock.
 
-use std::process::Command;
 use std::sync::Arc;
 
 use tigr_core::clock::FixedClock;
@@ -13,6 +12,7 @@ use tigr_server::domain::otp_token::{app_params, otpauth_uri};
 
 use crate::browser::{Tab, attr, unescape};
 use crate::common::TestServer;
+use crate::oathtool::{self, totp_at as totp};
 use crate::otp::{PASSWORD, account_with_password, events, form_error, log_in, operator, otp_form};
 
 /// 2027-01-15T08:00:15Z: 15 s into time step 60_000_000 of 30 s.
@@ -21,27 +21,9 @@ const START: i64 = 1_800_000_015;
 const SECRET_B32: &str = "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ";
 const SECRET_HEX: &str = "3132333435363738393031323334353637383930";
 
-/// What `oathtool` prints for `args`.
-fn oathtool(args: &[&str]) -> String {
-    let output = Command::new("oathtool")
-        .args(args)
-        .output()
-        .expect("oathtool runs (Debian package oathtool, see scripts/install-deps.sh)");
-    assert!(output.status.success(), "oathtool {args:?}: {output:?}");
-    String::from_utf8(output.stdout)
-        .expect("utf8")
-        .trim()
-        .to_owned()
-}
-
-/// The 6-digit TOTP code (SHA1, 30 s) of `secret_b32` at Unix time `at`.
-fn totp(secret_b32: &str, at: i64) -> String {
-    oathtool(&["--totp", "-b", secret_b32, "-N", &format!("@{at}")])
-}
-
 /// The 6-digit HOTP code of the RFC secret for `counter`.
 fn hotp(counter: u64) -> String {
-    oathtool(&["--hotp", "-c", &counter.to_string(), SECRET_HEX])
+    oathtool::hotp(SECRET_HEX, counter)
 }
 
 /// The code a TOTP token of the RFC secret (SHA1, 6 digits, 30 s) shows at server time `now`
