@@ -59,22 +59,19 @@ pub async fn page(
     query: Result<Query<CardQuery>, QueryRejection>,
 ) -> Result<Response, WebError> {
     let query = query_of(query);
-    let target = match LoginTarget::read(
+    let LoginTarget { oidc, return_to } = match LoginTarget::for_page(
         &app,
         &ctx,
         &headers,
         query.authorize.as_deref(),
         query.return_to.as_deref(),
+        session.is_some(),
     )
     .await
     {
         Ok(target) => target,
-        Err(refusal) => return Ok(refusal),
+        Err(at_once) => return Ok(at_once),
     };
-    if let Some(response) = target.shortcut(session.is_some()) {
-        return Ok(response);
-    }
-    let LoginTarget { oidc, return_to } = target;
     let Some(card) = &app.pages.card else {
         let mut response = refusal_page(&app, &ctx, CardRefusal::NotConfigured, None);
         *response.status_mut() = StatusCode::NOT_FOUND;

@@ -98,22 +98,19 @@ pub async fn page(
     query: Result<Query<LoginQuery>, QueryRejection>,
 ) -> Result<Response, WebError> {
     let Query(query) = query.unwrap_or_default();
-    let target = match LoginTarget::read(
+    let LoginTarget { oidc, return_to } = match LoginTarget::for_page(
         &app,
         &ctx,
         &headers,
         query.authorize.as_deref(),
         query.return_to.as_deref(),
+        session.is_some(),
     )
     .await
     {
         Ok(target) => target,
-        Err(refusal) => return Ok(refusal),
+        Err(at_once) => return Ok(at_once),
     };
-    if let Some(response) = target.shortcut(session.is_some()) {
-        return Ok(response);
-    }
-    let LoginTarget { oidc, return_to } = target;
     let chose_qr = query.method.as_deref() == Some("qr");
     if !chose_qr && PageMethod::remembered(&app, &headers) == PageMethod::Otp {
         let kept = match &oidc {

@@ -65,13 +65,16 @@ pub(super) struct LoginTarget {
 
 impl LoginTarget {
     /// The kept request `authorize` if there is one, else the `return` URL if allowed.
-    /// `Err`: the refusal page of a kept request this browser cannot use.
-    pub(super) async fn read(
+    /// `Err`: the response to send at once instead of a login page — the refusal page of a
+    /// kept request this browser cannot use, or, for a browser already `logged_in` with no
+    /// kept request (which is here because it needs a new login), the way on.
+    pub(super) async fn for_page(
         app: &AppState,
         ctx: &PageContext,
         headers: &HeaderMap,
         authorize: Option<&str>,
         return_to: Option<&str>,
+        logged_in: bool,
     ) -> Result<Self, Response> {
         let oidc = kept_request(app, headers, authorize)
             .await
@@ -82,14 +85,10 @@ impl LoginTarget {
                 return_to.and_then(|r| checked_return(r, &app.origin, &app.pages.return_prefixes))
             }
         };
+        if logged_in && oidc.is_none() {
+            return Err(see_other(return_to.as_deref().unwrap_or("/session")));
+        }
         Ok(Self { oidc, return_to })
-    }
-
-    /// Where a browser already logged in goes at once, or `None` when it must log in. A
-    /// kept request is here because it needs a (new) login: no shortcut then.
-    pub(super) fn shortcut(&self, logged_in: bool) -> Option<Response> {
-        (logged_in && self.oidc.is_none())
-            .then(|| see_other(self.return_to.as_deref().unwrap_or("/session")))
     }
 }
 

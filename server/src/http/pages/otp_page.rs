@@ -75,14 +75,19 @@ pub async fn page(
     query: Result<Query<LoginQuery>, QueryRejection>,
 ) -> Response {
     let Query(query) = query.unwrap_or_default();
-    let target =
-        match LoginTarget::read(&app, &ctx, &headers, query.authorize(), query.return_to()).await {
-            Ok(target) => target,
-            Err(refusal) => return refusal,
-        };
-    if let Some(response) = target.shortcut(session.is_some()) {
-        return response;
-    }
+    let target = match LoginTarget::for_page(
+        &app,
+        &ctx,
+        &headers,
+        query.authorize(),
+        query.return_to(),
+        session.is_some(),
+    )
+    .await
+    {
+        Ok(target) => target,
+        Err(at_once) => return at_once,
+    };
     let cookie = LoginCookie::of(&app, &headers);
     let mut response = render_otp_page(
         &app,
@@ -129,12 +134,14 @@ pub async fn post(
 ) -> Result<Response, WebError> {
     let token = check_login_post(&app, &ctx, &headers, &body)?;
     let form: OtpForm = serde_urlencoded::from_bytes(&body).unwrap_or_default();
-    let LoginTarget { oidc, return_to } = match LoginTarget::read(
+    // A posted form is a login (or a code sent) whether or not a session exists: no shortcut.
+    let LoginTarget { oidc, return_to } = match LoginTarget::for_page(
         &app,
         &ctx,
         &headers,
         Some(&form.authorize),
         Some(&form.return_to),
+        false,
     )
     .await
     {
