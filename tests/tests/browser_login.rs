@@ -160,7 +160,11 @@ async fn mark_page(c: &Client) {
 /// The states the document marked by [`mark_page`] went through, read from any later page of
 /// the tab.
 async fn marked_page_states(c: &Client) -> Vec<String> {
-    let stored = js(c, "return sessionStorage.getItem('tigrMarkedStates') || '[]';").await;
+    let stored = js(
+        c,
+        "return sessionStorage.getItem('tigrMarkedStates') || '[]';",
+    )
+    .await;
     serde_json::from_str(stored.as_str().expect("a string")).expect("states")
 }
 
