@@ -93,7 +93,18 @@ class ScreenUiTest {
     /** Types [pin] on the app's keypad, one key at a time. */
     private fun ComposeUiTest.typePin(pin: String) = pin.forEach { press(it.toString()) }
 
-    private fun loginPayload(qr: String): String = (parseCode(qr) as ScannedCode.Login).code.payload
+    /**
+     * What a user has at the login page: a phone (in [dir]) enrolled as [tigrId], a fresh login
+     * challenge on the server and the payload its QR holds, and a window whose protection
+     * requests are counted.
+     */
+    private inner class LoginScene(dir: Path, tigrId: String) {
+        val phone = AppPhone(dir)
+        val account = phone.enroll(server, tigrId, PIN)
+        val challenge = server.createChallenge()
+        val payload = (parseCode(challenge.qrPayload) as ScannedCode.Login).code.payload
+        val protection = CountingProtection()
+    }
 
     /** Enrolls [account] through the screens; the PIN screens keep the window protected. */
     private fun ComposeUiTest.enrollThroughScreens(phone: AppPhone, account: String, text: UiText) {
@@ -146,14 +157,11 @@ class ScreenUiTest {
     @Test
     fun `login review - who asks is shown, the PIN typed on the pad approves on the server`(@TempDir dir: Path) = runComposeUiTest {
         val text = UiText.French
-        val phone = AppPhone(dir)
-        val account = phone.enroll(server, "ui-login", PIN)
-        val challenge = server.createChallenge()
-        val login = LoginViewModel(loginPayload(challenge.qrPayload), phone.sdk)
-        val protection = CountingProtection()
+        val scene = LoginScene(dir, "ui-login")
+        val login = LoginViewModel(scene.payload, scene.phone.sdk)
         var finished = false
         setContent {
-            AppFrame(text, protection = protection) {
+            AppFrame(text, protection = scene.protection) {
                 LoginFlow(login, onFinished = { finished = true }, onScanAgain = {}, onOffline = {})
             }
         }
@@ -162,12 +170,12 @@ class ScreenUiTest {
         val review = login.step.value as LoginStep.Review
         fun shown(label: TextId, value: String) =
             onNode(hasText(text[label]) and hasText(value)).assertExists()
-        shown(TextId.LABEL_SERVER, account.serverHost)
+        shown(TextId.LABEL_SERVER, scene.account.serverHost)
         shown(TextId.LABEL_BROWSER_IP, review.context.browserIp)
         shown(TextId.LABEL_BROWSER, review.context.browserSummary)
         shown(TextId.LABEL_TIGR_ID, "ui-login")
-        assertEquals("scanned", server.state(challenge).first)
-        assertEquals(1, protection.active, "the review screen (PIN pad) protects the window")
+        assertEquals("scanned", server.state(scene.challenge).first)
+        assertEquals(1, scene.protection.active, "the review screen (PIN pad) protects the window")
 
         onNodeWithText(text[TextId.LOGIN_APPROVE]).assertIsNotEnabled()
         typePin(PIN)
@@ -178,8 +186,8 @@ class ScreenUiTest {
 
         waitForText(text[TextId.APPROVED_TITLE]) { login.step.value }
         waitForIdle()
-        assertEquals(0, protection.active, "leaving the PIN screen lifts the protection")
-        assertEquals("approved" to "ui-login", server.state(challenge))
+        assertEquals(0, scene.protection.active, "leaving the PIN screen lifts the protection")
+        assertEquals("approved" to "ui-login", server.state(scene.challenge))
         press(text[TextId.ACTION_DONE])
         assertTrue(finished)
     }
@@ -187,21 +195,17 @@ class ScreenUiTest {
     @Test
     fun `offline - no network, the login hands over, the password is read digit by digit`(@TempDir dir: Path) = runComposeUiTest {
         val text = UiText.French
-        val phone = AppPhone(dir)
-        phone.enroll(server, "ui-offline", PIN)
-        val challenge = server.createChallenge()
-        val payload = loginPayload(challenge.qrPayload)
+        val scene = LoginScene(dir, "ui-offline")
         server.network.cut()
         try {
-            val login = LoginViewModel(payload, phone.sdk)
+            val login = LoginViewModel(scene.payload, scene.phone.sdk)
             var offline by mutableStateOf<OfflineViewModel?>(null)
-            val protection = CountingProtection()
             setContent {
-                AppFrame(text, protection = protection) {
+                AppFrame(text, protection = scene.protection) {
                     val current = offline
                     if (current == null) {
                         LoginFlow(login, onFinished = {}, onScanAgain = {}, onOffline = { go: GoOffline ->
-                            offline = OfflineViewModel(payload, go.tigrId, go.reason, phone.sdk) { System.nanoTime() / 1_000_000 }
+                            offline = OfflineViewModel(scene.payload, go.tigrId, go.reason, scene.phone.sdk) { System.nanoTime() / 1_000_000 }
                         })
                     } else {
                         OfflineFlow(current, onFinished = {})
@@ -213,7 +217,7 @@ class ScreenUiTest {
             typePin(PIN)
             press(text[TextId.OFFLINE_SHOW_CODE])
             waitForText(text[TextId.OFFLINE_INSTRUCTION]) { offline?.step?.value }
-            assertEquals(1, protection.active, "the password screen protects the window")
+            assertEquals(1, scene.protection.active, "the password screen protects the window")
 
             val code = (checkNotNull(offline).step.value as OfflineStep.Code).code
             val label = text[TextId.LABEL_PASSWORD]
@@ -221,7 +225,7 @@ class ScreenUiTest {
             assertEquals(15, spokenDigits(code.otp).length, "8 digits, one by one")
             onNodeWithContentDescription(text[TextId.LABEL_TIGR_ID] + " : u i - o f f l i n e").assertExists()
 
-            val reply = server.submitOffline(challenge, code.tigrId, code.otp)
+            val reply = server.submitOffline(scene.challenge, code.tigrId, code.otp)
             assertEquals(200, reply.statusCode(), reply.body())
         } finally {
             server.network.restore()
