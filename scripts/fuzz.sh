@@ -8,7 +8,12 @@
 #                                               default), new inputs kept in a temporary
 #                                               folder; add --grow to keep them in
 #                                               fuzz/corpus/TARGET, then run cmin
-#   scripts/fuzz.sh cmin [TARGET...]            minimises the committed corpora
+#   scripts/fuzz.sh cmin [TARGET...]            minimises the inputs campaigns found (named by
+#                                               their SHA-1); named seeds and findings stay
+#   scripts/fuzz.sh brief [TARGET...]           CI's short fuzzing: each target for a fixed
+#                                               number of executions from a fixed seed, new
+#                                               inputs in a temporary folder; the same commit
+#                                               always gets the same verdict
 #
 # libFuzzer runs through cargo-fuzz (installed with `cargo install --locked cargo-fuzz` when
 # missing) on the stable toolchain: RUSTC_BOOTSTRAP=1 lets it pass its nightly flags.
@@ -36,6 +41,26 @@ fuzz_cargo() {
   RUSTC_BOOTSTRAP=1 cargo fuzz "$@"
 }
 
+# Builds the instrumented targets and makes $scratch, a temporary folder removed on exit.
+prepare_fuzzing() {
+  need_cargo_fuzz
+  fuzz_cargo build --sanitizer "$sanitizer"
+  scratch=$(mktemp -d "${TMPDIR:-/tmp}/tigr-fuzz.XXXXXX")
+  trap 'rm -rf "$scratch"' EXIT
+}
+
+# Executions of a brief run per target: about 10 s each on a quiet 2-core machine with
+# AddressSanitizer (rates of the campaigns in docs/security.md), counted from the start, so
+# they include one pass over the committed corpus.
+brief_runs() {
+  case "$1" in
+    qr_image) echo 1500 ;;
+    page_forms) echo 20000 ;;
+    wire_json) echo 40000 ;;
+    *) echo 100000 ;;
+  esac
+}
+
 sanitizer="${TIGR_FUZZ_SANITIZER:-address}"
 
 case "${1:-}" in
@@ -51,10 +76,7 @@ case "${1:-}" in
       grow=1
       shift
     fi
-    need_cargo_fuzz
-    fuzz_cargo build --sanitizer "$sanitizer"
-    scratch=$(mktemp -d "${TMPDIR:-/tmp}/tigr-fuzz.XXXXXX")
-    trap 'rm -rf "$scratch"' EXIT
+    prepare_fuzzing
     for target in $(targets_of "$@"); do
       echo "== fuzz $target for $seconds s"
       if [ "$grow" = 1 ]; then
@@ -67,12 +89,45 @@ case "${1:-}" in
         -max_total_time="$seconds" -timeout=20 -rss_limit_mb=2048 -print_final_stats=1
     done
     ;;
+  brief)
+    shift
+    prepare_fuzzing
+    for target in $(targets_of "$@"); do
+      runs=$(brief_runs "$target")
+      echo "== fuzz $target, $runs executions from seed 1"
+      mkdir -p "$scratch/$target"
+      started=$SECONDS
+      log="$scratch/$target.log"
+      status=0
+      fuzz_cargo run --sanitizer "$sanitizer" "$target" "$scratch/$target" "fuzz/corpus/$target" -- \
+        -runs="$runs" -seed=1 -timeout=20 -rss_limit_mb=2048 -print_final_stats=1 >"$log" 2>&1 \
+        || status=$?
+      grep -E '^(stat::|INFO: (Seed|Loaded)|#[0-9]+[[:space:]]+(INITED|DONE))' "$log" || true
+      echo "   $target: $((SECONDS - started)) s"
+      if [ "$status" != 0 ]; then
+        tail -n 80 "$log"
+        echo "fuzzing $target found a failing input (above; fuzz/artifacts/$target/)" >&2
+        exit 1
+      fi
+    done
+    ;;
   cmin)
     shift
-    need_cargo_fuzz
+    prepare_fuzzing
     for target in $(targets_of "$@"); do
       echo "== cmin $target"
-      fuzz_cargo cmin --sanitizer "$sanitizer" "$target" "fuzz/corpus/$target"
+      corpus="fuzz/corpus/$target"
+      # Named files (hand-written seeds, inputs of findings that the docs and tests cite) stay
+      # as they are; of the inputs a campaign found (named by their SHA-1), only those that
+      # add coverage to the named ones and to each other are kept.
+      kept="$scratch/$target"
+      mkdir -p "$kept"
+      find "$corpus" -maxdepth 1 -type f -regextype posix-extended ! -regex '.*/[0-9a-f]{40}' -exec cp {} "$kept/" \;
+      fuzz_cargo run --sanitizer "$sanitizer" "$target" "$kept" "$corpus" -- \
+        -merge=1 -timeout=20 -rss_limit_mb=2048
+      find "$corpus" -maxdepth 1 -type f -regextype posix-extended -regex '.*/[0-9a-f]{40}' -delete
+      find "$kept" -maxdepth 1 -type f -regextype posix-extended -regex '.*/[0-9a-f]{40}' -exec mv {} "$corpus/" \;
+      echo "   $target: $(find "$corpus" -maxdepth 1 -type f | wc -l) inputs"
     done
     ;;
   *)
