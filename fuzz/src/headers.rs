@@ -129,8 +129,12 @@ fn check_origin(headers: &HeaderMap) {
             "{origin:?} passed for {own}"
         );
         assert!(
-            read.username().is_empty() && read.password().is_none(),
-            "{origin:?} passed for {own}"
+            read.username().is_empty()
+                && read.password().is_none()
+                && read.path() == "/"
+                && read.query().is_none()
+                && read.fragment().is_none(),
+            "{origin:?} passed for {own}: more than an origin"
         );
     }
 }

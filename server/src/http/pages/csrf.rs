@@ -79,8 +79,9 @@ pub(crate) fn is_issued_login_cookie(key: &ring::hmac::Key, value: &str) -> bool
 }
 
 /// True unless the browser says the request comes from another site: `Sec-Fetch-Site` other
-/// than `same-origin`, or an `Origin` other than `own` (compared normalised; `null` and
-/// anything unparsable are other sites).
+/// than `same-origin`, or an `Origin` other than `own` (compared normalised; `null`, anything
+/// unparsable and anything more than an origin — user info, a path, a query, a fragment — are
+/// other sites: a browser never sends them).
 pub fn same_origin(headers: &HeaderMap, own: &Origin) -> bool {
     if let Some(site) = headers.get("sec-fetch-site")
         && site.as_bytes() != b"same-origin"
@@ -90,13 +91,18 @@ pub fn same_origin(headers: &HeaderMap, own: &Origin) -> bool {
     let Some(origin) = headers.get(ORIGIN) else {
         return true;
     };
-    let (Ok(origin), Ok(own)) = (
-        origin.to_str().map(url::Url::parse),
-        url::Url::parse(&own.to_string()),
-    ) else {
+    let Ok(origin) = origin.to_str() else {
         return false;
     };
-    origin.is_ok_and(|origin| origin.origin().is_tuple() && origin.origin() == own.origin())
+    // Scheme, host and port only, as browsers send it: the text after `://` holds no user
+    // info, path, query or fragment (the URL parser would drop an empty `@` unseen).
+    let only_an_origin = origin
+        .split_once("://")
+        .is_some_and(|(_, authority)| !authority.contains(['@', '/', '\\', '?', '#']));
+    let (Ok(origin), Ok(own)) = (url::Url::parse(origin), url::Url::parse(&own.to_string())) else {
+        return false;
+    };
+    only_an_origin && origin.origin().is_tuple() && origin.origin() == own.origin()
 }
 
 /// The token submitted with a request: header first, else the `csrf` field of a form body.
@@ -235,6 +241,24 @@ mod tests {
             &own
         ));
         assert!(!same_origin(&headers(&[("origin", "null")]), &own));
+        // Spelled otherwise, the same origin.
+        assert!(same_origin(
+            &headers(&[("origin", "HTTP://127.0.0.1:8080")]),
+            &own
+        ));
+        // More than an origin: never sent by a browser.
+        for more in [
+            "http://@127.0.0.1:8080",
+            "http://@@@@127.0.0.1:8080",
+            "http://user:pw@127.0.0.1:8080",
+            "http://127.0.0.1:8080/login",
+            "http://127.0.0.1:8080?a=b",
+            "http://127.0.0.1:8080#f",
+            "http://127.0.0.1:8080/",
+        ] {
+            let sent = HeaderMap::from_iter([(ORIGIN, more.parse().expect("value"))]);
+            assert!(!same_origin(&sent, &own), "{more}");
+        }
         assert!(!same_origin(
             &headers(&[("origin", "127.0.0.1:8080")]),
             &own
