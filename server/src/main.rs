@@ -1,6 +1,6 @@
 //! `tigr-server`: run the server (default), administer accounts and phones (`admin ...`),
-//! create an enrollment QR code (`enroll`, alias of `admin enroll`), or back up the database
-//! (`backup`).
+//! create an enrollment QR code (`enroll`, alias of `admin enroll`), back up the database
+//! (`backup`) or migrate it (`migrate`).
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -45,6 +45,9 @@ enum Command {
         /// The backup file to create.
         file: PathBuf,
     },
+    /// Apply the pending database migrations and exit (run it before starting an upgraded
+    /// server); prints the schema version before and after.
+    Migrate,
 }
 
 #[tokio::main]
@@ -68,6 +71,7 @@ async fn main() -> ExitCode {
         Command::Admin { command } => return tigr_server::cli::run_admin(&config, command).await,
         Command::Oidc { command } => return tigr_server::cli::run_oidc(&config, command).await,
         Command::Backup { file } => return tigr_server::cli::run_backup(&config, &file).await,
+        Command::Migrate => return tigr_server::cli::run_migrate(&config).await,
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -1,6 +1,6 @@
-//! Backups of the configuration's database, for the command line (`tigr-server backup`),
-//! with their messages in both languages. The work itself is the storage's
-//! (`storage/maintenance.rs`).
+//! Backups and migrations of the configuration's database, for the command line
+//! (`tigr-server backup`, `tigr-server migrate`), with their messages in both languages. The
+//! work itself is the storage's (`storage/maintenance.rs`).
 
 use std::path::Path;
 
@@ -9,11 +9,16 @@ use crate::i18n::Lang;
 use crate::storage;
 use crate::text::{text, text_with};
 
-pub use crate::storage::{BackupReport, MaintenanceError, latest_schema_version};
+pub use crate::storage::{BackupReport, MaintenanceError, MigrationReport, latest_schema_version};
 
 /// Copies the live database to `dest` (which must not exist) and checks the copy.
 pub async fn backup(config: &Config, dest: &Path) -> Result<BackupReport, MaintenanceError> {
     storage::backup(&config.database_url, dest).await
+}
+
+/// Applies the migrations the database lacks.
+pub async fn migrate(config: &Config) -> Result<MigrationReport, MaintenanceError> {
+    storage::migrate(&config.database_url).await
 }
 
 /// The message of `error` for people, in `lang`.
@@ -35,6 +40,11 @@ pub fn message(error: &MaintenanceError, lang: Lang) -> String {
             lang,
             "cli-backup-version-mismatch",
             &[("live", (*live).into()), ("copy", (*copy).into())],
+        ),
+        MaintenanceError::NewerSchema { database, known } => text_with(
+            lang,
+            "cli-migrate-newer",
+            &[("database", (*database).into()), ("known", (*known).into())],
         ),
         MaintenanceError::Io { path, source } => text_with(
             lang,

@@ -1,5 +1,6 @@
-//! `tigr-server backup FILE`: the database file for operators. It runs beside a running
-//! server; see [`crate::admin::maintenance`].
+//! `tigr-server backup FILE` and `tigr-server migrate`: the database file for operators
+//! (docs/deployment.md). Both run beside a running server; see
+//! [`crate::admin::maintenance`].
 
 use std::path::Path;
 use std::process::ExitCode;
@@ -31,6 +32,40 @@ pub async fn run_backup(config: &Config, file: &Path) -> ExitCode {
                 )
             );
             println!("{}", master_key_note(config, lang));
+            ExitCode::SUCCESS
+        }
+        Err(error) => fail(&error, lang),
+    }
+}
+
+/// Runs `tigr-server migrate`: the schema version before and after.
+pub async fn run_migrate(config: &Config) -> ExitCode {
+    let lang = Lang::from_env();
+    match maintenance::migrate(config).await {
+        Ok(report) if report.before == Some(report.after) => {
+            println!(
+                "{}",
+                text_with(
+                    lang,
+                    "cli-migrate-up-to-date",
+                    &[("version", report.after.into())]
+                )
+            );
+            ExitCode::SUCCESS
+        }
+        Ok(report) => {
+            let before = match report.before {
+                Some(version) => version.to_string(),
+                None => text(lang, "cli-migrate-no-version"),
+            };
+            println!(
+                "{}",
+                text_with(
+                    lang,
+                    "cli-migrate-done",
+                    &[("before", before.into()), ("after", report.after.into())]
+                )
+            );
             ExitCode::SUCCESS
         }
         Err(error) => fail(&error, lang),

@@ -1,9 +1,9 @@
 //! Work on the database file itself for the command line: a consistent backup of a live
-//! database.
+//! database, and migrations applied on their own (before an upgraded server starts).
 //!
-//! It does not go through a [`super::SqliteStore`]: a backup must not migrate the live
-//! database (the server running beside it may be an older version), and it runs in a
-//! process of its own beside the server, which SQLite's locks and WAL allow.
+//! Neither goes through a running [`SqliteStore`]: a backup must not migrate the live
+//! database (the server running beside it may be an older version), and both run in a
+//! process of their own beside the server, which SQLite's locks and WAL allow.
 //!
 //! A backup is `VACUUM INTO` on a connection of its own: one read transaction, so the copy is
 //! the database as one commit left it while the server goes on writing (WAL readers never
@@ -20,13 +20,13 @@ use std::time::{Duration, Instant};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteConnection};
 use sqlx::{ConnectOptions as _, Connection as _};
 
-use super::{MIGRATOR, StorageError, is_in_memory};
+use super::{MIGRATOR, SqliteStore, StorageError, is_in_memory};
 
-/// Why a backup did not happen. Nothing was written when one is returned.
+/// Why a backup or a migration did not happen. Nothing was written when one is returned.
 #[derive(Debug, thiserror::Error)]
 pub enum MaintenanceError {
     /// The database URL names an in-memory database.
-    #[error("the database is in memory: there is no file to back up")]
+    #[error("the database is in memory: there is no file to back up or migrate")]
     InMemory,
     /// No database file at the configured place.
     #[error("no database at {0}")]
@@ -47,6 +47,14 @@ pub enum MaintenanceError {
         live: i64,
         /// The copy's.
         copy: i64,
+    },
+    /// The database was migrated by a newer version of Tigr than this binary.
+    #[error("the database has schema version {database}, newer than this binary's {known}")]
+    NewerSchema {
+        /// The database's version.
+        database: i64,
+        /// The newest version this binary knows.
+        known: i64,
     },
     /// A file of the backup could not be created, written or linked.
     #[error("{path}: {source}")]
@@ -82,6 +90,15 @@ pub struct BackupReport {
     pub accounts: i64,
     /// Time taken by the copy and its check.
     pub elapsed: Duration,
+}
+
+/// What [`migrate`] did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct MigrationReport {
+    /// Schema version before (`None`: a database without any migration yet).
+    pub before: Option<i64>,
+    /// Schema version after.
+    pub after: i64,
 }
 
 /// The newest schema version this binary knows (its last embedded migration).
@@ -120,6 +137,33 @@ pub async fn backup(url: &str, dest: &Path) -> Result<BackupReport, MaintenanceE
     })
 }
 
+/// Applies the migrations the database of `url` lacks, exactly as the server does at start,
+/// and says which versions it went from and to. A database newer than this binary is
+/// refused untouched.
+pub async fn migrate(url: &str) -> Result<MigrationReport, MaintenanceError> {
+    let (options, source) = existing_database(url)?;
+    let mut conn = options.connect().await?;
+    let before = schema_version(&mut conn, &source).await;
+    conn.close().await?;
+    let before = match before {
+        Ok(version) => Some(version),
+        // An empty file (created but never migrated) is a database without migrations.
+        Err(MaintenanceError::NotTigr(_)) if is_empty(&source) => None,
+        Err(error) => return Err(error),
+    };
+    let known = latest_schema_version();
+    if let Some(database) = before.filter(|v| *v > known) {
+        return Err(MaintenanceError::NewerSchema { database, known });
+    }
+    let (store, _) = SqliteStore::open(url).await?;
+    store.close().await;
+    drop(store);
+    let mut conn = options.connect().await?;
+    let after = schema_version(&mut conn, &source).await?;
+    conn.close().await?;
+    Ok(MigrationReport { before, after })
+}
+
 /// The options of a connection to the existing database file of `url`, and its path.
 /// Nothing is created: a mistyped path must not become a new, empty database.
 fn existing_database(url: &str) -> Result<(SqliteConnectOptions, PathBuf), MaintenanceError> {
@@ -137,6 +181,10 @@ fn existing_database(url: &str) -> Result<(SqliteConnectOptions, PathBuf), Maint
         return Err(MaintenanceError::NoDatabase(path));
     }
     Ok((options, path))
+}
+
+fn is_empty(path: &Path) -> bool {
+    std::fs::metadata(path).is_ok_and(|m| m.len() == 0)
 }
 
 /// The schema version of a Tigr database: its last migration applied.
@@ -312,6 +360,10 @@ mod tests {
         let dest = dir.path().join("copy.db");
         assert!(matches!(
             backup(&url, &dest).await,
+            Err(MaintenanceError::NoDatabase(_))
+        ));
+        assert!(matches!(
+            migrate(&url).await,
             Err(MaintenanceError::NoDatabase(_))
         ));
         assert!(matches!(

@@ -62,7 +62,9 @@ pub use cards::CardBinding;
 pub use challenges::NewChallenge;
 pub use devices::{Device, NewDevice};
 pub use files::LoosePermission;
-pub use maintenance::{BackupReport, MaintenanceError, backup, latest_schema_version};
+pub use maintenance::{
+    BackupReport, MaintenanceError, MigrationReport, backup, latest_schema_version, migrate,
+};
 pub use offline::PauseChannel;
 pub use oidc::{NewAccessToken, PendingRequest, QueuedLogout, StoredAccessToken, StoredSigningKey};
 pub use otp::NewPasswordInvitation;

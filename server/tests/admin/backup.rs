@@ -1,5 +1,6 @@
-//! `tigr-server backup`: a backup taken by the binary while the server binary serves logins,
-//! restored beside the same master key; a backup never replaces a file.
+//! `tigr-server backup` and `tigr-server migrate` (docs/deployment.md): a backup taken by the
+//! binary while the server binary serves logins, restored beside the same master key; a
+//! backup never replaces a file; migrations applied once, refused on a newer database.
 //! (A restore with another master key is refused at start: the `api` suite's
 //! `storage::offline_secrets_are_encrypted_at_rest` covers that rule.)
 
@@ -360,4 +361,80 @@ async fn a_backup_never_replaces_a_file_and_changes_nothing() {
     let err = cli_fails(empty.path(), FR, &["backup", other.to_str().expect("path")]);
     assert!(err.contains("Aucune base de données"), "{err}");
     assert!(!empty.path().join("tigr.db").exists() && !other.exists());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn migrate_applies_pending_migrations_once_and_refuses_a_newer_database() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let d = dir.path();
+    // A database of an older Tigr: the first five migrations of this one.
+    let shipped = Path::new(env!("CARGO_MANIFEST_DIR")).join("migrations/sqlite");
+    let mut files: Vec<PathBuf> = std::fs::read_dir(&shipped)
+        .expect("migrations")
+        .map(|e| e.expect("entry").path())
+        .collect();
+    files.sort();
+    let older = d.join("older-migrations");
+    std::fs::create_dir(&older).expect("folder");
+    for file in &files[..5] {
+        std::fs::copy(file, older.join(file.file_name().expect("name"))).expect("copy");
+    }
+    let db = d.join("tigr.db");
+    let pool = sqlx::SqlitePool::connect(&format!("sqlite://{}?mode=rwc", db.display()))
+        .await
+        .expect("database");
+    sqlx::migrate::Migrator::new(older.as_path())
+        .await
+        .expect("migrations")
+        .run(&pool)
+        .await
+        .expect("older schema");
+    pool.close().await;
+    let latest = latest_schema_version();
+    assert_eq!(latest, files.len() as i64, "one version per migration file");
+
+    let out = cli_ok(d, FR, &["migrate"]);
+    assert!(
+        out.contains(&format!("Version du schéma : 5 → {latest}")),
+        "{out}"
+    );
+    let out = cli_ok(d, FR, &["migrate"]);
+    assert!(
+        out.contains(&format!("Version du schéma : {latest}, déjà à jour")),
+        "{out}"
+    );
+    let out = cli_ok(d, EN, &["migrate"]);
+    assert!(
+        out.contains(&format!("Schema version: {latest}, already up to date")),
+        "{out}"
+    );
+    let rows = "SELECT COUNT(*) FROM _sqlx_migrations WHERE success = 1";
+    assert_eq!(count(&db, rows).await, latest);
+
+    // A database migrated by a newer Tigr: refused, untouched.
+    let pool = sqlx::SqlitePool::connect(&format!("sqlite://{}", db.display()))
+        .await
+        .expect("database");
+    sqlx::query(
+        "INSERT INTO _sqlx_migrations (version, description, success, checksum, execution_time) \
+         VALUES (999, 'from the future', 1, x'00', 0)",
+    )
+    .execute(&pool)
+    .await
+    .expect("insert");
+    pool.close().await;
+    let err = cli_fails(d, FR, &["migrate"]);
+    assert!(
+        err.contains(&format!(
+            "version de schéma 999, plus récente que celle de ce programme ({latest})"
+        )),
+        "{err}"
+    );
+    assert_eq!(count(&db, rows).await, latest + 1);
+
+    // No database: refused, and none is created.
+    let empty = tempfile::tempdir().expect("tempdir");
+    let err = cli_fails(empty.path(), EN, &["migrate"]);
+    assert!(err.contains("No database at"), "{err}");
+    assert!(!empty.path().join("tigr.db").exists());
 }
