@@ -115,7 +115,11 @@ pub async fn backup(url: &str, dest: &Path) -> Result<BackupReport, MaintenanceE
         return Err(MaintenanceError::Exists(dest.to_path_buf()));
     }
     let partial = partial_name(dest)?;
-    create_private(&partial)?;
+    // A failure here (no such folder, no permission) is about the name asked for.
+    create_private(&partial).map_err(|error| match error {
+        MaintenanceError::Io { source, .. } => io(dest, source),
+        other => other,
+    })?;
     let result = copy_and_check(&options, &partial).await.and_then(|report| {
         link_into_place(&partial, dest)?;
         Ok(report)
