@@ -9,8 +9,8 @@
 //! added within the first 32 items always gives French (French wins ties); the browser
 //! summary is short and made of letters, digits, spaces and `·` only (a forged header puts
 //! no text of its own on the phone); a cookie value read has no `;`; the origin check passes
-//! only for a same-origin `Sec-Fetch-Site` and an `Origin` naming this server or the `Host`
-//! the browser used.
+//! only for a same-origin `Sec-Fetch-Site` and an `Origin` naming this server (scheme, host
+//! and port as RFC 6454 compares them, whatever the `Host`).
 
 use axum::http::header::{COOKIE, HOST, ORIGIN};
 use axum::http::{HeaderMap, HeaderValue};
@@ -113,12 +113,24 @@ fn check_origin(headers: &HeaderMap) {
             continue;
         };
         let origin = origin.to_str().expect("a passing Origin is text");
-        let authority = origin
-            .strip_prefix("https://")
-            .or_else(|| origin.strip_prefix("http://"));
-        let host = headers.get(HOST).and_then(|h| h.to_str().ok());
-        let named = origin == own.to_string()
-            || matches!((authority, host), (Some(a), Some(h)) if a.eq_ignore_ascii_case(h));
-        assert!(named, "{origin:?} passed for {own} (Host {host:?})");
+        // Same origin as RFC 6454 defines it: scheme, host and port, a default port written
+        // or not (`https://auth.example.fr:443` is `https://auth.example.fr`).
+        let read = url::Url::parse(origin).expect("a passing Origin is a URL");
+        let ours = url::Url::parse(&own.to_string()).expect("own origin");
+        assert_eq!(read.scheme(), ours.scheme(), "{origin:?} passed for {own}");
+        assert_eq!(
+            read.host_str(),
+            ours.host_str(),
+            "{origin:?} passed for {own}"
+        );
+        assert_eq!(
+            read.port_or_known_default(),
+            ours.port_or_known_default(),
+            "{origin:?} passed for {own}"
+        );
+        assert!(
+            read.username().is_empty() && read.password().is_none(),
+            "{origin:?} passed for {own}"
+        );
     }
 }
