@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Installs what the test suites need beyond Rust, Java/Maven and Node.js, idempotently:
 # * Debian's Chromium and ChromeDriver for the browser tests;
-# * nginx for the card login test behind a reverse proxy, NSS tools and OpenSSL to give the
-#   browser a test card;
+# * nginx for the card login test behind a reverse proxy and the reference deployment's test,
+#   NSS tools and OpenSSL to give the browser a test card;
+# * systemd-analyze (Debian's systemd package), which checks the shipped systemd units;
 # * oathtool (OATH Toolkit), the reference the OTP account tests check codes against;
 # * Debian's Apache httpd with mod_auth_openidc, the relying party of the `oidc_apache` suite;
 # * a Python virtual environment with the pinned OpenID Connect client of the `oidc_authlib`
@@ -19,6 +20,7 @@ need=()
 command -v chromium >/dev/null 2>&1 || need+=(chromium)
 command -v chromedriver >/dev/null 2>&1 || need+=(chromium-driver)
 [ -x /usr/sbin/nginx ] || command -v nginx >/dev/null 2>&1 || need+=(nginx)
+command -v systemd-analyze >/dev/null 2>&1 || need+=(systemd)
 command -v pk12util >/dev/null 2>&1 || need+=(libnss3-tools)
 command -v openssl >/dev/null 2>&1 || need+=(openssl)
 command -v oathtool >/dev/null 2>&1 || need+=(oathtool)

@@ -1,5 +1,6 @@
-//! `tigr-server`: run the server (default), administer accounts and phones (`admin ...`), or
-//! create an enrollment QR code (`enroll`, alias of `admin enroll`).
+//! `tigr-server`: run the server (default), administer accounts and phones (`admin ...`),
+//! create an enrollment QR code (`enroll`, alias of `admin enroll`), back up the database
+//! (`backup`) or migrate it (`migrate`).
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -37,6 +38,16 @@ enum Command {
         #[command(subcommand)]
         command: OidcCommand,
     },
+    /// Copy the live database to FILE (consistent while the server runs; FILE must not
+    /// exist; mode 0600), check the copy, and say where the master key is: it is not in the
+    /// backup and must be backed up separately.
+    Backup {
+        /// The backup file to create.
+        file: PathBuf,
+    },
+    /// Apply the pending database migrations and exit (run it before starting an upgraded
+    /// server); prints the schema version before and after.
+    Migrate,
 }
 
 #[tokio::main]
@@ -59,6 +70,8 @@ async fn main() -> ExitCode {
         Command::Enroll(args) => return tigr_server::cli::run_enroll(&config, args).await,
         Command::Admin { command } => return tigr_server::cli::run_admin(&config, command).await,
         Command::Oidc { command } => return tigr_server::cli::run_oidc(&config, command).await,
+        Command::Backup { file } => return tigr_server::cli::run_backup(&config, &file).await,
+        Command::Migrate => return tigr_server::cli::run_migrate(&config).await,
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

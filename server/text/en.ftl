@@ -780,6 +780,24 @@ cli-enroll-invitation = Invitation: { $id } (follow: tigr-server admin invitatio
 cli-enroll-png = PNG image written to: { $path }
 cli-enroll-png-failed = PNG image not written to { $path } ({ $error }): use the QR code above.
 
+## Command line: backup and migrations (`tigr-server backup`, `tigr-server migrate`)
+
+cli-backup-done = Backup written and checked: { $path } ({ $kib } KiB, schema version { $version }, { $accounts } account(s), integrity check: ok, { $ms } ms).
+cli-backup-key-file = The master key is NOT in this backup. It is in { $path }: back it up separately, never beside the database backups. Without it, a restored backup does not start.
+cli-backup-key-inline = The master key is NOT in this backup. It is given by TIGR_MASTER_KEY (or master_key in the configuration file): back it up separately, never beside the database backups. Without it, a restored backup does not start.
+cli-backup-exists = { $path } exists already: a backup never replaces a file. Choose another name.
+cli-backup-integrity = The copy failed its integrity check ({ $detail }): it was deleted.
+cli-backup-version-mismatch = The copy has schema version { $copy } and the live database version { $live } (migrated during the copy?): the copy was deleted, try again.
+cli-migrate-done = Schema version: { $before } → { $after }. Migrations applied.
+cli-migrate-up-to-date = Schema version: { $version }, already up to date. Nothing to do.
+cli-migrate-no-version = none
+cli-migrate-newer = The database has schema version { $database }, newer than this program's ({ $known }): use the version of Tigr that migrated it, or restore the backup made before the upgrade.
+cli-maintenance-in-memory = The database is in memory: there is no file to back up or migrate (TIGR_DATABASE_URL).
+cli-maintenance-no-database = No database at { $path }: check TIGR_DATABASE_URL (the server creates it at its first start).
+cli-maintenance-not-tigr = { $path } is not a Tigr database.
+cli-maintenance-io = { $path }: { $error }
+cli-maintenance-database = Database error: { $error }
+
 ## Command line: OpenID Connect (`tigr-server oidc ...`)
 
 cli-oidc-client-added = Service "{ $name }" registered.

@@ -780,6 +780,24 @@ cli-enroll-invitation = Invitation : { $id } (suivi : tigr-server admin invitati
 cli-enroll-png = Image PNG écrite dans : { $path }
 cli-enroll-png-failed = image PNG non écrite dans { $path } ({ $error }) : utilisez le QR code ci-dessus.
 
+## Command line: backup and migrations (`tigr-server backup`, `tigr-server migrate`)
+
+cli-backup-done = Sauvegarde écrite et vérifiée : { $path } ({ $kib } Kio, version du schéma { $version }, { $accounts } compte(s), contrôle d'intégrité : ok, { $ms } ms).
+cli-backup-key-file = La clé maîtresse n'est PAS dans cette sauvegarde. Elle est dans { $path } : sauvegardez-la séparément, jamais à côté des sauvegardes de la base. Sans elle, une sauvegarde restaurée ne démarre pas.
+cli-backup-key-inline = La clé maîtresse n'est PAS dans cette sauvegarde. Elle est donnée par TIGR_MASTER_KEY (ou master_key dans le fichier de configuration) : sauvegardez-la séparément, jamais à côté des sauvegardes de la base. Sans elle, une sauvegarde restaurée ne démarre pas.
+cli-backup-exists = { $path } existe déjà : une sauvegarde ne remplace jamais un fichier. Choisissez un autre nom.
+cli-backup-integrity = La copie n'a pas passé le contrôle d'intégrité ({ $detail }) : elle a été supprimée.
+cli-backup-version-mismatch = La copie a la version de schéma { $copy } et la base en service la version { $live } (migrée pendant la copie ?) : la copie a été supprimée, recommencez.
+cli-migrate-done = Version du schéma : { $before } → { $after }. Migrations appliquées.
+cli-migrate-up-to-date = Version du schéma : { $version }, déjà à jour. Rien à faire.
+cli-migrate-no-version = aucune
+cli-migrate-newer = La base de données a la version de schéma { $database }, plus récente que celle de ce programme ({ $known }) : utilisez la version de Tigr qui l'a migrée, ou restaurez la sauvegarde faite avant la mise à jour.
+cli-maintenance-in-memory = La base de données est en mémoire : il n'y a pas de fichier à sauvegarder ni à migrer (TIGR_DATABASE_URL).
+cli-maintenance-no-database = Aucune base de données dans { $path } : vérifiez TIGR_DATABASE_URL (le serveur la crée à son premier démarrage).
+cli-maintenance-not-tigr = { $path } n'est pas une base de données Tigr.
+cli-maintenance-io = { $path } : { $error }
+cli-maintenance-database = Erreur de la base de données : { $error }
+
 ## Command line: OpenID Connect (`tigr-server oidc ...`)
 
 cli-oidc-client-added = Service « { $name } » enregistré.

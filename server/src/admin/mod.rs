@@ -69,6 +69,7 @@ pub mod csv;
 mod error;
 mod invitations;
 mod lockout;
+pub mod maintenance;
 mod model;
 mod oidc_clients;
 mod passwords;

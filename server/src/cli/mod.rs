@@ -1,13 +1,16 @@
 //! The operators' command line: `tigr-server admin ...` (and `tigr-server enroll`, its
-//! alias for `admin enroll`), and `tigr-server oidc ...` (OpenID Connect clients and keys). Arguments are parsed here, every rule and every audit row is
-//! [`crate::admin::AdminService`]'s; output is French, or English when `LC_ALL`,
-//! `LC_MESSAGES` or `LANG` starts with `en`. A failure prints a message on stderr, changes
-//! nothing and exits with status 1.
+//! alias for `admin enroll`), `tigr-server oidc ...` (OpenID Connect clients and keys),
+//! `tigr-server backup` and `tigr-server migrate` (the database file). Arguments are parsed
+//! here, every rule and every audit row is [`crate::admin::AdminService`]'s; output is
+//! French, or English when `LC_ALL`, `LC_MESSAGES` or `LANG` starts with `en`. A failure
+//! prints a message on stderr, changes nothing and exits with status 1.
 
 mod enroll;
+mod maintenance;
 mod oidc;
 mod output;
 
+pub use maintenance::{run_backup, run_migrate};
 pub use oidc::{ClientAddArgs, ClientCommand, Format, OidcCommand, run_oidc};
 
 use std::io::Write as _;

@@ -31,6 +31,7 @@ mod challenges;
 mod devices;
 mod enrollments;
 mod files;
+mod maintenance;
 mod meta;
 mod offline;
 mod oidc;
@@ -61,6 +62,9 @@ pub use cards::CardBinding;
 pub use challenges::NewChallenge;
 pub use devices::{Device, NewDevice};
 pub use files::LoosePermission;
+pub use maintenance::{
+    BackupReport, MaintenanceError, MigrationReport, backup, latest_schema_version, migrate,
+};
 pub use offline::PauseChannel;
 pub use oidc::{NewAccessToken, PendingRequest, QueuedLogout, StoredAccessToken, StoredSigningKey};
 pub use otp::NewPasswordInvitation;
@@ -88,6 +92,9 @@ pub enum StorageError {
     #[error("unexpected value in the database: {0}")]
     Corrupt(String),
 }
+
+/// The schema migrations, embedded in the binary.
+static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
 
 /// Read connections of a file database.
 const READERS: usize = 4;
@@ -170,7 +177,7 @@ impl SqliteStore {
             .max_connections(1)
             .connect_with(options.clone())
             .await?;
-        sqlx::migrate!("./migrations/sqlite").run(&migrator).await?;
+        MIGRATOR.run(&migrator).await?;
         migrator.close().await;
         // (sqlx names in-memory databases and shares their cache, so the readers of an
         // in-memory store see the writer's database.)

@@ -1,7 +1,7 @@
 //! Tests of the administration: the `AdminService` that the CLI and the admin pages share,
 //! the `tigr-server admin ...` binary, what administrators' actions do to logins over real
-//! HTTP (revocation, disabling, temporary and permanent blocks with a fixed clock), and the
-//! admin web pages (`web_pages`).
+//! HTTP (revocation, disabling, temporary and permanent blocks with a fixed clock), the
+//! admin web pages (`web_pages`), and backups and migrations of the database (`backup`).
 
 // The real server and virtual phone of the API suite, reused as is.
 #[allow(dead_code)]
@@ -20,6 +20,7 @@ mod browser;
 mod accounts;
 mod atomic_audit;
 mod audit;
+mod backup;
 mod cli;
 mod lockout;
 mod phones;

@@ -1,0 +1,395 @@
+//! The reference deployment of docs/deployment.md, as shipped in deploy/: the nginx site
+//! (`nginx -t`, then the login page, its event stream and a login's long poll through a
+//! real nginx on loopback, with the client's forged X-Forwarded-For replaced), the systemd
+//! units (`systemd-analyze verify` and the offline security check), and the configuration
+//! file they use.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::Duration;
+
+use serde_json::{Value, json};
+use tigr_server::Config;
+use tigr_server::test_pki::tls_server_certificate;
+
+// The real server and virtual phone of the API suite, reused as is.
+#[allow(dead_code)]
+#[path = "api/common.rs"]
+mod common;
+
+use common::{Challenge, TestServer};
+
+/// An address a client forges: it must never reach Tigr's records.
+const FORGED: &str = "203.0.113.9";
+
+fn shipped(path: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../deploy")
+        .join(path)
+}
+
+fn nginx_binary() -> &'static str {
+    if Path::new("/usr/sbin/nginx").exists() {
+        "/usr/sbin/nginx"
+    } else {
+        "nginx"
+    }
+}
+
+/// `text` with `from` replaced by `to`; `from` must be there (the test follows the file).
+fn replaced(text: &str, from: &str, to: &str) -> String {
+    assert!(text.contains(from), "{from:?} is no longer in the file");
+    text.replace(from, to)
+}
+
+/// deploy/nginx/tigr.conf inside a throwaway nginx on loopback: the same site, with only
+/// its ports, upstream and certificate paths changed. Stopped when dropped.
+struct Nginx {
+    child: Option<std::process::Child>,
+    dir: tempfile::TempDir,
+    port: u16,
+    cert_pem: String,
+}
+
+impl Nginx {
+    fn configure(upstream: std::net::SocketAddr, port: u16) -> Self {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = |name: &str| dir.path().join(name).display().to_string();
+        let (cert_pem, key_pem, _) = tls_server_certificate();
+        std::fs::write(path("tls.pem"), &cert_pem).expect("write");
+        std::fs::write(path("tls.key"), &key_pem).expect("write");
+        let http_port = free_port();
+        let site = std::fs::read_to_string(shipped("nginx/tigr.conf")).expect("site file");
+        let site = replaced(
+            &site,
+            "server 127.0.0.1:8080;",
+            &format!("server {upstream};"),
+        );
+        let site = replaced(
+            &site,
+            "listen 80;",
+            &format!("listen 127.0.0.1:{http_port};"),
+        );
+        let site = replaced(&site, "listen [::]:80;", "");
+        let site = replaced(
+            &site,
+            "listen 443 ssl http2;",
+            &format!("listen 127.0.0.1:{port} ssl http2;"),
+        );
+        let site = replaced(&site, "listen [::]:443 ssl http2;", "");
+        let site = replaced(
+            &site,
+            "/etc/letsencrypt/live/auth.example.fr/fullchain.pem",
+            &path("tls.pem"),
+        );
+        let site = replaced(
+            &site,
+            "/etc/letsencrypt/live/auth.example.fr/privkey.pem",
+            &path("tls.key"),
+        );
+        let site = replaced(&site, "/var/www/acme", &path("acme"));
+        std::fs::write(path("tigr.conf"), site).expect("write");
+        let main = format!(
+            "daemon off;\nmaster_process off;\npid {pid};\nerror_log {log} warn;\n\
+             events {{ worker_connections 64; }}\n\
+             http {{\n  access_log off;\n  client_body_temp_path {tmp};\n  proxy_temp_path {tmp};\n\
+               fastcgi_temp_path {tmp};\n  uwsgi_temp_path {tmp};\n  scgi_temp_path {tmp};\n\
+               include {site};\n}}\n",
+            pid = path("nginx.pid"),
+            log = path("error.log"),
+            tmp = dir.path().display(),
+            site = path("tigr.conf"),
+        );
+        std::fs::write(path("nginx.conf"), main).expect("write");
+        Self {
+            child: None,
+            dir,
+            port,
+            cert_pem,
+        }
+    }
+
+    fn command(&self) -> Command {
+        let path = |name: &str| self.dir.path().join(name).display().to_string();
+        let mut command = Command::new(nginx_binary());
+        command.args([
+            "-p",
+            &path(""),
+            "-e",
+            &path("error.log"),
+            "-c",
+            &path("nginx.conf"),
+        ]);
+        command
+    }
+
+    /// `nginx -t`: (success, its report).
+    fn test(&self) -> (bool, String) {
+        let output = self
+            .command()
+            .arg("-t")
+            .output()
+            .expect("nginx from Debian (scripts/install-deps.sh installs it)");
+        (
+            output.status.success(),
+            String::from_utf8_lossy(&output.stderr).into_owned(),
+        )
+    }
+
+    async fn start(&mut self) {
+        self.child = Some(self.command().spawn().expect("nginx starts"));
+        for _ in 0..200 {
+            if tokio::net::TcpStream::connect(("127.0.0.1", self.port))
+                .await
+                .is_ok()
+            {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(25)).await;
+        }
+        panic!("nginx does not listen on {}", self.port);
+    }
+
+    fn origin(&self) -> String {
+        format!("https://127.0.0.1:{}", self.port)
+    }
+}
+
+impl Drop for Nginx {
+    fn drop(&mut self) {
+        if let Some(child) = &mut self.child {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .expect("bind")
+        .local_addr()
+        .expect("address")
+        .port()
+}
+
+/// The `name=value` of every cookie a reply sets, as a `Cookie` header.
+fn cookies(response: &reqwest::Response) -> String {
+    response
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .filter_map(|v| v.split(';').next())
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+/// The value of `attribute="…"` in an HTML page.
+fn attribute(html: &str, attribute: &str) -> String {
+    let start = html
+        .find(&format!("{attribute}=\""))
+        .unwrap_or_else(|| panic!("no {attribute} in the page"))
+        + attribute.len()
+        + 2;
+    html[start..]
+        .split('"')
+        .next()
+        .expect("attribute value")
+        .to_owned()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_nginx_site_serves_the_login_page_its_live_channel_and_logins() {
+    let port = free_port();
+    let origin = format!("https://127.0.0.1:{port}");
+    let s = TestServer::start_with(|c| {
+        c.public_url = Some(tigr_core::payload::Origin::parse(&origin).expect("origin"));
+        c.trust_proxy = true;
+    })
+    .await;
+    let mut nginx = Nginx::configure(s.server.addr, port);
+    let (ok, report) = nginx.test();
+    assert!(ok && report.contains("test is successful"), "{report}");
+    nginx.start().await;
+    let phone = s.enroll("alice").await;
+    let http = reqwest::Client::builder()
+        .add_root_certificate(
+            reqwest::Certificate::from_pem(nginx.cert_pem.as_bytes()).expect("certificate"),
+        )
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("client");
+    let url = |path: &str| format!("{}{path}", nginx.origin());
+
+    let health = http.get(url("/healthz")).send().await.expect("health");
+    assert_eq!(health.status(), 200);
+    let metrics = http.get(url("/metrics")).send().await.expect("metrics");
+    assert_eq!(metrics.status(), 404, "metrics are not forwarded");
+
+    // The login page, then its server-sent events, through nginx.
+    let page = http
+        .get(url("/login"))
+        .header("x-forwarded-for", FORGED)
+        .send()
+        .await
+        .expect("login page");
+    assert_eq!(page.status(), 200);
+    let cookie = cookies(&page);
+    let html = page.text().await.expect("page");
+    let challenge = attribute(&html, "data-challenge");
+    let mut events = http
+        .get(url(&format!("/login/events/{challenge}")))
+        .header("cookie", &cookie)
+        .header("x-forwarded-for", FORGED)
+        .send()
+        .await
+        .expect("event stream");
+    assert_eq!(events.status(), 200);
+    assert!(
+        events.headers()["content-type"]
+            .to_str()
+            .unwrap_or("")
+            .starts_with("text/event-stream")
+    );
+    let mut seen = String::new();
+    while !seen.contains("\"state\":\"pending\"") {
+        let chunk = tokio::time::timeout(Duration::from_secs(10), events.chunk())
+            .await
+            .expect("the first event passes nginx")
+            .expect("readable")
+            .expect("stream open");
+        seen.push_str(&String::from_utf8_lossy(&chunk));
+    }
+    drop(events);
+
+    // A login through nginx: the browser long-polls while the phone approves.
+    let created = http
+        .post(url("/api/v1/login/challenges"))
+        .header("x-forwarded-for", FORGED)
+        .json(&json!({}))
+        .send()
+        .await
+        .expect("challenge");
+    assert_eq!(created.status(), 201);
+    let c = Challenge::from_created(&created.json::<Value>().await.expect("json"));
+    let poll = tokio::spawn({
+        let (http, url, token) = (
+            http.clone(),
+            url(&format!("/api/v1/login/challenges/{}/status?wait=30", c.id)),
+            c.token.clone(),
+        );
+        async move {
+            let reply = http
+                .get(url)
+                .header("x-tigr-browser-token", token)
+                .send()
+                .await
+                .expect("long poll");
+            assert_eq!(reply.status(), 200);
+            reply.json::<Value>().await.expect("json")
+        }
+    });
+    // Approve once the long poll waits (it answers at once when already decided, which
+    // would prove nothing about nginx).
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let approved = http
+        .post(url(&format!("/api/v1/login/challenges/{}/response", c.id)))
+        .header("x-forwarded-for", FORGED)
+        .json(&phone.approve(&origin, &c))
+        .send()
+        .await
+        .expect("approval");
+    assert_eq!(approved.status(), 200);
+    let state = poll.await.expect("long poll answered");
+    assert_eq!(state["state"], "approved", "{state}");
+    assert_eq!(state["account"], "alice");
+
+    // The forged address reached no record; nginx's own did.
+    let db = s.db().await;
+    let addresses: Vec<String> =
+        sqlx::query_scalar("SELECT DISTINCT ip FROM audit WHERE ip IS NOT NULL")
+            .fetch_all(&db)
+            .await
+            .expect("audit");
+    db.close().await;
+    assert!(!addresses.is_empty());
+    assert!(!addresses.iter().any(|a| a == FORGED), "{addresses:?}");
+    drop(nginx);
+    s.server.shutdown().await;
+}
+
+#[test]
+fn the_systemd_units_verify_cleanly() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let units = [
+        "tigr-server.service",
+        "tigr-backup.service",
+        "tigr-backup.timer",
+    ];
+    for unit in units {
+        // The binary the units start must exist for `verify`: this build's.
+        let text = std::fs::read_to_string(shipped(&format!("systemd/{unit}"))).expect("unit");
+        let text = text.replace(
+            "/usr/local/bin/tigr-server",
+            env!("CARGO_BIN_EXE_tigr-server"),
+        );
+        std::fs::write(dir.path().join(unit), text).expect("write");
+    }
+    let analyze = |args: &[&str]| {
+        let output = Command::new("systemd-analyze")
+            .args(args)
+            .current_dir(dir.path())
+            .output()
+            .expect("systemd-analyze (Debian package systemd; scripts/install-deps.sh)");
+        (
+            output.status.success(),
+            String::from_utf8_lossy(&output.stdout).into_owned()
+                + &String::from_utf8_lossy(&output.stderr),
+        )
+    };
+    // `verify` exits 0 on unknown keys and bad values but names them: none may be named.
+    let (ok, report) = analyze(&[
+        "verify",
+        "./tigr-server.service",
+        "./tigr-backup.service",
+        "./tigr-backup.timer",
+    ]);
+    assert!(ok && report.trim().is_empty(), "{report}");
+    // The sandbox: systemd's own exposure score, at most 2.0 of 10 ("OK") for each service.
+    for unit in &units[..2] {
+        let (ok, report) = analyze(&[
+            "security",
+            "--offline=true",
+            "--threshold=20",
+            &format!("./{unit}"),
+        ]);
+        assert!(ok, "{unit}: {report}");
+    }
+}
+
+#[test]
+fn the_shipped_configuration_keeps_tigr_behind_the_proxy_and_the_key_apart() {
+    let config = Config::load(Some(&shipped("tigr/tigr.toml"))).expect("valid configuration");
+    assert!(config.listen.ip().is_loopback(), "only nginx reaches Tigr");
+    assert!(config.trust_proxy);
+    let origin = config.public_origin().expect("public URL");
+    assert!(origin.is_secure(), "{origin}");
+    let units = std::fs::read_to_string(shipped("systemd/tigr-server.service")).expect("unit");
+    assert!(units.contains("StateDirectory=tigr\n"));
+    assert_eq!(config.database_url, "sqlite:///var/lib/tigr/tigr.db");
+    let tigr_server::config::MasterKeySource::File(key) = &config.master_key else {
+        panic!("a key file");
+    };
+    assert!(
+        !key.starts_with("/var/lib/tigr") && !key.starts_with("/var/backups"),
+        "the master key is kept apart from the database and its backups: {}",
+        key.display()
+    );
+    // The backup job writes only to the backups' folder and cannot read that key.
+    let backup = std::fs::read_to_string(shipped("systemd/tigr-backup.service")).expect("unit");
+    assert!(backup.contains("ReadWritePaths=/var/backups/tigr\n"));
+    assert!(
+        backup.contains(&format!("InaccessiblePaths=-{}\n", key.display())),
+        "{backup}"
+    );
+}
