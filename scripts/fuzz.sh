@@ -55,9 +55,13 @@ prepare_fuzzing() {
 brief_runs() {
   case "$1" in
     qr_image) echo 1500 ;;
+    qr_payload) echo 300000 ;;
+    admin_text | ocra_suite) echo 80000 ;;
+    headers) echo 60000 ;;
+    config | wire_json) echo 40000 ;;
+    return_url) echo 25000 ;;
     page_forms) echo 20000 ;;
-    wire_json) echo 40000 ;;
-    *) echo 100000 ;;
+    *) echo "no brief run defined for $1" >&2; exit 2 ;;
   esac
 }
 
