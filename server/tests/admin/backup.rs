@@ -7,7 +7,7 @@
 use std::io::{BufRead as _, BufReader};
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Stdio};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::Duration;
@@ -18,7 +18,7 @@ use tigr_server::admin::maintenance::latest_schema_version;
 use tigr_server::{Config, create_enrollment};
 
 use crate::common::{Challenge, Phone, read};
-use crate::support::{cli, cli_fails, cli_ok, texts};
+use crate::support::{cli, cli_fails, cli_ok, texts, tigr_server_in};
 
 const FR: &str = "fr_FR.UTF-8";
 const EN: &str = "en_US.UTF-8";
@@ -35,15 +35,8 @@ struct ServerProcess {
 
 impl ServerProcess {
     fn start(dir: &Path) -> Self {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_tigr-server"))
-            .current_dir(dir)
-            .env_clear()
+        let mut child = tigr_server_in(dir)
             .env("TIGR_LISTEN", "127.0.0.1:0")
-            .env(
-                "TIGR_DATABASE_URL",
-                format!("sqlite://{}", dir.join("tigr.db").display()),
-            )
-            .env("TIGR_MASTER_KEY_FILE", dir.join("master.key"))
             .env("TIGR_RATE_LIMIT_CHALLENGES", "0")
             .env("TIGR_RATE_LIMIT_ANSWERS", "0")
             .env("TIGR_RATE_LIMIT_OFFLINE", "0")

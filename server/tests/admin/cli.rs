@@ -7,14 +7,14 @@
 
 use std::io::{BufRead as _, BufReader};
 use std::path::Path;
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
 use crate::browser::Tab;
 use crate::common::{Phone, TestServer};
 use crate::oathtool::{hotp, totp_at};
-use crate::support::{cli, cli_fails, cli_ok};
+use crate::support::{cli, cli_fails, cli_ok, tigr_server_in};
 
 const FR: &str = "fr_FR.UTF-8";
 const EN: &str = "en_US.UTF-8";
@@ -610,7 +610,7 @@ async fn the_audit_trail_is_listed_exported_and_followed() {
     );
 
     // --follow prints new rows as they are written, until stopped.
-    let mut child = Command::new(env!("CARGO_BIN_EXE_tigr-server"))
+    let mut child = tigr_server_in(d)
         .args([
             "admin",
             "audit",
@@ -621,12 +621,6 @@ async fn the_audit_trail_is_listed_exported_and_followed() {
             "--event",
             "account_created",
         ])
-        .current_dir(d)
-        .env_clear()
-        .env(
-            "TIGR_DATABASE_URL",
-            format!("sqlite://{}", d.join("tigr.db").display()),
-        )
         .env("TIGR_LOG", "warn")
         .env("USER", "operator")
         .env("LANG", FR)

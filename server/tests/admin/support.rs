@@ -79,18 +79,26 @@ pub async fn audit_count(s: &TestServer) -> i64 {
     n
 }
 
-/// Runs `tigr-server <args>` on the database of `dir` (in `dir`), as Unix user `operator`,
-/// in `lang` (`fr_FR.UTF-8`, `en_US.UTF-8`).
-pub fn cli(dir: &Path, lang: &str, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_tigr-server"))
-        .args(args)
+/// The `tigr-server` binary, run in `dir` on its database and master key, with nothing else
+/// from the test's environment.
+pub fn tigr_server_in(dir: &Path) -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_tigr-server"));
+    command
         .current_dir(dir)
         .env_clear()
         .env(
             "TIGR_DATABASE_URL",
             format!("sqlite://{}", dir.join("tigr.db").display()),
         )
-        .env("TIGR_MASTER_KEY_FILE", dir.join("master.key"))
+        .env("TIGR_MASTER_KEY_FILE", dir.join("master.key"));
+    command
+}
+
+/// Runs `tigr-server <args>` on the database of `dir` (in `dir`), as Unix user `operator`,
+/// in `lang` (`fr_FR.UTF-8`, `en_US.UTF-8`).
+pub fn cli(dir: &Path, lang: &str, args: &[&str]) -> Output {
+    tigr_server_in(dir)
+        .args(args)
         .env("TIGR_PUBLIC_URL", "https://auth.example.fr")
         .env("TIGR_LOG", "warn")
         .env("USER", "operator")
