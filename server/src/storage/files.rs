@@ -36,6 +36,18 @@ pub(super) fn prepare(database: &Path) -> Result<(), StorageError> {
                 source,
             })?;
     }
+    match create_private_file(database) {
+        Ok(()) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
+        Err(source) => Err(StorageError::Directory {
+            path: database.display().to_string(),
+            source,
+        }),
+    }
+}
+
+/// Creates `path`, empty, readable and writable by its owner only; fails if it exists.
+pub(super) fn create_private_file(path: &Path) -> std::io::Result<()> {
     let mut options = std::fs::OpenOptions::new();
     options.write(true).create_new(true);
     #[cfg(unix)]
@@ -43,14 +55,7 @@ pub(super) fn prepare(database: &Path) -> Result<(), StorageError> {
         use std::os::unix::fs::OpenOptionsExt as _;
         options.mode(0o600);
     }
-    match options.open(database) {
-        Ok(_) => Ok(()),
-        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
-        Err(source) => Err(StorageError::Directory {
-            path: database.display().to_string(),
-            source,
-        }),
-    }
+    options.open(path).map(drop)
 }
 
 fn private_dir_builder() -> std::fs::DirBuilder {

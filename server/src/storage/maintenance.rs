@@ -281,15 +281,7 @@ fn partial_name(dest: &Path) -> Result<PathBuf, MaintenanceError> {
 
 /// Creates `path`, empty, readable and writable by its owner only.
 fn create_private(path: &Path) -> Result<(), MaintenanceError> {
-    let mut options = std::fs::OpenOptions::new();
-    options.write(true).create_new(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt as _;
-        options.mode(0o600);
-    }
-    options.open(path).map_err(|source| io(path, source))?;
-    Ok(())
+    super::files::create_private_file(path).map_err(|source| io(path, source))
 }
 
 /// Gives the checked copy its final name; refuses if that name exists (a hard link is never
