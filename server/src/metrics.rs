@@ -14,6 +14,7 @@
 //! | `tigr_connection_cap_reached_total`   | counter   |                           |
 //! | `tigr_connection_timeouts_total`      | counter   | `phase`                   |
 //! | `tigr_accept_errors_total`            | counter   |                           |
+//! | `tigr_offline_replies_late_total`     | counter   |                           |
 //! | `tigr_build_info`                     | gauge     | `version`                 |
 //! | `process_start_time_seconds`          | gauge     |                           |
 //!
@@ -226,6 +227,7 @@ struct ServerState {
     audit: Arc<AuditCounters>,
     hub: Arc<NotificationHub>,
     connections: Arc<ConnectionCounters>,
+    late_offline_replies: Arc<LateReplies>,
     start_time: i64,
 }
 
@@ -261,6 +263,12 @@ impl ServerState {
                 "tigr_accept_errors",
                 "Connections that could not be accepted (e.g. no file descriptor left).",
                 read(&c.accept_errors),
+            ),
+            (
+                "tigr_offline_replies_late",
+                "Offline-code replies whose work took longer than their paced reply time: \
+                 their reply times may tell Tigr IDs apart (the server is overloaded).",
+                self.late_offline_replies.get(),
             ),
             (
                 "tigr_live_channels_refused",
@@ -336,6 +344,22 @@ impl Collector for ServerState {
     }
 }
 
+/// Replies that left later than the time they were paced to (`login/pacing.rs`).
+#[derive(Debug, Default)]
+pub struct LateReplies(AtomicU64);
+
+impl LateReplies {
+    /// Counts one late reply.
+    pub fn count(&self) {
+        self.0.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// Late replies since the server started.
+    pub fn get(&self) -> u64 {
+        self.0.load(Ordering::Relaxed)
+    }
+}
+
 /// Everything `GET /metrics` reports, for one running server.
 #[derive(Debug)]
 pub struct Metrics {
@@ -346,13 +370,14 @@ pub struct Metrics {
 }
 
 impl Metrics {
-    /// Metrics reading the audit counters of the store, the waiters of the hub and the
-    /// connection counters. `start_time` is the server's start (Unix seconds, from the
+    /// Metrics reading the audit counters of the store, the waiters of the hub, the
+    /// connection counters and the late offline replies. `start_time` is the server's start (Unix seconds, from the
     /// injected clock); `token` is the bearer token scrapes must present, if any.
     pub fn new(
         audit: Arc<AuditCounters>,
         hub: Arc<NotificationHub>,
         connections: Arc<ConnectionCounters>,
+        late_offline_replies: Arc<LateReplies>,
         start_time: i64,
         token: Option<&str>,
     ) -> Self {
@@ -361,6 +386,7 @@ impl Metrics {
             audit,
             hub,
             connections,
+            late_offline_replies,
             start_time,
         }));
         let http = HttpMetrics::default();
@@ -408,6 +434,7 @@ mod tests {
         Metrics::new(
             Arc::default(),
             NotificationHub::new(),
+            Arc::default(),
             Arc::default(),
             1_700_000_000,
             None,
@@ -483,8 +510,8 @@ mod tests {
         )));
         // Every family has its HELP and TYPE (the request families come with their first
         // request), and every line ends with a line feed.
-        assert_eq!(text.matches("# TYPE ").count(), 10);
-        assert_eq!(text.matches("# HELP ").count(), 10);
+        assert_eq!(text.matches("# TYPE ").count(), 11);
+        assert_eq!(text.matches("# HELP ").count(), 11);
         assert!(text.ends_with('\n'));
         assert!(
             !text.contains("# EOF"),
@@ -503,16 +530,18 @@ mod tests {
             text.contains("route=\"/q\\\"uo\\\\te\\nline\",method=\"GET\",status=\"200\"} 1\n"),
             "{text}"
         );
-        assert_eq!(text.matches("# TYPE ").count(), 12);
+        assert_eq!(text.matches("# TYPE ").count(), 13);
     }
 
     #[test]
     fn connection_counters_are_reported() {
         let connections = Arc::new(ConnectionCounters::default());
+        let late = Arc::new(LateReplies::default());
         let metrics = Metrics::new(
             Arc::default(),
             NotificationHub::new(),
             Arc::clone(&connections),
+            Arc::clone(&late),
             0,
             None,
         );
@@ -524,9 +553,12 @@ mod tests {
             "\ntigr_connection_cap_reached_total 0\n",
             "\ntigr_connection_timeouts_total{phase=\"header\"} 0\n",
             "\ntigr_connection_timeouts_total{phase=\"write\"} 0\n",
+            "# TYPE tigr_offline_replies_late_total counter\n",
+            "\ntigr_offline_replies_late_total 0\n",
         ] {
             assert!(text.contains(line), "missing {line:?} in\n{text}");
         }
+        late.count();
         connections.set_max(768);
         connections.opened();
         connections.opened();
@@ -547,6 +579,7 @@ mod tests {
             "\ntigr_connection_cap_reached_total 1\n",
             "\ntigr_accept_errors_total 2\n",
             "\ntigr_live_channels_refused_total 1\n",
+            "\ntigr_offline_replies_late_total 1\n",
             "\ntigr_connection_timeouts_total{phase=\"header\"} 2\n",
             "\ntigr_connection_timeouts_total{phase=\"body\"} 1\n",
             "\ntigr_connection_timeouts_total{phase=\"idle\"} 1\n",
@@ -562,6 +595,7 @@ mod tests {
             Arc::default(),
             NotificationHub::new(),
             Arc::default(),
+            Arc::default(),
             0,
             None,
         );
@@ -570,6 +604,7 @@ mod tests {
         let closed = Metrics::new(
             Arc::default(),
             NotificationHub::new(),
+            Arc::default(),
             Arc::default(),
             0,
             Some("the-right-token-123"),

@@ -20,7 +20,7 @@ use crate::http::{self, AppInner, AppState};
 use crate::hub::NotificationHub;
 use crate::login::{LoginParts, LoginService, SessionSettings};
 use crate::mail::Mailer;
-use crate::metrics::{ConnectionCounters, Metrics};
+use crate::metrics::{ConnectionCounters, LateReplies, Metrics};
 use crate::oidc::{OidcParts, OidcService};
 use crate::otp::{OtpParts, OtpService};
 use crate::sealing::{KeyFileOutcome, MasterKey, SecretSealer, load_or_create_key_file};
@@ -127,11 +127,13 @@ impl RunningServer {
         let (shutdown, shutdown_rx) = watch::channel(false);
         let hub = NotificationHub::new();
         let connection_counters = Arc::new(ConnectionCounters::default());
+        let late_offline_replies = Arc::new(LateReplies::default());
         let metrics = config.metrics.then(|| {
             Arc::new(Metrics::new(
                 Arc::clone(store.audit_counters()),
                 Arc::clone(&hub),
                 Arc::clone(&connection_counters),
+                Arc::clone(&late_offline_replies),
                 config.clock.now_unix(),
                 config.metrics_token.as_deref(),
             ))
@@ -170,7 +172,9 @@ impl RunningServer {
             hub: Arc::clone(&hub),
             shutdown: shutdown_rx.clone(),
             cards: cards.clone(),
-        });
+            late_offline_replies,
+        })
+        .context("cannot start the offline-code pacing thread")?;
         let otp = OtpService::new(OtpParts {
             store: store.clone(),
             login: login.clone(),

@@ -27,6 +27,9 @@
 //! 4. a right code: one transaction re-checks, consumes the challenge, clears the ID's
 //!    record and audits. Nothing of the offline channel reads or writes the phone
 //!    channel's counter.
+//!
+//! Whatever the path, the reply leaves [`OFFLINE_REPLY_TIME`] after the request came in
+//! (`pacing.rs`), so that what differs in the work does not show in the reply's time.
 
 use tigr_core::ids::{is_valid_account, is_valid_id};
 use tigr_core::offline::OFFLINE_SUITE;
@@ -46,6 +49,7 @@ use crate::storage::{
 
 use super::blocked_log::LogLine;
 use super::error::{refused, refused_offline};
+use super::pacing::{OFFLINE_REPLY_TIME, paced};
 use super::{AnswerKind, ClientInfo, LoginError, LoginService};
 
 /// Longest offline code accepted as input (the suite's codes have 8 digits).
@@ -173,9 +177,26 @@ impl LoginService {
 
     /// `POST .../offline` (browser token required): Tigr ID + offline code, on the offline
     /// channel (see the module docs). Every Tigr ID typed, enrolled or not, gets the same
-    /// checks, the same work and the same replies; only a right code of an account whose
-    /// offline codes are accepted logs in.
+    /// checks, the same work and the same replies, and the reply leaves
+    /// [`OFFLINE_REPLY_TIME`] after the call (`pacing.rs`); only a right code of an account
+    /// whose offline codes are accepted logs in.
     pub async fn offline(
+        &self,
+        id: &str,
+        browser_token: Option<&[u8]>,
+        answer: &OfflineAnswer,
+        client: &ClientInfo,
+    ) -> Result<Outcome, LoginError> {
+        paced(
+            OFFLINE_REPLY_TIME,
+            &self.late_offline_replies,
+            |at| self.pacer.until(at),
+            self.check_offline(id, browser_token, answer, client),
+        )
+        .await
+    }
+
+    async fn check_offline(
         &self,
         id: &str,
         browser_token: Option<&[u8]>,

@@ -360,7 +360,9 @@ mod tests {
             hub: NotificationHub::new(),
             cards: None,
             shutdown,
-        });
+            late_offline_replies: Arc::default(),
+        })
+        .expect("login service");
         let client = ClientInfo {
             ip: "127.0.0.1".into(),
             summary: String::new(),

@@ -37,6 +37,7 @@ mod card;
 mod challenges;
 mod enrollment;
 mod error;
+mod pacing;
 mod sessions;
 
 use std::sync::Arc;
@@ -51,6 +52,7 @@ use crate::card_trust::CardTrustStore;
 use crate::domain::lockout::LockoutPolicy;
 use crate::domain::offline_pause::OfflinePolicy;
 use crate::hub::NotificationHub;
+use crate::metrics::LateReplies;
 use crate::sealing::SecretSealer;
 use crate::storage::SqliteStore;
 
@@ -58,6 +60,7 @@ pub use card::{BY_FINGERPRINT, BY_NATIONAL_ID, CardApproval, CardPath, CardRefus
 pub use challenges::{ChallengeUpdate, ChallengeWatch, IssuedChallenge, MAX_WAIT_SECONDS};
 pub use enrollment::REVOKED_REPLACED;
 pub use error::{AnswerKind, LoginError};
+pub use pacing::OFFLINE_REPLY_TIME;
 pub use sessions::{CurrentSession, LoginMethod, OpenedSession, SessionLimits, SessionSettings};
 
 /// The records the service hands out, as stored.
@@ -95,6 +98,10 @@ pub struct LoginService {
     cards: Option<Arc<CardTrustStore>>,
     /// How often refusals on blocked accounts are logged.
     blocked_log: Arc<blocked_log::BlockedRefusals>,
+    /// Offline-code replies that left later than [`OFFLINE_REPLY_TIME`].
+    late_offline_replies: Arc<LateReplies>,
+    /// Wakes offline-code replies at their time.
+    pacer: Arc<pacing::Pacer>,
 }
 
 impl std::fmt::Debug for LoginService {
@@ -141,18 +148,20 @@ pub struct LoginParts {
     pub shutdown: watch::Receiver<bool>,
     /// The card PKI, when card login is configured.
     pub cards: Option<Arc<CardTrustStore>>,
+    /// Where offline-code replies that leave late are counted (for `/metrics`).
+    pub late_offline_replies: Arc<LateReplies>,
 }
 
 impl LoginService {
-    /// The service over its parts.
-    pub fn new(parts: LoginParts) -> Self {
+    /// The service over its parts; fails when its pacing thread cannot start.
+    pub fn new(parts: LoginParts) -> std::io::Result<Self> {
         let mut secret = zeroize::Zeroizing::new([0u8; OFFLINE_SECRET_LEN]);
         parts.random.fill(secret.as_mut_slice());
         let stand_in_secret =
             parts
                 .sealer
                 .seal_offline_secret(parts.random.as_ref(), "", "", secret.as_slice());
-        Self {
+        Ok(Self {
             origin_text: parts.origin.to_string(),
             store: parts.store,
             sealer: parts.sealer,
@@ -170,7 +179,9 @@ impl LoginService {
             shutdown: parts.shutdown,
             cards: parts.cards,
             blocked_log: Arc::default(),
-        }
+            late_offline_replies: parts.late_offline_replies,
+            pacer: Arc::new(pacing::Pacer::start()?),
+        })
     }
 
     /// The current time.

@@ -1,16 +1,19 @@
 //! docs/security.md "Account enumeration": nothing a browser sees of the offline form tells
 //! an enrolled Tigr ID from an unknown, disabled or phone-less one, or one whose phone was
 //! revoked or is blocked — the same statuses, bodies, attempts left and pause, through the
-//! JSON API, the page's script and the plain HTML form, over real HTTP.
+//! JSON API, the page's script and the plain HTML form, over real HTTP; and every reply
+//! leaves no sooner than the paced reply time, so that the work behind it does not show.
 
 use std::sync::Arc;
+use std::time::Instant;
 
 use serde_json::{Value, json};
 use tigr_core::clock::FixedClock;
 use tigr_server::admin::{Actor, AdminService, NewAccount, Role};
+use tigr_server::login::OFFLINE_REPLY_TIME;
 
 use crate::browser::Tab;
-use crate::common::TestServer;
+use crate::common::{Challenge, TestServer};
 
 const T0: i64 = 1_800_000_000;
 
@@ -181,4 +184,34 @@ async fn the_login_page_answers_every_tigr_id_alike_to_its_script_and_to_a_plain
             }
         }
     }
+}
+
+/// The reply time is paced (login/pacing.rs, whose tests check the exact times in a paused
+/// clock): through real HTTP, no offline reply — wrong codes counted then met by the pause,
+/// for each kind of Tigr ID, and a right code — comes back sooner than `OFFLINE_REPLY_TIME`.
+#[tokio::test]
+async fn no_offline_reply_comes_back_before_the_paced_reply_time() {
+    let (s, ids) = server_with_every_kind_of_id().await;
+    let timed = async |c: &Challenge, id: &str, code: &str| {
+        let start = Instant::now();
+        let (status, _) = s.offline(c, id, code).await;
+        let elapsed = start.elapsed();
+        assert!(
+            elapsed >= OFFLINE_REPLY_TIME,
+            "{id}: {status} after {elapsed:?}, sooner than {OFFLINE_REPLY_TIME:?}"
+        );
+        status
+    };
+    for id in ids {
+        let c = s.challenge().await;
+        let mut statuses = Vec::new();
+        for _ in 0..ATTEMPTS {
+            statuses.push(timed(&c, id, WRONG).await);
+        }
+        assert_eq!(statuses, [401, 401, 401, 401, 423, 423, 423], "{id}");
+    }
+    let phone = s.enroll("alice").await;
+    let c = s.challenge().await;
+    let right = phone.offline_code(s.origin(), &c);
+    assert_eq!(timed(&c, "alice", &right).await, 200);
 }

@@ -1,0 +1,170 @@
+//! Offline-code replies leave at a fixed time after the request came in, whatever the Tigr
+//! ID typed (docs/security.md, "Account enumeration").
+//!
+//! Every typed ID already gets the same checks and the same kind of work, but not exactly
+//! the same amount of it: an ID with no account reads no account row and indexes no account
+//! id, and the release build answers it some 15 µs sooner, which a patient client can
+//! measure. Rather than chase every microsecond of the storage engine, the reply is held
+//! until [`OFFLINE_REPLY_TIME`] after the request arrived: the work's differences end
+//! before that time and nothing of them reaches the socket. Only a reply whose work took
+//! longer than the pacing (an overloaded server) leaves late and may show a difference;
+//! those are counted (`tigr_offline_replies_late_total`).
+//!
+//! The wait is not a tokio timer: tokio counts time in whole milliseconds from the moment a
+//! worker goes to sleep, so a timer set for the same deadline fires up to 1 ms later when
+//! the work before it ended later — the work's length, modulo 1 ms, would show in the
+//! reply. The [`Pacer`] thread sleeps with the operating system's high-resolution timer to
+//! the deadline itself, then wakes the reply.
+
+use std::future::Future;
+use std::sync::mpsc;
+use std::time::Duration;
+
+use tokio::sync::oneshot;
+use tokio::time::Instant;
+
+use crate::metrics::LateReplies;
+
+/// How long after its request an offline-code reply leaves: far above the work's time in
+/// the release build (p90 under 0.5 ms on loopback, docs/benchmarks.md) and far below what
+/// a person typing a code notices.
+pub const OFFLINE_REPLY_TIME: Duration = Duration::from_millis(25);
+
+/// Runs `work` and returns its result once `wait_until(arrival + reply_time)` is over;
+/// counts the call in `late` when the work alone took longer than `reply_time`.
+pub(super) async fn paced<T, W: Future<Output = ()>>(
+    reply_time: Duration,
+    late: &LateReplies,
+    wait_until: impl FnOnce(Instant) -> W,
+    work: impl Future<Output = T>,
+) -> T {
+    let reply_at = Instant::now() + reply_time;
+    let result = work.await;
+    if Instant::now() > reply_at {
+        late.count();
+    }
+    wait_until(reply_at).await;
+    result
+}
+
+/// A thread that wakes paced replies at their deadline, to the precision of the operating
+/// system's timer. Deadlines are served in the order they are asked for, which is their
+/// order when every reply is paced by the same time. The thread ends with the last handle.
+#[derive(Debug)]
+pub struct Pacer {
+    deadlines: mpsc::Sender<(std::time::Instant, oneshot::Sender<()>)>,
+}
+
+impl Pacer {
+    /// Starts the pacing thread.
+    pub fn start() -> std::io::Result<Self> {
+        let (deadlines, queue) = mpsc::channel::<(std::time::Instant, oneshot::Sender<()>)>();
+        std::thread::Builder::new()
+            .name("tigr-pacer".into())
+            .spawn(move || {
+                for (at, wake) in queue {
+                    let now = std::time::Instant::now();
+                    if at > now {
+                        std::thread::sleep(at - now);
+                    }
+                    // The reply's request may have gone (client closed): nothing to wake.
+                    let _ = wake.send(());
+                }
+            })?;
+        Ok(Self { deadlines })
+    }
+
+    /// Returns at `at` (or at once if it has passed).
+    pub async fn until(&self, at: Instant) {
+        let (wake, woken) = oneshot::channel();
+        if self.deadlines.send((at.into_std(), wake)).is_ok() {
+            let _ = woken.await;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const PACE: Duration = Duration::from_millis(25);
+
+    /// The tokio timer, in tests whose clock is paused (exact times).
+    async fn tokio_sleep(at: Instant) {
+        tokio::time::sleep_until(at).await;
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_quick_reply_waits_for_its_time_and_is_not_late() {
+        let late = LateReplies::default();
+        let start = Instant::now();
+        let result = paced(PACE, &late, tokio_sleep, async {
+            tokio::time::sleep(Duration::from_millis(3)).await;
+            "reply"
+        })
+        .await;
+        assert_eq!(result, "reply");
+        assert_eq!(start.elapsed(), PACE);
+        assert_eq!(late.get(), 0);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn replies_of_different_work_leave_at_the_same_time() {
+        let late = LateReplies::default();
+        let mut elapsed = Vec::new();
+        for work in [0, 1, 24] {
+            let start = Instant::now();
+            paced(
+                PACE,
+                &late,
+                tokio_sleep,
+                tokio::time::sleep(Duration::from_millis(work)),
+            )
+            .await;
+            elapsed.push(start.elapsed());
+        }
+        assert_eq!(elapsed, vec![PACE; 3]);
+        assert_eq!(late.get(), 0);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_slow_reply_leaves_when_done_and_is_counted_late() {
+        let late = LateReplies::default();
+        let start = Instant::now();
+        paced(
+            PACE,
+            &late,
+            tokio_sleep,
+            tokio::time::sleep(Duration::from_millis(40)),
+        )
+        .await;
+        assert_eq!(start.elapsed(), Duration::from_millis(40));
+        assert_eq!(late.get(), 1);
+    }
+
+    /// The real thread, in real time: every waiter is woken, none before its deadline, and
+    /// deadlines already past return at once.
+    #[tokio::test]
+    async fn the_pacer_wakes_every_waiter_at_its_deadline_not_before() {
+        let pacer = std::sync::Arc::new(Pacer::start().expect("pacer thread"));
+        let start = Instant::now();
+        let waiters: Vec<_> = (1..=5u64)
+            .map(|n| {
+                let pacer = std::sync::Arc::clone(&pacer);
+                let at = start + Duration::from_millis(5 * n);
+                tokio::spawn(async move {
+                    pacer.until(at).await;
+                    (Instant::now(), at)
+                })
+            })
+            .collect();
+        for waiter in waiters {
+            let (woken, at) = waiter.await.expect("waiter");
+            assert!(woken >= at, "woken {:?} early", at - woken);
+            assert!(woken - at < Duration::from_secs(5), "woken far too late");
+        }
+        let past = Instant::now();
+        pacer.until(start).await;
+        assert!(past.elapsed() < Duration::from_secs(5));
+    }
+}
