@@ -78,4 +78,45 @@ mod tests {
         assert!(t.lines().count() > 10);
         assert!(svg(&"x".repeat(5000)).is_err());
     }
+
+    /// The texts in a PNG, read by `rqrr` (a decoder independent of the encoder).
+    fn read_back(png: &[u8]) -> Vec<String> {
+        let image = image::load_from_memory(png).expect("PNG").to_luma8();
+        let mut prepared = rqrr::PreparedImage::prepare(image);
+        prepared
+            .detect_grids()
+            .iter()
+            .map(|grid| grid.decode().expect("decodes").1)
+            .collect()
+    }
+
+    /// Every kind of payload the server draws, from short to long, reads back the same.
+    #[test]
+    fn every_kind_of_payload_reads_back() {
+        let long_otpauth = format!(
+            "otpauth://totp/Tigr:{}?secret={}&issuer=Tigr&algorithm=SHA256&digits=8&period=30",
+            "a".repeat(60),
+            "B".repeat(103)
+        );
+        for text in [
+            "x",
+            PAYLOAD,
+            "https://auth.example.fr/t/1/E/MFRGGZDFMZTWQ2LKNNWG23TPOBYXE43UOV3HO6DZPI",
+            long_otpauth.as_str(),
+        ] {
+            assert_eq!(read_back(&png(text).expect("png")), [text], "{text}");
+        }
+    }
+
+    /// A login payload as challenges make it (94 bytes) fits version 5 (37 modules): `qrcode`
+    /// encodes the lowercase head in byte mode and the base32 and digits in denser modes. An
+    /// encoder with one mode per symbol needs version 6 (41 modules, 11 % smaller on the
+    /// same screen area: harder to scan).
+    #[test]
+    fn a_login_payload_fits_version_5() {
+        let payload = "https://auth.example.fr/t/1/L/RWGT245DJDXHTJUKNV467RMQE4/\
+                       QZNM64FZ3I3QGQIV3MWW3ANOSE/1795000120";
+        assert_eq!(payload.len(), 94);
+        assert_eq!(encode(payload).expect("encodes").width(), 37);
+    }
 }
