@@ -10,6 +10,10 @@ use tigr_server::cli::{AdminCommand, EnrollArgs, OidcCommand};
 use tigr_server::{Config, RunningServer};
 use tracing_subscriber::EnvFilter;
 
+/// See server/Cargo.toml (`mimalloc`) and docs/benchmarks.md for the measurement.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// Tigr strong-authentication server (QR code + phone app).
 #[derive(Debug, Parser)]
 #[command(name = "tigr-server", version)]
