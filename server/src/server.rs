@@ -49,15 +49,12 @@ pub struct RunningServer {
 }
 
 impl RunningServer {
-    /// Raises the open-file limit, loads (or generates) the master key, opens and migrates
-    /// the database, binds the listener and serves in a background task.
+    /// Raises the open-file limit, opens and migrates the database, loads the master key
+    /// (or generates it for a database that has none), binds the listener and serves in a background task.
     pub async fn start(mut config: Config) -> anyhow::Result<Self> {
         config.check_metrics_exposure()?;
         let descriptors = raise_descriptor_limit();
         let limits = connection_limits(&config, descriptors);
-        let key = load_master_key(&config)?;
-        let sealer = Arc::new(SecretSealer::new(&key));
-        drop(key);
         let mailer = config
             .otp
             .smtp
@@ -66,6 +63,8 @@ impl RunningServer {
             .transpose()
             .context("cannot prepare the SMTP relay")?;
 
+        // The database first: a key file is generated only for a database that has none
+        // (not for one that cannot be opened or whose key file went missing).
         let (store, outcome) = SqliteStore::open(&config.database_url)
             .await
             .with_context(|| format!("cannot open the database {}", config.database_url))?;
@@ -77,6 +76,9 @@ impl RunningServer {
                 tracing::info!(database = %config.database_url, "database opened")
             }
         }
+        let key = load_master_key(&config, &store).await?;
+        let sealer = Arc::new(SecretSealer::new(&key));
+        drop(key);
         check_master_key(&store, &sealer, &config).await?;
         for loose in store.loose_permissions() {
             tracing::warn!(
@@ -343,11 +345,20 @@ fn connection_limits(config: &Config, descriptors: u64) -> ConnectionLimits {
     }
 }
 
-fn load_master_key(config: &Config) -> anyhow::Result<MasterKey> {
+async fn load_master_key(config: &Config, store: &SqliteStore) -> anyhow::Result<MasterKey> {
     match &config.master_key {
         MasterKeySource::Inline(key) => {
             tracing::info!("master key taken from the configuration (TIGR_MASTER_KEY)");
             Ok(key.clone())
+        }
+        MasterKeySource::File(path) if !path.exists() && store.key_check().await?.is_some() => {
+            anyhow::bail!(
+                "no master key file at {}, but the database {} holds secrets sealed with a \
+                 master key: restore that key file (or set TIGR_MASTER_KEY); a new key would \
+                 lock them out",
+                path.display(),
+                config.database_url
+            )
         }
         MasterKeySource::File(path) => {
             let (key, outcome) = load_or_create_key_file(path, config.random.as_ref())?;

@@ -93,6 +93,21 @@ async fn offline_secrets_are_encrypted_at_rest() {
         error.to_string().contains("master key does not match"),
         "{error:#}"
     );
+
+    // Nor without its key file: no new key is generated for a database sealed with one.
+    let key_file = dir.path().join("master.key");
+    std::fs::remove_file(&key_file).expect("key file removed");
+    let mut config = Config::for_tests(dir.path());
+    config.master_key = MasterKeySource::File(key_file.clone());
+    let error = RunningServer::start(config)
+        .await
+        .expect_err("missing key file refused");
+    assert!(
+        error.to_string().contains("no master key file at")
+            && error.to_string().contains("restore that key file"),
+        "{error:#}"
+    );
+    assert!(!key_file.exists(), "a new key file was written");
 }
 
 #[tokio::test]
