@@ -18,7 +18,8 @@ use crate::hub::Topic;
 
 use crate::sealing::sha256;
 use crate::storage::{
-    Account, Actor, AuditEntry, AuditEvent, NewWebSession, StorageError, WebSessionRecord,
+    Account, Actor, AuditEntry, AuditEvent, NewWebSession, SessionKey, StorageError,
+    WebSessionRecord,
 };
 
 use super::{ClientInfo, LoginError, LoginService};
@@ -156,30 +157,28 @@ impl LoginService {
             return Ok(None);
         }
         let id_hash = sha256(id.as_bytes());
-        let Some(record) = self.store.web_session(&id_hash).await? else {
+        let Some((mut record, account)) = self
+            .store
+            .web_session_and_account(SessionKey::IdHash(&id_hash))
+            .await?
+        else {
             return Ok(None);
         };
         let now = self.now();
-        let account = self.store.account(&record.account_id).await?;
         // The role is read on every request: administrators' sessions end sooner.
-        let limits = account.as_ref().map(|a| self.sessions.limits(a));
-        let valid = account.as_ref().is_some_and(Account::is_enabled)
-            && limits.is_some_and(|l| l.alive(&record, now));
-        let Some(account) = account.filter(|_| valid) else {
+        let limits = self.sessions.limits(&account);
+        if !account.is_enabled() || !limits.alive(&record, now) {
             // Expired or disabled: gone, without telling the services (an idle timeout here
             // is not a logout from them).
             let mut tx = self.store.begin_write().await?;
             tx.delete_web_session(&id_hash).await?;
             tx.commit().await?;
             return Ok(None);
-        };
+        }
         if now - record.last_seen_at >= TOUCH_EVERY {
             self.store.touch_web_session(&id_hash, now).await?;
         }
-        let mut record = record;
-        if let Some(limits) = limits {
-            record.expires_at = limits.ends_at(&record);
-        }
+        record.expires_at = limits.ends_at(&record);
         Ok(Some(CurrentSession { account, record }))
     }
 

@@ -19,7 +19,7 @@ use crate::domain::oidc::token::{
 use crate::jose::left_half_hash;
 use crate::login::ClientInfo;
 use crate::sealing::{constant_time_eq, sha256};
-use crate::storage::{AuditEntry, AuditEvent, NewAccessToken};
+use crate::storage::{AuditEntry, AuditEvent, NewAccessToken, SessionKey};
 
 use super::{OidcError, OidcService, paths};
 
@@ -144,9 +144,15 @@ impl OidcService {
         if redemption == Redemption::Replayed {
             return Err(self.replayed(&code_hash, &client, now).await);
         }
-        let session = self.0.store.web_session_by_sid(&stored.sid).await?;
-        let account = self.0.store.account(&stored.account_id).await?;
-        let (Some(_), Some(account)) = (session, account.filter(|a| a.is_enabled())) else {
+        // The session that authorized the code, still open, of the code's account, enabled.
+        let account = self
+            .0
+            .store
+            .web_session_and_account(SessionKey::Sid(&stored.sid))
+            .await?
+            .map(|(_, account)| account)
+            .filter(|a| a.id == stored.account_id && a.is_enabled());
+        let Some(account) = account else {
             return Err(OidcError::Token(refusal(
                 TokenErrorCode::InvalidGrant,
                 "the session that authorized the code has ended",

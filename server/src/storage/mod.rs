@@ -69,7 +69,7 @@ pub use offline::PauseChannel;
 pub use oidc::{NewAccessToken, PendingRequest, QueuedLogout, StoredAccessToken, StoredSigningKey};
 pub use otp::NewPasswordInvitation;
 pub use tokens::{NewToken, NewTokenInvitation, StoredToken, TokenInvitationRecord, TokenOrigin};
-pub use web_sessions::{NewWebSession, WebSessionRecord};
+pub use web_sessions::{NewWebSession, SessionKey, WebSessionRecord};
 
 /// A storage failure. Logged by the caller; never shown to clients.
 #[derive(Debug, thiserror::Error)]

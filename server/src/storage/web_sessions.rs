@@ -3,6 +3,10 @@
 //! A session is found by the SHA-256 of its id (the cookie value); the id itself is never
 //! stored.
 
+use sqlx::Row as _;
+use sqlx::sqlite::SqliteRow;
+
+use super::accounts::{Account, account_columns};
 use super::{AuditEvent, SqliteStore, StorageError, WriteTx};
 
 /// Key in `meta` of the HMAC key that derives CSRF tokens.
@@ -39,6 +43,53 @@ pub struct WebSessionRecord {
 const SESSION_COLUMNS: &str = "id_hash, account_id, created_at, last_seen_at, expires_at, \
      challenge_id, method, ip, user_agent, sid, auth_time";
 
+/// A session joined with its account, found by the column that ends it: the session's
+/// `created_at` is renamed (the account has one too).
+macro_rules! select_session_and_account {
+    ($column:literal) => {
+        concat!(
+            "SELECT id_hash, account_id, web_sessions.created_at AS session_created_at, \
+             last_seen_at, expires_at, challenge_id, method, ip, user_agent, sid, auth_time, ",
+            account_columns!(),
+            " FROM web_sessions JOIN accounts ON accounts.id = web_sessions.account_id WHERE ",
+            $column,
+            " = ?"
+        )
+    };
+}
+
+/// A session and its account, read in one statement (every request with a session cookie
+/// needs both).
+struct SessionAndAccount(WebSessionRecord, Account);
+
+impl<'r> sqlx::FromRow<'r, SqliteRow> for SessionAndAccount {
+    fn from_row(row: &'r SqliteRow) -> Result<Self, sqlx::Error> {
+        let session = WebSessionRecord {
+            id_hash: row.try_get("id_hash")?,
+            account_id: row.try_get("account_id")?,
+            created_at: row.try_get("session_created_at")?,
+            last_seen_at: row.try_get("last_seen_at")?,
+            expires_at: row.try_get("expires_at")?,
+            challenge_id: row.try_get("challenge_id")?,
+            method: row.try_get("method")?,
+            ip: row.try_get("ip")?,
+            user_agent: row.try_get("user_agent")?,
+            sid: row.try_get("sid")?,
+            auth_time: row.try_get("auth_time")?,
+        };
+        Ok(Self(session, Account::from_row(row)?))
+    }
+}
+
+/// How a session is found.
+#[derive(Debug, Clone, Copy)]
+pub enum SessionKey<'a> {
+    /// By the SHA-256 of its id (the cookie).
+    IdHash(&'a [u8]),
+    /// By its OpenID Connect session id.
+    Sid(&'a str),
+}
+
 /// A session to insert.
 #[derive(Debug)]
 pub struct NewWebSession<'a> {
@@ -63,30 +114,25 @@ pub struct NewWebSession<'a> {
 }
 
 impl SqliteStore {
-    /// The session whose id hashes to `id_hash`.
-    pub async fn web_session(
+    /// The session found by `key` with its account, in one read (every session names an
+    /// existing account: a foreign key).
+    pub async fn web_session_and_account(
         &self,
-        id_hash: &[u8],
-    ) -> Result<Option<WebSessionRecord>, StorageError> {
-        Ok(sqlx::query_as::<_, WebSessionRecord>(&format!(
-            "SELECT {SESSION_COLUMNS} FROM web_sessions WHERE id_hash = ?"
-        ))
-        .bind(id_hash)
-        .fetch_optional(&mut *self.read_conn().await)
-        .await?)
-    }
-
-    /// The session with OpenID Connect id `sid`.
-    pub async fn web_session_by_sid(
-        &self,
-        sid: &str,
-    ) -> Result<Option<WebSessionRecord>, StorageError> {
-        Ok(sqlx::query_as::<_, WebSessionRecord>(&format!(
-            "SELECT {SESSION_COLUMNS} FROM web_sessions WHERE sid = ?"
-        ))
-        .bind(sid)
-        .fetch_optional(&mut *self.read_conn().await)
-        .await?)
+        key: SessionKey<'_>,
+    ) -> Result<Option<(WebSessionRecord, Account)>, StorageError> {
+        let statement = match key {
+            SessionKey::IdHash(hash) => {
+                sqlx::query_as::<_, SessionAndAccount>(select_session_and_account!("id_hash"))
+                    .bind(hash)
+            }
+            SessionKey::Sid(sid) => {
+                sqlx::query_as::<_, SessionAndAccount>(select_session_and_account!("sid")).bind(sid)
+            }
+        };
+        Ok(statement
+            .fetch_optional(&mut *self.read_conn().await)
+            .await?
+            .map(|SessionAndAccount(session, account)| (session, account)))
     }
 
     /// The sessions of an account, newest first (for administrators).
@@ -244,5 +290,79 @@ impl WriteTx {
             self.end_oidc_session(sid, now).await?;
         }
         Ok(u64::try_from(sids.len()).unwrap_or(u64::MAX))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// One read finds the session by either key with its account, each `created_at` its
+    /// own (the two tables share the column name).
+    #[tokio::test]
+    async fn a_session_is_read_with_its_account_by_id_hash_or_sid() {
+        let (_dir, store) = crate::storage::temporary_store().await;
+        let mut tx = store.begin_write().await.expect("tx");
+        tx.upsert_account("alice", Some("Alice Martin"), 1_000)
+            .await
+            .expect("account");
+        let id_hash = [7u8; 32];
+        let opened = tx
+            .insert_web_session(&NewWebSession {
+                id_hash: &id_hash,
+                account_id: "alice",
+                created_at: 2_000,
+                expires_at: 9_000,
+                challenge_id: Some("c1"),
+                method: "qr",
+                ip: "192.0.2.1",
+                user_agent: "Firefox · Linux",
+                sid: "sid-1",
+            })
+            .await
+            .expect("session");
+        assert!(opened);
+        tx.commit().await.expect("commit");
+
+        let by_hash = store
+            .web_session_and_account(SessionKey::IdHash(&id_hash))
+            .await
+            .expect("read")
+            .expect("found");
+        let by_sid = store
+            .web_session_and_account(SessionKey::Sid("sid-1"))
+            .await
+            .expect("read")
+            .expect("found");
+        assert_eq!(by_hash, by_sid);
+        let (session, account) = by_hash;
+        assert_eq!(
+            session,
+            WebSessionRecord {
+                id_hash: id_hash.to_vec(),
+                account_id: "alice".into(),
+                created_at: 2_000,
+                last_seen_at: 2_000,
+                expires_at: 9_000,
+                challenge_id: Some("c1".into()),
+                method: "qr".into(),
+                ip: "192.0.2.1".into(),
+                user_agent: "Firefox · Linux".into(),
+                sid: "sid-1".into(),
+                auth_time: 2_000,
+            }
+        );
+        assert_eq!(account.id, "alice");
+        assert_eq!(account.display_name, "Alice Martin");
+        assert_eq!(account.created_at, 1_000);
+        for missing in [SessionKey::IdHash(&[8u8; 32]), SessionKey::Sid("sid-2")] {
+            assert!(
+                store
+                    .web_session_and_account(missing)
+                    .await
+                    .expect("read")
+                    .is_none()
+            );
+        }
     }
 }
