@@ -5,13 +5,17 @@
 use std::sync::Arc;
 
 use tigr_server::admin::{Actor, AdminService, CardKey, NewAccount, Role};
-use tigr_server::test_pki::{CardSpec, TestCard, TestPki, tls_server_certificate};
+use tigr_server::test_pki::{CardSpec, TestCard, TestPki};
 use tigr_server::{Config, RunningServer};
 
 // The relying party's side of OpenID Connect, shared with the OpenID Connect suite.
 #[allow(dead_code)]
 #[path = "oidc/relying_party.rs"]
 mod relying_party;
+
+#[path = "shared/nginx.rs"]
+mod nginx;
+use nginx::Nginx;
 
 /// The test PKI, the TLS server certificate and a server using both.
 struct CardServer {
@@ -549,82 +553,24 @@ async fn a_forwarded_certificate_counts_only_from_a_configured_proxy() {
     s.server.shutdown().await;
 }
 
-/// nginx from Debian on loopback, terminating TLS for the card origin and forwarding the
-/// certificate to Tigr (`$ssl_client_escaped_cert`), as docs/cps.md configures it. Stopped
-/// when dropped.
-struct Nginx {
-    child: std::process::Child,
-    port: u16,
-    _dir: tempfile::TempDir,
-}
-
-impl Nginx {
-    async fn start(upstream: std::net::SocketAddr, port: u16) -> (Self, String) {
-        let dir = tempfile::tempdir().expect("tempdir");
-        let (cert_pem, key_pem, _) = tls_server_certificate();
-        let path = |name: &str| dir.path().join(name).display().to_string();
-        std::fs::write(path("tls.pem"), &cert_pem).expect("write");
-        std::fs::write(path("tls.key"), &key_pem).expect("write");
-        let conf = format!(
-            "daemon off;\nmaster_process off;\npid {pid};\nerror_log {log} warn;\n\
-             events {{ worker_connections 64; }}\n\
-             http {{\n  access_log off;\n  client_body_temp_path {tmp};\n  proxy_temp_path {tmp};\n\
-               fastcgi_temp_path {tmp};\n  uwsgi_temp_path {tmp};\n  scgi_temp_path {tmp};\n\
-               server {{\n    listen 127.0.0.1:{port} ssl;\n    ssl_certificate {cert};\n\
-                 ssl_certificate_key {key};\n    ssl_verify_client optional_no_ca;\n\
-                 location = /login/cps/certificate {{\n      proxy_pass http://{upstream};\n\
-                   proxy_set_header X-SSL-Client-Cert $ssl_client_escaped_cert;\n\
-                   proxy_set_header X-Forwarded-For $remote_addr;\n      proxy_set_header Host $host;\n\
-                   proxy_redirect off;\n\
-                 }}\n    location / {{ return 404; }}\n  }}\n}}\n",
-            pid = path("nginx.pid"),
-            log = path("error.log"),
-            tmp = dir.path().display(),
+/// nginx terminating TLS for the card origin and forwarding the certificate to Tigr
+/// (`$ssl_client_escaped_cert`), as docs/cps.md configures it.
+async fn card_proxy(upstream: std::net::SocketAddr, port: u16) -> Nginx {
+    let mut nginx = Nginx::configure(port, |path| {
+        format!(
+            "server {{\n    listen 127.0.0.1:{port} ssl;\n    ssl_certificate {cert};\n\
+               ssl_certificate_key {key};\n    ssl_verify_client optional_no_ca;\n\
+               location = /login/cps/certificate {{\n      proxy_pass http://{upstream};\n\
+                 proxy_set_header X-SSL-Client-Cert $ssl_client_escaped_cert;\n\
+                 proxy_set_header X-Forwarded-For $remote_addr;\n      proxy_set_header Host $host;\n\
+                 proxy_redirect off;\n\
+               }}\n    location / {{ return 404; }}\n  }}",
             cert = path("tls.pem"),
             key = path("tls.key"),
-        );
-        std::fs::write(path("nginx.conf"), conf).expect("write");
-        let binary = if std::path::Path::new("/usr/sbin/nginx").exists() {
-            "/usr/sbin/nginx"
-        } else {
-            "nginx"
-        };
-        let child = std::process::Command::new(binary)
-            .args([
-                "-p",
-                &path(""),
-                "-e",
-                &path("error.log"),
-                "-c",
-                &path("nginx.conf"),
-            ])
-            .spawn()
-            .expect("nginx from Debian (scripts/install-deps.sh installs it)");
-        for _ in 0..100 {
-            if tokio::net::TcpStream::connect(("127.0.0.1", port))
-                .await
-                .is_ok()
-            {
-                break;
-            }
-            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-        }
-        (
-            Self {
-                child,
-                port,
-                _dir: dir,
-            },
-            cert_pem,
         )
-    }
-}
-
-impl Drop for Nginx {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
+    });
+    nginx.start().await;
+    nginx
 }
 
 #[tokio::test]
@@ -646,9 +592,9 @@ async fn behind_a_real_nginx_the_forwarded_card_logs_in_and_bad_cards_are_refuse
         );
     })
     .await;
-    let (nginx, nginx_cert) = Nginx::start(s.server.addr, nginx_port).await;
-    s.server_cert = reqwest::Certificate::from_pem(nginx_cert.as_bytes()).expect("cert");
-    let card_origin = format!("https://127.0.0.1:{}", nginx.port);
+    let nginx = card_proxy(s.server.addr, nginx_port).await;
+    s.server_cert = reqwest::Certificate::from_pem(nginx.cert_pem.as_bytes()).expect("cert");
+    let card_origin = nginx.origin();
     let admin = s.admin().await;
     create(&admin, "jeanne", "Jeanne Martin").await;
     bind(&admin, "jeanne", CardKey::NationalId("810001234567".into())).await;

@@ -10,12 +10,15 @@ use std::time::Duration;
 
 use serde_json::{Value, json};
 use tigr_server::Config;
-use tigr_server::test_pki::tls_server_certificate;
 
 // The real server and virtual phone of the API suite, reused as is.
 #[allow(dead_code)]
 #[path = "api/common.rs"]
 mod common;
+
+#[path = "shared/nginx.rs"]
+mod nginx;
+use nginx::Nginx;
 
 use common::{Challenge, TestServer};
 
@@ -28,14 +31,6 @@ fn shipped(path: &str) -> PathBuf {
         .join(path)
 }
 
-fn nginx_binary() -> &'static str {
-    if Path::new("/usr/sbin/nginx").exists() {
-        "/usr/sbin/nginx"
-    } else {
-        "nginx"
-    }
-}
-
 /// `text` with `from` replaced by `to`; `from` must be there (the test follows the file).
 fn replaced(text: &str, from: &str, to: &str) -> String {
     assert!(text.contains(from), "{from:?} is no longer in the file");
@@ -43,22 +38,10 @@ fn replaced(text: &str, from: &str, to: &str) -> String {
 }
 
 /// deploy/nginx/tigr.conf inside a throwaway nginx on loopback: the same site, with only
-/// its ports, upstream and certificate paths changed. Stopped when dropped.
-struct Nginx {
-    child: Option<std::process::Child>,
-    dir: tempfile::TempDir,
-    port: u16,
-    cert_pem: String,
-}
-
-impl Nginx {
-    fn configure(upstream: std::net::SocketAddr, port: u16) -> Self {
-        let dir = tempfile::tempdir().expect("tempdir");
-        let path = |name: &str| dir.path().join(name).display().to_string();
-        let (cert_pem, key_pem, _) = tls_server_certificate();
-        std::fs::write(path("tls.pem"), &cert_pem).expect("write");
-        std::fs::write(path("tls.key"), &key_pem).expect("write");
-        let http_port = free_port();
+/// its ports, upstream and certificate paths changed.
+fn shipped_site(upstream: std::net::SocketAddr, port: u16) -> Nginx {
+    let http_port = free_port();
+    Nginx::configure(port, |path| {
         let site = std::fs::read_to_string(shipped("nginx/tigr.conf")).expect("site file");
         let site = replaced(
             &site,
@@ -89,79 +72,8 @@ impl Nginx {
         );
         let site = replaced(&site, "/var/www/acme", &path("acme"));
         std::fs::write(path("tigr.conf"), site).expect("write");
-        let main = format!(
-            "daemon off;\nmaster_process off;\npid {pid};\nerror_log {log} warn;\n\
-             events {{ worker_connections 64; }}\n\
-             http {{\n  access_log off;\n  client_body_temp_path {tmp};\n  proxy_temp_path {tmp};\n\
-               fastcgi_temp_path {tmp};\n  uwsgi_temp_path {tmp};\n  scgi_temp_path {tmp};\n\
-               include {site};\n}}\n",
-            pid = path("nginx.pid"),
-            log = path("error.log"),
-            tmp = dir.path().display(),
-            site = path("tigr.conf"),
-        );
-        std::fs::write(path("nginx.conf"), main).expect("write");
-        Self {
-            child: None,
-            dir,
-            port,
-            cert_pem,
-        }
-    }
-
-    fn command(&self) -> Command {
-        let path = |name: &str| self.dir.path().join(name).display().to_string();
-        let mut command = Command::new(nginx_binary());
-        command.args([
-            "-p",
-            &path(""),
-            "-e",
-            &path("error.log"),
-            "-c",
-            &path("nginx.conf"),
-        ]);
-        command
-    }
-
-    /// `nginx -t`: (success, its report).
-    fn test(&self) -> (bool, String) {
-        let output = self
-            .command()
-            .arg("-t")
-            .output()
-            .expect("nginx from Debian (scripts/install-deps.sh installs it)");
-        (
-            output.status.success(),
-            String::from_utf8_lossy(&output.stderr).into_owned(),
-        )
-    }
-
-    async fn start(&mut self) {
-        self.child = Some(self.command().spawn().expect("nginx starts"));
-        for _ in 0..200 {
-            if tokio::net::TcpStream::connect(("127.0.0.1", self.port))
-                .await
-                .is_ok()
-            {
-                return;
-            }
-            tokio::time::sleep(Duration::from_millis(25)).await;
-        }
-        panic!("nginx does not listen on {}", self.port);
-    }
-
-    fn origin(&self) -> String {
-        format!("https://127.0.0.1:{}", self.port)
-    }
-}
-
-impl Drop for Nginx {
-    fn drop(&mut self) {
-        if let Some(child) = &mut self.child {
-            let _ = child.kill();
-            let _ = child.wait();
-        }
-    }
+        format!("include {};", path("tigr.conf"))
+    })
 }
 
 fn free_port() -> u16 {
@@ -207,7 +119,7 @@ async fn the_nginx_site_serves_the_login_page_its_live_channel_and_logins() {
         c.trust_proxy = true;
     })
     .await;
-    let mut nginx = Nginx::configure(s.server.addr, port);
+    let mut nginx = shipped_site(s.server.addr, port);
     let (ok, report) = nginx.test();
     assert!(ok && report.contains("test is successful"), "{report}");
     nginx.start().await;
