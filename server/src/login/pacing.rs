@@ -16,8 +16,10 @@
 //! reply. The [`Pacer`] thread sleeps with the operating system's high-resolution timer to
 //! the deadline itself, then wakes the reply.
 
+use std::cmp::Ordering;
+use std::collections::BinaryHeap;
 use std::future::Future;
-use std::sync::mpsc;
+use std::sync::mpsc::{self, RecvTimeoutError};
 use std::time::Duration;
 
 use tokio::sync::oneshot;
@@ -48,37 +50,87 @@ pub(super) async fn paced<T, W: Future<Output = ()>>(
 }
 
 /// A thread that wakes paced replies at their deadline, to the precision of the operating
-/// system's timer. Deadlines are served in the order they are asked for, which is their
-/// order when every reply is paced by the same time. The thread ends with the last handle.
+/// system's timer, earliest deadline first (a reply whose work took longer asks later for
+/// an earlier deadline: it must not wait behind the others). The thread ends with the last
+/// handle.
 #[derive(Debug)]
 pub struct Pacer {
-    deadlines: mpsc::Sender<(std::time::Instant, oneshot::Sender<()>)>,
+    deadlines: mpsc::Sender<Waiting>,
 }
+
+/// A reply waiting for its deadline.
+#[derive(Debug)]
+struct Waiting {
+    at: std::time::Instant,
+    wake: oneshot::Sender<()>,
+}
+
+// Ordered by deadline, reversed: `BinaryHeap` pops its greatest item, and the earliest
+// deadline must come first.
+impl Ord for Waiting {
+    fn cmp(&self, other: &Self) -> Ordering {
+        other.at.cmp(&self.at)
+    }
+}
+
+impl PartialOrd for Waiting {
+    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl PartialEq for Waiting {
+    fn eq(&self, other: &Self) -> bool {
+        self.at == other.at
+    }
+}
+
+impl Eq for Waiting {}
 
 impl Pacer {
     /// Starts the pacing thread.
     pub fn start() -> std::io::Result<Self> {
-        let (deadlines, queue) = mpsc::channel::<(std::time::Instant, oneshot::Sender<()>)>();
+        let (deadlines, asked) = mpsc::channel();
         std::thread::Builder::new()
             .name("tigr-pacer".into())
-            .spawn(move || {
-                for (at, wake) in queue {
-                    let now = std::time::Instant::now();
-                    if at > now {
-                        std::thread::sleep(at - now);
-                    }
-                    // The reply's request may have gone (client closed): nothing to wake.
-                    let _ = wake.send(());
-                }
-            })?;
+            .spawn(move || wake_at_deadlines(&asked))?;
         Ok(Self { deadlines })
     }
 
     /// Returns at `at` (or at once if it has passed).
     pub async fn until(&self, at: Instant) {
         let (wake, woken) = oneshot::channel();
-        if self.deadlines.send((at.into_std(), wake)).is_ok() {
+        let waiting = Waiting {
+            at: at.into_std(),
+            wake,
+        };
+        if self.deadlines.send(waiting).is_ok() {
             let _ = woken.await;
+        }
+    }
+}
+
+/// The pacing thread: waits for the earliest deadline or a new one (`recv_timeout` sleeps
+/// on a futex with a nanosecond timeout), wakes every reply whose time has come.
+fn wake_at_deadlines(asked: &mpsc::Receiver<Waiting>) {
+    let mut waiting = BinaryHeap::new();
+    loop {
+        let now = std::time::Instant::now();
+        while waiting.peek().is_some_and(|next: &Waiting| next.at <= now) {
+            if let Some(due) = waiting.pop() {
+                // The reply's request may have gone (client closed): nothing to wake.
+                let _ = due.wake.send(());
+            }
+        }
+        let next = match waiting.peek() {
+            None => asked.recv().map_err(|_| RecvTimeoutError::Disconnected),
+            Some(next) => asked.recv_timeout(next.at.saturating_duration_since(now)),
+        };
+        match next {
+            Ok(new) => waiting.push(new),
+            Err(RecvTimeoutError::Timeout) => {}
+            // The service is gone: dropping the rest wakes their waiters at once.
+            Err(RecvTimeoutError::Disconnected) => return,
         }
     }
 }
@@ -166,5 +218,30 @@ mod tests {
         let past = Instant::now();
         pacer.until(start).await;
         assert!(past.elapsed() < Duration::from_secs(5));
+    }
+
+    /// A later deadline asked first does not hold back an earlier one asked after it.
+    #[tokio::test]
+    async fn the_earliest_deadline_is_woken_first_whatever_the_order_asked() {
+        let pacer = std::sync::Arc::new(Pacer::start().expect("pacer thread"));
+        let start = Instant::now();
+        let wait = |millis: u64| {
+            let pacer = std::sync::Arc::clone(&pacer);
+            let at = start + Duration::from_millis(millis);
+            tokio::spawn(async move {
+                pacer.until(at).await;
+                Instant::now()
+            })
+        };
+        let late = wait(300);
+        tokio::time::sleep(Duration::from_millis(5)).await;
+        let early = wait(20);
+        let (early, late) = (early.await.expect("early"), late.await.expect("late"));
+        assert!(early >= start + Duration::from_millis(20));
+        assert!(late >= start + Duration::from_millis(300));
+        assert!(
+            early < late,
+            "the earlier deadline waited behind the later one"
+        );
     }
 }
