@@ -119,17 +119,17 @@ impl OidcService {
     ) -> Result<String, OidcError> {
         let id = tigr_core::ids::random_id(self.0.random.as_ref());
         let json = serde_json::to_string(request).map_err(|_| OidcError::Internal)?;
-        let mut tx = self.0.store.begin_write().await?;
-        tx.insert_oidc_pending(&PendingRequest {
-            id: id.clone(),
-            browser_hash: sha256(browser_token.as_bytes()).to_vec(),
-            client_id: request.client_id.clone(),
-            request: json,
-            created_at: now,
-            expires_at: now + PENDING_TTL,
-        })
-        .await?;
-        tx.commit().await?;
+        self.0
+            .store
+            .insert_oidc_pending(&PendingRequest {
+                id: id.clone(),
+                browser_hash: sha256(browser_token.as_bytes()).to_vec(),
+                client_id: request.client_id.clone(),
+                request: json,
+                created_at: now,
+                expires_at: now + PENDING_TTL,
+            })
+            .await?;
         Ok(id)
     }
 

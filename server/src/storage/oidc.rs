@@ -216,6 +216,25 @@ async fn code_on(
 }
 
 impl SqliteStore {
+    /// Keeps a request waiting for its browser's login: one statement in autocommit mode
+    /// (nothing else changes with it, and a transaction would hold the writer for three
+    /// round trips instead of one).
+    pub async fn insert_oidc_pending(&self, p: &PendingRequest) -> Result<(), StorageError> {
+        sqlx::query(
+            "INSERT INTO oidc_pending (id, browser_hash, client_id, request, created_at, \
+             expires_at) VALUES (?, ?, ?, ?, ?, ?)",
+        )
+        .bind(&p.id)
+        .bind(&p.browser_hash)
+        .bind(&p.client_id)
+        .bind(&p.request)
+        .bind(p.created_at)
+        .bind(p.expires_at)
+        .execute(&mut *self.write_conn().await)
+        .await?;
+        Ok(())
+    }
+
     /// The code whose SHA-256 is `code_hash` (its single use is decided by
     /// [`WriteTx::use_oidc_code`]).
     pub async fn oidc_code(&self, code_hash: &[u8]) -> Result<Option<StoredCode>, StorageError> {
@@ -462,23 +481,6 @@ impl WriteTx {
         .bind(&key.private_sealed)
         .bind(&key.public_jwk)
         .bind(key.created_at)
-        .execute(&mut *self.tx)
-        .await?;
-        Ok(())
-    }
-
-    /// Keeps an authorization request until the browser's login.
-    pub async fn insert_oidc_pending(&mut self, p: &PendingRequest) -> Result<(), StorageError> {
-        sqlx::query(
-            "INSERT INTO oidc_pending (id, browser_hash, client_id, request, created_at, \
-             expires_at) VALUES (?, ?, ?, ?, ?, ?)",
-        )
-        .bind(&p.id)
-        .bind(&p.browser_hash)
-        .bind(&p.client_id)
-        .bind(&p.request)
-        .bind(p.created_at)
-        .bind(p.expires_at)
         .execute(&mut *self.tx)
         .await?;
         Ok(())
