@@ -371,8 +371,9 @@ pub struct Metrics {
 
 impl Metrics {
     /// Metrics reading the audit counters of the store, the waiters of the hub, the
-    /// connection counters and the late offline replies. `start_time` is the server's start (Unix seconds, from the
-    /// injected clock); `token` is the bearer token scrapes must present, if any.
+    /// connection counters and the late offline replies. `start_time` is the server's start
+    /// (Unix seconds, from the injected clock); `token` is the bearer token scrapes must
+    /// present, if any.
     pub fn new(
         audit: Arc<AuditCounters>,
         hub: Arc<NotificationHub>,

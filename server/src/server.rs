@@ -50,7 +50,8 @@ pub struct RunningServer {
 
 impl RunningServer {
     /// Raises the open-file limit, opens and migrates the database, loads the master key
-    /// (or generates it for a database that has none), binds the listener and serves in a background task.
+    /// (or generates it for a database that has none), binds the listener and serves in a
+    /// background task.
     pub async fn start(mut config: Config) -> anyhow::Result<Self> {
         config.check_metrics_exposure()?;
         let descriptors = raise_descriptor_limit();

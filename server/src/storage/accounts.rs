@@ -59,9 +59,9 @@ impl Account {
 /// The columns of [`Account`] in a `SELECT` from `accounts` (a macro, for `concat!`).
 macro_rules! account_columns {
     () => {
-        "accounts.id, display_name, email, role, accounts.created_at, disabled_at, disabled_reason, \
-         failed_attempts, blocked_at, blocked_until, blocked_reason, block_strikes, \
-         last_blocked_at"
+        "accounts.id, display_name, email, role, accounts.created_at, disabled_at, \
+         disabled_reason, failed_attempts, blocked_at, blocked_until, blocked_reason, \
+         block_strikes, last_blocked_at"
     };
 }
 

@@ -3,9 +3,6 @@
 //! A session is found by the SHA-256 of its id (the cookie value); the id itself is never
 //! stored.
 
-use sqlx::Row as _;
-use sqlx::sqlite::SqliteRow;
-
 use super::accounts::{Account, account_columns};
 use super::{AuditEvent, SqliteStore, StorageError, WriteTx};
 
@@ -19,7 +16,8 @@ pub struct WebSessionRecord {
     pub id_hash: Vec<u8>,
     /// The logged-in account.
     pub account_id: String,
-    /// Login time.
+    /// Login time (selected as `session_created_at`: the account has a `created_at` too).
+    #[sqlx(rename = "session_created_at")]
     pub created_at: i64,
     /// Last request seen (updated at most once a minute).
     pub last_seen_at: i64,
@@ -39,17 +37,22 @@ pub struct WebSessionRecord {
     pub auth_time: i64,
 }
 
-/// The columns of [`WebSessionRecord`].
-const SESSION_COLUMNS: &str = "id_hash, account_id, created_at, last_seen_at, expires_at, \
-     challenge_id, method, ip, user_agent, sid, auth_time";
+/// The columns of [`WebSessionRecord`] in a `SELECT` from `web_sessions` (a macro, for
+/// `concat!`).
+macro_rules! session_columns {
+    () => {
+        "id_hash, account_id, web_sessions.created_at AS session_created_at, last_seen_at, \
+         expires_at, challenge_id, method, ip, user_agent, sid, auth_time"
+    };
+}
 
-/// A session joined with its account, found by the column that ends it: the session's
-/// `created_at` is renamed (the account has one too).
+/// A session joined with its account, found by `$column`.
 macro_rules! select_session_and_account {
     ($column:literal) => {
         concat!(
-            "SELECT id_hash, account_id, web_sessions.created_at AS session_created_at, \
-             last_seen_at, expires_at, challenge_id, method, ip, user_agent, sid, auth_time, ",
+            "SELECT ",
+            session_columns!(),
+            ", ",
             account_columns!(),
             " FROM web_sessions JOIN accounts ON accounts.id = web_sessions.account_id WHERE ",
             $column,
@@ -60,25 +63,12 @@ macro_rules! select_session_and_account {
 
 /// A session and its account, read in one statement (every request with a session cookie
 /// needs both).
-struct SessionAndAccount(WebSessionRecord, Account);
-
-impl<'r> sqlx::FromRow<'r, SqliteRow> for SessionAndAccount {
-    fn from_row(row: &'r SqliteRow) -> Result<Self, sqlx::Error> {
-        let session = WebSessionRecord {
-            id_hash: row.try_get("id_hash")?,
-            account_id: row.try_get("account_id")?,
-            created_at: row.try_get("session_created_at")?,
-            last_seen_at: row.try_get("last_seen_at")?,
-            expires_at: row.try_get("expires_at")?,
-            challenge_id: row.try_get("challenge_id")?,
-            method: row.try_get("method")?,
-            ip: row.try_get("ip")?,
-            user_agent: row.try_get("user_agent")?,
-            sid: row.try_get("sid")?,
-            auth_time: row.try_get("auth_time")?,
-        };
-        Ok(Self(session, Account::from_row(row)?))
-    }
+#[derive(sqlx::FromRow)]
+struct SessionAndAccount {
+    #[sqlx(flatten)]
+    session: WebSessionRecord,
+    #[sqlx(flatten)]
+    account: Account,
 }
 
 /// How a session is found.
@@ -132,7 +122,7 @@ impl SqliteStore {
         Ok(statement
             .fetch_optional(&mut *self.read_conn().await)
             .await?
-            .map(|SessionAndAccount(session, account)| (session, account)))
+            .map(|row| (row.session, row.account)))
     }
 
     /// The sessions of an account, newest first (for administrators).
@@ -140,9 +130,10 @@ impl SqliteStore {
         &self,
         account_id: &str,
     ) -> Result<Vec<WebSessionRecord>, StorageError> {
-        Ok(sqlx::query_as::<_, WebSessionRecord>(&format!(
-            "SELECT {SESSION_COLUMNS} FROM web_sessions WHERE account_id = ? \
-             ORDER BY created_at DESC"
+        Ok(sqlx::query_as::<_, WebSessionRecord>(concat!(
+            "SELECT ",
+            session_columns!(),
+            " FROM web_sessions WHERE account_id = ? ORDER BY created_at DESC"
         ))
         .bind(account_id)
         .fetch_all(&mut *self.read_conn().await)
