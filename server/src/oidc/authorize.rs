@@ -10,7 +10,7 @@ use crate::domain::oidc::token::StoredCode;
 use crate::domain::oidc::{Authentication, CODE_TTL, Client, PENDING_TTL};
 use crate::login::{ClientInfo, CurrentSession};
 use crate::sealing::{constant_time_eq, sha256};
-use crate::storage::{Actor, AuditEntry, AuditEvent, PendingRequest};
+use crate::storage::{CodeGrant, CodeGrantOutcome, GrantRequester, PendingRequest};
 
 use super::{OidcError, OidcService, with_query};
 
@@ -258,29 +258,24 @@ impl OidcService {
             expires_at: now + CODE_TTL,
             used_at: None,
         };
-        let mut tx = self.0.store.begin_write().await?;
-        if let Some(id) = pending
-            && tx.take_oidc_pending(id, now).await?.is_none()
-        {
+        let outcome = self
+            .0
+            .store
+            .grant_oidc_code(CodeGrant {
+                pending: pending.map(str::to_owned),
+                code_hash: sha256(code.as_bytes()),
+                requester: GrantRequester {
+                    ip: client.ip.clone(),
+                    user_agent: Some(client.summary.clone()),
+                    detail: format!("client={} scope={:?}", stored.client_id, stored.scope),
+                },
+                code: stored,
+            })
+            .await?;
+        if outcome == CodeGrantOutcome::RequestGone {
             // Resumed twice at once: the other resumption answers.
             return Err(OidcError::UnknownRequest);
         }
-        tx.insert_oidc_code(&sha256(code.as_bytes()), &stored)
-            .await?;
-        tx.record_oidc_session_client(&stored.sid, &stored.client_id, &stored.account_id, now)
-            .await?;
-        tx.audit(&AuditEntry {
-            account_id: Some(&stored.account_id),
-            ip: Some(&client.ip),
-            user_agent: Some(&client.summary),
-            detail: Some(format!(
-                "client={} scope={:?}",
-                stored.client_id, stored.scope
-            )),
-            ..AuditEntry::new(now, AuditEvent::OidcAuthorized, Actor::Browser)
-        })
-        .await?;
-        tx.commit().await?;
         Ok(code)
     }
 }

@@ -19,7 +19,9 @@ use crate::domain::oidc::token::{
 use crate::jose::left_half_hash;
 use crate::login::ClientInfo;
 use crate::sealing::{constant_time_eq, sha256};
-use crate::storage::{AuditEntry, AuditEvent, NewAccessToken, SessionKey};
+use crate::storage::{
+    AuditEntry, AuditEvent, GrantRequester, SessionKey, TokenGrant, TokenGrantOutcome,
+};
 
 use super::{OidcError, OidcService, paths};
 
@@ -192,34 +194,31 @@ impl OidcService {
             .await?;
         let id_token = key.sign(None, &id_token)?;
 
-        let mut tx = self.0.store.begin_write().await?;
-        if !tx.use_oidc_code(&code_hash, now).await? {
+        let outcome = self
+            .0
+            .store
+            .grant_oidc_tokens(TokenGrant {
+                code_hash,
+                code: stored.clone(),
+                token_hash: sha256(access_token.as_bytes()),
+                now,
+                expires_at: now + self.0.access_token_ttl,
+                requester: GrantRequester {
+                    ip: request.client.ip.clone(),
+                    user_agent: None,
+                    detail: format!(
+                        "client={} scope={:?} kid={}",
+                        client.id,
+                        stored.scope,
+                        key.kid()
+                    ),
+                },
+            })
+            .await?;
+        if outcome == TokenGrantOutcome::CodeSpent {
             // Redeemed meanwhile by a concurrent request: this one is the replay.
-            drop(tx);
             return Err(self.replayed(&code_hash, &client, now).await);
         }
-        tx.insert_oidc_access_token(&NewAccessToken {
-            token_hash: &sha256(access_token.as_bytes()),
-            code_hash: &code_hash,
-            code: &stored,
-            created_at: now,
-            expires_at: now + self.0.access_token_ttl,
-        })
-        .await?;
-        let actor = format!("client:{}", client.id);
-        tx.audit(&AuditEntry {
-            account_id: Some(&account.id),
-            ip: Some(&request.client.ip),
-            detail: Some(format!(
-                "client={} scope={:?} kid={}",
-                client.id,
-                stored.scope,
-                key.kid()
-            )),
-            ..AuditEntry::by(now, AuditEvent::OidcTokensIssued, &actor)
-        })
-        .await?;
-        tx.commit().await?;
         Ok(IssuedTokens {
             access_token,
             expires_in: self.0.access_token_ttl,

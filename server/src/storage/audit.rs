@@ -5,7 +5,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use sqlx::SqliteConnection;
 
-use super::{SqliteStore, StorageError, WriteTx};
+use super::{SqliteStore, StorageError, WriteTx, insert_rows};
 
 /// What happened.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -411,17 +411,10 @@ pub(super) async fn insert_audit_rows(
     conn: &mut SqliteConnection,
     entries: &[AuditEntry<'_>],
 ) -> Result<(), StorageError> {
-    if entries.is_empty() {
-        return Ok(());
-    }
-    let values = vec!["(?, ?, ?, ?, ?, ?, ?, ?, ?)"; entries.len()].join(", ");
-    let sql = format!(
-        "INSERT INTO audit (at, event, actor, account_id, device_id, challenge_id, ip, \
-         user_agent, detail) VALUES {values}"
-    );
-    let mut query = sqlx::query(&sql);
-    for entry in entries {
-        query = query
+    let head = "INSERT INTO audit (at, event, actor, account_id, device_id, challenge_id, ip, \
+                user_agent, detail)";
+    insert_rows(conn, (head, ""), 9, entries, |query, entry| {
+        query
             .bind(entry.at)
             .bind(entry.event.as_str())
             .bind(entry.actor)
@@ -430,10 +423,9 @@ pub(super) async fn insert_audit_rows(
             .bind(entry.challenge_id)
             .bind(entry.ip)
             .bind(entry.user_agent)
-            .bind(entry.detail.as_deref());
-    }
-    query.execute(&mut *conn).await?;
-    Ok(())
+            .bind(entry.detail.as_deref())
+    })
+    .await
 }
 
 impl SqliteStore {

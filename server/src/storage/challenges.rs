@@ -31,7 +31,7 @@ use sqlx::SqliteConnection;
 use crate::domain::challenge::{LoginChallenge, StoredState};
 
 use super::writer::Batch;
-use super::{SqliteStore, StorageError, WriteTx};
+use super::{SqliteStore, StorageError, WriteTx, insert_rows};
 
 /// Entries kept at most (about 250 bytes each). At 5,000 logins/s with 120 s challenges,
 /// open challenges alone would exceed this: the cache then keeps the newest ones it can.
@@ -197,7 +197,7 @@ impl Batch for Inserts {
         conn: &mut SqliteConnection,
         rows: &[&LoginChallenge],
     ) -> Result<Vec<()>, StorageError> {
-        insert_rows(conn, rows).await?;
+        insert_challenges(conn, rows).await?;
         for row in rows {
             self.0.insert((*row).clone());
         }
@@ -321,32 +321,25 @@ fn may_move_sql(current: &str, next: &str) -> String {
 }
 
 /// One `INSERT` of `rows` (all or nothing).
-async fn insert_rows(
+async fn insert_challenges(
     conn: &mut SqliteConnection,
     rows: &[&LoginChallenge],
 ) -> Result<(), StorageError> {
-    let mut sql = String::from(
-        "INSERT INTO challenges (id, nonce, browser_token_hash, created_at, expires_at, state, \
-         browser_ip, browser_user_agent, service_name) VALUES ",
-    );
-    for i in 0..rows.len() {
-        sql.push_str(if i == 0 { "" } else { ", " });
-        sql.push_str("(?, ?, ?, ?, ?, 'pending', ?, ?, ?)");
-    }
-    let mut query = sqlx::query(&sql);
-    for row in rows {
-        query = query
+    let head = "INSERT INTO challenges (id, nonce, browser_token_hash, created_at, expires_at, \
+                state, browser_ip, browser_user_agent, service_name)";
+    insert_rows(conn, (head, ""), 9, rows, |query, row| {
+        query
             .bind(&row.id)
             .bind(&row.nonce)
             .bind(&row.browser_token_hash)
             .bind(row.created_at)
             .bind(row.expires_at)
+            .bind(StoredState::Pending.as_str())
             .bind(&row.browser_ip)
             .bind(&row.browser_summary)
-            .bind(&row.service_name);
-    }
-    query.execute(&mut *conn).await?;
-    Ok(())
+            .bind(&row.service_name)
+    })
+    .await
 }
 
 /// One `UPDATE` moving each scanned challenge to `scanned` if it may move there and is

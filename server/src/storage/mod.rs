@@ -12,15 +12,17 @@
 //! connection's own thread (two thread wake-ups): the write path is kept to as few statements
 //! as possible (see docs/benchmarks.md). That is why no connection comes from an sqlx pool (a
 //! pool pings the connection on every release, in a spawned task), why challenges are served
-//! from memory (`challenges.rs`), and why challenge inserts, scans and approvals are written
-//! in groups (`writer.rs` queues them and runs the rounds; `challenges.rs` and `approvals.rs`
-//! say how each kind is written).
+//! from memory (`challenges.rs`), and why challenge inserts, scans, approvals and the codes
+//! and tokens of OpenID Connect logins are written in groups (`writer.rs` queues them and runs
+//! the rounds; `challenges.rs`, `approvals.rs` and `oidc_grants.rs` say how each kind is
+//! written).
 //!
 //! Modules depend on each other in one direction only: `writer` (connection, transactions,
 //! group commit) <- `challenges` (cache, inserts, scans, the single-use decision) <-
 //! `approvals`; `accounts` and `audit` <- `approvals`; `offline` (the offline channel's
 //! records) stands alone. Challenge state rules come from `domain::challenge`, lockout
 //! rules from `domain::lockout` and `domain::offline_pause`; storage executes them.
+//! `oidc_grants` (codes and tokens in groups) uses `writer` and `audit` only.
 
 mod accounts;
 mod admin;
@@ -35,6 +37,7 @@ mod maintenance;
 mod meta;
 mod offline;
 mod oidc;
+mod oidc_grants;
 mod otp;
 mod tokens;
 mod web_sessions;
@@ -66,7 +69,8 @@ pub use maintenance::{
     BackupReport, MaintenanceError, MigrationReport, backup, latest_schema_version, migrate,
 };
 pub use offline::PauseChannel;
-pub use oidc::{NewAccessToken, PendingRequest, QueuedLogout, StoredAccessToken, StoredSigningKey};
+pub use oidc::{PendingRequest, QueuedLogout, StoredAccessToken, StoredSigningKey};
+pub use oidc_grants::{CodeGrant, CodeGrantOutcome, GrantRequester, TokenGrant, TokenGrantOutcome};
 pub use otp::NewPasswordInvitation;
 pub use tokens::{NewToken, NewTokenInvitation, StoredToken, TokenInvitationRecord, TokenOrigin};
 pub use web_sessions::{NewWebSession, SessionKey, WebSessionRecord};
@@ -133,6 +137,8 @@ struct Queues {
     inserts: writer::Queue<LoginChallenge, ()>,
     scans: writer::Queue<challenges::Scan, bool>,
     approvals: writer::Queue<approvals::Approving, ApprovalOutcome>,
+    codes: writer::Queue<CodeGrant, CodeGrantOutcome>,
+    tokens: writer::Queue<TokenGrant, TokenGrantOutcome>,
 }
 
 /// What [`SqliteStore::open`] found.
@@ -261,6 +267,34 @@ impl SqliteStore {
     async fn write_conn(&self) -> MutexGuard<'_, SqliteConnection> {
         self.writer.lock().await
     }
+}
+
+/// A query on an SQLite connection, with its parameters bound so far.
+type SqliteQuery<'q> = sqlx::query::Query<'q, sqlx::Sqlite, sqlx::sqlite::SqliteArguments<'q>>;
+
+/// Writes one row per item in one statement: `{head} VALUES (?, …), (?, …) {tail}`, each row
+/// `width` parameters that `bind` gives for its item. Nothing when `items` is empty.
+async fn insert_rows<T>(
+    conn: &mut SqliteConnection,
+    (head, tail): (&str, &str),
+    width: usize,
+    items: &[T],
+    bind: impl for<'q> Fn(SqliteQuery<'q>, &'q T) -> SqliteQuery<'q>,
+) -> Result<(), StorageError> {
+    if items.is_empty() {
+        return Ok(());
+    }
+    let row = format!("({})", vec!["?"; width].join(", "));
+    let sql = format!(
+        "{head} VALUES {} {tail}",
+        vec![row.as_str(); items.len()].join(", ")
+    );
+    let mut query = sqlx::query(&sql);
+    for item in items {
+        query = bind(query, item);
+    }
+    query.execute(conn).await?;
+    Ok(())
 }
 
 /// True for a database that never touches the disk: `sqlite::memory:` (which sqlx names

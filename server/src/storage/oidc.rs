@@ -122,21 +122,6 @@ pub struct StoredAccessToken {
     pub revoked_at: Option<i64>,
 }
 
-/// An access token to store.
-#[derive(Debug)]
-pub struct NewAccessToken<'a> {
-    /// SHA-256 of the token.
-    pub token_hash: &'a [u8],
-    /// SHA-256 of the code it was issued for (to revoke it on a replay).
-    pub code_hash: &'a [u8],
-    /// The code's bindings (client, account, session, scope).
-    pub code: &'a StoredCode,
-    /// Issue time.
-    pub created_at: i64,
-    /// Expiry.
-    pub expires_at: i64,
-}
-
 /// A logout token waiting to be delivered.
 #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
 pub struct QueuedLogout {
@@ -236,7 +221,7 @@ impl SqliteStore {
     }
 
     /// The code whose SHA-256 is `code_hash` (its single use is decided by
-    /// [`WriteTx::use_oidc_code`]).
+    /// [`SqliteStore::grant_oidc_tokens`]).
     pub async fn oidc_code(&self, code_hash: &[u8]) -> Result<Option<StoredCode>, StorageError> {
         code_on(&mut *self.read_conn().await, code_hash).await
     }
@@ -486,90 +471,6 @@ impl WriteTx {
         Ok(())
     }
 
-    /// Takes the waiting request `id` (deleted: it resumes once); `None` when gone.
-    pub async fn take_oidc_pending(
-        &mut self,
-        id: &str,
-        now: i64,
-    ) -> Result<Option<PendingRequest>, StorageError> {
-        Ok(sqlx::query_as::<_, PendingRequest>(
-            "DELETE FROM oidc_pending WHERE id = ? AND expires_at > ? \
-             RETURNING id, browser_hash, client_id, request, created_at, expires_at",
-        )
-        .bind(id)
-        .bind(now)
-        .fetch_optional(&mut *self.tx)
-        .await?)
-    }
-
-    /// Stores a code (its hash).
-    pub async fn insert_oidc_code(
-        &mut self,
-        code_hash: &[u8],
-        c: &StoredCode,
-    ) -> Result<(), StorageError> {
-        sqlx::query(
-            "INSERT INTO oidc_codes (code_hash, client_id, account_id, sid, redirect_uri, scope, \
-             nonce, code_challenge, auth_time, amr, acr, created_at, expires_at) \
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        )
-        .bind(code_hash)
-        .bind(&c.client_id)
-        .bind(&c.account_id)
-        .bind(&c.sid)
-        .bind(&c.redirect_uri)
-        .bind(&c.scope)
-        .bind(&c.nonce)
-        .bind(&c.code_challenge)
-        .bind(c.auth_time)
-        .bind(&c.amr)
-        .bind(&c.acr)
-        .bind(c.created_at)
-        .bind(c.expires_at)
-        .execute(&mut *self.tx)
-        .await?;
-        Ok(())
-    }
-
-    /// Marks the code used, if it was not (the single-use decision); true when this call
-    /// did.
-    pub async fn use_oidc_code(
-        &mut self,
-        code_hash: &[u8],
-        now: i64,
-    ) -> Result<bool, StorageError> {
-        let done = sqlx::query(
-            "UPDATE oidc_codes SET used_at = ? WHERE code_hash = ? AND used_at IS NULL",
-        )
-        .bind(now)
-        .bind(code_hash)
-        .execute(&mut *self.tx)
-        .await?;
-        Ok(done.rows_affected() == 1)
-    }
-
-    /// Stores an access token (its hash).
-    pub async fn insert_oidc_access_token(
-        &mut self,
-        t: &NewAccessToken<'_>,
-    ) -> Result<(), StorageError> {
-        sqlx::query(
-            "INSERT INTO oidc_access_tokens (token_hash, code_hash, client_id, account_id, sid, \
-             scope, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-        )
-        .bind(t.token_hash)
-        .bind(t.code_hash)
-        .bind(&t.code.client_id)
-        .bind(&t.code.account_id)
-        .bind(&t.code.sid)
-        .bind(&t.code.scope)
-        .bind(t.created_at)
-        .bind(t.expires_at)
-        .execute(&mut *self.tx)
-        .await?;
-        Ok(())
-    }
-
     /// Revokes the access tokens issued for a code (its replay); returns how many.
     pub async fn revoke_oidc_tokens_of_code(
         &mut self,
@@ -585,27 +486,6 @@ impl WriteTx {
         .execute(&mut *self.tx)
         .await?;
         Ok(done.rows_affected())
-    }
-
-    /// Records that the session `sid` signed in to `client_id` (once).
-    pub async fn record_oidc_session_client(
-        &mut self,
-        sid: &str,
-        client_id: &str,
-        account_id: &str,
-        now: i64,
-    ) -> Result<(), StorageError> {
-        sqlx::query(
-            "INSERT INTO oidc_session_clients (sid, client_id, account_id, first_at) \
-             VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING",
-        )
-        .bind(sid)
-        .bind(client_id)
-        .bind(account_id)
-        .bind(now)
-        .execute(&mut *self.tx)
-        .await?;
-        Ok(())
     }
 
     /// The OpenID Connect side of ending the web session `sid` (logout, or an
