@@ -11,6 +11,8 @@
 //!                       by that phone opens no session any more
 //! ```
 
+use std::sync::Arc;
+
 use tigr_core::ids::random_id;
 use tigr_core::wire::b64_encode;
 
@@ -18,8 +20,8 @@ use crate::hub::Topic;
 
 use crate::sealing::sha256;
 use crate::storage::{
-    Account, Actor, AuditEntry, AuditEvent, NewWebSession, SessionKey, StorageError,
-    WebSessionRecord,
+    Account, Actor, AuditEntry, AuditEvent, NewWebSession, SessionKey, SessionOpened,
+    SessionOpening, StorageError, WebSessionRecord,
 };
 
 use super::{ClientInfo, LoginError, LoginService};
@@ -255,6 +257,11 @@ impl LoginService {
             None => None,
         };
         let now = self.now();
+        let Some(previous) = previous else {
+            return self
+                .open_new_session(account_id, challenge_id, method, client, now)
+                .await;
+        };
         let mut tx = self.store.begin_write().await?;
         let account = tx
             .account(account_id)
@@ -278,7 +285,8 @@ impl LoginService {
         }
         let max = self.sessions.limits(&account).max;
         let mut ended_previous = false;
-        if let Some((previous_id, current)) = previous {
+        {
+            let (previous_id, current) = previous;
             let previous_hash = sha256(previous_id.as_bytes());
             if current.account.id != account_id {
                 ended_previous = self
@@ -313,11 +321,7 @@ impl LoginService {
             // Not re-authenticated: the challenge opened a session already (refused
             // below), or the session ended meanwhile (a new one opens).
         }
-        let mut bytes = [0u8; SESSION_ID_BYTES];
-        self.random.fill(&mut bytes);
-        let id = b64_encode(&bytes);
-        let id_hash = sha256(id.as_bytes());
-        let sid = random_id(self.random.as_ref());
+        let (id, id_hash, sid) = self.new_session_ids();
         let inserted = tx
             .insert_web_session(&NewWebSession {
                 id_hash: &id_hash,
@@ -353,6 +357,61 @@ impl LoginService {
             max_age: max,
             account,
         })
+    }
+
+    /// Opens a session for a browser that holds none: committed with the other logins'
+    /// (`storage::session_opens` makes the checks of [`LoginService::open_session`]).
+    async fn open_new_session(
+        &self,
+        account_id: &str,
+        challenge_id: Option<&str>,
+        method: LoginMethod,
+        client: &ClientInfo,
+        now: i64,
+    ) -> Result<OpenedSession, LoginError> {
+        let (id, id_hash, sid) = self.new_session_ids();
+        let settings = self.sessions;
+        let outcome = self
+            .store
+            .open_web_session(SessionOpening {
+                id_hash,
+                account_id: account_id.to_owned(),
+                now,
+                challenge_id: challenge_id.map(str::to_owned),
+                method: method.as_str(),
+                phone_approved_since: method.by_phone().then_some(now - COMPLETE_WINDOW_SECONDS),
+                lifetime: Arc::new(move |account| settings.limits(account).max),
+                ip: client.ip.clone(),
+                user_agent: client.summary.clone(),
+                sid,
+            })
+            .await?;
+        match outcome {
+            SessionOpened::Opened {
+                account,
+                expires_at,
+            } => {
+                tracing::info!(account = %account_id, method = method.as_str(), "web session opened");
+                Ok(OpenedSession {
+                    id,
+                    max_age: expires_at - now,
+                    account: *account,
+                })
+            }
+            SessionOpened::AccountUnusable => Err(LoginError::NotApproved),
+            SessionOpened::PhoneRevoked => Err(LoginError::PhoneRevoked),
+            SessionOpened::AlreadyOpened => Err(LoginError::SessionAlreadyOpened),
+        }
+    }
+
+    /// A new session's id (for the cookie), the SHA-256 the server keeps of it, and its
+    /// OpenID Connect `sid`.
+    fn new_session_ids(&self) -> (String, [u8; 32], String) {
+        let mut bytes = [0u8; SESSION_ID_BYTES];
+        self.random.fill(&mut bytes);
+        let id = b64_encode(&bytes);
+        let id_hash = sha256(id.as_bytes());
+        (id, id_hash, random_id(self.random.as_ref()))
     }
 
     /// Ends the session with this id, if any (audited): its access tokens are revoked and

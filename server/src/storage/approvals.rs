@@ -316,7 +316,7 @@ mod tests {
 
     use crate::domain::lockout::BlockReason;
 
-    use super::super::{NewChallenge, NewDevice};
+    use super::super::NewChallenge;
     use super::*;
 
     const NOW: i64 = 1_700_000_000;
@@ -325,24 +325,7 @@ mod tests {
 
     /// An account with the active device `D-<account>`.
     async fn enroll(store: &SqliteStore, account: &str) {
-        let device = format!("D-{account}");
-        let mut tx = store.begin_write().await.expect("begin");
-        tx.upsert_account(account, None, NOW - 100)
-            .await
-            .expect("account");
-        tx.insert_device(&NewDevice {
-            id: &device,
-            account_id: account,
-            name: "phone",
-            approval_key: &[1],
-            identity_key: &[2],
-            offline_secret_enc: &[3],
-            ocra_suite: "OCRA-1:HOTP-SHA256-8:QA64",
-            enrolled_at: NOW - 100,
-        })
-        .await
-        .expect("device");
-        tx.commit().await.expect("commit");
+        super::super::enroll(store, account, NOW - 100).await;
     }
 
     /// A scanned challenge.

@@ -12,17 +12,18 @@
 //! connection's own thread (two thread wake-ups): the write path is kept to as few statements
 //! as possible (see docs/benchmarks.md). That is why no connection comes from an sqlx pool (a
 //! pool pings the connection on every release, in a spawned task), why challenges are served
-//! from memory (`challenges.rs`), and why challenge inserts, scans, approvals and the codes
-//! and tokens of OpenID Connect logins are written in groups (`writer.rs` queues them and runs
-//! the rounds; `challenges.rs`, `approvals.rs` and `oidc_grants.rs` say how each kind is
-//! written).
+//! from memory (`challenges.rs`), and why challenge inserts, scans, approvals, new web
+//! sessions and the codes and tokens of OpenID Connect logins are written in groups
+//! (`writer.rs` queues them and runs the rounds; `challenges.rs`, `approvals.rs`,
+//! `session_opens.rs` and `oidc_grants.rs` say how each kind is written).
 //!
 //! Modules depend on each other in one direction only: `writer` (connection, transactions,
 //! group commit) <- `challenges` (cache, inserts, scans, the single-use decision) <-
 //! `approvals`; `accounts` and `audit` <- `approvals`; `offline` (the offline channel's
 //! records) stands alone. Challenge state rules come from `domain::challenge`, lockout
 //! rules from `domain::lockout` and `domain::offline_pause`; storage executes them.
-//! `oidc_grants` (codes and tokens in groups) uses `writer` and `audit` only.
+//! `oidc_grants` (codes and tokens in groups) and `session_opens` (new web sessions in
+//! groups) use `writer`, `audit` (and `accounts`) only.
 
 mod accounts;
 mod admin;
@@ -39,6 +40,7 @@ mod offline;
 mod oidc;
 mod oidc_grants;
 mod otp;
+mod session_opens;
 mod tokens;
 mod web_sessions;
 mod writer;
@@ -72,6 +74,7 @@ pub use offline::PauseChannel;
 pub use oidc::{PendingRequest, QueuedLogout, StoredAccessToken, StoredSigningKey};
 pub use oidc_grants::{CodeGrant, CodeGrantOutcome, GrantRequester, TokenGrant, TokenGrantOutcome};
 pub use otp::NewPasswordInvitation;
+pub use session_opens::{SessionLifetime, SessionOpened, SessionOpening};
 pub use tokens::{NewToken, NewTokenInvitation, StoredToken, TokenInvitationRecord, TokenOrigin};
 pub use web_sessions::{NewWebSession, SessionKey, WebSessionRecord};
 
@@ -139,6 +142,7 @@ struct Queues {
     approvals: writer::Queue<approvals::Approving, ApprovalOutcome>,
     codes: writer::Queue<CodeGrant, CodeGrantOutcome>,
     tokens: writer::Queue<TokenGrant, TokenGrantOutcome>,
+    sessions: writer::Queue<SessionOpening, SessionOpened>,
 }
 
 /// What [`SqliteStore::open`] found.
@@ -269,6 +273,15 @@ impl SqliteStore {
     }
 }
 
+/// `{head} VALUES (?, …), (?, …) {tail}`: `rows` rows of `width` parameters.
+fn values_sql(head: &str, tail: &str, width: usize, rows: usize) -> String {
+    let row = format!("({})", vec!["?"; width].join(", "));
+    format!(
+        "{head} VALUES {} {tail}",
+        vec![row.as_str(); rows].join(", ")
+    )
+}
+
 /// A query on an SQLite connection, with its parameters bound so far.
 type SqliteQuery<'q> = sqlx::query::Query<'q, sqlx::Sqlite, sqlx::sqlite::SqliteArguments<'q>>;
 
@@ -342,6 +355,27 @@ pub(super) async fn temporary_store() -> (tempfile::TempDir, SqliteStore) {
     let url = format!("sqlite://{}", dir.path().join("t.db").display());
     let (store, _) = SqliteStore::open(&url).await.expect("open");
     (dir, store)
+}
+
+/// The account `account` with the active phone `D-<account>`, enrolled at `at`.
+#[cfg(test)]
+pub(super) async fn enroll(store: &SqliteStore, account: &str, at: i64) {
+    let device = format!("D-{account}");
+    let mut tx = store.begin_write().await.expect("begin");
+    tx.upsert_account(account, None, at).await.expect("account");
+    tx.insert_device(&NewDevice {
+        id: &device,
+        account_id: account,
+        name: "phone",
+        approval_key: &[1],
+        identity_key: &[2],
+        offline_secret_enc: &[3],
+        ocra_suite: "OCRA-1:HOTP-SHA256-8:QA64",
+        enrolled_at: at,
+    })
+    .await
+    .expect("device");
+    tx.commit().await.expect("commit");
 }
 
 #[cfg(test)]
