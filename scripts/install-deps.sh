@@ -12,7 +12,9 @@
 #   pinned below) in <target>/smtp-venv (tests/src/smtp.rs reads what it received);
 # * the axe-core accessibility engine (npm, pinned below) in <target>/axe-core, which the
 #   browser suites inject into the pages (tests/src/accessibility.rs);
-# * zbar (libzbar0), the peer decoder core/examples/qr_report compares the QR decoder with.
+# * zbar (libzbar0), the peer decoder core/examples/qr_report compares the QR decoder with;
+# * Debian's PostgreSQL server, whose programs (initdb, postgres) the PostgreSQL suites run as
+#   a throwaway cluster of their own (server/tests/shared/postgres.rs; no system service).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -28,6 +30,7 @@ command -v oathtool >/dev/null 2>&1 || need+=(oathtool)
 [ -f /usr/lib/apache2/modules/mod_auth_openidc.so ] || need+=(libapache2-mod-auth-openidc)
 python3 -c 'import venv, ensurepip' >/dev/null 2>&1 || need+=(python3-venv)
 ldconfig -p 2>/dev/null | grep -q 'libzbar\.so\.0' || need+=(libzbar0)
+compgen -G '/usr/lib/postgresql/*/bin/postgres' >/dev/null || need+=(postgresql)
 if [ ${#need[@]} -gt 0 ]; then
   echo "Installing ${need[*]} (Debian packages)…"
   sudo_cmd=()

@@ -25,7 +25,7 @@ use crate::oidc::{OidcParts, OidcService};
 use crate::otp::{OtpParts, OtpService};
 use crate::sealing::{KeyFileOutcome, MasterKey, SecretSealer, load_or_create_key_file};
 use crate::shutdown::stopping;
-use crate::storage::{OpenOutcome, PauseChannel, SqliteStore};
+use crate::storage::{self, OpenOutcome, PauseChannel, SqliteStore};
 
 /// How long decided or expired challenges are kept before the purge deletes them.
 const CHALLENGE_RETENTION_SECONDS: i64 = 3600;
@@ -66,9 +66,15 @@ impl RunningServer {
 
         // The database first: a key file is generated only for a database that has none
         // (not for one that cannot be opened or whose key file went missing).
-        let (store, outcome) = SqliteStore::open(&config.database_url)
-            .await
-            .with_context(|| format!("cannot open the database {}", config.database_url))?;
+        let (store, outcome) =
+            SqliteStore::open(&config.database_url)
+                .await
+                .with_context(|| {
+                    format!(
+                        "cannot open the database {}",
+                        storage::redacted_url(&config.database_url)
+                    )
+                })?;
         match outcome {
             OpenOutcome::Created => {
                 tracing::info!(database = %config.database_url, "created a new database")

@@ -792,6 +792,7 @@ cli-migrate-done = Schema version: { $before } → { $after }. Migrations applie
 cli-migrate-up-to-date = Schema version: { $version }, already up to date. Nothing to do.
 cli-migrate-no-version = none
 cli-migrate-newer = The database has schema version { $database }, newer than this program's ({ $known }): use the version of Tigr that migrated it, or restore the backup made before the upgrade.
+cli-backup-postgres = A PostgreSQL database is backed up with PostgreSQL's own tools: pg_dump for a copy, pg_basebackup with WAL archiving for continuous backups (docs/deployment.md). Back up the master key file separately.
 cli-maintenance-in-memory = The database is in memory: there is no file to back up or migrate (TIGR_DATABASE_URL).
 cli-maintenance-no-database = No database at { $path }: check TIGR_DATABASE_URL (the server creates it at its first start).
 cli-maintenance-not-tigr = { $path } is not a Tigr database.

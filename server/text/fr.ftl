@@ -792,6 +792,7 @@ cli-migrate-done = Version du schéma : { $before } → { $after }. Migrations a
 cli-migrate-up-to-date = Version du schéma : { $version }, déjà à jour. Rien à faire.
 cli-migrate-no-version = aucune
 cli-migrate-newer = La base de données a la version de schéma { $database }, plus récente que celle de ce programme ({ $known }) : utilisez la version de Tigr qui l'a migrée, ou restaurez la sauvegarde faite avant la mise à jour.
+cli-backup-postgres = Une base PostgreSQL se sauvegarde avec les outils de PostgreSQL : pg_dump pour une copie, pg_basebackup avec l'archivage des WAL pour une sauvegarde continue (docs/deployment.md). Sauvegardez à part le fichier de la clé maîtresse.
 cli-maintenance-in-memory = La base de données est en mémoire : il n'y a pas de fichier à sauvegarder ni à migrer (TIGR_DATABASE_URL).
 cli-maintenance-no-database = Aucune base de données dans { $path } : vérifiez TIGR_DATABASE_URL (le serveur la crée à son premier démarrage).
 cli-maintenance-not-tigr = { $path } n'est pas une base de données Tigr.

@@ -54,6 +54,7 @@ pub fn message(error: &MaintenanceError, lang: Lang) -> String {
                 ("error", source.to_string().into()),
             ],
         ),
+        MaintenanceError::PostgresBackup => text(lang, "cli-backup-postgres"),
         MaintenanceError::Storage(error) => text_with(
             lang,
             "cli-maintenance-database",

@@ -261,7 +261,10 @@ impl std::fmt::Debug for Config {
                 "public_url",
                 &self.public_url.as_ref().map(|o| o.to_string()),
             )
-            .field("database_url", &self.database_url)
+            .field(
+                "database_url",
+                &crate::storage::redacted_url(&self.database_url),
+            )
             .field("master_key", &self.master_key)
             .field("service_name", &self.service_name)
             .field("challenge_ttl", &self.challenge_ttl)

@@ -17,10 +17,11 @@ use std::path::{Path, PathBuf};
 use std::str::FromStr as _;
 use std::time::{Duration, Instant};
 
+use sqlx::postgres::PgConnection;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteConnection};
 use sqlx::{ConnectOptions as _, Connection as _};
 
-use super::{MIGRATOR, SqliteStore, StorageError, is_in_memory};
+use super::{MIGRATOR, SqliteStore, StorageError, is_in_memory, postgres};
 
 /// Why a backup or a migration did not happen. Nothing was written when one is returned.
 #[derive(Debug, thiserror::Error)]
@@ -64,6 +65,9 @@ pub enum MaintenanceError {
         /// The I/O failure.
         source: std::io::Error,
     },
+    /// A backup of a PostgreSQL database was asked for: PostgreSQL's own tools make it.
+    #[error("a PostgreSQL database is backed up with pg_dump or pg_basebackup")]
+    PostgresBackup,
     /// The database refused or failed a statement.
     #[error(transparent)]
     Storage(#[from] StorageError),
@@ -92,7 +96,8 @@ pub struct BackupReport {
     pub elapsed: Duration,
 }
 
-/// What [`migrate`] did.
+/// What [`migrate`] did (the versions are those of either engine: their migrations go in
+/// step).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct MigrationReport {
     /// Schema version before (`None`: a database without any migration yet).
@@ -109,6 +114,9 @@ pub fn latest_schema_version() -> i64 {
 /// Copies the live database of `url` to `dest` (which must not exist), mode 0600, then
 /// checks the copy; see the module's documentation.
 pub async fn backup(url: &str, dest: &Path) -> Result<BackupReport, MaintenanceError> {
+    if postgres::is_postgres_url(url) {
+        return Err(MaintenanceError::PostgresBackup);
+    }
     let started = Instant::now();
     let (options, source) = existing_database(url)?;
     if dest.symlink_metadata().is_ok() {
@@ -145,6 +153,9 @@ pub async fn backup(url: &str, dest: &Path) -> Result<BackupReport, MaintenanceE
 /// and says which versions it went from and to. A database newer than this binary is
 /// refused untouched.
 pub async fn migrate(url: &str) -> Result<MigrationReport, MaintenanceError> {
+    if postgres::is_postgres_url(url) {
+        return migrate_postgres(url).await;
+    }
     let (options, source) = existing_database(url)?;
     let mut conn = options.connect().await?;
     let before = schema_version(&mut conn, &source).await;
@@ -165,6 +176,39 @@ pub async fn migrate(url: &str) -> Result<MigrationReport, MaintenanceError> {
     let mut conn = options.connect().await?;
     let after = schema_version(&mut conn, &source).await?;
     conn.close().await?;
+    Ok(MigrationReport { before, after })
+}
+
+/// Applies the migrations the PostgreSQL database of `url` lacks (each in its own
+/// transaction), and says which versions it went from and to. A database newer than this
+/// binary is refused untouched; so is a database that holds tables but no migration table
+/// (not a Tigr database).
+async fn migrate_postgres(url: &str) -> Result<MigrationReport, MaintenanceError> {
+    let mut conn = PgConnection::connect(url).await?;
+    let result = migrate_postgres_on(&mut conn, url).await;
+    conn.close().await?;
+    result
+}
+
+async fn migrate_postgres_on(
+    conn: &mut PgConnection,
+    url: &str,
+) -> Result<MigrationReport, MaintenanceError> {
+    let before = postgres::schema_version(conn).await?;
+    if before.is_none() && postgres::has_tables(conn).await? {
+        return Err(MaintenanceError::NotTigr(postgres::redacted(url).into()));
+    }
+    let known = postgres::latest_version();
+    if let Some(database) = before.filter(|v| *v > known) {
+        return Err(MaintenanceError::NewerSchema { database, known });
+    }
+    postgres::MIGRATOR
+        .run(&mut *conn)
+        .await
+        .map_err(StorageError::from)?;
+    let after = postgres::schema_version(conn)
+        .await?
+        .ok_or_else(|| MaintenanceError::NotTigr(postgres::redacted(url).into()))?;
     Ok(MigrationReport { before, after })
 }
 

@@ -40,6 +40,7 @@ mod offline;
 mod oidc;
 mod oidc_grants;
 mod otp;
+mod postgres;
 mod session_opens;
 mod tokens;
 mod web_sessions;
@@ -74,6 +75,7 @@ pub use offline::PauseChannel;
 pub use oidc::{PendingRequest, QueuedLogout, StoredAccessToken, StoredSigningKey};
 pub use oidc_grants::{CodeGrant, CodeGrantOutcome, GrantRequester, TokenGrant, TokenGrantOutcome};
 pub use otp::NewPasswordInvitation;
+pub use postgres::{is_postgres_url, redacted as redacted_url};
 pub use session_opens::{SessionLifetime, SessionOpened, SessionOpening};
 pub use tokens::{NewToken, NewTokenInvitation, StoredToken, TokenInvitationRecord, TokenOrigin};
 pub use web_sessions::{NewWebSession, SessionKey, WebSessionRecord};
@@ -98,6 +100,12 @@ pub enum StorageError {
     /// A stored value is not one this server writes.
     #[error("unexpected value in the database: {0}")]
     Corrupt(String),
+    /// The URL names a PostgreSQL database, which this version migrates but does not serve.
+    #[error(
+        "this version runs its store on SQLite only (sqlite://PATH); a PostgreSQL database \
+         can be prepared with `tigr-server migrate`"
+    )]
+    PostgresNotServed,
 }
 
 /// The schema migrations, embedded in the binary.
@@ -158,6 +166,9 @@ impl SqliteStore {
     /// Opens (creating file and parent directory if needed, readable by their owner only:
     /// `files.rs`) and migrates the database.
     pub async fn open(url: &str) -> Result<(Self, OpenOutcome), StorageError> {
+        if is_postgres_url(url) {
+            return Err(StorageError::PostgresNotServed);
+        }
         let options = SqliteConnectOptions::from_str(url)?
             .create_if_missing(true)
             .journal_mode(SqliteJournalMode::Wal)
