@@ -1,21 +1,129 @@
 //! QR code images of payloads: SVG and PNG for the web page, Unicode text for the terminal.
+//!
+//! The symbol is `qrcode`'s, module for module: the same segments, version and error
+//! correction, and the mask its penalty rules choose. Only the choice of the mask is done
+//! here ([`Symbol::encode`]): `qrcode` scores each of the eight masked symbols through
+//! per-module closures and iterator chains, which made the mask choice the largest single
+//! item of a login page's CPU (docs/benchmarks.md); the same rules on a plain grid of
+//! booleans cost a fraction of it. `every_mask_choice_is_qrcodes` checks the two agree.
 
-use qrcode::render::{svg, unicode};
-use qrcode::{EcLevel, QrCode};
+use qrcode::canvas::{Canvas, MaskPattern};
+use qrcode::render::{Pixel, Renderer, svg, unicode};
+use qrcode::types::Color;
+use qrcode::{EcLevel, bits, ec};
 
 /// The payload cannot be encoded (longer than any QR version holds).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 #[error("text too long for a QR code")]
 pub struct QrTooLong;
 
-fn encode(text: &str) -> Result<QrCode, QrTooLong> {
-    // Level M: survives moderate glare and moiré from a screen, at a modest size.
-    QrCode::with_error_correction_level(text.as_bytes(), EcLevel::M).map_err(|_| QrTooLong)
+/// Level M: survives moderate glare and moiré from a screen, at a modest size.
+const EC_LEVEL: EcLevel = EcLevel::M;
+
+/// Modules of quiet zone around a (normal, not micro) QR code.
+const QUIET_ZONE: u32 = 4;
+
+/// The eight masks of a normal QR code, in `qrcode`'s order (the first of equal scores wins).
+const MASKS: [MaskPattern; 8] = [
+    MaskPattern::Checkerboard,
+    MaskPattern::HorizontalLines,
+    MaskPattern::VerticalLines,
+    MaskPattern::DiagonalLines,
+    MaskPattern::LargeCheckerboard,
+    MaskPattern::Fields,
+    MaskPattern::Diamonds,
+    MaskPattern::Meadow,
+];
+
+/// An encoded symbol: its modules, row by row, and its width in modules.
+struct Symbol {
+    modules: Vec<Color>,
+    width: usize,
+}
+
+impl Symbol {
+    /// Encodes `text` as `qrcode` does (`QrCode::with_error_correction_level`), choosing the
+    /// mask with [`penalty`].
+    fn encode(text: &str) -> Result<Self, QrTooLong> {
+        let bits = bits::encode_auto(text.as_bytes(), EC_LEVEL).map_err(|_| QrTooLong)?;
+        let version = bits.version();
+        let (data, ec) = ec::construct_codewords(&bits.into_bytes(), version, EC_LEVEL)
+            .map_err(|_| QrTooLong)?;
+        let width = usize::try_from(version.width()).map_err(|_| QrTooLong)?;
+        let mut canvas = Canvas::new(version, EC_LEVEL);
+        canvas.draw_all_functional_patterns();
+        canvas.draw_data(&data, &ec);
+        let mut best: Option<(u32, Vec<Color>)> = None;
+        for mask in MASKS {
+            let mut masked = canvas.clone();
+            masked.apply_mask(mask);
+            let modules = masked.into_colors();
+            let score = penalty(&modules, width);
+            if best.as_ref().is_none_or(|(lowest, _)| score < *lowest) {
+                best = Some((score, modules));
+            }
+        }
+        let (_, modules) = best.ok_or(QrTooLong)?;
+        Ok(Self { modules, width })
+    }
+
+    fn render<P: Pixel>(&self) -> Renderer<'_, P> {
+        Renderer::new(&self.modules, self.width, QUIET_ZONE)
+    }
+}
+
+/// The mask penalty of a masked symbol, by `qrcode`'s rules (ISO/IEC 18004 §7.8.3 as that
+/// crate reads it): runs of five or more modules of one color in a row or column (length
+/// minus 2 each), 2x2 blocks of one color (3 each), finder-like 1:1:3:1:1 patterns without
+/// four light modules on one side (40 each, less the 360 the three finder patterns always
+/// give, per direction), and the distance of the dark share from 50 %.
+fn penalty(modules: &[Color], width: usize) -> u32 {
+    let dark: Vec<bool> = modules.iter().map(|c| *c == Color::Dark).collect();
+    let at = |x: usize, y: usize| dark[y * width + x];
+    let mut score = 0u32;
+    for horizontal in [true, false] {
+        let line = |i: usize, j: usize| if horizontal { at(j, i) } else { at(i, j) };
+        let mut finders = 0u32;
+        for i in 0..width {
+            let mut run = 1;
+            for j in 1..=width {
+                if j < width && line(i, j) == line(i, j - 1) {
+                    run += 1;
+                    continue;
+                }
+                if run >= 5 {
+                    score += run - 2;
+                }
+                run = 1;
+            }
+            for j in 0..width.saturating_sub(6) {
+                let pattern = [true, false, true, true, true, false, true];
+                if (0..7).any(|k| line(i, j + k) != pattern[k]) {
+                    continue;
+                }
+                let dark_in = |from: usize, to: usize| (from..to.min(width)).any(|k| line(i, k));
+                if !dark_in(j.saturating_sub(4), j) || !dark_in(j + 7, j + 11) {
+                    finders += 40;
+                }
+            }
+        }
+        score += finders.saturating_sub(360);
+    }
+    for y in 0..width - 1 {
+        for x in 0..width - 1 {
+            let c = at(x, y);
+            if at(x + 1, y) == c && at(x, y + 1) == c && at(x + 1, y + 1) == c {
+                score += 3;
+            }
+        }
+    }
+    let ratio = dark.iter().filter(|d| **d).count() * 200 / dark.len();
+    score + u32::try_from(ratio.abs_diff(100)).unwrap_or(u32::MAX)
 }
 
 /// An SVG document (black on white, quiet zone included).
 pub fn svg(text: &str) -> Result<String, QrTooLong> {
-    Ok(encode(text)?
+    Ok(Symbol::encode(text)?
         .render::<svg::Color<'_>>()
         .min_dimensions(256, 256)
         .quiet_zone(true)
@@ -38,7 +146,7 @@ pub fn inline_svg(text: &str) -> Result<String, QrTooLong> {
 
 /// A PNG file (8-bit grey, at least 320 px, quiet zone included).
 pub fn png(text: &str) -> Result<Vec<u8>, QrTooLong> {
-    let image = encode(text)?
+    let image = Symbol::encode(text)?
         .render::<image::Luma<u8>>()
         .min_dimensions(320, 320)
         .quiet_zone(true)
@@ -53,7 +161,7 @@ pub fn png(text: &str) -> Result<Vec<u8>, QrTooLong> {
 /// Unicode half blocks for a terminal, light modules drawn (reads on dark backgrounds) with
 /// the quiet zone.
 pub fn terminal(text: &str) -> Result<String, QrTooLong> {
-    Ok(encode(text)?
+    Ok(Symbol::encode(text)?
         .render::<unicode::Dense1x2>()
         .dark_color(unicode::Dense1x2::Light)
         .light_color(unicode::Dense1x2::Dark)
@@ -117,6 +225,42 @@ mod tests {
         let payload = "https://auth.example.fr/t/1/L/RWGT245DJDXHTJUKNV467RMQE4/\
                        QZNM64FZ3I3QGQIV3MWW3ANOSE/1795000120";
         assert_eq!(payload.len(), 94);
-        assert_eq!(encode(payload).expect("encodes").width(), 37);
+        assert_eq!(Symbol::encode(payload).expect("encodes").width, 37);
+    }
+
+    /// The symbol is `qrcode`'s own, mask included, for payloads of every length and mode
+    /// (the penalty rules here are that crate's, evaluated on a plain grid).
+    #[test]
+    fn every_mask_choice_is_qrcodes() {
+        let rng = tigr_core::random::SeededRandom::new(11);
+        let mut texts = vec![PAYLOAD.to_owned(), "x".to_owned(), "0123456789".repeat(30)];
+        for length in [1, 7, 20, 33, 47, 61, 80, 94, 120, 170, 250, 400, 700, 1200] {
+            for _ in 0..6 {
+                let mut bytes = vec![0u8; length];
+                tigr_core::random::SecureRandom::fill(&rng, &mut bytes);
+                // Mixed content: digits, upper case (alphanumeric mode) and lower case (bytes).
+                texts.push(
+                    bytes
+                        .iter()
+                        .map(|b| match b % 3 {
+                            0 => char::from(b'0' + b % 10),
+                            1 => char::from(b'A' + b % 26),
+                            _ => char::from(b'a' + b % 26),
+                        })
+                        .collect(),
+                );
+            }
+        }
+        for text in &texts {
+            let reference = qrcode::QrCode::with_error_correction_level(text, EC_LEVEL)
+                .expect("qrcode encodes");
+            let ours = Symbol::encode(text).expect("encodes");
+            assert_eq!(ours.width, reference.width(), "{text}");
+            assert!(
+                ours.modules == reference.to_colors(),
+                "mask differs for {text:?}"
+            );
+        }
+        assert!(texts.len() > 80);
     }
 }
