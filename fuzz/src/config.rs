@@ -42,7 +42,10 @@ fn check_bounds(c: &Config) {
     assert!((60..=30 * DAY).contains(&c.session_max));
     assert!((60..=7 * DAY).contains(&c.admin_session_idle));
     assert!((60..=30 * DAY).contains(&c.admin_session_max));
-    assert!(c.database_url.starts_with("sqlite:"));
+    assert!(
+        c.database_url.starts_with("sqlite:")
+            || tigr_server::storage::is_postgres_url(&c.database_url)
+    );
     let name = &c.service_name;
     assert!(!name.is_empty() && name.chars().count() <= 64 && name.trim() == name);
     if let Some(origin) = &c.public_url {
@@ -60,9 +63,10 @@ fn check_bounds(c: &Config) {
     }
 }
 
-/// The values of the secret settings that could be recognised in a text: long base64url
-/// words with an upper-case letter and a digit (no setting name or message has one), given
-/// only there (a secret that is also another setting's value may rightly appear as that).
+/// The values of the secret settings (and the password of a database URL) that could be
+/// recognised in a text: long base64url words with an upper-case letter and a digit (no
+/// setting name or message has one), given only there (a secret that is also another
+/// setting's value may rightly appear as that).
 fn secrets(text: &str) -> Vec<String> {
     let Ok(table) = toml::from_str::<toml::Table>(text) else {
         return Vec::new();
@@ -71,16 +75,25 @@ fn secrets(text: &str) -> Vec<String> {
     for (key, value) in &table {
         others.push_str(key);
         others.push('\n');
-        if !matches!(key.as_str(), "master_key" | "metrics_token") {
+        if !matches!(
+            key.as_str(),
+            "master_key" | "metrics_token" | "database_url"
+        ) {
             others.push_str(&value.to_string());
             others.push_str(&format!("{value:?}"));
             others.push('\n');
         }
     }
+    // The password of a PostgreSQL URL is a secret too.
+    let database_password = table
+        .get("database_url")
+        .and_then(|url| url::Url::parse(url.as_str()?.trim()).ok())
+        .and_then(|url| Some(url.password()?.to_owned()));
     ["master_key", "metrics_token"]
         .iter()
         .filter_map(|key| table.get(*key)?.as_str())
         .map(|value| value.trim().to_owned())
+        .chain(database_password)
         .filter(|value| {
             value.len() >= 16
                 && value

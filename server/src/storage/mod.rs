@@ -148,6 +148,7 @@ struct Queues {
     inserts: writer::Queue<LoginChallenge, ()>,
     scans: writer::Queue<challenges::Scan, bool>,
     approvals: writer::Queue<approvals::Approving, ApprovalOutcome>,
+    pending: writer::Queue<PendingRequest, ()>,
     codes: writer::Queue<CodeGrant, CodeGrantOutcome>,
     tokens: writer::Queue<TokenGrant, TokenGrantOutcome>,
     sessions: writer::Queue<SessionOpening, SessionOpened>,

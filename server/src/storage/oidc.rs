@@ -8,7 +8,8 @@ use sqlx::SqliteConnection;
 use crate::domain::oidc::token::StoredCode;
 use crate::domain::oidc::{AuthMethod, Client, ClientKind, SubjectType};
 
-use super::{SqliteStore, StorageError, WriteTx};
+use super::writer::Batch;
+use super::{SqliteStore, StorageError, WriteTx, insert_rows};
 
 /// Key in `meta` of the key of pairwise subjects.
 const PAIRWISE_KEY: &str = "oidc_pairwise_key";
@@ -174,6 +175,35 @@ impl From<CodeRow> for StoredCode {
     }
 }
 
+/// Kept requests, one `INSERT` per round.
+#[derive(Debug)]
+pub(super) struct PendingInserts;
+
+impl Batch for PendingInserts {
+    type Item = PendingRequest;
+    type Output = ();
+
+    async fn write(
+        &self,
+        conn: &mut SqliteConnection,
+        rows: &[&PendingRequest],
+    ) -> Result<Vec<()>, StorageError> {
+        let head = "INSERT INTO oidc_pending (id, browser_hash, client_id, request, created_at, \
+                    expires_at)";
+        insert_rows(conn, (head, ""), 6, rows, |query, p| {
+            query
+                .bind(&p.id)
+                .bind(&p.browser_hash)
+                .bind(&p.client_id)
+                .bind(&p.request)
+                .bind(p.created_at)
+                .bind(p.expires_at)
+        })
+        .await?;
+        Ok(vec![(); rows.len()])
+    }
+}
+
 async fn client_on(conn: &mut SqliteConnection, id: &str) -> Result<Option<Client>, StorageError> {
     sqlx::query_as::<_, ClientRow>(&format!(
         "SELECT {CLIENT_COLUMNS} FROM oidc_clients WHERE id = ?"
@@ -201,23 +231,13 @@ async fn code_on(
 }
 
 impl SqliteStore {
-    /// Keeps a request waiting for its browser's login: one statement in autocommit mode
-    /// (nothing else changes with it, and a transaction would hold the writer for three
-    /// round trips instead of one).
+    /// Keeps a request waiting for its browser's login: written with the requests waiting
+    /// at the same time, one multi-row `INSERT` in autocommit mode per round (nothing else
+    /// changes with it).
     pub async fn insert_oidc_pending(&self, p: &PendingRequest) -> Result<(), StorageError> {
-        sqlx::query(
-            "INSERT INTO oidc_pending (id, browser_hash, client_id, request, created_at, \
-             expires_at) VALUES (?, ?, ?, ?, ?, ?)",
-        )
-        .bind(&p.id)
-        .bind(&p.browser_hash)
-        .bind(&p.client_id)
-        .bind(&p.request)
-        .bind(p.created_at)
-        .bind(p.expires_at)
-        .execute(&mut *self.write_conn().await)
-        .await?;
-        Ok(())
+        self.writer
+            .submit(&self.queues.pending, p.clone(), PendingInserts)
+            .await
     }
 
     /// The code whose SHA-256 is `code_hash` (its single use is decided by

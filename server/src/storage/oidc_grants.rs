@@ -642,4 +642,42 @@ mod tests {
         assert_eq!(audited(&store, AuditEvent::OidcAuthorized).await, 2);
         assert_eq!(audited(&store, AuditEvent::OidcTokensIssued).await, 2);
     }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+    async fn kept_requests_are_written_together_and_a_bad_one_fails_alone() {
+        let (_dir, store) = setup().await;
+        let tasks: Vec<_> = (0..24)
+            .map(|i| {
+                let store = store.clone();
+                // Request 7 names a client that does not exist: refused by its foreign key.
+                let client_id = if i == 7 { "gone" } else { "svc" };
+                let request = PendingRequest {
+                    id: format!("k{i}"),
+                    browser_hash: vec![u8::try_from(i).expect("small"); 32],
+                    client_id: client_id.into(),
+                    request: format!("{{\"n\":{i}}}"),
+                    created_at: NOW,
+                    expires_at: NOW + 600,
+                };
+                tokio::spawn(async move { store.insert_oidc_pending(&request).await })
+            })
+            .collect();
+        let mut failed = Vec::new();
+        for (i, task) in tasks.into_iter().enumerate() {
+            if task.await.expect("task").is_err() {
+                failed.push(i);
+            }
+        }
+        assert_eq!(failed, [7]);
+        for i in 0..24 {
+            let kept = store
+                .oidc_pending(&format!("k{i}"), NOW)
+                .await
+                .expect("read");
+            match kept {
+                Some(p) => assert_eq!(p.request, format!("{{\"n\":{i}}}")),
+                None => assert_eq!(i, 7),
+            }
+        }
+    }
 }

@@ -53,19 +53,17 @@ pub(super) async fn has_tables(conn: &mut PgConnection) -> Result<bool, StorageE
     .await?)
 }
 
-/// `url` without its password, for messages and logs (a PostgreSQL URL may hold one; other
-/// URLs are returned as they are).
+/// `url` without its password, for messages and logs: a database URL may hold one (a
+/// PostgreSQL URL, or a mistyped URL of another kind); other URLs are returned as they are.
 pub fn redacted(url: &str) -> String {
-    if !is_postgres_url(url) {
-        return url.to_owned();
-    }
     match url::Url::parse(url.trim()) {
         Ok(mut parsed) if parsed.password().is_some() => {
             let _ = parsed.set_password(Some("***"));
             parsed.to_string()
         }
-        Ok(parsed) => parsed.to_string(),
-        Err(_) => "(a PostgreSQL URL that does not parse)".to_owned(),
+        Ok(_) => url.to_owned(),
+        Err(_) if url.contains('@') => "(a URL that does not parse)".to_owned(),
+        Err(_) => url.to_owned(),
     }
 }
 
