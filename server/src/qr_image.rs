@@ -78,47 +78,81 @@ impl Symbol {
 /// four light modules on one side (40 each, less the 360 the three finder patterns always
 /// give, per direction), and the distance of the dark share from 50 %.
 fn penalty(modules: &[Color], width: usize) -> u32 {
-    let dark: Vec<bool> = modules.iter().map(|c| *c == Color::Dark).collect();
-    let at = |x: usize, y: usize| dark[y * width + x];
-    let mut score = 0u32;
-    for horizontal in [true, false] {
-        let line = |i: usize, j: usize| if horizontal { at(j, i) } else { at(i, j) };
-        let mut finders = 0u32;
-        for i in 0..width {
-            let mut run = 1;
-            for j in 1..=width {
-                if j < width && line(i, j) == line(i, j - 1) {
-                    run += 1;
-                    continue;
-                }
-                if run >= 5 {
-                    score += run - 2;
-                }
-                run = 1;
-            }
-            for j in 0..width.saturating_sub(6) {
-                let pattern = [true, false, true, true, true, false, true];
-                if (0..7).any(|k| line(i, j + k) != pattern[k]) {
-                    continue;
-                }
-                let dark_in = |from: usize, to: usize| (from..to.min(width)).any(|k| line(i, k));
-                if !dark_in(j.saturating_sub(4), j) || !dark_in(j + 7, j + 11) {
-                    finders += 40;
-                }
-            }
+    let rows: Vec<bool> = modules.iter().map(|c| *c == Color::Dark).collect();
+    let columns: Vec<bool> = (0..width * width)
+        .map(|i| rows[(i % width) * width + i / width])
+        .collect();
+    let mut score = 0;
+    for lines in [&rows, &columns] {
+        let mut finders = 0;
+        for line in lines.chunks_exact(width) {
+            score += run_penalty(line);
+            finders += finder_penalty(line);
         }
         score += finders.saturating_sub(360);
     }
-    for y in 0..width - 1 {
+    for (top, bottom) in rows
+        .chunks_exact(width)
+        .zip(rows.chunks_exact(width).skip(1))
+    {
         for x in 0..width - 1 {
-            let c = at(x, y);
-            if at(x + 1, y) == c && at(x, y + 1) == c && at(x + 1, y + 1) == c {
+            let c = top[x];
+            if top[x + 1] == c && bottom[x] == c && bottom[x + 1] == c {
                 score += 3;
             }
         }
     }
-    let ratio = dark.iter().filter(|d| **d).count() * 200 / dark.len();
+    let ratio = rows.iter().filter(|d| **d).count() * 200 / rows.len();
     score + u32::try_from(ratio.abs_diff(100)).unwrap_or(u32::MAX)
+}
+
+/// Runs of five or more modules of one color in `line`: length minus 2 each.
+fn run_penalty(line: &[bool]) -> u32 {
+    let mut score = 0;
+    let mut run = 1;
+    for pair in line.windows(2) {
+        if pair[0] == pair[1] {
+            run += 1;
+        } else {
+            if run >= 5 {
+                score += run - 2;
+            }
+            run = 1;
+        }
+    }
+    if run >= 5 {
+        score += run - 2;
+    }
+    score
+}
+
+/// Dark-light-dark-dark-dark-light-dark in `line` without a dark module among the four
+/// before it or among the four after it (the line's ends count as light): 40 each.
+fn finder_penalty(line: &[bool]) -> u32 {
+    /// The seven modules, first one in the highest bit.
+    const FINDER: u8 = 0b101_1101;
+    // darks[k]: dark modules in line[..k].
+    let mut darks = Vec::with_capacity(line.len() + 1);
+    darks.push(0u32);
+    for dark in line {
+        darks.push(darks[darks.len() - 1] + u32::from(*dark));
+    }
+    let dark_in = |from: usize, to: usize| {
+        let to = to.min(line.len());
+        from < to && darks[to] > darks[from]
+    };
+    let mut window = 0u8;
+    let mut score = 0;
+    for (k, dark) in line.iter().enumerate() {
+        window = ((window << 1) | u8::from(*dark)) & 0x7f;
+        if k >= 6 && window == FINDER {
+            let start = k - 6;
+            if !dark_in(start.saturating_sub(4), start) || !dark_in(start + 7, start + 11) {
+                score += 40;
+            }
+        }
+    }
+    score
 }
 
 /// An SVG document (black on white, quiet zone included).
