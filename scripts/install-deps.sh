@@ -14,7 +14,7 @@
 #   browser suites inject into the pages (tests/src/accessibility.rs);
 # * zbar (libzbar0), the peer decoder core/examples/qr_report compares the QR decoder with;
 # * Debian's PostgreSQL server, whose programs (initdb, postgres) the PostgreSQL suites run as
-#   a throwaway cluster of their own (server/tests/shared/postgres.rs; no system service).
+#   a throwaway cluster of their own (server/tests/processes/postgres.rs; no system service).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 

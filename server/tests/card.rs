@@ -13,7 +13,7 @@ use tigr_server::{Config, RunningServer};
 #[path = "oidc/relying_party.rs"]
 mod relying_party;
 
-#[path = "shared/nginx.rs"]
+#[path = "processes/nginx.rs"]
 mod nginx;
 use nginx::Nginx;
 

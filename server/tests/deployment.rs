@@ -16,7 +16,7 @@ use tigr_server::Config;
 #[path = "api/common.rs"]
 mod common;
 
-#[path = "shared/nginx.rs"]
+#[path = "processes/nginx.rs"]
 mod nginx;
 use nginx::Nginx;
 

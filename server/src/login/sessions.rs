@@ -257,7 +257,7 @@ impl LoginService {
             None => None,
         };
         let now = self.now();
-        let Some(previous) = previous else {
+        let Some((previous_id, current)) = previous else {
             return self
                 .open_new_session(account_id, challenge_id, method, client, now)
                 .await;
@@ -285,42 +285,39 @@ impl LoginService {
         }
         let max = self.sessions.limits(&account).max;
         let mut ended_previous = false;
-        {
-            let (previous_id, current) = previous;
-            let previous_hash = sha256(previous_id.as_bytes());
-            if current.account.id != account_id {
-                ended_previous = self
-                    .end_in(&mut tx, &previous_hash, client, now, "replaced")
-                    .await?
-                    .is_some();
-            } else if tx
-                .reauthenticate_web_session(&previous_hash, challenge_id, method.as_str(), now)
+        let previous_hash = sha256(previous_id.as_bytes());
+        if current.account.id != account_id {
+            ended_previous = self
+                .end_in(&mut tx, &previous_hash, client, now, "replaced")
                 .await?
-            {
-                tx.audit(&AuditEntry {
-                    account_id: Some(account_id),
-                    challenge_id,
-                    ip: Some(&client.ip),
-                    user_agent: Some(&client.summary),
-                    detail: Some(format!("method={} reauthentication", method.as_str())),
-                    ..AuditEntry::new(now, AuditEvent::WebLogin, Actor::Browser)
-                })
-                .await?;
-                tx.commit().await?;
-                tracing::info!(
-                    account = %account_id,
-                    method = method.as_str(),
-                    "web session re-authenticated"
-                );
-                return Ok(OpenedSession {
-                    id: previous_id.to_owned(),
-                    max_age: (current.record.expires_at - now).max(0),
-                    account,
-                });
-            }
-            // Not re-authenticated: the challenge opened a session already (refused
-            // below), or the session ended meanwhile (a new one opens).
+                .is_some();
+        } else if tx
+            .reauthenticate_web_session(&previous_hash, challenge_id, method.as_str(), now)
+            .await?
+        {
+            tx.audit(&AuditEntry {
+                account_id: Some(account_id),
+                challenge_id,
+                ip: Some(&client.ip),
+                user_agent: Some(&client.summary),
+                detail: Some(format!("method={} reauthentication", method.as_str())),
+                ..AuditEntry::new(now, AuditEvent::WebLogin, Actor::Browser)
+            })
+            .await?;
+            tx.commit().await?;
+            tracing::info!(
+                account = %account_id,
+                method = method.as_str(),
+                "web session re-authenticated"
+            );
+            return Ok(OpenedSession {
+                id: previous_id.to_owned(),
+                max_age: (current.record.expires_at - now).max(0),
+                account,
+            });
         }
+        // Not re-authenticated: the challenge opened a session already (refused
+        // below), or the session ended meanwhile (a new one opens).
         let (id, id_hash, sid) = self.new_session_ids();
         let inserted = tx
             .insert_web_session(&NewWebSession {

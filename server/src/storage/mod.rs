@@ -309,11 +309,7 @@ async fn insert_rows<T>(
     if items.is_empty() {
         return Ok(());
     }
-    let row = format!("({})", vec!["?"; width].join(", "));
-    let sql = format!(
-        "{head} VALUES {} {tail}",
-        vec![row.as_str(); items.len()].join(", ")
-    );
+    let sql = values_sql(head, tail, width, items.len());
     let mut query = sqlx::query(&sql);
     for item in items {
         query = bind(query, item);

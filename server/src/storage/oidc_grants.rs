@@ -29,7 +29,7 @@ use sqlx::SqliteConnection;
 use crate::domain::oidc::token::StoredCode;
 
 use super::audit::{Actor, AuditCounters, AuditEntry, AuditEvent, insert_audit_rows};
-use super::writer::{Batch, MAX_BATCH, Tx};
+use super::writer::{Batch, Tx, distinct_keys};
 use super::{SqliteStore, StorageError, insert_rows};
 
 /// Who asked, for the audit row of a grant.
@@ -110,7 +110,7 @@ impl Batch for CodeGrants {
     type Output = CodeGrantOutcome;
 
     fn picks<'a>(&self, waiting: impl Iterator<Item = &'a CodeGrant>) -> Vec<bool> {
-        distinct(waiting.map(|g| g.pending.as_deref().map(str::as_bytes)))
+        distinct_keys(waiting.map(|g| g.pending.as_deref().map(str::as_bytes)))
     }
 
     async fn write(
@@ -154,7 +154,7 @@ impl Batch for TokenGrants {
     type Output = TokenGrantOutcome;
 
     fn picks<'a>(&self, waiting: impl Iterator<Item = &'a TokenGrant>) -> Vec<bool> {
-        distinct(waiting.map(|g| Some(g.code_hash.as_slice())))
+        distinct_keys(waiting.map(|g| Some(g.code_hash.as_slice())))
     }
 
     async fn write(
@@ -256,20 +256,6 @@ async fn audit_and_commit(
     tx.commit().await?;
     counters.add(&audit.iter().map(|e| e.event).collect::<Vec<_>>());
     Ok(())
-}
-
-/// Which of `waiting` (in order) one transaction takes: at most [`MAX_BATCH`], none sharing a
-/// key with a grant before it (taken or not); grants without a key share nothing.
-fn distinct<'a>(keys: impl Iterator<Item = Option<&'a [u8]>>) -> Vec<bool> {
-    let mut seen = HashSet::new();
-    let mut count = 0;
-    keys.map(|key| {
-        let new = key.is_none_or(|key| seen.insert(key));
-        let pick = new && count < MAX_BATCH;
-        count += usize::from(pick);
-        pick
-    })
-    .collect()
 }
 
 /// Deletes the round's kept requests that have not expired; returns the ids deleted.

@@ -29,7 +29,7 @@ use sqlx::SqliteConnection;
 
 use super::accounts::{ACCOUNT_COLUMNS, Account};
 use super::audit::{Actor, AuditCounters, AuditEntry, AuditEvent, insert_audit_rows};
-use super::writer::{Batch, MAX_BATCH, Tx};
+use super::writer::{Batch, Tx, distinct_keys};
 use super::{SqliteStore, StorageError, values_sql};
 
 /// How long a session of an account lasts, in seconds, from the account as read when the
@@ -111,19 +111,7 @@ impl Batch for SessionOpens {
     type Output = SessionOpened;
 
     fn picks<'a>(&self, waiting: impl Iterator<Item = &'a SessionOpening>) -> Vec<bool> {
-        let mut challenges = HashSet::new();
-        let mut count = 0;
-        waiting
-            .map(|o| {
-                let new = o
-                    .challenge_id
-                    .as_deref()
-                    .is_none_or(|id| challenges.insert(id));
-                let pick = new && count < MAX_BATCH;
-                count += usize::from(pick);
-                pick
-            })
-            .collect()
+        distinct_keys(waiting.map(|o| o.challenge_id.as_deref().map(str::as_bytes)))
     }
 
     async fn write(

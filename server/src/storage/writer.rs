@@ -15,6 +15,7 @@
 //!   Rounds that hold other callers' items run in their own task, so that a cancelled
 //!   request cannot lose them.
 
+use std::collections::HashSet;
 use std::fmt;
 use std::ops::{Deref, DerefMut};
 use std::sync::{Arc, Mutex as SyncMutex};
@@ -165,6 +166,20 @@ pub(super) trait Batch: Send + Sync + 'static {
         conn: &mut SqliteConnection,
         items: &[&Self::Item],
     ) -> impl Future<Output = Result<Vec<Self::Output>, StorageError>> + Send;
+}
+
+/// Which of `waiting` (in order) one transaction takes: at most [`MAX_BATCH`], none sharing a
+/// key with a grant before it (taken or not); grants without a key share nothing.
+pub(super) fn distinct_keys<'a>(keys: impl Iterator<Item = Option<&'a [u8]>>) -> Vec<bool> {
+    let mut seen = HashSet::new();
+    let mut count = 0;
+    keys.map(|key| {
+        let new = key.is_none_or(|key| seen.insert(key));
+        let pick = new && count < MAX_BATCH;
+        count += usize::from(pick);
+        pick
+    })
+    .collect()
 }
 
 /// Writes `waiting` in rounds while holding the writer, replying to each caller.

@@ -19,7 +19,7 @@ mod oathtool;
 mod browser;
 
 // The throwaway PostgreSQL cluster of the suites that run against it.
-#[path = "../shared/postgres.rs"]
+#[path = "../processes/postgres.rs"]
 mod postgres_cluster;
 
 mod accounts;

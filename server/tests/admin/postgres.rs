@@ -1,5 +1,5 @@
 //! PostgreSQL (docs/deployment.md, "PostgreSQL"): `tigr-server migrate` prepares a database on
-//! a real PostgreSQL cluster (tests/shared/postgres.rs), which then has the schema SQLite gets
+//! a real PostgreSQL cluster (tests/processes/postgres.rs), which then has the schema SQLite gets
 //! from its own migrations, table by table; the audit trail is append-only there too; a
 //! newer database is refused; the server and `backup` say what to use instead.
 
