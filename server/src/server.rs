@@ -25,7 +25,7 @@ use crate::oidc::{OidcParts, OidcService};
 use crate::otp::{OtpParts, OtpService};
 use crate::sealing::{KeyFileOutcome, MasterKey, SecretSealer, load_or_create_key_file};
 use crate::shutdown::stopping;
-use crate::storage::{self, OpenOutcome, PauseChannel, SqliteStore};
+use crate::storage::{self, OpenOutcome, PauseChannel, Store};
 
 /// How long decided or expired challenges are kept before the purge deletes them.
 const CHALLENGE_RETENTION_SECONDS: i64 = 3600;
@@ -67,7 +67,7 @@ impl RunningServer {
         // The database first: a key file is generated only for a database that has none
         // (not for one that cannot be opened or whose key file went missing).
         let (store, outcome) =
-            SqliteStore::open(&config.database_url)
+            Store::open(&config.database_url)
                 .await
                 .with_context(|| {
                     format!(
@@ -352,7 +352,7 @@ fn connection_limits(config: &Config, descriptors: u64) -> ConnectionLimits {
     }
 }
 
-async fn load_master_key(config: &Config, store: &SqliteStore) -> anyhow::Result<MasterKey> {
+async fn load_master_key(config: &Config, store: &Store) -> anyhow::Result<MasterKey> {
     match &config.master_key {
         MasterKeySource::Inline(key) => {
             tracing::info!("master key taken from the configuration (TIGR_MASTER_KEY)");
@@ -389,7 +389,7 @@ async fn load_master_key(config: &Config, store: &SqliteStore) -> anyhow::Result
 /// Refuses to start with a master key other than the one that sealed this database's
 /// secrets (otherwise every offline code would fail, and count toward lockouts).
 async fn check_master_key(
-    store: &SqliteStore,
+    store: &Store,
     sealer: &SecretSealer,
     config: &Config,
 ) -> anyhow::Result<()> {
@@ -416,7 +416,7 @@ async fn check_master_key(
 /// sends, and expired OpenID Connect rows (codes, tokens, waiting requests, retired keys)
 /// once a minute, so the tables stay small.
 async fn purge_loop(
-    store: SqliteStore,
+    store: Store,
     clock: Arc<dyn tigr_core::clock::Clock>,
     session_idle: i64,
     mut shutdown: watch::Receiver<bool>,

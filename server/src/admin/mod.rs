@@ -86,7 +86,7 @@ use tokio::sync::watch;
 use crate::config::Config;
 use crate::hub::{NotificationHub, Subscription, Topic};
 use crate::shutdown::stopping;
-use crate::storage::{AuditEntry, SqliteStore, WriteTx};
+use crate::storage::{AuditEntry, Store, WriteTx};
 
 /// The records the service hands out, as stored.
 pub use crate::storage::{Account, AuditEvent, AuditRecord, CardBinding, StoredToken, TokenOrigin};
@@ -285,7 +285,7 @@ impl<T> Page<T> {
 /// The administration service. Cheap to clone (the store is a pair of pools).
 #[derive(Debug, Clone)]
 pub struct AdminService {
-    store: SqliteStore,
+    store: Store,
     config: Config,
     hub: Arc<NotificationHub>,
     shutdown: Option<watch::Receiver<bool>>,
@@ -320,7 +320,7 @@ impl InvitationWatch {
 impl AdminService {
     /// A service over an open store, with the rules of `config` (lockout policy,
     /// enrollment lifetime, public URL, clock, randomness).
-    pub fn new(store: SqliteStore, config: &Config) -> Self {
+    pub fn new(store: Store, config: &Config) -> Self {
         Self {
             store,
             config: config.clone(),
@@ -354,7 +354,7 @@ impl AdminService {
 
     /// Opens (and migrates) the configured database; for the command line.
     pub async fn open(config: &Config) -> Result<Self, AdminError> {
-        let (store, _) = SqliteStore::open(&config.database_url).await?;
+        let (store, _) = Store::open(&config.database_url).await?;
         Ok(Self::new(store, config))
     }
 
@@ -369,7 +369,7 @@ impl AdminService {
     }
 
     /// The store (for reads the service does not wrap).
-    pub fn store(&self) -> &SqliteStore {
+    pub fn store(&self) -> &Store {
         &self.store
     }
 

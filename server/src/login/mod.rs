@@ -54,7 +54,7 @@ use crate::domain::offline_pause::OfflinePolicy;
 use crate::hub::NotificationHub;
 use crate::metrics::LateReplies;
 use crate::sealing::SecretSealer;
-use crate::storage::SqliteStore;
+use crate::storage::Store;
 
 pub use card::{BY_FINGERPRINT, BY_NATIONAL_ID, CardApproval, CardPath, CardRefused};
 pub use challenges::{ChallengeUpdate, ChallengeWatch, IssuedChallenge, MAX_WAIT_SECONDS};
@@ -78,7 +78,7 @@ pub struct ClientInfo {
 /// What the login service is made of. Cheap to clone.
 #[derive(Clone)]
 pub struct LoginService {
-    store: SqliteStore,
+    store: Store,
     sealer: Arc<SecretSealer>,
     origin: Origin,
     origin_text: String,
@@ -121,7 +121,7 @@ impl std::fmt::Debug for LoginService {
 #[allow(missing_debug_implementations)]
 pub struct LoginParts {
     /// The database.
-    pub store: SqliteStore,
+    pub store: Store,
     /// Seals and opens offline secrets under the master key.
     pub sealer: Arc<SecretSealer>,
     /// The public origin (bound into signatures and offline codes).

@@ -23,7 +23,7 @@ use crate::domain::oidc::LOGOUT_TOKEN_TTL;
 use crate::jose::SigningKey;
 use crate::sealing::SecretSealer;
 use crate::storage::{
-    AuditEntry, AuditEvent, SqliteStore, StorageError, StoredSigningKey, WriteTx,
+    AuditEntry, AuditEvent, Store, StorageError, StoredSigningKey, WriteTx,
 };
 
 use super::OidcError;
@@ -99,7 +99,7 @@ pub async fn rotate(
 /// `kid` when it made one. Like the master key made at the first start, it is logged, not
 /// audited: no one acted, and the audit trail stays the record of people's actions.
 pub async fn ensure_current(
-    store: &SqliteStore,
+    store: &Store,
     sealer: &SecretSealer,
     random: &dyn SecureRandom,
     now: i64,
@@ -128,7 +128,7 @@ impl Keyring {
     /// The key to sign with now.
     pub async fn current(
         &self,
-        store: &SqliteStore,
+        store: &Store,
         sealer: &SecretSealer,
         now: i64,
     ) -> Result<Arc<SigningKey>, OidcError> {
@@ -153,7 +153,7 @@ impl Keyring {
 
 /// Unseals the key `kid`.
 async fn load(
-    store: &SqliteStore,
+    store: &Store,
     sealer: &SecretSealer,
     kid: &str,
     now: i64,
@@ -174,7 +174,7 @@ async fn load(
 }
 
 /// The public keys to publish at `now` (`{"keys": [...]}`), current first.
-pub async fn published_jwks(store: &SqliteStore, now: i64) -> Result<Value, StorageError> {
+pub async fn published_jwks(store: &Store, now: i64) -> Result<Value, StorageError> {
     let keys: Vec<Value> = store
         .oidc_published_keys(now)
         .await?
@@ -186,7 +186,7 @@ pub async fn published_jwks(store: &SqliteStore, now: i64) -> Result<Value, Stor
 
 /// The published key `kid` at `now`, to verify a token this server signed.
 pub async fn verification_key(
-    store: &SqliteStore,
+    store: &Store,
     kid: &str,
     now: i64,
 ) -> Result<Option<DecodingKey>, StorageError> {

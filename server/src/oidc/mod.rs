@@ -46,7 +46,7 @@ use crate::domain::oidc::authorize::PageRefusal;
 use crate::domain::oidc::{ACR_VALUES, AuthMethod, SUPPORTED_SCOPES};
 use crate::hub::NotificationHub;
 use crate::sealing::SecretSealer;
-use crate::storage::SqliteStore;
+use crate::storage::Store;
 
 pub use authorize::{AuthorizeOutcome, PendingView};
 pub use backchannel::DELIVERY_TIMEOUT;
@@ -76,7 +76,7 @@ pub mod paths {
 #[allow(missing_debug_implementations)]
 pub struct OidcParts {
     /// The database.
-    pub store: SqliteStore,
+    pub store: Store,
     /// Opens the sealed signing keys.
     pub sealer: Arc<SecretSealer>,
     /// The public origin: the issuer.
@@ -100,7 +100,7 @@ pub struct OidcParts {
 pub struct OidcService(Arc<Inner>);
 
 struct Inner {
-    store: SqliteStore,
+    store: Store,
     sealer: Arc<SecretSealer>,
     issuer: String,
     access_token_ttl: i64,

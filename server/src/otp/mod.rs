@@ -42,7 +42,7 @@ use crate::login::{ClientInfo, LoginService};
 use crate::mail::Mailer;
 use crate::passwords::PasswordHasher;
 use crate::sealing::SecretSealer;
-use crate::storage::{Account, SqliteStore};
+use crate::storage::{Account, Store};
 
 pub use email::EmailCodeReply;
 pub use error::OtpError;
@@ -61,7 +61,7 @@ struct TokenPolicy {
 /// What the OTP service is made of. Cheap to clone.
 #[derive(Clone)]
 pub struct OtpService {
-    store: SqliteStore,
+    store: Store,
     login: LoginService,
     sealer: Arc<SecretSealer>,
     hasher: Arc<PasswordHasher>,
@@ -91,7 +91,7 @@ impl std::fmt::Debug for OtpService {
 #[allow(missing_debug_implementations)]
 pub struct OtpParts {
     /// The database.
-    pub store: SqliteStore,
+    pub store: Store,
     /// Opens web sessions.
     pub login: LoginService,
     /// Keys of the OTP channel's records and of e-mail codes (from the master key).

@@ -1,10 +1,10 @@
 //! Accounts and their lockout counters.
 
-use sqlx::SqliteConnection;
+use super::conn::Conn;
 
 use crate::domain::lockout::LockState;
 
-use super::{SqliteStore, StorageError, WriteTx};
+use super::{Store, StorageError, WriteTx};
 
 /// An account (one person; `id` is the Tigr ID).
 #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
@@ -72,7 +72,7 @@ pub(super) const ACCOUNT_COLUMNS: &str = account_columns!();
 
 const SELECT_ACCOUNT: &str = concat!("SELECT ", account_columns!(), " FROM accounts WHERE id = ?");
 
-impl SqliteStore {
+impl Store {
     /// The account with this Tigr ID.
     pub async fn account(&self, id: &str) -> Result<Option<Account>, StorageError> {
         Ok(sqlx::query_as::<_, Account>(SELECT_ACCOUNT)
@@ -147,7 +147,7 @@ impl WriteTx {
 
 /// Stores the lockout state of `account`.
 pub(super) async fn write_lock_state(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     account: &str,
     state: LockState,
 ) -> Result<(), StorageError> {
@@ -171,7 +171,7 @@ pub(super) async fn write_lock_state(
 mod tests {
     use super::*;
 
-    async fn failures(store: &SqliteStore, id: &str) -> i64 {
+    async fn failures(store: &Store, id: &str) -> i64 {
         sqlx::query_scalar("SELECT failed_attempts FROM accounts WHERE id = ?")
             .bind(id)
             .fetch_one(&mut *store.read_conn().await)
@@ -183,7 +183,7 @@ mod tests {
     async fn unchanged_lock_state_is_not_rewritten_but_changes_always_are() {
         let dir = tempfile::tempdir().expect("temporary folder");
         let url = format!("sqlite://{}", dir.path().join("t.db").display());
-        let (store, _) = SqliteStore::open(&url).await.expect("open");
+        let (store, _) = Store::open(&url).await.expect("open");
         let mut tx = store.begin_write().await.expect("begin");
         tx.upsert_account("alice", None, 0).await.expect("create");
         let read = tx.account("alice").await.expect("read").expect("found");

@@ -6,7 +6,7 @@
 
 use crate::domain::offline_pause::OfflineRecord;
 
-use super::{Account, AuditRecord, SqliteStore, StorageError, WriteTx};
+use super::{Account, AuditRecord, Store, StorageError, WriteTx};
 
 /// An account with its active phone, as listed.
 #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
@@ -133,8 +133,9 @@ pub struct AuditQuery<'a> {
 
 macro_rules! account_filter {
     () => {
-        "(?1 IS NULL OR a.id LIKE ?1 ESCAPE '\\' OR a.display_name LIKE ?1 ESCAPE '\\' \
-         OR IFNULL(a.email, '') LIKE ?1 ESCAPE '\\') \
+        "(?1 IS NULL OR lower(a.id) LIKE lower(?1) ESCAPE '\\' \
+           OR lower(a.display_name) LIKE lower(?1) ESCAPE '\\' \
+           OR lower(COALESCE(a.email, '')) LIKE lower(?1) ESCAPE '\\') \
          AND (?2 = 'any' \
            OR (?2 = 'enabled' AND a.disabled_at IS NULL) \
            OR (?2 = 'disabled' AND a.disabled_at IS NOT NULL) \
@@ -218,9 +219,9 @@ const ENABLED_ADMINS: &str =
     "SELECT COUNT(*) FROM accounts WHERE role = 'admin' AND disabled_at IS NULL";
 
 fn audit_binds<'q>(
-    query: sqlx::query::QueryAs<'q, sqlx::Sqlite, AuditRecord, sqlx::sqlite::SqliteArguments<'q>>,
+    query: sqlx::query::QueryAs<'q, sqlx::Any, AuditRecord, sqlx::any::AnyArguments<'q>>,
     filter: &AuditQuery<'q>,
-) -> sqlx::query::QueryAs<'q, sqlx::Sqlite, AuditRecord, sqlx::sqlite::SqliteArguments<'q>> {
+) -> sqlx::query::QueryAs<'q, sqlx::Any, AuditRecord, sqlx::any::AnyArguments<'q>> {
     query
         .bind(filter.account)
         .bind(filter.event)
@@ -229,7 +230,7 @@ fn audit_binds<'q>(
         .bind(filter.until)
 }
 
-impl SqliteStore {
+impl Store {
     /// One page of accounts (ordered by id) and the number of matching accounts.
     pub async fn list_accounts(
         &self,

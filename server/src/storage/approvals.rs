@@ -26,7 +26,7 @@
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
-use sqlx::SqliteConnection;
+use super::conn::{Conn, Flag};
 
 use crate::domain::challenge::StoredState;
 use crate::domain::lockout::{Block, LockState, LockoutPolicy};
@@ -35,7 +35,7 @@ use super::accounts::{ACCOUNT_COLUMNS, Account, write_lock_state};
 use super::audit::{Actor, AuditCounters, AuditEntry, AuditEvent, insert_audit_rows};
 use super::challenges::{ChallengeCache, Decision, decide};
 use super::writer::{Batch, MAX_BATCH, Tx};
-use super::{SqliteStore, StorageError};
+use super::{Store, StorageError};
 
 /// A checked answer to commit: a right signature or offline code for an open challenge.
 #[derive(Debug, Clone)]
@@ -111,7 +111,7 @@ impl Batch for Approvals {
 
     async fn write(
         &self,
-        conn: &mut SqliteConnection,
+        conn: &mut Conn,
         round: &[&Approving],
     ) -> Result<Vec<ApprovalOutcome>, StorageError> {
         let done = approve_round(conn, round).await?;
@@ -121,7 +121,7 @@ impl Batch for Approvals {
     }
 }
 
-impl SqliteStore {
+impl Store {
     /// Commits `approval` under the lockout `policy` (see the module docs): one transaction
     /// re-checks the account, the lockout and the device, consumes the challenge exactly once,
     /// resets the counter and audits. Committed with the approvals waiting at the same time;
@@ -185,12 +185,13 @@ enum Plan {
 struct AccountCheck {
     #[sqlx(flatten)]
     account: Account,
+    #[sqlx(try_from = "Flag")]
     device_active: bool,
 }
 
 /// One transaction for `round` (approvals with distinct accounts and challenges).
 async fn approve_round(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     round: &[&Approving],
 ) -> Result<RoundDone, StorageError> {
     let mut tx = Tx::begin(conn).await?;
@@ -287,7 +288,7 @@ fn entry(a: &Approval, event: AuditEvent) -> AuditEntry<'_> {
 /// The round's accounts (by id), each with whether the approval's device is its active
 /// device: one statement.
 async fn read_accounts(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     round: &[&Approving],
 ) -> Result<HashMap<String, AccountCheck>, StorageError> {
     let values = vec!["(?, ?)"; round.len()].join(", ");
@@ -316,7 +317,7 @@ mod tests {
 
     use crate::domain::lockout::BlockReason;
 
-    use super::super::NewChallenge;
+    use super::super::{Engine, NewChallenge};
     use super::*;
 
     const NOW: i64 = 1_700_000_000;
@@ -324,12 +325,12 @@ mod tests {
     use super::super::temporary_store as store;
 
     /// An account with the active device `D-<account>`.
-    async fn enroll(store: &SqliteStore, account: &str) {
+    async fn enroll(store: &Store, account: &str) {
         super::super::enroll(store, account, NOW - 100).await;
     }
 
     /// A scanned challenge.
-    async fn challenge(store: &SqliteStore, id: &str) {
+    async fn challenge(store: &Store, id: &str) {
         store
             .insert_challenge(&NewChallenge {
                 id,
@@ -362,7 +363,7 @@ mod tests {
     /// Runs `approvals` at once; with `together`, holds the writer until all of them wait
     /// in the queue, so that they are written by one batch.
     async fn approve_all(
-        store: &SqliteStore,
+        store: &Store,
         approvals: Vec<Approval>,
         together: bool,
     ) -> Vec<Result<ApprovalOutcome, StorageError>> {
@@ -393,7 +394,7 @@ mod tests {
         outcomes
     }
 
-    async fn state(store: &SqliteStore, id: &str) -> (String, Option<String>, Option<i64>) {
+    async fn state(store: &Store, id: &str) -> (String, Option<String>, Option<i64>) {
         sqlx::query_as("SELECT state, account_id, blocked_until FROM challenges WHERE id = ?")
             .bind(id)
             .fetch_one(&mut *store.read_conn().await)
@@ -402,7 +403,7 @@ mod tests {
     }
 
     /// Audit events about `challenge`, oldest first.
-    async fn audited(store: &SqliteStore, challenge: &str) -> Vec<String> {
+    async fn audited(store: &Store, challenge: &str) -> Vec<String> {
         sqlx::query_scalar("SELECT event FROM audit WHERE challenge_id = ? ORDER BY id")
             .bind(challenge)
             .fetch_all(&mut *store.read_conn().await)
@@ -551,14 +552,24 @@ mod tests {
             enroll(&store, account).await;
             challenge(&store, id).await;
         }
-        // Any statement touching C-BAD fails (on the write connection only).
-        sqlx::query(
-            "CREATE TEMP TRIGGER refuse_bad BEFORE UPDATE ON challenges \
-             WHEN NEW.id = 'C-BAD' BEGIN SELECT RAISE(ABORT, 'refused'); END",
-        )
-        .execute(&mut *store.write_conn().await)
-        .await
-        .expect("trigger");
+        // Any statement touching C-BAD fails.
+        let trigger = match store.engine() {
+            Engine::Sqlite => {
+                "CREATE TEMP TRIGGER refuse_bad BEFORE UPDATE ON challenges \
+                 WHEN NEW.id = 'C-BAD' BEGIN SELECT RAISE(ABORT, 'refused'); END"
+            }
+            Engine::Postgres => {
+                "CREATE FUNCTION refuse_bad() RETURNS trigger LANGUAGE plpgsql AS \
+                 'BEGIN IF NEW.id = ''C-BAD'' THEN RAISE EXCEPTION ''refused''; END IF; \
+                 RETURN NEW; END'; \
+                 CREATE TRIGGER refuse_bad BEFORE UPDATE ON challenges FOR EACH ROW \
+                 EXECUTE FUNCTION refuse_bad()"
+            }
+        };
+        sqlx::raw_sql(trigger)
+            .execute(&mut *store.write_conn().await)
+            .await
+            .expect("trigger");
         let outcomes = approve_all(
             &store,
             vec![

@@ -3,9 +3,9 @@
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use sqlx::SqliteConnection;
+use super::conn::Conn;
 
-use super::{SqliteStore, StorageError, WriteTx, insert_rows};
+use super::{Store, StorageError, WriteTx, insert_rows};
 
 /// What happened.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -370,7 +370,7 @@ pub struct AuditRecord {
     pub detail: Option<String>,
 }
 
-impl SqliteStore {
+impl Store {
     /// The latest `limit` rows about `account` (or about anything), newest first.
     pub async fn audit_trail(
         &self,
@@ -390,7 +390,7 @@ impl SqliteStore {
 
 impl WriteTx {
     /// Appends a row, in the same transaction as the change it records. This is the only
-    /// place audit rows are written: the row is counted in [`SqliteStore::audit_counters`]
+    /// place audit rows are written: the row is counted in [`Store::audit_counters`]
     /// when the transaction commits.
     pub async fn audit(&mut self, entry: &AuditEntry<'_>) -> Result<(), StorageError> {
         insert_audit_rows(&mut self.tx, std::slice::from_ref(entry)).await?;
@@ -408,7 +408,7 @@ impl WriteTx {
 /// Appends `entries` in one statement (nothing when empty). Callers count them once their
 /// transaction commits.
 pub(super) async fn insert_audit_rows(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     entries: &[AuditEntry<'_>],
 ) -> Result<(), StorageError> {
     let head = "INSERT INTO audit (at, event, actor, account_id, device_id, challenge_id, ip, \
@@ -428,7 +428,7 @@ pub(super) async fn insert_audit_rows(
     .await
 }
 
-impl SqliteStore {
+impl Store {
     /// Audit rows committed by this process, per event (shared by every clone of the store).
     pub fn audit_counters(&self) -> &Arc<AuditCounters> {
         &self.audit_counters
@@ -448,7 +448,7 @@ mod tests {
 
     #[tokio::test]
     async fn rows_count_once_committed() {
-        let (store, _) = SqliteStore::open("sqlite::memory:").await.expect("store");
+        let (store, _) = Store::open("sqlite::memory:").await.expect("store");
         let counters = Arc::clone(store.audit_counters());
         let entry = AuditEntry::new(1_700_000_000, AuditEvent::Approved, Actor::Phone);
 

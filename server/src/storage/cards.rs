@@ -1,9 +1,9 @@
 //! Card bindings: which account a card's national identifier or certificate fingerprint
 //! logs in (docs/cps.md).
 
-use sqlx::SqliteConnection;
+use super::conn::Conn;
 
-use super::{SqliteStore, StorageError, WriteTx};
+use super::{Store, StorageError, WriteTx};
 
 /// A stored binding.
 #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
@@ -24,7 +24,7 @@ const COLUMNS: &str = "kind, value, account_id, created_at, created_by";
 
 /// The binding of `(kind, value)` on `conn`, if any.
 async fn binding(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     kind: &str,
     value: &str,
 ) -> Result<Option<CardBinding>, StorageError> {
@@ -37,7 +37,7 @@ async fn binding(
     .await?)
 }
 
-impl SqliteStore {
+impl Store {
     /// The binding of `(kind, value)`, if any.
     pub async fn card_binding(
         &self,

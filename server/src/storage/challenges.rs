@@ -6,7 +6,7 @@
 //! serves those reads without a database round trip (each costs two thread hand-offs to
 //! sqlx's connection thread plus the pool's checks). The database stays the authority:
 //!
-//! * the cache is filled only by [`SqliteStore::insert_challenge`], never from a read (a read
+//! * the cache is filled only by [`Store::insert_challenge`], never from a read (a read
 //!   racing with a write could otherwise store an old state);
 //! * every statement that changes a challenge updates the cache after it succeeded (for a
 //!   [`Decision`], when its transaction commits), and states only move as
@@ -26,12 +26,12 @@ use std::collections::{HashMap, HashSet};
 use std::fmt::Write as _;
 use std::sync::{Arc, LazyLock, Mutex, MutexGuard};
 
-use sqlx::SqliteConnection;
+use super::conn::Conn;
 
 use crate::domain::challenge::{LoginChallenge, StoredState};
 
 use super::writer::Batch;
-use super::{SqliteStore, StorageError, WriteTx, insert_rows};
+use super::{Store, StorageError, WriteTx, insert_rows};
 
 /// Entries kept at most (about 250 bytes each). At 5,000 logins/s with 120 s challenges,
 /// open challenges alone would exceed this: the cache then keeps the newest ones it can.
@@ -194,7 +194,7 @@ impl Batch for Inserts {
 
     async fn write(
         &self,
-        conn: &mut SqliteConnection,
+        conn: &mut Conn,
         rows: &[&LoginChallenge],
     ) -> Result<Vec<()>, StorageError> {
         insert_challenges(conn, rows).await?;
@@ -216,7 +216,7 @@ impl Batch for Scans {
 
     async fn write(
         &self,
-        conn: &mut SqliteConnection,
+        conn: &mut Conn,
         scans: &[&Scan],
     ) -> Result<Vec<bool>, StorageError> {
         let mut changed = scan_rows(conn, scans).await?;
@@ -235,7 +235,7 @@ impl Batch for Scans {
     }
 }
 
-impl SqliteStore {
+impl Store {
     /// Stores a new pending challenge (written with the inserts waiting at the same time).
     pub async fn insert_challenge(&self, c: &NewChallenge<'_>) -> Result<(), StorageError> {
         let row = LoginChallenge {
@@ -316,13 +316,13 @@ fn may_move_sql(current: &str, next: &str) -> String {
             );
         }
     }
-    sql.push_str(" ELSE 0 END");
+    sql.push_str(" ELSE FALSE END");
     sql
 }
 
 /// One `INSERT` of `rows` (all or nothing).
 async fn insert_challenges(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     rows: &[&LoginChallenge],
 ) -> Result<(), StorageError> {
     let head = "INSERT INTO challenges (id, nonce, browser_token_hash, created_at, expires_at, \
@@ -345,7 +345,7 @@ async fn insert_challenges(
 /// One `UPDATE` moving each scanned challenge to `scanned` if it may move there and is
 /// unexpired at its scan's `now`; returns the ids it changed.
 async fn scan_rows(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     scans: &[&Scan],
 ) -> Result<HashSet<String>, StorageError> {
     static GUARD: LazyLock<String> = LazyLock::new(|| may_move_sql("state", "'scanned'"));
@@ -370,7 +370,7 @@ async fn scan_rows(
 /// unexpired at the decision's time; returns the ids it moved. A challenge is consumed by
 /// this statement or not at all, whether it runs for one decision or for a group.
 pub(super) async fn decide(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     decisions: &[&Decision],
 ) -> Result<HashSet<String>, StorageError> {
     static GUARD: LazyLock<String> = LazyLock::new(|| may_move_sql("challenges.state", "d.state"));
@@ -471,7 +471,7 @@ mod tests {
     use super::super::temporary_store as store;
 
     /// The database's view, bypassing the cache.
-    async fn stored_state(store: &SqliteStore, id: &str) -> String {
+    async fn stored_state(store: &Store, id: &str) -> String {
         sqlx::query_scalar("SELECT state FROM challenges WHERE id = ?")
             .bind(id)
             .fetch_one(&mut *store.read_conn().await)
@@ -574,7 +574,7 @@ mod tests {
         pool.close().await;
 
         // ...opened by this one: the row is kept, and a login can now end "blocked".
-        let (store, outcome) = SqliteStore::open(&url).await.expect("upgrade");
+        let (store, outcome) = Store::open(&url).await.expect("upgrade");
         assert!(matches!(outcome, super::super::OpenOutcome::Existing));
         let old = store.challenge("OLD").await.expect("read").expect("kept");
         assert_eq!(
@@ -658,7 +658,7 @@ mod batch_tests {
     async fn concurrent_inserts_and_scans_are_batched_but_answered_one_by_one() {
         let dir = tempfile::tempdir().expect("temporary folder");
         let url = format!("sqlite://{}", dir.path().join("t.db").display());
-        let (store, _) = SqliteStore::open(&url).await.expect("open");
+        let (store, _) = Store::open(&url).await.expect("open");
         let ids: Vec<String> = (0..150).map(|i| format!("ID{i:03}")).collect();
         let insert = |id: String, created_at: i64| {
             let store = store.clone();

@@ -1,7 +1,7 @@
 //! Enrolled phones.
 
 use super::accounts::{Account, account_columns};
-use super::{SqliteStore, StorageError, WriteTx};
+use super::{Store, StorageError, WriteTx};
 
 /// An enrolled phone.
 #[derive(Clone, PartialEq, Eq, sqlx::FromRow)]
@@ -68,7 +68,7 @@ pub struct NewDevice<'a> {
     pub enrolled_at: i64,
 }
 
-impl SqliteStore {
+impl Store {
     /// The device with this identifier (active or not).
     pub async fn device(&self, id: &str) -> Result<Option<Device>, StorageError> {
         Ok(sqlx::query_as::<_, Device>(
@@ -160,7 +160,7 @@ macro_rules! select_account_device {
     };
 }
 
-impl SqliteStore {
+impl Store {
     /// The account with the device `device_id` if that device is the account's (active or
     /// not): one read instead of two on the answer path.
     pub async fn account_with_device(

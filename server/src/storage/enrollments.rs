@@ -2,7 +2,7 @@
 
 use crate::domain::enrollment::EnrollmentCode;
 
-use super::{SqliteStore, StorageError, WriteTx};
+use super::{Store, StorageError, WriteTx};
 
 #[derive(sqlx::FromRow)]
 struct CodeRow {
@@ -28,7 +28,7 @@ impl From<CodeRow> for EnrollmentCode {
 const SELECT_CODE: &str = "SELECT account_id, created_at, expires_at, used_at, cancelled_at \
      FROM enrollments WHERE code_hash = ?";
 
-impl SqliteStore {
+impl Store {
     /// The code whose SHA-256 is `code_hash`.
     pub async fn enrollment(
         &self,

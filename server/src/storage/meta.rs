@@ -1,11 +1,11 @@
 //! Server metadata (key/value).
 
-use super::{SqliteStore, StorageError, WriteTx};
+use super::{Store, StorageError, WriteTx};
 
 /// Key of the master-key check value.
 pub const KEY_CHECK: &str = "master_key_check";
 
-impl SqliteStore {
+impl Store {
     /// The value of `key`, stored as `fresh` on first use (keys the server makes once and
     /// keeps: CSRF tokens, pairwise subjects).
     pub(super) async fn meta_value_or_insert(

@@ -31,6 +31,7 @@ mod approvals;
 mod audit;
 mod cards;
 mod challenges;
+mod conn;
 mod devices;
 mod enrollments;
 mod files;
@@ -53,12 +54,12 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use sqlx::ConnectOptions as _;
-use sqlx::sqlite::{
-    SqliteConnectOptions, SqliteConnection, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous,
-};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use tokio::sync::{Mutex, MutexGuard, OwnedMutexGuard};
 
 use crate::domain::challenge::LoginChallenge;
+
+use conn::Conn;
 
 pub use accounts::Account;
 pub use admin::{AccountQuery, AccountRow, AuditQuery, DeviceRow, InvitationRow, NewInvitation};
@@ -66,6 +67,7 @@ pub use approvals::{Approval, ApprovalOutcome};
 pub use audit::{Actor, AuditCounters, AuditEntry, AuditEvent, AuditRecord};
 pub use cards::CardBinding;
 pub use challenges::NewChallenge;
+pub use conn::Engine;
 pub use devices::{Device, NewDevice};
 pub use files::LoosePermission;
 pub use maintenance::{
@@ -76,6 +78,8 @@ pub use oidc::{PendingRequest, QueuedLogout, StoredAccessToken, StoredSigningKey
 pub use oidc_grants::{CodeGrant, CodeGrantOutcome, GrantRequester, TokenGrant, TokenGrantOutcome};
 pub use otp::NewPasswordInvitation;
 pub use postgres::{is_postgres_url, redacted as redacted_url};
+#[cfg(any(test, feature = "test-support"))]
+pub use postgres::{TEST_CLUSTER_VARIABLE, test_database};
 pub use session_opens::{SessionLifetime, SessionOpened, SessionOpening};
 pub use tokens::{NewToken, NewTokenInvitation, StoredToken, TokenInvitationRecord, TokenOrigin};
 pub use web_sessions::{NewWebSession, SessionKey, WebSessionRecord};
@@ -100,12 +104,6 @@ pub enum StorageError {
     /// A stored value is not one this server writes.
     #[error("unexpected value in the database: {0}")]
     Corrupt(String),
-    /// The URL names a PostgreSQL database, which this version migrates but does not serve.
-    #[error(
-        "this version runs its store on SQLite only (sqlite://PATH); a PostgreSQL database \
-         can be prepared with `tigr-server migrate`"
-    )]
-    PostgresNotServed,
 }
 
 /// The schema migrations, embedded in the binary.
@@ -120,15 +118,15 @@ const STATEMENT_CACHE: usize = 512;
 /// The read connections, each behind its own async mutex.
 #[derive(Debug)]
 struct Readers {
-    conns: Vec<Mutex<SqliteConnection>>,
+    conns: Vec<Mutex<Conn>>,
     /// Where the next search for a free connection starts.
     next: AtomicUsize,
 }
 
 /// The Tigr database.
 #[derive(Debug, Clone)]
-pub struct SqliteStore {
-    /// Read connections (see [`SqliteStore::read_conn`]).
+pub struct Store {
+    /// Read connections (see [`Store::read_conn`]).
     readers: Arc<Readers>,
     /// The only write connection (see `writer.rs`).
     writer: writer::Writer,
@@ -138,8 +136,10 @@ pub struct SqliteStore {
     queues: Arc<Queues>,
     /// Audit rows committed through this store, per event (see `audit.rs`).
     audit_counters: Arc<AuditCounters>,
-    /// The database file (`None` in memory).
+    /// The database file (`None` in memory, and for PostgreSQL).
     path: Option<Arc<Path>>,
+    /// The engine of every connection.
+    engine: Engine,
 }
 
 /// The writes that wait for the writer, per kind.
@@ -154,7 +154,7 @@ struct Queues {
     sessions: writer::Queue<SessionOpening, SessionOpened>,
 }
 
-/// What [`SqliteStore::open`] found.
+/// What [`Store::open`] found.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum OpenOutcome {
     /// The database file existed.
@@ -163,12 +163,14 @@ pub enum OpenOutcome {
     Created,
 }
 
-impl SqliteStore {
-    /// Opens (creating file and parent directory if needed, readable by their owner only:
-    /// `files.rs`) and migrates the database.
+impl Store {
+    /// Opens and migrates the database of `url`: an SQLite file (created with its parent
+    /// directory if needed, readable by their owner only: `files.rs`), or a PostgreSQL
+    /// database (`postgres://…`) that other instances may share.
     pub async fn open(url: &str) -> Result<(Self, OpenOutcome), StorageError> {
         if is_postgres_url(url) {
-            return Err(StorageError::PostgresNotServed);
+            let (writer, readers) = postgres::open(url, READERS, STATEMENT_CACHE).await?;
+            return Ok((Self::over(writer, readers, None), OpenOutcome::Existing));
         }
         let options = SqliteConnectOptions::from_str(url)?
             .create_if_missing(true)
@@ -205,22 +207,31 @@ impl SqliteStore {
         // in-memory store see the writer's database.)
         let mut readers = Vec::new();
         for _ in 0..if in_memory { 1 } else { READERS } {
-            readers.push(Mutex::new(options.connect().await?));
+            readers.push(Conn::from(options.connect().await?));
         }
-        Ok((
-            Self {
-                readers: Arc::new(Readers {
-                    conns: readers,
-                    next: AtomicUsize::new(0),
-                }),
-                writer: writer::Writer::new(writer),
-                challenges: Arc::default(),
-                queues: Arc::default(),
-                audit_counters: Arc::default(),
-                path: (!in_memory).then(|| Arc::from(path.as_path())),
-            },
-            outcome,
-        ))
+        let path = (!in_memory).then(|| Arc::from(path.as_path()));
+        Ok((Self::over(writer.into(), readers, path), outcome))
+    }
+
+    /// The store over its open connections.
+    fn over(writer: Conn, readers: Vec<Conn>, path: Option<Arc<Path>>) -> Self {
+        Self {
+            engine: writer.engine(),
+            readers: Arc::new(Readers {
+                conns: readers.into_iter().map(Mutex::new).collect(),
+                next: AtomicUsize::new(0),
+            }),
+            writer: writer::Writer::new(writer),
+            challenges: Arc::default(),
+            queues: Arc::default(),
+            audit_counters: Arc::default(),
+            path,
+        }
+    }
+
+    /// The engine of the database.
+    pub fn engine(&self) -> Engine {
+        self.engine
     }
 
     /// The database's folder and files that others than their owner may access (see
@@ -253,9 +264,12 @@ impl SqliteStore {
         })
     }
 
-    /// Checkpoints the WAL into the database file (the connections close when the last
+    /// Checkpoints SQLite's WAL into the database file (the connections close when the last
     /// clone of the store is dropped).
     pub async fn close(&self) {
+        if self.engine != Engine::Sqlite {
+            return;
+        }
         let mut conn = self.writer.lock().await;
         if let Err(error) = sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)")
             .execute(&mut *conn)
@@ -268,7 +282,7 @@ impl SqliteStore {
     /// A read connection: the first one free, else the next in turn. Readers run in
     /// parallel (WAL); each statement is one round trip to its connection's thread. (An sqlx
     /// pool would add one more on every release, a ping, in a spawned task.)
-    async fn read_conn(&self) -> MutexGuard<'_, SqliteConnection> {
+    async fn read_conn(&self) -> MutexGuard<'_, Conn> {
         let conns = &self.readers.conns;
         let start = self.readers.next.fetch_add(1, Ordering::Relaxed);
         for i in 0..conns.len() {
@@ -280,7 +294,7 @@ impl SqliteStore {
     }
 
     /// The write connection, for statements in autocommit mode (see [`writer::Writer::lock`]).
-    async fn write_conn(&self) -> MutexGuard<'_, SqliteConnection> {
+    async fn write_conn(&self) -> MutexGuard<'_, Conn> {
         self.writer.lock().await
     }
 }
@@ -294,17 +308,17 @@ fn values_sql(head: &str, tail: &str, width: usize, rows: usize) -> String {
     )
 }
 
-/// A query on an SQLite connection, with its parameters bound so far.
-type SqliteQuery<'q> = sqlx::query::Query<'q, sqlx::Sqlite, sqlx::sqlite::SqliteArguments<'q>>;
+/// A query on a store connection, with its parameters bound so far.
+type BoundQuery<'q> = sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>>;
 
 /// Writes one row per item in one statement: `{head} VALUES (?, …), (?, …) {tail}`, each row
 /// `width` parameters that `bind` gives for its item. Nothing when `items` is empty.
 async fn insert_rows<T>(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     (head, tail): (&str, &str),
     width: usize,
     items: &[T],
-    bind: impl for<'q> Fn(SqliteQuery<'q>, &'q T) -> SqliteQuery<'q>,
+    bind: impl for<'q> Fn(BoundQuery<'q>, &'q T) -> BoundQuery<'q>,
 ) -> Result<(), StorageError> {
     if items.is_empty() {
         return Ok(());
@@ -335,7 +349,7 @@ fn is_in_memory(url: &str, path: &Path) -> bool {
 #[derive(Debug)]
 pub struct WriteTx {
     /// The write connection, inside `BEGIN IMMEDIATE` (rolled back when dropped uncommitted).
-    tx: writer::Tx<OwnedMutexGuard<SqliteConnection>>,
+    tx: writer::Tx<OwnedMutexGuard<Conn>>,
     challenges: Arc<challenges::ChallengeCache>,
     /// Challenge decisions to copy into the cache once committed.
     decided: Vec<challenges::Decision>,
@@ -356,18 +370,20 @@ impl WriteTx {
     }
 }
 
-/// A store over a new database in a temporary folder (dropped with the folder).
+/// A store over a new database: in a temporary folder (dropped with the folder), or on the
+/// PostgreSQL cluster of `TIGR_TEST_POSTGRES` when set (`postgres::test_database`).
 #[cfg(test)]
-pub(super) async fn temporary_store() -> (tempfile::TempDir, SqliteStore) {
+pub(super) async fn temporary_store() -> (tempfile::TempDir, Store) {
     let dir = tempfile::tempdir().expect("temporary folder");
-    let url = format!("sqlite://{}", dir.path().join("t.db").display());
-    let (store, _) = SqliteStore::open(&url).await.expect("open");
+    let url = postgres::test_database()
+        .unwrap_or_else(|| format!("sqlite://{}", dir.path().join("t.db").display()));
+    let (store, _) = Store::open(&url).await.expect("open");
     (dir, store)
 }
 
 /// The account `account` with the active phone `D-<account>`, enrolled at `at`.
 #[cfg(test)]
-pub(super) async fn enroll(store: &SqliteStore, account: &str, at: i64) {
+pub(super) async fn enroll(store: &Store, account: &str, at: i64) {
     let device = format!("D-{account}");
     let mut tx = store.begin_write().await.expect("begin");
     tx.upsert_account(account, None, at).await.expect("account");
@@ -410,7 +426,7 @@ mod tests {
 
     #[tokio::test]
     async fn an_in_memory_store_writes_nothing_on_disk() {
-        let (store, _) = SqliteStore::open("sqlite::memory:").await.expect("store");
+        let (store, _) = Store::open("sqlite::memory:").await.expect("store");
         store.ping().await.expect("ping");
         assert_eq!(store.loose_permissions(), []);
         let stray: Vec<_> = std::fs::read_dir(".")

@@ -9,11 +9,11 @@
 //! Every write for a key is the same statement whatever the ID names, so that an enrolled
 //! ID costs the same work as any other (docs/security.md, "Account enumeration").
 
-use sqlx::SqliteConnection;
+use super::conn::Conn;
 
 use crate::domain::offline_pause::{OFFLINE_MEMORY_SECONDS, OfflineRecord};
 
-use super::{SqliteStore, StorageError, WriteTx};
+use super::{Store, StorageError, WriteTx};
 
 /// A stored record.
 #[derive(sqlx::FromRow)]
@@ -74,12 +74,12 @@ impl PauseChannel {
 /// The record that `sql` selects with `value` (a key, or an account id; the default when
 /// none).
 async fn read<'q, T>(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     sql: &'q str,
     value: T,
 ) -> Result<OfflineRecord, StorageError>
 where
-    T: 'q + sqlx::Encode<'q, sqlx::Sqlite> + sqlx::Type<sqlx::Sqlite> + Send,
+    T: 'q + sqlx::Encode<'q, sqlx::Any> + sqlx::Type<sqlx::Any> + Send,
 {
     Ok(sqlx::query_as::<_, OfflineRow>(sql)
         .bind(value)
@@ -88,7 +88,7 @@ where
         .map_or_else(OfflineRecord::default, OfflineRow::record))
 }
 
-impl SqliteStore {
+impl Store {
     /// The offline record of the Tigr ID whose key is `key` (the default when there is none).
     pub async fn offline_record(&self, key: &[u8]) -> Result<OfflineRecord, StorageError> {
         self.pause_record(PauseChannel::Offline, key).await
@@ -122,7 +122,7 @@ impl SqliteStore {
         read(&mut conn, &channel.select_by_account(), account).await
     }
 
-    /// Deletes the offline records forgotten at `now` (see [`SqliteStore::purge_records`]).
+    /// Deletes the offline records forgotten at `now` (see [`Store::purge_records`]).
     pub async fn purge_offline_records(
         &self,
         now: i64,
@@ -162,7 +162,8 @@ impl SqliteStore {
         }
         let over = sqlx::query(&format!(
             "DELETE FROM {table} WHERE tigr_id_key IN (SELECT tigr_id_key FROM {table} \
-             ORDER BY max(last_failure_at, IFNULL(paused_until, 0)) LIMIT ?)"
+             ORDER BY CASE WHEN paused_until > last_failure_at THEN paused_until \
+             ELSE last_failure_at END LIMIT ?)"
         ))
         .bind(excess)
         .execute(&mut *conn)
@@ -308,7 +309,7 @@ mod tests {
         }
     }
 
-    async fn rows(store: &SqliteStore) -> i64 {
+    async fn rows(store: &Store) -> i64 {
         sqlx::query_scalar("SELECT COUNT(*) FROM offline_attempts")
             .fetch_one(&mut *store.read_conn().await)
             .await

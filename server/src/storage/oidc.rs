@@ -3,13 +3,13 @@
 //! back-channel logout queue and used client-assertion ids. Codes, tokens and secrets are
 //! stored as SHA-256 only.
 
-use sqlx::SqliteConnection;
+use super::conn::Conn;
 
 use crate::domain::oidc::token::StoredCode;
 use crate::domain::oidc::{AuthMethod, Client, ClientKind, SubjectType};
 
 use super::writer::Batch;
-use super::{SqliteStore, StorageError, WriteTx, insert_rows};
+use super::{Store, StorageError, WriteTx, insert_rows};
 
 /// Key in `meta` of the key of pairwise subjects.
 const PAIRWISE_KEY: &str = "oidc_pairwise_key";
@@ -185,7 +185,7 @@ impl Batch for PendingInserts {
 
     async fn write(
         &self,
-        conn: &mut SqliteConnection,
+        conn: &mut Conn,
         rows: &[&PendingRequest],
     ) -> Result<Vec<()>, StorageError> {
         let head = "INSERT INTO oidc_pending (id, browser_hash, client_id, request, created_at, \
@@ -204,7 +204,7 @@ impl Batch for PendingInserts {
     }
 }
 
-async fn client_on(conn: &mut SqliteConnection, id: &str) -> Result<Option<Client>, StorageError> {
+async fn client_on(conn: &mut Conn, id: &str) -> Result<Option<Client>, StorageError> {
     sqlx::query_as::<_, ClientRow>(&format!(
         "SELECT {CLIENT_COLUMNS} FROM oidc_clients WHERE id = ?"
     ))
@@ -216,7 +216,7 @@ async fn client_on(conn: &mut SqliteConnection, id: &str) -> Result<Option<Clien
 }
 
 async fn code_on(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     code_hash: &[u8],
 ) -> Result<Option<StoredCode>, StorageError> {
     Ok(sqlx::query_as::<_, CodeRow>(
@@ -230,7 +230,7 @@ async fn code_on(
     .map(StoredCode::from))
 }
 
-impl SqliteStore {
+impl Store {
     /// Keeps a request waiting for its browser's login: written with the requests waiting
     /// at the same time, one multi-row `INSERT` in autocommit mode per round (nothing else
     /// changes with it).
@@ -241,7 +241,7 @@ impl SqliteStore {
     }
 
     /// The code whose SHA-256 is `code_hash` (its single use is decided by
-    /// [`SqliteStore::grant_oidc_tokens`]).
+    /// [`Store::grant_oidc_tokens`]).
     pub async fn oidc_code(&self, code_hash: &[u8]) -> Result<Option<StoredCode>, StorageError> {
         code_on(&mut *self.read_conn().await, code_hash).await
     }

@@ -24,13 +24,13 @@
 use std::collections::HashSet;
 use std::sync::Arc;
 
-use sqlx::SqliteConnection;
+use super::conn::Conn;
 
 use crate::domain::oidc::token::StoredCode;
 
 use super::audit::{Actor, AuditCounters, AuditEntry, AuditEvent, insert_audit_rows};
 use super::writer::{Batch, Tx, distinct_keys};
-use super::{SqliteStore, StorageError, insert_rows};
+use super::{Store, StorageError, insert_rows};
 
 /// Who asked, for the audit row of a grant.
 #[derive(Debug, Clone)]
@@ -115,7 +115,7 @@ impl Batch for CodeGrants {
 
     async fn write(
         &self,
-        conn: &mut SqliteConnection,
+        conn: &mut Conn,
         round: &[&CodeGrant],
     ) -> Result<Vec<CodeGrantOutcome>, StorageError> {
         let mut tx = Tx::begin(conn).await?;
@@ -159,7 +159,7 @@ impl Batch for TokenGrants {
 
     async fn write(
         &self,
-        conn: &mut SqliteConnection,
+        conn: &mut Conn,
         round: &[&TokenGrant],
     ) -> Result<Vec<TokenGrantOutcome>, StorageError> {
         let mut tx = Tx::begin(conn).await?;
@@ -200,7 +200,7 @@ impl Batch for TokenGrants {
     }
 }
 
-impl SqliteStore {
+impl Store {
     /// Stores the code of `grant` (see the module docs): takes its kept request if it has
     /// one (it resumes once), stores the code, records that the session signed in to the
     /// client, audits. Committed with the codes waiting at the same time.
@@ -248,7 +248,7 @@ impl GrantRequester {
 
 /// Appends a round's audit rows, commits, then counts them.
 async fn audit_and_commit(
-    mut tx: Tx<&mut SqliteConnection>,
+    mut tx: Tx<&mut Conn>,
     audit: &[AuditEntry<'_>],
     counters: &AuditCounters,
 ) -> Result<(), StorageError> {
@@ -260,7 +260,7 @@ async fn audit_and_commit(
 
 /// Deletes the round's kept requests that have not expired; returns the ids deleted.
 async fn take_pending(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     round: &[&CodeGrant],
 ) -> Result<HashSet<String>, StorageError> {
     let ids: Vec<(&str, i64)> = round
@@ -284,7 +284,7 @@ async fn take_pending(
 }
 
 async fn insert_codes(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     grants: &[&CodeGrant],
 ) -> Result<(), StorageError> {
     let head = "INSERT INTO oidc_codes (code_hash, client_id, account_id, sid, redirect_uri, \
@@ -311,7 +311,7 @@ async fn insert_codes(
 
 /// Records that each grant's session signed in to its client (once per pair).
 async fn insert_session_clients(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     grants: &[&CodeGrant],
 ) -> Result<(), StorageError> {
     let head = "INSERT INTO oidc_session_clients (sid, client_id, account_id, first_at)";
@@ -335,7 +335,7 @@ async fn insert_session_clients(
 /// Marks the round's codes used where they were not; returns the hashes this statement
 /// spent.
 async fn spend_codes(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     round: &[&TokenGrant],
 ) -> Result<HashSet<Vec<u8>>, StorageError> {
     let sql = format!(
@@ -353,7 +353,7 @@ async fn spend_codes(
 }
 
 async fn insert_access_tokens(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     grants: &[&TokenGrant],
 ) -> Result<(), StorageError> {
     let head = "INSERT INTO oidc_access_tokens (token_hash, code_hash, client_id, account_id, \
@@ -383,7 +383,7 @@ mod tests {
     const NOW: i64 = 1_700_000_000;
 
     /// A store with the account `alice` and the client `svc`.
-    async fn setup() -> (tempfile::TempDir, SqliteStore) {
+    async fn setup() -> (tempfile::TempDir, Store) {
         let (dir, store) = store().await;
         let mut tx = store.begin_write().await.expect("begin");
         tx.upsert_account("alice", None, NOW)
@@ -444,7 +444,7 @@ mod tests {
         }
     }
 
-    async fn keep_request(store: &SqliteStore, id: &str, expires_at: i64) {
+    async fn keep_request(store: &Store, id: &str, expires_at: i64) {
         store
             .insert_oidc_pending(&PendingRequest {
                 id: id.into(),
@@ -458,7 +458,7 @@ mod tests {
             .expect("pending");
     }
 
-    async fn audited(store: &SqliteStore, event: AuditEvent) -> usize {
+    async fn audited(store: &Store, event: AuditEvent) -> usize {
         store
             .audit_trail(None, 1000)
             .await

@@ -6,7 +6,7 @@
 use crate::domain::email_code::{RecentSends, SEND_WINDOW, StoredCode};
 use crate::domain::enrollment::EnrollmentCode;
 
-use super::{SqliteStore, StorageError, WriteTx};
+use super::{Store, StorageError, WriteTx};
 
 #[derive(sqlx::FromRow)]
 struct InvitationRow {
@@ -65,7 +65,7 @@ pub struct NewPasswordInvitation<'a> {
     pub created_by: &'a str,
 }
 
-impl SqliteStore {
+impl Store {
     /// The PHC string of `account`'s password, if it has one.
     pub async fn password_of(&self, account: &str) -> Result<Option<String>, StorageError> {
         Ok(

@@ -2,13 +2,16 @@
 //!
 //! The migrations (`migrations/postgres`, embedded) mirror SQLite's file for file, with the
 //! same versions: a database of either engine at version N has the same tables, columns,
-//! keys and indexes (checked by `server/tests/api/postgres.rs`). The store itself, the
-//! server's reads and writes, runs on SQLite only in this version; see
-//! docs/ARCHITECTURE.md, "PostgreSQL".
+//! keys and indexes (checked by `server/tests/admin/postgres.rs`). The store's statements
+//! are the same for both engines (`conn.rs`); see docs/ARCHITECTURE.md, "PostgreSQL".
 
-use sqlx::postgres::PgConnection;
+use std::str::FromStr as _;
+
+use sqlx::ConnectOptions as _;
+use sqlx::postgres::{PgConnectOptions, PgConnection, PgPoolOptions};
 
 use super::StorageError;
+use super::conn::Conn;
 
 /// The PostgreSQL schema migrations, embedded in the binary (run by
 /// `maintenance::migrate`).
@@ -18,6 +21,33 @@ pub(super) static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migratio
 pub fn is_postgres_url(url: &str) -> bool {
     let url = url.trim_start();
     url.starts_with("postgres://") || url.starts_with("postgresql://")
+}
+
+/// Migrates the database of `url` (sqlx's migrator holds an advisory lock meanwhile, so
+/// instances starting together migrate one after the other), then opens the writer and
+/// `readers` read connections, each keeping `statements` prepared statements.
+pub(super) async fn open(
+    url: &str,
+    readers: usize,
+    statements: usize,
+) -> Result<(Conn, Vec<Conn>), StorageError> {
+    let options = PgConnectOptions::from_str(url)?
+        .application_name("tigr-server")
+        .statement_cache_capacity(statements);
+    // Through a pool: `Migrator::run` on a bare connection makes every future that opens a
+    // store fail `Send` checks (higher-ranked lifetime inference).
+    let migrator = PgPoolOptions::new()
+        .max_connections(1)
+        .connect_with(options.clone())
+        .await?;
+    MIGRATOR.run(&migrator).await?;
+    migrator.close().await;
+    let writer = options.connect().await?.into();
+    let mut opened = Vec::with_capacity(readers);
+    for _ in 0..readers {
+        opened.push(options.connect().await?.into());
+    }
+    Ok((writer, opened))
 }
 
 /// The newest schema version of the PostgreSQL migrations.
@@ -67,6 +97,49 @@ pub fn redacted(url: &str) -> String {
     }
 }
 
+/// The variable that runs the test suites on PostgreSQL: the URL of a cluster's role allowed
+/// to create databases (`scripts/postgres-cluster.sh` prints one). Unset: SQLite.
+#[cfg(any(test, feature = "test-support"))]
+pub const TEST_CLUSTER_VARIABLE: &str = "TIGR_TEST_POSTGRES";
+
+/// For tests: the URL of a new, empty database on the cluster of [`TEST_CLUSTER_VARIABLE`],
+/// or `None` when the variable is unset (the tests then use SQLite). Synchronous (its own
+/// thread and runtime), so that configurations for tests stay plain functions.
+#[cfg(any(test, feature = "test-support"))]
+pub fn test_database() -> Option<String> {
+    use std::sync::atomic::{AtomicU32, Ordering};
+    static NEXT: AtomicU32 = AtomicU32::new(0);
+    let cluster = std::env::var(TEST_CLUSTER_VARIABLE).ok()?;
+    let name = format!(
+        "tigr_test_{}_{}",
+        std::process::id(),
+        NEXT.fetch_add(1, Ordering::Relaxed)
+    );
+    let mut url = url::Url::parse(&cluster).expect("TIGR_TEST_POSTGRES is a URL");
+    let create = format!("CREATE DATABASE {name}");
+    std::thread::spawn(move || {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .expect("runtime");
+        runtime.block_on(async {
+            use sqlx::Connection as _;
+            let mut conn = PgConnection::connect(&cluster)
+                .await
+                .expect("the test cluster answers");
+            sqlx::raw_sql(&create)
+                .execute(&mut conn)
+                .await
+                .expect("a test database");
+            conn.close().await.expect("close");
+        });
+    })
+    .join()
+    .expect("database creation");
+    url.set_path(&name);
+    Some(url.to_string())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -92,24 +165,6 @@ mod tests {
             redacted("sqlite://tigr-data/tigr.db"),
             "sqlite://tigr-data/tigr.db"
         );
-    }
-
-    /// The plan of docs/ARCHITECTURE.md ("PostgreSQL") shares statement texts between the
-    /// engines: SQLite, through sqlx, binds PostgreSQL's numbered placeholders.
-    #[tokio::test]
-    async fn sqlite_binds_numbered_placeholders() {
-        use sqlx::Connection as _;
-        use sqlx::sqlite::SqliteConnection;
-        let mut conn = SqliteConnection::connect("sqlite::memory:")
-            .await
-            .expect("connect");
-        let row: (i64, String, i64) = sqlx::query_as("SELECT $2, $1, $2 + 1")
-            .bind("one")
-            .bind(2_i64)
-            .fetch_one(&mut conn)
-            .await
-            .expect("query");
-        assert_eq!(row, (2, "one".to_owned(), 3));
     }
 
     #[test]

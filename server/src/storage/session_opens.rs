@@ -25,12 +25,12 @@ use std::collections::{HashMap, HashSet};
 use std::fmt;
 use std::sync::Arc;
 
-use sqlx::SqliteConnection;
+use super::conn::{Conn, Flag};
 
 use super::accounts::{ACCOUNT_COLUMNS, Account};
 use super::audit::{Actor, AuditCounters, AuditEntry, AuditEvent, insert_audit_rows};
 use super::writer::{Batch, Tx, distinct_keys};
-use super::{SqliteStore, StorageError, values_sql};
+use super::{Store, StorageError, values_sql};
 
 /// How long a session of an account lasts, in seconds, from the account as read when the
 /// session opens (administrators' sessions are shorter).
@@ -103,6 +103,7 @@ struct AccountCheck {
     opening: i64,
     #[sqlx(flatten)]
     account: Account,
+    #[sqlx(try_from = "Flag")]
     phone_active: bool,
 }
 
@@ -116,7 +117,7 @@ impl Batch for SessionOpens {
 
     async fn write(
         &self,
-        conn: &mut SqliteConnection,
+        conn: &mut Conn,
         round: &[&SessionOpening],
     ) -> Result<Vec<SessionOpened>, StorageError> {
         let mut tx = Tx::begin(conn).await?;
@@ -179,7 +180,7 @@ impl Batch for SessionOpens {
     }
 }
 
-impl SqliteStore {
+impl Store {
     /// Opens the session of `opening` (see the module docs): re-checks the account and the
     /// approving phone, inserts the session unless its challenge opened one already, audits.
     /// Committed with the openings waiting at the same time.
@@ -199,7 +200,7 @@ impl SqliteStore {
 /// The round's accounts, by index of the opening, each with whether the opening's approving
 /// phone is still the account's active phone: one statement.
 async fn read_accounts(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     round: &[&SessionOpening],
 ) -> Result<HashMap<usize, AccountCheck>, StorageError> {
     let head = "WITH q (opening, account_id, challenge_id, since) AS (";
@@ -233,7 +234,7 @@ async fn read_accounts(
 /// Inserts the sessions (each with its end) whose challenge opened none yet; returns the
 /// id hashes inserted.
 async fn insert_sessions(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     sessions: &[(&SessionOpening, i64)],
 ) -> Result<HashSet<Vec<u8>>, StorageError> {
     if sessions.is_empty() {
@@ -273,7 +274,7 @@ mod tests {
 
     /// The account `account` with the active phone `D-<account>`, which approved the
     /// challenge `C-<account>` at `NOW - 5`.
-    async fn approved(store: &SqliteStore, account: &str) {
+    async fn approved(store: &Store, account: &str) {
         enroll(store, account, NOW - 100).await;
         let device = format!("D-{account}");
         let challenge = format!("C-{account}");
@@ -304,7 +305,7 @@ mod tests {
         }
     }
 
-    async fn web_logins(store: &SqliteStore) -> usize {
+    async fn web_logins(store: &Store) -> usize {
         store
             .audit_trail(None, 1000)
             .await

@@ -7,7 +7,7 @@ use crate::domain::enrollment::EnrollmentCode;
 use crate::domain::otp_token::{TokenKind, TokenParams, TokenState};
 
 use super::otp::InvitationTable;
-use super::{SqliteStore, StorageError, WriteTx};
+use super::{Store, StorageError, WriteTx};
 
 /// Where a token comes from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -183,7 +183,7 @@ pub struct NewTokenInvitation<'a> {
     pub created_by: &'a str,
 }
 
-impl SqliteStore {
+impl Store {
     /// The token in force of `account`, if any.
     pub async fn token_of(&self, account: &str) -> Result<Option<StoredToken>, StorageError> {
         sqlx::query_as::<_, TokenRow>(&format!(

@@ -4,7 +4,8 @@
 //! stored.
 
 use super::accounts::{Account, account_columns};
-use super::{AuditEvent, SqliteStore, StorageError, WriteTx};
+use super::{AuditEvent, Store, StorageError, WriteTx};
+use super::conn::Flag;
 
 /// Key in `meta` of the HMAC key that derives CSRF tokens.
 const CSRF_KEY: &str = "web_csrf_key";
@@ -103,7 +104,7 @@ pub struct NewWebSession<'a> {
     pub sid: &'a str,
 }
 
-impl SqliteStore {
+impl Store {
     /// The session found by `key` with its account, in one read (every session names an
     /// existing account: a foreign key).
     pub async fn web_session_and_account(
@@ -224,7 +225,7 @@ impl WriteTx {
         challenge_id: &str,
         approved_since: i64,
     ) -> Result<bool, StorageError> {
-        Ok(sqlx::query_scalar::<_, bool>(
+        Ok(sqlx::query_scalar::<_, Flag>(
             "SELECT EXISTS (SELECT 1 FROM audit JOIN devices ON devices.id = audit.device_id \
              WHERE audit.account_id = ?1 AND audit.at >= ?2 AND audit.challenge_id = ?3 \
              AND audit.event = ?4 AND devices.account_id = ?1 AND devices.revoked_at IS NULL)",
@@ -234,7 +235,8 @@ impl WriteTx {
         .bind(challenge_id)
         .bind(AuditEvent::Approved.as_str())
         .fetch_one(&mut *self.tx)
-        .await?)
+        .await?
+        .into())
     }
 
     /// A new authentication of the session `id_hash` by its own account (the login page

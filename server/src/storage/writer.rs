@@ -2,7 +2,7 @@
 //! commit of the writes of the login path.
 //!
 //! * [`Writer::lock`]: the connection, for statements in autocommit mode.
-//! * [`Writer::begin`]: a write transaction (`BEGIN IMMEDIATE`), rolled back unless
+//! * [`Writer::begin`]: a write transaction (`Conn::begin_write`), rolled back unless
 //!   committed ([`Tx`]).
 //! * [`Writer::submit`]: group commit. Under load, logins queue on the writer; so the
 //!   caller's write waits in a [`Queue`], and whoever gets the writer takes every write
@@ -20,11 +20,10 @@ use std::fmt;
 use std::ops::{Deref, DerefMut};
 use std::sync::{Arc, Mutex as SyncMutex};
 
-use sqlx::TransactionManager as _;
-use sqlx::sqlite::{SqliteConnection, SqliteTransactionManager};
 use tokio::sync::{Mutex, MutexGuard, OwnedMutexGuard, oneshot};
 
 use super::StorageError;
+use super::conn::Conn;
 
 /// Most items one round writes (a batched statement binds at most 8 parameters per row:
 /// far below SQLite's limit).
@@ -33,12 +32,12 @@ pub(super) const MAX_BATCH: usize = 64;
 /// The only write connection, behind a FIFO async mutex.
 #[derive(Debug, Clone)]
 pub(super) struct Writer {
-    conn: Arc<Mutex<SqliteConnection>>,
+    conn: Arc<Mutex<Conn>>,
 }
 
 impl Writer {
     /// The writer of `conn`.
-    pub(super) fn new(conn: SqliteConnection) -> Self {
+    pub(super) fn new(conn: Conn) -> Self {
         Self {
             conn: Arc::new(Mutex::new(conn)),
         }
@@ -46,19 +45,19 @@ impl Writer {
 
     /// The connection, for statements in autocommit mode. Writers queue on the mutex in
     /// FIFO order; keep the guard for as few statements as possible.
-    pub(super) async fn lock(&self) -> MutexGuard<'_, SqliteConnection> {
+    pub(super) async fn lock(&self) -> MutexGuard<'_, Conn> {
         self.conn.lock().await
     }
 
     /// The connection, for as long as the caller (or a task it spawns) holds it.
-    pub(super) async fn lock_owned(&self) -> OwnedMutexGuard<SqliteConnection> {
+    pub(super) async fn lock_owned(&self) -> OwnedMutexGuard<Conn> {
         Arc::clone(&self.conn).lock_owned().await
     }
 
     /// Starts a write transaction on the connection.
     pub(super) async fn begin(
         &self,
-    ) -> Result<Tx<OwnedMutexGuard<SqliteConnection>>, StorageError> {
+    ) -> Result<Tx<OwnedMutexGuard<Conn>>, StorageError> {
         Tx::begin(self.lock_owned().await).await
     }
 
@@ -97,50 +96,50 @@ fn received<T>(
     result.unwrap_or(Err(StorageError::Database(sqlx::Error::WorkerCrashed)))
 }
 
-/// A write transaction (`BEGIN IMMEDIATE`) on the writer's connection, held as `C` (owned
+/// A write transaction (`Conn::begin_write`) on the writer's connection, held as `C` (owned
 /// guard, or borrowed by a round). Dropped without [`Tx::commit`] (also when the future
 /// running it is dropped), it queues its `ROLLBACK` on the connection's command channel
 /// before the connection is released, so the next writer finds it rolled back.
 #[derive(Debug)]
-pub(super) struct Tx<C: DerefMut<Target = SqliteConnection>> {
+pub(super) struct Tx<C: DerefMut<Target = Conn>> {
     conn: C,
     open: bool,
 }
 
-impl<C: DerefMut<Target = SqliteConnection>> Tx<C> {
-    /// Begins the transaction (`BEGIN IMMEDIATE`: the checks a transaction makes and the
-    /// writes it does are atomic even against another process writing the same file).
+impl<C: DerefMut<Target = Conn>> Tx<C> {
+    /// Begins the transaction: the checks it makes and the writes it does are atomic even
+    /// against another process writing the same database (`conn.rs`).
     pub(super) async fn begin(mut conn: C) -> Result<Self, StorageError> {
-        SqliteTransactionManager::begin(&mut conn, Some("BEGIN IMMEDIATE".into())).await?;
+        conn.begin_write().await?;
         Ok(Self { conn, open: true })
     }
 
     /// Makes every write of the transaction durable at once.
     pub(super) async fn commit(&mut self) -> Result<(), StorageError> {
-        SqliteTransactionManager::commit(&mut self.conn).await?;
+        self.conn.commit().await?;
         self.open = false;
         Ok(())
     }
 }
 
-impl<C: DerefMut<Target = SqliteConnection>> Deref for Tx<C> {
-    type Target = SqliteConnection;
+impl<C: DerefMut<Target = Conn>> Deref for Tx<C> {
+    type Target = Conn;
 
-    fn deref(&self) -> &SqliteConnection {
+    fn deref(&self) -> &Conn {
         &self.conn
     }
 }
 
-impl<C: DerefMut<Target = SqliteConnection>> DerefMut for Tx<C> {
-    fn deref_mut(&mut self) -> &mut SqliteConnection {
+impl<C: DerefMut<Target = Conn>> DerefMut for Tx<C> {
+    fn deref_mut(&mut self) -> &mut Conn {
         &mut self.conn
     }
 }
 
-impl<C: DerefMut<Target = SqliteConnection>> Drop for Tx<C> {
+impl<C: DerefMut<Target = Conn>> Drop for Tx<C> {
     fn drop(&mut self) {
         if self.open {
-            SqliteTransactionManager::start_rollback(&mut self.conn);
+            self.conn.start_rollback();
         }
     }
 }
@@ -163,7 +162,7 @@ pub(super) trait Batch: Send + Sync + 'static {
     /// order.
     fn write(
         &self,
-        conn: &mut SqliteConnection,
+        conn: &mut Conn,
         items: &[&Self::Item],
     ) -> impl Future<Output = Result<Vec<Self::Output>, StorageError>> + Send;
 }
@@ -185,7 +184,7 @@ pub(super) fn distinct_keys<'a>(keys: impl Iterator<Item = Option<&'a [u8]>>) ->
 /// Writes `waiting` in rounds while holding the writer, replying to each caller.
 async fn write_rounds<B: Batch>(
     batch: B,
-    mut conn: OwnedMutexGuard<SqliteConnection>,
+    mut conn: OwnedMutexGuard<Conn>,
     mut waiting: Vec<Waiting<B::Item, B::Output>>,
 ) {
     while !waiting.is_empty() {
@@ -314,7 +313,7 @@ mod tests {
 
         async fn write(
             &self,
-            conn: &mut SqliteConnection,
+            conn: &mut Conn,
             items: &[&i64],
         ) -> Result<Vec<i64>, StorageError> {
             let sql = format!(
@@ -344,7 +343,7 @@ mod tests {
         .execute(&mut conn)
         .await
         .expect("schema");
-        Writer::new(conn)
+        Writer::new(conn.into())
     }
 
     async fn rows(writer: &Writer) -> Vec<i64> {
