@@ -209,7 +209,8 @@ const INVITATIONS_OF: &str = "SELECT invitation_id, account_id, created_at, expi
      ORDER BY created_at DESC, invitation_id LIMIT ?";
 
 const DEVICES_OF: &str = "SELECT id, account_id, name, enrolled_at, revoked_at, revoked_reason \
-     FROM devices WHERE account_id = ? ORDER BY enrolled_at DESC, rowid DESC";
+     FROM devices WHERE account_id = ? \
+     ORDER BY enrolled_at DESC, revoked_at IS NULL DESC, revoked_at DESC, id";
 
 const ADMINS_WITH_PHONE: &str = "SELECT COUNT(*) FROM accounts a \
      JOIN devices d ON d.account_id = a.id AND d.revoked_at IS NULL \

@@ -398,7 +398,7 @@ impl WriteTx {
     ) -> Result<bool, StorageError> {
         Ok(sqlx::query(
             "UPDATE otp_tokens SET last_step = ?, counter = ?, drift = ?, last_used_at = ? \
-             WHERE serial = ? AND revoked_at IS NULL AND last_step IS ? AND counter = ? \
+             WHERE serial = ? AND revoked_at IS NULL AND last_step IS NOT DISTINCT FROM ? AND counter = ? \
              AND drift = ?",
         )
         .bind(next.last_step)

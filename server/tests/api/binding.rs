@@ -206,7 +206,7 @@ async fn this_was_not_me_denies_and_is_audited() {
     let db = s.db().await;
     let denied: i64 = sqlx::query_scalar(
         "SELECT COUNT(*) FROM audit WHERE event = 'denied' AND account_id = 'alice' \
-         AND challenge_id = ?",
+         AND challenge_id = $1",
     )
     .bind(&c.id)
     .fetch_one(&db)

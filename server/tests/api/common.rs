@@ -1,4 +1,5 @@
-//! A real server on 127.0.0.1:0 with a temporary SQLite file, and a virtual phone that crafts
+//! A real server on 127.0.0.1:0 with a temporary SQLite file (or a new PostgreSQL database
+//! when `TIGR_TEST_POSTGRES` names a cluster), and a virtual phone that crafts
 //! answers with `tigr_core::signing` and `tigr_core::offline` directly.
 
 use std::path::PathBuf;
@@ -25,10 +26,24 @@ impl TestServer {
     }
 
     pub async fn start_with(adjust: impl FnOnce(&mut Config)) -> Self {
+        Self::start_with_dir(|config, _| adjust(config)).await
+    }
+
+    /// A server on an SQLite file, whatever the engine of the run: for the tests of what
+    /// SQLite's files hold.
+    pub async fn start_on_sqlite() -> Self {
+        Self::start_with_dir(|config, dir| {
+            config.database_url = format!("sqlite://{}", dir.join("tigr.db").display());
+        })
+        .await
+    }
+
+    /// Like [`TestServer::start_with`], with the server's temporary folder.
+    pub async fn start_with_dir(adjust: impl FnOnce(&mut Config, &std::path::Path)) -> Self {
         init_logs();
         let dir = tempfile::tempdir().expect("tempdir");
         let mut config = Config::for_tests(dir.path());
-        adjust(&mut config);
+        adjust(&mut config, dir.path());
         Self::start_in(dir, config).await
     }
 
@@ -174,9 +189,11 @@ impl TestServer {
         .await
     }
 
-    /// Runs a SQL query on the database file from outside the server.
-    pub async fn db(&self) -> sqlx::SqlitePool {
-        sqlx::SqlitePool::connect(&format!("sqlite://{}", self.db_path().display()))
+    /// The server's database, seen from outside the server (either engine: write
+    /// statements with `$N` placeholders, which both read).
+    pub async fn db(&self) -> sqlx::AnyPool {
+        sqlx::any::install_default_drivers();
+        sqlx::AnyPool::connect(&self.config().database_url)
             .await
             .expect("database opens")
     }

@@ -48,7 +48,7 @@ async fn context(s: &TestServer, c: &Challenge) -> (u16, Value) {
 
 /// The phone channel's counter of `account`.
 async fn failures(s: &TestServer, account: &str) -> i64 {
-    sqlx::query_scalar("SELECT failed_attempts FROM accounts WHERE id = ?")
+    sqlx::query_scalar("SELECT failed_attempts FROM accounts WHERE id = $1")
         .bind(account)
         .fetch_one(&s.db().await)
         .await
@@ -167,7 +167,7 @@ async fn denials_are_never_counted_and_a_blocked_account_may_still_deny() {
     assert_eq!(code, 200, "{body}");
     assert_eq!(body, json!({ "state": "denied", "account": "alice" }));
     let events: Vec<String> =
-        sqlx::query_scalar("SELECT event FROM audit WHERE challenge_id = ? ORDER BY id")
+        sqlx::query_scalar("SELECT event FROM audit WHERE challenge_id = $1 ORDER BY id")
             .bind(&other.id)
             .fetch_all(&s.db().await)
             .await

@@ -42,7 +42,7 @@ async fn enrolling_a_new_phone_revokes_the_old_one() {
 
     let db = s.db().await;
     let rows: Vec<(String, Option<String>)> = sqlx::query_as(
-        "SELECT id, revoked_reason FROM devices WHERE account_id = 'alice' ORDER BY enrolled_at, rowid",
+        "SELECT id, revoked_reason FROM devices WHERE account_id = 'alice' ORDER BY enrolled_at, revoked_at IS NULL",
     )
     .fetch_all(&db)
     .await
@@ -55,7 +55,7 @@ async fn enrolling_a_new_phone_revokes_the_old_one() {
         ]
     );
     let revoked: i64 = sqlx::query_scalar(
-        "SELECT COUNT(*) FROM audit WHERE event = 'device_revoked' AND device_id = ?",
+        "SELECT COUNT(*) FROM audit WHERE event = 'device_revoked' AND device_id = $1",
     )
     .bind(&old.device_id)
     .fetch_one(&db)

@@ -216,7 +216,7 @@ async fn offline_failures_pause_only_offline_codes_never_the_qr_login() {
     let count = |event: &'static str| {
         let db = db.clone();
         async move {
-            sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM audit WHERE event = ?")
+            sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM audit WHERE event = $1")
                 .bind(event)
                 .fetch_one(&db)
                 .await

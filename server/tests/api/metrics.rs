@@ -210,7 +210,7 @@ async fn counters_follow_logins_and_enrollments_without_ids_in_labels() {
     // Audit counters agree with the audit trail itself.
     let db = s.db().await;
     for event in ["approved", "response_failed", "denied", "enrolled"] {
-        let rows: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM audit WHERE event = ?")
+        let rows: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM audit WHERE event = $1")
             .bind(event)
             .fetch_one(&db)
             .await

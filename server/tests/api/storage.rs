@@ -34,7 +34,7 @@ fn contains(haystack: &[u8], needle: &[u8]) -> bool {
 
 #[tokio::test]
 async fn offline_secrets_are_encrypted_at_rest() {
-    let s = TestServer::start().await;
+    let s = TestServer::start_on_sqlite().await;
     let phone = s.enroll("alice").await;
     let db_files = |s: &TestServer| {
         let mut bytes = std::fs::read(s.db_path()).expect("db");
@@ -59,7 +59,7 @@ async fn offline_secrets_are_encrypted_at_rest() {
 
     // The sealed secret opens with the key file's key, and not with another key.
     let db = s.db().await;
-    let sealed: Vec<u8> = sqlx::query_scalar("SELECT offline_secret_enc FROM devices WHERE id = ?")
+    let sealed: Vec<u8> = sqlx::query_scalar("SELECT offline_secret_enc FROM devices WHERE id = $1")
         .bind(&phone.device_id)
         .fetch_one(&db)
         .await
@@ -98,6 +98,7 @@ async fn offline_secrets_are_encrypted_at_rest() {
     let key_file = dir.path().join("master.key");
     std::fs::remove_file(&key_file).expect("key file removed");
     let mut config = Config::for_tests(dir.path());
+    config.database_url = format!("sqlite://{}", dir.path().join("tigr.db").display());
     config.master_key = MasterKeySource::File(key_file.clone());
     let error = RunningServer::start(config)
         .await
@@ -283,7 +284,7 @@ async fn session_ids_and_browser_tokens_are_stored_only_as_hashes() {
     use crate::browser::Tab;
     use tigr_server::sealing::sha256;
 
-    let s = TestServer::start().await;
+    let s = TestServer::start_on_sqlite().await;
     let phone = s.enroll("alice").await;
     // A web session opened by the login page (its cookie: the session id; the login cookie:
     // the page's browser token), and a challenge of the API (its browser token).

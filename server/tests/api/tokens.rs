@@ -35,7 +35,7 @@ fn shown(now: i64, ahead: i64) -> String {
 
 /// The drift stored for the token `serial`, in steps.
 async fn drift(s: &TestServer, serial: &str) -> i64 {
-    sqlx::query_scalar("SELECT drift FROM otp_tokens WHERE serial = ?")
+    sqlx::query_scalar("SELECT drift FROM otp_tokens WHERE serial = $1")
         .bind(serial)
         .fetch_one(&s.db().await)
         .await
@@ -65,16 +65,26 @@ async fn admin(s: &TestServer) -> AdminService {
 async fn otp_login(s: &TestServer, id: &str, code: &str) -> (u16, String) {
     let mut tab = Tab::new(s);
     let csrf = otp_form(&mut tab).await;
+    let sessions = || async {
+        sqlx::query_as::<_, (Vec<u8>, String)>("SELECT id_hash, method FROM web_sessions")
+            .fetch_all(&s.db().await)
+            .await
+            .expect("session rows")
+    };
+    let before = sessions().await;
     let reply = log_in(&mut tab, &csrf, id, PASSWORD, code).await;
     if reply.status != 303 {
         return (reply.status, form_error(&reply));
     }
-    let method: String =
-        sqlx::query_scalar("SELECT method FROM web_sessions ORDER BY created_at DESC, rowid DESC")
-            .fetch_one(&s.db().await)
-            .await
-            .expect("session row");
-    (reply.status, method)
+    let opened: Vec<_> = sessions()
+        .await
+        .into_iter()
+        .filter(|session| !before.contains(session))
+        .collect();
+    let [(_, method)] = opened.as_slice() else {
+        panic!("one new session: {opened:?}");
+    };
+    (reply.status, method.clone())
 }
 
 /// Alice with a password and the imported hardware token TK-0001 of [`csv_file`].
