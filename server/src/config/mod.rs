@@ -412,8 +412,8 @@ impl Config {
     /// a few tens of KiB: docs/security.md, "Connections"); set `max_connections` for more.
     pub const MAX_SIZED_CONNECTIONS: usize = 16_384;
 
-    /// A configuration for tests: database and key file inside `dir` (the database on the
-    /// PostgreSQL cluster of `TIGR_TEST_POSTGRES` instead, when set: a new one per call),
+    /// A configuration for tests: database and key file inside `dir` (the database of `dir`
+    /// on the PostgreSQL cluster of `TIGR_TEST_POSTGRES` instead, when set),
     /// listening on `127.0.0.1:0`, no rate limits, defaults otherwise. Only in test builds and with the
     /// `test-support` feature (the end-to-end suites and benchmarks): never in the server.
     #[cfg(any(test, feature = "test-support"))]
@@ -424,7 +424,7 @@ impl Config {
         // the limits turn them on.
         config.rate_limits = RateLimits::OFF;
         config.max_live_per_client = None;
-        config.database_url = crate::storage::test_database()
+        config.database_url = crate::storage::test_database(dir)
             .unwrap_or_else(|| format!("sqlite://{}", dir.join("tigr.db").display()));
         config.master_key = MasterKeySource::File(dir.join("master.key"));
         config

@@ -49,6 +49,9 @@ pub(super) const WRITE_LOCK: i64 = 0x5469_6772;
 pub(super) struct Conn {
     backend: Box<dyn AnyConnectionBackend>,
     engine: Engine,
+    /// A `ROLLBACK` queued by [`Conn::start_rollback`] and not sent yet (PostgreSQL sends it
+    /// with the connection's next message: see [`Conn::send_rollback`]).
+    rollback_queued: bool,
 }
 
 impl fmt::Debug for Conn {
@@ -62,6 +65,7 @@ impl From<SqliteConnection> for Conn {
         Self {
             backend: Box::new(conn),
             engine: Engine::Sqlite,
+            rollback_queued: false,
         }
     }
 }
@@ -71,6 +75,7 @@ impl From<PgConnection> for Conn {
         Self {
             backend: Box::new(conn),
             engine: Engine::Postgres,
+            rollback_queued: false,
         }
     }
 }
@@ -105,9 +110,28 @@ impl Conn {
     }
 
     /// Queues the rollback of the open transaction: it runs before the connection's next
-    /// statement (also when the future that held the transaction was dropped).
+    /// statement (also when the future that held the transaction was dropped). SQLite's
+    /// connection thread runs it at once; PostgreSQL's waits for [`Conn::send_rollback`] or
+    /// the next statement.
     pub(super) fn start_rollback(&mut self) {
         self.backend.start_rollback();
+        self.rollback_queued = self.engine == Engine::Postgres;
+    }
+
+    /// True when a `ROLLBACK` waits to be sent (PostgreSQL).
+    pub(super) fn rollback_queued(&self) -> bool {
+        self.rollback_queued
+    }
+
+    /// Sends a queued `ROLLBACK` and waits for it: until then the transaction, and its
+    /// advisory lock, would hold every other instance's writes back.
+    pub(super) async fn send_rollback(&mut self) {
+        if self.rollback_queued {
+            if let Err(error) = self.backend.ping().await {
+                tracing::warn!(%error, "a rollback could not be sent");
+            }
+            self.rollback_queued = false;
+        }
     }
 }
 
@@ -127,6 +151,8 @@ impl<'c> Executor<'c> for &'c mut Conn {
             Err(error) => return stream::once(async { Err(error) }).boxed(),
         };
         let persistent = query.persistent();
+        // A queued rollback goes out first, with this statement.
+        self.rollback_queued = false;
         match numbered(self.engine, query.sql()) {
             Cow::Borrowed(sql) => self.backend.fetch_many(sql, persistent, arguments),
             // The rewritten text lives in this future: its results are collected there.
@@ -156,6 +182,7 @@ impl<'c> Executor<'c> for &'c mut Conn {
             Err(error) => return async { Err(error) }.boxed(),
         };
         let persistent = query.persistent();
+        self.rollback_queued = false;
         match numbered(self.engine, query.sql()) {
             Cow::Borrowed(sql) => self.backend.fetch_optional(sql, persistent, arguments),
             Cow::Owned(sql) => async move {

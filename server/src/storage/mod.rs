@@ -101,6 +101,9 @@ pub enum StorageError {
         /// The I/O failure.
         source: std::io::Error,
     },
+    /// The PostgreSQL database holds tables but no Tigr migrations: another application's.
+    #[error("{0} is not a Tigr database (it holds tables but no Tigr migrations)")]
+    NotTigr(String),
     /// A stored value is not one this server writes.
     #[error("unexpected value in the database: {0}")]
     Corrupt(String),
@@ -375,7 +378,7 @@ impl WriteTx {
 #[cfg(test)]
 pub(super) async fn temporary_store() -> (tempfile::TempDir, Store) {
     let dir = tempfile::tempdir().expect("temporary folder");
-    let url = postgres::test_database()
+    let url = postgres::test_database(dir.path())
         .unwrap_or_else(|| format!("sqlite://{}", dir.path().join("t.db").display()));
     let (store, _) = Store::open(&url).await.expect("open");
     (dir, store)

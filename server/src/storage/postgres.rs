@@ -40,6 +40,12 @@ pub(super) async fn open(
         .max_connections(1)
         .connect_with(options.clone())
         .await?;
+    {
+        let mut conn = migrator.acquire().await?;
+        if schema_version(&mut conn).await?.is_none() && has_tables(&mut conn).await? {
+            return Err(StorageError::NotTigr(redacted(url)));
+        }
+    }
     MIGRATOR.run(&migrator).await?;
     migrator.close().await;
     let writer = options.connect().await?.into();
@@ -102,18 +108,20 @@ pub fn redacted(url: &str) -> String {
 #[cfg(any(test, feature = "test-support"))]
 pub const TEST_CLUSTER_VARIABLE: &str = "TIGR_TEST_POSTGRES";
 
-/// For tests: the URL of a new, empty database on the cluster of [`TEST_CLUSTER_VARIABLE`],
-/// or `None` when the variable is unset (the tests then use SQLite). Synchronous (its own
-/// thread and runtime), so that configurations for tests stay plain functions.
+/// For tests: the URL of the database of the test folder `dir` on the cluster of
+/// [`TEST_CLUSTER_VARIABLE`] (created empty on first use: the same folder always gets the same
+/// database, as it would the same SQLite file), or `None` when the variable is unset (the tests
+/// then use SQLite). Synchronous (its own thread and runtime), so that configurations for
+/// tests stay plain functions.
 #[cfg(any(test, feature = "test-support"))]
-pub fn test_database() -> Option<String> {
-    use std::sync::atomic::{AtomicU32, Ordering};
-    static NEXT: AtomicU32 = AtomicU32::new(0);
+pub fn test_database(dir: &std::path::Path) -> Option<String> {
+    use std::hash::{BuildHasher as _, BuildHasherDefault, DefaultHasher};
     let cluster = std::env::var(TEST_CLUSTER_VARIABLE).ok()?;
+    // Deterministic across processes (SipHash with fixed keys): a command run by a test on
+    // the test's folder finds the same database.
     let name = format!(
-        "tigr_test_{}_{}",
-        std::process::id(),
-        NEXT.fetch_add(1, Ordering::Relaxed)
+        "tigr_test_{:016x}",
+        BuildHasherDefault::<DefaultHasher>::default().hash_one(dir)
     );
     let mut url = url::Url::parse(&cluster).expect("TIGR_TEST_POSTGRES is a URL");
     let create = format!("CREATE DATABASE {name}");
@@ -127,10 +135,11 @@ pub fn test_database() -> Option<String> {
             let mut conn = PgConnection::connect(&cluster)
                 .await
                 .expect("the test cluster answers");
-            sqlx::raw_sql(&create)
-                .execute(&mut conn)
-                .await
-                .expect("a test database");
+            match sqlx::raw_sql(&create).execute(&mut conn).await {
+                Ok(_) => {}
+                Err(sqlx::Error::Database(e)) if e.code().as_deref() == Some("42P04") => {}
+                Err(error) => panic!("a test database: {error}"),
+            }
             conn.close().await.expect("close");
         });
     })

@@ -101,12 +101,12 @@ fn received<T>(
 /// running it is dropped), it queues its `ROLLBACK` on the connection's command channel
 /// before the connection is released, so the next writer finds it rolled back.
 #[derive(Debug)]
-pub(super) struct Tx<C: DerefMut<Target = Conn>> {
+pub(super) struct Tx<C: Hold> {
     conn: C,
     open: bool,
 }
 
-impl<C: DerefMut<Target = Conn>> Tx<C> {
+impl<C: Hold> Tx<C> {
     /// Begins the transaction: the checks it makes and the writes it does are atomic even
     /// against another process writing the same database (`conn.rs`).
     pub(super) async fn begin(mut conn: C) -> Result<Self, StorageError> {
@@ -122,7 +122,7 @@ impl<C: DerefMut<Target = Conn>> Tx<C> {
     }
 }
 
-impl<C: DerefMut<Target = Conn>> Deref for Tx<C> {
+impl<C: Hold> Deref for Tx<C> {
     type Target = Conn;
 
     fn deref(&self) -> &Conn {
@@ -130,18 +130,45 @@ impl<C: DerefMut<Target = Conn>> Deref for Tx<C> {
     }
 }
 
-impl<C: DerefMut<Target = Conn>> DerefMut for Tx<C> {
+impl<C: Hold> DerefMut for Tx<C> {
     fn deref_mut(&mut self) -> &mut Conn {
         &mut self.conn
     }
 }
 
-impl<C: DerefMut<Target = Conn>> Drop for Tx<C> {
+impl<C: Hold> Drop for Tx<C> {
     fn drop(&mut self) {
         if self.open {
             self.conn.start_rollback();
+            self.conn.after_rollback();
         }
     }
+}
+
+/// How a transaction holds the writer's connection, and who sends a rollback left queued
+/// (PostgreSQL: `Conn::send_rollback`).
+pub(super) trait Hold: DerefMut<Target = Conn> {
+    /// Makes sure the rollback just queued is sent soon.
+    fn after_rollback(&mut self);
+}
+
+impl Hold for OwnedMutexGuard<Conn> {
+    /// Sends it from a task that takes the writer once this guard is gone: the guard goes
+    /// with the dropped transaction (often with a cancelled request's future).
+    fn after_rollback(&mut self) {
+        if !self.rollback_queued() {
+            return;
+        }
+        let writer = Arc::clone(OwnedMutexGuard::mutex(self));
+        if let Ok(runtime) = tokio::runtime::Handle::try_current() {
+            drop(runtime.spawn(async move { writer.lock().await.send_rollback().await }));
+        }
+    }
+}
+
+impl Hold for &mut Conn {
+    /// A round's transaction: the round's owner sends it (`write_rounds`).
+    fn after_rollback(&mut self) {}
 }
 
 /// How one kind of write is written in rounds.
@@ -219,6 +246,7 @@ async fn write_rounds<B: Batch>(
             }
         }
     }
+    conn.send_rollback().await;
 }
 
 /// Writes of one kind waiting for the writer.

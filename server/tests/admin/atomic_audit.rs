@@ -12,19 +12,35 @@ use crate::support::{code_of, enroll_with, events, lookup, operator, service};
 /// Makes the database refuse audit rows of `event` until [`allow_audit`].
 async fn refuse_audit(s: &TestServer, event: &str) {
     let db = s.db().await;
-    sqlx::query(&format!(
-        "CREATE TRIGGER refuse_audit BEFORE INSERT ON audit WHEN NEW.event = '{event}' \
-         BEGIN SELECT RAISE(ABORT, 'audit row refused'); END"
-    ))
-    .execute(&db)
-    .await
-    .expect("trigger created");
+    let trigger = if s.on_postgres() {
+        format!(
+            "CREATE FUNCTION refuse_audit() RETURNS trigger LANGUAGE plpgsql AS \
+             'BEGIN IF NEW.event = ''{event}'' THEN RAISE EXCEPTION ''audit row refused''; \
+             END IF; RETURN NEW; END'; \
+             CREATE TRIGGER refuse_audit BEFORE INSERT ON audit FOR EACH ROW \
+             EXECUTE FUNCTION refuse_audit()"
+        )
+    } else {
+        format!(
+            "CREATE TRIGGER refuse_audit BEFORE INSERT ON audit WHEN NEW.event = '{event}' \
+             BEGIN SELECT RAISE(ABORT, 'audit row refused'); END"
+        )
+    };
+    sqlx::raw_sql(&trigger)
+        .execute(&db)
+        .await
+        .expect("trigger created");
     db.close().await;
 }
 
 async fn allow_audit(s: &TestServer) {
     let db = s.db().await;
-    sqlx::query("DROP TRIGGER refuse_audit")
+    let drop = if s.on_postgres() {
+        "DROP TRIGGER refuse_audit ON audit; DROP FUNCTION refuse_audit()"
+    } else {
+        "DROP TRIGGER refuse_audit"
+    };
+    sqlx::raw_sql(drop)
         .execute(&db)
         .await
         .expect("trigger dropped");
@@ -44,7 +60,7 @@ async fn count(s: &TestServer, account: &str, event: &str) -> usize {
 async fn account_column(s: &TestServer, account: &str, column: &str) -> String {
     let db = s.db().await;
     let value: Option<String> = sqlx::query_scalar(&format!(
-        "SELECT CAST({column} AS TEXT) FROM accounts WHERE id = ?1"
+        "SELECT CAST({column} AS TEXT) FROM accounts WHERE id = $1"
     ))
     .bind(account)
     .fetch_one(&db)
@@ -57,7 +73,7 @@ async fn account_column(s: &TestServer, account: &str, column: &str) -> String {
 /// The stored state of a challenge.
 async fn stored_state(s: &TestServer, c: &Challenge) -> String {
     let db = s.db().await;
-    let state: String = sqlx::query_scalar("SELECT state FROM challenges WHERE id = ?1")
+    let state: String = sqlx::query_scalar("SELECT state FROM challenges WHERE id = $1")
         .bind(&c.id)
         .fetch_one(&db)
         .await
@@ -237,7 +253,7 @@ async fn failures_and_blocks_are_not_counted_without_their_audit_rows() {
 async fn offline_failures(s: &TestServer, account: &str) -> Option<i64> {
     let db = s.db().await;
     let failures =
-        sqlx::query_scalar("SELECT failures FROM offline_attempts WHERE account_id = ?1")
+        sqlx::query_scalar("SELECT failures FROM offline_attempts WHERE account_id = $1")
             .bind(account)
             .fetch_optional(&db)
             .await

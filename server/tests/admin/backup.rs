@@ -18,7 +18,7 @@ use tigr_server::admin::maintenance::latest_schema_version;
 use tigr_server::{Config, create_enrollment};
 
 use crate::common::{Challenge, Phone, read};
-use crate::support::{cli, cli_fails, cli_ok, texts, tigr_server_in};
+use crate::support::{cli, cli_fails, cli_ok, sqlite_only, texts, tigr_server_in};
 
 const FR: &str = "fr_FR.UTF-8";
 const EN: &str = "en_US.UTF-8";
@@ -200,6 +200,9 @@ fn leftovers(dir: &Path) -> Vec<PathBuf> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_backup_taken_during_logins_restores_with_the_master_key() {
+    if sqlite_only("file backups") {
+        return;
+    }
     let live = tempfile::tempdir().expect("tempdir");
     let server = ServerProcess::start(live.path());
     let remote = Remote::new(&server);
@@ -317,6 +320,9 @@ async fn a_backup_taken_during_logins_restores_with_the_master_key() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_backup_never_replaces_a_file_and_changes_nothing() {
+    if sqlite_only("file backups") {
+        return;
+    }
     let dir = tempfile::tempdir().expect("tempdir");
     let d = dir.path();
     cli_ok(d, FR, &["admin", "create", "alice", "--name", "Alice"]);
@@ -361,6 +367,9 @@ async fn a_backup_never_replaces_a_file_and_changes_nothing() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn migrate_applies_pending_migrations_once_and_refuses_a_newer_database() {
+    if sqlite_only("SQLite's migrations (admin/postgres.rs has PostgreSQL's)") {
+        return;
+    }
     let dir = tempfile::tempdir().expect("tempdir");
     let d = dir.path();
     // A database of an older Tigr: the first five migrations of this one.

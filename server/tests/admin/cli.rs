@@ -14,14 +14,15 @@ use std::time::{Duration, Instant};
 use crate::browser::Tab;
 use crate::common::{Phone, TestServer};
 use crate::oathtool::{hotp, totp_at};
-use crate::support::{cli, cli_fails, cli_ok, tigr_server_in};
+use crate::support::{cli, cli_fails, cli_ok, database_url, tigr_server_in};
 
 const FR: &str = "fr_FR.UTF-8";
 const EN: &str = "en_US.UTF-8";
 
 /// Audit rows (event, actor, account) of the database in `dir`.
 async fn audit_rows(dir: &Path) -> Vec<(String, String, Option<String>)> {
-    let db = sqlx::SqlitePool::connect(&format!("sqlite://{}", dir.join("tigr.db").display()))
+    sqlx::any::install_default_drivers();
+    let db = sqlx::AnyPool::connect(&database_url(dir))
         .await
         .expect("database");
     let rows = sqlx::query_as("SELECT event, actor, account_id FROM audit ORDER BY id")

@@ -448,7 +448,7 @@ async fn the_old_phone_is_revoked_only_once_the_new_one_is_enrolled() {
 /// The number of web sessions of `account` in the database.
 async fn sessions_of(s: &TestServer, account: &str) -> i64 {
     let db = s.db().await;
-    let n = sqlx::query_scalar("SELECT COUNT(*) FROM web_sessions WHERE account_id = ?")
+    let n = sqlx::query_scalar("SELECT COUNT(*) FROM web_sessions WHERE account_id = $1")
         .bind(account)
         .fetch_one(&db)
         .await
@@ -461,7 +461,7 @@ async fn sessions_of(s: &TestServer, account: &str) -> i64 {
 async fn revocation_detail(s: &TestServer, account: &str) -> String {
     let db = s.db().await;
     let detail = sqlx::query_scalar(
-        "SELECT detail FROM audit WHERE event = 'device_revoked' AND account_id = ? \
+        "SELECT detail FROM audit WHERE event = 'device_revoked' AND account_id = $1 \
          ORDER BY id DESC LIMIT 1",
     )
     .bind(account)

@@ -376,11 +376,11 @@ async fn a_postgres_url_gets_clear_answers_and_never_leaks_its_password() {
     assert!(err.contains("pg_dump"), "{err}");
     assert!(!dest.exists());
 
-    // The server itself runs on SQLite in this version: it says so at start.
+    // Nor does the server start on it.
     let output = cli_on(dir.path(), &with_password, EN, &[]);
     let (out, err) = texts(&output);
     assert!(!output.status.success(), "{out}");
-    assert!(err.contains("runs its store on SQLite only"), "{err}");
+    assert!(err.contains("is not a Tigr database"), "{err}");
     assert!(
         !err.contains("hunter2") && !out.contains("hunter2"),
         "{err}"

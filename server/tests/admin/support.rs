@@ -58,7 +58,7 @@ pub async fn lookup(s: &TestServer, code: &str) -> (u16, serde_json::Value) {
 pub async fn events(s: &TestServer, account: Option<&str>) -> Vec<String> {
     let db = s.db().await;
     let rows = sqlx::query_scalar::<_, String>(
-        "SELECT event FROM audit WHERE (?1 IS NULL OR account_id = ?1) ORDER BY id",
+        "SELECT event FROM audit WHERE (CAST($1 AS TEXT) IS NULL OR account_id = $1) ORDER BY id",
     )
     .bind(account)
     .fetch_all(&db)
@@ -79,6 +79,23 @@ pub async fn audit_count(s: &TestServer) -> i64 {
     n
 }
 
+/// The database of the test folder `dir`: its SQLite file, or its PostgreSQL database when
+/// the run is on PostgreSQL (`TIGR_TEST_POSTGRES`).
+pub fn database_url(dir: &Path) -> String {
+    tigr_server::storage::test_database(dir)
+        .unwrap_or_else(|| format!("sqlite://{}", dir.join("tigr.db").display()))
+}
+
+/// True, with a line saying why, when the run is on PostgreSQL and the test is about what
+/// only SQLite does (file backups, SQLite's own migrations): the SQLite run covers it.
+pub fn sqlite_only(what: &str) -> bool {
+    let on_postgres = std::env::var_os(tigr_server::storage::TEST_CLUSTER_VARIABLE).is_some();
+    if on_postgres {
+        eprintln!("skipped on PostgreSQL: {what} (the SQLite run covers it)");
+    }
+    on_postgres
+}
+
 /// The `tigr-server` binary, run in `dir` on its database and master key, with nothing else
 /// from the test's environment.
 pub fn tigr_server_in(dir: &Path) -> Command {
@@ -86,10 +103,7 @@ pub fn tigr_server_in(dir: &Path) -> Command {
     command
         .current_dir(dir)
         .env_clear()
-        .env(
-            "TIGR_DATABASE_URL",
-            format!("sqlite://{}", dir.join("tigr.db").display()),
-        )
+        .env("TIGR_DATABASE_URL", database_url(dir))
         .env("TIGR_MASTER_KEY_FILE", dir.join("master.key"));
     command
 }

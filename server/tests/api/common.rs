@@ -71,6 +71,12 @@ impl TestServer {
         self.server.config()
     }
 
+    /// True when the server's database is PostgreSQL's (`TIGR_TEST_POSTGRES`).
+    #[allow(dead_code)] // the admin suite's
+    pub fn on_postgres(&self) -> bool {
+        tigr_server::storage::is_postgres_url(&self.config().database_url)
+    }
+
     pub fn db_path(&self) -> PathBuf {
         self.dir.path().join("tigr.db")
     }

@@ -371,7 +371,7 @@ async fn administrators_manage_clients_in_the_pages_with_the_secret_shown_once()
     // Only the secret's SHA-256 is kept.
     let stored: Vec<u8> = {
         let db = s.db().await;
-        let hash = sqlx::query_scalar("SELECT secret_hash FROM oidc_clients WHERE id = ?")
+        let hash = sqlx::query_scalar("SELECT secret_hash FROM oidc_clients WHERE id = $1")
             .bind(&id)
             .fetch_one(&db)
             .await

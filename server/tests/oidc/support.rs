@@ -186,7 +186,7 @@ pub async fn audit_rows(
 ) -> Vec<(Option<String>, String, Option<String>)> {
     let db = s.db().await;
     let rows =
-        sqlx::query_as("SELECT account_id, actor, detail FROM audit WHERE event = ? ORDER BY id")
+        sqlx::query_as("SELECT account_id, actor, detail FROM audit WHERE event = $1 ORDER BY id")
             .bind(event)
             .fetch_all(&db)
             .await
