@@ -66,15 +66,12 @@ impl RunningServer {
 
         // The database first: a key file is generated only for a database that has none
         // (not for one that cannot be opened or whose key file went missing).
-        let (store, outcome) =
-            Store::open(&config.database_url)
-                .await
-                .with_context(|| {
-                    format!(
-                        "cannot open the database {}",
-                        storage::redacted_url(&config.database_url)
-                    )
-                })?;
+        let (store, outcome) = Store::open(&config.database_url).await.with_context(|| {
+            format!(
+                "cannot open the database {}",
+                storage::redacted_url(&config.database_url)
+            )
+        })?;
         match outcome {
             OpenOutcome::Created => {
                 tracing::info!(database = %config.database_url, "created a new database")

@@ -22,9 +22,7 @@ use tigr_core::random::SecureRandom;
 use crate::domain::oidc::LOGOUT_TOKEN_TTL;
 use crate::jose::SigningKey;
 use crate::sealing::SecretSealer;
-use crate::storage::{
-    AuditEntry, AuditEvent, Store, StorageError, StoredSigningKey, WriteTx,
-};
+use crate::storage::{AuditEntry, AuditEvent, StorageError, Store, StoredSigningKey, WriteTx};
 
 use super::OidcError;
 

@@ -4,7 +4,7 @@ use super::conn::Conn;
 
 use crate::domain::lockout::LockState;
 
-use super::{Store, StorageError, WriteTx};
+use super::{StorageError, Store, WriteTx};
 
 /// An account (one person; `id` is the Tigr ID).
 #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]

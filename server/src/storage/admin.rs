@@ -6,7 +6,7 @@
 
 use crate::domain::offline_pause::OfflineRecord;
 
-use super::{Account, AuditRecord, Store, StorageError, WriteTx};
+use super::{Account, AuditRecord, StorageError, Store, WriteTx};
 
 /// An account with its active phone, as listed.
 #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]

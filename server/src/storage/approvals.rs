@@ -35,7 +35,7 @@ use super::accounts::{ACCOUNT_COLUMNS, Account, write_lock_state};
 use super::audit::{Actor, AuditCounters, AuditEntry, AuditEvent, insert_audit_rows};
 use super::challenges::{ChallengeCache, Decision, decide};
 use super::writer::{Batch, MAX_BATCH, Tx};
-use super::{Store, StorageError};
+use super::{StorageError, Store};
 
 /// A checked answer to commit: a right signature or offline code for an open challenge.
 #[derive(Debug, Clone)]
@@ -190,10 +190,7 @@ struct AccountCheck {
 }
 
 /// One transaction for `round` (approvals with distinct accounts and challenges).
-async fn approve_round(
-    conn: &mut Conn,
-    round: &[&Approving],
-) -> Result<RoundDone, StorageError> {
+async fn approve_round(conn: &mut Conn, round: &[&Approving]) -> Result<RoundDone, StorageError> {
     let mut tx = Tx::begin(conn).await?;
     let checks = read_accounts(&mut tx, round).await?;
 

@@ -5,7 +5,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use super::conn::Conn;
 
-use super::{Store, StorageError, WriteTx, insert_rows};
+use super::{StorageError, Store, WriteTx, insert_rows};
 
 /// What happened.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -3,7 +3,7 @@
 
 use super::conn::Conn;
 
-use super::{Store, StorageError, WriteTx};
+use super::{StorageError, Store, WriteTx};
 
 /// A stored binding.
 #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]

@@ -31,7 +31,7 @@ use super::conn::Conn;
 use crate::domain::challenge::{LoginChallenge, StoredState};
 
 use super::writer::Batch;
-use super::{Store, StorageError, WriteTx, insert_rows};
+use super::{StorageError, Store, WriteTx, insert_rows};
 
 /// Entries kept at most (about 250 bytes each). At 5,000 logins/s with 120 s challenges,
 /// open challenges alone would exceed this: the cache then keeps the newest ones it can.
@@ -214,11 +214,7 @@ impl Batch for Scans {
     type Item = Scan;
     type Output = bool;
 
-    async fn write(
-        &self,
-        conn: &mut Conn,
-        scans: &[&Scan],
-    ) -> Result<Vec<bool>, StorageError> {
+    async fn write(&self, conn: &mut Conn, scans: &[&Scan]) -> Result<Vec<bool>, StorageError> {
         let mut changed = scan_rows(conn, scans).await?;
         Ok(scans
             .iter()
@@ -321,10 +317,7 @@ fn may_move_sql(current: &str, next: &str) -> String {
 }
 
 /// One `INSERT` of `rows` (all or nothing).
-async fn insert_challenges(
-    conn: &mut Conn,
-    rows: &[&LoginChallenge],
-) -> Result<(), StorageError> {
+async fn insert_challenges(conn: &mut Conn, rows: &[&LoginChallenge]) -> Result<(), StorageError> {
     let head = "INSERT INTO challenges (id, nonce, browser_token_hash, created_at, expires_at, \
                 state, browser_ip, browser_user_agent, service_name)";
     insert_rows(conn, (head, ""), 9, rows, |query, row| {
@@ -344,10 +337,7 @@ async fn insert_challenges(
 
 /// One `UPDATE` moving each scanned challenge to `scanned` if it may move there and is
 /// unexpired at its scan's `now`; returns the ids it changed.
-async fn scan_rows(
-    conn: &mut Conn,
-    scans: &[&Scan],
-) -> Result<HashSet<String>, StorageError> {
+async fn scan_rows(conn: &mut Conn, scans: &[&Scan]) -> Result<HashSet<String>, StorageError> {
     static GUARD: LazyLock<String> = LazyLock::new(|| may_move_sql("state", "'scanned'"));
     let mut sql = format!(
         "UPDATE challenges SET state = 'scanned' WHERE {} AND (",

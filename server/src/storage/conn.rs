@@ -27,10 +27,10 @@ use futures_util::{FutureExt as _, StreamExt as _, stream};
 use sqlx::any::{
     Any, AnyQueryResult, AnyRow, AnyStatement, AnyTypeInfo, AnyTypeInfoKind, AnyValueRef,
 };
-use sqlx_core::any::AnyConnectionBackend;
 use sqlx::postgres::PgConnection;
 use sqlx::sqlite::SqliteConnection;
 use sqlx::{Either, Execute, Executor};
+use sqlx_core::any::AnyConnectionBackend;
 
 /// The database engine behind a connection.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -56,7 +56,9 @@ pub(super) struct Conn {
 
 impl fmt::Debug for Conn {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Conn").field("engine", &self.engine).finish()
+        f.debug_struct("Conn")
+            .field("engine", &self.engine)
+            .finish()
     }
 }
 
@@ -294,7 +296,10 @@ mod tests {
             ("a = ? AND b = ?", "a = $1 AND b = $2"),
             ("a = ?1 OR b = ?1 OR c = ?2", "a = $1 OR b = $1 OR c = $2"),
             ("a = ?2, b = ?", "a = $2, b = $3"),
-            ("x = '?' AND y = \"?\" AND z = ?", "x = '?' AND y = \"?\" AND z = $1"),
+            (
+                "x = '?' AND y = \"?\" AND z = ?",
+                "x = '?' AND y = \"?\" AND z = $1",
+            ),
             ("x = 'it''s ?' AND y = ?", "x = 'it''s ?' AND y = $1"),
             ("VALUES (?, ?), (?, ?)", "VALUES ($1, $2), ($3, $4)"),
         ] {

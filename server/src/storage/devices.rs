@@ -1,7 +1,7 @@
 //! Enrolled phones.
 
 use super::accounts::{Account, account_columns};
-use super::{Store, StorageError, WriteTx};
+use super::{StorageError, Store, WriteTx};
 
 /// An enrolled phone.
 #[derive(Clone, PartialEq, Eq, sqlx::FromRow)]

@@ -2,7 +2,7 @@
 
 use crate::domain::enrollment::EnrollmentCode;
 
-use super::{Store, StorageError, WriteTx};
+use super::{StorageError, Store, WriteTx};
 
 #[derive(sqlx::FromRow)]
 struct CodeRow {

@@ -21,7 +21,7 @@ use sqlx::postgres::PgConnection;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteConnection};
 use sqlx::{ConnectOptions as _, Connection as _};
 
-use super::{MIGRATOR, Store, StorageError, is_in_memory, postgres};
+use super::{MIGRATOR, StorageError, Store, is_in_memory, postgres};
 
 /// Why a backup or a migration did not happen. Nothing was written when one is returned.
 #[derive(Debug, thiserror::Error)]

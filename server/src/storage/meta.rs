@@ -1,6 +1,6 @@
 //! Server metadata (key/value).
 
-use super::{Store, StorageError, WriteTx};
+use super::{StorageError, Store, WriteTx};
 
 /// Key of the master-key check value.
 pub const KEY_CHECK: &str = "master_key_check";

@@ -77,9 +77,9 @@ pub use offline::PauseChannel;
 pub use oidc::{PendingRequest, QueuedLogout, StoredAccessToken, StoredSigningKey};
 pub use oidc_grants::{CodeGrant, CodeGrantOutcome, GrantRequester, TokenGrant, TokenGrantOutcome};
 pub use otp::NewPasswordInvitation;
-pub use postgres::{is_postgres_url, redacted as redacted_url};
 #[cfg(any(test, feature = "test-support"))]
 pub use postgres::{TEST_CLUSTER_VARIABLE, test_database};
+pub use postgres::{is_postgres_url, redacted as redacted_url};
 pub use session_opens::{SessionLifetime, SessionOpened, SessionOpening};
 pub use tokens::{NewToken, NewTokenInvitation, StoredToken, TokenInvitationRecord, TokenOrigin};
 pub use web_sessions::{NewWebSession, SessionKey, WebSessionRecord};

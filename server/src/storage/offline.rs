@@ -13,7 +13,7 @@ use super::conn::Conn;
 
 use crate::domain::offline_pause::{OFFLINE_MEMORY_SECONDS, OfflineRecord};
 
-use super::{Store, StorageError, WriteTx};
+use super::{StorageError, Store, WriteTx};
 
 /// A stored record.
 #[derive(sqlx::FromRow)]
@@ -73,11 +73,7 @@ impl PauseChannel {
 
 /// The record that `sql` selects with `value` (a key, or an account id; the default when
 /// none).
-async fn read<'q, T>(
-    conn: &mut Conn,
-    sql: &'q str,
-    value: T,
-) -> Result<OfflineRecord, StorageError>
+async fn read<'q, T>(conn: &mut Conn, sql: &'q str, value: T) -> Result<OfflineRecord, StorageError>
 where
     T: 'q + sqlx::Encode<'q, sqlx::Any> + sqlx::Type<sqlx::Any> + Send,
 {

@@ -9,7 +9,7 @@ use crate::domain::oidc::token::StoredCode;
 use crate::domain::oidc::{AuthMethod, Client, ClientKind, SubjectType};
 
 use super::writer::Batch;
-use super::{Store, StorageError, WriteTx, insert_rows};
+use super::{StorageError, Store, WriteTx, insert_rows};
 
 /// Key in `meta` of the key of pairwise subjects.
 const PAIRWISE_KEY: &str = "oidc_pairwise_key";
@@ -215,10 +215,7 @@ async fn client_on(conn: &mut Conn, id: &str) -> Result<Option<Client>, StorageE
     .transpose()
 }
 
-async fn code_on(
-    conn: &mut Conn,
-    code_hash: &[u8],
-) -> Result<Option<StoredCode>, StorageError> {
+async fn code_on(conn: &mut Conn, code_hash: &[u8]) -> Result<Option<StoredCode>, StorageError> {
     Ok(sqlx::query_as::<_, CodeRow>(
         "SELECT client_id, account_id, sid, redirect_uri, scope, nonce, code_challenge, \
          auth_time, amr, acr, created_at, expires_at, used_at FROM oidc_codes \

@@ -30,7 +30,7 @@ use crate::domain::oidc::token::StoredCode;
 
 use super::audit::{Actor, AuditCounters, AuditEntry, AuditEvent, insert_audit_rows};
 use super::writer::{Batch, Tx, distinct_keys};
-use super::{Store, StorageError, insert_rows};
+use super::{StorageError, Store, insert_rows};
 
 /// Who asked, for the audit row of a grant.
 #[derive(Debug, Clone)]
@@ -283,10 +283,7 @@ async fn take_pending(
     Ok(query.fetch_all(&mut *conn).await?.into_iter().collect())
 }
 
-async fn insert_codes(
-    conn: &mut Conn,
-    grants: &[&CodeGrant],
-) -> Result<(), StorageError> {
+async fn insert_codes(conn: &mut Conn, grants: &[&CodeGrant]) -> Result<(), StorageError> {
     let head = "INSERT INTO oidc_codes (code_hash, client_id, account_id, sid, redirect_uri, \
                 scope, nonce, code_challenge, auth_time, amr, acr, created_at, expires_at)";
     insert_rows(conn, (head, ""), 13, grants, |query, g| {
@@ -352,10 +349,7 @@ async fn spend_codes(
     Ok(query.fetch_all(&mut *conn).await?.into_iter().collect())
 }
 
-async fn insert_access_tokens(
-    conn: &mut Conn,
-    grants: &[&TokenGrant],
-) -> Result<(), StorageError> {
+async fn insert_access_tokens(conn: &mut Conn, grants: &[&TokenGrant]) -> Result<(), StorageError> {
     let head = "INSERT INTO oidc_access_tokens (token_hash, code_hash, client_id, account_id, \
                 sid, scope, created_at, expires_at)";
     insert_rows(conn, (head, ""), 8, grants, |query, g| {

@@ -6,7 +6,7 @@
 use crate::domain::email_code::{RecentSends, SEND_WINDOW, StoredCode};
 use crate::domain::enrollment::EnrollmentCode;
 
-use super::{Store, StorageError, WriteTx};
+use super::{StorageError, Store, WriteTx};
 
 #[derive(sqlx::FromRow)]
 struct InvitationRow {

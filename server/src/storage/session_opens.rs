@@ -30,7 +30,7 @@ use super::conn::{Conn, Flag};
 use super::accounts::{ACCOUNT_COLUMNS, Account};
 use super::audit::{Actor, AuditCounters, AuditEntry, AuditEvent, insert_audit_rows};
 use super::writer::{Batch, Tx, distinct_keys};
-use super::{Store, StorageError, values_sql};
+use super::{StorageError, Store, values_sql};
 
 /// How long a session of an account lasts, in seconds, from the account as read when the
 /// session opens (administrators' sessions are shorter).

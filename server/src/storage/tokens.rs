@@ -7,7 +7,7 @@ use crate::domain::enrollment::EnrollmentCode;
 use crate::domain::otp_token::{TokenKind, TokenParams, TokenState};
 
 use super::otp::InvitationTable;
-use super::{Store, StorageError, WriteTx};
+use super::{StorageError, Store, WriteTx};
 
 /// Where a token comes from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

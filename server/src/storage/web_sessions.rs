@@ -4,8 +4,8 @@
 //! stored.
 
 use super::accounts::{Account, account_columns};
-use super::{AuditEvent, Store, StorageError, WriteTx};
 use super::conn::Flag;
+use super::{AuditEvent, StorageError, Store, WriteTx};
 
 /// Key in `meta` of the HMAC key that derives CSRF tokens.
 const CSRF_KEY: &str = "web_csrf_key";

@@ -55,9 +55,7 @@ impl Writer {
     }
 
     /// Starts a write transaction on the connection.
-    pub(super) async fn begin(
-        &self,
-    ) -> Result<Tx<OwnedMutexGuard<Conn>>, StorageError> {
+    pub(super) async fn begin(&self) -> Result<Tx<OwnedMutexGuard<Conn>>, StorageError> {
         Tx::begin(self.lock_owned().await).await
     }
 
@@ -339,11 +337,7 @@ mod tests {
             waiting.map(|n| seen.insert(*n)).collect()
         }
 
-        async fn write(
-            &self,
-            conn: &mut Conn,
-            items: &[&i64],
-        ) -> Result<Vec<i64>, StorageError> {
+        async fn write(&self, conn: &mut Conn, items: &[&i64]) -> Result<Vec<i64>, StorageError> {
             let sql = format!(
                 "INSERT INTO t (n) VALUES {}",
                 vec!["(?)"; items.len()].join(", ")

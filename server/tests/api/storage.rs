@@ -59,11 +59,12 @@ async fn offline_secrets_are_encrypted_at_rest() {
 
     // The sealed secret opens with the key file's key, and not with another key.
     let db = s.db().await;
-    let sealed: Vec<u8> = sqlx::query_scalar("SELECT offline_secret_enc FROM devices WHERE id = $1")
-        .bind(&phone.device_id)
-        .fetch_one(&db)
-        .await
-        .expect("row");
+    let sealed: Vec<u8> =
+        sqlx::query_scalar("SELECT offline_secret_enc FROM devices WHERE id = $1")
+            .bind(&phone.device_id)
+            .fetch_one(&db)
+            .await
+            .expect("row");
     db.close().await;
     let key_text = std::fs::read_to_string(s.dir.path().join("master.key")).expect("key file");
     let key = MasterKey::from_base64(&key_text, "key file").expect("key");

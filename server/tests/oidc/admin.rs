@@ -18,10 +18,7 @@ fn cli(s: &TestServer, lang: &str, args: &[&str]) -> Output {
         .args(args)
         .current_dir(s.dir.path())
         .env_clear()
-        .env(
-            "TIGR_DATABASE_URL",
-            format!("sqlite://{}", s.db_path().display()),
-        )
+        .env("TIGR_DATABASE_URL", &s.config().database_url)
         .env("TIGR_MASTER_KEY_FILE", s.dir.path().join("master.key"))
         .env("TIGR_PUBLIC_URL", s.origin())
         .env("TIGR_LOG", "warn")
