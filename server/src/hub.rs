@@ -6,11 +6,17 @@
 //! invitations, which a phone's enrollment wakes. A notification carries no data: the waiter re-reads the database, which stays the
 //! only source of truth (so a missed or spurious wake-up costs one read, never a wrong answer).
 //! Channels exist only while someone waits: the last subscription to go removes its entry.
+//!
+//! Several instances on one PostgreSQL database: the phone may answer on one and the browser
+//! wait on another. [`NotificationHub::relay_to`] then sends every notification to the other
+//! instances too (`relay.rs`: PostgreSQL's `NOTIFY`), whose listener wakes its own waiters
+//! with [`NotificationHub::notify_here`], or all of them ([`NotificationHub::wake_all`]) when it
+//! may have missed some (after it reconnected).
 
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
 
-use tokio::sync::watch;
+use tokio::sync::{mpsc, watch};
 
 /// What a waiter waits for.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -24,10 +30,34 @@ pub enum Topic {
     BackchannelLogout,
 }
 
+impl Topic {
+    /// The topic as text, for other instances (`relay.rs`).
+    pub fn to_text(&self) -> String {
+        match self {
+            Self::Challenge(id) => format!("challenge:{id}"),
+            Self::Invitations(account) => format!("invitations:{account}"),
+            Self::BackchannelLogout => "backchannel-logout".to_owned(),
+        }
+    }
+
+    /// The topic of [`Topic::to_text`]'s text; `None` for any other text.
+    pub fn from_text(text: &str) -> Option<Self> {
+        if let Some(id) = text.strip_prefix("challenge:") {
+            Some(Self::Challenge(id.to_owned()))
+        } else if let Some(account) = text.strip_prefix("invitations:") {
+            Some(Self::Invitations(account.to_owned()))
+        } else {
+            (text == "backchannel-logout").then_some(Self::BackchannelLogout)
+        }
+    }
+}
+
 /// Channels of the topics that have waiters.
 #[derive(Debug, Default)]
 pub struct NotificationHub {
     channels: Mutex<HashMap<Topic, watch::Sender<u64>>>,
+    /// Where notifications go for the other instances, once set (see the module docs).
+    relay: OnceLock<mpsc::UnboundedSender<Topic>>,
 }
 
 impl NotificationHub {
@@ -56,11 +86,34 @@ impl NotificationHub {
         }
     }
 
-    /// Wakes every waiter of `topic` (no-op when nobody waits).
+    /// Wakes every waiter of `topic` (no-op when nobody waits), here and, once
+    /// [`NotificationHub::relay_to`] was called, on the other instances.
     pub fn notify(&self, topic: &Topic) {
+        self.notify_here(topic);
+        if let Some(relay) = self.relay.get() {
+            // Fails only when the relay stopped (shutdown): nobody is left to tell.
+            let _ = relay.send(topic.clone());
+        }
+    }
+
+    /// Wakes the waiters of `topic` on this instance only (a notification of another one).
+    pub fn notify_here(&self, topic: &Topic) {
         if let Some(sender) = self.channels().get(topic) {
             sender.send_modify(|version| *version = version.wrapping_add(1));
         }
+    }
+
+    /// Wakes every waiter of this instance: each re-reads its state, so none misses a change
+    /// whose notification was lost.
+    pub fn wake_all(&self) {
+        for sender in self.channels().values() {
+            sender.send_modify(|version| *version = version.wrapping_add(1));
+        }
+    }
+
+    /// Sends every later notification to `relay` too (once; later calls change nothing).
+    pub fn relay_to(&self, relay: mpsc::UnboundedSender<Topic>) {
+        let _ = self.relay.set(relay);
     }
 
     /// Number of topics with waiters.
@@ -180,6 +233,41 @@ mod tests {
         tokio::time::timeout(Duration::from_secs(1), invitations.changed())
             .await
             .expect("woken");
+    }
+
+    #[test]
+    fn topics_survive_their_text() {
+        for topic in [
+            challenge("KSCOYKYK5KBVLES4YCSLQSONXU"),
+            Topic::Invitations("alice:b".into()),
+            Topic::BackchannelLogout,
+        ] {
+            assert_eq!(Topic::from_text(&topic.to_text()), Some(topic));
+        }
+        assert_eq!(Topic::from_text("nothing"), None);
+    }
+
+    #[tokio::test]
+    async fn relayed_notifications_wake_here_and_go_out_and_wake_all_wakes_everyone() {
+        let hub = NotificationHub::new();
+        let (relay, mut out) = mpsc::unbounded_channel();
+        hub.relay_to(relay);
+        let mut a = hub.subscribe(challenge("A"));
+        let mut b = hub.subscribe(Topic::Invitations("bob".into()));
+        hub.notify(&challenge("A"));
+        tokio::time::timeout(Duration::from_secs(1), a.changed())
+            .await
+            .expect("woken here");
+        assert_eq!(out.try_recv().ok(), Some(challenge("A")));
+        hub.notify_here(&challenge("A"));
+        assert!(
+            out.try_recv().is_err(),
+            "a notification from elsewhere is not sent back"
+        );
+        hub.wake_all();
+        tokio::time::timeout(Duration::from_secs(1), b.changed())
+            .await
+            .expect("b woken");
     }
 
     #[tokio::test]

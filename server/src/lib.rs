@@ -45,6 +45,7 @@ pub mod otp;
 pub mod passwords;
 pub mod qr_image;
 pub mod ratelimit;
+pub mod relay;
 pub mod sealing;
 mod server;
 pub mod shutdown;

@@ -23,9 +23,10 @@ use crate::mail::Mailer;
 use crate::metrics::{ConnectionCounters, LateReplies, Metrics};
 use crate::oidc::{OidcParts, OidcService};
 use crate::otp::{OtpParts, OtpService};
+use crate::relay;
 use crate::sealing::{KeyFileOutcome, MasterKey, SecretSealer, load_or_create_key_file};
 use crate::shutdown::stopping;
-use crate::storage::{self, OpenOutcome, PauseChannel, Store};
+use crate::storage::{self, Engine, OpenOutcome, PauseChannel, Store};
 
 /// How long decided or expired challenges are kept before the purge deletes them.
 const CHALLENGE_RETENTION_SECONDS: i64 = 3600;
@@ -132,6 +133,22 @@ impl RunningServer {
         let pages = PagesState::new(&config, &origin, &csrf_key);
         let (shutdown, shutdown_rx) = watch::channel(false);
         let hub = NotificationHub::new();
+        if store.engine() == Engine::Postgres {
+            // Other instances may share the database: their waiters hear of our changes and
+            // ours of theirs.
+            let mut id = [0u8; 8];
+            config.random.fill(&mut id);
+            let instance = id.iter().map(|b| format!("{b:02x}")).collect();
+            relay::start(
+                store.clone(),
+                &config.database_url,
+                &hub,
+                instance,
+                shutdown_rx.clone(),
+            )
+            .await
+            .context("cannot listen to the other instances")?;
+        }
         let connection_counters = Arc::new(ConnectionCounters::default());
         let late_offline_replies = Arc::new(LateReplies::default());
         let metrics = config.metrics.then(|| {

@@ -19,8 +19,9 @@
 //! goes through [`decide`]: the one guarded statement that makes a challenge single-use.
 //!
 //! Any new statement that modifies `challenges` must update or drop the cached entry. Two
-//! server processes on one database file would each miss the other's changes (the
-//! notification hub is per process too: run one server per SQLite file).
+//! server processes on one database file would each miss the other's changes (run one server
+//! per SQLite file). On PostgreSQL, which several instances share, there is no copy
+//! ([`ChallengeCache::off`]): every read is the database's.
 
 use std::collections::{HashMap, HashSet};
 use std::fmt::Write as _;
@@ -41,6 +42,8 @@ const CACHE_CAPACITY: usize = 100_000;
 #[derive(Debug, Default)]
 pub(super) struct ChallengeCache {
     inner: Mutex<CacheInner>,
+    /// Keeps nothing (see [`ChallengeCache::off`]).
+    off: bool,
 }
 
 #[derive(Debug, Default)]
@@ -60,7 +63,19 @@ impl ChallengeCache {
         self.lock().map.get(id).cloned()
     }
 
+    /// A cache that keeps nothing: for a database that other instances change too (a copy
+    /// would miss their decisions).
+    pub(super) fn off() -> Self {
+        Self {
+            off: true,
+            ..Self::default()
+        }
+    }
+
     fn insert(&self, challenge: LoginChallenge) {
+        if self.off {
+            return;
+        }
         let mut inner = self.lock();
         inner.latest = inner.latest.max(challenge.created_at);
         if inner.map.len() >= CACHE_CAPACITY {

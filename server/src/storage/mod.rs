@@ -27,6 +27,7 @@
 
 mod accounts;
 mod admin;
+mod announcements;
 mod approvals;
 mod audit;
 mod cards;
@@ -63,6 +64,7 @@ use conn::Conn;
 
 pub use accounts::Account;
 pub use admin::{AccountQuery, AccountRow, AuditQuery, DeviceRow, InvitationRow, NewInvitation};
+pub use announcements::{Announcements, Heard};
 pub use approvals::{Approval, ApprovalOutcome};
 pub use audit::{Actor, AuditCounters, AuditEntry, AuditEvent, AuditRecord};
 pub use cards::CardBinding;
@@ -133,7 +135,8 @@ pub struct Store {
     readers: Arc<Readers>,
     /// The only write connection (see `writer.rs`).
     writer: writer::Writer,
-    /// Write-through copy of the challenges issued by this process (see `challenges.rs`).
+    /// Write-through copy of the challenges issued by this process (see `challenges.rs`;
+    /// SQLite only).
     challenges: Arc<challenges::ChallengeCache>,
     /// Writes waiting for the writer, to be written in groups (see `writer.rs`).
     queues: Arc<Queues>,
@@ -218,14 +221,18 @@ impl Store {
 
     /// The store over its open connections.
     fn over(writer: Conn, readers: Vec<Conn>, path: Option<Arc<Path>>) -> Self {
+        let engine = writer.engine();
         Self {
-            engine: writer.engine(),
+            engine,
             readers: Arc::new(Readers {
                 conns: readers.into_iter().map(Mutex::new).collect(),
                 next: AtomicUsize::new(0),
             }),
             writer: writer::Writer::new(writer),
-            challenges: Arc::default(),
+            challenges: Arc::new(match engine {
+                Engine::Sqlite => challenges::ChallengeCache::default(),
+                Engine::Postgres => challenges::ChallengeCache::off(),
+            }),
             queues: Arc::default(),
             audit_counters: Arc::default(),
             path,

@@ -25,6 +25,7 @@ mod connections;
 mod enrollment;
 mod enumeration;
 mod http;
+mod instances;
 mod lockout;
 mod metrics;
 mod otp;
