@@ -434,6 +434,30 @@ mod tests {
         }
     }
 
+    /// The database URL of [`temporary_store`]'s `dir`, for a second store on it.
+    fn url_of(dir: &tempfile::TempDir) -> String {
+        postgres::test_database(dir.path())
+            .unwrap_or_else(|| format!("sqlite://{}", dir.path().join("t.db").display()))
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn an_abandoned_write_transaction_holds_no_other_writer_back() {
+        let (dir, store) = temporary_store().await;
+        // Another process (instance, or command) on the same database.
+        let (other, _) = Store::open(&url_of(&dir)).await.expect("second store");
+        let mut tx = store.begin_write().await.expect("begin");
+        tx.upsert_account("alice", None, 1).await.expect("write");
+        drop(tx);
+        // `store` is not used again: its rollback must not wait for a next statement.
+        let mut theirs = tokio::time::timeout(Duration::from_secs(30), other.begin_write())
+            .await
+            .expect("the other writer is not held back")
+            .expect("begin");
+        assert!(theirs.upsert_account("bob", None, 2).await.expect("write"));
+        theirs.commit().await.expect("commit");
+        assert_eq!(other.account("alice").await.expect("read"), None, "rolled back");
+    }
+
     #[tokio::test]
     async fn an_in_memory_store_writes_nothing_on_disk() {
         let (store, _) = Store::open("sqlite::memory:").await.expect("store");
