@@ -23,7 +23,8 @@ trap stop_cluster EXIT
 TIGR_TEST_POSTGRES=$(scripts/postgres-cluster.sh start "$cluster")
 export TIGR_TEST_POSTGRES
 cargo test --locked -p tigr-server --lib storage
-cargo test --locked -p tigr-server --features test-support --test api --test admin --test oidc
+cargo test --locked -p tigr-server --features test-support --test api --test admin --test oidc \
+  --test cluster
 cargo test --locked -p tigr-tests --test e2e --test otp --test browser_login --test browser_admin \
   --test browser_otp --test browser_card --test oidc_apache --test oidc_authlib
 unset TIGR_TEST_POSTGRES

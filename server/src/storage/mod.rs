@@ -455,7 +455,11 @@ mod tests {
             .expect("begin");
         assert!(theirs.upsert_account("bob", None, 2).await.expect("write"));
         theirs.commit().await.expect("commit");
-        assert_eq!(other.account("alice").await.expect("read"), None, "rolled back");
+        assert_eq!(
+            other.account("alice").await.expect("read"),
+            None,
+            "rolled back"
+        );
     }
 
     #[tokio::test]
