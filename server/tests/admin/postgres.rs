@@ -387,3 +387,30 @@ async fn a_postgres_url_gets_clear_answers_and_never_leaks_its_password() {
     );
     assert!(err.contains("tigr:***@"), "{err}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_server_reaches_postgres_over_verified_tls_and_refuses_an_unknown_certificate() {
+    let cluster = Postgres::start().await;
+    let url = cluster.database().await;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let verified = format!(
+        "{url}?sslmode=verify-full&sslrootcert={}",
+        cluster.tls_root().display()
+    );
+    let output = cli_on(dir.path(), &verified, EN, &["migrate"]);
+    let (out, err) = texts(&output);
+    assert!(output.status.success(), "{out}{err}{}", cluster.log());
+
+    // Another certificate than the cluster's: refused before anything is sent.
+    let (other_pem, _, _) = tigr_server::test_pki::tls_server_certificate();
+    let other = dir.path().join("other.crt");
+    std::fs::write(&other, other_pem).expect("write");
+    let unverified = format!("{url}?sslmode=verify-full&sslrootcert={}", other.display());
+    let output = cli_on(dir.path(), &unverified, EN, &["migrate"]);
+    let (out, err) = texts(&output);
+    assert!(!output.status.success(), "{out}");
+    assert!(
+        err.to_lowercase().contains("certificate") || err.contains("tls"),
+        "{err}"
+    );
+}

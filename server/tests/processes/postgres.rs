@@ -56,6 +56,18 @@ impl Postgres {
             "initdb: {}",
             String::from_utf8_lossy(&status.stderr)
         );
+        // TLS on (clients may still connect without it): a certificate for 127.0.0.1 that
+        // `tls_root()` names for clients that verify it.
+        let (cert_pem, key_pem, _) = tigr_server::test_pki::tls_server_certificate();
+        for (name, text) in [("server.crt", &cert_pem), ("server.key", &key_pem)] {
+            let path = dir.path().join(name);
+            std::fs::write(&path, text).expect("write");
+            std::fs::set_permissions(&path, std::os::unix::fs::PermissionsExt::from_mode(0o600))
+                .expect("chmod");
+            if let Some((uid, gid)) = owner {
+                std::os::unix::fs::chown(&path, Some(uid), Some(gid)).expect("chown");
+            }
+        }
         let port = free_port();
         let log = std::fs::File::create(dir.path().join("postgres.log")).expect("log");
         if let Some((uid, gid)) = owner {
@@ -71,6 +83,8 @@ impl Postgres {
             .current_dir(dir.path())
             // Durability is not what these suites test; a crash test would turn it back on.
             .args(["-c", "fsync=off", "-c", "max_connections=200"])
+            .args(["-c", "ssl=on", "-c", "ssl_cert_file=../server.crt"])
+            .args(["-c", "ssl_key_file=../server.key"])
             .stdout(Stdio::null())
             .stderr(log)
             .spawn()
@@ -101,6 +115,13 @@ impl Postgres {
             .expect("create database");
         conn.close().await.expect("close");
         format!("postgres://tigr@127.0.0.1:{}/{name}", self.port)
+    }
+
+    /// The certificate the cluster's TLS presents (self-signed, for 127.0.0.1): the root
+    /// of trust of `sslmode=verify-full`.
+    #[allow(dead_code)]
+    pub fn tls_root(&self) -> std::path::PathBuf {
+        self.dir.path().join("server.crt")
     }
 
     /// The server's log so far (for failure messages).
