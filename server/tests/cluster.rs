@@ -1,6 +1,7 @@
 //! A cluster as deployed (docs/deployment.md, "Several instances on PostgreSQL"): one
 //! PostgreSQL database, three `tigr-server` processes, nginx from Debian in front of them
-//! (TLS, round robin, the next instance when one does not answer), all on loopback.
+//! with the shipped site and cluster upstream (deploy/nginx/: TLS, round robin, the next
+//! instance when one does not answer), all on loopback.
 //!
 //! Virtual users run complete logins through nginx (the browser's requests and the phone's
 //! land on different instances); one instance is killed with SIGKILL in the middle of the
@@ -16,6 +17,8 @@ mod common;
 #[allow(dead_code)]
 #[path = "processes/nginx.rs"]
 mod nginx;
+#[path = "processes/shipped.rs"]
+mod shipped;
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -28,7 +31,7 @@ use tigr_core::payload::QrPayload;
 use tigr_server::{Config, create_enrollment};
 
 use common::{Challenge, Phone};
-use nginx::Nginx;
+use shipped::{replaced, shipped, shipped_site};
 
 /// Virtual users.
 const USERS: usize = 8;
@@ -217,24 +220,25 @@ async fn three_instances_behind_nginx_lose_no_login_when_one_is_killed() {
     };
     let ports = [free_port(), free_port(), free_port()];
     let lb_port = free_port();
-    let mut nginx = Nginx::configure(lb_port, |path| {
-        let servers: String = ports
-            .iter()
-            .map(|p| format!("    server 127.0.0.1:{p} max_fails=1 fail_timeout=1s;\n"))
-            .collect();
-        format!(
-            "upstream tigr {{\n{servers}    keepalive 16;\n  }}\n\
-             server {{\n    listen 127.0.0.1:{lb_port} ssl;\n\
-                 ssl_certificate {cert};\n    ssl_certificate_key {key};\n\
-                 location / {{\n      proxy_pass http://tigr;\n\
-                   proxy_http_version 1.1;\n      proxy_set_header Connection \"\";\n\
-                   proxy_connect_timeout 1s;\n      proxy_read_timeout 60s;\n\
-                   proxy_buffering off;\n\
-                   proxy_next_upstream error timeout;\n    }}\n  }}",
-            cert = path("tls.pem"),
-            key = path("tls.key"),
-        )
+    // The shipped site, its upstream block replaced by the shipped cluster's, whose three
+    // instances are this machine's ports.
+    let mut nginx = shipped_site(lb_port, |site| {
+        let cluster = std::fs::read_to_string(shipped("nginx/tigr-upstream-cluster.conf"))
+            .expect("upstream file");
+        let mut cluster = cluster;
+        for (i, port) in ports.iter().enumerate() {
+            cluster = replaced(
+                &cluster,
+                &format!("10.0.0.1{}:8080", i + 1),
+                &format!("127.0.0.1:{port}"),
+            );
+        }
+        let start = site.find("upstream tigr {").expect("upstream block");
+        let end = start + site[start..].find("\n}\n").expect("its end") + 3;
+        format!("{}{cluster}{}", &site[..start], &site[end..])
     });
+    let (ok, report) = nginx.test();
+    assert!(ok, "{report}");
     nginx.start().await;
     let origin = nginx.origin();
     let http = reqwest::Client::builder()

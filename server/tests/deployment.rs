@@ -4,7 +4,6 @@
 //! units (`systemd-analyze verify` and the offline security check), and the configuration
 //! file they use.
 
-use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Duration;
 
@@ -18,63 +17,14 @@ mod common;
 
 #[path = "processes/nginx.rs"]
 mod nginx;
-use nginx::Nginx;
+#[path = "processes/shipped.rs"]
+mod shipped;
+use shipped::{shipped, shipped_site};
 
 use common::{Challenge, TestServer};
 
 /// An address a client forges: it must never reach Tigr's records.
 const FORGED: &str = "203.0.113.9";
-
-fn shipped(path: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../deploy")
-        .join(path)
-}
-
-/// `text` with `from` replaced by `to`; `from` must be there (the test follows the file).
-fn replaced(text: &str, from: &str, to: &str) -> String {
-    assert!(text.contains(from), "{from:?} is no longer in the file");
-    text.replace(from, to)
-}
-
-/// deploy/nginx/tigr.conf inside a throwaway nginx on loopback: the same site, with only
-/// its ports, upstream and certificate paths changed.
-fn shipped_site(upstream: std::net::SocketAddr, port: u16) -> Nginx {
-    let http_port = free_port();
-    Nginx::configure(port, |path| {
-        let site = std::fs::read_to_string(shipped("nginx/tigr.conf")).expect("site file");
-        let site = replaced(
-            &site,
-            "server 127.0.0.1:8080;",
-            &format!("server {upstream};"),
-        );
-        let site = replaced(
-            &site,
-            "listen 80;",
-            &format!("listen 127.0.0.1:{http_port};"),
-        );
-        let site = replaced(&site, "listen [::]:80;", "");
-        let site = replaced(
-            &site,
-            "listen 443 ssl http2;",
-            &format!("listen 127.0.0.1:{port} ssl http2;"),
-        );
-        let site = replaced(&site, "listen [::]:443 ssl http2;", "");
-        let site = replaced(
-            &site,
-            "/etc/letsencrypt/live/auth.example.fr/fullchain.pem",
-            &path("tls.pem"),
-        );
-        let site = replaced(
-            &site,
-            "/etc/letsencrypt/live/auth.example.fr/privkey.pem",
-            &path("tls.key"),
-        );
-        let site = replaced(&site, "/var/www/acme", &path("acme"));
-        std::fs::write(path("tigr.conf"), site).expect("write");
-        format!("include {};", path("tigr.conf"))
-    })
-}
 
 fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0")
@@ -119,7 +69,13 @@ async fn the_nginx_site_serves_the_login_page_its_live_channel_and_logins() {
         c.trust_proxy = true;
     })
     .await;
-    let mut nginx = shipped_site(s.server.addr, port);
+    let mut nginx = shipped_site(port, |site| {
+        shipped::replaced(
+            site,
+            "server 127.0.0.1:8080;",
+            &format!("server {};", s.server.addr),
+        )
+    });
     let (ok, report) = nginx.test();
     assert!(ok && report.contains("test is successful"), "{report}");
     nginx.start().await;
