@@ -27,6 +27,10 @@ use super::{OidcError, OidcService};
 /// Longest wait for a client's answer (connection included).
 pub const DELIVERY_TIMEOUT: Duration = Duration::from_secs(5);
 
+/// Seconds the logout tokens taken for a delivery are left alone by the other instances
+/// sharing the database: well beyond what a delivery can take (`DELIVERY_TIMEOUT`).
+const CLAIM_LEASE: i64 = 30;
+
 /// Attempts per logout token.
 const MAX_ATTEMPTS: i64 = 3;
 
@@ -70,7 +74,12 @@ impl OidcService {
     /// Posts the logout tokens due now; returns how many were tried.
     pub async fn deliver_due(&self) -> Result<usize, OidcError> {
         let now = self.now();
-        let due = self.0.store.oidc_due_logouts(now, BATCH).await?;
+        let lease_until = now + CLAIM_LEASE;
+        let due = self
+            .0
+            .store
+            .oidc_claim_due_logouts(now, lease_until, BATCH)
+            .await?;
         let tried = due.len();
         let outcomes = join_all(due.iter().map(|queued| self.deliver(queued))).await;
         for (queued, outcome) in due.iter().zip(outcomes) {

@@ -321,20 +321,32 @@ impl Store {
         .await?)
     }
 
-    /// Logout tokens due at `now` (at most `limit`, oldest first).
-    pub async fn oidc_due_logouts(
+    /// Takes the logout tokens due at `now` (at most `limit`, oldest first) for one
+    /// delivery: they are not due again before `lease_until`, so that another instance
+    /// sharing the database does not deliver them too. A delivery then deletes its token or
+    /// sets its next attempt; a token whose instance died is tried again after the lease.
+    pub async fn oidc_claim_due_logouts(
         &self,
         now: i64,
+        lease_until: i64,
         limit: u32,
     ) -> Result<Vec<QueuedLogout>, StorageError> {
-        Ok(sqlx::query_as::<_, QueuedLogout>(
-            "SELECT id, sid, client_id, account_id, attempts FROM oidc_logout_queue \
-             WHERE next_attempt_at <= ? ORDER BY next_attempt_at, id LIMIT ?",
+        let mut claimed = sqlx::query_as::<_, QueuedLogout>(
+            // The condition outside the subquery too: PostgreSQL checks it again on a row
+            // another instance's claim changed meanwhile, and leaves that row out.
+            "UPDATE oidc_logout_queue SET next_attempt_at = ?1 \
+             WHERE next_attempt_at <= ?2 AND id IN \
+             (SELECT id FROM oidc_logout_queue WHERE next_attempt_at <= ?2 \
+              ORDER BY next_attempt_at, id LIMIT ?3) \
+             RETURNING id, sid, client_id, account_id, attempts",
         )
+        .bind(lease_until)
         .bind(now)
         .bind(i64::from(limit))
-        .fetch_all(&mut *self.read_conn().await)
-        .await?)
+        .fetch_all(&mut *self.write_conn().await)
+        .await?;
+        claimed.sort_by_key(|queued| queued.id);
+        Ok(claimed)
     }
 
     /// The clients the session `sid` signed in to.
@@ -578,5 +590,53 @@ impl WriteTx {
             .execute(&mut *self.tx)
             .await?;
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashSet;
+
+    use super::super::temporary_store;
+
+    /// Several instances poll the queue: a logout token is taken by one of them only, until
+    /// its lease ends.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_due_logout_is_taken_by_one_delivery_until_its_lease_ends() {
+        let (_dir, store) = temporary_store().await;
+        for i in 0..40 {
+            sqlx::query(
+                "INSERT INTO oidc_logout_queue (sid, client_id, account_id, queued_at, \
+                 next_attempt_at) VALUES (?, 'rp', 'alice', 100, 100)",
+            )
+            .bind(format!("sid-{i}"))
+            .execute(&mut *store.write_conn().await)
+            .await
+            .expect("queued");
+        }
+        let claims = (0..4).map(|_| store.oidc_claim_due_logouts(100, 130, 32));
+        let claims = futures_util::future::join_all(claims).await;
+        let mut seen = HashSet::new();
+        for claim in claims {
+            for queued in claim.expect("claim") {
+                assert!(seen.insert(queued.id), "{} taken twice", queued.sid);
+            }
+        }
+        assert_eq!(seen.len(), 40);
+        assert!(
+            store
+                .oidc_claim_due_logouts(129, 159, 32)
+                .await
+                .expect("claim")
+                .is_empty()
+        );
+        assert_eq!(
+            store
+                .oidc_claim_due_logouts(130, 160, 64)
+                .await
+                .expect("claim")
+                .len(),
+            40
+        );
     }
 }
