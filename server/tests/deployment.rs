@@ -261,3 +261,28 @@ fn the_shipped_configuration_keeps_tigr_behind_the_proxy_and_the_key_apart() {
         "{backup}"
     );
 }
+
+#[test]
+fn the_shipped_cluster_configuration_uses_postgres_over_verified_tls_and_keeps_secrets_out() {
+    let path = shipped("tigr/tigr-cluster.toml");
+    let config = Config::load(Some(&path)).expect("valid configuration");
+    assert!(config.trust_proxy);
+    assert!(config.public_origin().expect("public URL").is_secure());
+    assert!(tigr_server::storage::is_postgres_url(&config.database_url));
+    assert!(
+        config.database_url.contains("sslmode=verify-full"),
+        "{}",
+        config.database_url
+    );
+    let text = std::fs::read_to_string(&path).expect("file");
+    let url = url::Url::parse(&config.database_url).expect("URL");
+    assert_eq!(url.password(), None, "the password lives in the secrets file");
+    assert!(!text.contains("metrics_token"), "the token lives in the secrets file");
+    // The cluster's instances are the upstream's.
+    let upstream =
+        std::fs::read_to_string(shipped("nginx/tigr-upstream-cluster.conf")).expect("upstream");
+    assert!(
+        upstream.contains(&format!("server {} ", config.listen)),
+        "{upstream}"
+    );
+}
