@@ -276,8 +276,15 @@ fn the_shipped_cluster_configuration_uses_postgres_over_verified_tls_and_keeps_s
     );
     let text = std::fs::read_to_string(&path).expect("file");
     let url = url::Url::parse(&config.database_url).expect("URL");
-    assert_eq!(url.password(), None, "the password lives in the secrets file");
-    assert!(!text.contains("metrics_token"), "the token lives in the secrets file");
+    assert_eq!(
+        url.password(),
+        None,
+        "the password lives in the secrets file"
+    );
+    assert!(
+        !text.contains("metrics_token"),
+        "the token lives in the secrets file"
+    );
     // The cluster's instances are the upstream's.
     let upstream =
         std::fs::read_to_string(shipped("nginx/tigr-upstream-cluster.conf")).expect("upstream");

@@ -1,29 +1,33 @@
-//! SQLite storage (sqlx): WAL journal, `synchronous=NORMAL`, foreign keys on, busy timeout,
-//! migrations embedded from `migrations/sqlite`.
+//! The store: SQLite (sqlx; WAL journal, `synchronous=NORMAL`, foreign keys on, busy
+//! timeout; migrations embedded from `migrations/sqlite`) or PostgreSQL (`migrations/postgres`,
+//! shared by several instances), with the same statements on both (`conn.rs`; see
+//! docs/ARCHITECTURE.md, "PostgreSQL").
 //!
-//! Readers run in parallel on a few connections (WAL lets them), while every write goes
-//! through one connection held behind an async mutex. SQLite admits one writer at a time
-//! anyway; queueing writers on the mutex (FIFO, async) avoids SQLite's sleeping busy handler
-//! under load and the `SQLITE_BUSY` of two deferred transactions upgrading at once. Write
-//! transactions start with `BEGIN IMMEDIATE` so that the checks they make and the writes they
-//! do are atomic even against another process (the `enroll` command) writing the same file.
+//! Readers run in parallel on a few connections (WAL lets them on SQLite), while every write
+//! goes through one connection held behind an async mutex. SQLite admits one writer at a
+//! time anyway; queueing writers on the mutex (FIFO, async) avoids SQLite's sleeping busy
+//! handler under load and the `SQLITE_BUSY` of two deferred transactions upgrading at once.
+//! Write transactions start with `BEGIN IMMEDIATE` on SQLite and take an advisory lock on
+//! PostgreSQL, so that the checks they make and the writes they do are atomic even against
+//! another process (the `enroll` command, another instance) writing the same database.
 //!
 //! The writer is the serial part of every login, and each statement is a round trip to the
 //! connection's own thread (two thread wake-ups): the write path is kept to as few statements
 //! as possible (see docs/benchmarks.md). That is why no connection comes from an sqlx pool (a
 //! pool pings the connection on every release, in a spawned task), why challenges are served
-//! from memory (`challenges.rs`), and why challenge inserts, scans, approvals, new web
-//! sessions and the codes and tokens of OpenID Connect logins are written in groups
+//! from memory on SQLite (`challenges.rs`), and why challenge inserts, scans, approvals, new
+//! web sessions and the codes and tokens of OpenID Connect logins are written in groups
 //! (`writer.rs` queues them and runs the rounds; `challenges.rs`, `approvals.rs`,
 //! `session_opens.rs` and `oidc_grants.rs` say how each kind is written).
 //!
-//! Modules depend on each other in one direction only: `writer` (connection, transactions,
-//! group commit) <- `challenges` (cache, inserts, scans, the single-use decision) <-
-//! `approvals`; `accounts` and `audit` <- `approvals`; `offline` (the offline channel's
-//! records) stands alone. Challenge state rules come from `domain::challenge`, lockout
-//! rules from `domain::lockout` and `domain::offline_pause`; storage executes them.
-//! `oidc_grants` (codes and tokens in groups) and `session_opens` (new web sessions in
-//! groups) use `writer`, `audit` (and `accounts`) only.
+//! Modules depend on each other in one direction only: `conn` (either engine's connection)
+//! <- `writer` (connection, transactions, group commit) <- `challenges` (cache, inserts,
+//! scans, the single-use decision) <- `approvals`; `accounts` and `audit` <- `approvals`;
+//! `offline` (the offline channel's records) stands alone. Challenge state rules come from
+//! `domain::challenge`, lockout rules from `domain::lockout` and `domain::offline_pause`;
+//! storage executes them. `oidc_grants` (codes and tokens in groups) and `session_opens` (new
+//! web sessions in groups) use `writer`, `audit` (and `accounts`) only. `postgres` and
+//! `announcements` are PostgreSQL's own (migrations, opening, `NOTIFY`/`LISTEN`).
 
 mod accounts;
 mod admin;
