@@ -75,10 +75,10 @@ impl RunningServer {
         })?;
         match outcome {
             OpenOutcome::Created => {
-                tracing::info!(database = %config.database_url, "created a new database")
+                tracing::info!(database = %storage::redacted_url(&config.database_url), "created a new database")
             }
             OpenOutcome::Existing => {
-                tracing::info!(database = %config.database_url, "database opened")
+                tracing::info!(database = %storage::redacted_url(&config.database_url), "database opened")
             }
         }
         let key = load_master_key(&config, &store).await?;
@@ -378,7 +378,7 @@ async fn load_master_key(config: &Config, store: &Store) -> anyhow::Result<Maste
                  master key: restore that key file (or set TIGR_MASTER_KEY); a new key would \
                  lock them out",
                 path.display(),
-                config.database_url
+                storage::redacted_url(&config.database_url)
             )
         }
         MasterKeySource::File(path) => {
@@ -414,7 +414,7 @@ async fn check_master_key(
             "the master key does not match the database {}: its offline secrets were \
              encrypted with another key. Restore the right key file (or TIGR_MASTER_KEY) \
              instead of starting with a new one",
-            config.database_url
+            storage::redacted_url(&config.database_url)
         ),
         None => {
             tx.init_key_check(&sealer.key_check(config.random.as_ref()))

@@ -1,7 +1,8 @@
 //! PostgreSQL (docs/deployment.md, "PostgreSQL"): `tigr-server migrate` prepares a database on
 //! a real PostgreSQL cluster (tests/processes/postgres.rs), which then has the schema SQLite gets
 //! from its own migrations, table by table; the audit trail is append-only there too; a
-//! newer database is refused; the server and `backup` say what to use instead.
+//! newer database is refused; `backup` says what to use instead; the server runs on it
+//! without its password in any log line; TLS to the database is verified.
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -413,4 +414,53 @@ async fn the_server_reaches_postgres_over_verified_tls_and_refuses_an_unknown_ce
         err.to_lowercase().contains("certificate") || err.contains("tls"),
         "{err}"
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_server_runs_on_postgres_and_its_logs_hide_the_password() {
+    use std::io::{BufRead as _, BufReader};
+    let cluster = Postgres::start().await;
+    let url = cluster.database().await;
+    let with_password = url.replacen("tigr@", "tigr:hunter2@", 1);
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut server = tigr_server_in(dir.path())
+        .env("TIGR_DATABASE_URL", &with_password)
+        .env("TIGR_LISTEN", "127.0.0.1:0")
+        .env("TIGR_LOG", "info")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("tigr-server runs");
+    let stdout = server.stdout.take().expect("stdout");
+    let stderr = server.stderr.take().expect("stderr");
+    let (lines, seen) = std::sync::mpsc::channel();
+    for stream in [
+        Box::new(stdout) as Box<dyn std::io::Read + Send>,
+        Box::new(stderr),
+    ] {
+        let lines = lines.clone();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stream).lines().map_while(Result::ok) {
+                let _ = lines.send(line);
+            }
+        });
+    }
+    let mut log = Vec::new();
+    let started = |log: &[String]| {
+        log.iter().any(|l| l.contains("database opened"))
+            && log.iter().any(|l| l.contains("listening"))
+    };
+    while !started(&log) {
+        match seen.recv_timeout(std::time::Duration::from_secs(30)) {
+            Ok(line) => log.push(line),
+            Err(_) => break,
+        }
+    }
+    let opened = started(&log);
+    let _ = server.kill();
+    let _ = server.wait();
+    let log = log.join("\n");
+    assert!(opened, "the server starts on PostgreSQL: {log}");
+    assert!(log.contains("tigr:***@"), "{log}");
+    assert!(!log.contains("hunter2"), "{log}");
 }
