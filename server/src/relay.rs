@@ -4,8 +4,9 @@
 //!
 //! Every notification of this instance's hub goes out as an announcement (`NOTIFY`) tagged
 //! with this instance's id; the listener wakes the local waiters of every announcement from
-//! another instance. When the listener's connection was lost, it wakes every local waiter
-//! once it is back: each re-reads its state, so nothing committed meanwhile is missed.
+//! another instance. When the listener's connection is lost, it listens again on a new one
+//! and then wakes every local waiter: each re-reads its state, so nothing committed meanwhile
+//! is missed.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -31,7 +32,13 @@ pub async fn start(
     let (outbox, topics) = mpsc::unbounded_channel();
     hub.relay_to(outbox);
     tokio::spawn(send(store, topics, instance.clone()));
-    tokio::spawn(listen(announcements, Arc::clone(hub), instance, shutdown));
+    tokio::spawn(listen(
+        announcements,
+        url.to_owned(),
+        Arc::clone(hub),
+        instance,
+        shutdown,
+    ));
     Ok(())
 }
 
@@ -62,9 +69,13 @@ async fn send(store: Store, mut topics: mpsc::UnboundedReceiver<Topic>, instance
     }
 }
 
-/// Wakes this instance's waiters of what the other instances announce.
+/// Wakes this instance's waiters of what the other instances announce. When the listener's
+/// connection is lost, a new one is made (every [`RETRY`] until it works), and once it
+/// listens, every waiter is woken to re-read: a change committed while nobody listened is not
+/// missed.
 async fn listen(
     mut announcements: Announcements,
+    url: String,
     hub: Arc<NotificationHub>,
     instance: String,
     mut shutdown: watch::Receiver<bool>,
@@ -80,13 +91,22 @@ async fn listen(
                     hub.notify_here(&topic);
                 }
             }
-            Ok(Heard::Reconnected) => {
-                tracing::warn!("the listener of the other instances reconnected");
+            Ok(Heard::Reconnected) | Err(_) => {
+                tracing::warn!("the listener of the other instances lost the database");
+                announcements = loop {
+                    match Announcements::listen(&url).await {
+                        Ok(again) => break again,
+                        Err(error) => {
+                            tracing::warn!(%error, "the listener of the other instances waits");
+                        }
+                    }
+                    tokio::select! {
+                        () = tokio::time::sleep(RETRY) => {}
+                        _ = shutdown.wait_for(|stop| *stop) => return,
+                    }
+                };
+                tracing::info!("the listener of the other instances listens again");
                 hub.wake_all();
-            }
-            Err(error) => {
-                tracing::warn!(%error, "the listener of the other instances lost the database");
-                tokio::time::sleep(RETRY).await;
             }
         }
     }

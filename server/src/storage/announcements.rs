@@ -4,13 +4,18 @@
 //! database stays the only source of truth, so a lost announcement costs a wait, never a
 //! wrong answer.
 
-use sqlx::postgres::PgListener;
+use std::str::FromStr as _;
+
+use sqlx::postgres::{PgConnectOptions, PgListener, PgPoolOptions};
 
 use super::conn::Engine;
 use super::{StorageError, Store, values_sql, writer::MAX_BATCH};
 
 /// The channel of every announcement.
 const CHANNEL: &str = "tigr_hub";
+
+/// The `application_name` of the listeners' connections (seen in `pg_stat_activity`).
+pub const LISTENER: &str = "tigr-server listener";
 
 impl Store {
     /// Sends `texts` to every listening instance (this one included), in order. Nothing on
@@ -53,15 +58,19 @@ pub struct Announcements {
 }
 
 impl Announcements {
-    /// Starts listening on the PostgreSQL database of `url`.
+    /// Starts listening on the PostgreSQL database of `url`, on a connection of its own.
     pub async fn listen(url: &str) -> Result<Self, StorageError> {
-        let mut listener = PgListener::connect(url).await?;
+        let options = PgConnectOptions::from_str(url)?.application_name(LISTENER);
+        let pool = PgPoolOptions::new()
+            .max_connections(1)
+            .connect_lazy_with(options);
+        let mut listener = PgListener::connect_with(&pool).await?;
         listener.listen(CHANNEL).await?;
         Ok(Self { listener })
     }
 
-    /// The next thing heard. After [`Heard::Reconnected`], the next call listens again
-    /// (errors come when the database cannot be reached: call again later).
+    /// The next thing heard. After [`Heard::Reconnected`] or an error, announcements may
+    /// have been missed: make a new listener ([`Announcements::listen`]).
     pub async fn next(&mut self) -> Result<Heard, StorageError> {
         Ok(match self.listener.try_recv().await? {
             Some(notification) => Heard::Text(notification.payload().to_owned()),

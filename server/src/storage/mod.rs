@@ -68,7 +68,7 @@ use conn::Conn;
 
 pub use accounts::Account;
 pub use admin::{AccountQuery, AccountRow, AuditQuery, DeviceRow, InvitationRow, NewInvitation};
-pub use announcements::{Announcements, Heard};
+pub use announcements::{Announcements, Heard, LISTENER};
 pub use approvals::{Approval, ApprovalOutcome};
 pub use audit::{Actor, AuditCounters, AuditEntry, AuditEvent, AuditRecord};
 pub use cards::CardBinding;

@@ -122,3 +122,55 @@ async fn two_valid_answers_on_two_instances_give_exactly_one_success() {
         .expect("audit");
     assert_eq!(approvals, 10);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_listener_that_lost_its_connection_listens_again_and_misses_nothing() {
+    let Some((a, b)) = two_instances().await else {
+        return;
+    };
+    let phone = a.enroll("alice").await;
+    let c = b.challenge().await;
+    let db = a.db().await;
+    let name: String = sqlx::query_scalar("SELECT CAST(current_database() AS TEXT)")
+        .fetch_one(&db)
+        .await
+        .expect("name");
+    // The cluster's own database: a database cannot refuse connections from inside.
+    let cluster = std::env::var(tigr_server::storage::TEST_CLUSTER_VARIABLE).expect("cluster");
+    let admin = sqlx::AnyPool::connect(&cluster).await.expect("cluster");
+    let allow = |yes: bool| {
+        let db = admin.clone();
+        let sql = format!("ALTER DATABASE {name} ALLOW_CONNECTIONS {yes}");
+        async move { sqlx::query(&sql).execute(&db).await.expect("allow") }
+    };
+    let poll_path = format!("/login/challenges/{}/status?wait=25", c.id);
+    let poll = b.get(&poll_path, Some(&c.token));
+    let phone_side = async {
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        // Every listener's connection cut (a database restart, a network failure), and no
+        // new connection possible for a while: the approval's notification reaches nobody.
+        allow(false).await;
+        let cut: Vec<bool> = sqlx::query_scalar(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity \
+             WHERE application_name = $1 AND datname = $2",
+        )
+        .bind(tigr_server::storage::LISTENER)
+        .bind(&name)
+        .fetch_all(&admin)
+        .await
+        .expect("listeners cut");
+        assert_eq!(cut, [true, true], "one listener per instance");
+        let reply = a.respond(&c, &phone.approve(a.origin(), &c)).await;
+        tokio::time::sleep(Duration::from_millis(1500)).await;
+        allow(true).await;
+        reply
+    };
+    let started = Instant::now();
+    let ((status, body), (approved, reply)) = tokio::join!(poll, phone_side);
+    assert_eq!(approved, 200, "{reply}");
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["state"], "approved", "{body}");
+    // Woken once its listener listens again, not by the end of its 25 s wait.
+    let elapsed = started.elapsed();
+    assert!(elapsed < Duration::from_secs(15), "{elapsed:?}");
+}
