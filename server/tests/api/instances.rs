@@ -7,7 +7,7 @@
 use std::collections::BTreeSet;
 use std::time::{Duration, Instant};
 
-use crate::common::TestServer;
+use crate::common::{Challenge, TestServer};
 
 /// Two instances of one deployment (same database, master key and public URL), or `None`
 /// on SQLite.
@@ -25,29 +25,38 @@ async fn two_instances() -> Option<(TestServer, TestServer)> {
     Some((a, b))
 }
 
+/// The browser waits on B (25 s at most) for a challenge of B while `phone_side` runs and
+/// returns the phone's reply to its approval on A; the wait must end approved, woken well
+/// before its end.
+async fn wait_on_b_while<F>(b: &TestServer, c: &Challenge, phone_side: F)
+where
+    F: std::future::Future<Output = (u16, serde_json::Value)>,
+{
+    let started = Instant::now();
+    let poll_path = format!("/login/challenges/{}/status?wait=25", c.id);
+    let poll = b.get(&poll_path, Some(&c.token));
+    let ((status, body), (approved, reply)) = tokio::join!(poll, phone_side);
+    assert_eq!(approved, 200, "{reply}");
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["state"], "approved", "{body}");
+    assert_eq!(body["account"], "alice");
+    let elapsed = started.elapsed();
+    assert!(elapsed < Duration::from_secs(15), "{elapsed:?}");
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_phone_answering_on_one_instance_ends_the_wait_on_another_at_once() {
     let Some((a, b)) = two_instances().await else {
         return;
     };
     let phone = a.enroll("alice").await;
-    // The browser's page and its wait are on B.
+    // The browser's page and its wait are on B; A's notification wakes it.
     let c = b.challenge().await;
-    let started = Instant::now();
-    let poll_path = format!("/login/challenges/{}/status?wait=25", c.id);
-    let poll = b.get(&poll_path, Some(&c.token));
-    let phone_side = async {
+    wait_on_b_while(&b, &c, async {
         tokio::time::sleep(Duration::from_millis(300)).await;
         a.respond(&c, &phone.approve(a.origin(), &c)).await
-    };
-    let ((status, body), (approved, reply)) = tokio::join!(poll, phone_side);
-    assert_eq!(approved, 200, "{reply}");
-    assert_eq!(status, 200, "{body}");
-    assert_eq!(body["state"], "approved", "{body}");
-    assert_eq!(body["account"], "alice");
-    // Woken by A's notification, not by the end of its 25 s wait.
-    let elapsed = started.elapsed();
-    assert!(elapsed < Duration::from_secs(15), "{elapsed:?}");
+    })
+    .await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -143,9 +152,7 @@ async fn a_listener_that_lost_its_connection_listens_again_and_misses_nothing() 
         let sql = format!("ALTER DATABASE {name} ALLOW_CONNECTIONS {yes}");
         async move { sqlx::query(&sql).execute(&db).await.expect("allow") }
     };
-    let poll_path = format!("/login/challenges/{}/status?wait=25", c.id);
-    let poll = b.get(&poll_path, Some(&c.token));
-    let phone_side = async {
+    wait_on_b_while(&b, &c, async {
         tokio::time::sleep(Duration::from_millis(300)).await;
         // Every listener's connection cut (a database restart, a network failure), and no
         // new connection possible for a while: the approval's notification reaches nobody.
@@ -164,13 +171,6 @@ async fn a_listener_that_lost_its_connection_listens_again_and_misses_nothing() 
         tokio::time::sleep(Duration::from_millis(1500)).await;
         allow(true).await;
         reply
-    };
-    let started = Instant::now();
-    let ((status, body), (approved, reply)) = tokio::join!(poll, phone_side);
-    assert_eq!(approved, 200, "{reply}");
-    assert_eq!(status, 200, "{body}");
-    assert_eq!(body["state"], "approved", "{body}");
-    // Woken once its listener listens again, not by the end of its 25 s wait.
-    let elapsed = started.elapsed();
-    assert!(elapsed < Duration::from_secs(15), "{elapsed:?}");
+    })
+    .await;
 }
