@@ -5,7 +5,6 @@ use anyhow::Context as _;
 
 use crate::admin::{Actor, AdminService};
 use crate::config::Config;
-use crate::storage;
 
 /// A fresh enrollment code for an account, as a QR payload.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -28,12 +27,9 @@ pub async fn create_enrollment(
     account: &str,
     display_name: Option<&str>,
 ) -> anyhow::Result<EnrollmentInvite> {
-    let service = AdminService::open(config).await.with_context(|| {
-        format!(
-            "cannot open the database {}",
-            storage::redacted_url(&config.database_url)
-        )
-    })?;
+    let service = AdminService::open(config)
+        .await
+        .with_context(|| format!("cannot open the database {}", config.database_shown()))?;
     let created = service
         .enroll(&Actor::cli_from_env(), account, display_name, None)
         .await;

@@ -26,7 +26,7 @@ use crate::otp::{OtpParts, OtpService};
 use crate::relay;
 use crate::sealing::{KeyFileOutcome, MasterKey, SecretSealer, load_or_create_key_file};
 use crate::shutdown::stopping;
-use crate::storage::{self, Engine, OpenOutcome, PauseChannel, Store};
+use crate::storage::{Engine, OpenOutcome, PauseChannel, Store};
 
 /// How long decided or expired challenges are kept before the purge deletes them.
 const CHALLENGE_RETENTION_SECONDS: i64 = 3600;
@@ -67,18 +67,15 @@ impl RunningServer {
 
         // The database first: a key file is generated only for a database that has none
         // (not for one that cannot be opened or whose key file went missing).
-        let (store, outcome) = Store::open(&config.database_url).await.with_context(|| {
-            format!(
-                "cannot open the database {}",
-                storage::redacted_url(&config.database_url)
-            )
-        })?;
+        let (store, outcome) = Store::open(&config.database_url)
+            .await
+            .with_context(|| format!("cannot open the database {}", config.database_shown()))?;
         match outcome {
             OpenOutcome::Created => {
-                tracing::info!(database = %storage::redacted_url(&config.database_url), "created a new database")
+                tracing::info!(database = %config.database_shown(), "created a new database")
             }
             OpenOutcome::Existing => {
-                tracing::info!(database = %storage::redacted_url(&config.database_url), "database opened")
+                tracing::info!(database = %config.database_shown(), "database opened")
             }
         }
         let key = load_master_key(&config, &store).await?;
@@ -378,7 +375,7 @@ async fn load_master_key(config: &Config, store: &Store) -> anyhow::Result<Maste
                  master key: restore that key file (or set TIGR_MASTER_KEY); a new key would \
                  lock them out",
                 path.display(),
-                storage::redacted_url(&config.database_url)
+                config.database_shown()
             )
         }
         MasterKeySource::File(path) => {
@@ -414,7 +411,7 @@ async fn check_master_key(
             "the master key does not match the database {}: its offline secrets were \
              encrypted with another key. Restore the right key file (or TIGR_MASTER_KEY) \
              instead of starting with a new one",
-            storage::redacted_url(&config.database_url)
+            config.database_shown()
         ),
         None => {
             tx.init_key_check(&sealer.key_check(config.random.as_ref()))

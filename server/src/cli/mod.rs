@@ -377,7 +377,7 @@ pub(crate) async fn open_service(config: &Config, lang: Lang) -> Result<AdminSer
         eprintln!(
             "tigr-server: {} ({})",
             error.message(lang),
-            crate::storage::redacted_url(&config.database_url)
+            config.database_shown()
         );
         ExitCode::FAILURE
     })

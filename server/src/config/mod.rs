@@ -430,6 +430,11 @@ impl Config {
         config
     }
 
+    /// The database URL for messages and logs: without its password (`***`).
+    pub fn database_shown(&self) -> String {
+        crate::storage::redacted_url(&self.database_url)
+    }
+
     /// The public origin: `public_url` if set, else `http://` + the listen address (the
     /// bound one in [`crate::RunningServer::config`]). Fails when that cannot be a Tigr
     /// origin (port 0 before the server started, or a non-loopback address without
