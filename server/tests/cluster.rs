@@ -31,7 +31,7 @@ use tigr_core::payload::QrPayload;
 use tigr_server::{Config, create_enrollment};
 
 use common::{Challenge, Phone};
-use shipped::{replaced, shipped, shipped_site};
+use shipped::{free_port, replaced, shipped, shipped_site};
 
 /// Virtual users.
 const USERS: usize = 8;
@@ -105,13 +105,6 @@ impl Drop for Instance {
     fn drop(&mut self) {
         self.kill();
     }
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .expect("free port")
-        .port()
 }
 
 /// What a client was told of one approval.

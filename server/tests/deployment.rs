@@ -19,20 +19,12 @@ mod common;
 mod nginx;
 #[path = "processes/shipped.rs"]
 mod shipped;
-use shipped::{shipped, shipped_site};
+use shipped::{free_port, shipped, shipped_site};
 
 use common::{Challenge, TestServer};
 
 /// An address a client forges: it must never reach Tigr's records.
 const FORGED: &str = "203.0.113.9";
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .expect("bind")
-        .local_addr()
-        .expect("address")
-        .port()
-}
 
 /// The `name=value` of every cookie a reply sets, as a `Cookie` header.
 fn cookies(response: &reqwest::Response) -> String {

@@ -424,8 +424,7 @@ impl Config {
         // the limits turn them on.
         config.rate_limits = RateLimits::OFF;
         config.max_live_per_client = None;
-        config.database_url = crate::storage::test_database(dir)
-            .unwrap_or_else(|| format!("sqlite://{}", dir.join("tigr.db").display()));
+        config.database_url = crate::storage::test_database_url(dir, "tigr.db");
         config.master_key = MasterKeySource::File(dir.join("master.key"));
         config
     }

@@ -84,7 +84,7 @@ pub use oidc::{PendingRequest, QueuedLogout, StoredAccessToken, StoredSigningKey
 pub use oidc_grants::{CodeGrant, CodeGrantOutcome, GrantRequester, TokenGrant, TokenGrantOutcome};
 pub use otp::NewPasswordInvitation;
 #[cfg(any(test, feature = "test-support"))]
-pub use postgres::{TEST_CLUSTER_VARIABLE, test_database};
+pub use postgres::{TEST_CLUSTER_VARIABLE, test_database, test_database_url};
 pub use postgres::{is_postgres_url, redacted as redacted_url};
 pub use session_opens::{SessionLifetime, SessionOpened, SessionOpening};
 pub use tokens::{NewToken, NewTokenInvitation, StoredToken, TokenInvitationRecord, TokenOrigin};
@@ -389,8 +389,7 @@ impl WriteTx {
 #[cfg(test)]
 pub(super) async fn temporary_store() -> (tempfile::TempDir, Store) {
     let dir = tempfile::tempdir().expect("temporary folder");
-    let url = postgres::test_database(dir.path())
-        .unwrap_or_else(|| format!("sqlite://{}", dir.path().join("t.db").display()));
+    let url = postgres::test_database_url(dir.path(), "t.db");
     let (store, _) = Store::open(&url).await.expect("open");
     (dir, store)
 }
@@ -440,8 +439,7 @@ mod tests {
 
     /// The database URL of [`temporary_store`]'s `dir`, for a second store on it.
     fn url_of(dir: &tempfile::TempDir) -> String {
-        postgres::test_database(dir.path())
-            .unwrap_or_else(|| format!("sqlite://{}", dir.path().join("t.db").display()))
+        postgres::test_database_url(dir.path(), "t.db")
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -149,6 +149,13 @@ pub fn test_database(dir: &std::path::Path) -> Option<String> {
     Some(url.to_string())
 }
 
+/// For tests: the database of the test folder `dir`, the file `file` in it, or its database
+/// on the cluster of [`TEST_CLUSTER_VARIABLE`] when set ([`test_database`]).
+#[cfg(any(test, feature = "test-support"))]
+pub fn test_database_url(dir: &std::path::Path, file: &str) -> String {
+    test_database(dir).unwrap_or_else(|| format!("sqlite://{}", dir.join(file).display()))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

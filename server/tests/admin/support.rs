@@ -82,8 +82,7 @@ pub async fn audit_count(s: &TestServer) -> i64 {
 /// The database of the test folder `dir`: its SQLite file, or its PostgreSQL database when
 /// the run is on PostgreSQL (`TIGR_TEST_POSTGRES`).
 pub fn database_url(dir: &Path) -> String {
-    tigr_server::storage::test_database(dir)
-        .unwrap_or_else(|| format!("sqlite://{}", dir.join("tigr.db").display()))
+    tigr_server::storage::test_database_url(dir, "tigr.db")
 }
 
 /// True, with a line saying why, when the run is on PostgreSQL and the test is about what

@@ -6,6 +6,14 @@ use std::path::{Path, PathBuf};
 
 use crate::nginx::Nginx;
 
+/// A loopback port nobody listens on now.
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("free port")
+        .port()
+}
+
 /// The path of `path` under deploy/.
 pub fn shipped(path: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -23,10 +31,7 @@ pub fn replaced(text: &str, from: &str, to: &str) -> String {
 /// site, with its ports and certificate paths changed, and its upstream as `upstream` makes
 /// it from the site's text.
 pub fn shipped_site(port: u16, upstream: impl FnOnce(&str) -> String) -> Nginx {
-    let http_port = std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .expect("free port")
-        .port();
+    let http_port = free_port();
     Nginx::configure(port, |path| {
         let site = std::fs::read_to_string(shipped("nginx/tigr.conf")).expect("site file");
         let site = upstream(&site);
