@@ -591,11 +591,19 @@ impl LoginService {
         let now = self.now();
         let account_id = ctx.account();
         let mut tx = self.store.begin_write().await?;
-        // Read again inside the transaction: concurrent failures must all be counted.
+        // Read again inside the transaction: concurrent failures must all be counted, and
+        // only against an account still enabled, by its phone still active (an
+        // administrator may have acted since the first read).
         let account = tx
             .account(account_id)
             .await?
+            .filter(Account::is_enabled)
             .ok_or(LoginError::UnknownAccount)?;
+        if let Some(device) = ctx.device
+            && !tx.device_is_active(account_id, device).await?
+        {
+            return Err(LoginError::PhoneRevoked);
+        }
         let mut ended = false;
         let reply = match self.lockout.after_failure(account.lock_state(), now) {
             FailureVerdict::Counted {

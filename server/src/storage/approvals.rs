@@ -32,7 +32,7 @@ use crate::domain::challenge::StoredState;
 use crate::domain::lockout::{Block, LockState, LockoutPolicy};
 
 use super::accounts::{ACCOUNT_COLUMNS, Account, write_lock_state};
-use super::audit::{Actor, AuditCounters, AuditEntry, AuditEvent, insert_audit_rows};
+use super::audit::{Actor, AuditCounters, AuditEntry, AuditEvent, audit_and_commit};
 use super::challenges::{ChallengeCache, Decision, decide};
 use super::writer::{Batch, MAX_BATCH, Tx};
 use super::{StorageError, Store};
@@ -191,7 +191,9 @@ struct AccountCheck {
 
 /// One transaction for `round` (approvals with distinct accounts and challenges).
 async fn approve_round(conn: &mut Conn, round: &[&Approving]) -> Result<RoundDone, StorageError> {
-    let mut tx = Tx::begin(conn).await?;
+    // Three hand-offs to SQLite's thread for the round, not five: the `BEGIN` goes with
+    // the first statement, the `COMMIT` with the last.
+    let mut tx = Tx::begin_with_first(conn).await?;
     let checks = read_accounts(&mut tx, round).await?;
 
     let plans: Vec<Plan> = round
@@ -263,8 +265,7 @@ async fn approve_round(conn: &mut Conn, round: &[&Approving]) -> Result<RoundDon
         };
         done.outcomes.push(outcome);
     }
-    insert_audit_rows(&mut tx, &audit).await?;
-    tx.commit().await?;
+    audit_and_commit(&mut tx, &audit).await?;
     done.audited = audit.iter().map(|e| e.event).collect();
     Ok(done)
 }

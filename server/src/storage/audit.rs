@@ -5,6 +5,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use super::conn::Conn;
 
+use super::writer::{Hold, Tx};
 use super::{StorageError, Store, WriteTx, insert_rows};
 
 /// What happened.
@@ -426,6 +427,17 @@ pub(super) async fn insert_audit_rows(
             .bind(entry.detail.as_deref())
     })
     .await
+}
+
+/// Appends `entries` and commits `tx`, the `COMMIT` in the same statement where the engine
+/// allows ([`Tx::commit_with_next`]): the last two steps of a round of group commit.
+pub(super) async fn audit_and_commit<C: Hold>(
+    tx: &mut Tx<C>,
+    entries: &[AuditEntry<'_>],
+) -> Result<(), StorageError> {
+    tx.commit_with_next();
+    insert_audit_rows(tx, entries).await?;
+    tx.commit().await
 }
 
 impl Store {

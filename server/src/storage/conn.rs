@@ -43,7 +43,7 @@ pub enum Engine {
 
 /// The key of the advisory lock that every PostgreSQL write transaction takes first
 /// (`pg_advisory_xact_lock`): "Tigr" in ASCII. Released by the commit or the rollback.
-pub(super) const WRITE_LOCK: i64 = 0x5469_6772;
+pub const WRITE_LOCK: i64 = 0x5469_6772;
 
 /// A connection to either engine (see the module docs).
 pub(super) struct Conn {
@@ -52,6 +52,32 @@ pub(super) struct Conn {
     /// A `ROLLBACK` queued by [`Conn::start_rollback`] and not sent yet (PostgreSQL sends it
     /// with the connection's next message: see [`Conn::send_rollback`]).
     rollback_queued: bool,
+    /// SQLite: where a write transaction begun in a statement's text stands
+    /// ([`Conn::begin_with_next`]).
+    inline: Inline,
+}
+
+/// An SQLite write transaction whose `BEGIN IMMEDIATE` and `COMMIT` travel in the text of
+/// its first and last statements. Each command to SQLite's connection thread is a hand-off
+/// between threads, the writer's main cost under load (docs/benchmarks.md); a transaction of
+/// three statements so costs three instead of five. sqlx does not know of such a
+/// transaction, so this connection sends its `ROLLBACK` itself.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+enum Inline {
+    /// No such transaction.
+    #[default]
+    Off,
+    /// `BEGIN IMMEDIATE` goes before the next statement.
+    BeginNext,
+    /// Begun (or maybe: the statement that carried the `BEGIN` failed).
+    Open,
+    /// Open; `COMMIT` goes after the next statement run by `fetch_many`.
+    CommitNext,
+    /// Committed by the statement that carried the `COMMIT`.
+    Committed,
+    /// Left open by a dropped transaction: a `ROLLBACK` goes before anything else (its
+    /// error ignored: the failed statement that left it may have ended it already).
+    RollbackDue,
 }
 
 impl fmt::Debug for Conn {
@@ -68,6 +94,7 @@ impl From<SqliteConnection> for Conn {
             backend: Box::new(conn),
             engine: Engine::Sqlite,
             rollback_queued: false,
+            inline: Inline::Off,
         }
     }
 }
@@ -78,6 +105,7 @@ impl From<PgConnection> for Conn {
             backend: Box::new(conn),
             engine: Engine::Postgres,
             rollback_queued: false,
+            inline: Inline::Off,
         }
     }
 }
@@ -91,7 +119,10 @@ impl Conn {
     /// Begins a write transaction (see the module docs).
     pub(super) async fn begin_write(&mut self) -> Result<(), sqlx::Error> {
         match self.engine {
-            Engine::Sqlite => self.backend.begin(Some("BEGIN IMMEDIATE".into())).await,
+            Engine::Sqlite => {
+                self.settle().await;
+                self.backend.begin(Some("BEGIN IMMEDIATE".into())).await
+            }
             Engine::Postgres => {
                 self.backend.begin(None).await?;
                 let locked = sqlx::query("SELECT pg_advisory_xact_lock(?)")
@@ -106,33 +137,123 @@ impl Conn {
         }
     }
 
-    /// Commits the transaction begun by [`Conn::begin_write`].
+    /// Begins a write transaction with the next statement: on SQLite, `BEGIN IMMEDIATE`
+    /// goes in that statement's text ([`Inline`]); PostgreSQL begins at once
+    /// ([`Conn::begin_write`]).
+    pub(super) async fn begin_with_next(&mut self) -> Result<(), sqlx::Error> {
+        match self.engine {
+            Engine::Sqlite => {
+                self.settle().await;
+                self.inline = Inline::BeginNext;
+                Ok(())
+            }
+            Engine::Postgres => self.begin_write().await,
+        }
+    }
+
+    /// On SQLite, in a transaction of [`Conn::begin_with_next`]: `COMMIT` goes in the text
+    /// of the next statement run by `fetch_many` (`execute`, `fetch_all`), and
+    /// [`Conn::commit`] then only checks that it went. Elsewhere nothing.
+    pub(super) fn commit_with_next(&mut self) {
+        if self.inline == Inline::Open {
+            self.inline = Inline::CommitNext;
+        }
+    }
+
+    /// Commits the transaction begun by [`Conn::begin_write`] or [`Conn::begin_with_next`].
     pub(super) async fn commit(&mut self) -> Result<(), sqlx::Error> {
-        self.backend.commit().await
+        match self.inline {
+            Inline::Off => self.backend.commit().await,
+            // Nothing was begun.
+            Inline::BeginNext => {
+                self.inline = Inline::Off;
+                Ok(())
+            }
+            Inline::Committed => {
+                self.inline = Inline::Off;
+                Ok(())
+            }
+            Inline::Open | Inline::CommitNext => {
+                self.inline = Inline::Open;
+                self.backend.fetch_optional("COMMIT", false, None).await?;
+                self.inline = Inline::Off;
+                Ok(())
+            }
+            Inline::RollbackDue => Err(sqlx::Error::Protocol(
+                "commit of a transaction already rolled back".to_owned(),
+            )),
+        }
     }
 
     /// Queues the rollback of the open transaction: it runs before the connection's next
     /// statement (also when the future that held the transaction was dropped). SQLite's
-    /// connection thread runs it at once; PostgreSQL's waits for [`Conn::send_rollback`] or
-    /// the next statement.
+    /// connection thread runs it at once, or, for a transaction begun in a statement's
+    /// text, this connection before its next statement; PostgreSQL's waits for
+    /// [`Conn::send_rollback`] or the next statement.
     pub(super) fn start_rollback(&mut self) {
-        self.backend.start_rollback();
-        self.rollback_queued = self.engine == Engine::Postgres;
+        match self.inline {
+            Inline::Off => {
+                self.backend.start_rollback();
+                self.rollback_queued = self.engine == Engine::Postgres;
+            }
+            Inline::BeginNext | Inline::Committed => self.inline = Inline::Off,
+            Inline::Open | Inline::CommitNext | Inline::RollbackDue => {
+                self.inline = Inline::RollbackDue;
+            }
+        }
     }
 
-    /// True when a `ROLLBACK` waits to be sent (PostgreSQL).
+    /// True when a `ROLLBACK` waits to be sent.
     pub(super) fn rollback_queued(&self) -> bool {
-        self.rollback_queued
+        self.rollback_queued || self.inline == Inline::RollbackDue
     }
 
     /// Sends a queued `ROLLBACK` and waits for it: until then the transaction, and its
-    /// advisory lock, would hold every other instance's writes back.
+    /// lock (SQLite's, or PostgreSQL's advisory lock), would hold every other writer back.
     pub(super) async fn send_rollback(&mut self) {
         if self.rollback_queued {
             if let Err(error) = self.backend.ping().await {
                 tracing::warn!(%error, "a rollback could not be sent");
             }
             self.rollback_queued = false;
+        }
+        self.settle().await;
+    }
+
+    /// Sends the `ROLLBACK` of [`Inline::RollbackDue`], if due. Its error is expected when
+    /// the statement that failed had ended the transaction already, and changes nothing.
+    async fn settle(&mut self) {
+        if self.inline == Inline::RollbackDue {
+            if let Err(error) = self.backend.fetch_optional("ROLLBACK", false, None).await {
+                tracing::debug!(%error, "rollback of a transaction begun in a statement's text");
+            }
+            self.inline = Inline::Off;
+        }
+    }
+
+    /// The text `sql` goes out as: with the `BEGIN` or the `COMMIT` of an [`Inline`]
+    /// transaction when due (`commit_here`: whether this statement may carry the
+    /// `COMMIT`); moves [`Inline`] on as if the statement succeeded (see
+    /// [`Conn::after_statement`]).
+    fn inline_text<'q>(&mut self, sql: Cow<'q, str>, commit_here: bool) -> Cow<'q, str> {
+        match self.inline {
+            Inline::BeginNext => {
+                self.inline = Inline::Open;
+                Cow::Owned(format!("BEGIN IMMEDIATE; {sql}"))
+            }
+            Inline::CommitNext if commit_here => {
+                self.inline = Inline::Committed;
+                Cow::Owned(format!("{sql}; COMMIT"))
+            }
+            _ => sql,
+        }
+    }
+
+    /// After a statement of an [`Inline`] transaction: one that failed did not commit (the
+    /// transaction may be open, for its owner to roll back).
+    fn after_statement(&mut self, ok: bool) {
+        if !ok && self.inline == Inline::Committed {
+            self.inline = Inline::Open;
         }
     }
 }
@@ -155,15 +276,20 @@ impl<'c> Executor<'c> for &'c mut Conn {
         let persistent = query.persistent();
         // A queued rollback goes out first, with this statement.
         self.rollback_queued = false;
-        match numbered(self.engine, query.sql()) {
-            Cow::Borrowed(sql) => self.backend.fetch_many(sql, persistent, arguments),
-            // The rewritten text lives in this future: its results are collected there.
-            Cow::Owned(sql) => stream::once(async move {
+        let due = self.inline == Inline::RollbackDue;
+        let text = numbered(self.engine, query.sql());
+        match self.inline_text(text, true) {
+            Cow::Borrowed(sql) if !due => self.backend.fetch_many(sql, persistent, arguments),
+            // The text lives in this future (rewritten, or sent after a rollback): its
+            // results are collected there.
+            text => stream::once(async move {
+                self.settle().await;
                 let results: Vec<_> = self
                     .backend
-                    .fetch_many(&sql, persistent, arguments)
+                    .fetch_many(&text, persistent, arguments)
                     .collect()
                     .await;
+                self.after_statement(results.iter().all(Result::is_ok));
                 stream::iter(results)
             })
             .flatten()
@@ -185,12 +311,19 @@ impl<'c> Executor<'c> for &'c mut Conn {
         };
         let persistent = query.persistent();
         self.rollback_queued = false;
-        match numbered(self.engine, query.sql()) {
-            Cow::Borrowed(sql) => self.backend.fetch_optional(sql, persistent, arguments),
-            Cow::Owned(sql) => async move {
-                self.backend
-                    .fetch_optional(&sql, persistent, arguments)
-                    .await
+        let due = self.inline == Inline::RollbackDue;
+        let text = numbered(self.engine, query.sql());
+        // (Never the `COMMIT`: a statement run for one row may stop before its end.)
+        match self.inline_text(text, false) {
+            Cow::Borrowed(sql) if !due => self.backend.fetch_optional(sql, persistent, arguments),
+            text => async move {
+                self.settle().await;
+                let result = self
+                    .backend
+                    .fetch_optional(&text, persistent, arguments)
+                    .await;
+                self.after_statement(result.is_ok());
+                result
             }
             .boxed(),
         }

@@ -73,7 +73,7 @@ pub use approvals::{Approval, ApprovalOutcome};
 pub use audit::{Actor, AuditCounters, AuditEntry, AuditEvent, AuditRecord};
 pub use cards::CardBinding;
 pub use challenges::NewChallenge;
-pub use conn::Engine;
+pub use conn::{Engine, WRITE_LOCK};
 pub use devices::{Device, NewDevice};
 pub use files::LoosePermission;
 pub use maintenance::{

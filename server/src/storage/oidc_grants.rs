@@ -28,7 +28,7 @@ use super::conn::Conn;
 
 use crate::domain::oidc::token::StoredCode;
 
-use super::audit::{Actor, AuditCounters, AuditEntry, AuditEvent, insert_audit_rows};
+use super::audit::{Actor, AuditCounters, AuditEntry, AuditEvent, audit_and_commit};
 use super::writer::{Batch, Tx, distinct_keys};
 use super::{StorageError, Store, insert_rows};
 
@@ -118,7 +118,7 @@ impl Batch for CodeGrants {
         conn: &mut Conn,
         round: &[&CodeGrant],
     ) -> Result<Vec<CodeGrantOutcome>, StorageError> {
-        let mut tx = Tx::begin(conn).await?;
+        let mut tx = Tx::begin_with_first(conn).await?;
         let taken = take_pending(&mut tx, round).await?;
         let issued: Vec<&CodeGrant> = round
             .iter()
@@ -138,7 +138,7 @@ impl Batch for CodeGrants {
                 )
             })
             .collect();
-        audit_and_commit(tx, &audit, &self.counters).await?;
+        audit_and_count(tx, &audit, &self.counters).await?;
         Ok(round
             .iter()
             .map(|g| match &g.pending {
@@ -162,7 +162,7 @@ impl Batch for TokenGrants {
         conn: &mut Conn,
         round: &[&TokenGrant],
     ) -> Result<Vec<TokenGrantOutcome>, StorageError> {
-        let mut tx = Tx::begin(conn).await?;
+        let mut tx = Tx::begin_with_first(conn).await?;
         let spent = spend_codes(&mut tx, round).await?;
         let issued: Vec<&TokenGrant> = round
             .iter()
@@ -186,7 +186,7 @@ impl Batch for TokenGrants {
                 )
             })
             .collect();
-        audit_and_commit(tx, &audit, &self.counters).await?;
+        audit_and_count(tx, &audit, &self.counters).await?;
         Ok(round
             .iter()
             .map(|g| {
@@ -247,13 +247,12 @@ impl GrantRequester {
 }
 
 /// Appends a round's audit rows, commits, then counts them.
-async fn audit_and_commit(
+async fn audit_and_count(
     mut tx: Tx<&mut Conn>,
     audit: &[AuditEntry<'_>],
     counters: &AuditCounters,
 ) -> Result<(), StorageError> {
-    insert_audit_rows(&mut tx, audit).await?;
-    tx.commit().await?;
+    audit_and_commit(&mut tx, audit).await?;
     counters.add(&audit.iter().map(|e| e.event).collect::<Vec<_>>());
     Ok(())
 }

@@ -28,7 +28,7 @@ use std::sync::Arc;
 use super::conn::{Conn, Flag};
 
 use super::accounts::{ACCOUNT_COLUMNS, Account};
-use super::audit::{Actor, AuditCounters, AuditEntry, AuditEvent, insert_audit_rows};
+use super::audit::{Actor, AuditCounters, AuditEntry, AuditEvent, audit_and_commit};
 use super::writer::{Batch, Tx, distinct_keys};
 use super::{StorageError, Store, values_sql};
 
@@ -120,7 +120,7 @@ impl Batch for SessionOpens {
         conn: &mut Conn,
         round: &[&SessionOpening],
     ) -> Result<Vec<SessionOpened>, StorageError> {
-        let mut tx = Tx::begin(conn).await?;
+        let mut tx = Tx::begin_with_first(conn).await?;
         let mut checks = read_accounts(&mut tx, round).await?;
         let mut outcomes: Vec<SessionOpened> = round
             .iter()
@@ -172,8 +172,7 @@ impl Batch for SessionOpens {
                 ..AuditEntry::new(o.now, AuditEvent::WebLogin, Actor::Browser)
             })
             .collect();
-        insert_audit_rows(&mut tx, &audit).await?;
-        tx.commit().await?;
+        audit_and_commit(&mut tx, &audit).await?;
         self.counters
             .add(&audit.iter().map(|e| e.event).collect::<Vec<_>>());
         Ok(outcomes)

@@ -3,7 +3,9 @@
 //!
 //! * [`Writer::lock`]: the connection, for statements in autocommit mode.
 //! * [`Writer::begin`]: a write transaction (`Conn::begin_write`), rolled back unless
-//!   committed ([`Tx`]).
+//!   committed ([`Tx`]). The rounds below begin theirs with their first statement and
+//!   commit with their last ([`Tx::begin_with_first`], [`Tx::commit_with_next`]): on
+//!   SQLite, two hand-offs to the connection's thread less per round.
 //! * [`Writer::submit`]: group commit. Under load, logins queue on the writer; so the
 //!   caller's write waits in a [`Queue`], and whoever gets the writer takes every write
 //!   waiting there at that moment and writes them in rounds, one statement or one
@@ -110,6 +112,21 @@ impl<C: Hold> Tx<C> {
     pub(super) async fn begin(mut conn: C) -> Result<Self, StorageError> {
         conn.begin_write().await?;
         Ok(Self { conn, open: true })
+    }
+
+    /// Begins the transaction with its first statement (on SQLite, `BEGIN IMMEDIATE` in
+    /// that statement's text: `Conn::begin_with_next`), for the rounds of group commit,
+    /// where each hand-off to SQLite's thread holds every writer back.
+    pub(super) async fn begin_with_first(mut conn: C) -> Result<Self, StorageError> {
+        conn.begin_with_next().await?;
+        Ok(Self { conn, open: true })
+    }
+
+    /// The next statement run by `execute` or `fetch_all` commits too (on SQLite, in a
+    /// transaction of [`Tx::begin_with_first`]); [`Tx::commit`] follows it all the same,
+    /// and commits itself when no statement came.
+    pub(super) fn commit_with_next(&mut self) {
+        self.conn.commit_with_next();
     }
 
     /// Makes every write of the transaction durable at once.
@@ -406,6 +423,91 @@ mod tests {
         written.sort_unstable();
         assert_eq!(written, [1, 2, 2, 3]);
         assert_eq!(queue.len(), 0);
+    }
+
+    async fn insert(conn: &mut Conn, n: i64) -> Result<(), sqlx::Error> {
+        sqlx::query("INSERT INTO t (n) VALUES (?)")
+            .bind(n)
+            .execute(conn)
+            .await
+            .map(drop)
+    }
+
+    async fn begun_with_first(writer: &Writer) -> Tx<OwnedMutexGuard<Conn>> {
+        Tx::begin_with_first(writer.lock_owned().await)
+            .await
+            .expect("begin")
+    }
+
+    #[tokio::test]
+    async fn a_transaction_begun_and_committed_in_its_statements_texts_is_atomic() {
+        let writer = writer().await;
+        // Committed by its last statement.
+        let mut tx = begun_with_first(&writer).await;
+        insert(&mut tx, 1).await.expect("first");
+        tx.commit_with_next();
+        insert(&mut tx, 2).await.expect("last");
+        tx.commit().await.expect("commit");
+        drop(tx);
+        assert_eq!(rows(&writer).await, [1, 2]);
+        // No statement after `commit_with_next`: `commit` commits.
+        let mut tx = begun_with_first(&writer).await;
+        insert(&mut tx, 3).await.expect("first");
+        tx.commit_with_next();
+        tx.commit().await.expect("commit");
+        drop(tx);
+        assert_eq!(rows(&writer).await, [1, 2, 3]);
+        // A last statement that fails commits nothing; the transaction rolls back.
+        let mut tx = begun_with_first(&writer).await;
+        insert(&mut tx, 4).await.expect("first");
+        tx.commit_with_next();
+        assert!(insert(&mut tx, 13).await.is_err(), "refused by the trigger");
+        drop(tx);
+        assert_eq!(rows(&writer).await, [1, 2, 3]);
+        // Dropped after its first statement, or before any: rolled back, and the
+        // connection goes on (autocommit, another such transaction, a usual one).
+        let mut tx = begun_with_first(&writer).await;
+        insert(&mut tx, 5).await.expect("first");
+        drop(tx);
+        drop(begun_with_first(&writer).await);
+        insert(&mut *writer.lock().await, 6)
+            .await
+            .expect("autocommit");
+        let mut tx = writer.begin().await.expect("usual begin");
+        insert(&mut tx, 7).await.expect("insert");
+        tx.commit().await.expect("commit");
+        drop(tx);
+        assert_eq!(rows(&writer).await, [1, 2, 3, 6, 7]);
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_dropped_transaction_begun_in_a_statement_frees_the_database_at_once() {
+        // A file: another connection (as another process would) waits for the write lock.
+        let dir = tempfile::tempdir().expect("tempdir");
+        let options = SqliteConnectOptions::from_str(&format!(
+            "sqlite://{}",
+            dir.path().join("t.db").display()
+        ))
+        .expect("url")
+        .create_if_missing(true)
+        .journal_mode(sqlx::sqlite::SqliteJournalMode::Wal)
+        .busy_timeout(Duration::from_secs(10));
+        let mut conn = options.connect().await.expect("connect");
+        sqlx::raw_sql("CREATE TABLE t (n INTEGER NOT NULL)")
+            .execute(&mut conn)
+            .await
+            .expect("schema");
+        let writer = Writer::new(conn.into());
+        let mut other = options.connect().await.expect("other");
+        let mut tx = begun_with_first(&writer).await;
+        insert(&mut tx, 1).await.expect("first");
+        // Dropped with nobody to use the writer after it (a cancelled request).
+        drop(tx);
+        sqlx::query("INSERT INTO t (n) VALUES (2)")
+            .execute(&mut other)
+            .await
+            .expect("the write lock is free again");
+        assert_eq!(rows(&writer).await, [2]);
     }
 
     #[tokio::test]

@@ -350,6 +350,64 @@ async fn bad_denials_are_refused_but_not_counted() {
     assert_eq!(body["attempts_left"], 4, "{body}");
 }
 
+/// A wrong answer from a phone revoked while the server checked it is not counted: the
+/// transaction that counts it re-reads the phone. The test holds the database's write lock
+/// (as another instance or an administrator's command would) until the answer waits for
+/// it, then revokes the phone and lets go.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_wrong_answer_from_a_phone_revoked_meanwhile_is_not_counted() {
+    let s = TestServer::start().await;
+    let phone = s.enroll("alice").await;
+    let c = s.challenge().await;
+    let db = s.db().await;
+    let mut held = db.begin().await.expect("begin");
+    if s.on_postgres() {
+        sqlx::query("SELECT pg_advisory_xact_lock($1)")
+            .bind(tigr_server::storage::WRITE_LOCK)
+            .execute(&mut *held)
+            .await
+            .expect("the instances' write lock");
+    } else {
+        // Takes SQLite's write lock (a deferred transaction takes it at its first write).
+        sqlx::query("UPDATE accounts SET display_name = display_name WHERE id = 'alice'")
+            .execute(&mut *held)
+            .await
+            .expect("the write lock");
+    }
+    let answered = std::sync::atomic::AtomicBool::new(false);
+    let answer = async {
+        let reply = s
+            .respond(&c, &phone.approve_wrong_pin(s.origin(), &c))
+            .await;
+        answered.store(true, std::sync::atomic::Ordering::SeqCst);
+        reply
+    };
+    let revoke = async {
+        tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+        // Read, signature checked, now waiting for the write lock to count the failure.
+        assert!(
+            !answered.load(std::sync::atomic::Ordering::SeqCst),
+            "the answer waits for the write lock"
+        );
+        sqlx::query("UPDATE devices SET revoked_at = $1 WHERE id = $2")
+            .bind(1_i64)
+            .bind(&phone.device_id)
+            .execute(&mut *held)
+            .await
+            .expect("revoke");
+        held.commit().await.expect("commit");
+    };
+    let ((status, body), ()) = tokio::join!(answer, revoke);
+    assert_eq!(status, 403, "{body}");
+    assert_eq!(body["error"], "device_revoked");
+    let failures: i64 =
+        sqlx::query_scalar("SELECT failed_attempts FROM accounts WHERE id = 'alice'")
+            .fetch_one(&db)
+            .await
+            .expect("counter");
+    assert_eq!(failures, 0, "nothing counted");
+}
+
 #[tokio::test]
 async fn threshold_is_configurable() {
     let s = TestServer::start_with(|c| c.lockout_threshold = 2).await;
