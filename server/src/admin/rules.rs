@@ -217,19 +217,9 @@ mod tests {
             Err(AdminError::InvalidRole(_))
         ));
         let mut account = Account {
-            id: "a".into(),
             display_name: "A".into(),
-            email: None,
             role: "admin".into(),
-            created_at: 0,
-            disabled_at: None,
-            disabled_reason: None,
-            failed_attempts: 0,
-            blocked_at: None,
-            blocked_until: None,
-            blocked_reason: None,
-            block_strikes: 0,
-            last_blocked_at: None,
+            ..Account::for_tests("a")
         };
         assert!(is_admin(&account));
         account.disabled_at = Some(1);

@@ -145,7 +145,9 @@ impl LoginService {
     ) -> Result<Outcome, LoginError> {
         let signature = decode_signature(&answer.signature)?;
         let challenge = self.challenge(id).await?;
-        let found = self.phone_of(&answer.account, &answer.device_id).await;
+        let found = self
+            .phone_of(&answer.account, &answer.device_id, PhoneRead::Approving)
+            .await;
         if let Err(LoginError::Internal) = found {
             return Err(LoginError::Internal);
         }
@@ -431,7 +433,9 @@ impl LoginService {
         let signature = decode_signature(&answer.signature)?;
         let challenge = self.challenge(id).await?;
         challenge.check_open(self.now())?;
-        let (account, device) = self.phone_of(&answer.account, &answer.device_id).await?;
+        let (account, device) = self
+            .phone_of(&answer.account, &answer.device_id, PhoneRead::Fresh)
+            .await?;
         let ctx = AnswerContext {
             challenge: &challenge,
             account: Some(&account.id),
@@ -532,14 +536,16 @@ impl LoginService {
         &self,
         account: &str,
         device_id: &str,
+        read: PhoneRead,
     ) -> Result<(Account, Device), LoginError> {
         if !is_valid_account(account) || !is_valid_id(device_id) {
             return Err(LoginError::UnknownAccount);
         }
-        let (account, device) = self
-            .store
-            .account_with_device(account, device_id)
-            .await?
+        let found = match read {
+            PhoneRead::Fresh => self.store.account_with_device(account, device_id).await?,
+            PhoneRead::Approving => self.store.approving_device(account, device_id).await?,
+        };
+        let (account, device) = found
             .filter(|(account, _)| account.is_enabled())
             .ok_or(LoginError::UnknownAccount)?;
         match device {
@@ -740,6 +746,17 @@ async fn end_blocked(
     Ok(tx
         .block_challenge(&ctx.challenge.id, ctx.account(), now, block.until)
         .await?)
+}
+
+/// How [`LoginService::phone_of`] reads the phone named by an answer.
+#[derive(Debug, Clone, Copy)]
+enum PhoneRead {
+    /// From the database.
+    Fresh,
+    /// For an approval, whose every check on what is found is made again inside the
+    /// transaction that writes its outcome (the approval round, or the count of a wrong
+    /// answer): may come from memory (`Store::approving_device`).
+    Approving,
 }
 
 fn decode_signature(text: &str) -> Result<Vec<u8>, LoginError> {

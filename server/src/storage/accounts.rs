@@ -38,6 +38,26 @@ pub struct Account {
 }
 
 impl Account {
+    /// For tests: an enabled `user` account named as its id, created at 0, never blocked.
+    #[cfg(test)]
+    pub(crate) fn for_tests(id: &str) -> Self {
+        Self {
+            id: id.to_owned(),
+            display_name: id.to_owned(),
+            email: None,
+            role: "user".to_owned(),
+            created_at: 0,
+            disabled_at: None,
+            disabled_reason: None,
+            failed_attempts: 0,
+            blocked_at: None,
+            blocked_until: None,
+            blocked_reason: None,
+            block_strikes: 0,
+            last_blocked_at: None,
+        }
+    }
+
     /// The lockout state of the account.
     pub fn lock_state(&self) -> LockState {
         LockState::from_record(
@@ -103,6 +123,7 @@ impl WriteTx {
         display_name: Option<&str>,
         now: i64,
     ) -> Result<bool, StorageError> {
+        self.wrote_account(id);
         let created = sqlx::query(
             "INSERT INTO accounts (id, display_name, created_at) VALUES (?, ?, ?) \
              ON CONFLICT (id) DO NOTHING",
@@ -139,6 +160,7 @@ impl WriteTx {
         {
             return Ok(());
         }
+        self.wrote_account(account);
         write_lock_state(&mut self.tx, account, state).await?;
         self.lock_read = Some((account.to_owned(), state));
         Ok(())

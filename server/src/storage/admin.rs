@@ -374,6 +374,7 @@ impl WriteTx {
         email: Option<&str>,
         role: &str,
     ) -> Result<(), StorageError> {
+        self.wrote_account(id);
         sqlx::query("UPDATE accounts SET display_name = ?, email = ?, role = ? WHERE id = ?")
             .bind(display_name)
             .bind(email)
@@ -390,6 +391,7 @@ impl WriteTx {
         id: &str,
         disabled: Option<(i64, Option<&str>)>,
     ) -> Result<(), StorageError> {
+        self.wrote_account(id);
         sqlx::query("UPDATE accounts SET disabled_at = ?, disabled_reason = ? WHERE id = ?")
             .bind(disabled.map(|(at, _)| at))
             .bind(disabled.and_then(|(_, reason)| reason))

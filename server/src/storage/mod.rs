@@ -142,6 +142,8 @@ pub struct Store {
     /// Write-through copy of the challenges issued by this process (see `challenges.rs`;
     /// SQLite only).
     challenges: Arc<challenges::ChallengeCache>,
+    /// The phones that answered lately, with their accounts (see `devices.rs`; SQLite only).
+    devices: Arc<devices::DeviceCache>,
     /// Writes waiting for the writer, to be written in groups (see `writer.rs`).
     queues: Arc<Queues>,
     /// Audit rows committed through this store, per event (see `audit.rs`).
@@ -237,6 +239,10 @@ impl Store {
                 Engine::Sqlite => challenges::ChallengeCache::default(),
                 Engine::Postgres => challenges::ChallengeCache::off(),
             }),
+            devices: Arc::new(match engine {
+                Engine::Sqlite => devices::DeviceCache::default(),
+                Engine::Postgres => devices::DeviceCache::off(),
+            }),
             queues: Arc::default(),
             audit_counters: Arc::default(),
             path,
@@ -272,6 +278,8 @@ impl Store {
             tx: self.writer.begin().await?,
             challenges: Arc::clone(&self.challenges),
             decided: Vec::new(),
+            devices: Arc::clone(&self.devices),
+            written_accounts: Vec::new(),
             lock_read: None,
             audited: Vec::new(),
             audit_counters: Arc::clone(&self.audit_counters),
@@ -367,6 +375,10 @@ pub struct WriteTx {
     challenges: Arc<challenges::ChallengeCache>,
     /// Challenge decisions to copy into the cache once committed.
     decided: Vec<challenges::Decision>,
+    devices: Arc<devices::DeviceCache>,
+    /// Accounts whose row or devices this transaction writes: forgotten by the device cache
+    /// once committed (a read between the write and the commit would find the old rows).
+    written_accounts: Vec<String>,
     /// The lockout state of the account last read or written in this transaction.
     lock_read: Option<(String, crate::domain::lockout::LockState)>,
     /// Events of the audit rows written so far, counted once committed.
@@ -379,6 +391,9 @@ impl WriteTx {
     pub async fn commit(mut self) -> Result<(), StorageError> {
         self.tx.commit().await?;
         self.challenges.publish(std::mem::take(&mut self.decided));
+        for account in self.written_accounts.drain(..) {
+            self.devices.forget(&account);
+        }
         self.count_audited();
         Ok(())
     }

@@ -431,7 +431,9 @@ async fn expired_is_checked_before_used_and_before_the_account() {
 
 /// §3.5: the account (404) before its phone (403) before the lockout (423): disabled,
 /// revoked and blocked in every combination, the right answer each time, nothing counted
-/// and nothing ended.
+/// and nothing ended. Each phone logs in once first, so the server holds it as usable in
+/// memory (`storage/devices.rs`) when another store — as the command line would, from
+/// another process — disables or revokes behind its back.
 #[tokio::test]
 async fn disabled_revoked_and_blocked_in_every_combination() {
     let s = TestServer::start().await;
@@ -448,6 +450,9 @@ async fn disabled_revoked_and_blocked_in_every_combination() {
     ];
     for (account, disabled, revoked, blocked, status, error) in cases {
         let phone = s.enroll(account).await;
+        let first = s.challenge().await;
+        let (code, body) = s.respond(&first, &phone.approve(s.origin(), &first)).await;
+        assert_eq!(code, 200, "{account}: {body}");
         if blocked {
             let c = s.challenge().await;
             for _ in 0..5 {

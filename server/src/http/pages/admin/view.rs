@@ -731,19 +731,8 @@ mod tests {
             }
         }
         let account = crate::admin::Account {
-            id: "alice".into(),
             display_name: "Alice".into(),
-            email: None,
-            role: "user".into(),
-            created_at: 0,
-            disabled_at: None,
-            disabled_reason: None,
-            failed_attempts: 0,
-            blocked_at: None,
-            blocked_until: None,
-            blocked_reason: None,
-            block_strikes: 0,
-            last_blocked_at: None,
+            ..crate::admin::Account::for_tests("alice")
         };
         let open = LockStatus::Open { failures: 0 };
         let (state_name, text) = state(Lang::Fr, &TimeZone::UTC, &account, &open, &paused);
