@@ -164,12 +164,8 @@ impl Conn {
     pub(super) async fn commit(&mut self) -> Result<(), sqlx::Error> {
         match self.inline {
             Inline::Off => self.backend.commit().await,
-            // Nothing was begun.
-            Inline::BeginNext => {
-                self.inline = Inline::Off;
-                Ok(())
-            }
-            Inline::Committed => {
+            // Nothing was begun, or the last statement committed.
+            Inline::BeginNext | Inline::Committed => {
                 self.inline = Inline::Off;
                 Ok(())
             }

@@ -195,6 +195,15 @@ impl TestServer {
         .await
     }
 
+    /// The phone channel's counter of `account`.
+    pub async fn failures(&self, account: &str) -> i64 {
+        sqlx::query_scalar("SELECT failed_attempts FROM accounts WHERE id = $1")
+            .bind(account)
+            .fetch_one(&self.db().await)
+            .await
+            .expect("account")
+    }
+
     /// The server's database, seen from outside the server (either engine: write
     /// statements with `$N` placeholders, which both read).
     pub async fn db(&self) -> sqlx::AnyPool {

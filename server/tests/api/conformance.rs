@@ -47,14 +47,6 @@ async fn context(s: &TestServer, c: &Challenge) -> (u16, Value) {
 }
 
 /// The phone channel's counter of `account`.
-async fn failures(s: &TestServer, account: &str) -> i64 {
-    sqlx::query_scalar("SELECT failed_attempts FROM accounts WHERE id = $1")
-        .bind(account)
-        .fetch_one(&s.db().await)
-        .await
-        .expect("account")
-}
-
 /// §3.3: `account` only in `approved`; `blocked_until` only in `blocked` (temporary).
 #[tokio::test]
 async fn the_status_carries_the_account_only_once_approved() {
@@ -157,7 +149,7 @@ async fn denials_are_never_counted_and_a_blocked_account_may_still_deny() {
     assert_eq!(code, 401, "{body}");
     assert_eq!(body["error"], "invalid_response");
     assert!(body.get("attempts_left").is_none(), "{body}");
-    assert_eq!(failures(&s, "alice").await, 0);
+    assert_eq!(s.failures("alice").await, 0);
     for _ in 0..5 {
         s.respond(&c, &alice.approve_wrong_pin(s.origin(), &c))
             .await;
@@ -245,7 +237,7 @@ async fn an_unknown_device_id_of_a_real_account_is_404_and_not_counted() {
             "{body}"
         );
     }
-    assert_eq!(failures(&s, "alice").await, 0);
+    assert_eq!(s.failures("alice").await, 0);
     let (_, body) = s
         .respond(&c, &alice.approve_wrong_pin(s.origin(), &c))
         .await;
@@ -472,7 +464,7 @@ async fn disabled_revoked_and_blocked_in_every_combination() {
                 .await
                 .expect("disable");
         }
-        let counted = failures(&s, account).await;
+        let counted = s.failures(account).await;
         let c = s.challenge().await;
         let (code, body) = s.respond(&c, &phone.approve(s.origin(), &c)).await;
         assert_eq!(
@@ -485,7 +477,7 @@ async fn disabled_revoked_and_blocked_in_every_combination() {
             .await;
         assert_eq!(code, status, "{account}: a wrong answer gets the same");
         assert_eq!(
-            failures(&s, account).await,
+            s.failures(account).await,
             counted,
             "{account}: nothing counted"
         );

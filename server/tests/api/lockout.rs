@@ -400,12 +400,7 @@ async fn a_wrong_answer_from_a_phone_revoked_meanwhile_is_not_counted() {
     let ((status, body), ()) = tokio::join!(answer, revoke);
     assert_eq!(status, 403, "{body}");
     assert_eq!(body["error"], "device_revoked");
-    let failures: i64 =
-        sqlx::query_scalar("SELECT failed_attempts FROM accounts WHERE id = 'alice'")
-            .fetch_one(&db)
-            .await
-            .expect("counter");
-    assert_eq!(failures, 0, "nothing counted");
+    assert_eq!(s.failures("alice").await, 0, "nothing counted");
 }
 
 #[tokio::test]

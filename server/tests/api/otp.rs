@@ -249,11 +249,11 @@ async fn failures_count_down_then_pause_the_otp_form_and_never_the_qr_login() {
     let mut qr = Tab::new(&s);
     let session = qr.log_in(&s, &phone).await;
     assert!(session.body.contains("bob"));
-    let failed: i64 = sqlx::query_scalar("SELECT failed_attempts FROM accounts WHERE id = 'bob'")
-        .fetch_one(&s.db().await)
-        .await
-        .expect("account");
-    assert_eq!(failed, 0, "the phone channel counted nothing");
+    assert_eq!(
+        s.failures("bob").await,
+        0,
+        "the phone channel counted nothing"
+    );
 
     // An administrator's unblock lifts the pause.
     let admin = AdminService::open(s.config()).await.expect("admin");
