@@ -39,7 +39,8 @@ cd "$here"
 rm -rf target/surefire-reports target/screenshots
 status=0
 started=$SECONDS
-mvn -B -q -Dstyle.color=never test -Dcargo.target.dir="$target" -Dcargo.profile.dir="$profile_dir" \
+# No Kotlin compiler daemon: it would outlive this script (and the CI run that called it).
+mvn -B -q -Dstyle.color=never -Dkotlin.compiler.daemon=false test -Dcargo.target.dir="$target" -Dcargo.profile.dir="$profile_dir" \
     -Dtigr.updateGoldens="${TIGR_UPDATE_GOLDENS:-0}" || status=$?
 echo
 echo "Maven build and tests: $((SECONDS - started)) s"

@@ -46,6 +46,7 @@ pub mod passwords;
 pub mod qr_image;
 pub mod ratelimit;
 pub mod relay;
+pub mod runtime;
 pub mod sealing;
 mod server;
 pub mod shutdown;

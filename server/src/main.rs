@@ -54,8 +54,7 @@ enum Command {
     Migrate,
 }
 
-#[tokio::main]
-async fn main() -> ExitCode {
+fn main() -> ExitCode {
     let cli = Cli::parse();
     // Commands print their own results: their log lines stay quiet unless asked for.
     init_tracing(match cli.command {
@@ -69,7 +68,19 @@ async fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let result = match cli.command.unwrap_or(Command::Serve) {
+    let runtime = match tigr_server::runtime::builder(config.worker_nice).build() {
+        Ok(runtime) => runtime,
+        Err(error) => {
+            eprintln!("tigr-server: cannot start the runtime: {error}");
+            return ExitCode::FAILURE;
+        }
+    };
+    // On this thread: the store's connection threads keep its priority (runtime.rs).
+    runtime.block_on(run(cli.command.unwrap_or(Command::Serve), config))
+}
+
+async fn run(command: Command, config: Config) -> ExitCode {
+    let result = match command {
         Command::Serve => serve(config).await,
         Command::Enroll(args) => return tigr_server::cli::run_enroll(&config, args).await,
         Command::Admin { command } => return tigr_server::cli::run_admin(&config, command).await,

@@ -36,6 +36,14 @@ fn script() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("oidc-client/authlib_client.py")
 }
 
+/// Everything left on a pipe, as text (empty when it cannot be read).
+async fn read_all(pipe: &mut (impl tokio::io::AsyncRead + Unpin)) -> String {
+    use tokio::io::AsyncReadExt as _;
+    let mut text = String::new();
+    let _ = pipe.read_to_string(&mut text).await;
+    text
+}
+
 /// The claim `name` of a JSON object, as text.
 fn text<'a>(object: &'a Value, name: &str) -> &'a str {
     object[name]
@@ -94,12 +102,17 @@ async fn authlib_logs_in_validates_the_id_token_and_gets_no_refresh_token() {
         .spawn()
         .expect("the Python client starts");
     let mut lines = BufReader::new(child.stdout.take().expect("stdout")).lines();
+    let mut stderr_pipe = child.stderr.take().expect("stderr");
     let mut next_event = async || {
         let line = tokio::time::timeout(Duration::from_secs(60), lines.next_line())
             .await
             .expect("the client answers in time")
-            .expect("stdout readable")
-            .expect("one more line from the client");
+            .expect("stdout readable");
+        let Some(line) = line else {
+            // The client stopped early: what it wrote on stderr says why.
+            let stderr = read_all(&mut stderr_pipe).await;
+            panic!("the client's output ended before the next line; its stderr:\n{stderr}");
+        };
         let event: Value = serde_json::from_str(&line).expect("a JSON line");
         assert_ne!(event["event"], "error", "the client failed: {event}");
         event
@@ -121,11 +134,7 @@ async fn authlib_logs_in_validates_the_id_token_and_gets_no_refresh_token() {
 
     let result = next_event().await;
     let status = child.wait().await.expect("the client exits");
-    let mut stderr = String::new();
-    if let Some(mut pipe) = child.stderr.take() {
-        use tokio::io::AsyncReadExt as _;
-        let _ = pipe.read_to_string(&mut stderr).await;
-    }
+    let stderr = read_all(&mut stderr_pipe).await;
     assert!(status.success(), "{status}: {stderr}");
     assert_eq!(result["event"], "result", "{result}");
 

@@ -55,6 +55,7 @@
 //! | `body_timeout`      | `TIGR_BODY_TIMEOUT`     | `30` (seconds for a request's body, from its head; then 408) |
 //! | `idle_timeout`      | `TIGR_IDLE_TIMEOUT`     | `60` (seconds a connection waits for its next request, or for the client to read) |
 //! | `max_live_per_client` | `TIGR_MAX_LIVE_PER_CLIENT` | `200` (event streams and long polls open at once per address; 0: off) |
+//! | `worker_nice`       | `TIGR_WORKER_NICE`      | `10` (how much lower than the database's threads the request threads run, in nice steps; 0 to 19, 0: same) |
 //! | `card_roots`        | `TIGR_CARD_ROOTS`       | none (PEM/DER files of the card PKI's roots; set: card login on) |
 //! | `card_intermediates`| `TIGR_CARD_INTERMEDIATES` | none (PEM/DER files of its intermediate CAs) |
 //! | `card_crl_files`    | `TIGR_CARD_CRL_FILES`   | none (CRL files, PEM or DER, read again at each refresh) |
@@ -242,6 +243,10 @@ pub struct Config {
     /// Live channels (event streams, long polls) one client address may hold at once;
     /// `None`: no cap.
     pub max_live_per_client: Option<u32>,
+    /// Nice steps added to the threads that serve requests, so that the database's
+    /// connection threads (the writer's above all: every login waits for it) run first when
+    /// both cores are busy (`runtime.rs`).
+    pub worker_nice: u8,
     /// The time zone of the times shown to people (pages, command line); logs and CSV
     /// exports are in UTC.
     pub time_zone: TimeZone,
@@ -296,6 +301,7 @@ impl std::fmt::Debug for Config {
             .field("body_timeout", &self.body_timeout)
             .field("idle_timeout", &self.idle_timeout)
             .field("max_live_per_client", &self.max_live_per_client)
+            .field("worker_nice", &self.worker_nice)
             .field("time_zone", &self.time_zone.iana_name())
             .field("card", &self.card)
             .field(

@@ -91,6 +91,7 @@ struct FileConfig {
     body_timeout: Option<i64>,
     idle_timeout: Option<i64>,
     max_live_per_client: Option<i64>,
+    worker_nice: Option<i64>,
     oidc_access_token_ttl: Option<i64>,
     oidc_id_token_ttl: Option<i64>,
 }
@@ -417,6 +418,11 @@ impl Config {
                     "a number of live channels (0: no cap)",
                 )?
                 .map(|n| n as u32),
+            worker_nice: src.number(
+                ("TIGR_WORKER_NICE", "worker_nice", f.worker_nice),
+                (10, 0, 19),
+                "a nice increment",
+            )? as u8,
             clock: Arc::new(SystemClock),
             random: Arc::new(SystemRandom::new()),
         })
@@ -1418,6 +1424,26 @@ mod tests {
             tests.max_live_per_client, None,
             "tests come from one address"
         );
+    }
+
+    #[test]
+    fn worker_nice_setting() {
+        let c = Config::from_sources(None, &env(&[])).expect("valid");
+        assert_eq!(c.worker_nice, 10);
+        let file = "worker_nice = 5";
+        let c = Config::from_sources(Some(("tigr.toml", file)), &env(&[])).expect("valid");
+        assert_eq!(c.worker_nice, 5);
+        let c = Config::from_sources(
+            Some(("tigr.toml", file)),
+            &env(&[("TIGR_WORKER_NICE", "0")]),
+        )
+        .expect("valid");
+        assert_eq!(c.worker_nice, 0, "environment wins; 0: same priority");
+        for value in ["-1", "20", "high"] {
+            let err =
+                Config::from_sources(None, &env(&[("TIGR_WORKER_NICE", value)])).expect_err(value);
+            assert!(err.to_string().starts_with("TIGR_WORKER_NICE"), "{err}");
+        }
     }
 
     #[test]

@@ -317,7 +317,7 @@ impl LoginService {
         typed: &TypedId,
     ) -> Result<LoginError, LoginError> {
         let now = self.now();
-        let mut tx = self.store.begin_write().await?;
+        let mut tx = self.store.begin_write_with_first().await?;
         // Read again inside the transaction: concurrent failures must all be counted.
         let record = tx.offline_record(&typed.key).await?;
         let event = typed.failure_event();
@@ -328,12 +328,16 @@ impl LoginService {
             } => {
                 tx.set_offline_record(&typed.key, typed.account_id(), next)
                     .await?;
-                tx.audit(&ctx.entry(now, event, Some(format!("attempts_left={attempts_left}"))))
-                    .await?;
-                LoginError::InvalidAnswer {
+                tx.audit_and_commit(&ctx.entry(
+                    now,
+                    event,
+                    Some(format!("attempts_left={attempts_left}")),
+                ))
+                .await?;
+                return Ok(LoginError::InvalidAnswer {
                     attempts_left: Some(attempts_left),
                     kind: AnswerKind::OfflineCode,
-                }
+                });
             }
             OfflineVerdict::NowPaused { next, pause } => {
                 tx.set_offline_record(&typed.key, typed.account_id(), next)
@@ -381,7 +385,9 @@ impl LoginService {
             return Err(LoginError::Internal);
         };
         let now = self.now();
-        let mut tx = self.store.begin_write().await?;
+        // Begun by its first statement, committed by its audit row: four hand-offs to
+        // SQLite's thread.
+        let mut tx = self.store.begin_write_with_first().await?;
         // A concurrent failure may have paused the form since the first read.
         let record = tx.offline_record(&typed.key).await?;
         if let Err(pause) = self.offline_lockout.after_success(record, now) {
@@ -389,10 +395,9 @@ impl LoginService {
         }
         // An administrator may have disabled the account or revoked the phone, or a
         // concurrent approval blocked the phone channel: a code the form no longer accepts.
-        let still_accepted = match tx.account(account).await? {
-            Some(found) if found.is_enabled() => {
-                self.lockout.admit(found.lock_state(), now).is_ok()
-                    && tx.device_is_active(account, device).await?
+        let still_accepted = match tx.account_and_device(account, device).await? {
+            Some((found, phone_active)) if found.is_enabled() => {
+                phone_active && self.lockout.admit(found.lock_state(), now).is_ok()
             }
             _ => false,
         };
@@ -411,9 +416,8 @@ impl LoginService {
             tx.set_offline_record(&typed.key, Some(account), Default::default())
                 .await?;
         }
-        tx.audit(&ctx.entry(now, AuditEvent::Approved, None))
+        tx.audit_and_commit(&ctx.entry(now, AuditEvent::Approved, None))
             .await?;
-        tx.commit().await?;
         self.notify_challenge(&ctx.challenge.id);
         tracing::debug!(account, challenge = %ctx.challenge.id, via = ctx.kind.via(), "login approved");
         Ok(Outcome {
@@ -596,38 +600,38 @@ impl LoginService {
     async fn try_record_failure(&self, ctx: &AnswerContext<'_>) -> Result<LoginError, LoginError> {
         let now = self.now();
         let account_id = ctx.account();
-        let mut tx = self.store.begin_write().await?;
+        // The first statement begins the transaction, the last audit row commits it: three
+        // hand-offs to SQLite's thread for a counted wrong answer.
+        let mut tx = self.store.begin_write_with_first().await?;
         // Read again inside the transaction: concurrent failures must all be counted, and
         // only against an account still enabled, by its phone still active (an
         // administrator may have acted since the first read).
-        let account = tx
-            .account(account_id)
-            .await?
-            .filter(Account::is_enabled)
-            .ok_or(LoginError::UnknownAccount)?;
-        if let Some(device) = ctx.device
-            && !tx.device_is_active(account_id, device).await?
-        {
+        let (account, phone_active) = match ctx.device {
+            Some(device) => tx.account_and_device(account_id, device).await?,
+            None => tx.account(account_id).await?.map(|account| (account, true)),
+        }
+        .filter(|(account, _)| account.is_enabled())
+        .ok_or(LoginError::UnknownAccount)?;
+        if !phone_active {
             return Err(LoginError::PhoneRevoked);
         }
-        let mut ended = false;
-        let reply = match self.lockout.after_failure(account.lock_state(), now) {
+        let (reply, block) = match self.lockout.after_failure(account.lock_state(), now) {
             FailureVerdict::Counted {
                 next,
                 attempts_left,
             } => {
                 tx.set_lock_state(account_id, next).await?;
-                tx.audit(&ctx.entry(
+                tx.audit_and_commit(&ctx.entry(
                     now,
                     AuditEvent::ResponseFailed,
                     Some(format!("attempts_left={attempts_left}")),
                 ))
                 .await?;
                 tracing::info!(account = %account_id, attempts_left, via = ctx.kind.via(), "wrong answer");
-                LoginError::InvalidAnswer {
+                return Ok(LoginError::InvalidAnswer {
                     attempts_left: Some(attempts_left),
                     kind: ctx.kind,
-                }
+                });
             }
             FailureVerdict::NowBlocked { next, block } => {
                 tx.set_lock_state(account_id, next).await?;
@@ -656,16 +660,15 @@ impl LoginService {
                     permanent = block.is_permanent(),
                     "account blocked after too many failed answers"
                 );
-                ended = end_blocked(&mut tx, ctx, block, now).await?;
-                LoginError::blocked(block, now)
+                (LoginError::blocked(block, now), block)
             }
             FailureVerdict::AlreadyBlocked { block } => {
                 tx.audit(&ctx.entry(now, AuditEvent::RefusedBlocked, None))
                     .await?;
-                ended = end_blocked(&mut tx, ctx, block, now).await?;
-                LoginError::blocked(block, now)
+                (LoginError::blocked(block, now), block)
             }
         };
+        let ended = end_blocked(&mut tx, ctx, block, now).await?;
         tx.commit().await?;
         if ended {
             self.notify_challenge(&ctx.challenge.id);

@@ -1,6 +1,8 @@
 //! Accounts and their lockout counters.
 
-use super::conn::Conn;
+use std::collections::HashMap;
+
+use super::conn::{Conn, Flag};
 
 use crate::domain::lockout::LockState;
 
@@ -102,7 +104,56 @@ impl Store {
     }
 }
 
+/// An account, with whether a given device is its active device.
+#[derive(sqlx::FromRow)]
+pub(super) struct AccountCheck {
+    #[sqlx(flatten)]
+    pub(super) account: Account,
+    #[sqlx(try_from = "Flag")]
+    pub(super) device_active: bool,
+}
+
+/// The accounts of `pairs` (account, device), by id, each with whether the device is its
+/// active device: one statement (one hand-off to SQLite's thread) however many.
+pub(super) async fn read_accounts(
+    conn: &mut Conn,
+    pairs: &[(&str, &str)],
+) -> Result<HashMap<String, AccountCheck>, StorageError> {
+    let values = vec!["(?, ?)"; pairs.len()].join(", ");
+    let sql = format!(
+        "WITH q (account_id, device_id) AS (VALUES {values}) \
+         SELECT {ACCOUNT_COLUMNS}, EXISTS (SELECT 1 FROM devices d WHERE d.id = q.device_id \
+         AND d.account_id = q.account_id AND d.revoked_at IS NULL) AS device_active \
+         FROM q JOIN accounts ON accounts.id = q.account_id"
+    );
+    let mut query = sqlx::query_as::<_, AccountCheck>(&sql);
+    for (account, device) in pairs {
+        query = query.bind(*account).bind(*device);
+    }
+    let rows = query.fetch_all(&mut *conn).await?;
+    Ok(rows
+        .into_iter()
+        .map(|check| (check.account.id.clone(), check))
+        .collect())
+}
+
 impl WriteTx {
+    /// The account and whether `device` is its active device, read inside the transaction
+    /// in one statement ([`WriteTx::account`] and [`WriteTx::device_is_active`] in one).
+    pub async fn account_and_device(
+        &mut self,
+        id: &str,
+        device: &str,
+    ) -> Result<Option<(Account, bool)>, StorageError> {
+        let found = read_accounts(&mut self.tx, &[(id, device)])
+            .await?
+            .remove(id)
+            .map(|check| (check.account, check.device_active));
+        // As `account` does (see `set_lock_state`).
+        self.lock_read = found.as_ref().map(|(a, _)| (a.id.clone(), a.lock_state()));
+        Ok(found)
+    }
+
     /// The account, read inside the transaction.
     pub async fn account(&mut self, id: &str) -> Result<Option<Account>, StorageError> {
         let account = sqlx::query_as::<_, Account>(SELECT_ACCOUNT)

@@ -23,15 +23,15 @@
 //! order. A transaction that fails is rolled back and its approvals retried one by one
 //! (`writer.rs`), so a bad one fails alone.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 use std::sync::Arc;
 
-use super::conn::{Conn, Flag};
+use super::conn::Conn;
 
 use crate::domain::challenge::StoredState;
 use crate::domain::lockout::{Block, LockState, LockoutPolicy};
 
-use super::accounts::{ACCOUNT_COLUMNS, Account, write_lock_state};
+use super::accounts::{read_accounts, write_lock_state};
 use super::audit::{Actor, AuditCounters, AuditEntry, AuditEvent, audit_and_commit};
 use super::challenges::{ChallengeCache, Decision, decide};
 use super::writer::{Batch, MAX_BATCH, Tx};
@@ -180,21 +180,16 @@ enum Plan {
     Approve { read: LockState, next: LockState },
 }
 
-/// An account read in the round, with whether the approval's device is its active device.
-#[derive(sqlx::FromRow)]
-struct AccountCheck {
-    #[sqlx(flatten)]
-    account: Account,
-    #[sqlx(try_from = "Flag")]
-    device_active: bool,
-}
-
 /// One transaction for `round` (approvals with distinct accounts and challenges).
 async fn approve_round(conn: &mut Conn, round: &[&Approving]) -> Result<RoundDone, StorageError> {
     // Three hand-offs to SQLite's thread for the round, not five: the `BEGIN` goes with
     // the first statement, the `COMMIT` with the last.
     let mut tx = Tx::begin_with_first(conn).await?;
-    let checks = read_accounts(&mut tx, round).await?;
+    let pairs: Vec<(&str, &str)> = round
+        .iter()
+        .map(|p| (p.approval.account_id.as_str(), p.approval.device_id.as_str()))
+        .collect();
+    let checks = read_accounts(&mut tx, &pairs).await?;
 
     let plans: Vec<Plan> = round
         .iter()
@@ -281,32 +276,6 @@ fn entry(a: &Approval, event: AuditEvent) -> AuditEntry<'_> {
         detail: Some(a.detail.clone()),
         ..AuditEntry::new(a.now, event, a.actor)
     }
-}
-
-/// The round's accounts (by id), each with whether the approval's device is its active
-/// device: one statement.
-async fn read_accounts(
-    conn: &mut Conn,
-    round: &[&Approving],
-) -> Result<HashMap<String, AccountCheck>, StorageError> {
-    let values = vec!["(?, ?)"; round.len()].join(", ");
-    let sql = format!(
-        "WITH q (account_id, device_id) AS (VALUES {values}) \
-         SELECT {ACCOUNT_COLUMNS}, EXISTS (SELECT 1 FROM devices d WHERE d.id = q.device_id \
-         AND d.account_id = q.account_id AND d.revoked_at IS NULL) AS device_active \
-         FROM q JOIN accounts ON accounts.id = q.account_id"
-    );
-    let mut query = sqlx::query_as::<_, AccountCheck>(&sql);
-    for p in round {
-        query = query
-            .bind(&p.approval.account_id)
-            .bind(&p.approval.device_id);
-    }
-    let rows = query.fetch_all(&mut *conn).await?;
-    Ok(rows
-        .into_iter()
-        .map(|check| (check.account.id.clone(), check))
-        .collect())
 }
 
 #[cfg(test)]

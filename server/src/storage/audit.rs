@@ -399,6 +399,15 @@ impl WriteTx {
         Ok(())
     }
 
+    /// Appends a row as the transaction's last statement, which commits it too: on SQLite,
+    /// one hand-off to the connection's thread less than [`WriteTx::audit`] then
+    /// [`WriteTx::commit`]. Nothing is committed when the row cannot be written.
+    pub async fn audit_and_commit(mut self, entry: &AuditEntry<'_>) -> Result<(), StorageError> {
+        self.tx.commit_with_next();
+        self.audit(entry).await?;
+        self.commit().await
+    }
+
     /// Counts the rows of a transaction that just committed.
     pub(super) fn count_audited(&mut self) {
         self.audit_counters.add(&self.audited);

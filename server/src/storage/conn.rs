@@ -23,7 +23,7 @@ use std::fmt;
 
 use futures_util::future::BoxFuture;
 use futures_util::stream::BoxStream;
-use futures_util::{FutureExt as _, StreamExt as _, stream};
+use futures_util::{FutureExt as _, StreamExt as _, TryStreamExt as _, stream};
 use sqlx::any::{
     Any, AnyQueryResult, AnyRow, AnyStatement, AnyTypeInfo, AnyTypeInfoKind, AnyValueRef,
 };
@@ -312,14 +312,17 @@ impl<'c> Executor<'c> for &'c mut Conn {
         // (Never the `COMMIT`: a statement run for one row may stop before its end.)
         match self.inline_text(text, false) {
             Cow::Borrowed(sql) if !due => self.backend.fetch_optional(sql, persistent, arguments),
+            // Run whole: with a `BEGIN` before it, the backend's own `fetch_optional` would
+            // stop at the `BEGIN`'s result, before the statement ran.
             text => async move {
                 self.settle().await;
-                let result = self
+                let results: Result<Vec<_>, _> = self
                     .backend
-                    .fetch_optional(&text, persistent, arguments)
+                    .fetch_many(&text, persistent, arguments)
+                    .try_collect()
                     .await;
-                self.after_statement(result.is_ok());
-                result
+                self.after_statement(results.is_ok());
+                Ok(results?.into_iter().find_map(Either::right))
             }
             .boxed(),
         }

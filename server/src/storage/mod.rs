@@ -274,8 +274,21 @@ impl Store {
     /// Starts a write transaction (`BEGIN IMMEDIATE`). Dropping it without
     /// [`WriteTx::commit`] rolls everything back.
     pub async fn begin_write(&self) -> Result<WriteTx, StorageError> {
-        Ok(WriteTx {
-            tx: self.writer.begin().await?,
+        Ok(self.write_tx(self.writer.begin().await?))
+    }
+
+    /// A write transaction whose `BEGIN IMMEDIATE` goes with its first statement on SQLite
+    /// (one hand-off to SQLite's thread less; PostgreSQL begins at once): the database's
+    /// write lock is taken by that statement, not here. For the transactions of the login
+    /// path, whose first statement follows at once; end them with
+    /// [`WriteTx::audit_and_commit`] where an audit row is the last statement.
+    pub async fn begin_write_with_first(&self) -> Result<WriteTx, StorageError> {
+        Ok(self.write_tx(self.writer.begin_with_first().await?))
+    }
+
+    fn write_tx(&self, tx: writer::Tx<OwnedMutexGuard<Conn>>) -> WriteTx {
+        WriteTx {
+            tx,
             challenges: Arc::clone(&self.challenges),
             decided: Vec::new(),
             devices: Arc::clone(&self.devices),
@@ -283,7 +296,7 @@ impl Store {
             lock_read: None,
             audited: Vec::new(),
             audit_counters: Arc::clone(&self.audit_counters),
-        })
+        }
     }
 
     /// Checkpoints SQLite's WAL into the database file (the connections close when the last

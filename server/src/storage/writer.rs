@@ -61,6 +61,14 @@ impl Writer {
         Tx::begin(self.lock_owned().await).await
     }
 
+    /// Starts a write transaction that begins with its first statement
+    /// ([`Tx::begin_with_first`]).
+    pub(super) async fn begin_with_first(
+        &self,
+    ) -> Result<Tx<OwnedMutexGuard<Conn>>, StorageError> {
+        Tx::begin_with_first(self.lock_owned().await).await
+    }
+
     /// Writes `item` with the items of the same kind waiting in `queue` (see the module
     /// docs); returns its own output once written.
     pub(super) async fn submit<B: Batch>(
@@ -478,6 +486,18 @@ mod tests {
         tx.commit().await.expect("commit");
         drop(tx);
         assert_eq!(rows(&writer).await, [1, 2, 3, 6, 7]);
+        // A first statement that reads one row (`fetch_optional`, `fetch_one`) runs and
+        // finds it: the `BEGIN` before it in its text does not stand for its result.
+        let mut tx = begun_with_first(&writer).await;
+        let found: Option<i64> = sqlx::query_scalar("SELECT n FROM t WHERE n = 6")
+            .fetch_optional(&mut *tx)
+            .await
+            .expect("first statement");
+        assert_eq!(found, Some(6));
+        insert(&mut tx, 8).await.expect("then a write");
+        tx.commit().await.expect("commit");
+        drop(tx);
+        assert_eq!(rows(&writer).await, [1, 2, 3, 6, 7, 8]);
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -563,6 +563,61 @@ impl Drop for ServerProcess {
     }
 }
 
+/// The name and nice value of each thread of process `pid` (Linux's /proc).
+#[cfg(target_os = "linux")]
+fn threads_nice(pid: u32) -> Vec<(String, i32)> {
+    let tasks = std::fs::read_dir(format!("/proc/{pid}/task")).expect("/proc/PID/task");
+    tasks
+        .map(|task| {
+            let task = task.expect("task").path();
+            let name = std::fs::read_to_string(task.join("comm")).expect("comm");
+            let stat = std::fs::read_to_string(task.join("stat")).expect("stat");
+            // Fields after the name's closing parenthesis start at the 3rd; nice is the 19th.
+            let after_name = stat.rsplit_once(") ").expect("stat fields").1;
+            let nice = after_name.split(' ').nth(16).expect("nice field");
+            (name.trim().to_owned(), nice.parse().expect("a number"))
+        })
+        .collect()
+}
+
+#[cfg(target_os = "linux")]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_request_threads_give_way_to_the_database_threads() {
+    for (setting, steps) in [(None, 10), (Some("3"), 3), (Some("0"), 0)] {
+        let env: Vec<_> = setting
+            .map(|n| ("TIGR_WORKER_NICE", n))
+            .into_iter()
+            .collect();
+        let server = ServerProcess::start((1024, 1024), &env);
+        let threads = threads_nice(server.child.id());
+        let process = threads
+            .iter()
+            .find(|(name, _)| name == "tigr-server")
+            .expect("the main thread")
+            .1;
+        let of = |prefix: &str| -> Vec<i32> {
+            threads
+                .iter()
+                .filter(|(name, _)| name.starts_with(prefix))
+                .map(|(_, nice)| *nice)
+                .collect()
+        };
+        let (database, workers) = (of("sqlx-sqlite"), of("tokio-"));
+        assert!(database.len() >= 2, "writer and readers: {threads:?}");
+        assert!(!workers.is_empty(), "{threads:?}");
+        assert!(
+            database.iter().all(|&nice| nice == process),
+            "the database's threads keep the process's priority: {threads:?}"
+        );
+        let lowered = (process + steps).min(19);
+        assert!(
+            workers.iter().all(|&nice| nice == lowered),
+            "{setting:?}: request threads {steps} steps lower: {threads:?}\n{}",
+            server.log()
+        );
+    }
+}
+
 /// Opens `count` connections to `addr` that send nothing (the kernel's listen queue holds
 /// those the server has not accepted).
 async fn idle_connections(addr: SocketAddr, count: usize) -> Vec<TcpStream> {

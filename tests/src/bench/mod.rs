@@ -1463,10 +1463,10 @@ pub fn run(args: Args) -> anyhow::Result<u64> {
         None => {
             let dir = tempfile::tempdir()?;
             let config = Config::for_tests(dir.path());
-            let runtime = tokio::runtime::Builder::new_multi_thread()
+            // As the server binary builds it, the store opened from this thread.
+            let runtime = tigr_server::runtime::builder(config.worker_nice)
                 .worker_threads(args.server_threads.max(1))
                 .thread_name("tigr-srv")
-                .enable_all()
                 .build()?;
             let server = runtime.block_on(RunningServer::start(config.clone()))?;
             let config = server.config().clone();

@@ -20,6 +20,7 @@ import org.junit.jupiter.api.Assertions.assertNotEquals
 import org.junit.jupiter.api.Assertions.assertNull
 import org.junit.jupiter.api.Assertions.assertTrue
 import org.junit.jupiter.api.Test
+import org.junit.jupiter.api.io.TempDir
 import org.junit.jupiter.api.assertThrows
 
 /**
@@ -29,9 +30,13 @@ import org.junit.jupiter.api.assertThrows
  * process. No server: OTP accounts never talk to one.
  */
 class OtpAccountsTest {
+    /** Removed by JUnit when the tests are done: each phone's folder is made inside it. */
+    @field:TempDir
+    lateinit var folders: Path
+
     private fun newPhone(
         protector: KeyProtector? = AesKeyProtector(),
-        dir: Path = Files.createTempDirectory("tigr-otp"),
+        dir: Path = Files.createTempDirectory(folders, "tigr-otp"),
     ): Authenticator = Authenticator(dir.toString(), protector, "fr")
 
     /** Adds the one account of [uri] and returns it. */
@@ -103,7 +108,7 @@ class OtpAccountsTest {
 
     @Test
     fun `hotp counters move only when a code is asked for, and survive a restart`() {
-        val dir = Files.createTempDirectory("tigr-otp")
+        val dir = Files.createTempDirectory(folders, "tigr-otp")
         val protector = AesKeyProtector()
         val phone = newPhone(protector, dir)
         val secret = "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ"
@@ -216,7 +221,7 @@ class OtpAccountsTest {
 
     @Test
     fun `otp secrets need the key protector`() {
-        val dir = Files.createTempDirectory("tigr-otp")
+        val dir = Files.createTempDirectory(folders, "tigr-otp")
         val phone = newPhone(AesKeyProtector(), dir)
         val account = phone.addOne("otpauth://totp/ESEA:c.leroy?secret=JBSWY3DPEHPK3PXP&issuer=ESEA")
         val file = Files.readAllBytes(dir.resolve("tigr-otp.bin")).toString(Charsets.ISO_8859_1)

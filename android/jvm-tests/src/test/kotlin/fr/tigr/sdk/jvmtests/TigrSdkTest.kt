@@ -37,6 +37,7 @@ import org.junit.jupiter.api.Assertions.assertTrue
 import org.junit.jupiter.api.BeforeAll
 import org.junit.jupiter.api.Test
 import org.junit.jupiter.api.TestInstance
+import org.junit.jupiter.api.io.TempDir
 import org.junit.jupiter.api.assertThrows
 
 /** What an Android app does with the Android Keystore: AES-GCM under a key the SDK never sees. */
@@ -81,6 +82,10 @@ class BuggyKeyProtector : KeyProtector {
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class TigrSdkTest {
+    /** Removed by JUnit when the tests are done: each phone's folder is made inside it. */
+    @field:TempDir
+    lateinit var folders: Path
+
     private lateinit var server: TestServer
     private val accounts = AtomicInteger()
     private val pin = "2580"
@@ -100,7 +105,7 @@ class TigrSdkTest {
     /** The app's clock, in Unix seconds: what it hands to `errorMessage` and `minutesUntil`. */
     private fun now(): Long = System.currentTimeMillis() / 1000
 
-    private fun newPhone(protector: KeyProtector? = null, dir: Path = Files.createTempDirectory("tigr-phone")): Authenticator =
+    private fun newPhone(protector: KeyProtector? = null, dir: Path = Files.createTempDirectory(folders, "tigr-phone")): Authenticator =
         Authenticator(dir.toString(), protector, "fr")
 
     /** Admin invites, phone scans, user picks a PIN. */
@@ -237,7 +242,7 @@ class TigrSdkTest {
 
     @Test
     fun `offline code computed without network is accepted by the server`() {
-        val storage = Files.createTempDirectory("tigr-offline-phone")
+        val storage = Files.createTempDirectory(folders, "tigr-offline-phone")
         val account = newPhone(dir = storage).use { enrolled(it) }
         val challenge = server.createChallenge()
 
@@ -334,7 +339,7 @@ class TigrSdkTest {
 
     @Test
     fun `failing key protectors give KeyStore errors, never a crash`() {
-        val storage = Files.createTempDirectory("tigr-keystore-phone")
+        val storage = Files.createTempDirectory(folders, "tigr-keystore-phone")
         val good = AesKeyProtector()
         val account = newPhone(good, storage).use { enrolled(it) }
         // The vault on disk is wrapped: the software key file is not used with a protector.
