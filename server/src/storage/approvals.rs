@@ -96,9 +96,9 @@ pub(super) struct Approving {
 /// Approvals, one transaction per round (see the module docs); the cache and the audit
 /// counters follow each commit.
 #[derive(Debug)]
-struct Approvals {
-    cache: Arc<ChallengeCache>,
-    counters: Arc<AuditCounters>,
+pub(super) struct Approvals {
+    pub(super) cache: Arc<ChallengeCache>,
+    pub(super) counters: Arc<AuditCounters>,
 }
 
 impl Batch for Approvals {
@@ -135,12 +135,8 @@ impl Store {
             approval,
             policy: *policy,
         };
-        let batch = Approvals {
-            cache: Arc::clone(&self.challenges),
-            counters: Arc::clone(&self.audit_counters),
-        };
         self.writer
-            .submit(&self.queues.approvals, item, batch)
+            .submit(&self.queues.approvals, item, || self.waiting_writes())
             .await
     }
 }
@@ -187,7 +183,12 @@ async fn approve_round(conn: &mut Conn, round: &[&Approving]) -> Result<RoundDon
     let mut tx = Tx::begin_with_first(conn).await?;
     let pairs: Vec<(&str, &str)> = round
         .iter()
-        .map(|p| (p.approval.account_id.as_str(), p.approval.device_id.as_str()))
+        .map(|p| {
+            (
+                p.approval.account_id.as_str(),
+                p.approval.device_id.as_str(),
+            )
+        })
         .collect();
     let checks = read_accounts(&mut tx, &pairs).await?;
 

@@ -263,8 +263,9 @@ impl Store {
             decided_at: None,
             blocked_until: None,
         };
-        let batch = Inserts(Arc::clone(&self.challenges));
-        self.writer.submit(&self.queues.inserts, row, batch).await
+        self.writer
+            .submit(&self.queues.inserts, row, || self.waiting_writes())
+            .await
     }
 
     /// The challenge with this identifier (from memory when this process issued it).
@@ -291,8 +292,9 @@ impl Store {
             id: id.to_owned(),
             now,
         };
-        let batch = Scans(Arc::clone(&self.challenges));
-        self.writer.submit(&self.queues.scans, scan, batch).await
+        self.writer
+            .submit(&self.queues.scans, scan, || self.waiting_writes())
+            .await
     }
 
     /// Deletes challenges that expired before `before`; returns how many.

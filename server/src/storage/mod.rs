@@ -166,6 +166,42 @@ struct Queues {
     sessions: writer::Queue<SessionOpening, SessionOpened>,
 }
 
+/// Every write that waited for the writer, of every kind, taken by the caller that got it:
+/// its turn writes them kind after kind, in the order a login makes them (a challenge, its
+/// scan, its approval, the session it opens; an OpenID Connect request, its code, its
+/// token), so that a write never waits for one of a later kind taken in the same turn.
+struct WaitingWrites {
+    inserts: writer::Taken<challenges::Inserts>,
+    scans: writer::Taken<challenges::Scans>,
+    approvals: writer::Taken<approvals::Approvals>,
+    sessions: writer::Taken<session_opens::SessionOpens>,
+    pending: writer::Taken<oidc::PendingInserts>,
+    codes: writer::Taken<oidc_grants::CodeGrants>,
+    tokens: writer::Taken<oidc_grants::TokenGrants>,
+}
+
+impl writer::Turn for WaitingWrites {
+    fn len(&self) -> usize {
+        self.inserts.len()
+            + self.scans.len()
+            + self.approvals.len()
+            + self.sessions.len()
+            + self.pending.len()
+            + self.codes.len()
+            + self.tokens.len()
+    }
+
+    async fn write(self, conn: &mut Conn) {
+        self.inserts.write(conn).await;
+        self.scans.write(conn).await;
+        self.approvals.write(conn).await;
+        self.sessions.write(conn).await;
+        self.pending.write(conn).await;
+        self.codes.write(conn).await;
+        self.tokens.write(conn).await;
+    }
+}
+
 /// What [`Store::open`] found.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum OpenOutcome {
@@ -246,6 +282,34 @@ impl Store {
             queues: Arc::default(),
             audit_counters: Arc::default(),
             path,
+        }
+    }
+
+    /// Takes every write waiting for the writer, for one turn of it (see `writer.rs`).
+    fn waiting_writes(&self) -> WaitingWrites {
+        let queues = &self.queues;
+        let counters = || Arc::clone(&self.audit_counters);
+        WaitingWrites {
+            inserts: queues
+                .inserts
+                .take(challenges::Inserts(Arc::clone(&self.challenges))),
+            scans: queues
+                .scans
+                .take(challenges::Scans(Arc::clone(&self.challenges))),
+            approvals: queues.approvals.take(approvals::Approvals {
+                cache: Arc::clone(&self.challenges),
+                counters: counters(),
+            }),
+            sessions: queues.sessions.take(session_opens::SessionOpens {
+                counters: counters(),
+            }),
+            pending: queues.pending.take(oidc::PendingInserts),
+            codes: queues.codes.take(oidc_grants::CodeGrants {
+                counters: counters(),
+            }),
+            tokens: queues.tokens.take(oidc_grants::TokenGrants {
+                counters: counters(),
+            }),
         }
     }
 

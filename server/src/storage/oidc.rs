@@ -233,7 +233,7 @@ impl Store {
     /// changes with it).
     pub async fn insert_oidc_pending(&self, p: &PendingRequest) -> Result<(), StorageError> {
         self.writer
-            .submit(&self.queues.pending, p.clone(), PendingInserts)
+            .submit(&self.queues.pending, p.clone(), || self.waiting_writes())
             .await
     }
 

@@ -95,14 +95,14 @@ pub enum TokenGrantOutcome {
 
 /// Codes, one transaction per round (see the module docs).
 #[derive(Debug)]
-struct CodeGrants {
-    counters: Arc<AuditCounters>,
+pub(super) struct CodeGrants {
+    pub(super) counters: Arc<AuditCounters>,
 }
 
 /// Access tokens, one transaction per round (see the module docs).
 #[derive(Debug)]
-struct TokenGrants {
-    counters: Arc<AuditCounters>,
+pub(super) struct TokenGrants {
+    pub(super) counters: Arc<AuditCounters>,
 }
 
 impl Batch for CodeGrants {
@@ -208,10 +208,9 @@ impl Store {
         &self,
         grant: CodeGrant,
     ) -> Result<CodeGrantOutcome, StorageError> {
-        let batch = CodeGrants {
-            counters: Arc::clone(&self.audit_counters),
-        };
-        self.writer.submit(&self.queues.codes, grant, batch).await
+        self.writer
+            .submit(&self.queues.codes, grant, || self.waiting_writes())
+            .await
     }
 
     /// Issues the access token of `grant` if its code is still unused (the single-use
@@ -220,10 +219,9 @@ impl Store {
         &self,
         grant: TokenGrant,
     ) -> Result<TokenGrantOutcome, StorageError> {
-        let batch = TokenGrants {
-            counters: Arc::clone(&self.audit_counters),
-        };
-        self.writer.submit(&self.queues.tokens, grant, batch).await
+        self.writer
+            .submit(&self.queues.tokens, grant, || self.waiting_writes())
+            .await
     }
 }
 

@@ -92,8 +92,8 @@ pub enum SessionOpened {
 
 /// Openings, one transaction per round (see the module docs).
 #[derive(Debug)]
-struct SessionOpens {
-    counters: Arc<AuditCounters>,
+pub(super) struct SessionOpens {
+    pub(super) counters: Arc<AuditCounters>,
 }
 
 /// An account read in the round, with whether the opening's phone check passed.
@@ -187,11 +187,8 @@ impl Store {
         &self,
         opening: SessionOpening,
     ) -> Result<SessionOpened, StorageError> {
-        let batch = SessionOpens {
-            counters: Arc::clone(&self.audit_counters),
-        };
         self.writer
-            .submit(&self.queues.sessions, opening, batch)
+            .submit(&self.queues.sessions, opening, || self.waiting_writes())
             .await
     }
 }
