@@ -12,7 +12,7 @@
 //!   writes them kind after kind in rounds, one statement or one transaction per round
 //!   ([`Batch::write`]), so that a burst costs one round trip instead of one each, and the
 //!   writer changes hands once per turn rather than once per kind (each hand-over wakes a
-//!   task, which under load waits for a worker: 160 µs on average at 3,900 logins/s, a
+//!   task, which under load waits for a worker: 160 µs on average at 3,900 login flows/s, a
 //!   third of the writer's time when each kind took its own turn). A round that fails is
 //!   retried item by item, so a bad item fails alone. Each caller returns once its own
 //!   item is written. A caller whose item was written in someone else's turn leaves the
