@@ -131,7 +131,9 @@ impl Store {
     /// Deletes the records of `channel` forgotten at `now` (last failure a week old, no
     /// pause in force), then, beyond `max_records`, those that stop mattering first (by the
     /// end of their pause, else their last failure): a flood of garbage IDs cannot grow the
-    /// table without bound, and lifts long pauses last. Returns how many went.
+    /// table without bound, and lifts long pauses last. Returns how many went. One write
+    /// transaction: the count and the deletes of two instances purging at once cannot
+    /// interleave (each would delete the excess, lifting pauses still in force).
     pub async fn purge_records(
         &self,
         channel: PauseChannel,
@@ -139,7 +141,8 @@ impl Store {
         max_records: i64,
     ) -> Result<u64, StorageError> {
         let table = channel.table();
-        let mut conn = self.write_conn().await;
+        let mut tx = self.begin_write().await?;
+        let conn: &mut Conn = &mut tx.tx;
         let old = sqlx::query(&format!(
             "DELETE FROM {table} WHERE last_failure_at <= ? \
              AND (paused_until IS NULL OR paused_until <= ?)"
@@ -153,18 +156,20 @@ impl Store {
             .fetch_one(&mut *conn)
             .await?;
         let excess = count - max_records.max(0);
-        if excess <= 0 {
-            return Ok(old);
-        }
-        let over = sqlx::query(&format!(
-            "DELETE FROM {table} WHERE tigr_id_key IN (SELECT tigr_id_key FROM {table} \
-             ORDER BY CASE WHEN paused_until > last_failure_at THEN paused_until \
-             ELSE last_failure_at END LIMIT ?)"
-        ))
-        .bind(excess)
-        .execute(&mut *conn)
-        .await?
-        .rows_affected();
+        let over = if excess > 0 {
+            sqlx::query(&format!(
+                "DELETE FROM {table} WHERE tigr_id_key IN (SELECT tigr_id_key FROM {table} \
+                 ORDER BY CASE WHEN paused_until > last_failure_at THEN paused_until \
+                 ELSE last_failure_at END LIMIT ?)"
+            ))
+            .bind(excess)
+            .execute(&mut *conn)
+            .await?
+            .rows_affected()
+        } else {
+            0
+        };
+        tx.commit().await?;
         Ok(old + over)
     }
 }
@@ -421,5 +426,28 @@ mod tests {
         );
         // Nothing more to do.
         assert_eq!(store.purge_offline_records(NOW, 3).await.expect("purge"), 0);
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn the_purge_waits_for_the_database_write_lock() {
+        let (dir, store) = store().await;
+        let mut tx = store.begin_write().await.expect("begin");
+        tx.set_offline_record(b"old", None, counted(3, NOW - OFFLINE_MEMORY_SECONDS))
+            .await
+            .expect("old");
+        tx.commit().await.expect("commit");
+        // Another instance (or command) holds the write lock: SQLite's, or on PostgreSQL
+        // the instances' advisory lock, which only a write transaction takes.
+        let url = super::super::postgres::test_database_url(dir.path(), "t.db");
+        let (other, _) = Store::open(&url).await.expect("second store");
+        let held = other.begin_write().await.expect("the other's transaction");
+        let purge = tokio::spawn({
+            let store = store.clone();
+            async move { store.purge_offline_records(NOW, 100).await }
+        });
+        tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+        assert!(!purge.is_finished(), "the purge waits for the lock");
+        drop(held);
+        assert_eq!(purge.await.expect("task").expect("purge"), 1);
     }
 }
