@@ -53,18 +53,28 @@ mod tests {
         getpriority_process(Some(gettid())).expect("getpriority")
     }
 
+    /// The nice value a worker thread of `runtime` runs at.
+    fn nice_of_a_worker(runtime: &tokio::runtime::Runtime) -> i32 {
+        runtime
+            .block_on(async { tokio::spawn(async { nice_of_this_thread() }).await })
+            .expect("worker task")
+    }
+
+    /// A runtime of one worker, `steps` below this thread.
+    fn one_worker(steps: u8) -> tokio::runtime::Runtime {
+        super::builder(steps)
+            .worker_threads(1)
+            .build()
+            .expect("runtime")
+    }
+
     #[test]
     fn workers_run_lower_than_the_building_thread_which_keeps_its_priority() {
         // A thread of its own: the test harness's threads are shared with other tests.
         std::thread::spawn(|| {
             let before = nice_of_this_thread();
-            let runtime = super::builder(3)
-                .worker_threads(1)
-                .build()
-                .expect("runtime");
-            let worker = runtime
-                .block_on(async { tokio::spawn(async { nice_of_this_thread() }).await })
-                .expect("worker task");
+            let runtime = one_worker(3);
+            let worker = nice_of_a_worker(&runtime);
             let blocking = runtime
                 .block_on(async { tokio::task::spawn_blocking(nice_of_this_thread).await })
                 .expect("blocking task");
@@ -76,14 +86,7 @@ mod tests {
             assert_eq!(blocking, (before + 3).min(19), "blocking thread");
             assert_eq!(nice_of_this_thread(), before, "the building thread");
             assert_eq!(started_here, before, "threads it starts");
-            let same = super::builder(0)
-                .worker_threads(1)
-                .build()
-                .expect("runtime");
-            let worker = same
-                .block_on(async { tokio::spawn(async { nice_of_this_thread() }).await })
-                .expect("worker task");
-            assert_eq!(worker, before, "0: same priority");
+            assert_eq!(nice_of_a_worker(&one_worker(0)), before, "0: same priority");
         })
         .join()
         .expect("test thread");
