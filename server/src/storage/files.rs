@@ -25,6 +25,32 @@ pub struct LoosePermission {
     pub wanted: u32,
 }
 
+/// Waits for, then holds, an exclusive advisory lock (`flock`) on the folder of `database`,
+/// released when the returned file is dropped. Two processes opening the same database at
+/// once (the server and the `enroll` command, two servers started together) would otherwise
+/// both apply the same migration, and one of them fail half-way with "table … already
+/// exists". The folder, not the database file: closing a descriptor of the database file
+/// would drop the POSIX locks SQLite holds on it in this process.
+pub(super) async fn lock_for_migrations(database: &Path) -> Result<std::fs::File, StorageError> {
+    let folder = match database.parent() {
+        Some(parent) if !parent.as_os_str().is_empty() => parent.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    let failed = |source| StorageError::MigrationLock {
+        path: folder.display().to_string(),
+        source,
+    };
+    let locking = folder.clone();
+    tokio::task::spawn_blocking(move || {
+        let file = std::fs::File::open(&locking)?;
+        file.lock()?;
+        Ok(file)
+    })
+    .await
+    .map_err(|joined| failed(std::io::Error::other(joined)))?
+    .map_err(failed)
+}
+
 /// Creates the folders above `database` (0700 for those it creates) and the database file
 /// itself (empty, 0600) when missing.
 pub(super) fn prepare(database: &Path) -> Result<(), StorageError> {

@@ -107,6 +107,15 @@ pub enum StorageError {
         /// The I/O failure.
         source: std::io::Error,
     },
+    /// The lock that keeps two processes from migrating the same database at once could not
+    /// be taken.
+    #[error("cannot lock the database folder {path} for its migrations: {source}")]
+    MigrationLock {
+        /// The folder.
+        path: String,
+        /// The I/O failure.
+        source: std::io::Error,
+    },
     /// The PostgreSQL database holds tables but no Tigr migrations: another application's.
     #[error("{0} is not a Tigr database (it holds tables but no Tigr migrations)")]
     NotTigr(String),
@@ -242,6 +251,12 @@ impl Store {
         if !in_memory {
             files::prepare(&path)?;
         }
+        // Held until the schema is up to date (see `files.rs`).
+        let migrating = if in_memory {
+            None
+        } else {
+            Some(files::lock_for_migrations(&path).await?)
+        };
         let writer = options.connect().await?;
         // Through a pool: `Migrator::run` on a bare `&mut SqliteConnection` makes every
         // future that opens a store fail `Send` checks (higher-ranked lifetime inference).
@@ -251,6 +266,7 @@ impl Store {
             .await?;
         MIGRATOR.run(&migrator).await?;
         migrator.close().await;
+        drop(migrating);
         // (sqlx names in-memory databases and shares their cache, so the readers of an
         // in-memory store see the writer's database.)
         let mut readers = Vec::new();
@@ -510,6 +526,33 @@ pub(super) async fn enroll(store: &Store, account: &str, at: i64) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Each round: four stores open one new database file at once, as two servers started
+    /// together would; every open succeeds and the schema is complete (without the lock,
+    /// about half of them failed with "table … already exists").
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn stores_opening_a_new_database_at_once_migrate_it_once() {
+        for _ in 0..5 {
+            let dir = tempfile::tempdir().expect("dir");
+            let url = format!("sqlite://{}/tigr.db", dir.path().display());
+            let opening: Vec<_> = (0..4)
+                .map(|_| {
+                    let url = url.clone();
+                    tokio::spawn(async move { Store::open(&url).await })
+                })
+                .collect();
+            let mut outcomes = Vec::new();
+            for task in opening {
+                let (store, outcome) = task.await.expect("task").expect("opened");
+                outcomes.push(outcome);
+                store.close().await;
+            }
+            assert!(outcomes.contains(&OpenOutcome::Created), "{outcomes:?}");
+            let report = migrate(&url).await.expect("migrate");
+            assert_eq!(report.before, Some(latest_schema_version()));
+            assert_eq!(report.after, latest_schema_version());
+        }
+    }
 
     #[test]
     fn in_memory_urls_are_recognised() {
