@@ -70,7 +70,16 @@ pub enum MaintenanceError {
     PostgresBackup,
     /// The database refused or failed a statement.
     #[error(transparent)]
-    Storage(#[from] StorageError),
+    Storage(StorageError),
+}
+
+impl From<StorageError> for MaintenanceError {
+    fn from(error: StorageError) -> Self {
+        match error {
+            StorageError::NotTigr(database) => Self::NotTigr(database.into()),
+            error => Self::Storage(error),
+        }
+    }
 }
 
 impl From<sqlx::Error> for MaintenanceError {
@@ -194,10 +203,7 @@ async fn migrate_postgres_on(
     conn: &mut PgConnection,
     url: &str,
 ) -> Result<MigrationReport, MaintenanceError> {
-    let before = postgres::schema_version(conn).await?;
-    if before.is_none() && postgres::has_tables(conn).await? {
-        return Err(MaintenanceError::NotTigr(postgres::redacted(url).into()));
-    }
+    let before = postgres::tigr_version(conn, url).await?;
     let known = postgres::latest_version();
     if let Some(database) = before.filter(|v| *v > known) {
         return Err(MaintenanceError::NewerSchema { database, known });

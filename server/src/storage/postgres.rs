@@ -40,12 +40,7 @@ pub(super) async fn open(
         .max_connections(1)
         .connect_with(options.clone())
         .await?;
-    {
-        let mut conn = migrator.acquire().await?;
-        if schema_version(&mut conn).await?.is_none() && has_tables(&mut conn).await? {
-            return Err(StorageError::NotTigr(redacted(url)));
-        }
-    }
+    tigr_version(&mut *migrator.acquire().await?, url).await?;
     MIGRATOR.run(&migrator).await?;
     migrator.close().await;
     let writer = options.connect().await?.into();
@@ -59,6 +54,19 @@ pub(super) async fn open(
 /// The newest schema version of the PostgreSQL migrations.
 pub(super) fn latest_version() -> i64 {
     MIGRATOR.iter().map(|m| m.version).max().unwrap_or(0)
+}
+
+/// The last migration applied (`None`: an empty database); refused when the database holds
+/// tables but no Tigr migrations: another application's, never to be migrated.
+pub(super) async fn tigr_version(
+    conn: &mut PgConnection,
+    url: &str,
+) -> Result<Option<i64>, StorageError> {
+    let version = schema_version(conn).await?;
+    if version.is_none() && has_tables(conn).await? {
+        return Err(StorageError::NotTigr(redacted(url)));
+    }
+    Ok(version)
 }
 
 /// The last migration applied, `None` when the database has no migration table.
@@ -80,7 +88,7 @@ pub(super) async fn schema_version(conn: &mut PgConnection) -> Result<Option<i64
 }
 
 /// True when the database's schema holds any table.
-pub(super) async fn has_tables(conn: &mut PgConnection) -> Result<bool, StorageError> {
+async fn has_tables(conn: &mut PgConnection) -> Result<bool, StorageError> {
     Ok(sqlx::query_scalar::<_, bool>(
         "SELECT EXISTS (SELECT 1 FROM information_schema.tables \
          WHERE table_schema = current_schema())",
