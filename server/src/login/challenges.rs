@@ -225,8 +225,11 @@ impl LoginService {
     }
 
     /// `POST .../context`: the phone proves it read the QR (`nonce`) and gets what to show
-    /// before the PIN. Marks the challenge scanned. `browser_summary` is empty when the
-    /// browser is unknown (the HTTP layer words it).
+    /// before the PIN. Marks the challenge scanned, behind the reply: the state only tells
+    /// the browser that a phone read its QR (an approval takes a pending challenge as well),
+    /// so the phone does not wait for a turn of the writer to show it (see
+    /// docs/benchmarks.md). `browser_summary` is empty when the browser is unknown (the HTTP
+    /// layer words it).
     pub async fn context(&self, id: &str, nonce: &str) -> Result<LoginContext, LoginError> {
         let challenge = self.challenge(id).await?;
         // A wrong nonce looks exactly like an unknown challenge.
@@ -235,8 +238,17 @@ impl LoginService {
         }
         let now = self.now();
         challenge.check_open(now)?;
-        if challenge.state == StoredState::Pending && self.store.mark_scanned(id, now).await? {
-            self.hub.notify(&Topic::Challenge(id.to_owned()));
+        if challenge.state == StoredState::Pending {
+            let service = self.clone();
+            let id = id.to_owned();
+            // Detached: the write goes on when the phone's request ends.
+            drop(tokio::spawn(async move {
+                match service.store.mark_scanned(&id, now).await {
+                    Ok(true) => service.hub.notify(&Topic::Challenge(id)),
+                    Ok(false) => {}
+                    Err(error) => tracing::warn!(%error, "a scan could not be recorded"),
+                }
+            }));
         }
         Ok(LoginContext {
             challenge_id: challenge.id,

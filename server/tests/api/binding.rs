@@ -44,7 +44,7 @@ async fn wrong_nonce_is_an_unknown_challenge() {
         )
         .await;
     assert_eq!(status, 200);
-    assert_eq!(s.state(&c).await, "scanned");
+    s.wait_for_state(&c, "scanned").await;
 }
 
 #[tokio::test]
@@ -154,6 +154,39 @@ async fn the_phone_sees_the_context_before_the_pin() {
         .post_lang(&path, &json!({ "nonce": c.nonce }), None, Some("en"))
         .await;
     assert_eq!(en["browser_summary"], "Unknown browser");
+}
+
+/// The phone shows the context without waiting for the scan to be written: with the
+/// database's write lock held elsewhere (another instance, an administrator's command), the
+/// context is answered while the challenge is still `pending`; the browser sees it `scanned`
+/// once the lock is let go, and the phone's approval goes through. (When the context waited
+/// for the scan, it waited for the lock: on SQLite 5 s, then 500; on PostgreSQL for good.)
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_context_does_not_wait_for_the_scan_to_be_written() {
+    let s = TestServer::start().await;
+    let phone = s.enroll("alice").await;
+    let c = s.challenge().await;
+    let held = s.hold_write_lock().await;
+    let path = format!("/login/challenges/{}/context", c.id);
+    // (The limit only ends a test that would hang; it measures nothing.)
+    let (status, context) = tokio::time::timeout(
+        Duration::from_secs(60),
+        s.post(&path, &json!({ "nonce": c.nonce }), None),
+    )
+    .await
+    .expect("the context is answered while the lock is held");
+    assert_eq!(status, 200, "{context}");
+    assert_eq!(context["challenge_id"], c.id.as_str());
+    assert_eq!(
+        s.state(&c).await,
+        "pending",
+        "not written while the lock is held"
+    );
+    held.rollback().await.expect("let go");
+    s.wait_for_state(&c, "scanned").await;
+    let (status, body) = s.respond(&c, &phone.approve(s.origin(), &c)).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(s.state(&c).await, "approved");
 }
 
 #[tokio::test]

@@ -212,6 +212,39 @@ impl TestServer {
             .await
             .expect("database opens")
     }
+
+    /// Takes the database's write lock, as another instance or an administrator's command
+    /// would, until the returned transaction ends: on PostgreSQL the instances' advisory
+    /// lock, on SQLite the file's (a deferred transaction takes it at its first write).
+    #[allow(dead_code)] // not every suite's
+    pub async fn hold_write_lock(&self) -> sqlx::Transaction<'static, sqlx::Any> {
+        let mut held = self.db().await.begin().await.expect("begin");
+        if self.on_postgres() {
+            sqlx::query("SELECT pg_advisory_xact_lock($1)")
+                .bind(tigr_server::storage::WRITE_LOCK)
+                .execute(&mut *held)
+                .await
+                .expect("the instances' write lock");
+        } else {
+            sqlx::query("UPDATE accounts SET display_name = display_name WHERE id = ''")
+                .execute(&mut *held)
+                .await
+                .expect("the write lock");
+        }
+        held
+    }
+
+    /// Waits (10 s at most) until the challenge's browser sees it in `state`.
+    #[allow(dead_code)] // not every suite's
+    pub async fn wait_for_state(&self, c: &Challenge, state: &str) {
+        for _ in 0..500 {
+            if self.state(c).await == state {
+                return;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
+        panic!("{} never {state}: {}", c.id, self.state(c).await);
+    }
 }
 
 pub async fn read(response: reqwest::Response) -> (u16, Value) {

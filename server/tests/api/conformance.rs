@@ -63,6 +63,7 @@ async fn the_status_carries_the_account_only_once_approved() {
     assert_eq!(keys(&status(&s, &pending).await), ["expires_at", "state"]);
     let scanned = s.challenge().await;
     context(&s, &scanned).await;
+    s.wait_for_state(&scanned, "scanned").await;
     let body = status(&s, &scanned).await;
     assert_eq!(
         (body["state"].as_str(), keys(&body)),

@@ -359,21 +359,7 @@ async fn a_wrong_answer_from_a_phone_revoked_meanwhile_is_not_counted() {
     let s = TestServer::start().await;
     let phone = s.enroll("alice").await;
     let c = s.challenge().await;
-    let db = s.db().await;
-    let mut held = db.begin().await.expect("begin");
-    if s.on_postgres() {
-        sqlx::query("SELECT pg_advisory_xact_lock($1)")
-            .bind(tigr_server::storage::WRITE_LOCK)
-            .execute(&mut *held)
-            .await
-            .expect("the instances' write lock");
-    } else {
-        // Takes SQLite's write lock (a deferred transaction takes it at its first write).
-        sqlx::query("UPDATE accounts SET display_name = display_name WHERE id = 'alice'")
-            .execute(&mut *held)
-            .await
-            .expect("the write lock");
-    }
+    let mut held = s.hold_write_lock().await;
     let answered = std::sync::atomic::AtomicBool::new(false);
     let answer = async {
         let reply = s
