@@ -174,7 +174,7 @@ class ScreenUiTest {
         shown(TextId.LABEL_BROWSER_IP, review.context.browserIp)
         shown(TextId.LABEL_BROWSER, review.context.browserSummary)
         shown(TextId.LABEL_TIGR_ID, "ui-login")
-        assertEquals("scanned", server.state(scene.challenge).first)
+        assertEquals("scanned", server.awaitState(scene.challenge, "scanned"))
         assertEquals(1, scene.protection.active, "the review screen (PIN pad) protects the window")
 
         onNodeWithText(text[TextId.LOGIN_APPROVE]).assertIsNotEnabled()

@@ -137,7 +137,7 @@ class ViewModelFlowsTest {
         assertTrue(review.context.browserSummary.isNotBlank())
         assertEquals("vm-approve", review.account?.tigrId)
         assertNull(review.pinError)
-        assertEquals("scanned", server.state(challenge).first)
+        assertEquals("scanned", server.awaitState(challenge, "scanned"))
 
         flow.type(PIN)
         flow.approve()

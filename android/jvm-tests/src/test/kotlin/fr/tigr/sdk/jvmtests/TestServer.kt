@@ -183,6 +183,19 @@ class TestServer(private val settings: Map<String, String> = emptyMap()) : AutoC
         return json(reply.body(), "state") to jsonOrNull(reply.body(), "account")
     }
 
+    /**
+     * The challenge's state once it is [expected], waiting 10 s at most: the server marks a
+     * challenge `scanned` just after it answers the phone's context.
+     */
+    fun awaitState(challenge: Challenge, expected: String): String {
+        repeat(500) {
+            val state = state(challenge).first
+            if (state == expected) return state
+            Thread.sleep(20)
+        }
+        return state(challenge).first
+    }
+
     /** The login page submits the Tigr ID and one-time password typed by the user. */
     fun submitOffline(challenge: Challenge, tigrId: String, otp: String): HttpResponse<String> =
         call("POST", "/login/challenges/${challenge.id}/offline", """{"tigr_id":"$tigrId","otp":"$otp"}""", challenge.browserToken)

@@ -162,7 +162,7 @@ class TigrSdkTest {
         assertTrue(context.browserSummary.contains("Firefox"), context.browserSummary)
         assertNull(request.offlineReason)
         assertEquals(listOf(account), request.accounts)
-        assertEquals("scanned", server.state(challenge).first)
+        assertEquals("scanned", server.awaitState(challenge, "scanned"))
 
         phone.approve(request.code.payload, null, pin)
         assertEquals("approved" to account.tigrId, server.state(challenge))
