@@ -248,13 +248,11 @@ impl Store {
         } else {
             OpenOutcome::Created
         };
-        if !in_memory {
-            files::prepare(&path)?;
-        }
-        // Held until the schema is up to date (see `files.rs`).
+        // The lock is held until the schema is up to date (see `files.rs`).
         let migrating = if in_memory {
             None
         } else {
+            files::prepare(&path)?;
             Some(files::lock_for_migrations(&path).await?)
         };
         let writer = options.connect().await?;
