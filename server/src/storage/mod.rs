@@ -23,11 +23,13 @@
 //! Modules depend on each other in one direction only: `conn` (either engine's connection)
 //! <- `writer` (connection, transactions, group commit) <- `challenges` (cache, inserts,
 //! scans, the single-use decision) <- `approvals`; `accounts` and `audit` <- `approvals`;
-//! `offline` (the offline channel's records) stands alone. Challenge state rules come from
-//! `domain::challenge`, lockout rules from `domain::lockout` and `domain::offline_pause`;
-//! storage executes them. `oidc_grants` (codes and tokens in groups) and `session_opens` (new
-//! web sessions in groups) use `writer`, `audit` (and `accounts`) only. `postgres` and
-//! `announcements` are PostgreSQL's own (migrations, opening, `NOTIFY`/`LISTEN`).
+//! `offline` (the offline channel's records) stands alone; `checkpoints` (SQLite's WAL
+//! copied into the file beside the writer) is told of writes by `writer`. Challenge state
+//! rules come from `domain::challenge`, lockout rules from `domain::lockout` and
+//! `domain::offline_pause`; storage executes them. `oidc_grants` (codes and tokens in
+//! groups) and `session_opens` (new web sessions in groups) use `writer`, `audit` (and
+//! `accounts`) only. `postgres` and `announcements` are PostgreSQL's own (migrations,
+//! opening, `NOTIFY`/`LISTEN`).
 
 mod accounts;
 mod admin;
@@ -36,6 +38,7 @@ mod approvals;
 mod audit;
 mod cards;
 mod challenges;
+mod checkpoints;
 mod conn;
 mod devices;
 mod enrollments;
@@ -227,6 +230,7 @@ impl Store {
     pub async fn open(url: &str) -> Result<(Self, OpenOutcome), StorageError> {
         if is_postgres_url(url) {
             let (writer, readers) = postgres::open(url, READERS, STATEMENT_CACHE).await?;
+            let writer = writer::Writer::new(writer, None);
             return Ok((Self::over(writer, readers, None), OpenOutcome::Existing));
         }
         let options = SqliteConnectOptions::from_str(url)?
@@ -255,7 +259,16 @@ impl Store {
             files::prepare(&path)?;
             Some(files::lock_for_migrations(&path).await?)
         };
-        let writer = options.connect().await?;
+        // The writer checkpoints only when the WAL outgrows what `checkpoints.rs` keeps up
+        // with; that module checkpoints beside it.
+        let writer = options
+            .clone()
+            .pragma(
+                "wal_autocheckpoint",
+                checkpoints::WRITER_AUTOCHECKPOINT.to_string(),
+            )
+            .connect()
+            .await?;
         // Through a pool: `Migrator::run` on a bare `&mut SqliteConnection` makes every
         // future that opens a store fail `Send` checks (higher-ranked lifetime inference).
         let migrator = SqlitePoolOptions::new()
@@ -271,12 +284,19 @@ impl Store {
         for _ in 0..if in_memory { 1 } else { READERS } {
             readers.push(Conn::from(options.connect().await?));
         }
+        // (An in-memory database has no WAL.)
+        let checkpoints = if in_memory {
+            None
+        } else {
+            Some(checkpoints::start(options.connect().await?))
+        };
         let path = (!in_memory).then(|| Arc::from(path.as_path()));
-        Ok((Self::over(writer.into(), readers, path), outcome))
+        let writer = writer::Writer::new(writer.into(), checkpoints);
+        Ok((Self::over(writer, readers, path), outcome))
     }
 
     /// The store over its open connections.
-    fn over(writer: Conn, readers: Vec<Conn>, path: Option<Arc<Path>>) -> Self {
+    fn over(writer: writer::Writer, readers: Vec<Conn>, path: Option<Arc<Path>>) -> Self {
         let engine = writer.engine();
         Self {
             engine,
@@ -284,7 +304,7 @@ impl Store {
                 conns: readers.into_iter().map(Mutex::new).collect(),
                 next: AtomicUsize::new(0),
             }),
-            writer: writer::Writer::new(writer),
+            writer,
             challenges: Arc::new(match engine {
                 Engine::Sqlite => challenges::ChallengeCache::default(),
                 Engine::Postgres => challenges::ChallengeCache::off(),

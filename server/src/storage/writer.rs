@@ -26,8 +26,9 @@ use std::sync::{Arc, Mutex as SyncMutex};
 
 use tokio::sync::{Mutex, MutexGuard, OwnedMutexGuard, oneshot};
 
-use super::StorageError;
+use super::checkpoints::Wake;
 use super::conn::Conn;
+use super::{Engine, StorageError};
 
 /// Most items one round writes (a batched statement binds at most 8 parameters per row:
 /// far below SQLite's limit).
@@ -37,25 +38,46 @@ pub(super) const MAX_BATCH: usize = 64;
 #[derive(Debug, Clone)]
 pub(super) struct Writer {
     conn: Arc<Mutex<Conn>>,
+    engine: Engine,
+    /// Told of every write, on an SQLite file (see `checkpoints.rs`).
+    checkpoints: Option<Wake>,
 }
 
 impl Writer {
-    /// The writer of `conn`.
-    pub(super) fn new(conn: Conn) -> Self {
+    /// The writer of `conn`; `checkpoints` is told whenever it is taken.
+    pub(super) fn new(conn: Conn, checkpoints: Option<Wake>) -> Self {
         Self {
+            engine: conn.engine(),
             conn: Arc::new(Mutex::new(conn)),
+            checkpoints,
         }
+    }
+
+    /// The engine of the connection.
+    pub(super) fn engine(&self) -> Engine {
+        self.engine
     }
 
     /// The connection, for statements in autocommit mode. Writers queue on the mutex in
     /// FIFO order; keep the guard for as few statements as possible.
     pub(super) async fn lock(&self) -> MutexGuard<'_, Conn> {
-        self.conn.lock().await
+        let conn = self.conn.lock().await;
+        self.taken();
+        conn
     }
 
     /// The connection, for as long as the caller (or a task it spawns) holds it.
     pub(super) async fn lock_owned(&self) -> OwnedMutexGuard<Conn> {
-        Arc::clone(&self.conn).lock_owned().await
+        let conn = Arc::clone(&self.conn).lock_owned().await;
+        self.taken();
+        conn
+    }
+
+    /// Whoever takes the writer writes: a checkpoint follows.
+    fn taken(&self) {
+        if let Some(checkpoints) = &self.checkpoints {
+            checkpoints.wrote();
+        }
     }
 
     /// Starts a write transaction on the connection.
@@ -414,7 +436,7 @@ mod tests {
         .execute(&mut conn)
         .await
         .expect("schema");
-        Writer::new(conn.into())
+        Writer::new(conn.into(), None)
     }
 
     async fn rows(writer: &Writer) -> Vec<i64> {
@@ -603,7 +625,7 @@ mod tests {
             .execute(&mut conn)
             .await
             .expect("schema");
-        let writer = Writer::new(conn.into());
+        let writer = Writer::new(conn.into(), None);
         let mut other = options.connect().await.expect("other");
         let mut tx = begun_with_first(&writer).await;
         insert(&mut tx, 1).await.expect("first");
