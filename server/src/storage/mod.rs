@@ -230,8 +230,10 @@ impl Store {
     pub async fn open(url: &str) -> Result<(Self, OpenOutcome), StorageError> {
         if is_postgres_url(url) {
             let (writer, readers) = postgres::open(url, READERS, STATEMENT_CACHE).await?;
-            let writer = writer::Writer::new(writer, None);
-            return Ok((Self::over(writer, readers, None), OpenOutcome::Existing));
+            return Ok((
+                Self::over(writer, None, readers, None),
+                OpenOutcome::Existing,
+            ));
         }
         let options = SqliteConnectOptions::from_str(url)?
             .create_if_missing(true)
@@ -291,12 +293,19 @@ impl Store {
             Some(checkpoints::start(options.connect().await?))
         };
         let path = (!in_memory).then(|| Arc::from(path.as_path()));
-        let writer = writer::Writer::new(writer.into(), checkpoints);
-        Ok((Self::over(writer, readers, path), outcome))
+        Ok((
+            Self::over(writer.into(), checkpoints, readers, path),
+            outcome,
+        ))
     }
 
-    /// The store over its open connections.
-    fn over(writer: writer::Writer, readers: Vec<Conn>, path: Option<Arc<Path>>) -> Self {
+    /// The store over its open connections (`checkpoints`: told of the writer's writes).
+    fn over(
+        writer: Conn,
+        checkpoints: Option<checkpoints::Wake>,
+        readers: Vec<Conn>,
+        path: Option<Arc<Path>>,
+    ) -> Self {
         let engine = writer.engine();
         Self {
             engine,
@@ -304,7 +313,7 @@ impl Store {
                 conns: readers.into_iter().map(Mutex::new).collect(),
                 next: AtomicUsize::new(0),
             }),
-            writer,
+            writer: writer::Writer::new(writer, checkpoints),
             challenges: Arc::new(match engine {
                 Engine::Sqlite => challenges::ChallengeCache::default(),
                 Engine::Postgres => challenges::ChallengeCache::off(),

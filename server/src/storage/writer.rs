@@ -26,9 +26,9 @@ use std::sync::{Arc, Mutex as SyncMutex};
 
 use tokio::sync::{Mutex, MutexGuard, OwnedMutexGuard, oneshot};
 
+use super::StorageError;
 use super::checkpoints::Wake;
 use super::conn::Conn;
-use super::{Engine, StorageError};
 
 /// Most items one round writes (a batched statement binds at most 8 parameters per row:
 /// far below SQLite's limit).
@@ -38,7 +38,6 @@ pub(super) const MAX_BATCH: usize = 64;
 #[derive(Debug, Clone)]
 pub(super) struct Writer {
     conn: Arc<Mutex<Conn>>,
-    engine: Engine,
     /// Told of every write, on an SQLite file (see `checkpoints.rs`).
     checkpoints: Option<Wake>,
 }
@@ -47,15 +46,9 @@ impl Writer {
     /// The writer of `conn`; `checkpoints` is told whenever it is taken.
     pub(super) fn new(conn: Conn, checkpoints: Option<Wake>) -> Self {
         Self {
-            engine: conn.engine(),
             conn: Arc::new(Mutex::new(conn)),
             checkpoints,
         }
-    }
-
-    /// The engine of the connection.
-    pub(super) fn engine(&self) -> Engine {
-        self.engine
     }
 
     /// The connection, for statements in autocommit mode. Writers queue on the mutex in
