@@ -2,6 +2,10 @@
 //! the phone before the PIN ("Firefox 133 · Windows"). Only known names and digits make it
 //! into the summary, so a forged header cannot put arbitrary text on the phone's screen.
 
+use std::sync::LazyLock;
+
+use aho_corasick::AhoCorasick;
+
 /// Bytes of the header that are looked at.
 const MAX_SCAN: usize = 512;
 
@@ -41,15 +45,33 @@ const SYSTEMS: &[(&str, &str)] = &[
     ("FreeBSD", "FreeBSD"),
 ];
 
+/// Markers looked for besides those of [`BROWSERS`] and [`SYSTEMS`] (Safari's).
+const SAFARI: &str = "Safari/";
+const CHROME: &str = "Chrome";
+const VERSION: &str = "Version/";
+
+/// Every marker, found in one pass over the header (indexes: [`BROWSERS`], then
+/// [`SYSTEMS`], then Safari's markers), rather than one search per marker on every request.
+static MARKERS: LazyLock<AhoCorasick> = LazyLock::new(|| {
+    let markers = BROWSERS
+        .iter()
+        .chain(SYSTEMS)
+        .map(|(marker, _)| *marker)
+        .chain([SAFARI, CHROME, VERSION]);
+    AhoCorasick::new(markers).expect("fixed, valid markers")
+});
+
 /// "Browser major · OS", either part alone when the other is unknown, or "" when nothing is
 /// recognised (the reader then says "unknown browser" in its language).
 pub fn summarize_user_agent(user_agent: &str) -> String {
     let ua = truncate(user_agent, MAX_SCAN);
-    let browser = detect_browser(ua);
+    let found = Found::in_text(ua);
+    let browser = detect_browser(ua, &found);
     let system = SYSTEMS
         .iter()
-        .find(|(marker, _)| ua.contains(marker))
-        .map(|(_, name)| *name);
+        .enumerate()
+        .find(|(i, _)| found.at(BROWSERS.len() + i).is_some())
+        .map(|(_, (_, name))| *name);
     match (browser, system) {
         (Some(b), Some(s)) => format!("{b} · {s}"),
         (Some(b), None) => b,
@@ -58,16 +80,40 @@ pub fn summarize_user_agent(user_agent: &str) -> String {
     }
 }
 
-fn detect_browser(ua: &str) -> Option<String> {
-    for (marker, name) in BROWSERS {
-        if let Some(at) = ua.find(marker) {
+/// Where each marker first occurs (by the indexes of [`MARKERS`]).
+struct Found(Vec<Option<usize>>);
+
+impl Found {
+    fn in_text(ua: &str) -> Self {
+        let mut first = vec![None; MARKERS.patterns_len()];
+        // Overlapping: "Chrome" inside "Chrome/", "Safari/" beside "Version/".
+        for found in MARKERS.find_overlapping_iter(ua) {
+            first[found.pattern().as_usize()].get_or_insert(found.start());
+        }
+        Self(first)
+    }
+
+    fn at(&self, index: usize) -> Option<usize> {
+        self.0[index]
+    }
+
+    /// Where the marker at `index` of Safari's (0: `Safari/`, 1: `Chrome`, 2: `Version/`)
+    /// first occurs.
+    fn safari(&self, index: usize) -> Option<usize> {
+        self.at(BROWSERS.len() + SYSTEMS.len() + index)
+    }
+}
+
+fn detect_browser(ua: &str, found: &Found) -> Option<String> {
+    for (i, (marker, name)) in BROWSERS.iter().enumerate() {
+        if let Some(at) = found.at(i) {
             return Some(with_major(name, &ua[at + marker.len()..]));
         }
     }
     // Safari gives its version in "Version/x", and says "Safari" last.
-    if ua.contains("Safari/") && !ua.contains("Chrome") {
-        return Some(match ua.find("Version/") {
-            Some(at) => with_major("Safari", &ua[at + "Version/".len()..]),
+    if found.safari(0).is_some() && found.safari(1).is_none() {
+        return Some(match found.safari(2) {
+            Some(at) => with_major("Safari", &ua[at + VERSION.len()..]),
             None => "Safari".to_owned(),
         });
     }
@@ -142,6 +188,13 @@ mod tests {
                 "Samsung Internet 26 · Android",
             ),
             ("curl/8.5.0", "curl 8"),
+            // The first occurrence of a marker gives the version.
+            (
+                "Firefox/128.0 Firefox/133.0 (Windows)",
+                "Firefox 128 · Windows",
+            ),
+            // "Chrome" anywhere keeps Safari's marker from counting.
+            ("Safari/605.1 Chrome-ish Version/18.1", ""),
             ("Mozilla/5.0 (X11; Linux x86_64)", "Linux"),
             ("", ""),
             ("\u{202e}evil text<script>", ""),
