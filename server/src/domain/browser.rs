@@ -45,19 +45,26 @@ const SYSTEMS: &[(&str, &str)] = &[
     ("FreeBSD", "FreeBSD"),
 ];
 
-/// Markers looked for besides those of [`BROWSERS`] and [`SYSTEMS`] (Safari's).
-const SAFARI: &str = "Safari/";
-const CHROME: &str = "Chrome";
-const VERSION: &str = "Version/";
+/// The markers that tell Safari (it says "Safari/" but Chrome does too, and gives its
+/// version in "Version/x"), in the order of [`Safari`].
+const SAFARI_MARKERS: [&str; 3] = ["Safari/", "Chrome", "Version/"];
 
-/// Every marker, found in one pass over the header (indexes: [`BROWSERS`], then
-/// [`SYSTEMS`], then Safari's markers), rather than one search per marker on every request.
+/// Which of [`SAFARI_MARKERS`].
+#[derive(Debug, Clone, Copy)]
+enum Safari {
+    Name = 0,
+    Chrome = 1,
+    Version = 2,
+}
+
+/// Every marker, found in one pass over the header rather than one search per marker on
+/// every request: those of [`BROWSERS`], then [`SYSTEMS`], then [`SAFARI_MARKERS`].
 static MARKERS: LazyLock<AhoCorasick> = LazyLock::new(|| {
     let markers = BROWSERS
         .iter()
         .chain(SYSTEMS)
         .map(|(marker, _)| *marker)
-        .chain([SAFARI, CHROME, VERSION]);
+        .chain(SAFARI_MARKERS);
     AhoCorasick::new(markers).expect("fixed, valid markers")
 });
 
@@ -70,7 +77,7 @@ pub fn summarize_user_agent(user_agent: &str) -> String {
     let system = SYSTEMS
         .iter()
         .enumerate()
-        .find(|(i, _)| found.at(BROWSERS.len() + i).is_some())
+        .find(|(i, _)| found.system(*i).is_some())
         .map(|(_, (_, name))| *name);
     match (browser, system) {
         (Some(b), Some(s)) => format!("{b} · {s}"),
@@ -93,27 +100,33 @@ impl Found {
         Self(first)
     }
 
-    fn at(&self, index: usize) -> Option<usize> {
-        self.0[index]
+    /// Where the marker of `BROWSERS[i]` first occurs.
+    fn browser(&self, i: usize) -> Option<usize> {
+        self.0[i]
     }
 
-    /// Where the marker at `index` of Safari's (0: `Safari/`, 1: `Chrome`, 2: `Version/`)
-    /// first occurs.
-    fn safari(&self, index: usize) -> Option<usize> {
-        self.at(BROWSERS.len() + SYSTEMS.len() + index)
+    /// Where the marker of `SYSTEMS[i]` first occurs.
+    fn system(&self, i: usize) -> Option<usize> {
+        self.0[BROWSERS.len() + i]
+    }
+
+    /// Where one of Safari's markers first occurs.
+    fn safari(&self, marker: Safari) -> Option<usize> {
+        self.0[BROWSERS.len() + SYSTEMS.len() + marker as usize]
     }
 }
 
 fn detect_browser(ua: &str, found: &Found) -> Option<String> {
     for (i, (marker, name)) in BROWSERS.iter().enumerate() {
-        if let Some(at) = found.at(i) {
+        if let Some(at) = found.browser(i) {
             return Some(with_major(name, &ua[at + marker.len()..]));
         }
     }
     // Safari gives its version in "Version/x", and says "Safari" last.
-    if found.safari(0).is_some() && found.safari(1).is_none() {
-        return Some(match found.safari(2) {
-            Some(at) => with_major("Safari", &ua[at + VERSION.len()..]),
+    if found.safari(Safari::Name).is_some() && found.safari(Safari::Chrome).is_none() {
+        let version = SAFARI_MARKERS[Safari::Version as usize];
+        return Some(match found.safari(Safari::Version) {
+            Some(at) => with_major("Safari", &ua[at + version.len()..]),
             None => "Safari".to_owned(),
         });
     }
