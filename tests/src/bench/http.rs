@@ -195,6 +195,21 @@ impl Conn {
     }
 }
 
+/// The server's count of offline-code replies that left later than their paced time
+/// (`tigr_offline_replies_late_total` in `GET /metrics`).
+pub async fn late_offline_replies(conn: &mut Conn) -> anyhow::Result<u64> {
+    let reply = conn.call(Method::GET, "/metrics", None, None).await?;
+    if reply.status != StatusCode::OK {
+        anyhow::bail!("GET /metrics: {}", reply.status);
+    }
+    let text = std::str::from_utf8(&reply.body).context("/metrics is not UTF-8")?;
+    let value = text
+        .lines()
+        .find_map(|line| line.strip_prefix("tigr_offline_replies_late_total "))
+        .context("tigr_offline_replies_late_total in /metrics")?;
+    Ok(value.trim().parse()?)
+}
+
 /// Reads a `text/event-stream` body until an event reports a final login state (approved,
 /// denied, expired) and returns that state's name. Accepts `event: <state>` lines and
 /// `data:` lines holding either a status JSON object (`{"state": ...}`) or the bare state.

@@ -50,11 +50,12 @@ use tigr_core::wire::{
     EnrollmentCompleteRequest, EnrollmentResult, OfflineAnswer, SignedAnswer, b64_encode,
 };
 use tigr_server::admin::{Actor, AdminService};
+use tigr_server::login::OFFLINE_REPLY_TIME;
 use tigr_server::{Config, RunningServer};
 use tokio::signal::unix::{SignalKind, signal};
 
 use self::answer_log::{AnswerLog, Success, Via};
-use self::http::{Body, Conn, Reply, read_sse_until_final};
+use self::http::{Body, Conn, Reply, late_offline_replies, read_sse_until_final};
 use self::oidc::CookieJar;
 use self::stats::{Endpoint, FlowKind, Stats, micros, percentiles_ms};
 
@@ -1581,7 +1582,7 @@ pub fn run(args: Args) -> anyhow::Result<u64> {
     });
 
     // Load, until the time is up or SIGINT (Ctrl-C) ends it early.
-    let (stats, before, after) = client.block_on(async {
+    let (stats, before, after, late_offline) = client.block_on(async {
         let mut interrupt = signal(SignalKind::interrupt())?;
         let users: Vec<_> = (0..args.concurrency)
             .map(|i| tokio::spawn(run_user(Arc::clone(&shared), i)))
@@ -1590,6 +1591,7 @@ pub fn run(args: Args) -> anyhow::Result<u64> {
             () = tokio::time::sleep(Duration::from_secs_f64(args.warmup)) => false,
             _ = interrupt.recv() => true,
         };
+        let late_before = late_offline_replies_at(addr, &shared.host).await;
         let before = snapshot(server_pid);
         shared.phase.store(MEASURE, Ordering::Relaxed);
         if !interrupted {
@@ -1610,7 +1612,9 @@ pub fn run(args: Args) -> anyhow::Result<u64> {
                 _ => stats.unexpected("virtual user did not finish".into()),
             }
         }
-        Ok::<_, anyhow::Error>((stats, before, after))
+        let late_after = late_offline_replies_at(addr, &shared.host).await;
+        let late_offline = late_before.and_then(|b| late_after.map(|a| a.saturating_sub(b)));
+        Ok::<_, anyhow::Error>((stats, before, after, late_offline))
     })?;
 
     let mut report = Report {
@@ -1620,6 +1624,7 @@ pub fn run(args: Args) -> anyhow::Result<u64> {
         after: &after,
         target: &target,
         server_pid,
+        late_offline,
     }
     .to_string();
     if let Target::InProcess(in_process) = target {
@@ -1640,6 +1645,22 @@ struct Report<'a> {
     after: &'a Snapshot,
     target: &'a Target,
     server_pid: Option<u32>,
+    /// Offline-code replies that left later than their paced time while measuring, as
+    /// counted by the server answering `/metrics` (none when it could not be read).
+    late_offline: Option<u64>,
+}
+
+/// [`late_offline_replies`] on a connection of its own; `None` (with a warning) when the
+/// server's `/metrics` cannot be read (turned off, or behind a token).
+async fn late_offline_replies_at(addr: SocketAddr, host: &str) -> Option<u64> {
+    let count = async { late_offline_replies(&mut Conn::new(addr, host)?).await };
+    match count.await {
+        Ok(count) => Some(count),
+        Err(error) => {
+            eprintln!("tigr-bench: late offline replies not counted: {error:#}");
+            None
+        }
+    }
 }
 
 impl std::fmt::Display for Report<'_> {
@@ -1749,6 +1770,21 @@ impl std::fmt::Display for Report<'_> {
             "expected refusals  {} (401 of wrong-PIN attempts, each followed by a success)",
             stats.expected_refusals
         )?;
+        if args.mix.has(FlowKind::Offline) {
+            writeln!(
+                f,
+                "late offline replies  {} of {} offline flows (work longer than the {} ms reply time; tigr_offline_replies_late_total of the server answering /metrics{})",
+                self.late_offline
+                    .map_or("unknown".to_owned(), |n| n.to_string()),
+                stats.flows_of(FlowKind::Offline),
+                OFFLINE_REPLY_TIME.as_millis(),
+                if args.survive_restarts {
+                    ", which counts from its last start"
+                } else {
+                    ""
+                }
+            )?;
+        }
         if args.survive_restarts {
             writeln!(
                 f,

@@ -28,7 +28,7 @@ use tigr_core::wire::b64_encode;
 use tigr_server::admin::{Actor, AdminService, NewAccount, Role};
 use tigr_server::login::OFFLINE_REPLY_TIME;
 use tigr_server::{Config, RunningServer};
-use tigr_tests::bench::http::Conn;
+use tigr_tests::bench::http::{Conn, late_offline_replies};
 use tigr_tests::bench::random_device_key;
 
 #[derive(Debug, Parser)]
@@ -88,7 +88,7 @@ fn main() -> anyhow::Result<()> {
         measure(&mut conn, cli.warmup, &mut warm).await?;
         let mut samples = vec![Vec::with_capacity(cli.rounds); KINDS.len()];
         measure(&mut conn, cli.rounds, &mut samples).await?;
-        let late = late_replies(&mut conn).await?;
+        let late = late_offline_replies(&mut conn).await?;
         anyhow::Ok((samples, late))
     });
     server_rt.block_on(server.shutdown());
@@ -99,20 +99,6 @@ fn main() -> anyhow::Result<()> {
         OFFLINE_REPLY_TIME.as_millis()
     );
     Ok(())
-}
-
-/// The server's count of offline replies that left later than their paced time.
-async fn late_replies(conn: &mut Conn) -> anyhow::Result<u64> {
-    let reply = conn.call(Method::GET, "/metrics", None, None).await?;
-    if reply.status != StatusCode::OK {
-        bail!("GET /metrics: {}", reply.status);
-    }
-    let text = String::from_utf8(reply.body.to_vec())?;
-    let value = text
-        .lines()
-        .find_map(|line| line.strip_prefix("tigr_offline_replies_late_total "))
-        .context("tigr_offline_replies_late_total in /metrics")?;
-    Ok(value.trim().parse()?)
 }
 
 /// Enrolls, disables, revokes and blocks as [`KINDS`] says.
