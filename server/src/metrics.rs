@@ -266,8 +266,8 @@ impl ServerState {
             ),
             (
                 "tigr_offline_replies_late",
-                "Offline-code replies whose work took longer than their paced reply time: \
-                 their reply times may tell Tigr IDs apart (the server is overloaded).",
+                "Offline-code replies whose work took longer than their paced reply time, \
+                 held to its next multiple (a stall; a steady rise: the server is overloaded).",
                 self.late_offline_replies.get(),
             ),
             (
