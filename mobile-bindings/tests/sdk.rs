@@ -10,7 +10,7 @@ use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::thread;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use tigr_core::client::{ClientError, ServerClient, UreqTransport};
 use tigr_core::clock::{Clock, FixedClock, SystemClock};
@@ -181,6 +181,20 @@ impl Harness {
             .expect("status");
         (status.state, status.account)
     }
+
+    /// Waits (5 s at most) for the challenge to reach `want`: the scan is recorded behind
+    /// the reply to the phone's context, so it may land just after that reply.
+    fn wait_for_state(&self, c: &CreatedChallenge, want: ChallengeState) {
+        let deadline = Instant::now() + Duration::from_secs(5);
+        loop {
+            let (state, _) = self.state(c);
+            if state == want {
+                return;
+            }
+            assert!(Instant::now() < deadline, "still {state:?}, not {want:?}");
+            thread::sleep(Duration::from_millis(10));
+        }
+    }
 }
 
 impl Drop for Harness {
@@ -319,7 +333,7 @@ fn enroll_scan_and_approve_log_the_browser_in() {
     assert_eq!(request.offline_reason, None);
     assert_eq!(request.accounts, vec![account.clone()]);
     assert_eq!(request.code.challenge_id, challenge.challenge_id);
-    assert_eq!(h.state(&challenge).0, ChallengeState::Scanned);
+    h.wait_for_state(&challenge, ChallengeState::Scanned);
 
     phone
         .approve(request.code.payload.clone(), None, PIN.into())
