@@ -90,10 +90,12 @@ async fn authlib_logs_in_validates_the_id_token_and_gets_no_refresh_token() {
 
     let mut child = tokio::process::Command::new(&python)
         .arg(script())
-        .args(["--issuer", &issuer])
-        .args(["--client-id", &client.client_id])
-        .args(["--client-secret", &client.client_secret])
-        .args(["--redirect-uri", &redirect_uri])
+        // `--name=value`: a generated secret or id may begin with `-`, which argparse would
+        // take for an option in `--name value`.
+        .arg(format!("--issuer={issuer}"))
+        .arg(format!("--client-id={}", client.client_id))
+        .arg(format!("--client-secret={}", client.client_secret))
+        .arg(format!("--redirect-uri={redirect_uri}"))
         .env("PYTHONDONTWRITEBYTECODE", "1")
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
