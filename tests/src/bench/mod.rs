@@ -1591,7 +1591,13 @@ pub fn run(args: Args) -> anyhow::Result<u64> {
             () = tokio::time::sleep(Duration::from_secs_f64(args.warmup)) => false,
             _ = interrupt.recv() => true,
         };
-        let late_before = late_offline_replies_at(addr, &shared.host).await;
+        // Only a mix with offline codes has late offline replies to count.
+        let count_late = args.mix.has(FlowKind::Offline);
+        let late_before = if count_late {
+            late_offline_replies_at(addr, &shared.host).await
+        } else {
+            None
+        };
         let before = snapshot(server_pid);
         shared.phase.store(MEASURE, Ordering::Relaxed);
         if !interrupted {
@@ -1612,8 +1618,12 @@ pub fn run(args: Args) -> anyhow::Result<u64> {
                 _ => stats.unexpected("virtual user did not finish".into()),
             }
         }
-        let late_after = late_offline_replies_at(addr, &shared.host).await;
-        let late_offline = late_before.and_then(|b| late_after.map(|a| a.saturating_sub(b)));
+        let late_offline = match late_before {
+            Some(before) => late_offline_replies_at(addr, &shared.host)
+                .await
+                .map(|after| after.saturating_sub(before)),
+            None => None,
+        };
         Ok::<_, anyhow::Error>((stats, before, after, late_offline))
     })?;
 
