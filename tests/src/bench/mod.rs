@@ -96,6 +96,11 @@ pub struct Args {
     /// External mode: the server's process id (default: the process listening on the port).
     #[arg(long, value_name = "PID", requires = "url")]
     pub server_pid: Option<u32>,
+    /// External mode: a server whose `/metrics` counts late offline replies (default: the
+    /// `--url` one). Behind a load balancer, give each instance (repeat the option): their
+    /// counts are summed; through the balancer, the two reads could reach two instances.
+    #[arg(long, value_name = "URL", requires = "url")]
+    pub metrics_url: Vec<String>,
     /// Virtual users, each running one flow after the other (browser page + live channel +
     /// phone: three connections each).
     #[arg(long, default_value_t = 32)]
@@ -1406,12 +1411,13 @@ enum Target {
     External { pid: Option<u32> },
 }
 
-fn loopback_addr(url: &str) -> anyhow::Result<(SocketAddr, String)> {
+/// The address and `Host` of `url`, given with the command-line `option` (for its messages).
+fn loopback_addr(option: &str, url: &str) -> anyhow::Result<(SocketAddr, String)> {
     let origin = Origin::parse(url.trim_end_matches('/'))
-        .map_err(|e| anyhow::anyhow!("--url {url}: {e}"))?;
+        .map_err(|e| anyhow::anyhow!("{option} {url}: {e}"))?;
     let host = origin.display_host();
     if origin.is_secure() || !origin.is_loopback() {
-        bail!("--url must be plain http on loopback (127.0.0.1, [::1], localhost)");
+        bail!("{option} must be plain http on loopback (127.0.0.1, [::1], localhost)");
     }
     let with_port = if host
         .rsplit(':')
@@ -1426,7 +1432,7 @@ fn loopback_addr(url: &str) -> anyhow::Result<(SocketAddr, String)> {
     let addr = with_port
         .to_socket_addrs()?
         .find(|a| a.ip().is_loopback())
-        .context("--url does not resolve to a loopback address")?;
+        .with_context(|| format!("{option} does not resolve to a loopback address"))?;
     Ok((addr, host))
 }
 
@@ -1487,7 +1493,7 @@ pub fn run(args: Args) -> anyhow::Result<u64> {
             )
         }
         Some(url) => {
-            let (addr, host) = loopback_addr(url)?;
+            let (addr, host) = loopback_addr("--url", url)?;
             let database_url = args
                 .database_url
                 .as_deref()
@@ -1582,6 +1588,14 @@ pub fn run(args: Args) -> anyhow::Result<u64> {
     });
 
     // Load, until the time is up or SIGINT (Ctrl-C) ends it early.
+    let metrics = if args.metrics_url.is_empty() {
+        vec![(addr, shared.host.clone())]
+    } else {
+        args.metrics_url
+            .iter()
+            .map(|url| loopback_addr("--metrics-url", url))
+            .collect::<anyhow::Result<Vec<_>>>()?
+    };
     let (stats, before, after, late_offline) = client.block_on(async {
         let mut interrupt = signal(SignalKind::interrupt())?;
         let users: Vec<_> = (0..args.concurrency)
@@ -1594,7 +1608,7 @@ pub fn run(args: Args) -> anyhow::Result<u64> {
         // Only a mix with offline codes has late offline replies to count.
         let count_late = args.mix.has(FlowKind::Offline);
         let late_before = if count_late {
-            late_offline_replies_at(addr, &shared.host).await
+            late_offline_replies_at(&metrics).await
         } else {
             None
         };
@@ -1619,7 +1633,7 @@ pub fn run(args: Args) -> anyhow::Result<u64> {
             }
         }
         let late_offline = match late_before {
-            Some(before) => late_offline_replies_at(addr, &shared.host)
+            Some(before) => late_offline_replies_at(&metrics)
                 .await
                 .map(|after| after.saturating_sub(before)),
             None => None,
@@ -1660,10 +1674,17 @@ struct Report<'a> {
     late_offline: Option<u64>,
 }
 
-/// [`late_offline_replies`] on a connection of its own; `None` (with a warning) when the
-/// server's `/metrics` cannot be read (turned off, or behind a token).
-async fn late_offline_replies_at(addr: SocketAddr, host: &str) -> Option<u64> {
-    let count = async { late_offline_replies(&mut Conn::new(addr, host)?).await };
+/// [`late_offline_replies`] of the `servers` (address and `Host`), summed, each on a
+/// connection of its own; `None` (with a warning) when a server's `/metrics` cannot be read
+/// (turned off, or behind a token).
+async fn late_offline_replies_at(servers: &[(SocketAddr, String)]) -> Option<u64> {
+    let count = async {
+        let mut total = 0;
+        for (addr, host) in servers {
+            total += late_offline_replies(&mut Conn::new(*addr, host)?).await?;
+        }
+        anyhow::Ok(total)
+    };
     match count.await {
         Ok(count) => Some(count),
         Err(error) => {
@@ -1783,11 +1804,16 @@ impl std::fmt::Display for Report<'_> {
         if args.mix.has(FlowKind::Offline) {
             writeln!(
                 f,
-                "late offline replies  {} of {} offline flows (work longer than the {} ms reply time; tigr_offline_replies_late_total of the server answering /metrics{})",
+                "late offline replies  {} of {} offline flows (work longer than the {} ms reply time; tigr_offline_replies_late_total of {}{})",
                 self.late_offline
                     .map_or("unknown".to_owned(), |n| n.to_string()),
                 stats.flows_of(FlowKind::Offline),
                 OFFLINE_REPLY_TIME.as_millis(),
+                match args.metrics_url.len() {
+                    0 => "the server answering /metrics".to_owned(),
+                    1 => args.metrics_url[0].clone(),
+                    n => format!("{n} servers, summed"),
+                },
                 if args.survive_restarts {
                     ", which counts from its last start"
                 } else {
@@ -1913,9 +1939,9 @@ mod tests {
 
     #[test]
     fn loopback_only() {
-        let (addr, host) = loopback_addr("http://127.0.0.1:8080").expect("loopback");
+        let (addr, host) = loopback_addr("--url", "http://127.0.0.1:8080").expect("loopback");
         assert_eq!(addr.port(), 8080);
         assert_eq!(host, "127.0.0.1:8080");
-        assert!(loopback_addr("https://auth.example.fr").is_err());
+        assert!(loopback_addr("--url", "https://auth.example.fr").is_err());
     }
 }
