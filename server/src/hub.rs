@@ -1,8 +1,10 @@
 //! In-memory wake-ups for long-polling browsers and live pages.
 //!
-//! A browser waiting on `GET .../status?wait=N` subscribes to its challenge's [`Topic`]; the
-//! context, approve, deny and offline paths call [`NotificationHub::notify`] after their
-//! transaction commits. The admin page that shows an invitation subscribes to the account's
+//! A browser waiting on `GET .../status?wait=N` subscribes to its challenge's decisions
+//! ([`Topic::Challenge`]), which the approve, deny, offline and card paths notify with
+//! [`NotificationHub::notify`] after their transaction commits; a page following every state
+//! subscribes to the scan of its QR ([`Topic::Scan`]) as well. A long poll answers decisions
+//! only, so a scan does not wake it for a read that would change nothing. The admin page that shows an invitation subscribes to the account's
 //! invitations, which a phone's enrollment wakes. A notification carries no data: the waiter re-reads the database, which stays the
 //! only source of truth (so a missed or spurious wake-up costs one read, never a wrong answer).
 //! Channels exist only while someone waits: the last subscription to go removes its entry.
@@ -21,8 +23,10 @@ use tokio::sync::{mpsc, watch};
 /// What a waiter waits for.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum Topic {
-    /// A change of the login challenge with this id.
+    /// A decision on the login challenge with this id (approved, denied, blocked).
     Challenge(String),
+    /// A phone read the QR of the login challenge with this id (it is now `scanned`).
+    Scan(String),
     /// A phone enrolled with an invitation of this account (Tigr ID).
     Invitations(String),
     /// Logout tokens were queued for the services of an ended web session (OpenID Connect
@@ -35,6 +39,7 @@ impl Topic {
     pub fn to_text(&self) -> String {
         match self {
             Self::Challenge(id) => format!("challenge:{id}"),
+            Self::Scan(id) => format!("scan:{id}"),
             Self::Invitations(account) => format!("invitations:{account}"),
             Self::BackchannelLogout => "backchannel-logout".to_owned(),
         }
@@ -44,6 +49,8 @@ impl Topic {
     pub fn from_text(text: &str) -> Option<Self> {
         if let Some(id) = text.strip_prefix("challenge:") {
             Some(Self::Challenge(id.to_owned()))
+        } else if let Some(id) = text.strip_prefix("scan:") {
+            Some(Self::Scan(id.to_owned()))
         } else if let Some(account) = text.strip_prefix("invitations:") {
             Some(Self::Invitations(account.to_owned()))
         } else {
@@ -233,12 +240,21 @@ mod tests {
         tokio::time::timeout(Duration::from_secs(1), invitations.changed())
             .await
             .expect("woken");
+        let mut decisions = hub.subscribe(challenge("C1"));
+        hub.notify(&Topic::Scan("C1".into()));
+        assert!(
+            tokio::time::timeout(Duration::from_millis(20), decisions.changed())
+                .await
+                .is_err(),
+            "a scan never wakes a waiter of the challenge's decision"
+        );
     }
 
     #[test]
     fn topics_survive_their_text() {
         for topic in [
             challenge("KSCOYKYK5KBVLES4YCSLQSONXU"),
+            Topic::Scan("KSCOYKYK5KBVLES4YCSLQSONXU".into()),
             Topic::Invitations("alice:b".into()),
             Topic::BackchannelLogout,
         ] {

@@ -122,13 +122,24 @@ impl LoginService {
         id: &str,
         browser_token: &str,
     ) -> Result<IssuedChallenge, LoginError> {
+        let challenge = self.browser_challenge(id, browser_token).await?;
+        Ok(self.issued(&challenge))
+    }
+
+    /// The challenge `id` of `browser_token`, unknown and other browsers' alike refused with
+    /// [`LoginError::BrowserMismatch`] (see [`LoginService::bound_challenge`]).
+    async fn browser_challenge(
+        &self,
+        id: &str,
+        browser_token: &str,
+    ) -> Result<LoginChallenge, LoginError> {
         let challenge = match self.challenge(id).await {
             Ok(challenge) => challenge,
             Err(LoginError::UnknownChallenge) => return Err(LoginError::BrowserMismatch),
             Err(other) => return Err(other),
         };
         check_browser(&challenge, browser_token)?;
-        Ok(self.issued(&challenge))
+        Ok(challenge)
     }
 
     /// The challenge `id` for its own browser: 404 when unknown, then 403 for another
@@ -167,7 +178,8 @@ impl LoginService {
 
     /// The challenge's status for its browser. With `wait` seconds (capped at
     /// [`MAX_WAIT_SECONDS`]), answers as soon as the challenge is decided or expired, or after
-    /// `wait` with the current state (at once when the server shuts down).
+    /// `wait` with the current state (at once when the server shuts down). Reads the
+    /// challenge once, then once per decision notified: a scan does not wake it.
     pub async fn status(
         &self,
         id: &str,
@@ -175,25 +187,18 @@ impl LoginService {
         wait: u64,
     ) -> Result<ChallengeStatus, LoginError> {
         let wait = wait.min(MAX_WAIT_SECONDS);
-        let challenge = self.challenge_for_browser(id, browser_token).await?;
-        let initial = status_of(&challenge, self.now());
-        if wait == 0 || is_final(initial.state) {
-            return Ok(initial);
+        if wait == 0 {
+            let challenge = self.challenge_for_browser(id, browser_token).await?;
+            return Ok(status_of(&challenge, self.now()));
         }
         let deadline = tokio::time::Instant::now() + Duration::from_secs(wait);
-        // Subscribe before re-reading, so that a change committed in between wakes us.
+        // Subscribe before the first read, so that a decision committed in between wakes us.
         let mut subscription = self.hub.subscribe(Topic::Challenge(id.to_owned()));
+        let challenge = self.challenge_for_browser(id, browser_token).await?;
+        let mut now = self.now();
+        let mut current = status_of(&challenge, now);
         let mut shutdown = self.shutdown.clone();
         loop {
-            let now = self.now();
-            let current = match self.store.challenge(id).await? {
-                Some(c) => status_of(&c, now),
-                // Purged while waiting: it can only have expired.
-                None => ChallengeStatus {
-                    state: ChallengeState::Expired,
-                    ..initial.clone()
-                },
-            };
             if is_final(current.state) || tokio::time::Instant::now() >= deadline {
                 return Ok(current);
             }
@@ -206,20 +211,33 @@ impl LoginService {
                 () = tokio::time::sleep_until(wake_at) => {}
                 () = stopping(&mut shutdown) => return Ok(current),
             }
+            now = self.now();
+            current = match self.store.challenge(id).await? {
+                Some(c) => status_of(&c, now),
+                // Purged while waiting: it can only have expired.
+                None => ChallengeStatus {
+                    state: ChallengeState::Expired,
+                    ..current
+                },
+            };
         }
     }
 
     /// Follows the challenge `id` of `browser_token`: each change of state (pending, scanned,
     /// then approved, denied, blocked or expired, after which the stream ends). The
-    /// subscription is taken before the first read, so no change is missed.
+    /// subscriptions are taken before the first read, so no change is missed, and that read
+    /// gives the first state.
     pub async fn watch(&self, id: &str, browser_token: &str) -> Result<ChallengeWatch, LoginError> {
-        let subscription = self.hub.subscribe(Topic::Challenge(id.to_owned()));
-        self.bound_challenge(id, browser_token).await?;
+        let decisions = self.hub.subscribe(Topic::Challenge(id.to_owned()));
+        let scan = self.hub.subscribe(Topic::Scan(id.to_owned()));
+        let challenge = self.browser_challenge(id, browser_token).await?;
         Ok(ChallengeWatch {
             service: self.clone(),
             id: id.to_owned(),
-            subscription,
+            decisions,
+            scan,
             shutdown: self.shutdown.clone(),
+            first: Some(challenge),
             last: None,
         })
     }
@@ -244,7 +262,7 @@ impl LoginService {
             // Detached: the write goes on when the phone's request ends.
             drop(tokio::spawn(async move {
                 match service.store.mark_scanned(&id, now).await {
-                    Ok(true) => service.hub.notify(&Topic::Challenge(id)),
+                    Ok(true) => service.hub.notify(&Topic::Scan(id)),
                     Ok(false) => {}
                     Err(error) => tracing::warn!(%error, "a scan could not be recorded"),
                 }
@@ -263,7 +281,7 @@ impl LoginService {
         })
     }
 
-    /// Wakes the browsers following challenge `id` (after a commit that changed it).
+    /// Wakes the browsers following challenge `id` (after a commit that decided it).
     pub(super) fn notify_challenge(&self, id: &str) {
         self.hub.notify(&Topic::Challenge(id.to_owned()));
     }
@@ -283,8 +301,11 @@ fn check_browser(challenge: &LoginChallenge, token: impl AsRef<[u8]>) -> Result<
 pub struct ChallengeWatch {
     service: LoginService,
     id: String,
-    subscription: Subscription,
+    decisions: Subscription,
+    scan: Subscription,
     shutdown: tokio::sync::watch::Receiver<bool>,
+    /// The challenge as read when the watch began: the first state, without a second read.
+    first: Option<LoginChallenge>,
     last: Option<ChallengeState>,
 }
 
@@ -297,7 +318,11 @@ impl ChallengeWatch {
         }
         loop {
             let now = self.service.now();
-            let update = match self.service.store.challenge(&self.id).await {
+            let read = match self.first.take() {
+                Some(first) => Ok(Some(first)),
+                None => self.service.store.challenge(&self.id).await,
+            };
+            let update = match read {
                 Ok(Some(c)) => ChallengeUpdate {
                     state: c.state_at(now),
                     expires_at: c.expires_at,
@@ -322,7 +347,8 @@ impl ChallengeWatch {
             let until_expiry =
                 Duration::from_secs(u64::try_from(update.expires_at - now).unwrap_or(0));
             tokio::select! {
-                () = self.subscription.changed() => {}
+                () = self.decisions.changed() => {}
+                () = self.scan.changed() => {}
                 () = tokio::time::sleep(until_expiry) => {}
                 () = stopping(&mut self.shutdown) => return None,
             }
