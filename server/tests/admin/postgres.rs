@@ -464,3 +464,83 @@ async fn the_server_runs_on_postgres_and_its_logs_hide_the_password() {
     assert!(log.contains("tigr:***@"), "{log}");
     assert!(!log.contains("hunter2"), "{log}");
 }
+
+/// docs/deployment.md's primary and standby: a streaming standby made with `pg_basebackup -R`
+/// and named in the primary's `synchronous_standby_names`. While the standby receives
+/// nothing, an approval is not answered (the primary's commit waits for the standby: no
+/// phone is told of an approval the standby could lose). Logins are approved and a phone is
+/// revoked on the primary, which is then killed with SIGKILL; the standby is promoted and a
+/// server started on it: every approval the phones were told of is there (approved, and
+/// refused a second time), the revoked phone stays revoked, and logins go on.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_promoted_synchronous_standby_keeps_every_approval_and_revocation() {
+    use std::time::Duration;
+
+    use super::common::{Challenge, TestServer};
+    use super::support::{operator, service};
+
+    let mut primary = Postgres::start().await;
+    let url = primary.database().await;
+    let standby = primary.standby("standby").await;
+    primary.replicate_synchronously_to("standby").await;
+
+    let s = TestServer::start_with(|config| config.database_url = url.clone()).await;
+    let alice = s.enroll("alice").await;
+    let bob = s.enroll("bob").await;
+    let mut approved: Vec<Challenge> = Vec::new();
+
+    let c = s.challenge().await;
+    standby.receive_wal(false).await;
+    let answer = alice.approve(s.origin(), &c);
+    let mut approval = Box::pin(s.respond(&c, &answer));
+    assert!(
+        tokio::time::timeout(Duration::from_secs(1), &mut approval)
+            .await
+            .is_err(),
+        "an approval answered before the standby had it"
+    );
+    standby.receive_wal(true).await;
+    let (status, body) = approval.await;
+    assert_eq!(status, 200, "{body}");
+    approved.push(c);
+
+    for _ in 0..5 {
+        let c = s.challenge().await;
+        let (status, body) = s.respond(&c, &alice.approve(s.origin(), &c)).await;
+        assert_eq!(status, 200, "{body}");
+        approved.push(c);
+    }
+    service(&s)
+        .await
+        .revoke_phone(&operator(), "bob", Some("téléphone perdu"))
+        .await
+        .expect("revoked");
+    primary.kill();
+
+    standby.promote().await;
+    let mut config = s.config().clone();
+    config.database_url = standby.same_database(&url);
+    config.listen = "127.0.0.1:0".parse().expect("address");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let after = TestServer::start_in(dir, config).await;
+    for c in &approved {
+        assert_eq!(after.state(c).await, "approved", "{}", c.id);
+        let (status, body) = after.respond(c, &alice.approve(s.origin(), c)).await;
+        assert_eq!(
+            (status, body["error"].as_str()),
+            (409, Some("challenge_used"))
+        );
+    }
+    let c = after.challenge().await;
+    let (status, body) = after.respond(&c, &bob.approve(after.origin(), &c)).await;
+    assert_eq!(
+        (status, body["error"].as_str()),
+        (403, Some("device_revoked"))
+    );
+    let c = after.challenge().await;
+    let (status, body) = after.respond(&c, &alice.approve(after.origin(), &c)).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(after.state(&c).await, "approved");
+    after.stop().await;
+    drop(s);
+}
