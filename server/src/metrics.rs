@@ -266,8 +266,9 @@ impl ServerState {
             ),
             (
                 "tigr_offline_replies_late",
-                "Offline-code replies whose work took longer than their paced reply time, \
-                 held to its next multiple (a stall; a steady rise: the server is overloaded).",
+                "Offline-code replies whose work took longer than their paced reply time \
+                 (TIGR_OFFLINE_REPLY_TIME), held to its next multiple (a stall; a steady rise: \
+                 the server is overloaded or its database slower than the reply time allows).",
                 self.late_offline_replies.get(),
             ),
             (

@@ -192,6 +192,7 @@ impl RunningServer {
             hub: Arc::clone(&hub),
             shutdown: shutdown_rx.clone(),
             cards: cards.clone(),
+            offline_reply_time: config.offline_reply_time,
             late_offline_replies,
         })
         .context("cannot start the offline-code pacing thread")?;

@@ -20,7 +20,9 @@ use zeroize::Zeroizing;
 
 use crate::mail::{SmtpSecurity, SmtpSettings};
 
-use super::{CardSettings, Config, ConfigError, MasterKeySource, OtpSettings};
+use super::{
+    CardSettings, Config, ConfigError, DEFAULT_OFFLINE_REPLY_TIME, MasterKeySource, OtpSettings,
+};
 use crate::domain::card::StaleCrlPolicy;
 
 /// The keys of the configuration file (all optional).
@@ -42,6 +44,7 @@ struct FileConfig {
     offline_lockout_threshold: Option<i64>,
     offline_lockout_duration: Option<i64>,
     offline_lockout_max_duration: Option<i64>,
+    offline_reply_time: Option<i64>,
     otp_lockout_threshold: Option<i64>,
     otp_lockout_duration: Option<i64>,
     otp_lockout_max_duration: Option<i64>,
@@ -223,6 +226,15 @@ impl Config {
             offline_lockout_threshold: offline.0,
             offline_lockout_duration: offline.1,
             offline_lockout_max_duration: offline.2,
+            offline_reply_time: Duration::from_millis(src.number(
+                (
+                    "TIGR_OFFLINE_REPLY_TIME",
+                    "offline_reply_time",
+                    f.offline_reply_time,
+                ),
+                (DEFAULT_OFFLINE_REPLY_TIME.as_millis() as i64, 10, 1000),
+                "milliseconds",
+            )? as u64),
             otp,
             trust_proxy: src.flag(
                 src.get("TIGR_TRUST_PROXY", "trust_proxy", text_of(f.trust_proxy)),
@@ -1443,6 +1455,35 @@ mod tests {
             let err =
                 Config::from_sources(None, &env(&[("TIGR_WORKER_NICE", value)])).expect_err(value);
             assert!(err.to_string().starts_with("TIGR_WORKER_NICE"), "{err}");
+        }
+    }
+
+    #[test]
+    fn offline_reply_time_setting() {
+        let c = Config::from_sources(None, &env(&[])).expect("valid");
+        assert_eq!(c.offline_reply_time, Duration::from_millis(20));
+        let file = "offline_reply_time = 45";
+        let c = Config::from_sources(Some(("tigr.toml", file)), &env(&[])).expect("valid");
+        assert_eq!(c.offline_reply_time, Duration::from_millis(45));
+        let c = Config::from_sources(
+            Some(("tigr.toml", file)),
+            &env(&[("TIGR_OFFLINE_REPLY_TIME", "60")]),
+        )
+        .expect("valid");
+        assert_eq!(
+            c.offline_reply_time,
+            Duration::from_millis(60),
+            "environment wins"
+        );
+        // Below 10 ms the work itself often takes longer; above a second, people notice.
+        for value in ["9", "1001", "20ms", "0"] {
+            let err = Config::from_sources(None, &env(&[("TIGR_OFFLINE_REPLY_TIME", value)]))
+                .expect_err(value);
+            assert!(
+                err.to_string().starts_with("TIGR_OFFLINE_REPLY_TIME")
+                    && err.to_string().contains("milliseconds between 10 and 1000"),
+                "{err}"
+            );
         }
     }
 

@@ -28,7 +28,7 @@
 //!    record and audits. Nothing of the offline channel reads or writes the phone
 //!    channel's counter.
 //!
-//! Whatever the path, the reply leaves [`OFFLINE_REPLY_TIME`] after the request came in
+//! Whatever the path, the reply leaves the configured reply time after the request came in
 //! (`pacing.rs`), so that what differs in the work does not show in the reply's time.
 
 use tigr_core::ids::{is_valid_account, is_valid_id};
@@ -49,7 +49,7 @@ use crate::storage::{
 
 use super::blocked_log::LogLine;
 use super::error::{refused, refused_offline};
-use super::pacing::{OFFLINE_REPLY_TIME, paced};
+use super::pacing::paced;
 use super::{AnswerKind, ClientInfo, LoginError, LoginService};
 
 /// Longest offline code accepted as input (the suite's codes have 8 digits).
@@ -180,7 +180,7 @@ impl LoginService {
     /// `POST .../offline` (browser token required): Tigr ID + offline code, on the offline
     /// channel (see the module docs). Every Tigr ID typed, enrolled or not, gets the same
     /// checks, the same work and the same replies, and the reply leaves
-    /// [`OFFLINE_REPLY_TIME`] after the call (`pacing.rs`); only a right code of an account
+    /// the configured reply time after the call (`pacing.rs`); only a right code of an account
     /// whose offline codes are accepted logs in.
     pub async fn offline(
         &self,
@@ -190,7 +190,7 @@ impl LoginService {
         client: &ClientInfo,
     ) -> Result<Outcome, LoginError> {
         paced(
-            OFFLINE_REPLY_TIME,
+            self.offline_reply_time,
             &self.late_offline_replies,
             |at| self.pacer.until(at),
             self.check_offline(id, browser_token, answer, client),

@@ -398,6 +398,7 @@ mod tests {
             hub: NotificationHub::new(),
             cards: None,
             shutdown,
+            offline_reply_time: crate::config::DEFAULT_OFFLINE_REPLY_TIME,
             late_offline_replies: Arc::default(),
         })
         .expect("login service");

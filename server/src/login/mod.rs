@@ -41,6 +41,7 @@ mod pacing;
 mod sessions;
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use tigr_core::clock::{Clock, TimeZone};
 use tigr_core::offline::OFFLINE_SECRET_LEN;
@@ -60,7 +61,6 @@ pub use card::{BY_FINGERPRINT, BY_NATIONAL_ID, CardApproval, CardPath, CardRefus
 pub use challenges::{ChallengeUpdate, ChallengeWatch, IssuedChallenge, MAX_WAIT_SECONDS};
 pub use enrollment::REVOKED_REPLACED;
 pub use error::{AnswerKind, LoginError};
-pub use pacing::OFFLINE_REPLY_TIME;
 pub use sessions::{CurrentSession, LoginMethod, OpenedSession, SessionLimits, SessionSettings};
 
 /// The records the service hands out, as stored.
@@ -98,7 +98,9 @@ pub struct LoginService {
     cards: Option<Arc<CardTrustStore>>,
     /// How often refusals on blocked accounts are logged.
     blocked_log: Arc<blocked_log::BlockedRefusals>,
-    /// Offline-code replies that left later than [`OFFLINE_REPLY_TIME`].
+    /// How long after its request an offline-code reply leaves (`pacing.rs`).
+    offline_reply_time: Duration,
+    /// Offline-code replies that left later than `offline_reply_time`.
     late_offline_replies: Arc<LateReplies>,
     /// Wakes offline-code replies at their time.
     pacer: Arc<pacing::Pacer>,
@@ -148,6 +150,8 @@ pub struct LoginParts {
     pub shutdown: watch::Receiver<bool>,
     /// The card PKI, when card login is configured.
     pub cards: Option<Arc<CardTrustStore>>,
+    /// How long after its request an offline-code reply leaves, whatever the Tigr ID.
+    pub offline_reply_time: Duration,
     /// Where offline-code replies that leave late are counted (for `/metrics`).
     pub late_offline_replies: Arc<LateReplies>,
 }
@@ -179,6 +183,7 @@ impl LoginService {
             shutdown: parts.shutdown,
             cards: parts.cards,
             blocked_log: Arc::default(),
+            offline_reply_time: parts.offline_reply_time,
             late_offline_replies: parts.late_offline_replies,
             pacer: Arc::new(pacing::Pacer::start()?),
         })

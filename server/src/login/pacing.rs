@@ -5,7 +5,8 @@
 //! the same amount of it: an ID with no account reads no account row and indexes no account
 //! id, and the release build answers it some 15 µs sooner, which a patient client can
 //! measure. Rather than chase every microsecond of the storage engine, the reply is held
-//! until [`OFFLINE_REPLY_TIME`] after the request arrived: the work's differences end
+//! until the reply time (`TIGR_OFFLINE_REPLY_TIME`, 20 ms by default) after the request
+//! arrived: the work's differences end
 //! before that time and nothing of them reaches the socket. A reply whose work took longer
 //! than the pacing (a stalled or overloaded server) is counted late
 //! (`tigr_offline_replies_late_total`) and leaves at the next whole multiple of the pacing
@@ -28,12 +29,6 @@ use tokio::sync::oneshot;
 use tokio::time::Instant;
 
 use crate::metrics::LateReplies;
-
-/// How long after its request an offline-code reply leaves: far above the work's time in
-/// the release build (p90 under 0.5 ms on loopback; at half of the target load, 2,500
-/// flows/s, fewer than 1 reply in 800 takes longer, docs/benchmarks.md) and far below what
-/// a person typing a code notices.
-pub const OFFLINE_REPLY_TIME: Duration = Duration::from_millis(20);
 
 /// Runs `work` and returns its result once `wait_until(arrival + n * reply_time)` is over,
 /// for the smallest `n >= 1` not before the work's end; counts the call in `late` when

@@ -5,12 +5,12 @@
 //! leaves no sooner than the paced reply time, so that the work behind it does not show.
 
 use std::sync::Arc;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 use tigr_core::clock::FixedClock;
 use tigr_server::admin::{Actor, AdminService, NewAccount, Role};
-use tigr_server::login::OFFLINE_REPLY_TIME;
+use tigr_server::config::DEFAULT_OFFLINE_REPLY_TIME;
 
 use crate::browser::Tab;
 use crate::common::{Challenge, TestServer};
@@ -188,7 +188,8 @@ async fn the_login_page_answers_every_tigr_id_alike_to_its_script_and_to_a_plain
 
 /// The reply time is paced (login/pacing.rs, whose tests check the exact times in a paused
 /// clock): through real HTTP, no offline reply — wrong codes counted then met by the pause,
-/// for each kind of Tigr ID, and a right code — comes back sooner than `OFFLINE_REPLY_TIME`.
+/// for each kind of Tigr ID, and a right code — comes back sooner than the default reply
+/// time.
 #[tokio::test]
 async fn no_offline_reply_comes_back_before_the_paced_reply_time() {
     let (s, ids) = server_with_every_kind_of_id().await;
@@ -197,8 +198,8 @@ async fn no_offline_reply_comes_back_before_the_paced_reply_time() {
         let (status, _) = s.offline(c, id, code).await;
         let elapsed = start.elapsed();
         assert!(
-            elapsed >= OFFLINE_REPLY_TIME,
-            "{id}: {status} after {elapsed:?}, sooner than {OFFLINE_REPLY_TIME:?}"
+            elapsed >= DEFAULT_OFFLINE_REPLY_TIME,
+            "{id}: {status} after {elapsed:?}, sooner than {DEFAULT_OFFLINE_REPLY_TIME:?}"
         );
         status
     };
@@ -214,4 +215,26 @@ async fn no_offline_reply_comes_back_before_the_paced_reply_time() {
     let c = s.challenge().await;
     let right = phone.offline_code(s.origin(), &c);
     assert_eq!(timed(&c, "alice", &right).await, 200);
+}
+
+/// `TIGR_OFFLINE_REPLY_TIME` sets the reply time (for a database slower than the default
+/// allows for): with 150 ms, an unknown ID's refusal and a right code both come back no
+/// sooner than that.
+#[tokio::test]
+async fn a_configured_reply_time_holds_every_offline_reply() {
+    let reply_time = Duration::from_millis(150);
+    let s = TestServer::start_with(|c| c.offline_reply_time = reply_time).await;
+    let phone = s.enroll("alice").await;
+    let c = s.challenge().await;
+    let right = phone.offline_code(s.origin(), &c);
+    for (id, code, expected) in [("nobody", WRONG, 401), ("alice", right.as_str(), 200)] {
+        let start = Instant::now();
+        let (status, body) = s.offline(&c, id, code).await;
+        let elapsed = start.elapsed();
+        assert_eq!(status, expected, "{id}: {body}");
+        assert!(
+            elapsed >= reply_time,
+            "{id}: {status} after {elapsed:?}, sooner than {reply_time:?}"
+        );
+    }
 }

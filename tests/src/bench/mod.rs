@@ -50,7 +50,7 @@ use tigr_core::wire::{
     EnrollmentCompleteRequest, EnrollmentResult, OfflineAnswer, SignedAnswer, b64_encode,
 };
 use tigr_server::admin::{Actor, AdminService};
-use tigr_server::login::OFFLINE_REPLY_TIME;
+use tigr_server::config::DEFAULT_OFFLINE_REPLY_TIME;
 use tigr_server::{Config, RunningServer};
 use tokio::signal::unix::{SignalKind, signal};
 
@@ -1804,11 +1804,21 @@ impl std::fmt::Display for Report<'_> {
         if args.mix.has(FlowKind::Offline) {
             writeln!(
                 f,
-                "late offline replies  {} of {} offline flows (work longer than the {} ms reply time; tigr_offline_replies_late_total of {}{})",
+                "late offline replies  {} of {} offline flows (work longer than the reply time, {}; tigr_offline_replies_late_total of {}{})",
                 self.late_offline
                     .map_or("unknown".to_owned(), |n| n.to_string()),
                 stats.flows_of(FlowKind::Offline),
-                OFFLINE_REPLY_TIME.as_millis(),
+                match &self.target {
+                    Target::InProcess(in_process) => format!(
+                        "{} ms",
+                        in_process.server.config().offline_reply_time.as_millis()
+                    ),
+                    // Another process's setting is not known here.
+                    Target::External { .. } => format!(
+                        "{} ms unless the server's TIGR_OFFLINE_REPLY_TIME says otherwise",
+                        DEFAULT_OFFLINE_REPLY_TIME.as_millis()
+                    ),
+                },
                 match args.metrics_url.len() {
                     0 => "the server answering /metrics".to_owned(),
                     1 => args.metrics_url[0].clone(),

@@ -26,7 +26,6 @@ use tigr_core::payload::QrPayload;
 use tigr_core::random::{SecureRandom as _, SystemRandom};
 use tigr_core::wire::b64_encode;
 use tigr_server::admin::{Actor, AdminService, NewAccount, Role};
-use tigr_server::login::OFFLINE_REPLY_TIME;
 use tigr_server::{Config, RunningServer};
 use tigr_tests::bench::http::{Conn, late_offline_replies};
 use tigr_tests::bench::random_device_key;
@@ -96,7 +95,7 @@ fn main() -> anyhow::Result<()> {
     report(&samples, cli.server_threads);
     println!(
         "replies paced to {} ms after their request; late (work took longer): {late}",
-        OFFLINE_REPLY_TIME.as_millis()
+        server_config.offline_reply_time.as_millis()
     );
     Ok(())
 }
