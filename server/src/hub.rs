@@ -135,12 +135,13 @@ impl NotificationHub {
 
     /// Number of live subscriptions of browsers (long polls, event streams, live admin
     /// pages), over all topics; the server's own background tasks (back-channel logout
-    /// delivery) are not browsers and do not count. One pass over the channels, for the
-    /// metrics endpoint.
+    /// delivery) are not browsers and do not count, nor do scans (an event stream follows
+    /// its challenge's scan beside its decision: one browser). One pass over the channels,
+    /// for the metrics endpoint.
     pub fn waiters(&self) -> usize {
         self.channels()
             .iter()
-            .filter(|(topic, _)| **topic != Topic::BackchannelLogout)
+            .filter(|(topic, _)| !matches!(topic, Topic::BackchannelLogout | Topic::Scan(_)))
             .map(|(_, sender)| sender.receiver_count())
             .sum()
     }
@@ -201,8 +202,13 @@ mod tests {
         let mut b = hub.subscribe(challenge("C1"));
         let _other = hub.subscribe(challenge("C2"));
         let _delivery = hub.subscribe(Topic::BackchannelLogout);
-        assert_eq!(hub.len(), 3);
-        assert_eq!(hub.waiters(), 3, "the background task is not a browser");
+        let _scan = hub.subscribe(Topic::Scan("C2".into()));
+        assert_eq!(hub.len(), 4);
+        assert_eq!(
+            hub.waiters(),
+            3,
+            "the background task is not a browser; a scan's waiter follows C2's decision too"
+        );
         hub.notify(&challenge("C1"));
         tokio::time::timeout(Duration::from_secs(1), a.changed())
             .await
@@ -217,12 +223,12 @@ mod tests {
                 .is_err()
         );
         drop(a);
-        assert_eq!(hub.len(), 3, "b still waits on C1");
+        assert_eq!(hub.len(), 4, "b still waits on C1");
         drop(b);
-        assert_eq!(hub.len(), 2);
+        assert_eq!(hub.len(), 3);
         assert_eq!(hub.waiters(), 1);
         hub.notify(&challenge("nobody"));
-        assert_eq!(hub.len(), 2);
+        assert_eq!(hub.len(), 3);
     }
 
     #[tokio::test]
