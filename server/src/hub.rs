@@ -4,9 +4,11 @@
 //! ([`Topic::Challenge`]), which the approve, deny, offline and card paths notify with
 //! [`NotificationHub::notify`] after their transaction commits; a page following every state
 //! subscribes to the scan of its QR ([`Topic::Scan`]) as well. A long poll answers decisions
-//! only, so a scan does not wake it for a read that would change nothing. The admin page that shows an invitation subscribes to the account's
-//! invitations, which a phone's enrollment wakes. A notification carries no data: the waiter re-reads the database, which stays the
-//! only source of truth (so a missed or spurious wake-up costs one read, never a wrong answer).
+//! only, so a scan does not wake it for a read that would change nothing. The admin page
+//! that shows an invitation subscribes to the account's invitations, which a phone's
+//! enrollment wakes. A notification carries no data: the waiter re-reads the database, which
+//! stays the only source of truth (so a missed or spurious wake-up costs one read, never a
+//! wrong answer).
 //! Channels exist only while someone waits: the last subscription to go removes its entry.
 //!
 //! Several instances on one PostgreSQL database: the phone may answer on one and the browser

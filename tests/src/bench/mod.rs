@@ -1506,6 +1506,15 @@ pub fn run(args: Args) -> anyhow::Result<u64> {
             (Target::External { pid }, config, addr, host, origin)
         }
     };
+    // Checked before the setup's enrollments, so that a mistyped address costs nothing.
+    let metrics = if args.metrics_url.is_empty() {
+        vec![(addr, host.clone())]
+    } else {
+        args.metrics_url
+            .iter()
+            .map(|url| loopback_addr("--metrics-url", url))
+            .collect::<anyhow::Result<Vec<_>>>()?
+    };
     let server_pid = match &target {
         Target::InProcess(_) => None,
         Target::External { pid } => *pid,
@@ -1588,14 +1597,6 @@ pub fn run(args: Args) -> anyhow::Result<u64> {
     });
 
     // Load, until the time is up or SIGINT (Ctrl-C) ends it early.
-    let metrics = if args.metrics_url.is_empty() {
-        vec![(addr, shared.host.clone())]
-    } else {
-        args.metrics_url
-            .iter()
-            .map(|url| loopback_addr("--metrics-url", url))
-            .collect::<anyhow::Result<Vec<_>>>()?
-    };
     let (stats, before, after, late_offline) = client.block_on(async {
         let mut interrupt = signal(SignalKind::interrupt())?;
         let users: Vec<_> = (0..args.concurrency)
